@@ -1,0 +1,47 @@
+// echo-repl: Echo's command line.
+//   echo-repl                 interactive REPL on an in-memory world
+//   echo-repl -e 'CODE'       evaluate once; exit 0 if it returned, 1 if it
+//                             raised or ran out of ticks/seconds, 2 if it did not compile
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "cli/repl.h"
+#include "lang/eval.h"
+
+namespace {
+
+void usage(std::ostream& o) {
+  o << "usage: echo-repl                 interactive MOO REPL\n"
+       "       echo-repl -e 'CODE'       evaluate MOO code once and print the result\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace echo;
+  if (argc == 1) return cli::run_repl();
+  std::string cmd = argv[1];
+  if (cmd == "-h" || cmd == "--help") {
+    usage(std::cout);
+    return 0;
+  }
+  if (cmd == "-e") {
+    if (argc != 3) {
+      usage(std::cerr);
+      return 2;
+    }
+    EvalOptions opts;
+    opts.expression_fallback = true;
+    EvalOutcome r = eval_moo(argv[2], opts);
+    (r.kind == EvalOutcome::Returned ? std::cout : std::cerr) << r.describe() << "\n";
+    switch (r.kind) {
+      case EvalOutcome::Returned: return 0;
+      case EvalOutcome::CompileFailed: return 2;
+      default: return 1;
+    }
+  }
+  std::cerr << "echo-repl: unknown command '" << cmd << "'\n";
+  usage(std::cerr);
+  return 2;
+}

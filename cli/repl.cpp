@@ -1,0 +1,78 @@
+#include "cli/repl.h"
+
+#include <editline/readline.h>
+
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "lang/eval.h"
+
+namespace echo::cli {
+
+bool is_unfinished(std::string_view text) {
+  int blocks = 0, brackets = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') { in_string = true; continue; }
+    if (c == '(' || c == '{' || c == '[') ++brackets;
+    else if (c == ')' || c == '}' || c == ']') --brackets;
+    else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      size_t j = i;
+      while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_')) ++j;
+      std::string w(text.substr(i, j - i));
+      for (auto& ch : w) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+      bool after_dot_or_colon = i > 0 && (text[i - 1] == '.' || text[i - 1] == ':' || text[i - 1] == '$');
+      if (!after_dot_or_colon) {
+        if (w == "if" || w == "for" || w == "while" || w == "fork" || w == "try") ++blocks;
+        else if (w == "endif" || w == "endfor" || w == "endwhile" || w == "endfork" || w == "endtry") --blocks;
+      }
+      i = j - 1;
+    }
+  }
+  return in_string || blocks > 0 || brackets > 0;
+}
+
+int run_repl() {
+  std::string history_file;
+  if (const char* home = std::getenv("HOME")) history_file = std::string(home) + "/.echo_history";
+  using_history();
+  if (!history_file.empty()) read_history(history_file.c_str());
+  std::cout << "Echo MOO REPL. Type MOO statements or expressions; Ctrl-D exits.\n";
+  EvalOptions opts;
+  opts.expression_fallback = true;
+  std::string pending;
+  for (;;) {
+    char* raw = readline(pending.empty() ? "moo> " : "...> ");
+    if (!raw) break;
+    std::string line(raw);
+    std::free(raw);
+    if (pending.empty() && line.find_first_not_of(" \t") == std::string::npos) continue;
+    pending += pending.empty() ? line : "\n" + line;
+    if (is_unfinished(pending)) continue;
+    add_history(pending.c_str());
+    EvalOutcome r = eval_moo(pending, opts);
+    pending.clear();
+    std::cout << r.describe() << "\n";
+    for (auto& [name, value] : r.vars) {
+      bool found = false;
+      for (auto& [n, v] : opts.vars)
+        if (n == name) { v = value; found = true; }
+      if (!found) opts.vars.emplace_back(name, value);
+    }
+  }
+  if (!history_file.empty()) write_history(history_file.c_str());
+  std::cout << "\n";
+  return 0;
+}
+
+}  // namespace echo::cli

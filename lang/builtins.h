@@ -1,0 +1,80 @@
+// The builtin function table and the calling convention for builtins.
+//
+// A builtin receives its arguments already counted and type-checked against
+// its spec (E_ARGS / E_TYPE are raised by the caller, as LambdaMOO does), may
+// take them by move, and returns a value or throws MooError.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lang/value.h"
+
+namespace echo {
+
+// A MOO error raised to MOO code: the code (usually an ERR, but raise() accepts
+// any value), the message, and the optional value (raise()'s third argument).
+struct MooError {
+  Value code;
+  std::string message;
+  Value value;
+
+  MooError(Error e) : code(Value::err(e)), message(error_message(e)) {}
+  MooError(Error e, std::string msg) : code(Value::err(e)), message(std::move(msg)) {}
+  MooError(Value c, std::string msg, Value v = Value::integer(0))
+      : code(std::move(c)), message(std::move(msg)), value(std::move(v)) {}
+};
+
+// What a builtin may know of the task that calls it. Grows with the world
+// (permissions, the object store, the task's own actor) in later layers.
+struct BuiltinContext {
+  int64_t progr = -1;          // the task's permissions (an object number)
+  bool wizard = true;          // whether progr is a wizard
+  int64_t ticks_left = 0;      // filled in by the VM before each call
+  double seconds_left = 0;
+  std::mt19937_64* rng = nullptr;
+  void* world = nullptr;       // the world, once there is one
+};
+
+enum class ArgType : uint8_t { Any, Int, Float, Numeric, Str, Obj, Err, List, Map, Bool };
+
+using BuiltinFn = Value (*)(BuiltinContext& ctx, std::span<Value> args);
+
+struct BuiltinSpec {
+  std::string name;
+  int min_args = 0;
+  int max_args = 0;            // -1: no limit
+  std::vector<ArgType> types;  // per position; positions past the end are Any
+  BuiltinFn fn = nullptr;
+};
+
+// The registry. Builtins are found by name at compile time and called by index.
+class Builtins {
+ public:
+  static Builtins& instance();
+  void add(BuiltinSpec spec);
+  int find(std::string_view name) const;  // case-insensitive; -1 if unknown
+  const BuiltinSpec& at(int index) const { return specs_[index]; }
+  size_t size() const { return specs_.size(); }
+  // Checks count and types; throws MooError(E_ARGS / E_TYPE).
+  void check_args(int index, std::span<const Value> args) const;
+
+ private:
+  std::vector<BuiltinSpec> specs_;
+};
+
+// Each group of builtins registers itself through one of these, called once
+// from register_all_builtins().
+void register_value_builtins(Builtins& b);   // typeof, tostr, toliteral, equal, ...
+void register_list_builtins(Builtins& b);    // length, listappend, setadd, sort, ...
+void register_string_builtins(Builtins& b);  // strsub, index, match, substitute, crypt, ...
+void register_math_builtins(Builtins& b);    // abs, min, max, random, sqrt, ...
+void register_map_builtins(Builtins& b);     // mapkeys, mapvalues, mapdelete, maphaskey
+void register_json_builtins(Builtins& b);    // parse_json, generate_json
+void register_time_builtins(Builtins& b);    // time, ctime, ...
+void register_all_builtins();                // idempotent
+
+}  // namespace echo

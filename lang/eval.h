@@ -1,0 +1,38 @@
+// One-shot evaluation of MOO source: compile, run as a task, report. Used by
+// the REPL, the conformance runner and the benchmarks.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lang/parse.h"
+#include "lang/vm.h"
+
+namespace echo {
+
+struct EvalOptions {
+  TaskLimits limits;
+  VmHost* host = nullptr;
+  // Variables to preset (the REPL keeps its variables from line to line).
+  std::vector<std::pair<std::string, Value>> vars;
+  // Accept a bare expression ("1 + 2") as `return 1 + 2;`, as MOO's eval does.
+  bool expression_fallback = false;
+};
+
+struct EvalOutcome {
+  enum Kind { Returned, Raised, CompileFailed, AbortedTicks, AbortedSeconds } kind = Returned;
+  Value value;                             // Returned
+  RaisedError error;                       // Raised
+  std::vector<CompileError> compile_errors;
+  std::vector<std::string> abort_traceback;  // AbortedTicks / AbortedSeconds
+  int64_t ticks = 0;
+  std::vector<std::pair<std::string, Value>> vars;  // variables after the run
+
+  std::string describe() const;  // what the REPL prints
+};
+
+EvalOutcome eval_moo(std::string_view source, const EvalOptions& options = {});
+
+}  // namespace echo

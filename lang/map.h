@@ -1,0 +1,27 @@
+// MOO maps (ToastStunt): an ordered set of key/value pairs, kept sorted by
+// key with compare_values(case_matters = false) so that iteration, mapkeys()
+// and toliteral() are in key order and lookup is a binary search. As in
+// ToastStunt, string keys are case-insensitive: "a" and "A" are one key
+// (see map.cpp).
+// Keys may be any value but lists and maps (E_TYPE, as ToastStunt).
+#pragma once
+
+#include <vector>
+
+#include "lang/value.h"
+
+namespace echo {
+
+struct MapObj : HeapObject {
+  std::vector<std::pair<Value, Value>> entries;
+
+  // Index of key, or -1.
+  long find(const Value& key) const;
+  // Insert or replace.
+  void set(Value key, Value value);
+  bool erase(const Value& key);
+};
+
+inline bool valid_map_key(const Value& k) { return !k.is_list() && !k.is_map(); }
+
+}  // namespace echo

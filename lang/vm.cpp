@@ -1,0 +1,866 @@
+// The interpreter loop. Dispatch is by computed goto; every instruction first
+// pays its ticks. Fast paths (INT and FLOAT arithmetic, list and string
+// indexing) are inline; everything else goes through vm_ops.
+#include "lang/vm.h"
+
+#include <cmath>
+
+#include "lang/map.h"
+#include "lang/vm_ops.h"
+
+namespace echo {
+
+// ---- the host with no world ------------------------------------------------
+
+Value VmHost::get_property(int64_t, std::string_view, int64_t) { throw MooError(E_INVIND); }
+void VmHost::set_property(int64_t, std::string_view, Value, int64_t) { throw MooError(E_INVIND); }
+std::optional<VmHost::VerbTarget> VmHost::find_verb(int64_t, std::string_view, Error* err) {
+  *err = E_INVIND;
+  return std::nullopt;
+}
+int64_t VmHost::fork(ForkRequest) {
+  throw MooError(E_PERM, "fork is not available: this task has no scheduler");
+}
+
+// ---- task setup --------------------------------------------------------------
+
+Task::Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limits)
+    : host_(host ? host : &default_host_), limits_(limits), ticks_left_(limits.ticks) {
+  register_all_builtins();
+  Frame f;
+  f.program = program;
+  f.regs.resize(program->num_registers, Value::none());
+  static const Type kTypeVars[] = {Type::Int, Type::Obj, Type::Str, Type::List, Type::Err,
+                                   Type::Int, Type::Float, Type::Map, Type::Bool};
+  for (int i = VAR_NUM; i <= VAR_BOOL; ++i) f.regs[i] = Value::integer(int64_t(kTypeVars[i]));
+  f.regs[VAR_PLAYER] = Value::obj(-1);
+  f.regs[VAR_THIS] = Value::obj(-1);
+  f.regs[VAR_CALLER] = Value::obj(-1);
+  f.regs[VAR_VERB] = Value::str("");
+  f.regs[VAR_ARGS] = Value::empty_list();
+  f.regs[VAR_ARGSTR] = Value::str("");
+  f.regs[VAR_DOBJ] = Value::obj(-1);
+  f.regs[VAR_DOBJSTR] = Value::str("");
+  f.regs[VAR_PREPSTR] = Value::str("");
+  f.regs[VAR_IOBJ] = Value::obj(-1);
+  f.regs[VAR_IOBJSTR] = Value::str("");
+  frames_.push_back(std::move(f));
+  rng_.seed(std::random_device{}());
+  ctx_.rng = &rng_;
+}
+
+void Task::set_var(std::string_view name, Value v) {
+  int i = frames_.front().program->var_index(name);
+  if (i >= 0) frames_.front().regs[size_t(i)] = std::move(v);
+}
+
+Value Task::get_var(std::string_view name) const {
+  int i = frames_.front().program->var_index(name);
+  return i >= 0 ? frames_.front().regs[size_t(i)] : Value::integer(0);
+}
+
+void Task::set_identity(int64_t player, int64_t this_obj, int64_t progr, std::string verb) {
+  Frame& f = frames_.front();
+  f.player = player;
+  f.this_obj = this_obj;
+  f.progr = progr;
+  f.verb_name = verb;
+  f.regs[VAR_PLAYER] = Value::obj(player);
+  f.regs[VAR_THIS] = Value::obj(this_obj);
+  f.regs[VAR_VERB] = Value::str(verb);
+}
+
+TaskStatus Task::run() {
+  deadline_ = std::chrono::steady_clock::now() +
+              std::chrono::microseconds(int64_t(limits_.seconds * 1e6));
+  status_ = execute();
+  return status_;
+}
+
+// ---- errors and unwinding --------------------------------------------------
+
+std::string Task::frame_label(const Frame& f) const {
+  std::string s = "#" + std::to_string(f.definer) + ":" + (f.verb_name.empty() ? "eval" : f.verb_name);
+  if (f.this_obj != f.definer) s += " (this == #" + std::to_string(f.this_obj) + ")";
+  return s;
+}
+
+std::shared_ptr<RaisedError> Task::make_error(Value code, std::string message, Value value) {
+  auto err = std::make_shared<RaisedError>();
+  err->code = std::move(code);
+  err->message = std::move(message);
+  err->value = std::move(value);
+  // LambdaMOO's traceback: the raising frame first, then each caller.
+  Value stack = Value::empty_list();
+  for (size_t i = frames_.size(); i-- > 0;) {
+    const Frame& f = frames_[i];
+    uint32_t pc = f.pc ? f.pc - 1 : 0;
+    int line = f.program->line_at(f.code(), pc);
+    std::string where = frame_label(f) + ", line " + std::to_string(line);
+    if (i + 1 == frames_.size()) where += ":  " + err->message;
+    err->traceback.push_back(where);
+    list_append(stack, make_list({Value::obj(f.this_obj), Value::str(f.verb_name),
+                                  Value::obj(f.progr), Value::obj(f.definer),
+                                  Value::obj(f.player), Value::integer(line)}));
+  }
+  err->stack = std::move(stack);
+  return err;
+}
+
+static bool code_matches(const Value& codes, const Value& code) {
+  if (!codes.is_list()) return true;  // ANY
+  for (uint32_t i = 0; i < codes.list_len(); ++i)
+    if (equal(codes.list_at(i), code)) return true;
+  return false;
+}
+
+// Enters the finally block of handler h (just popped) with p pending.
+static void enter_finally(Frame& f, const Handler& h, Pending p) {
+  Handler in;
+  in.kind = Handler::InFinally;
+  in.pending = std::move(p);
+  f.handlers.push_back(std::move(in));
+  f.pc = h.target;
+}
+
+bool Task::raise(std::shared_ptr<RaisedError> err) {
+  while (!frames_.empty()) {
+    Frame& f = frames_.back();
+    while (!f.handlers.empty()) {
+      Handler h = std::move(f.handlers.back());
+      f.handlers.pop_back();
+      if (h.kind == Handler::InFinally) continue;  // abandoned by this raise
+      if (h.kind == Handler::Finally) {
+        Pending p;
+        p.kind = Pending::Raise;
+        p.error = err;
+        enter_finally(f, h, std::move(p));
+        return true;
+      }
+      Value codes = h.codes == 0xFFFF ? Value::integer(0) : f.regs[h.codes];
+      if (!code_matches(codes, err->code)) continue;
+      // The try's other except clauses go with the matching one.
+      f.handlers.resize(f.handlers.size() - std::min<size_t>(h.siblings, f.handlers.size()));
+      if (h.kind == Handler::Catch) {
+        f.regs[h.dest] = err->code;
+      } else {
+        f.regs[h.dest] = make_list({err->code, Value::str(err->message), err->value, err->stack});
+      }
+      f.pc = h.target;
+      return true;
+    }
+    if (frames_.size() == 1) break;
+    frames_.pop_back();
+  }
+  error_ = std::move(err);
+  return false;
+}
+
+// Returns true when execution continues in some frame (a finally block or
+// the caller); false when the task is done.
+bool Task::finish_return(Value v) {
+  Frame& f = frames_.back();
+  while (!f.handlers.empty()) {
+    Handler h = std::move(f.handlers.back());
+    f.handlers.pop_back();
+    if (h.kind == Handler::Finally) {
+      Pending p;
+      p.kind = Pending::Return;
+      p.value = std::move(v);
+      enter_finally(f, h, std::move(p));
+      return true;
+    }
+  }
+  if (frames_.size() == 1) {
+    result_ = std::move(v);
+    return false;
+  }
+  uint16_t reg = f.result_reg;
+  frames_.pop_back();
+  frames_.back().regs[reg] = std::move(v);
+  return true;
+}
+
+bool Task::do_exit(uint32_t depth, uint32_t target) {
+  Frame& f = frames_.back();
+  while (f.handlers.size() > depth) {
+    Handler h = std::move(f.handlers.back());
+    f.handlers.pop_back();
+    if (h.kind == Handler::Finally) {
+      Pending p;
+      p.kind = Pending::Exit;
+      p.target = target;
+      p.depth = depth;
+      enter_finally(f, h, std::move(p));
+      return true;
+    }
+  }
+  f.pc = target;
+  return true;
+}
+
+void Task::push_verb_frame(VmHost::VerbTarget target, Value this_obj, Value args, uint16_t result_reg,
+                           const std::string& called_name) {
+  Frame& caller = frames_.back();
+  Frame f;
+  f.program = target.program;
+  f.regs.resize(f.program->num_registers, Value::none());
+  // LambdaMOO copies the caller's command variables into the callee.
+  for (int i = 0; i < BUILTIN_VAR_COUNT; ++i) f.regs[i] = caller.regs[i];
+  f.regs[VAR_THIS] = this_obj;
+  f.regs[VAR_CALLER] = Value::obj(caller.this_obj);
+  f.regs[VAR_VERB] = Value::str(called_name);
+  f.regs[VAR_ARGS] = std::move(args);
+  f.this_obj = this_obj.as_obj();
+  f.definer = target.definer;
+  f.progr = target.owner;
+  f.player = caller.player;
+  f.verb_name = called_name;
+  f.debug = target.debug;
+  f.result_reg = result_reg;
+  frames_.push_back(std::move(f));
+}
+
+std::vector<std::string> Task::abort_traceback() const {
+  std::vector<std::string> lines;
+  for (size_t i = frames_.size(); i-- > 0;) {
+    const Frame& f = frames_[i];
+    uint32_t pc = f.pc ? f.pc - 1 : 0;
+    lines.push_back(frame_label(f) + ", line " + std::to_string(f.program->line_at(f.code(), pc)));
+  }
+  return lines;
+}
+
+std::string describe_error(const RaisedError& e) {
+  std::string s;
+  for (auto& line : e.traceback) s += line + "\n";
+  s += "(End of traceback)";
+  return s;
+}
+
+// ---- the loop ----------------------------------------------------------------
+
+TaskStatus Task::execute() {
+  static void* const kLabels[] = {
+#define X(name) &&L_##name,
+      ECHO_OPCODES(X)
+#undef X
+  };
+  constexpr int64_t kSlice = 1 << 16;  // ticks between clock checks
+
+  Frame* f;
+  const Instr* code;
+  const Instr* ip;
+  const Instr* in;
+  Value* R;
+  const Value* K;
+  int64_t slice = std::min<int64_t>(ticks_left_, kSlice);
+  int64_t ticks = slice;
+  Error err = E_NONE;
+  std::shared_ptr<RaisedError> pending_raise;
+  const Builtins& builtins = Builtins::instance();
+
+#define LOAD_FRAME()                          \
+  do {                                        \
+    f = &frames_.back();                      \
+    code = f->code().code.data();             \
+    ip = code + f->pc;                        \
+    R = f->regs.data();                       \
+    K = f->program->constants.data();         \
+  } while (0)
+#define SAVE_PC() (f->pc = uint32_t(ip - code))
+#define NEXT()                                                          \
+  do {                                                                  \
+    in = ip++;                                                          \
+    if (__builtin_expect((ticks -= in->ticks) <= 0, 0)) goto tick_check; \
+    goto* kLabels[int(in->op)];                                         \
+  } while (0)
+#define RAISE(e)      \
+  do {                \
+    err = (e);        \
+    goto raise_error; \
+  } while (0)
+#define TICKS_LEFT_NOW() (ticks_left_ - (slice - ticks))
+
+  LOAD_FRAME();
+  NEXT();
+
+tick_check:
+  ticks_left_ -= slice - ticks;
+  if (ticks_left_ <= 0) {
+    ticks_left_ = 0;
+    SAVE_PC();
+    return TaskStatus::AbortedTicks;
+  }
+  if (std::chrono::steady_clock::now() > deadline_) {
+    SAVE_PC();
+    return TaskStatus::AbortedSeconds;
+  }
+  slice = ticks = std::min<int64_t>(ticks_left_, kSlice);
+  goto* kLabels[int(in->op)];
+
+L_NOP:
+  NEXT();
+L_MOVE:
+  R[in->a] = R[in->b];
+  NEXT();
+L_MOVEV:
+  if (__builtin_expect(R[in->b].type() == Type::None, 0)) RAISE(E_VARNF);
+  R[in->a] = R[in->b];
+  NEXT();
+L_LOADK:
+  R[in->a] = K[in->b];
+  NEXT();
+L_LOADI:
+  R[in->a].set_int(int16_t(in->b));
+  NEXT();
+L_CHECKVAR:
+  if (__builtin_expect(R[in->a].type() == Type::None, 0)) RAISE(E_VARNF);
+  NEXT();
+
+  // Arithmetic: INT and FLOAT fast paths, the rest in ops::arith.
+#define ARITH(NAME, OPND, INT_EXPR, FLOAT_EXPR, INT_GUARD)                    \
+  L_##NAME : {                                                              \
+    const Value& x = R[in->b];                                              \
+    const Value& y = OPND;                                                  \
+    if (x.is_int() && y.is_int() && (INT_GUARD)) {                          \
+      int64_t a = x.as_int(), b = y.as_int();                               \
+      R[in->a].set_int(INT_EXPR);                                           \
+      NEXT();                                                               \
+    }                                                                       \
+    if (x.is_float() && y.is_float()) {                                     \
+      double a = x.as_float(), b = y.as_float();                            \
+      double r = FLOAT_EXPR;                                                \
+      if (std::isfinite(r)) {                                               \
+        R[in->a].set_float(r);                                              \
+        NEXT();                                                             \
+      }                                                                     \
+    }                                                                       \
+    goto arith_slow;                                                        \
+  }
+  ARITH(ADD, R[in->c], int64_t(uint64_t(a) + uint64_t(b)), a + b, true)
+  ARITH(ADDK, K[in->c], int64_t(uint64_t(a) + uint64_t(b)), a + b, true)
+  ARITH(SUB, R[in->c], int64_t(uint64_t(a) - uint64_t(b)), a - b, true)
+  ARITH(SUBK, K[in->c], int64_t(uint64_t(a) - uint64_t(b)), a - b, true)
+  ARITH(MUL, R[in->c], int64_t(uint64_t(a) * uint64_t(b)), a * b, true)
+  ARITH(MULK, K[in->c], int64_t(uint64_t(a) * uint64_t(b)), a * b, true)
+  ARITH(DIV, R[in->c], a / b, b != 0.0 ? a / b : NAN, y.as_int() > 0)
+  ARITH(DIVK, K[in->c], a / b, b != 0.0 ? a / b : NAN, y.as_int() > 0)
+  ARITH(MOD, R[in->c], a % b, b != 0.0 ? std::fmod(a, b) : NAN, y.as_int() > 0)
+  ARITH(MODK, K[in->c], a % b, b != 0.0 ? std::fmod(a, b) : NAN, y.as_int() > 0)
+#undef ARITH
+
+arith_slow : {
+  const bool konst = in->op == Op::ADDK || in->op == Op::SUBK || in->op == Op::MULK ||
+                     in->op == Op::DIVK || in->op == Op::MODK;
+  const Value& x = R[in->b];
+  const Value& y = konst ? K[in->c] : R[in->c];
+  // String concatenation in place: `s = s + t` when s is held only here.
+  if ((in->op == Op::ADD || in->op == Op::ADDK) && in->a == in->b && x.is_str() && y.is_str() &&
+      x.unique() && &x != &y) {
+    std::string_view t = y.as_str();
+    StrObj* s = R[in->a].str_mut(uint32_t(t.size()));
+    std::memcpy(s->data() + s->len, t.data(), t.size());
+    s->len += uint32_t(t.size());
+    s->data()[s->len] = '\0';
+    NEXT();
+  }
+  Value out;
+  Error e = ops::arith(in->op, x, y, out);
+  if (e != E_NONE) RAISE(e);
+  R[in->a] = std::move(out);
+  NEXT();
+}
+L_POW:
+L_BITAND:
+L_BITOR:
+L_BITXOR:
+L_SHL:
+L_SHR : {
+  Value out;
+  Error e = ops::arith(in->op, R[in->b], R[in->c], out);
+  if (e != E_NONE) RAISE(e);
+  R[in->a] = std::move(out);
+  NEXT();
+}
+
+#define COMPARE(NAME, OPND, OP)                                               \
+  L_##NAME : {                                                              \
+    const Value& x = R[in->b];                                              \
+    const Value& y = OPND;                                                  \
+    if (x.is_int() && y.is_int()) {                                         \
+      R[in->a].set_int(x.as_int() OP y.as_int());                           \
+      NEXT();                                                               \
+    }                                                                       \
+    Value out;                                                              \
+    Error e = ops::compare(in->op, x, y, out);                              \
+    if (e != E_NONE) RAISE(e);                                              \
+    R[in->a] = std::move(out);                                              \
+    NEXT();                                                                 \
+  }
+  COMPARE(LT, R[in->c], <)
+  COMPARE(LTK, K[in->c], <)
+  COMPARE(LE, R[in->c], <=)
+  COMPARE(LEK, K[in->c], <=)
+  COMPARE(GT, R[in->c], >)
+  COMPARE(GTK, K[in->c], >)
+  COMPARE(GE, R[in->c], >=)
+  COMPARE(GEK, K[in->c], >=)
+#undef COMPARE
+
+#define EQUALITY(NAME, OPND, NEGATE)                                          \
+  L_##NAME : {                                                              \
+    const Value& x = R[in->b];                                              \
+    const Value& y = OPND;                                                  \
+    if (x.type() == Type::None || y.type() == Type::None) RAISE(E_VARNF);   \
+    bool eq = (x.is_int() && y.is_int()) ? x.as_int() == y.as_int() : equal(x, y); \
+    R[in->a].set_int(eq != NEGATE);                                         \
+    NEXT();                                                                 \
+  }
+  EQUALITY(EQ, R[in->c], false)
+  EQUALITY(EQK, K[in->c], false)
+  EQUALITY(NE, R[in->c], true)
+  EQUALITY(NEK, K[in->c], true)
+#undef EQUALITY
+
+L_IN : {
+  Value out;
+  Error e = ops::in(R[in->b], R[in->c], out);
+  if (e != E_NONE) RAISE(e);
+  R[in->a] = std::move(out);
+  NEXT();
+}
+L_NEG : {
+  Value out;
+  Error e = ops::negate(R[in->b], out);
+  if (e != E_NONE) RAISE(e);
+  R[in->a] = std::move(out);
+  NEXT();
+}
+L_BITNOT : {
+  Value out;
+  Error e = ops::bitnot(R[in->b], out);
+  if (e != E_NONE) RAISE(e);
+  R[in->a] = std::move(out);
+  NEXT();
+}
+L_NOT:
+  if (R[in->b].type() == Type::None) RAISE(E_VARNF);
+  R[in->a].set_int(!R[in->b].truthy());
+  NEXT();
+L_TRUTH:
+  if (R[in->b].type() == Type::None) RAISE(E_VARNF);
+  R[in->a].set_int(R[in->b].truthy());
+  NEXT();
+
+  // ---- control ----
+L_JMP:
+  ip = code + in->d;
+  NEXT();
+L_JMPF : {
+  const Value& c = R[in->a];
+  if (c.is_int()) {
+    if (c.as_int() == 0) ip = code + in->d;
+    NEXT();
+  }
+  if (c.type() == Type::None) RAISE(E_VARNF);
+  if (!c.truthy()) ip = code + in->d;
+  NEXT();
+}
+L_JMPT : {
+  const Value& c = R[in->a];
+  if (c.is_int()) {
+    if (c.as_int() != 0) ip = code + in->d;
+    NEXT();
+  }
+  if (c.type() == Type::None) RAISE(E_VARNF);
+  if (c.truthy()) ip = code + in->d;
+  NEXT();
+}
+L_JMPBIT:
+  if ((R[in->a].as_int() >> in->b) & 1) ip = code + in->d;
+  NEXT();
+L_FOR_RANGE_INIT : {
+  Value& from = R[in->b];
+  Value& to = R[in->b + 1];
+  if (from.type() == Type::None || to.type() == Type::None) RAISE(E_VARNF);
+  if ((!to.is_int() && !to.is_obj()) || to.type() != from.type()) RAISE(E_TYPE);
+  if (from.as_int() > to.as_int()) {
+    ip = code + in->d;
+    NEXT();
+  }
+  R[in->a] = from;
+  NEXT();
+}
+L_FOR_RANGE_NEXT : {
+  Value& cur = R[in->b];
+  int64_t n = cur.as_int();
+  if (n < R[in->b + 1].as_int()) {
+    ++n;
+    if (cur.is_obj()) {
+      cur = Value::obj(n);
+      R[in->a] = cur;
+    } else {
+      cur.set_int(n);
+      R[in->a].set_int(n);
+    }
+    ip = code + in->d;
+  }
+  NEXT();
+}
+L_FOR_LIST_INIT : {
+  Value& coll = R[in->b];
+  if (coll.type() == Type::None) RAISE(E_VARNF);
+  size_t n;
+  if (coll.is_list()) n = coll.list_len();
+  else if (coll.is_map()) n = coll.map_obj()->entries.size();
+  else RAISE(E_TYPE);
+  if (n == 0) {
+    ip = code + in->d;
+    NEXT();
+  }
+  R[in->b + 1].set_int(0);
+  goto for_list_assign;
+}
+L_FOR_LIST_NEXT : {
+  Value& coll = R[in->b];
+  int64_t pos = R[in->b + 1].as_int() + 1;
+  size_t n = coll.is_list() ? coll.list_len() : coll.map_obj()->entries.size();
+  if (size_t(pos) >= n) NEXT();
+  R[in->b + 1].set_int(pos);
+  ip = code + in->d;
+  goto for_list_assign;
+}
+for_list_assign : {
+  const Value& coll = R[in->b];
+  size_t pos = size_t(R[in->b + 1].as_int());
+  if (coll.is_list()) {
+    R[in->a] = coll.list_at(uint32_t(pos));
+    if (in->c != 0xFFFF) R[in->c].set_int(int64_t(pos) + 1);
+  } else {
+    const auto& e = coll.map_obj()->entries[pos];
+    R[in->a] = e.second;
+    if (in->c != 0xFFFF) R[in->c] = e.first;
+  }
+  NEXT();
+}
+L_RETURN:
+L_RETURN0 : {
+  Value v;
+  if (in->op == Op::RETURN) {
+    if (R[in->a].type() == Type::None) RAISE(E_VARNF);
+    v = R[in->a];
+  } else {
+    v = Value::integer(0);
+  }
+  SAVE_PC();
+  if (!finish_return(std::move(v))) return TaskStatus::Done;
+  LOAD_FRAME();
+  NEXT();
+}
+
+  // ---- lists, maps, strings ----
+L_MAKELIST : {
+  uint16_t n = in->c;
+  Value l = Value::list_of_size(n);
+  if (n) {
+    ListObj* lo = l.list_mut();
+    for (uint16_t i = 0; i < n; ++i) lo->items()[i] = std::move(R[in->b + i]);
+  }
+  R[in->a] = std::move(l);
+  NEXT();
+}
+L_LIST_APPEND : {
+  Error e = ops::append(R[in->a], R[in->b]);
+  if (e != E_NONE) RAISE(e);
+  NEXT();
+}
+L_LIST_SPLICE : {
+  Error e = ops::splice(R[in->a], R[in->b]);
+  if (e != E_NONE) RAISE(e);
+  NEXT();
+}
+L_SELF_APPEND : {
+  Error e = ops::append(R[in->a], R[in->b]);
+  if (e != E_NONE) RAISE(e);
+  NEXT();
+}
+L_CHECK_LIST:
+  if (R[in->a].type() == Type::None) RAISE(E_VARNF);
+  if (!R[in->a].is_list()) RAISE(E_TYPE);
+  NEXT();
+L_MAKEMAP : {
+  Value out;
+  Error e = ops::make_map(&R[in->b], in->c, out);
+  if (e != E_NONE) RAISE(e);
+  R[in->a] = std::move(out);
+  NEXT();
+}
+L_INDEX:
+L_INDEXK : {
+  const Value& c = R[in->b];
+  const Value& i = in->op == Op::INDEX ? R[in->c] : K[in->c];
+  if (c.is_list() && i.is_int()) {
+    int64_t k = i.as_int();
+    if (k < 1 || k > int64_t(c.list_len())) RAISE(E_RANGE);
+    R[in->a] = c.list_at(uint32_t(k - 1));
+    NEXT();
+  }
+  Value out;
+  Error e = ops::index(c, i, out);
+  if (e != E_NONE) RAISE(e);
+  R[in->a] = std::move(out);
+  NEXT();
+}
+L_INDEX_LAST : {
+  const Value& c = R[in->b];
+  if (c.is_list()) {
+    if (c.list_len() == 0) RAISE(E_RANGE);
+    R[in->a] = c.list_at(c.list_len() - 1);
+    NEXT();
+  }
+  Value k, out;
+  Error e = ops::last_key(c, k);
+  if (e == E_NONE) e = ops::index(c, k, out);
+  if (e != E_NONE) RAISE(e);
+  R[in->a] = std::move(out);
+  NEXT();
+}
+L_LENGTH:
+L_LASTKEY : {
+  Value out;
+  Error e = ops::last_key(R[in->b], out);
+  if (e != E_NONE) RAISE(e);
+  R[in->a] = std::move(out);
+  NEXT();
+}
+L_FIRSTKEY : {
+  Value out;
+  Error e = ops::first_key(R[in->b], out);
+  if (e != E_NONE) RAISE(e);
+  R[in->a] = std::move(out);
+  NEXT();
+}
+L_RANGE : {
+  Value out;
+  Error e = ops::range(R[in->b], R[in->c], R[in->c + 1], out);
+  if (e != E_NONE) RAISE(e);
+  R[in->a] = std::move(out);
+  NEXT();
+}
+L_SETPATH : {
+  Error e = ops::set_path(R[in->a], &R[in->b], int(in->d >> 1), in->d & 1, R[in->c]);
+  if (e != E_NONE) RAISE(e);
+  NEXT();
+}
+
+  // ---- objects and calls ----
+L_GETPROP : {
+  const Value& o = R[in->b];
+  const Value& n = R[in->c];
+  if (o.type() == Type::None || n.type() == Type::None) RAISE(E_VARNF);
+  if (!o.is_obj() || !n.is_str()) RAISE(E_TYPE);
+  SAVE_PC();
+  try {
+    R[in->a] = host_->get_property(o.as_obj(), n.as_str(), f->progr);
+  } catch (MooError& me) {
+    pending_raise = make_error(std::move(me.code), std::move(me.message), std::move(me.value));
+    goto raise_pending;
+  }
+  NEXT();
+}
+L_SETPROP : {
+  const Value& o = R[in->a];
+  const Value& n = R[in->b];
+  if (o.type() == Type::None || n.type() == Type::None || R[in->c].type() == Type::None) RAISE(E_VARNF);
+  if (!o.is_obj() || !n.is_str()) RAISE(E_TYPE);
+  SAVE_PC();
+  try {
+    host_->set_property(o.as_obj(), n.as_str(), R[in->c], f->progr);
+  } catch (MooError& me) {
+    pending_raise = make_error(std::move(me.code), std::move(me.message), std::move(me.value));
+    goto raise_pending;
+  }
+  NEXT();
+}
+L_CALLVERB : {
+  const Value& o = R[in->b];
+  const Value& n = R[in->b + 1];
+  if (o.type() == Type::None || n.type() == Type::None) RAISE(E_VARNF);
+  if (!o.is_obj() || !n.is_str() || !R[in->b + 2].is_list()) RAISE(E_TYPE);
+  SAVE_PC();
+  if (frames_.size() >= size_t(limits_.max_stack_depth)) RAISE(E_MAXREC);
+  Error e = E_NONE;
+  auto target = host_->find_verb(o.as_obj(), n.as_str(), &e);
+  if (!target) RAISE(e);
+  std::string name(n.as_str());
+  Value self = o;
+  push_verb_frame(std::move(*target), std::move(self), std::move(R[in->b + 2]), in->a, name);
+  LOAD_FRAME();
+  NEXT();
+}
+L_BUILTIN:
+L_BUILTIN_LIST : {
+  const BuiltinSpec& spec = builtins.at(in->b);
+  std::span<Value> args;
+  Value arglist;
+  if (in->op == Op::BUILTIN) {
+    args = std::span<Value>(R + in->c, in->d);
+  } else {
+    arglist = std::move(R[in->c]);
+    ListObj* l = arglist.list_mut();
+    args = std::span<Value>(l->items(), l->len);
+  }
+  SAVE_PC();
+  ctx_.progr = f->progr;
+  ctx_.ticks_left = TICKS_LEFT_NOW();
+  ctx_.seconds_left = std::chrono::duration<double>(deadline_ - std::chrono::steady_clock::now()).count();
+  try {
+    builtins.check_args(in->b, args);
+    R[in->a] = spec.fn(ctx_, args);
+  } catch (MooError& me) {
+    pending_raise = make_error(std::move(me.code), std::move(me.message), std::move(me.value));
+    goto raise_pending;
+  }
+  NEXT();
+}
+
+  // ---- errors ----
+L_TRY_PUSH : {
+  Handler h;
+  h.kind = (in->b & 1) == uint16_t(HandlerKind::Catch) ? Handler::Catch : Handler::Except;
+  h.codes = in->a;
+  h.dest = in->c;
+  h.target = in->d;
+  h.siblings = uint16_t(in->b >> 1);
+  f->handlers.push_back(std::move(h));
+  NEXT();
+}
+L_TRY_POP : {
+  size_t n = in->a;
+  f->handlers.resize(f->handlers.size() >= n ? f->handlers.size() - n : 0);
+  if (in->b == 1) {  // normal entry into a finally block
+    Handler h;
+    h.kind = Handler::InFinally;
+    f->handlers.push_back(std::move(h));
+  }
+  NEXT();
+}
+L_FINALLY_PUSH : {
+  Handler h;
+  h.kind = Handler::Finally;
+  h.target = in->d;
+  f->handlers.push_back(std::move(h));
+  NEXT();
+}
+L_FINALLY_END : {
+  Pending p = std::move(f->handlers.back().pending);
+  f->handlers.pop_back();
+  switch (p.kind) {
+    case Pending::FallThrough: NEXT();
+    case Pending::Raise:
+      SAVE_PC();
+      pending_raise = std::move(p.error);
+      goto raise_pending_keep;
+    case Pending::Return:
+      SAVE_PC();
+      if (!finish_return(std::move(p.value))) return TaskStatus::Done;
+      LOAD_FRAME();
+      NEXT();
+    case Pending::Exit:
+      SAVE_PC();
+      do_exit(p.depth, p.target);
+      LOAD_FRAME();
+      NEXT();
+  }
+  NEXT();
+}
+L_EXIT:
+  SAVE_PC();
+  do_exit(in->a, in->d);
+  LOAD_FRAME();
+  NEXT();
+L_SCATTER : {
+  const Value& src = R[in->b];
+  if (src.type() == Type::None) RAISE(E_VARNF);
+  if (!src.is_list()) RAISE(E_TYPE);
+  const ScatterSpec& spec = f->program->scatters[in->c];
+  int64_t len = src.list_len();
+  int64_t nargs = int64_t(spec.items.size()), nreq = 0;
+  bool have_rest = false;
+  for (auto& it : spec.items) {
+    if (it.kind == ScatterSpec::Item::Required) ++nreq;
+    if (it.kind == ScatterSpec::Item::Rest) have_rest = true;
+  }
+  if (len < nreq || (!have_rest && len > nargs)) RAISE(E_ARGS);
+  int64_t nopt_avail = len - nreq;
+  int64_t nrest = have_rest && len >= nargs ? len - nargs + 1 : 0;
+  Value keep = src;  // a target may be the source's own register
+  int64_t pos = 0, mask = 0, opt = 0;
+  for (auto& it : spec.items) {
+    if (it.kind == ScatterSpec::Item::Rest) {
+      Value rest = Value::list_of_size(uint32_t(nrest));
+      if (nrest) {
+        ListObj* l = rest.list_mut();
+        for (int64_t k = 0; k < nrest; ++k) l->items()[k] = keep.list_at(uint32_t(pos + k));
+      }
+      pos += nrest;
+      R[it.reg] = std::move(rest);
+    } else if (it.kind == ScatterSpec::Item::Required) {
+      R[it.reg] = keep.list_at(uint32_t(pos++));
+    } else {
+      if (nopt_avail > 0) {
+        --nopt_avail;
+        R[it.reg] = keep.list_at(uint32_t(pos++));
+        mask |= int64_t(1) << std::min<int64_t>(opt, 62);
+      }
+      ++opt;
+    }
+  }
+  R[in->a].set_int(mask);
+  NEXT();
+}
+L_FORK : {
+  const Value& d = R[in->a];
+  if (d.type() == Type::None) RAISE(E_VARNF);
+  double delay;
+  if (d.is_int()) delay = double(d.as_int());
+  else if (d.is_float()) delay = d.as_float();
+  else RAISE(E_TYPE);
+  if (delay < 0) RAISE(E_INVARG);
+  SAVE_PC();
+  VmHost::ForkRequest req;
+  req.program = f->program;
+  req.vector = in->b;
+  req.registers.assign(R, R + f->program->var_names.size());
+  req.delay = delay;
+  req.this_obj = f->this_obj;
+  req.progr = f->progr;
+  req.verb_name = f->verb_name;
+  try {
+    int64_t id = host_->fork(std::move(req));
+    if (in->d) R[in->c] = Value::integer(id);
+  } catch (MooError& me) {
+    pending_raise = make_error(std::move(me.code), std::move(me.message), std::move(me.value));
+    goto raise_pending;
+  }
+  NEXT();
+}
+
+raise_error:
+  SAVE_PC();
+  pending_raise = make_error(Value::err(err), error_message(err), Value::integer(0));
+raise_pending:
+raise_pending_keep:
+  if (!raise(std::move(pending_raise))) return TaskStatus::Error;
+  LOAD_FRAME();
+  NEXT();
+
+#undef LOAD_FRAME
+#undef SAVE_PC
+#undef NEXT
+#undef RAISE
+#undef TICKS_LEFT_NOW
+}
+
+}  // namespace echo

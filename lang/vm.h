@@ -1,0 +1,158 @@
+// The bytecode interpreter. A Task holds the whole state of one MOO task as
+// plain data (frames with registers, pc, handler stacks) so that it can be
+// stopped between any two instructions and, later, serialized. MOO verb calls
+// push a Frame; they never recurse in C++.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "lang/builtins.h"
+#include "lang/bytecode.h"
+#include "lang/value.h"
+
+namespace echo {
+
+// A raised MOO error in flight: LambdaMOO's {code, message, value, traceback}.
+struct RaisedError {
+  Value code;
+  std::string message;
+  Value value;
+  std::vector<std::string> traceback;  // formatted lines, innermost first
+  Value stack;                         // callers()-style list for except vars
+};
+
+// What the interpreter needs from the world. The default answers as a server
+// with no objects: every object is invalid.
+class VmHost {
+ public:
+  virtual ~VmHost() = default;
+  virtual Value get_property(int64_t obj, std::string_view name, int64_t progr);  // throws MooError
+  virtual void set_property(int64_t obj, std::string_view name, Value v, int64_t progr);
+  // Finds a verb to call. Returns null (and sets *err) when it cannot.
+  struct VerbTarget {
+    std::shared_ptr<const Program> program;
+    int64_t definer = -1;  // the object the verb is defined on
+    int64_t owner = -1;    // the verb's owner: the callee's permissions
+    std::string name;      // the verb's full name as defined
+    bool debug = true;     // the verb's `d` flag
+  };
+  virtual std::optional<VerbTarget> find_verb(int64_t obj, std::string_view name, Error* err);
+  // fork: returns the new task's id, or throws MooError.
+  struct ForkRequest {
+    std::shared_ptr<const Program> program;
+    int vector;
+    std::vector<Value> registers;  // the forking frame's variables
+    double delay;
+    int64_t this_obj, progr;
+    std::string verb_name;
+  };
+  virtual int64_t fork(ForkRequest req);
+};
+
+// Why a finally block is running, and what to do at its end.
+struct Pending {
+  enum Kind : uint8_t { FallThrough, Raise, Return, Exit } kind = FallThrough;
+  Value value;          // Return: the value
+  uint32_t target = 0;  // Exit: where to go
+  uint32_t depth = 0;   // Exit: the handler depth to unwind to
+  std::shared_ptr<RaisedError> error;  // Raise
+};
+
+// The per-frame handler stack: catch expressions, except clauses, finally
+// blocks not yet entered, and finally blocks running (with what they resume).
+// Leaving a running finally block abnormally simply drops its entry.
+struct Handler {
+  enum Kind : uint8_t { Catch, Except, Finally, InFinally } kind;
+  uint16_t codes = 0xFFFF;  // register with the code list; 0xFFFF for ANY
+  uint16_t dest = 0;        // register that receives the error
+  uint32_t target = 0;      // handler (or finally block) pc
+  uint16_t siblings = 0;    // Except: clauses of the same try below this one
+  Pending pending;          // InFinally
+};
+
+struct Frame {
+  std::shared_ptr<const Program> program;
+  int vector = -1;  // -1: main, else fork vector index
+  uint32_t pc = 0;
+  std::vector<Value> regs;
+  std::vector<Handler> handlers;
+  uint16_t result_reg = 0;  // caller's register for this frame's return value
+  // Who is running, for callers(), tracebacks and permissions.
+  int64_t this_obj = -1;
+  int64_t definer = -1;
+  int64_t progr = -1;
+  int64_t player = -1;
+  std::string verb_name;
+  bool debug = true;
+
+  const CodeVector& code() const {
+    return vector < 0 ? program->main : program->forks[size_t(vector)];
+  }
+};
+
+struct TaskLimits {
+  int64_t ticks = 60000;       // LambdaMOO's fg_ticks default
+  double seconds = 5.0;        // fg_seconds
+  int max_stack_depth = 50;    // max_stack_depth
+};
+
+enum class TaskStatus { Running, Done, Error, AbortedTicks, AbortedSeconds };
+
+class Task {
+ public:
+  Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limits = {});
+
+  // Presets for the first frame.
+  void set_var(std::string_view name, Value v);
+  Value get_var(std::string_view name) const;  // of the bottom frame; Int 0 if absent
+  void set_identity(int64_t player, int64_t this_obj, int64_t progr, std::string verb);
+
+  // Runs until the task finishes, raises out of its last frame or exceeds a
+  // limit. (Suspension points arrive with the scheduler.)
+  TaskStatus run();
+
+  const Value& result() const { return result_; }
+  const RaisedError& error() const { return *error_; }
+  int64_t ticks_used() const { return limits_.ticks - ticks_left_; }
+  int64_t ticks_left() const { return ticks_left_; }
+  // LambdaMOO's abort traceback lines for tick/seconds aborts.
+  std::vector<std::string> abort_traceback() const;
+
+  std::vector<Frame>& frames() { return frames_; }
+
+ private:
+  TaskStatus execute();
+  // Raises err in the current frame; returns false when the error escaped
+  // the last frame (the task is over).
+  bool raise(std::shared_ptr<RaisedError> err);
+  std::shared_ptr<RaisedError> make_error(Value code, std::string message, Value value);
+  bool unwind_for_return(Value v);
+  bool finish_return(Value v);
+  bool do_exit(uint32_t depth, uint32_t target);
+  void push_verb_frame(VmHost::VerbTarget target, Value this_obj, Value args, uint16_t result_reg,
+                       const std::string& called_name);
+  std::string frame_label(const Frame& f) const;
+
+  VmHost* host_;
+  VmHost default_host_;
+  TaskLimits limits_;
+  std::vector<Frame> frames_;
+  int64_t ticks_left_;
+  std::chrono::steady_clock::time_point deadline_;
+  Value result_;
+  std::shared_ptr<RaisedError> error_;
+  BuiltinContext ctx_;
+  std::mt19937_64 rng_;
+  TaskStatus status_ = TaskStatus::Running;
+};
+
+// Formats a value the way the REPL and eval print results.
+std::string describe_error(const RaisedError& e);
+
+}  // namespace echo

@@ -1,0 +1,30 @@
+// The interpreter's operations on values, outside the dispatch loop: the
+// slow paths of arithmetic, comparison, indexing and nested assignment, with
+// LambdaMOO's exact type and range rules. Each returns E_NONE or the error.
+#pragma once
+
+#include "lang/bytecode.h"
+#include "lang/value.h"
+
+namespace echo::ops {
+
+Error arith(Op op, const Value& a, const Value& b, Value& out);   // + - * / % ^ and bitwise
+Error compare(Op op, const Value& a, const Value& b, Value& out); // < <= > >=
+Error in(const Value& a, const Value& b, Value& out);             // a in b
+Error negate(const Value& a, Value& out);
+Error bitnot(const Value& a, Value& out);
+Error index(const Value& c, const Value& i, Value& out);          // c[i]
+Error range(const Value& c, const Value& from, const Value& to, Value& out);
+Error length_of(const Value& c, Value& out);                      // $ inside an index
+Error first_key(const Value& c, Value& out);                      // ^ inside an index
+Error last_key(const Value& c, Value& out);
+// root[idx[0]]...[idx[n-1]] = v (or [..] range at the last level).
+Error set_path(Value& root, const Value* idx, int n, bool last_is_range, const Value& v);
+// Append in place (copy on write); E_TYPE unless list is a list (and, for
+// splice, item is a list).
+Error append(Value& list, const Value& item);
+Error splice(Value& list, const Value& items);
+Error make_map(const Value* kv, int pairs, Value& out);
+Error check_float(double d, Value& out);  // E_FLOAT for inf and nan
+
+}  // namespace echo::ops
