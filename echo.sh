@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Echo's one entry point on a Debian 12 machine.
+#   ./echo.sh run     install what the build needs, build, start Echo
+#   ./echo.sh test    install, build, and run every test (also under ASan/UBSan)
+#   ./echo.sh build   install and build only
+#   ./echo.sh bench   install, build, and run the benchmarks
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(cmake ninja-build ccache g++ pkg-config
+  libcaf-dev libtree-sitter-dev librocksdb-dev capnproto libcapnp-dev llvm-14-dev
+  libcivetweb-dev civetweb catch2 libedit-dev libssl-dev libcrypt-dev zlib1g-dev)
+
+deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  echo "echo.sh: installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+build() {  # build DIR [cmake options...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  ninja -C "$dir"
+}
+
+case "${1:-}" in
+  run)
+    deps
+    build build
+    exec build/cli/echo-repl
+    ;;
+  test)
+    deps
+    build build
+    (cd build && ctest --output-on-failure)
+    echo "== the same tests under AddressSanitizer and UBSan =="
+    build build-asan -DECHO_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DECHO_JIT=OFF
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure)
+    ;;
+  build)
+    deps
+    build build
+    ;;
+  bench)
+    deps
+    build build
+    build/bench/echo-bench-kernels "${@:2}"
+    ;;
+  *)
+    echo "usage: ./echo.sh run|test|build|bench" >&2
+    exit 2
+    ;;
+esac

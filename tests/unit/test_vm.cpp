@@ -1,0 +1,180 @@
+// The compiler and VM through eval: control flow, error handling, ticks and
+// limits. Semantics are LambdaMOO's (execute.c there).
+#include <catch2/catch.hpp>
+
+#include "lang/compiler.h"
+#include "lang/eval.h"
+
+using namespace echo;
+
+namespace {
+
+std::string run(const std::string& code, int64_t ticks = 1000000) {
+  EvalOptions o;
+  o.limits.ticks = ticks;
+  EvalOutcome r = eval_moo(code, o);
+  switch (r.kind) {
+    case EvalOutcome::Returned: return to_literal(r.value);
+    case EvalOutcome::Raised: return "!" + to_literal(r.error.code);
+    case EvalOutcome::CompileFailed: return "?" + r.compile_errors.front().to_string();
+    case EvalOutcome::AbortedTicks: return "!ticks";
+    case EvalOutcome::AbortedSeconds: return "!seconds";
+  }
+  return "";
+}
+
+int64_t ticks_of(const std::string& code) {
+  EvalOptions o;
+  o.limits.ticks = int64_t(1) << 40;
+  EvalOutcome r = eval_moo(code, o);
+  REQUIRE(r.kind == EvalOutcome::Returned);
+  return r.ticks;
+}
+
+}  // namespace
+
+TEST_CASE("arithmetic and precedence") {
+  CHECK(run("return 1 + 2 * 3;") == "7");
+  CHECK(run("return (1 + 2) * 3;") == "9");
+  CHECK(run("return 2 ^ 3 ^ 2;") == "512");
+  CHECK(run("return -7 % 3;") == "-1");
+  CHECK(run("return 7 / -2;") == "-3");
+  CHECK(run("return 1 / 0;") == "!E_DIV");
+  CHECK(run("return 1 + 1.0;") == "!E_TYPE");
+  CHECK(run("return 1.5 * 2.0;") == "3.0");
+  CHECK(run("return \"ab\" + \"cd\";") == "\"abcd\"");
+  CHECK(run("return 2 ^ -1;") == "0");
+  CHECK(run("return (-1) ^ -3;") == "-1");
+  CHECK(run("return 0 ^ -1;") == "!E_DIV");
+  CHECK(run("return 9223372036854775807 + 1;") == "-9223372036854775808");
+}
+
+TEST_CASE("variables") {
+  CHECK(run("x = 5; X = X + 1; return x;") == "6");
+  CHECK(run("return y;") == "!E_VARNF");
+  // E_VARNF of the left operand wins over an error on the right, as the
+  // left is pushed first in LambdaMOO.
+  CHECK(run("return z + (1/0);") == "!E_VARNF");
+  CHECK(run("x = 1; return x + (x = 5);") == "6");
+  CHECK(run("return typeof(player) == OBJ && typeof(args) == LIST;") == "1");
+}
+
+TEST_CASE("conditionals and loops") {
+  CHECK(run("if (0) return 1; elseif (\"\") return 2; else return 3; endif") == "3");
+  CHECK(run("s = 0; for i in [1..10] s = s + i; endfor return s;") == "55");
+  CHECK(run("s = {}; for x in ({1, 2, 3}) s = {x, @s}; endfor return s;") == "{3, 2, 1}");
+  CHECK(run("i = 0; while (i < 5) i = i + 1; endwhile return i;") == "5");
+  CHECK(run("for i in [1..10] if (i == 4) break; endif endfor return i;") == "4");
+  CHECK(run("n = 0; for i in [1..10] if (i % 2) continue; endif n = n + 1; endfor return n;") == "5");
+  CHECK(run("n = 0; while outer (1) for i in [1..3] n = n + 1; if (n > 5) break outer; endif endfor endwhile return n;") == "6");
+  // A named while loop assigns the condition's value to its name.
+  CHECK(run("x = 3; while loop (x) x = x - 1; endwhile return loop;") == "0");
+  CHECK(run("for i in [#1..#3] r = i; endfor return r;") == "#3");
+  CHECK(run("for i in [1..\"a\"] endfor") == "!E_TYPE");
+  CHECK(run("for x in (5) endfor") == "!E_TYPE");
+  CHECK(run("return 0 ? 1 | 2;") == "2");
+  CHECK(run("return \"\" || 5;") == "5");
+  CHECK(run("return {} && 1;") == "{}");
+}
+
+TEST_CASE("lists, strings and indexing") {
+  CHECK(run("l = {1, 2, 3}; return l[$];") == "3");
+  CHECK(run("l = {1, 2, 3}; return l[2..$];") == "{2, 3}");
+  CHECK(run("l = {1, 2, 3}; return l[3..2];") == "{}");
+  CHECK(run("l = {1, 2, 3}; return l[0];") == "!E_RANGE");
+  CHECK(run("l = {1, 2, 3}; return l[5..6];") == "!E_RANGE");
+  CHECK(run("a = {1}; b = a; b[1] = 2; return {a, b};") == "{{1}, {2}}");
+  CHECK(run("l = {{1, 2}, {3, 4}}; l[2][1] = 5; return l;") == "{{1, 2}, {5, 4}}");
+  CHECK(run("l = {1, 2, 3, 4}; l[2..3] = {\"x\"}; return l;") == "{1, \"x\", 4}");
+  CHECK(run("s = \"hello\"; s[1] = \"J\"; return s;") == "\"Jello\"");
+  CHECK(run("s = \"hello\"; s[1] = \"JJ\"; return s;") == "!E_INVARG");
+  CHECK(run("s = \"hello\"; s[2..3] = \"EE\"; return s;") == "\"hEElo\"");
+  CHECK(run("l = {1, 2}; l[3] = 3;") == "!E_RANGE");
+  CHECK(run("l = {{1}}; l[1][2] = 3; return l;") == "!E_RANGE");
+  CHECK(run("l = {}; for i in [1..5] l = {@l, i}; endfor return l;") == "{1, 2, 3, 4, 5}");
+  CHECK(run("x = 5; l = {@x};") == "!E_TYPE");
+  CHECK(run("return {1, @{2, 3}, 4};") == "{1, 2, 3, 4}");
+  CHECK(run("return 2 in {1, 2, 3};") == "2");
+  CHECK(run("return \"B\" in {\"a\", \"b\"};") == "2");
+  CHECK(run("return \"abc\"[2];") == "\"b\"");
+  CHECK(run("return \"abc\"[$];") == "\"c\"");
+}
+
+TEST_CASE("maps") {
+  CHECK(run("m = [\"a\" -> 1, \"b\" -> 2]; return m[\"b\"];") == "2");
+  CHECK(run("m = []; m[\"x\"] = 5; m[\"x\"] = 6; return m;") == "[\"x\" -> 6]");
+  CHECK(run("m = [1 -> 2]; return m[3];") == "!E_RANGE");
+  CHECK(run("return [{1} -> 2];") == "!E_TYPE");
+  CHECK(run("m = [1 -> {1, 2}]; m[1][2] = 5; return m;") == "[1 -> {1, 5}]");
+  CHECK(run("m = [\"a\" -> 1, \"b\" -> 2]; s = {}; for v, k in (m) s = {@s, k, v}; endfor return s;") ==
+        "{\"a\", 1, \"b\", 2}");
+}
+
+TEST_CASE("scatter assignment") {
+  CHECK(run("{a, b} = {1, 2}; return {b, a};") == "{2, 1}");
+  CHECK(run("{a, b} = {1};") == "!E_ARGS");
+  CHECK(run("{a, ?b = 7, @c} = {1}; return {a, b, c};") == "{1, 7, {}}");
+  CHECK(run("{a, ?b = 7, @c} = {1, 2, 3, 4}; return {a, b, c};") == "{1, 2, {3, 4}}");
+  CHECK(run("{?a = 1, ?b = 2} = {5}; return {a, b};") == "{5, 2}");
+  CHECK(run("return {a, b} = {1, 2};") == "{1, 2}");
+  CHECK(run("{a} = 5;") == "!E_TYPE");
+}
+
+TEST_CASE("catch expressions and try") {
+  CHECK(run("return `1/0 ! E_DIV => 5';") == "5");
+  CHECK(run("return `1/0 ! ANY';") == "E_DIV");
+  CHECK(run("return `1/0 ! E_TYPE => 5';") == "!E_DIV");
+  CHECK(run("return `x ! E_VARNF, E_DIV => 2';") == "2");
+  CHECK(run("try return 1/0; except e (E_DIV) return e[1..2]; endtry") == "{E_DIV, \"Division by zero\"}");
+  CHECK(run("try 1/0; except (E_TYPE) return 1; except (E_DIV) return 2; endtry") == "2");
+  CHECK(run("try raise(E_PERM, \"no\", 42); except e (ANY) return {e[1], e[2], e[3]}; endtry") ==
+        "{E_PERM, \"no\", 42}");
+  CHECK(run("try raise(\"custom\"); except e (\"custom\") return e[1]; endtry") == "\"custom\"");
+  CHECK(run("l = {}; try l = {@l, 1}; finally l = {@l, 2}; endtry return l;") == "{1, 2}");
+  CHECK(run("l = {}; try try 1/0; finally l = {@l, \"f\"}; endtry except (E_DIV) l = {@l, \"e\"}; endtry return l;") ==
+        "{\"f\", \"e\"}");
+  // return passes through finally; a return in the finally block wins.
+  CHECK(run("x = 1; try return x; finally x = 2; endtry") == "1");
+  CHECK(run("try return 1; finally return 2; endtry") == "2");
+  CHECK(run("n = 0; for i in [1..3] try break; finally n = n + 1; endtry endfor return n;") == "1");
+  CHECK(run("n = 0; for i in [1..3] try continue; finally n = n + 1; endtry endfor return n;") == "3");
+  CHECK(run("try try 1/0; finally return 5; endtry except (ANY) return 6; endtry") == "5");
+}
+
+TEST_CASE("compile errors") {
+  CHECK(run("break;").rfind("?", 0) == 0);
+  CHECK(run("return nosuchbuiltin(1);").find("Unknown built-in function") != std::string::npos);
+  CHECK(run("while (1) break nosuchloop; endwhile").rfind("?", 0) == 0);
+}
+
+TEST_CASE("ticks are counted as LambdaMOO counts them") {
+  // Per-iteration tick counts of ../shared/bench/kernels.moo, from ANCHORS.md.
+  auto per_iter = [](const std::string& body, int n) {
+    int64_t base = ticks_of("for i in [1..0] endfor x = 0; s = 0; return 0;");
+    std::string code = "x = 0; s = 0; for i in [1.." + std::to_string(n) + "] " + body + " endfor return 0;";
+    return double(ticks_of(code) - base) / n;
+  };
+  CHECK(per_iter("x = x + i * 3 % 7;", 1000) == Approx(5).epsilon(0.01));
+  CHECK(per_iter("s = s + length(tostr(i)) + min(i % 10, 5) + abs(-3);", 1000) == Approx(14).epsilon(0.01));
+  CHECK(ticks_of("l = {}; s = 0; for i in [1..640] l = {@l, i % 10}; s = s + l[$] + l[1]; if (i % 64 == 0) l = {}; endif endfor return s;") /
+            640.0 == Approx(12.02).epsilon(0.01));
+}
+
+TEST_CASE("limits abort the task, never the process") {
+  CHECK(run("while (1) endwhile", 10000) == "!ticks");
+  CHECK(run("x = 0; while (1) x = x + 1; endwhile", 5000) == "!ticks");
+  EvalOptions o;
+  o.limits.ticks = 1000;
+  EvalOutcome r = eval_moo("return ticks_left();", o);
+  REQUIRE(r.kind == EvalOutcome::Returned);
+  CHECK(r.value.as_int() > 990);
+  CHECK(r.value.as_int() <= 1000);
+}
+
+TEST_CASE("tracebacks name the line") {
+  EvalOutcome r = eval_moo("x = 1;\ny = 2;\nreturn x / (y - 2);");
+  REQUIRE(r.kind == EvalOutcome::Raised);
+  REQUIRE(!r.error.traceback.empty());
+  CHECK(r.error.traceback.front().find("line 3") != std::string::npos);
+  CHECK(r.error.traceback.front().find("Division by zero") != std::string::npos);
+}
