@@ -7,13 +7,15 @@
 #include <string>
 
 #include "cli/repl.h"
+#include "lang/compiler.h"
 #include "lang/eval.h"
 
 namespace {
 
 void usage(std::ostream& o) {
   o << "usage: echo-repl                 interactive MOO REPL\n"
-       "       echo-repl -e 'CODE'       evaluate MOO code once and print the result\n";
+       "       echo-repl -e 'CODE'       evaluate MOO code once and print the result\n"
+       "       echo-repl -d 'CODE'       print the bytecode MOO code compiles to\n";
 }
 
 }  // namespace
@@ -24,6 +26,15 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   if (cmd == "-h" || cmd == "--help") {
     usage(std::cout);
+    return 0;
+  }
+  if (cmd == "-d" && argc == 3) {
+    CompileResult r = compile_moo(argv[2]);
+    if (!r.ok()) {
+      for (auto& e : r.errors) std::cerr << e.to_string() << "\n";
+      return 2;
+    }
+    std::cout << r.program->disassemble();
     return 0;
   }
   if (cmd == "-e") {

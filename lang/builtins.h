@@ -5,6 +5,7 @@
 // take them by move, and returns a value or throws MooError.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <random>
 #include <span>
@@ -34,7 +35,7 @@ struct BuiltinContext {
   int64_t progr = -1;          // the task's permissions (an object number)
   bool wizard = true;          // whether progr is a wizard
   int64_t ticks_left = 0;      // filled in by the VM before each call
-  double seconds_left = 0;
+  std::chrono::steady_clock::time_point deadline;  // the task's seconds limit
   std::mt19937_64* rng = nullptr;
   void* world = nullptr;       // the world, once there is one
 };
@@ -75,6 +76,7 @@ void register_math_builtins(Builtins& b);    // abs, min, max, random, sqrt, ...
 void register_map_builtins(Builtins& b);     // mapkeys, mapvalues, mapdelete, maphaskey
 void register_json_builtins(Builtins& b);    // parse_json, generate_json
 void register_time_builtins(Builtins& b);    // time, ctime, ...
+void register_task_builtins(Builtins& b);    // ticks_left, seconds_left (in vm.cpp)
 void register_all_builtins();                // idempotent
 
 }  // namespace echo

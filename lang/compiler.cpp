@@ -39,6 +39,8 @@ class Compiler {
       for (int i = 0; i < BUILTIN_VAR_COUNT; ++i) var_reg(kBuiltinVarNames[i]);
       collect_vars(ast.body);
       temp_base_ = top_ = max_top_ = uint32_t(prog_->var_names.size());
+      assigned_.assign(temp_base_, false);
+      for (int i = 0; i < BUILTIN_VAR_COUNT; ++i) assigned_[i] = true;
       cur_ = &prog_->main;
       block(ast.body);
       emit(Op::RETURN0, 0, 0);
@@ -76,7 +78,7 @@ class Compiler {
     collect_vars(s.finally_body);
     if ((s.kind == StmtKind::ForList || s.kind == StmtKind::ForRange) && !s.name.empty()) var_reg(s.name);
     if (s.kind == StmtKind::ForList && !s.index_name.empty()) var_reg(s.index_name);
-    if (s.kind == StmtKind::Fork && !s.name.empty()) var_reg(s.name);
+    if ((s.kind == StmtKind::Fork || s.kind == StmtKind::While) && !s.name.empty()) var_reg(s.name);
     for (auto& e : s.excepts) {
       if (!e.var.empty()) var_reg(e.var);
       for (auto& c : e.codes) collect_vars(*c);
@@ -189,7 +191,7 @@ class Compiler {
     uint16_t r = expr(e);
     if (is_var_reg(r) && later_may_assign) {
       uint16_t t = temp();
-      emit(Op::MOVEV, 0, 0, t, r);
+      emit(preset_var(r) ? Op::MOVE : Op::MOVEV, 0, 0, t, r);
       return t;
     }
     return r;
@@ -206,7 +208,7 @@ class Compiler {
       case ExprKind::Var: {
         uint16_t v = var_reg(e.name);
         if (want == kNoReg) return v;
-        emit(Op::MOVEV, 0, 0, want, v);
+        emit(preset_var(v) ? Op::MOVE : Op::MOVEV, 0, 0, want, v);
         mark_single();
         return want;
       }
@@ -446,7 +448,7 @@ class Compiler {
     mark_single();
     return d;
   }
-  static bool preset_var(uint16_t r) { return r < BUILTIN_VAR_COUNT; }
+  bool preset_var(uint16_t r) const { return r < assigned_.size() && assigned_[r]; }
 
   // Argument lists and list literals. Returns the LambdaMOO ticks of building
   // the list (one for the first element's MAKE_SINGLETON_LIST or
@@ -617,7 +619,7 @@ class Compiler {
     bool prop_root = false;
     if (t->kind == ExprKind::Var) {
       root = var_reg(t->name);
-      emit(Op::CHECKVAR, 0, 0, root);
+      if (!preset_var(root)) emit(Op::CHECKVAR, 0, 0, root);
     } else if (t->kind == ExprKind::Prop || t->kind == ExprKind::SysRef) {
       prop_root = true;
       prop_o = temp();
@@ -714,14 +716,32 @@ class Compiler {
   };
 
   void block(const Block& b) {
+    std::vector<bool> saved = assigned_;
     for (auto& s : b) stmt(*s);
+    assigned_ = std::move(saved);
+  }
+  // A block in which `var` is bound (a loop body, an except clause).
+  void block_with(const Block& b, uint16_t var) {
+    std::vector<bool> saved = assigned_;
+    assigned_[var] = true;
+    block(b);
+    assigned_ = std::move(saved);
+  }
+  void note_assigned(const Expr& e) {
+    if (e.kind == ExprKind::Assign && e.lhs->kind == ExprKind::Var) assigned_[var_reg(e.lhs->name)] = true;
+    if (e.kind == ExprKind::Scatter)
+      for (auto& t : e.scatter)
+        if (t.kind != ScatterTarget::Optional || t.default_value) assigned_[var_reg(t.name)] = true;
   }
 
   void stmt(const Stmt& s) {
     line_ = s.pos.line ? s.pos.line : line_;
     uint32_t mark = top_;
     switch (s.kind) {
-      case StmtKind::Expr: expr(*s.expr); break;
+      case StmtKind::Expr:
+        expr(*s.expr);
+        note_assigned(*s.expr);
+        break;
       case StmtKind::If: {
         std::vector<uint32_t> ends;
         for (size_t i = 0; i < s.conds.size(); ++i) {
@@ -745,6 +765,13 @@ class Compiler {
         line_ = s.pos.line;
         uint16_t c = expr(*s.expr);
         top_ = mark;
+        if (!s.name.empty()) {
+          // `while name (cond)`: LambdaMOO's EOP_WHILE_ID stores the
+          // condition's value in the variable `name` (one tick).
+          uint16_t v = var_reg(s.name);
+          emit(is_var_reg(c) ? Op::MOVEV : Op::MOVE, 1, 0, v, c);
+          c = v;
+        }
         // OP_WHILE ticks on every check; JMPT loops back while true.
         uint32_t jt = emit_jump(Op::JMPT, c, 1);
         patch(jt, body);
@@ -759,9 +786,9 @@ class Compiler {
         expr(*s.expr, cur);
         expr(*s.expr2, uint16_t(cur + 1));
         uint32_t init = emit(Op::FOR_RANGE_INIT, 1, 0, v, cur);
-        loops_.push_back({s.name, handler_depth_, {}, {}});
+        loops_.push_back({s.name, handler_depth_, {}, {}});  // named by its variable
         uint32_t body = here();
-        block(s.body);
+        block_with(s.body, v);
         uint32_t next = here();
         line_ = s.pos.line;
         uint32_t n = emit(Op::FOR_RANGE_NEXT, 1, 0, v, cur);
@@ -779,7 +806,12 @@ class Compiler {
         uint32_t init = emit(Op::FOR_LIST_INIT, 1, 0, v, coll, idx);
         loops_.push_back({s.name, handler_depth_, {}, {}});
         uint32_t body = here();
-        block(s.body);
+        {
+          std::vector<bool> saved = assigned_;
+          if (idx != kNoReg) assigned_[idx] = true;
+          block_with(s.body, v);
+          assigned_ = std::move(saved);
+        }
         uint32_t next = here();
         line_ = s.pos.line;
         uint32_t n = emit(Op::FOR_LIST_NEXT, 1, 0, v, coll, idx);
@@ -867,6 +899,9 @@ class Compiler {
     // try/except: one handler per clause, the first clause innermost.
     uint32_t mark = top_;
     size_t n = s.excepts.size();
+    for (size_t i = 0; i + 1 < n; ++i)
+      if (s.excepts[i].codes_any)
+        fail(s.excepts[i + 1].pos, "Unreachable EXCEPT clause");
     std::vector<uint16_t> codes(n, kNoReg);
     for (size_t i = 0; i < n; ++i) {
       if (!s.excepts[i].codes_any) {
@@ -891,7 +926,8 @@ class Compiler {
       cur_->code[pushes[k]].c = ev;
       patch(pushes[k], here());
       line_ = c.pos.line ? c.pos.line : line_;
-      block(c.body);
+      if (is_var_reg(ev)) block_with(c.body, ev);
+      else block(c.body);
       if (k + 1 < n) ends.push_back(emit_jump(Op::JMP));
     }
     for (auto j : ends) patch(j, here());
@@ -908,6 +944,9 @@ class Compiler {
   uint32_t handler_depth_ = 0;
   std::vector<Loop> loops_;
   std::vector<uint16_t> container_stack_;
+  // Variables certainly bound at the current point (assigned earlier in this
+  // block or an enclosing one): reading them needs no E_VARNF check.
+  std::vector<bool> assigned_;
 };
 
 }  // namespace

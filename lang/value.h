@@ -174,7 +174,7 @@ int compare_ci(std::string_view a, std::string_view b);
 // Printing.
 std::string to_literal(const Value& v);  // as toliteral()
 std::string to_str(const Value& v);      // as tostr() of one argument
-std::string format_float(double d);      // MOO's float printing (round-trippable)
+std::string format_float(double d);      // LambdaMOO's float printing: %.15g, ".0" added
 const char* type_name(Type t);           // "INT", "STR", ... for messages
 
 // Building values.

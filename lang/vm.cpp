@@ -22,6 +22,18 @@ int64_t VmHost::fork(ForkRequest) {
   throw MooError(E_PERM, "fork is not available: this task has no scheduler");
 }
 
+// ---- builtins that read the running task ----------------------------------
+
+void register_task_builtins(Builtins& b) {
+  b.add({"ticks_left", 0, 0, {}, [](BuiltinContext& ctx, std::span<Value>) {
+           return Value::integer(ctx.ticks_left);
+         }});
+  b.add({"seconds_left", 0, 0, {}, [](BuiltinContext& ctx, std::span<Value>) {
+           double left = std::chrono::duration<double>(ctx.deadline - std::chrono::steady_clock::now()).count();
+           return Value::integer(int64_t(std::max(0.0, left)));
+         }});
+}
+
 // ---- task setup --------------------------------------------------------------
 
 Task::Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limits)
@@ -281,6 +293,11 @@ TaskStatus Task::execute() {
     goto raise_error; \
   } while (0)
 #define TICKS_LEFT_NOW() (ticks_left_ - (slice - ticks))
+#define FINISH(status)               \
+  do {                               \
+    ticks_left_ -= slice - ticks;    \
+    return status;                   \
+  } while (0)
 
   LOAD_FRAME();
   NEXT();
@@ -554,7 +571,7 @@ L_RETURN0 : {
     v = Value::integer(0);
   }
   SAVE_PC();
-  if (!finish_return(std::move(v))) return TaskStatus::Done;
+  if (!finish_return(std::move(v))) FINISH(TaskStatus::Done);
   LOAD_FRAME();
   NEXT();
 }
@@ -714,7 +731,7 @@ L_BUILTIN_LIST : {
   SAVE_PC();
   ctx_.progr = f->progr;
   ctx_.ticks_left = TICKS_LEFT_NOW();
-  ctx_.seconds_left = std::chrono::duration<double>(deadline_ - std::chrono::steady_clock::now()).count();
+  ctx_.deadline = deadline_;
   try {
     builtins.check_args(in->b, args);
     R[in->a] = spec.fn(ctx_, args);
@@ -764,7 +781,7 @@ L_FINALLY_END : {
       goto raise_pending_keep;
     case Pending::Return:
       SAVE_PC();
-      if (!finish_return(std::move(p.value))) return TaskStatus::Done;
+      if (!finish_return(std::move(p.value))) FINISH(TaskStatus::Done);
       LOAD_FRAME();
       NEXT();
     case Pending::Exit:
@@ -852,7 +869,7 @@ raise_error:
   pending_raise = make_error(Value::err(err), error_message(err), Value::integer(0));
 raise_pending:
 raise_pending_keep:
-  if (!raise(std::move(pending_raise))) return TaskStatus::Error;
+  if (!raise(std::move(pending_raise))) FINISH(TaskStatus::Error);
   LOAD_FRAME();
   NEXT();
 
@@ -861,6 +878,7 @@ raise_pending_keep:
 #undef NEXT
 #undef RAISE
 #undef TICKS_LEFT_NOW
+#undef FINISH
 }
 
 }  // namespace echo
