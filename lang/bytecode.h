@@ -29,6 +29,7 @@ namespace echo {
   X(ADD) X(ADDK) X(SUB) X(SUBK) X(MUL) X(MULK) X(DIV) X(DIVK) X(MOD) X(MODK)       \
   X(POW) X(EQ) X(EQK) X(NE) X(NEK) X(LT) X(LTK) X(LE) X(LEK) X(GT) X(GTK)          \
   X(GE) X(GEK) X(IN)                                                              \
+  X(SUBKR) X(DIVKR) X(MODKR) /* R[a] = K[b] op R[c] (constant left operand) */    \
   X(BITAND) X(BITOR) X(BITXOR) X(SHL) X(SHR)                                      \
   X(NEG) X(NOT) X(BITNOT) /* R[a] = op R[b] */                                    \
   X(TRUTH)     /* R[a] = INT truthy(R[b]) */                                      \
@@ -78,6 +79,10 @@ namespace echo {
   X(SCATTER)   /* scatter R[b] into the targets of scatter table c; R[a] = INT  \
                   bit mask of the optional targets that got a value */         \
   X(JMPBIT)    /* if bit b of INT R[a] is set, pc = target */                     \
+  /* compare and branch: if (R[a] op R[b] / K[b]) == c, pc = target (the      \
+     comparison's tick and the IF/WHILE's tick in one instruction) */           \
+  X(JLT) X(JLTK) X(JLE) X(JLEK) X(JGT) X(JGTK) X(JGE) X(JGEK)                     \
+  X(JEQ) X(JEQK) X(JNE) X(JNEK)                                                   \
   X(FORK)      /* fork vector b after R[a] seconds; task id into R[c] if d */     \
   X(NOP)
 
@@ -125,6 +130,10 @@ struct Program {
   CodeVector main;
   std::vector<CodeVector> forks;
   std::vector<ScatterSpec> scatters;
+  // For MODK/DIVK by a constant in [2, 2^32): Lemire's multiplier
+  // ceil(2^64 / d), so that small non-negative operands need no division
+  // instruction. The instruction's d field holds index + 1 (0: none).
+  std::vector<uint64_t> divisor_magic;
   std::string source;
 
   int line_at(const CodeVector& v, uint32_t pc) const {

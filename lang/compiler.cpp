@@ -428,6 +428,38 @@ class Compiler {
         {BinOp::Shl, {Op::SHL, Op::SHL}},  {BinOp::Shr, {Op::SHR, Op::SHR}},
     };
     auto [rop, kop] = ops.at(e.binop);
+    // A constant left operand: commutative and mirrored comparisons swap
+    // sides (a numeric constant cannot change which error is raised);
+    // - / % get their own constant-left instructions.
+    if (is_constant(*e.lhs) && !is_constant(*e.rhs)) {
+      Value k = literal_value(*e.lhs);
+      bool numeric = k.is_int() || k.is_float();
+      Op swapped = Op::NOP;
+      switch (e.binop) {
+        case BinOp::Add: if (numeric) swapped = Op::ADDK; break;
+        case BinOp::Mul: swapped = Op::MULK; break;
+        case BinOp::Eq: swapped = Op::EQK; break;
+        case BinOp::Ne: swapped = Op::NEK; break;
+        case BinOp::Lt: swapped = Op::GTK; break;
+        case BinOp::Le: swapped = Op::GEK; break;
+        case BinOp::Gt: swapped = Op::LTK; break;
+        case BinOp::Ge: swapped = Op::LEK; break;
+        default: break;
+      }
+      Op kr = e.binop == BinOp::Sub ? Op::SUBKR : e.binop == BinOp::Div ? Op::DIVKR
+              : e.binop == BinOp::Mod ? Op::MODKR : Op::NOP;
+      if (swapped != Op::NOP || kr != Op::NOP) {
+        uint32_t mark = top_;
+        uint16_t kidx = konst(k);
+        uint16_t r = expr(*e.rhs);
+        top_ = mark;
+        uint16_t d = dest(want);
+        if (swapped != Op::NOP) emit(swapped, 1, 0, d, r, kidx);
+        else emit(kr, 1, 0, d, kidx, r);
+        mark_single();
+        return d;
+      }
+    }
     uint32_t mark = top_;
     uint16_t l = operand(*e.lhs, !is_simple(*e.rhs) && assigns(*e.rhs));
     // A variable left operand must be checked before the right side runs, so
@@ -444,10 +476,52 @@ class Compiler {
     }
     top_ = mark;
     uint16_t d = dest(want);
-    emit(op, 1, 0, d, l, r);
+    uint32_t magic = 0;
+    if ((op == Op::MODK || op == Op::DIVK) && prog_->constants[r].is_int()) {
+      int64_t k = prog_->constants[r].as_int();
+      if (k >= 2 && k < (int64_t(1) << 32)) {
+        prog_->divisor_magic.push_back(UINT64_MAX / uint64_t(k) + 1);
+        magic = uint32_t(prog_->divisor_magic.size());
+      }
+    }
+    emit(op, 1, 0, d, l, r, magic);
     mark_single();
     return d;
   }
+  // Emits a conditional jump on cond (to be patched): taken when cond's
+  // truth equals when_true. A comparison becomes one compare-and-branch
+  // instruction worth the comparison's tick and the IF's.
+  uint32_t branch(const Expr& cond, bool when_true) {
+    static const std::map<BinOp, std::pair<Op, Op>> jops = {
+        {BinOp::Lt, {Op::JLT, Op::JLTK}}, {BinOp::Le, {Op::JLE, Op::JLEK}},
+        {BinOp::Gt, {Op::JGT, Op::JGTK}}, {BinOp::Ge, {Op::JGE, Op::JGEK}},
+        {BinOp::Eq, {Op::JEQ, Op::JEQK}}, {BinOp::Ne, {Op::JNE, Op::JNEK}}};
+    int saved_line = line_;
+    if (cond.pos.line) line_ = cond.pos.line;
+    auto it = cond.kind == ExprKind::Binary ? jops.find(cond.binop) : jops.end();
+    if (it != jops.end() && !is_constant(*cond.lhs)) {
+      uint32_t mark = top_;
+      uint16_t l = operand(*cond.lhs, !is_simple(*cond.rhs) && assigns(*cond.rhs));
+      if (is_var_reg(l) && !is_simple(*cond.rhs) && !is_constant(*cond.rhs) && !preset_var(l))
+        emit(Op::CHECKVAR, 0, 0, l);
+      uint32_t pc;
+      if (is_constant(*cond.rhs)) {
+        pc = emit(it->second.second, 2, 0, l, konst(literal_value(*cond.rhs)), when_true);
+      } else {
+        uint16_t r = expr(*cond.rhs);
+        pc = emit(it->second.first, 2, 0, l, r, when_true);
+      }
+      top_ = mark;
+      line_ = saved_line;
+      return pc;
+    }
+    uint32_t mark = top_;
+    uint16_t c = expr(cond);
+    top_ = mark;
+    line_ = saved_line;
+    return emit_jump(when_true ? Op::JMPT : Op::JMPF, c, 1);
+  }
+
   bool preset_var(uint16_t r) const { return r < assigned_.size() && assigned_[r]; }
 
   // Argument lists and list literals. Returns the LambdaMOO ticks of building
@@ -745,9 +819,8 @@ class Compiler {
       case StmtKind::If: {
         std::vector<uint32_t> ends;
         for (size_t i = 0; i < s.conds.size(); ++i) {
-          uint16_t c = expr(*s.conds[i]);
+          uint32_t jf = branch(*s.conds[i], false);  // OP_IF / OP_EIF
           top_ = mark;
-          uint32_t jf = emit_jump(Op::JMPF, c, 1);  // OP_IF / OP_EIF
           block(s.bodies[i]);
           if (i + 1 < s.conds.size() || s.has_else) ends.push_back(emit_jump(Op::JMP));
           patch(jf, here());
@@ -763,17 +836,18 @@ class Compiler {
         block(s.body);
         uint32_t check = here();
         line_ = s.pos.line;
-        uint16_t c = expr(*s.expr);
-        top_ = mark;
+        uint32_t jt;
         if (!s.name.empty()) {
           // `while name (cond)`: LambdaMOO's EOP_WHILE_ID stores the
           // condition's value in the variable `name` (one tick).
+          uint16_t c = expr(*s.expr);
           uint16_t v = var_reg(s.name);
           emit(is_var_reg(c) ? Op::MOVEV : Op::MOVE, 1, 0, v, c);
-          c = v;
+          jt = emit_jump(Op::JMPT, v, 1);
+        } else {
+          jt = branch(*s.expr, true);  // OP_WHILE ticks on every check
         }
-        // OP_WHILE ticks on every check; JMPT loops back while true.
-        uint32_t jt = emit_jump(Op::JMPT, c, 1);
+        top_ = mark;
         patch(jt, body);
         patch(jcheck, check);
         end_loop(check, here());

@@ -362,9 +362,27 @@ L_CHECKVAR:
   ARITH(MUL, R[in->c], int64_t(uint64_t(a) * uint64_t(b)), a * b, true)
   ARITH(MULK, K[in->c], int64_t(uint64_t(a) * uint64_t(b)), a * b, true)
   ARITH(DIV, R[in->c], a / b, b != 0.0 ? a / b : NAN, y.as_int() > 0)
-  ARITH(DIVK, K[in->c], a / b, b != 0.0 ? a / b : NAN, y.as_int() > 0)
+  // Division by a constant: small non-negative operands use the multiplier.
+L_DIVK:
+  if (in->d && R[in->b].is_int() && uint64_t(R[in->b].as_int()) < (uint64_t(1) << 32)) {
+    uint64_t n = uint64_t(R[in->b].as_int());
+    uint64_t m = f->program->divisor_magic[in->d - 1];
+    R[in->a].set_int(int64_t((static_cast<unsigned __int128>(m) * n) >> 64));
+    NEXT();
+  }
+  goto L_DIVK_general;
+L_MODK:
+  if (in->d && R[in->b].is_int() && uint64_t(R[in->b].as_int()) < (uint64_t(1) << 32)) {
+    uint64_t n = uint64_t(R[in->b].as_int());
+    uint64_t m = f->program->divisor_magic[in->d - 1];
+    uint64_t low = m * n;
+    R[in->a].set_int(int64_t((static_cast<unsigned __int128>(low) * uint64_t(K[in->c].as_int())) >> 64));
+    NEXT();
+  }
+  goto L_MODK_general;
+  ARITH(DIVK_general, K[in->c], a / b, b != 0.0 ? a / b : NAN, y.as_int() > 0)
   ARITH(MOD, R[in->c], a % b, b != 0.0 ? std::fmod(a, b) : NAN, y.as_int() > 0)
-  ARITH(MODK, K[in->c], a % b, b != 0.0 ? std::fmod(a, b) : NAN, y.as_int() > 0)
+  ARITH(MODK_general, K[in->c], a % b, b != 0.0 ? std::fmod(a, b) : NAN, y.as_int() > 0)
 #undef ARITH
 
 arith_slow : {
@@ -439,6 +457,64 @@ L_SHR : {
   EQUALITY(NE, R[in->c], true)
   EQUALITY(NEK, K[in->c], true)
 #undef EQUALITY
+
+  // Constant left operand: numeric fast paths, the rest in ops::arith.
+#define KLEFT(NAME, OPCODE, INT_EXPR, FLOAT_EXPR, INT_GUARD)                 \
+  L_##NAME : {                                                              \
+    const Value& x = K[in->b];                                              \
+    const Value& y = R[in->c];                                              \
+    if (x.is_int() && y.is_int() && (INT_GUARD)) {                          \
+      int64_t a = x.as_int(), b = y.as_int();                               \
+      R[in->a].set_int(INT_EXPR);                                           \
+      NEXT();                                                               \
+    }                                                                       \
+    if (x.is_float() && y.is_float()) {                                     \
+      double a = x.as_float(), b = y.as_float();                            \
+      double r = FLOAT_EXPR;                                                \
+      if (std::isfinite(r)) {                                               \
+        R[in->a].set_float(r);                                              \
+        NEXT();                                                             \
+      }                                                                     \
+    }                                                                       \
+    Value out;                                                              \
+    Error e = ops::arith(Op::OPCODE, x, y, out);                            \
+    if (e != E_NONE) RAISE(e);                                              \
+    R[in->a] = std::move(out);                                              \
+    NEXT();                                                                 \
+  }
+  KLEFT(SUBKR, SUB, int64_t(uint64_t(a) - uint64_t(b)), a - b, true)
+  KLEFT(DIVKR, DIV, a / b, b != 0.0 ? a / b : NAN, y.as_int() > 0)
+  KLEFT(MODKR, MOD, a % b, b != 0.0 ? std::fmod(a, b) : NAN, y.as_int() > 0)
+#undef KLEFT
+
+  // Compare and branch: jump when (R[a] op X) == c.
+#define CMPJUMP(NAME, OPND, OP, SLOW)                                         \
+  L_##NAME : {                                                              \
+    const Value& x = R[in->a];                                              \
+    const Value& y = OPND;                                                  \
+    bool r;                                                                 \
+    if (x.is_int() && y.is_int()) {                                         \
+      r = x.as_int() OP y.as_int();                                         \
+    } else {                                                                \
+      Error e = SLOW;                                                       \
+      if (e != E_NONE) RAISE(e);                                            \
+    }                                                                       \
+    if (r == bool(in->c)) ip = code + in->d;                                \
+    NEXT();                                                                 \
+  }
+  CMPJUMP(JLT, R[in->b], <, ops::compare_bool(Op::LT, x, y, r))
+  CMPJUMP(JLTK, K[in->b], <, ops::compare_bool(Op::LT, x, y, r))
+  CMPJUMP(JLE, R[in->b], <=, ops::compare_bool(Op::LE, x, y, r))
+  CMPJUMP(JLEK, K[in->b], <=, ops::compare_bool(Op::LE, x, y, r))
+  CMPJUMP(JGT, R[in->b], >, ops::compare_bool(Op::GT, x, y, r))
+  CMPJUMP(JGTK, K[in->b], >, ops::compare_bool(Op::GT, x, y, r))
+  CMPJUMP(JGE, R[in->b], >=, ops::compare_bool(Op::GE, x, y, r))
+  CMPJUMP(JGEK, K[in->b], >=, ops::compare_bool(Op::GE, x, y, r))
+  CMPJUMP(JEQ, R[in->b], ==, ops::equal_bool(x, y, r))
+  CMPJUMP(JEQK, K[in->b], ==, ops::equal_bool(x, y, r))
+  CMPJUMP(JNE, R[in->b], !=, ops::not_equal_bool(x, y, r))
+  CMPJUMP(JNEK, K[in->b], !=, ops::not_equal_bool(x, y, r))
+#undef CMPJUMP
 
 L_IN : {
   Value out;

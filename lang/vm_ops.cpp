@@ -146,6 +146,25 @@ Error compare(Op op, const Value& a, const Value& b, Value& out) {
   return E_NONE;
 }
 
+Error compare_bool(Op op, const Value& a, const Value& b, bool& out) {
+  Value v;
+  Error e = compare(op, a, b, v);
+  out = e == E_NONE && v.as_int() != 0;
+  return e;
+}
+
+Error equal_bool(const Value& a, const Value& b, bool& out) {
+  if (a.type() == Type::None || b.type() == Type::None) return E_VARNF;
+  out = equal(a, b);
+  return E_NONE;
+}
+
+Error not_equal_bool(const Value& a, const Value& b, bool& out) {
+  Error e = equal_bool(a, b, out);
+  out = !out;
+  return e;
+}
+
 Error in(const Value& a, const Value& b, Value& out) {
   if (a.type() == Type::None || b.type() == Type::None) return E_VARNF;
   if (b.is_list()) {

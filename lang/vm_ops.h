@@ -10,6 +10,10 @@ namespace echo::ops {
 
 Error arith(Op op, const Value& a, const Value& b, Value& out);   // + - * / % ^ and bitwise
 Error compare(Op op, const Value& a, const Value& b, Value& out); // < <= > >=
+// The same comparisons giving a bool, for compare-and-branch.
+Error compare_bool(Op op, const Value& a, const Value& b, bool& out);
+Error equal_bool(const Value& a, const Value& b, bool& out);
+Error not_equal_bool(const Value& a, const Value& b, bool& out);
 Error in(const Value& a, const Value& b, Value& out);             // a in b
 Error negate(const Value& a, Value& out);
 Error bitnot(const Value& a, Value& out);

@@ -178,3 +178,19 @@ TEST_CASE("tracebacks name the line") {
   CHECK(r.error.traceback.front().find("line 3") != std::string::npos);
   CHECK(r.error.traceback.front().find("Division by zero") != std::string::npos);
 }
+
+TEST_CASE("division and modulus by a constant agree with the general path") {
+  // MODK/DIVK by constants in [2, 2^32) take a multiply-shift path for
+  // operands in [0, 2^32); compare it with division by a variable.
+  const char* divisors[] = {"2", "3", "7", "10", "26", "64", "100", "1000", "65537", "4294967295"};
+  for (const char* d : divisors) {
+    std::string code = std::string("dv = ") + d + ";\n" +
+        "for n in ({0, 1, 2, 5, 6, 7, 8, 63, 64, 65, 99, 100, 101, 12345, 65535, 65536, 65537, "
+        "2147483647, 2147483648, 4294967294, 4294967295, 4294967296, -1, -7, -4294967296}) "
+        "if (n % " + d + " != n % dv || n / " + d + " != n / dv) return {n, n % " + d + ", n % dv}; endif "
+        "endfor for i in [1..2000] n = (i * 2654435761) % 4294967296; "
+        "if (n % " + d + " != n % dv || n / " + d + " != n / dv) return {n}; endif endfor return 1;";
+    INFO(d);
+    CHECK(run(code, 10000000) == "1");
+  }
+}
