@@ -92,8 +92,11 @@ TaskStatus Task::run() {
 // ---- errors and unwinding --------------------------------------------------
 
 std::string Task::frame_label(const Frame& f) const {
-  std::string s = "#" + std::to_string(f.definer) + ":" + (f.verb_name.empty() ? "eval" : f.verb_name);
-  if (f.this_obj != f.definer) s += " (this == #" + std::to_string(f.this_obj) + ")";
+  // Appends rather than operator+ chains: GCC 12 -O3 warns falsely on those.
+  std::string s = "#";
+  s.append(std::to_string(f.definer)).append(":");
+  s.append(f.verb_name.empty() ? std::string("eval") : f.verb_name);
+  if (f.this_obj != f.definer) s.append(" (this == #").append(std::to_string(f.this_obj)).append(")");
   return s;
 }
 
