@@ -77,12 +77,27 @@ class Value {
   ~Value() { release(); }
   Value(const Value& o) : i_(o.i_), type_(o.type_) { retain(); }
   Value(Value&& o) noexcept : i_(o.i_), type_(o.type_) { o.type_ = Type::Int; o.i_ = 0; }
+  // Both assignments read the source before releasing the old value: the
+  // source may live inside it (`x = x[1]`), and would be freed with it.
   Value& operator=(const Value& o) {
-    if (this != &o) { o.retain(); release(); i_ = o.i_; type_ = o.type_; }
+    int64_t i = o.i_;
+    Type t = o.type_;
+    o.retain();
+    release();
+    i_ = i;
+    type_ = t;
     return *this;
   }
   Value& operator=(Value&& o) noexcept {
-    if (this != &o) { release(); i_ = o.i_; type_ = o.type_; o.type_ = Type::Int; o.i_ = 0; }
+    if (this != &o) {
+      int64_t i = o.i_;
+      Type t = o.type_;
+      o.type_ = Type::Int;
+      o.i_ = 0;
+      release();
+      i_ = i;
+      type_ = t;
+    }
     return *this;
   }
 

@@ -1,0 +1,70 @@
+// Private helpers shared by the builtin groups (lang/builtins/*.cpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "lang/builtins.h"
+#include "lang/map.h"
+#include "lang/value.h"
+
+namespace echo::bi {
+
+// The largest string or list a builtin will build. LambdaMOO has no such
+// limit (it runs out of memory); ToastStunt raises E_QUOTA past
+// max_string_concat / max_list_value_bytes. Echo raises E_QUOTA past these.
+constexpr size_t kMaxStringBytes = size_t(64) << 20;   // 64 MiB
+constexpr size_t kMaxListLength = size_t(16) << 20;    // 16 Mi elements
+
+[[noreturn]] inline void raise(Error e) { throw MooError(e); }
+
+inline void check_string_size(size_t n) {
+  if (n > kMaxStringBytes) raise(E_QUOTA);
+}
+inline void check_list_size(size_t n) {
+  if (n > kMaxListLength) raise(E_QUOTA);
+}
+
+inline Value str(std::string_view s) {
+  check_string_size(s.size());
+  return Value::str(s);
+}
+inline Value integer(int64_t i) { return Value::integer(i); }
+
+// A string with its bytes copied out (for C APIs that need a NUL).
+inline std::string cstr(const Value& v) { return std::string(v.as_str()); }
+
+// A list built from a vector of values (moved).
+template <typename Vec>
+Value list_from(Vec&& items) {
+  check_list_size(items.size());
+  Value r = Value::list_of_size(static_cast<uint32_t>(items.size()));
+  if (items.empty()) return r;
+  ListObj* l = r.list_mut();
+  for (size_t i = 0; i < items.size(); ++i) l->items()[i] = std::move(items[i]);
+  return r;
+}
+
+// ASCII case folding, as LambdaMOO's tables.
+inline unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+inline unsigned char upper(unsigned char c) { return (c >= 'a' && c <= 'z') ? c - 32 : c; }
+
+// Hex digests: lower-level helpers used by string_hash/binary_hash/value_hash.
+// Returns false if the algorithm is unknown.
+bool hash_bytes(std::string_view algo, std::string_view data, bool binary, std::string* out);
+
+// LambdaMOO's binary strings: "~XX" escapes for bytes that are not printable
+// (and for '~' itself).
+bool binary_to_raw(std::string_view binary, std::string* out);
+std::string raw_to_binary(std::string_view raw);
+
+// The task's random generator, or a per-thread one.
+uint64_t random_u64(BuiltinContext& ctx);
+
+// Registration of the groups that have no hook of their own in builtins.h;
+// called from register_string_builtins / register_value_builtins.
+void register_regex_builtins(Builtins& b);   // match, rmatch, substitute
+void register_crypto_builtins(Builtins& b);  // crypt, string_hash, binary_hash, value_hash
+
+}  // namespace echo::bi

@@ -1,0 +1,87 @@
+// The builtin function registry: lookup by name, argument checking, and the
+// one-time registration of every group.
+#include <mutex>
+#include <random>
+
+#include "lang/builtins.h"
+#include "lang/builtins/helpers.h"
+
+namespace echo {
+
+Builtins& Builtins::instance() {
+  static Builtins b;
+  return b;
+}
+
+void Builtins::add(BuiltinSpec spec) {
+  int i = find(spec.name);
+  if (i >= 0) {
+    specs_[size_t(i)] = std::move(spec);  // re-registration replaces, index kept
+    return;
+  }
+  specs_.push_back(std::move(spec));
+}
+
+int Builtins::find(std::string_view name) const {
+  for (size_t i = 0; i < specs_.size(); ++i)
+    if (compare_ci(specs_[i].name, name) == 0) return int(i);
+  return -1;
+}
+
+namespace {
+
+bool type_ok(ArgType t, const Value& v) {
+  switch (t) {
+    case ArgType::Any: return true;
+    case ArgType::Int: return v.is_int();
+    case ArgType::Float: return v.is_float();
+    case ArgType::Numeric: return v.is_int() || v.is_float();
+    case ArgType::Str: return v.is_str();
+    case ArgType::Obj: return v.is_obj();
+    case ArgType::Err: return v.is_err();
+    case ArgType::List: return v.is_list();
+    case ArgType::Map: return v.is_map();
+    case ArgType::Bool: return v.is_bool();
+  }
+  return false;
+}
+
+}  // namespace
+
+// As LambdaMOO's call_bi_func: the count first (E_ARGS), then each typed
+// position left to right (E_TYPE).
+void Builtins::check_args(int index, std::span<const Value> args) const {
+  const BuiltinSpec& s = specs_[size_t(index)];
+  long n = long(args.size());
+  if (n < s.min_args || (s.max_args >= 0 && n > s.max_args)) throw MooError(E_ARGS);
+  size_t typed = s.types.size() < args.size() ? s.types.size() : args.size();
+  for (size_t i = 0; i < typed; ++i)
+    if (!type_ok(s.types[i], args[i])) throw MooError(E_TYPE);
+}
+
+void register_all_builtins() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Builtins& b = Builtins::instance();
+    register_value_builtins(b);
+    register_list_builtins(b);
+    register_string_builtins(b);
+    register_math_builtins(b);
+    register_map_builtins(b);
+    register_json_builtins(b);
+    register_time_builtins(b);
+    register_task_builtins(b);
+  });
+}
+
+namespace bi {
+
+uint64_t random_u64(BuiltinContext& ctx) {
+  if (ctx.rng) return (*ctx.rng)();
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  return gen();
+}
+
+}  // namespace bi
+
+}  // namespace echo
