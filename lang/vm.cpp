@@ -702,6 +702,13 @@ L_INDEXK : {
     R[in->a] = c.list_at(uint32_t(k - 1));
     NEXT();
   }
+  if (c.is_str() && i.is_int()) {
+    std::string_view s = c.as_str();
+    int64_t k = i.as_int();
+    if (k < 1 || k > int64_t(s.size())) RAISE(E_RANGE);
+    R[in->a] = Value::str(s.substr(size_t(k - 1), 1));
+    NEXT();
+  }
   Value out;
   Error e = ops::index(c, i, out);
   if (e != E_NONE) RAISE(e);
@@ -713,6 +720,12 @@ L_INDEX_LAST : {
   if (c.is_list()) {
     if (c.list_len() == 0) RAISE(E_RANGE);
     R[in->a] = c.list_at(c.list_len() - 1);
+    NEXT();
+  }
+  if (c.is_str()) {
+    std::string_view s = c.as_str();
+    if (s.empty()) RAISE(E_RANGE);
+    R[in->a] = Value::str(s.substr(s.size() - 1));
     NEXT();
   }
   Value k, out;

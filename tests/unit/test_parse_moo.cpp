@@ -161,13 +161,17 @@ TEST_CASE("parse_moo: operator precedence", "[parse_moo]") {
 }
 
 TEST_CASE("parse_moo: conditional and assignment", "[parse_moo]") {
-  const Expr& e = expr_of(ok("x = a ? b | c ? d | e;"));
+  const Expr& e = expr_of(ok("x = a ? b | (c ? d | e);"));
   REQUIRE(e.kind == ExprKind::Assign);
   check_var(*e.lhs, "x");
   REQUIRE(e.rhs->kind == ExprKind::Cond);
   check_var(*e.rhs->cond, "a");
   check_var(*e.rhs->lhs, "b");
   CHECK(e.rhs->rhs->kind == ExprKind::Cond);
+  // `?` and `|` are %nonassoc in LambdaMOO: chaining needs parentheses,
+  // but a conditional between `?` and `|` is fine.
+  CHECK_FALSE(echo::parse_moo("x = a ? b | c ? d | e;").ok());
+  CHECK(echo::parse_moo("x = a ? b ? c | d | e;").ok());
 
   const Expr& chain = expr_of(ok("a = b = 3;"));
   CHECK(chain.rhs->kind == ExprKind::Assign);

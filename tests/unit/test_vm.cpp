@@ -194,3 +194,11 @@ TEST_CASE("division and modulus by a constant agree with the general path") {
     CHECK(run(code, 10000000) == "1");
   }
 }
+
+TEST_CASE("assigning a part of a value to the value itself") {
+  // The element lives inside the list being replaced (checked under ASan).
+  CHECK(run("l = {{1, 2}, 3}; l = l[1]; return l;") == "{1, 2}");
+  CHECK(run("l = {\"abc\"}; l = l[$]; return l;") == "\"abc\"");
+  CHECK(run("m = [1 -> {5}]; m = m[1]; return m;") == "{5}");
+  CHECK(run("l = {{1}}; for x in (l) l = x; endfor return l;") == "{1}");
+}
