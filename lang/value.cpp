@@ -119,6 +119,23 @@ StrObj* empty_str_obj() {
   static StrObj* s = alloc_str(0);
   return s;
 }
+// The 256 one-byte strings, shared the same way: indexing a string, the
+// commonest way of making one, then allocates nothing.
+StrObj* char_str_obj(unsigned char c) {
+  struct Table {
+    StrObj* s[256];
+    Table() {
+      for (int i = 0; i < 256; ++i) {
+        s[i] = alloc_str(1);
+        s[i]->data()[0] = char(i);
+        s[i]->data()[1] = '\0';
+        s[i]->len = 1;
+      }
+    }
+  };
+  static Table table;
+  return table.s[c];
+}
 ListObj* empty_list_obj() {
   static ListObj* l = alloc_list(0);
   return l;
@@ -163,6 +180,11 @@ Value Value::str(std::string_view s) {
     e->refs.fetch_add(1, std::memory_order_relaxed);
     return adopt(Type::Str, e);
   }
+  if (s.size() == 1) {
+    StrObj* c = char_str_obj(static_cast<unsigned char>(s[0]));
+    c->refs.fetch_add(1, std::memory_order_relaxed);
+    return adopt(Type::Str, c);
+  }
   StrObj* o = alloc_str(checked_cap(s.size()));
   std::memcpy(o->data(), s.data(), s.size());
   o->len = static_cast<uint32_t>(s.size());
@@ -189,7 +211,11 @@ Value Value::empty_map() { return adopt(Type::Map, new MapObj()); }
 
 void Value::release_slow() {
   HeapObject* h = p_;
-  if (h->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // The sole holder frees without a read-modify-write: no other thread can
+  // hold a reference to take or drop.
+  if (h->refs.load(std::memory_order_acquire) != 1 &&
+      h->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
+    return;
   if (type_ == Type::Str) {  // holds nothing: no recursion possible
     std::free(h);
     return;

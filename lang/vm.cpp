@@ -284,6 +284,9 @@ TaskStatus Task::execute() {
     K = f->program->constants.data();         \
   } while (0)
 #define SAVE_PC() (f->pc = uint32_t(ip - code))
+// NEXT() leaves a handler by computed goto, which skips destructors: a
+// handler must not have a live local that owns memory when it reaches NEXT()
+// (scope such locals in an inner block, or move them out first).
 #define NEXT()                                                          \
   do {                                                                  \
     in = ip++;                                                          \
@@ -728,11 +731,14 @@ L_INDEX_LAST : {
     R[in->a] = Value::str(s.substr(s.size() - 1));
     NEXT();
   }
-  Value k, out;
-  Error e = ops::last_key(c, k);
-  if (e == E_NONE) e = ops::index(c, k, out);
+  Error e;
+  {
+    Value k, out;
+    e = ops::last_key(c, k);
+    if (e == E_NONE) e = ops::index(c, k, out);
+    if (e == E_NONE) R[in->a] = std::move(out);
+  }
   if (e != E_NONE) RAISE(e);
-  R[in->a] = std::move(out);
   NEXT();
 }
 L_LENGTH:
@@ -800,37 +806,43 @@ L_CALLVERB : {
   SAVE_PC();
   if (frames_.size() >= size_t(limits_.max_stack_depth)) RAISE(E_MAXREC);
   Error e = E_NONE;
-  auto target = host_->find_verb(o.as_obj(), n.as_str(), &e);
-  if (!target) RAISE(e);
-  std::string name(n.as_str());
-  Value self = o;
-  push_verb_frame(std::move(*target), std::move(self), std::move(R[in->b + 2]), in->a, name);
+  {
+    auto target = host_->find_verb(o.as_obj(), n.as_str(), &e);
+    if (target) {
+      std::string name(n.as_str());
+      Value self = o;
+      push_verb_frame(std::move(*target), std::move(self), std::move(R[in->b + 2]), in->a, name);
+    }
+  }
+  if (e != E_NONE) RAISE(e);
   LOAD_FRAME();
   NEXT();
 }
 L_BUILTIN:
 L_BUILTIN_LIST : {
   const BuiltinSpec& spec = builtins.at(in->b);
-  std::span<Value> args;
-  Value arglist;
-  if (in->op == Op::BUILTIN) {
-    args = std::span<Value>(R + in->c, in->d);
-  } else {
-    arglist = std::move(R[in->c]);
-    ListObj* l = arglist.list_mut();
-    args = std::span<Value>(l->items(), l->len);
-  }
   SAVE_PC();
   ctx_.progr = f->progr;
   ctx_.ticks_left = TICKS_LEFT_NOW();
   ctx_.deadline = deadline_;
-  try {
-    builtins.check_args(in->b, args);
-    R[in->a] = spec.fn(ctx_, args);
-  } catch (MooError& me) {
-    pending_raise = make_error(std::move(me.code), std::move(me.message), std::move(me.value));
-    goto raise_pending;
+  {
+    Value arglist;  // BUILTIN_LIST: the arguments, owned here during the call
+    std::span<Value> args;
+    if (in->op == Op::BUILTIN) {
+      args = std::span<Value>(R + in->c, in->d);
+    } else {
+      arglist = std::move(R[in->c]);
+      ListObj* l = arglist.list_mut();
+      args = std::span<Value>(l->items(), l->len);
+    }
+    try {
+      builtins.check_args(in->b, args);
+      R[in->a] = spec.fn(ctx_, args);
+    } catch (MooError& me) {
+      pending_raise = make_error(std::move(me.code), std::move(me.message), std::move(me.value));
+    }
   }
+  if (pending_raise) goto raise_pending;
   NEXT();
 }
 
@@ -904,8 +916,10 @@ L_SCATTER : {
   if (len < nreq || (!have_rest && len > nargs)) RAISE(E_ARGS);
   int64_t nopt_avail = len - nreq;
   int64_t nrest = have_rest && len >= nargs ? len - nargs + 1 : 0;
+  int64_t mask = 0;
+  {
   Value keep = src;  // a target may be the source's own register
-  int64_t pos = 0, mask = 0, opt = 0;
+  int64_t pos = 0, opt = 0;
   for (auto& it : spec.items) {
     if (it.kind == ScatterSpec::Item::Rest) {
       Value rest = Value::list_of_size(uint32_t(nrest));
@@ -925,6 +939,7 @@ L_SCATTER : {
       }
       ++opt;
     }
+  }
   }
   R[in->a].set_int(mask);
   NEXT();
