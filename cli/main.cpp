@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
     }
     EvalOptions opts;
     opts.expression_fallback = true;
+    opts.run_forks = true;
     EvalOutcome r = eval_moo(argv[2], opts);
     (r.kind == EvalOutcome::Returned ? std::cout : std::cerr) << r.describe() << "\n";
     switch (r.kind) {

@@ -50,6 +50,7 @@ int run_repl() {
   std::cout << "Echo MOO REPL. Type MOO statements or expressions; Ctrl-D exits.\n";
   EvalOptions opts;
   opts.expression_fallback = true;
+  opts.run_forks = true;
   std::string pending;
   for (;;) {
     char* raw = readline(pending.empty() ? "moo> " : "...> ");

@@ -1,10 +1,44 @@
 #include "lang/eval.h"
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include "lang/compiler.h"
 
 namespace echo {
 
 namespace {
+
+// Collects fork requests so eval can run them after the main task.
+class ForkQueue : public VmHost {
+ public:
+  struct Entry {
+    double at;  // seconds after the start
+    int64_t id;
+    ForkRequest req;
+  };
+  explicit ForkQueue(std::chrono::steady_clock::time_point start) : start_(start) {}
+  int64_t fork(ForkRequest req) override {
+    double now = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    int64_t id = next_id_++;
+    entries_.push_back({now + req.delay, id, std::move(req)});
+    return id;
+  }
+  bool empty() const { return entries_.empty(); }
+  Entry take_next() {  // the earliest due, in fork order on ties
+    auto it = std::min_element(entries_.begin(), entries_.end(),
+                               [](const Entry& a, const Entry& b) { return a.at < b.at; });
+    Entry e = std::move(*it);
+    entries_.erase(it);
+    return e;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+  std::vector<Entry> entries_;
+  int64_t next_id_ = 1000;
+};
 
 std::string trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r\n");
@@ -29,7 +63,10 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
     out.compile_errors = std::move(compiled.errors);
     return out;
   }
-  Task task(compiled.program, options.host, options.limits);
+  auto start = std::chrono::steady_clock::now();
+  ForkQueue forks(start);
+  VmHost* host = options.host ? options.host : options.run_forks ? &forks : nullptr;
+  Task task(compiled.program, host, options.limits);
   for (auto& [name, value] : options.vars) task.set_var(name, value);
   TaskStatus st = task.run();
   out.ticks = task.ticks_used();
@@ -49,6 +86,18 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
       break;
     case TaskStatus::Running: break;
   }
+  while (options.run_forks && !options.host && !forks.empty()) {
+    ForkQueue::Entry e = forks.take_next();
+    std::this_thread::sleep_until(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                              std::chrono::duration<double>(e.at)));
+    Task child(e.req, &forks, options.limits);
+    TaskStatus st = child.run();
+    if (st == TaskStatus::Error)
+      out.fork_reports.push_back("task " + std::to_string(e.id) + ": " + describe_error(child.error()));
+    else if (st == TaskStatus::AbortedTicks || st == TaskStatus::AbortedSeconds)
+      out.fork_reports.push_back("task " + std::to_string(e.id) + ": Task ran out of " +
+                                 (st == TaskStatus::AbortedTicks ? "ticks" : "seconds"));
+  }
   const Program& p = *compiled.program;
   if (!task.frames().empty()) {
     const Frame& f = task.frames().front();
@@ -60,7 +109,11 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
 
 std::string EvalOutcome::describe() const {
   switch (kind) {
-    case Returned: return "=> " + to_literal(value);
+    case Returned: {
+      std::string s = "=> " + to_literal(value);
+      for (auto& r : fork_reports) s += "\n" + r;
+      return s;
+    }
     case Raised: return describe_error(error);
     case CompileFailed: {
       std::string s;

@@ -19,6 +19,9 @@ struct EvalOptions {
   std::vector<std::pair<std::string, Value>> vars;
   // Accept a bare expression ("1 + 2") as `return 1 + 2;`, as MOO's eval does.
   bool expression_fallback = false;
+  // Run the tasks that `fork` starts after the main task, each when its
+  // delay has passed (there is no scheduler yet: they run one after another).
+  bool run_forks = false;
 };
 
 struct EvalOutcome {
@@ -29,6 +32,7 @@ struct EvalOutcome {
   std::vector<std::string> abort_traceback;  // AbortedTicks / AbortedSeconds
   int64_t ticks = 0;
   std::vector<std::pair<std::string, Value>> vars;  // variables after the run
+  std::vector<std::string> fork_reports;  // what forked tasks raised, if anything
 
   std::string describe() const;  // what the REPL prints
 };

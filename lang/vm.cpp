@@ -61,6 +61,16 @@ Task::Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limi
   ctx_.rng = &rng_;
 }
 
+Task::Task(const VmHost::ForkRequest& fork, VmHost* host, TaskLimits limits)
+    : Task(fork.program, host, limits) {
+  Frame& f = frames_.front();
+  f.vector = fork.vector;
+  for (size_t i = 0; i < fork.registers.size() && i < f.regs.size(); ++i) f.regs[i] = fork.registers[i];
+  f.this_obj = fork.this_obj;
+  f.progr = fork.progr;
+  f.verb_name = fork.verb_name;
+}
+
 void Task::set_var(std::string_view name, Value v) {
   int i = frames_.front().program->var_index(name);
   if (i >= 0) frames_.front().regs[size_t(i)] = std::move(v);

@@ -107,6 +107,9 @@ enum class TaskStatus { Running, Done, Error, AbortedTicks, AbortedSeconds };
 class Task {
  public:
   Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limits = {});
+  // The task a `fork` statement started: the fork body with a copy of the
+  // forking frame's variables.
+  Task(const VmHost::ForkRequest& fork, VmHost* host, TaskLimits limits = {});
 
   // Presets for the first frame.
   void set_var(std::string_view name, Value v);

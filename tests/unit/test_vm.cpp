@@ -202,3 +202,17 @@ TEST_CASE("assigning a part of a value to the value itself") {
   CHECK(run("m = [1 -> {5}]; m = m[1]; return m;") == "{5}");
   CHECK(run("l = {{1}}; for x in (l) l = x; endfor return l;") == "{1}");
 }
+
+TEST_CASE("forked tasks run after the main task with a copy of its variables") {
+  EvalOptions o;
+  o.run_forks = true;
+  EvalOutcome r = eval_moo("x = 5; fork t (0) x = 1/0; endfork x = 7; return {x, t > 0};", o);
+  REQUIRE(r.kind == EvalOutcome::Returned);
+  CHECK(to_literal(r.value) == "{7, 1}");
+  REQUIRE(r.fork_reports.size() == 1);
+  CHECK(r.fork_reports[0].find("Division by zero") != std::string::npos);
+  // Without a scheduler a fork is refused with an error, never ignored.
+  CHECK(run("fork (0) endfork") == "!E_PERM");
+  CHECK(run("fork (-1) endfork") == "!E_INVARG");
+  CHECK(run("fork (\"a\") endfork") == "!E_TYPE");
+}
