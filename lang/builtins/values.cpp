@@ -1,5 +1,6 @@
 // Conversions and generic value builtins: typeof, tostr, toliteral, toint,
 // tonum, toobj, tofloat, equal, value_bytes, raise.
+#include <charconv>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -18,6 +19,12 @@ Value bf_typeof(BuiltinContext&, std::span<Value> args) {
 
 Value bf_tostr(BuiltinContext&, std::span<Value> args) {
   if (args.size() == 1 && args[0].is_str()) return args[0];
+  if (args.size() == 1 && args[0].is_int()) {  // the common case, without a std::string
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, args[0].as_int());
+    (void)ec;
+    return Value::str(std::string_view(buf, size_t(end - buf)));
+  }
   std::string out;
   for (const Value& v : args) {
     if (v.is_str()) out.append(v.as_str());
