@@ -112,11 +112,15 @@ ListObj* alloc_list(uint32_t cap) {
   return l;
 }
 
-// Shared empty objects: created once, never freed; they start with one
-// reference that is never dropped, so they are never unique and every
-// mutation copies them first.
+// Shared constant objects: created once, never freed, immortal (see
+// HeapObject), so they are never unique and every mutation copies them first.
+template <typename T>
+T* make_immortal(T* o) {
+  o->refs.store(HeapObject::kImmortal, std::memory_order_relaxed);
+  return o;
+}
 StrObj* empty_str_obj() {
-  static StrObj* s = alloc_str(0);
+  static StrObj* s = make_immortal(alloc_str(0));
   return s;
 }
 // The 256 one-byte strings, shared the same way: indexing a string, the
@@ -130,6 +134,7 @@ StrObj* char_str_obj(unsigned char c) {
         s[i]->data()[0] = char(i);
         s[i]->data()[1] = '\0';
         s[i]->len = 1;
+        make_immortal(s[i]);
       }
     }
   };
@@ -137,7 +142,7 @@ StrObj* char_str_obj(unsigned char c) {
   return table.s[c];
 }
 ListObj* empty_list_obj() {
-  static ListObj* l = alloc_list(0);
+  static ListObj* l = make_immortal(alloc_list(0));
   return l;
 }
 
@@ -177,12 +182,10 @@ void destroy_now(Type t, HeapObject* h) {
 Value Value::str(std::string_view s) {
   if (s.empty()) {
     StrObj* e = empty_str_obj();
-    e->refs.fetch_add(1, std::memory_order_relaxed);
     return adopt(Type::Str, e);
   }
   if (s.size() == 1) {
     StrObj* c = char_str_obj(static_cast<unsigned char>(s[0]));
-    c->refs.fetch_add(1, std::memory_order_relaxed);
     return adopt(Type::Str, c);
   }
   StrObj* o = alloc_str(checked_cap(s.size()));
@@ -194,7 +197,6 @@ Value Value::str(std::string_view s) {
 
 Value Value::empty_list() {
   ListObj* e = empty_list_obj();
-  e->refs.fetch_add(1, std::memory_order_relaxed);
   return adopt(Type::List, e);
 }
 
@@ -213,9 +215,9 @@ void Value::release_slow() {
   HeapObject* h = p_;
   // The sole holder frees without a read-modify-write: no other thread can
   // hold a reference to take or drop.
-  if (h->refs.load(std::memory_order_acquire) != 1 &&
-      h->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
-    return;
+  uint32_t refs = h->refs.load(std::memory_order_acquire);
+  if (refs & HeapObject::kImmortal) return;
+  if (refs != 1 && h->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   if (type_ == Type::Str) {  // holds nothing: no recursion possible
     std::free(h);
     return;

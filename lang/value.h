@@ -47,6 +47,11 @@ class Value;
 // Heap objects. All start with the reference count.
 struct HeapObject {
   std::atomic<uint32_t> refs{1};
+  // Shared constants (the empty string and list, the one-byte strings) are
+  // immortal: their count is never changed, so threads touching them do not
+  // contend on one cache line, and they are never unique (mutation copies).
+  static constexpr uint32_t kImmortal = 1u << 31;
+  bool immortal() const { return refs.load(std::memory_order_relaxed) & kImmortal; }
 };
 
 struct StrObj : HeapObject {
@@ -158,7 +163,7 @@ class Value {
 
  private:
   void retain() const {
-    if (is_heap()) p_->refs.fetch_add(1, std::memory_order_relaxed);
+    if (is_heap() && !p_->immortal()) p_->refs.fetch_add(1, std::memory_order_relaxed);
   }
   void release() {
     if (is_heap()) release_slow();

@@ -155,6 +155,10 @@ Error compare_bool(Op op, const Value& a, const Value& b, bool& out) {
 
 Error equal_bool(const Value& a, const Value& b, bool& out) {
   if (a.type() == Type::None || b.type() == Type::None) return E_VARNF;
+  if (a.is_str() && b.is_str()) {
+    out = a.as_str().size() == b.as_str().size() && compare_ci(a.as_str(), b.as_str()) == 0;
+    return E_NONE;
+  }
   out = equal(a, b);
   return E_NONE;
 }
