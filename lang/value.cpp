@@ -141,6 +141,11 @@ StrObj* char_str_obj(unsigned char c) {
   static Table table;
   return table.s[c];
 }
+StrObj* const* char_table() {
+  static StrObj* t[256];
+  for (int i = 0; i < 256; ++i) t[i] = char_str_obj(static_cast<unsigned char>(i));
+  return t;
+}
 ListObj* empty_list_obj() {
   static ListObj* l = make_immortal(alloc_list(0));
   return l;
@@ -178,6 +183,8 @@ void destroy_now(Type t, HeapObject* h) {
 }
 
 }  // namespace
+
+StrObj* const* const kCharStrs = char_table();
 
 Value Value::str(std::string_view s) {
   if (s.empty()) {

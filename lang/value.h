@@ -43,6 +43,9 @@ const char* error_message(Error e);  // "Type mismatch"
 bool error_from_name(std::string_view name, Error* out);  // case-insensitive
 
 class Value;
+struct StrObj;
+// The 256 shared one-byte strings (value.cpp), for Value::chr.
+extern StrObj* const* const kCharStrs;
 
 // Heap objects. All start with the reference count.
 struct HeapObject {
@@ -84,7 +87,7 @@ class Value {
   Value(Value&& o) noexcept : i_(o.i_), type_(o.type_) { o.type_ = Type::Int; o.i_ = 0; }
   // Both assignments read the source before releasing the old value: the
   // source may live inside it (`x = x[1]`), and would be freed with it.
-  Value& operator=(const Value& o) {
+  [[gnu::always_inline]] Value& operator=(const Value& o) {
     int64_t i = o.i_;
     Type t = o.type_;
     o.retain();
@@ -93,7 +96,7 @@ class Value {
     type_ = t;
     return *this;
   }
-  Value& operator=(Value&& o) noexcept {
+  [[gnu::always_inline]] Value& operator=(Value&& o) noexcept {
     if (this != &o) {
       int64_t i = o.i_;
       Type t = o.type_;
@@ -115,6 +118,8 @@ class Value {
   static Value none() { Value r; r.type_ = Type::None; return r; }
   static Value clear() { Value r; r.type_ = Type::Clear; return r; }
   static Value str(std::string_view s);
+  // A one-byte string: the shared immortal one (no allocation, no count).
+  static Value chr(unsigned char c) { return adopt(Type::Str, kCharStrs[c]); }
   static Value empty_list();
   static Value list_of_size(uint32_t n);  // n Int 0 elements, to be filled
   static Value empty_map();

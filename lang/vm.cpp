@@ -520,6 +520,9 @@ L_SHR : {
     bool r;                                                                 \
     if (x.is_int() && y.is_int()) {                                         \
       r = x.as_int() OP y.as_int();                                         \
+    } else if ((in->op == Op::JEQ || in->op == Op::JEQK || in->op == Op::JNE || \
+                in->op == Op::JNEK) && x.is_str() && y.is_str()) {          \
+      r = (x.heap() == y.heap() || fast_equal(x, y)) == (in->op == Op::JEQ || in->op == Op::JEQK); \
     } else {                                                                \
       Error e = SLOW;                                                       \
       if (e != E_NONE) RAISE(e);                                            \
@@ -728,7 +731,7 @@ L_INDEXK : {
     std::string_view s = c.as_str();
     int64_t k = i.as_int();
     if (k < 1 || k > int64_t(s.size())) RAISE(E_RANGE);
-    R[in->a] = Value::str(s.substr(size_t(k - 1), 1));
+    R[in->a] = Value::chr(static_cast<unsigned char>(s[size_t(k - 1)]));
     NEXT();
   }
   Value out;
@@ -747,7 +750,7 @@ L_INDEX_LAST : {
   if (c.is_str()) {
     std::string_view s = c.as_str();
     if (s.empty()) RAISE(E_RANGE);
-    R[in->a] = Value::str(s.substr(s.size() - 1));
+    R[in->a] = Value::chr(static_cast<unsigned char>(s.back()));
     NEXT();
   }
   Error e;
