@@ -160,7 +160,12 @@ class Value {
   bool unique() const { return !is_heap() || p_->refs.load(std::memory_order_relaxed) == 1; }
 
   // Set in place: *this must not alias anything in the arguments.
-  void set_int(int64_t v) { release(); type_ = Type::Int; i_ = v; }
+  // The VM's hot stores: when the slot already holds the type, only the
+  // payload is written.
+  void set_int(int64_t v) {
+    if (type_ != Type::Int) { release(); type_ = Type::Int; }
+    i_ = v;
+  }
   void set_float(double v) { release(); type_ = Type::Float; f_ = v; }
 
   // MOO truth: non-zero numbers, non-empty strings, lists and maps, true.
