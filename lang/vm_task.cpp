@@ -1,0 +1,264 @@
+// Tasks outside the interpreter loop: setup, the host with no world, the
+// task builtins, raising and unwinding through handlers and frames, and
+// tracebacks. The loop itself is in vm.cpp.
+#include <algorithm>
+
+#include "lang/map.h"
+#include "lang/vm.h"
+
+namespace echo {
+
+// ---- the host with no world ------------------------------------------------
+
+Value VmHost::get_property(int64_t, std::string_view, int64_t) { throw MooError(E_INVIND); }
+void VmHost::set_property(int64_t, std::string_view, Value, int64_t) { throw MooError(E_INVIND); }
+std::optional<VmHost::VerbTarget> VmHost::find_verb(int64_t, std::string_view, Error* err) {
+  *err = E_INVIND;
+  return std::nullopt;
+}
+int64_t VmHost::fork(ForkRequest) {
+  throw MooError(E_PERM, "fork is not available: this task has no scheduler");
+}
+
+// ---- builtins that read the running task ----------------------------------
+
+void register_task_builtins(Builtins& b) {
+  b.add({"ticks_left", 0, 0, {}, [](BuiltinContext& ctx, std::span<Value>) {
+           return Value::integer(ctx.ticks_left);
+         }});
+  b.add({"seconds_left", 0, 0, {}, [](BuiltinContext& ctx, std::span<Value>) {
+           double left = std::chrono::duration<double>(ctx.deadline - std::chrono::steady_clock::now()).count();
+           return Value::integer(int64_t(std::max(0.0, left)));
+         }});
+}
+
+// ---- task setup --------------------------------------------------------------
+
+Task::Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limits)
+    : host_(host ? host : &default_host_), limits_(limits), ticks_left_(limits.ticks) {
+  register_all_builtins();
+  Frame f;
+  f.program = program;
+  f.regs.resize(program->num_registers, Value::none());
+  static const Type kTypeVars[] = {Type::Int, Type::Obj, Type::Str, Type::List, Type::Err,
+                                   Type::Int, Type::Float, Type::Map, Type::Bool};
+  for (int i = VAR_NUM; i <= VAR_BOOL; ++i) f.regs[i] = Value::integer(int64_t(kTypeVars[i]));
+  f.regs[VAR_PLAYER] = Value::obj(-1);
+  f.regs[VAR_THIS] = Value::obj(-1);
+  f.regs[VAR_CALLER] = Value::obj(-1);
+  f.regs[VAR_VERB] = Value::str("");
+  f.regs[VAR_ARGS] = Value::empty_list();
+  f.regs[VAR_ARGSTR] = Value::str("");
+  f.regs[VAR_DOBJ] = Value::obj(-1);
+  f.regs[VAR_DOBJSTR] = Value::str("");
+  f.regs[VAR_PREPSTR] = Value::str("");
+  f.regs[VAR_IOBJ] = Value::obj(-1);
+  f.regs[VAR_IOBJSTR] = Value::str("");
+  frames_.push_back(std::move(f));
+  rng_.seed(std::random_device{}());
+  ctx_.rng = &rng_;
+}
+
+Task::Task(const VmHost::ForkRequest& fork, VmHost* host, TaskLimits limits)
+    : Task(fork.program, host, limits) {
+  Frame& f = frames_.front();
+  f.vector = fork.vector;
+  for (size_t i = 0; i < fork.registers.size() && i < f.regs.size(); ++i) f.regs[i] = fork.registers[i];
+  f.this_obj = fork.this_obj;
+  f.progr = fork.progr;
+  f.verb_name = fork.verb_name;
+}
+
+void Task::set_var(std::string_view name, Value v) {
+  int i = frames_.front().program->var_index(name);
+  if (i >= 0) frames_.front().regs[size_t(i)] = std::move(v);
+}
+
+Value Task::get_var(std::string_view name) const {
+  int i = frames_.front().program->var_index(name);
+  return i >= 0 ? frames_.front().regs[size_t(i)] : Value::integer(0);
+}
+
+void Task::set_identity(int64_t player, int64_t this_obj, int64_t progr, std::string verb) {
+  Frame& f = frames_.front();
+  f.player = player;
+  f.this_obj = this_obj;
+  f.progr = progr;
+  f.verb_name = verb;
+  f.regs[VAR_PLAYER] = Value::obj(player);
+  f.regs[VAR_THIS] = Value::obj(this_obj);
+  f.regs[VAR_VERB] = Value::str(verb);
+}
+
+TaskStatus Task::run() {
+  deadline_ = std::chrono::steady_clock::now() +
+              std::chrono::microseconds(int64_t(limits_.seconds * 1e6));
+  status_ = execute();
+  return status_;
+}
+
+// ---- errors and unwinding --------------------------------------------------
+
+std::string Task::frame_label(const Frame& f) const {
+  // Appends rather than operator+ chains: GCC 12 -O3 warns falsely on those.
+  std::string s = "#";
+  s.append(std::to_string(f.definer)).append(":");
+  s.append(f.verb_name.empty() ? std::string("eval") : f.verb_name);
+  if (f.this_obj != f.definer) s.append(" (this == #").append(std::to_string(f.this_obj)).append(")");
+  return s;
+}
+
+std::shared_ptr<RaisedError> Task::make_error(Value code, std::string message, Value value) {
+  auto err = std::make_shared<RaisedError>();
+  err->code = std::move(code);
+  err->message = std::move(message);
+  err->value = std::move(value);
+  // LambdaMOO's traceback: the raising frame first, then each caller.
+  Value stack = Value::empty_list();
+  for (size_t i = frames_.size(); i-- > 0;) {
+    const Frame& f = frames_[i];
+    uint32_t pc = f.pc ? f.pc - 1 : 0;
+    int line = f.program->line_at(f.code(), pc);
+    std::string where = frame_label(f) + ", line " + std::to_string(line);
+    if (i + 1 == frames_.size()) where += ":  " + err->message;
+    err->traceback.push_back(where);
+    list_append(stack, make_list({Value::obj(f.this_obj), Value::str(f.verb_name),
+                                  Value::obj(f.progr), Value::obj(f.definer),
+                                  Value::obj(f.player), Value::integer(line)}));
+  }
+  err->stack = std::move(stack);
+  return err;
+}
+
+static bool code_matches(const Value& codes, const Value& code) {
+  if (!codes.is_list()) return true;  // ANY
+  for (uint32_t i = 0; i < codes.list_len(); ++i)
+    if (equal(codes.list_at(i), code)) return true;
+  return false;
+}
+
+// Enters the finally block of handler h (just popped) with p pending.
+static void enter_finally(Frame& f, const Handler& h, Pending p) {
+  Handler in;
+  in.kind = Handler::InFinally;
+  in.pending = std::move(p);
+  f.handlers.push_back(std::move(in));
+  f.pc = h.target;
+}
+
+bool Task::raise(std::shared_ptr<RaisedError> err) {
+  while (!frames_.empty()) {
+    Frame& f = frames_.back();
+    while (!f.handlers.empty()) {
+      Handler h = std::move(f.handlers.back());
+      f.handlers.pop_back();
+      if (h.kind == Handler::InFinally) continue;  // abandoned by this raise
+      if (h.kind == Handler::Finally) {
+        Pending p;
+        p.kind = Pending::Raise;
+        p.error = err;
+        enter_finally(f, h, std::move(p));
+        return true;
+      }
+      Value codes = h.codes == 0xFFFF ? Value::integer(0) : f.regs[h.codes];
+      if (!code_matches(codes, err->code)) continue;
+      // The try's other except clauses go with the matching one.
+      f.handlers.resize(f.handlers.size() - std::min<size_t>(h.siblings, f.handlers.size()));
+      if (h.kind == Handler::Catch) {
+        f.regs[h.dest] = err->code;
+      } else {
+        f.regs[h.dest] = make_list({err->code, Value::str(err->message), err->value, err->stack});
+      }
+      f.pc = h.target;
+      return true;
+    }
+    if (frames_.size() == 1) break;
+    frames_.pop_back();
+  }
+  error_ = std::move(err);
+  return false;
+}
+
+// Returns true when execution continues in some frame (a finally block or
+// the caller); false when the task is done.
+bool Task::finish_return(Value v) {
+  Frame& f = frames_.back();
+  while (!f.handlers.empty()) {
+    Handler h = std::move(f.handlers.back());
+    f.handlers.pop_back();
+    if (h.kind == Handler::Finally) {
+      Pending p;
+      p.kind = Pending::Return;
+      p.value = std::move(v);
+      enter_finally(f, h, std::move(p));
+      return true;
+    }
+  }
+  if (frames_.size() == 1) {
+    result_ = std::move(v);
+    return false;
+  }
+  uint16_t reg = f.result_reg;
+  frames_.pop_back();
+  frames_.back().regs[reg] = std::move(v);
+  return true;
+}
+
+bool Task::do_exit(uint32_t depth, uint32_t target) {
+  Frame& f = frames_.back();
+  while (f.handlers.size() > depth) {
+    Handler h = std::move(f.handlers.back());
+    f.handlers.pop_back();
+    if (h.kind == Handler::Finally) {
+      Pending p;
+      p.kind = Pending::Exit;
+      p.target = target;
+      p.depth = depth;
+      enter_finally(f, h, std::move(p));
+      return true;
+    }
+  }
+  f.pc = target;
+  return true;
+}
+
+void Task::push_verb_frame(VmHost::VerbTarget target, Value this_obj, Value args, uint16_t result_reg,
+                           const std::string& called_name) {
+  Frame& caller = frames_.back();
+  Frame f;
+  f.program = target.program;
+  f.regs.resize(f.program->num_registers, Value::none());
+  // LambdaMOO copies the caller's command variables into the callee.
+  for (int i = 0; i < BUILTIN_VAR_COUNT; ++i) f.regs[i] = caller.regs[i];
+  f.regs[VAR_THIS] = this_obj;
+  f.regs[VAR_CALLER] = Value::obj(caller.this_obj);
+  f.regs[VAR_VERB] = Value::str(called_name);
+  f.regs[VAR_ARGS] = std::move(args);
+  f.this_obj = this_obj.as_obj();
+  f.definer = target.definer;
+  f.progr = target.owner;
+  f.player = caller.player;
+  f.verb_name = called_name;
+  f.debug = target.debug;
+  f.result_reg = result_reg;
+  frames_.push_back(std::move(f));
+}
+
+std::vector<std::string> Task::abort_traceback() const {
+  std::vector<std::string> lines;
+  for (size_t i = frames_.size(); i-- > 0;) {
+    const Frame& f = frames_[i];
+    uint32_t pc = f.pc ? f.pc - 1 : 0;
+    lines.push_back(frame_label(f) + ", line " + std::to_string(f.program->line_at(f.code(), pc)));
+  }
+  return lines;
+}
+
+std::string describe_error(const RaisedError& e) {
+  std::string s;
+  for (auto& line : e.traceback) s += line + "\n";
+  s += "(End of traceback)";
+  return s;
+}
+
+}  // namespace echo
