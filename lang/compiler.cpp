@@ -145,7 +145,7 @@ void Compiler::stmt(const Stmt& s) {
       break;
     }
     case StmtKind::While: {
-      loops_.push_back({s.name, handler_depth_, {}, {}});
+      loops_.push_back({s.name, "", handler_depth_, {}, {}});
       uint32_t jcheck = emit_jump(Op::JMP);
       uint32_t body = here();
       block(s.body);
@@ -175,7 +175,7 @@ void Compiler::stmt(const Stmt& s) {
       expr(*s.expr, cur);
       expr(*s.expr2, uint16_t(cur + 1));
       uint32_t init = emit(Op::FOR_RANGE_INIT, 1, 0, v, cur);
-      loops_.push_back({s.name, handler_depth_, {}, {}});  // named by its variable
+      loops_.push_back({s.name, "", handler_depth_, {}, {}});  // named by its variable
       uint32_t body = here();
       block_with(s.body, v);
       uint32_t next = here();
@@ -193,7 +193,7 @@ void Compiler::stmt(const Stmt& s) {
       expr(*s.expr, coll);
       uint16_t idx = s.index_name.empty() ? kNoReg : var_reg(s.index_name);
       uint32_t init = emit(Op::FOR_LIST_INIT, 1, 0, v, coll, idx);
-      loops_.push_back({s.name, handler_depth_, {}, {}});
+      loops_.push_back({s.name, s.index_name, handler_depth_, {}, {}});
       uint32_t body = here();
       {
         std::vector<bool> saved = assigned_;
@@ -259,7 +259,9 @@ Compiler::Loop* Compiler::find_loop(const Stmt& s) {
   if (loops_.empty()) fail(s.pos, std::string("No enclosing loop for `") + what + "' statement");
   if (s.name.empty()) return &loops_.back();
   for (auto it = loops_.rbegin(); it != loops_.rend(); ++it)
-    if (compare_ci(it->name, s.name) == 0) return &*it;
+    if (compare_ci(it->name, s.name) == 0 ||
+        (!it->index_name.empty() && compare_ci(it->index_name, s.name) == 0))
+      return &*it;
   fail(s.pos, "Invalid loop name in `" + std::string(what) + "' statement: " + s.name);
 }
 

@@ -132,6 +132,7 @@ class Compiler {
   // ---- statements ---------------------------------------------------------
   struct Loop {
     std::string name;
+    std::string index_name;  // `for v, k in`: either name may be used
     uint32_t handler_depth;
     std::vector<uint32_t> breaks, continues;
   };

@@ -106,6 +106,8 @@ Error arith(Op op, const Value& a, const Value& b, Value& out) {
     case Op::BITAND: case Op::BITOR: case Op::BITXOR: case Op::SHL: case Op::SHR: {
       if (!a.is_int() || !b.is_int()) return E_TYPE;
       uint64_t x = uint64_t(a.as_int()), y = uint64_t(b.as_int());
+      // ToastStunt: a shift count outside 0..64 is E_INVARG; 64 gives 0.
+      if ((op == Op::SHL || op == Op::SHR) && (b.as_int() < 0 || b.as_int() > 64)) return E_INVARG;
       switch (op) {
         case Op::BITAND: out = Value::integer(int64_t(x & y)); break;
         case Op::BITOR: out = Value::integer(int64_t(x | y)); break;
@@ -218,8 +220,31 @@ Error index(const Value& c, const Value& i, Value& out) {
   return E_TYPE;
 }
 
+namespace {
+
+// m[from..to] on a map (ToastStunt): the entries with keys from..to in key
+// order; both keys must be present unless from sorts after to.
+Error map_range(const Value& c, const Value& from, const Value& to, Value& out) {
+  if (!valid_map_key(from) || !valid_map_key(to)) return E_TYPE;
+  if (compare_values(from, to, false) > 0) {
+    out = Value::empty_map();
+    return E_NONE;
+  }
+  const MapObj* m = c.map_obj();
+  long f = m->find(from), t = m->find(to);
+  if (f < 0 || t < 0) return E_RANGE;
+  Value r = Value::empty_map();
+  MapObj* ro = r.map_mut();
+  for (long i = f; i <= t; ++i) ro->entries.push_back(m->entries[size_t(i)]);
+  out = std::move(r);
+  return E_NONE;
+}
+
+}  // namespace
+
 Error range(const Value& c, const Value& from, const Value& to, Value& out) {
   if (c.type() == Type::None || from.type() == Type::None || to.type() == Type::None) return E_VARNF;
+  if (c.is_map()) return map_range(c, from, to, out);
   if ((!c.is_list() && !c.is_str()) || !from.is_int() || !to.is_int()) return E_TYPE;
   int64_t len = c.is_str() ? int64_t(c.as_str().size()) : int64_t(c.list_len());
   int64_t f = from.as_int(), t = to.as_int();
@@ -269,7 +294,29 @@ namespace {
 
 // base[from..to] = v for lists and strings (LambdaMOO's listrangeset /
 // strrangeset: the result is base[1..from-1] + v + base[to+1..$]).
+// m[from..to] = v on maps (ToastStunt's maprangeset): the entries before
+// `from` are kept, then v's entries, then the entries after `to`, inserted
+// last so that they win over v's on equal keys.
+Error set_map_range(Value& base, const Value& from, const Value& to, const Value& v) {
+  if (!v.is_map() || !valid_map_key(from) || !valid_map_key(to)) return E_TYPE;
+  const MapObj* m = base.map_obj();
+  long f = m->find(from), t = m->find(to);
+  if (f < 0 || t < 0) return E_RANGE;  // unlike reading, even when inverted
+  Value keep = base;
+  Value r = Value::empty_map();
+  MapObj* ro = r.map_mut();
+  const auto& e = keep.map_obj()->entries;
+  for (const auto& kv : e)
+    if (compare_values(kv.first, from, false) < 0) ro->set(kv.first, kv.second);
+  for (const auto& kv : v.map_obj()->entries) ro->set(kv.first, kv.second);
+  for (const auto& kv : e)
+    if (compare_values(kv.first, to, false) > 0) ro->set(kv.first, kv.second);
+  base = std::move(r);
+  return E_NONE;
+}
+
 Error set_range(Value& base, const Value& from, const Value& to, const Value& v) {
+  if (base.is_map()) return set_map_range(base, from, to, v);
   if (!from.is_int() || !to.is_int() || (!base.is_list() && !base.is_str()) ||
       base.type() != v.type())
     return E_TYPE;
@@ -347,6 +394,7 @@ Error set_level(Value& c, const Value* idx, int n, bool last_is_range, const Val
 // Whether a nested set would fail, checked before anything is copied so that
 // an error leaves the value as it was.
 Error precheck(const Value& c, const Value* idx, int n, bool last_is_range, const Value& v) {
+  if (n == 1 && last_is_range && c.is_map()) return E_NONE;  // set_map_range checks
   if (n == 1 && last_is_range) {
     if (!idx[0].is_int() || !idx[1].is_int() || (!c.is_list() && !c.is_str()) || c.type() != v.type())
       return c.type() == Type::None ? E_VARNF : E_TYPE;

@@ -27,7 +27,15 @@ int64_t member(const Value& v, const Value& list, bool case_matters) {
 }
 
 // is_member() compares case-sensitively (LambdaMOO: ismember(..., 1)).
+// On a map (ToastStunt) it is the position of the value in key order.
 Value bf_is_member(BuiltinContext&, std::span<Value> args) {
+  if (args[1].is_map()) {
+    const auto& e = args[1].map_obj()->entries;
+    for (size_t i = 0; i < e.size(); ++i)
+      if (equal_exact(args[0], e[i].second)) return integer(int64_t(i) + 1);
+    return integer(0);
+  }
+  if (!args[1].is_list()) throw MooError(E_TYPE);
   return integer(member(args[0], args[1], true));
 }
 
@@ -262,7 +270,7 @@ void register_list_builtins(Builtins& b) {
   using namespace bi;
   using A = ArgType;
   b.add({"length", 1, 1, {A::Any}, bf_length});
-  b.add({"is_member", 2, 2, {A::Any, A::List}, bf_is_member});
+  b.add({"is_member", 2, 2, {A::Any, A::Any}, bf_is_member});
   b.add({"listinsert", 2, 3, {A::List, A::Any, A::Int}, bf_listinsert});
   b.add({"listappend", 2, 3, {A::List, A::Any, A::Int}, bf_listappend});
   b.add({"listdelete", 2, 2, {A::List, A::Int}, bf_listdelete});
