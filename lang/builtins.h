@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -29,6 +30,8 @@ struct MooError {
       : code(std::move(c)), message(std::move(msg)), value(std::move(v)) {}
 };
 
+class Task;  // lang/vm.h
+
 // What a builtin may know of the task that calls it. Grows with the world
 // (permissions, the object store, the task's own actor) in later layers.
 struct BuiltinContext {
@@ -38,6 +41,25 @@ struct BuiltinContext {
   std::chrono::steady_clock::time_point deadline;  // the task's seconds limit
   std::mt19937_64* rng = nullptr;
   void* world = nullptr;       // the world, once there is one
+  Task* task = nullptr;        // the running task: frames, id (callers(), pass(), ...)
+
+  // A builtin that must run MOO code before it can answer (pass(), create()'s
+  // :initialize, move()'s :accept ...) sets `call` and returns anything: the
+  // VM runs the verb, then calls the builtin again, with the same arguments,
+  // `resumed` true, `resume_value` the verb's result and `state` what it left
+  // in call->state. LambdaMOO's builtins do the same (BI_CALL).
+  struct VerbCall {
+    int64_t obj = -1;     // `this` for the call
+    std::string verb;     // the verb name to look up
+    Value args;           // a list
+    Value state;          // handed back on resumption
+    bool pass = false;    // look the verb up from the parent of the current
+                          // verb's definer, as pass() does
+  };
+  std::optional<VerbCall> call;
+  bool resumed = false;
+  Value resume_value;
+  Value state;
 };
 
 enum class ArgType : uint8_t { Any, Int, Float, Numeric, Str, Obj, Err, List, Map, Bool };
@@ -76,7 +98,7 @@ void register_math_builtins(Builtins& b);    // abs, min, max, random, sqrt, ...
 void register_map_builtins(Builtins& b);     // mapkeys, mapvalues, mapdelete, maphaskey
 void register_json_builtins(Builtins& b);    // parse_json, generate_json
 void register_time_builtins(Builtins& b);    // time, ctime, ...
-void register_task_builtins(Builtins& b);    // ticks_left, seconds_left (in vm.cpp)
+void register_task_builtins(Builtins& b);    // ticks_left, callers, pass, ... (vm_task.cpp)
 void register_all_builtins();                // idempotent
 
 }  // namespace echo

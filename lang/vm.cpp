@@ -424,6 +424,7 @@ L_RETURN0 : {
   SAVE_PC();
   if (!finish_return(std::move(v))) FINISH(TaskStatus::Done);
   LOAD_FRAME();
+  if (f->waiting) goto builtin_resume;  // the caller's builtin asked for this verb
   NEXT();
 }
 
@@ -606,12 +607,78 @@ L_BUILTIN_LIST : {
     }
     try {
       builtins.check_args(in->b, args);
-      R[in->a] = spec.fn(ctx_, args);
+      Value r = spec.fn(ctx_, args);
+      if (!ctx_.call) R[in->a] = std::move(r);
     } catch (MooError& me) {
       pending_raise = make_error(std::move(me.code), std::move(me.message), std::move(me.value));
     }
+    if (ctx_.call && !pending_raise)
+      f->waiting = Frame::BuiltinWait{in->b, in->a, std::vector<Value>(args.begin(), args.end()),
+                                      std::move(ctx_.call->state)};
   }
-  if (pending_raise) goto raise_pending;
+  if (pending_raise) {
+    ctx_.call.reset();
+    goto raise_pending;
+  }
+  if (ctx_.call) goto builtin_call_verb;
+  NEXT();
+}
+
+// A builtin asked for a verb call (BuiltinContext::call): run it; when it
+// returns, builtin_resume calls the builtin again with its result.
+builtin_call_verb : {
+  Error e = E_NONE;
+  {
+    BuiltinContext::VerbCall call = std::move(*ctx_.call);
+    ctx_.call.reset();
+    uint16_t dest = f->waiting->dest;
+    if (frames_.size() >= size_t(limits_.max_stack_depth)) {
+      e = E_MAXREC;
+    } else {
+      auto target = call.pass ? host_->find_pass_verb(f->definer, call.verb, &e)
+                              : host_->find_verb(call.obj, call.verb, &e);
+      if (target) {
+        e = E_NONE;
+        push_verb_frame(std::move(*target), Value::obj(call.obj), std::move(call.args), dest, call.verb);
+      } else if (e == E_NONE) {
+        e = E_VERBNF;
+      }
+    }
+  }
+  if (e != E_NONE) {
+    f->waiting.reset();
+    RAISE(e);
+  }
+  LOAD_FRAME();
+  NEXT();
+}
+builtin_resume : {
+  {
+    Frame::BuiltinWait w = std::move(*f->waiting);
+    f->waiting.reset();
+    const BuiltinSpec& spec = builtins.at(w.index);
+    ctx_.progr = f->progr;
+    ctx_.ticks_left = TICKS_LEFT_NOW();
+    ctx_.resumed = true;
+    ctx_.resume_value = R[w.dest];
+    ctx_.state = std::move(w.state);
+    try {
+      Value r = spec.fn(ctx_, std::span<Value>(w.args.data(), w.args.size()));
+      if (!ctx_.call) R[w.dest] = std::move(r);
+    } catch (MooError& me) {
+      pending_raise = make_error(std::move(me.code), std::move(me.message), std::move(me.value));
+    }
+    if (ctx_.call && !pending_raise)
+      f->waiting = Frame::BuiltinWait{w.index, w.dest, std::move(w.args), std::move(ctx_.call->state)};
+    ctx_.resumed = false;
+    ctx_.resume_value = Value();
+    ctx_.state = Value();
+  }
+  if (pending_raise) {
+    ctx_.call.reset();
+    goto raise_pending;
+  }
+  if (ctx_.call) goto builtin_call_verb;
   NEXT();
 }
 
@@ -656,6 +723,7 @@ L_FINALLY_END : {
       SAVE_PC();
       if (!finish_return(std::move(p.value))) FINISH(TaskStatus::Done);
       LOAD_FRAME();
+      if (f->waiting) goto builtin_resume;
       NEXT();
     case Pending::Exit:
       SAVE_PC();

@@ -43,6 +43,8 @@ class VmHost {
     bool debug = true;     // the verb's `d` flag
   };
   virtual std::optional<VerbTarget> find_verb(int64_t obj, std::string_view name, Error* err);
+  // pass(): the verb `name` found from the parent(s) of `definer` on.
+  virtual std::optional<VerbTarget> find_pass_verb(int64_t definer, std::string_view name, Error* err);
   // fork: returns the new task's id, or throws MooError.
   struct ForkRequest {
     std::shared_ptr<const Program> program;
@@ -53,6 +55,7 @@ class VmHost {
     std::string verb_name;
   };
   virtual int64_t fork(ForkRequest req);
+  virtual void* world() { return nullptr; }  // given to builtins as BuiltinContext::world
 };
 
 // Why a finally block is running, and what to do at its end.
@@ -83,6 +86,15 @@ struct Frame {
   std::vector<Value> regs;
   std::vector<Handler> handlers;
   uint16_t result_reg = 0;  // caller's register for this frame's return value
+  // A builtin of this frame waiting for the verb call it asked for
+  // (BuiltinContext::call): resumed when the callee returns.
+  struct BuiltinWait {
+    uint16_t index;           // the builtin
+    uint16_t dest;            // its result register
+    std::vector<Value> args;  // its arguments, handed to it again
+    Value state;
+  };
+  std::optional<BuiltinWait> waiting;
   // Who is running, for callers(), tracebacks and permissions.
   int64_t this_obj = -1;
   int64_t definer = -1;
@@ -110,6 +122,8 @@ class Task {
   // The task a `fork` statement started: the fork body with a copy of the
   // forking frame's variables.
   Task(const VmHost::ForkRequest& fork, VmHost* host, TaskLimits limits = {});
+  Task(const Task&) = delete;  // builtins hold a pointer to their task
+  Task& operator=(const Task&) = delete;
 
   // Presets for the first frame.
   void set_var(std::string_view name, Value v);
@@ -128,6 +142,9 @@ class Task {
   std::vector<std::string> abort_traceback() const;
 
   std::vector<Frame>& frames() { return frames_; }
+  const std::vector<Frame>& frames() const { return frames_; }
+  int64_t id() const { return id_; }
+  void set_id(int64_t id) { id_ = id; }
 
  private:
   TaskStatus execute();
@@ -153,6 +170,7 @@ class Task {
   BuiltinContext ctx_;
   std::mt19937_64 rng_;
   TaskStatus status_ = TaskStatus::Running;
+  int64_t id_ = 0;
 };
 
 // Formats a value the way the REPL and eval print results.

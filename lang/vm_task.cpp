@@ -16,13 +16,67 @@ std::optional<VmHost::VerbTarget> VmHost::find_verb(int64_t, std::string_view, E
   *err = E_INVIND;
   return std::nullopt;
 }
+std::optional<VmHost::VerbTarget> VmHost::find_pass_verb(int64_t, std::string_view, Error* err) {
+  *err = E_VERBNF;
+  return std::nullopt;
+}
 int64_t VmHost::fork(ForkRequest) {
   throw MooError(E_PERM, "fork is not available: this task has no scheduler");
 }
 
 // ---- builtins that read the running task ----------------------------------
 
+namespace {
+
+// LambdaMOO's callers()/traceback entry of a frame: {this, verb, programmer,
+// verb location, player, line}.
+Value frame_entry(const Frame& f) {
+  uint32_t pc = f.pc ? f.pc - 1 : 0;
+  return make_list({Value::obj(f.this_obj), Value::str(f.verb_name), Value::obj(f.progr),
+                    Value::obj(f.definer), Value::obj(f.player),
+                    Value::integer(f.program->line_at(f.code(), pc))});
+}
+
+const std::vector<Frame>& frames_of(BuiltinContext& ctx) {
+  if (!ctx.task) throw MooError(E_INVARG, "no task");
+  return ctx.task->frames();
+}
+
+}  // namespace
+
 void register_task_builtins(Builtins& b) {
+  b.add({"task_id", 0, 0, {}, [](BuiltinContext& ctx, std::span<Value>) {
+           return Value::integer(ctx.task ? ctx.task->id() : 0);
+         }});
+  // callers(): the frames below the current one, innermost first.
+  b.add({"callers", 0, 1, {}, [](BuiltinContext& ctx, std::span<Value>) {
+           const auto& fr = frames_of(ctx);
+           Value out = Value::empty_list();
+           for (size_t i = fr.size() - 1; i-- > 0;) list_append(out, frame_entry(fr[i]));
+           return out;
+         }});
+  b.add({"caller_perms", 0, 0, {}, [](BuiltinContext& ctx, std::span<Value>) {
+           const auto& fr = frames_of(ctx);
+           return Value::obj(fr.size() >= 2 ? fr[fr.size() - 2].progr : -1);
+         }});
+  b.add({"set_task_perms", 1, 1, {ArgType::Obj}, [](BuiltinContext& ctx, std::span<Value> a) {
+           auto& fr = ctx.task ? ctx.task->frames() : throw MooError(E_INVARG);
+           if (!ctx.wizard && a[0].as_obj() != fr.back().progr) throw MooError(E_PERM);
+           fr.back().progr = a[0].as_obj();
+           return Value::integer(0);
+         }});
+  // pass(@args): the same verb, found from the parent of the current verb's
+  // definer, on the same `this`; its result is pass()'s.
+  b.add({"pass", 0, -1, {}, [](BuiltinContext& ctx, std::span<Value> a) {
+           if (ctx.resumed) return ctx.resume_value;
+           const auto& fr = frames_of(ctx);
+           Value args = Value::empty_list();
+           for (auto& v : a) list_append(args, v);
+           ctx.call = BuiltinContext::VerbCall{fr.back().this_obj, fr.back().verb_name, std::move(args),
+                                               Value::integer(0), true};
+           return Value::integer(0);
+         }});
+
   b.add({"ticks_left", 0, 0, {}, [](BuiltinContext& ctx, std::span<Value>) {
            return Value::integer(ctx.ticks_left);
          }});
@@ -57,6 +111,8 @@ Task::Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limi
   frames_.push_back(std::move(f));
   rng_.seed(std::random_device{}());
   ctx_.rng = &rng_;
+  ctx_.task = this;
+  ctx_.world = host_->world();
 }
 
 Task::Task(const VmHost::ForkRequest& fork, VmHost* host, TaskLimits limits)
@@ -174,6 +230,7 @@ bool Task::raise(std::shared_ptr<RaisedError> err) {
     }
     if (frames_.size() == 1) break;
     frames_.pop_back();
+    frames_.back().waiting.reset();  // a builtin waiting for that verb gives up
   }
   error_ = std::move(err);
   return false;
