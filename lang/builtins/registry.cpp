@@ -5,6 +5,7 @@
 
 #include "lang/builtins.h"
 #include "lang/builtins/helpers.h"
+#include "lang/world/world.h"
 
 namespace echo {
 
@@ -59,6 +60,60 @@ void Builtins::check_args(int index, std::span<const Value> args) const {
     if (!type_ok(s.types[i], args[i])) throw MooError(E_TYPE);
 }
 
+namespace {
+
+// LambdaMOO's prototype codes for function_info(): a type code, -1 for any,
+// -2 for a number.
+int64_t proto_code(ArgType t) {
+  switch (t) {
+    case ArgType::Any: return -1;
+    case ArgType::Numeric: return -2;
+    case ArgType::Int: return int64_t(Type::Int);
+    case ArgType::Float: return int64_t(Type::Float);
+    case ArgType::Str: return int64_t(Type::Str);
+    case ArgType::Obj: return int64_t(Type::Obj);
+    case ArgType::Err: return int64_t(Type::Err);
+    case ArgType::List: return int64_t(Type::List);
+    case ArgType::Map: return int64_t(Type::Map);
+    case ArgType::Bool: return int64_t(Type::Bool);
+  }
+  return -1;
+}
+
+Value describe(const BuiltinSpec& s) {
+  int n = s.max_args == -1 ? s.min_args : s.max_args;
+  Value types = Value::empty_list();
+  for (int i = 0; i < n; ++i)
+    list_append(types, Value::integer(size_t(i) < s.types.size() ? proto_code(s.types[size_t(i)]) : -1));
+  return make_list({Value::str(s.name), Value::integer(s.min_args), Value::integer(s.max_args), types});
+}
+
+// function_info([name]): {name, min, max, types} for one builtin, or all.
+Value bf_function_info(BuiltinContext&, std::span<Value> args) {
+  const Builtins& b = Builtins::instance();
+  if (args.size() == 1) {
+    int i = b.find(args[0].as_str());
+    if (i < 0) throw MooError(E_INVARG);
+    return describe(b.at(i));
+  }
+  Value all = Value::empty_list();
+  for (size_t i = 0; i < b.size(); ++i) list_append(all, describe(b.at(int(i))));
+  return all;
+}
+
+// call_function(name, @args): a builtin by name. On resumption (the callee
+// asked for a verb call) the same arguments reach it again, so it resumes too.
+Value bf_call_function(BuiltinContext& ctx, std::span<Value> args) {
+  const Builtins& b = Builtins::instance();
+  int i = b.find(args[0].as_str());
+  if (i < 0) throw MooError(E_INVARG, "Unknown built-in function: " + std::string(args[0].as_str()));
+  std::span<Value> rest = args.subspan(1);
+  b.check_args(i, rest);
+  return b.at(i).fn(ctx, rest);
+}
+
+}  // namespace
+
 void register_all_builtins() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -71,6 +126,9 @@ void register_all_builtins() {
     register_json_builtins(b);
     register_time_builtins(b);
     register_task_builtins(b);
+    b.add({"function_info", 0, 1, {ArgType::Str}, bf_function_info});
+    b.add({"call_function", 1, -1, {ArgType::Str}, bf_call_function});
+    register_object_builtins(b);
   });
 }
 

@@ -216,3 +216,12 @@ TEST_CASE("forked tasks run after the main task with a copy of its variables") {
   CHECK(run("fork (-1) endfork") == "!E_INVARG");
   CHECK(run("fork (\"a\") endfork") == "!E_TYPE");
 }
+
+TEST_CASE("function_info and call_function") {
+  CHECK(run("return function_info(\"length\");") == "{\"length\", 1, 1, {-1}}");
+  CHECK(run("return function_info(\"nosuch\");") == "!E_INVARG");
+  CHECK(run("return length(function_info()) > 50;") == "1");
+  CHECK(run("return call_function(\"tostr\", 1, \"a\");") == "\"1a\"");
+  CHECK(run("return call_function(\"length\");") == "!E_ARGS");
+  CHECK(run("return call_function(\"nosuch\");") == "!E_INVARG");
+}
