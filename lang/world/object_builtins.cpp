@@ -1,0 +1,615 @@
+// The object builtins with LambdaMOO's argument checks, permission checks and
+// errors (objects.c, property.c, verbs.c there), over the World given to the
+// task (BuiltinContext::world). Permissions are ctx.progr's, checked in the
+// world (ctx.wizard is not consulted).
+//
+// create() calls :initialize, recycle() :recycle, move() :accept, :exitfunc
+// and :enterfunc through BuiltinContext::call (the VM runs the verb and calls
+// the builtin again). verb_code() returns the stored source, not a decompiled
+// program (no parens / indent options).
+#include <algorithm>
+
+#include "lang/builtins/helpers.h"
+#include "lang/world/world.h"
+
+namespace echo {
+
+namespace {
+
+using bi::raise;
+
+World& world_of(BuiltinContext& ctx) {
+  if (!ctx.world) raise(E_INVIND);
+  return *static_cast<World*>(ctx.world);
+}
+
+Value objlist(const std::vector<int64_t>& ids) {
+  Value l = Value::empty_list();
+  for (int64_t i : ids) list_append(l, Value::obj(i));
+  return l;
+}
+
+Value ok() { return Value::integer(0); }
+
+// A parent argument: an object or (ToastStunt) a list of objects.
+std::vector<int64_t> parent_list(const Value& v) {
+  std::vector<int64_t> out;
+  if (v.is_obj()) {
+    if (v.as_obj() != NOTHING) out.push_back(v.as_obj());
+    return out;
+  }
+  if (!v.is_list()) raise(E_TYPE);
+  for (uint32_t i = 0; i < v.list_len(); ++i) {
+    if (!v.list_at(i).is_obj()) raise(E_TYPE);
+    out.push_back(v.list_at(i).as_obj());
+  }
+  return out;
+}
+
+// ---- objects ----
+
+Value bf_valid(BuiltinContext& ctx, std::span<Value> a) {
+  if (!ctx.world) return Value::integer(0);
+  return Value::integer(world_of(ctx).valid(a[0].as_obj()));
+}
+
+Value bf_max_object(BuiltinContext& ctx, std::span<Value>) {
+  return Value::obj(world_of(ctx).max_object());
+}
+
+// Asks the VM to call obj:verb(@args) and to call the builtin again with its
+// result (BuiltinContext::call); `stage` comes back as ctx.state. Only when
+// the verb exists: LambdaMOO's builtins carry on when it does not (E_VERBNF).
+bool call_if_defined(BuiltinContext& ctx, World& w, int64_t obj, const char* verb, Value args, Value stage) {
+  int64_t def;
+  if (!w.valid(obj) || !w.find_callable_verb(obj, verb, &def)) return false;
+  ctx.call = BuiltinContext::VerbCall{obj, verb, std::move(args), std::move(stage), false};
+  return true;
+}
+
+Value bf_create(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  if (ctx.resumed) return ctx.state;  // back from :initialize
+  std::vector<int64_t> parents = parent_list(a[0]);
+  if (a.size() == 2 && !a[1].is_obj()) raise(E_TYPE);
+  int64_t owner = a.size() == 2 ? a[1].as_obj() : ctx.progr;
+  for (int64_t p : parents)
+    if (w.valid(p) ? !w.object_allows(p, ctx.progr, FLAG_FERTILE) : true) raise(E_PERM);
+  if (owner != ctx.progr && !w.is_wizard(ctx.progr)) raise(E_PERM);
+  int64_t id = w.create({}, owner);
+  if (!w.change_parents(id, parents)) {  // only with several parents that clash
+    w.recycle(id);
+    raise(E_INVARG);
+  }
+  call_if_defined(ctx, w, id, "initialize", Value::empty_list(), Value::obj(id));
+  return Value::obj(id);
+}
+
+// After :recycle (LambdaMOO's bf_recycle): each content is moved to #-1 and
+// the object's :exitfunc called with it; then the object itself leaves its
+// location (that location's :exitfunc); each call comes back here.
+Value bf_recycle(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  int64_t id = a[0].as_obj();
+  if (!ctx.resumed) {
+    if (!w.valid(id)) raise(E_INVARG);
+    if (!w.controls(ctx.progr, id)) raise(E_PERM);
+    if (call_if_defined(ctx, w, id, "recycle", Value::empty_list(), Value::integer(2))) return ok();
+  }
+  if (!w.valid(id)) return ok();  // :recycle or an :exitfunc recycled it already
+  while (!w.get(id)->contents.empty()) {
+    int64_t c = w.get(id)->contents.front();
+    w.move(c, NOTHING);
+    if (call_if_defined(ctx, w, id, "exitfunc", make_list({Value::obj(c)}), Value::integer(2))) return ok();
+  }
+  if (int64_t loc = w.get(id)->location; loc != NOTHING) {
+    w.move(id, NOTHING);
+    if (call_if_defined(ctx, w, loc, "exitfunc", make_list({Value::obj(id)}), Value::integer(2))) return ok();
+  }
+  w.recycle(id);
+  return ok();
+}
+
+Value bf_parent(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  const Object* o = w.get(a[0].as_obj());
+  if (!o) raise(E_INVARG);
+  return Value::obj(o->parents.empty() ? NOTHING : o->parents.front());
+}
+
+Value bf_parents(BuiltinContext& ctx, std::span<Value> a) {
+  const Object* o = world_of(ctx).get(a[0].as_obj());
+  if (!o) raise(E_INVARG);
+  return objlist(o->parents);
+}
+
+Value bf_children(BuiltinContext& ctx, std::span<Value> a) {
+  const Object* o = world_of(ctx).get(a[0].as_obj());
+  if (!o) raise(E_INVARG);
+  return objlist(o->children);
+}
+
+void do_chparents(BuiltinContext& ctx, int64_t what, const std::vector<int64_t>& parents) {
+  World& w = world_of(ctx);
+  if (!w.valid(what)) raise(E_INVARG);
+  for (int64_t p : parents)
+    if (!w.valid(p)) raise(E_INVARG);
+  if (!w.controls(ctx.progr, what)) raise(E_PERM);
+  for (int64_t p : parents)
+    if (!w.object_allows(p, ctx.progr, FLAG_FERTILE)) raise(E_PERM);
+  for (int64_t p : parents)
+    if (w.is_a(p, what)) raise(E_RECMOVE);
+  if (!w.change_parents(what, parents)) raise(E_INVARG);
+}
+
+Value bf_chparent(BuiltinContext& ctx, std::span<Value> a) {
+  do_chparents(ctx, a[0].as_obj(), parent_list(a[1]));
+  return ok();
+}
+
+Value bf_chparents(BuiltinContext& ctx, std::span<Value> a) {
+  do_chparents(ctx, a[0].as_obj(), parent_list(a[1]));
+  return ok();
+}
+
+Value bf_ancestors(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  int64_t id = a[0].as_obj();
+  if (!w.valid(id)) raise(E_INVARG);
+  std::vector<int64_t> r = w.ancestors(id);
+  if (a.size() > 1 && a[1].truthy()) r.insert(r.begin(), id);
+  return objlist(r);
+}
+
+Value bf_descendants(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  int64_t id = a[0].as_obj();
+  if (!w.valid(id)) raise(E_INVARG);
+  std::vector<int64_t> r = w.descendants(id);
+  if (a.size() > 1 && a[1].truthy()) r.insert(r.begin(), id);
+  return objlist(r);
+}
+
+Value bf_isa(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  int64_t id = a[0].as_obj();
+  if (!w.valid(id)) return Value::integer(0);
+  for (int64_t p : parent_list(a[1]))
+    if (w.is_a(id, p)) return Value::integer(1);
+  return Value::integer(0);
+}
+
+Value bf_players(BuiltinContext& ctx, std::span<Value>) { return objlist(world_of(ctx).players()); }
+
+Value bf_is_player(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  if (!w.valid(a[0].as_obj())) raise(E_INVARG);
+  return Value::integer(w.is_player(a[0].as_obj()));
+}
+
+Value bf_set_player_flag(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  if (!w.valid(a[0].as_obj())) raise(E_INVARG);
+  if (!w.is_wizard(ctx.progr)) raise(E_PERM);
+  w.set_player_flag(a[0].as_obj(), a[1].truthy());  // (booting the player: with the network layer)
+  return ok();
+}
+
+Value bf_renumber(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  if (!w.valid(a[0].as_obj())) raise(E_INVARG);
+  if (!w.is_wizard(ctx.progr)) raise(E_PERM);
+  return Value::obj(w.renumber(a[0].as_obj()));
+}
+
+Value bf_reset_max_object(BuiltinContext& ctx, std::span<Value>) {
+  World& w = world_of(ctx);
+  if (!w.is_wizard(ctx.progr)) raise(E_PERM);
+  w.reset_max_object();
+  return ok();
+}
+
+Value bf_object_bytes(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  if (!w.is_wizard(ctx.progr)) raise(E_PERM);
+  if (!w.valid(a[0].as_obj())) raise(E_INVIND);
+  return Value::integer(int64_t(w.object_bytes(a[0].as_obj())));
+}
+
+// do_move's stages: 0 first call, 1 back from :accept, 2 back from
+// :exitfunc, 3 back from :enterfunc.
+Value bf_move(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  int64_t what = a[0].as_obj(), where = a[1].as_obj();
+  int64_t stage = ctx.resumed && ctx.state.is_int() ? ctx.state.as_int() : 0;
+  Value whatlist = make_list({Value::obj(what)});
+  if (stage == 0 || stage == 1) {
+    bool accepts = true;
+    if (stage == 0) {
+      if (!w.valid(what) || (!w.valid(where) && where != NOTHING)) raise(E_INVARG);
+      if (!w.controls(ctx.progr, what)) raise(E_PERM);
+      if (where != NOTHING) {
+        if (call_if_defined(ctx, w, where, "accept", whatlist, Value::integer(1))) return ok();
+        accepts = false;  // no :accept verb
+      }
+    } else {
+      accepts = ctx.resume_value.truthy();
+    }
+    if (!w.is_wizard(ctx.progr) && !accepts) raise(E_NACC);
+    if (!w.valid(what) || (where != NOTHING && !w.valid(where)) || w.get(what)->location == where)
+      return ok();
+    for (int64_t o = where; o != NOTHING; o = w.get(o)->location)
+      if (o == what) raise(E_RECMOVE);
+    int64_t oldloc = w.get(what)->location;
+    w.move(what, where);
+    if (call_if_defined(ctx, w, oldloc, "exitfunc", whatlist, Value::integer(2))) return ok();
+    stage = 2;
+  }
+  if (stage == 2) {
+    if (w.valid(where) && w.valid(what) && w.get(what)->location == where &&
+        call_if_defined(ctx, w, where, "enterfunc", whatlist, Value::integer(3)))
+      return ok();
+  }
+  return ok();
+}
+
+// ---- properties ----
+
+const char* perm_string(uint8_t perms, const char* letters, int n, char* buf) {
+  int k = 0;
+  for (int i = 0; i < n; ++i)
+    if (perms & (1u << i)) buf[k++] = letters[i];
+  buf[k] = 0;
+  return buf;
+}
+
+Value bf_properties(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  const Object* o = w.get(a[0].as_obj());
+  if (!o) raise(E_INVARG);
+  if (!w.object_allows(o->id, ctx.progr, FLAG_READ)) raise(E_PERM);
+  Value l = Value::empty_list();
+  for (const auto& n : o->propdefs) list_append(l, Value::str(n));
+  return l;
+}
+
+bool prop_allows(World& w, const PropSlot& s, int64_t progr, uint8_t flag) {
+  return (s.perms & flag) || progr == s.owner || w.is_wizard(progr);
+}
+
+Value bf_property_info(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  if (!w.valid(a[0].as_obj())) raise(E_INVARG);
+  if (builtin_prop(a[1].as_str()) != BuiltinProp::None) raise(E_PROPNF);
+  PropSlot* s = w.find_slot(a[0].as_obj(), a[1].as_str());
+  if (!s) raise(E_PROPNF);
+  if (!prop_allows(w, *s, ctx.progr, PF_READ)) raise(E_PERM);
+  char buf[4];
+  return make_list({Value::obj(s->owner), Value::str(perm_string(s->perms, "rwc", 3, buf))});
+}
+
+// validate_prop_info: {owner, perms [, new-name]}.
+Error parse_prop_info(World& w, const Value& v, int64_t* owner, uint8_t* perms, const Value** name) {
+  uint32_t n = v.is_list() ? v.list_len() : 0;
+  if (!((n == 2 || n == 3) && v.list_at(0).is_obj() && v.list_at(1).is_str() &&
+        (n == 2 || v.list_at(2).is_str())))
+    return E_TYPE;
+  *owner = v.list_at(0).as_obj();
+  if (!w.valid(*owner)) return E_INVARG;
+  *perms = 0;
+  for (char c : v.list_at(1).as_str()) {
+    switch (c) {
+      case 'r': case 'R': *perms |= PF_READ; break;
+      case 'w': case 'W': *perms |= PF_WRITE; break;
+      case 'c': case 'C': *perms |= PF_CHOWN; break;
+      default: return E_INVARG;
+    }
+  }
+  *name = n == 3 ? &v.list_at(2) : nullptr;
+  return E_NONE;
+}
+
+Value bf_set_property_info(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  int64_t oid = a[0].as_obj();
+  if (!w.valid(oid)) raise(E_INVARG);
+  int64_t owner;
+  uint8_t perms;
+  const Value* name;
+  Error e = parse_prop_info(w, a[2], &owner, &perms, &name);
+  if (e != E_NONE) raise(e);
+  if (builtin_prop(a[1].as_str()) != BuiltinProp::None) raise(E_PROPNF);
+  PropSlot* s = w.find_slot(oid, a[1].as_str());
+  if (!s) raise(E_PROPNF);
+  if (!prop_allows(w, *s, ctx.progr, PF_WRITE) || (!w.is_wizard(ctx.progr) && s->owner != owner))
+    raise(E_PERM);
+  std::string pname(a[1].as_str());
+  if (name) {
+    // db_rename_propdef: only on the definer.
+    if (s->definer != oid || !w.rename_propdef(oid, pname, name->as_str())) raise(E_INVARG);
+    pname = std::string(name->as_str());
+    s = w.find_slot(oid, pname);
+  }
+  s->owner = owner;
+  s->perms = perms;
+  return ok();
+}
+
+Value bf_add_property(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  int64_t owner;
+  uint8_t perms;
+  const Value* name;
+  Error e = parse_prop_info(w, a[3], &owner, &perms, &name);
+  if (e == E_NONE && name) e = E_TYPE;
+  else if (e == E_NONE && !w.valid(a[0].as_obj())) e = E_INVARG;
+  else if (e == E_NONE && (!w.object_allows(a[0].as_obj(), ctx.progr, FLAG_WRITE) ||
+                           (ctx.progr != owner && !w.is_wizard(ctx.progr))))
+    e = E_PERM;
+  else if (e == E_NONE && !w.add_propdef(a[0].as_obj(), a[1].as_str(), a[2], owner, perms))
+    e = E_INVARG;
+  if (e != E_NONE) raise(e);
+  return ok();
+}
+
+Value bf_delete_property(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  if (!w.valid(a[0].as_obj())) raise(E_INVARG);
+  if (!w.object_allows(a[0].as_obj(), ctx.progr, FLAG_WRITE)) raise(E_PERM);
+  if (!w.delete_propdef(a[0].as_obj(), a[1].as_str())) raise(E_PROPNF);
+  return ok();
+}
+
+Value bf_clear_property(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  int64_t oid = a[0].as_obj();
+  if (!w.valid(oid)) raise(E_INVARG);
+  if (builtin_prop(a[1].as_str()) != BuiltinProp::None) raise(E_PERM);
+  PropSlot* s = w.find_slot(oid, a[1].as_str());
+  if (!s) raise(E_PROPNF);
+  if (ctx.progr != s->owner && !w.is_wizard(ctx.progr)) raise(E_PERM);
+  if (s->definer == oid) raise(E_INVARG);
+  s->value = Value::clear();
+  return ok();
+}
+
+Value bf_is_clear_property(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  int64_t oid = a[0].as_obj();
+  if (!w.valid(oid)) raise(E_INVARG);
+  if (builtin_prop(a[1].as_str()) != BuiltinProp::None) return Value::integer(0);
+  PropSlot* s = w.find_slot(oid, a[1].as_str());
+  if (!s) raise(E_PROPNF);
+  if (!prop_allows(w, *s, ctx.progr, PF_READ)) raise(E_PERM);
+  return Value::integer(s->value.type() == Type::Clear);
+}
+
+// ---- verbs ----
+
+Error check_desc(const Value& d) {
+  if (d.is_str()) return E_NONE;
+  if (!d.is_int()) return E_TYPE;
+  return d.as_int() <= 0 ? E_INVARG : E_NONE;
+}
+
+bool verb_allows(World& w, const Verb& v, int64_t progr, uint8_t flag) {
+  return (v.perms & flag) || progr == v.owner || w.is_wizard(progr);
+}
+
+// validate_verb_info: {owner, perms, names}.
+Error parse_verb_info(World& w, const Value& v, int64_t* owner, uint8_t* perms, std::string* names) {
+  if (!(v.is_list() && v.list_len() == 3 && v.list_at(0).is_obj() && v.list_at(1).is_str() &&
+        v.list_at(2).is_str()))
+    return E_TYPE;
+  *owner = v.list_at(0).as_obj();
+  if (!w.valid(*owner)) return E_INVARG;
+  *perms = 0;
+  for (char c : v.list_at(1).as_str()) {
+    switch (c) {
+      case 'r': case 'R': *perms |= VF_READ; break;
+      case 'w': case 'W': *perms |= VF_WRITE; break;
+      case 'x': case 'X': *perms |= VF_EXEC; break;
+      case 'd': case 'D': *perms |= VF_DEBUG; break;
+      default: return E_INVARG;
+    }
+  }
+  std::string_view n = v.list_at(2).as_str();
+  while (!n.empty() && n.front() == ' ') n.remove_prefix(1);
+  if (n.empty()) return E_INVARG;
+  *names = std::string(n);
+  return E_NONE;
+}
+
+bool match_argspec(std::string_view s, int8_t* spec) {
+  if (compare_ci(s, "none") == 0) *spec = ASPEC_NONE;
+  else if (compare_ci(s, "any") == 0) *spec = ASPEC_ANY;
+  else if (compare_ci(s, "this") == 0) *spec = ASPEC_THIS;
+  else return false;
+  return true;
+}
+
+Error parse_verb_args(const Value& v, int8_t* dobj, int* prep, int8_t* iobj) {
+  if (!(v.is_list() && v.list_len() == 3 && v.list_at(0).is_str() && v.list_at(1).is_str() &&
+        v.list_at(2).is_str()))
+    return E_TYPE;
+  std::string_view p = v.list_at(1).as_str();
+  if (compare_ci(p, "none") == 0) *prep = PREP_NONE;
+  else if (compare_ci(p, "any") == 0) *prep = PREP_ANY;
+  else if ((*prep = match_prep(p)) == PREP_NONE) return E_INVARG;
+  if (!match_argspec(v.list_at(0).as_str(), dobj) || !match_argspec(v.list_at(2).as_str(), iobj))
+    return E_INVARG;
+  return E_NONE;
+}
+
+const char* argspec_name(int8_t s) { return s == ASPEC_ANY ? "any" : s == ASPEC_THIS ? "this" : "none"; }
+
+// The common prologue of verb_info, verb_args, verb_code: descriptor, object, verb.
+Verb& described_verb(World& w, std::span<Value> a, int* index = nullptr) {
+  Error e = check_desc(a[1]);
+  if (e != E_NONE) raise(e);
+  if (!w.valid(a[0].as_obj())) raise(E_INVARG);
+  Verb* v = w.find_defined_verb(a[0].as_obj(), a[1], index);
+  if (!v) raise(E_VERBNF);
+  return *v;
+}
+
+Value bf_verbs(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  const Object* o = w.get(a[0].as_obj());
+  if (!o) raise(E_INVARG);
+  if (!w.object_allows(o->id, ctx.progr, FLAG_READ)) raise(E_PERM);
+  Value l = Value::empty_list();
+  for (const auto& v : o->verbs) list_append(l, Value::str(v.names));
+  return l;
+}
+
+Value bf_verb_info(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  Verb& v = described_verb(w, a);
+  if (!verb_allows(w, v, ctx.progr, VF_READ)) raise(E_PERM);
+  char buf[5];
+  return make_list({Value::obj(v.owner), Value::str(perm_string(v.perms, "rwxd", 4, buf)), Value::str(v.names)});
+}
+
+Value bf_set_verb_info(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  Error e = check_desc(a[1]);
+  if (e == E_NONE && !w.valid(a[0].as_obj())) e = E_INVARG;
+  int64_t owner;
+  uint8_t perms;
+  std::string names;
+  if (e == E_NONE) e = parse_verb_info(w, a[2], &owner, &perms, &names);
+  if (e != E_NONE) raise(e);
+  Verb* v = w.find_defined_verb(a[0].as_obj(), a[1]);
+  if (!v) raise(E_VERBNF);
+  if (!verb_allows(w, *v, ctx.progr, VF_WRITE) || (!w.is_wizard(ctx.progr) && v->owner != owner)) raise(E_PERM);
+  v->owner = owner;
+  v->perms = perms;
+  v->names = std::move(names);
+  w.verbs_changed();
+  return ok();
+}
+
+Value bf_verb_args(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  Verb& v = described_verb(w, a);
+  if (!verb_allows(w, v, ctx.progr, VF_READ)) raise(E_PERM);
+  return make_list({Value::str(argspec_name(v.dobj)), Value::str(unparse_prep(v.prep)),
+                    Value::str(argspec_name(v.iobj))});
+}
+
+Value bf_set_verb_args(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  Error e = check_desc(a[1]);
+  if (e == E_NONE && !w.valid(a[0].as_obj())) e = E_INVARG;
+  int8_t dobj = 0, iobj = 0;
+  int prep = PREP_NONE;
+  if (e == E_NONE) e = parse_verb_args(a[2], &dobj, &prep, &iobj);
+  if (e != E_NONE) raise(e);
+  Verb* v = w.find_defined_verb(a[0].as_obj(), a[1]);
+  if (!v) raise(E_VERBNF);
+  if (!verb_allows(w, *v, ctx.progr, VF_WRITE)) raise(E_PERM);
+  v->dobj = dobj;
+  v->prep = prep;
+  v->iobj = iobj;
+  return ok();
+}
+
+Value bf_add_verb(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  Verb v;
+  Error e = parse_verb_info(w, a[1], &v.owner, &v.perms, &v.names);
+  if (e == E_NONE) e = parse_verb_args(a[2], &v.dobj, &v.prep, &v.iobj);
+  if (e == E_NONE && !w.valid(a[0].as_obj())) e = E_INVARG;
+  if (e == E_NONE && (!w.object_allows(a[0].as_obj(), ctx.progr, FLAG_WRITE) ||
+                      (ctx.progr != v.owner && !w.is_wizard(ctx.progr))))
+    e = E_PERM;
+  if (e != E_NONE) raise(e);
+  return Value::integer(w.add_verb(a[0].as_obj(), std::move(v)));
+}
+
+Value bf_delete_verb(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  Error e = check_desc(a[1]);
+  if (e != E_NONE) raise(e);
+  if (!w.valid(a[0].as_obj())) raise(E_INVARG);
+  if (!w.object_allows(a[0].as_obj(), ctx.progr, FLAG_WRITE)) raise(E_PERM);
+  int index = -1;
+  if (!w.find_defined_verb(a[0].as_obj(), a[1], &index)) raise(E_VERBNF);
+  w.delete_verb(a[0].as_obj(), index);
+  return ok();
+}
+
+Value bf_verb_code(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  Verb& v = described_verb(w, a);
+  if (!verb_allows(w, v, ctx.progr, VF_READ)) raise(E_PERM);
+  Value l = Value::empty_list();
+  std::string_view s = v.source;
+  while (!s.empty()) {
+    size_t nl = s.find('\n');
+    list_append(l, Value::str(s.substr(0, nl)));
+    if (nl == std::string_view::npos) break;
+    s.remove_prefix(nl + 1);
+  }
+  return l;
+}
+
+Value bf_set_verb_code(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  for (uint32_t i = 0; i < a[2].list_len(); ++i)
+    if (!a[2].list_at(i).is_str()) raise(E_TYPE);
+  Verb& v = described_verb(w, a);
+  if (!w.is_programmer(ctx.progr) || !verb_allows(w, v, ctx.progr, VF_WRITE)) raise(E_PERM);
+  std::string source;
+  for (uint32_t i = 0; i < a[2].list_len(); ++i) {
+    if (i) source += '\n';
+    source.append(a[2].list_at(i).as_str());
+  }
+  Value errs = Value::empty_list();
+  for (auto& e : w.set_verb_code(v, std::move(source))) list_append(errs, Value::str(e));
+  return errs;
+}
+
+}  // namespace
+
+void register_object_builtins(Builtins& b) {
+  using T = ArgType;
+  b.add({"valid", 1, 1, {T::Obj}, bf_valid});
+  b.add({"max_object", 0, 0, {}, bf_max_object});
+  b.add({"create", 1, 2, {T::Any, T::Obj}, bf_create});
+  b.add({"recycle", 1, 1, {T::Obj}, bf_recycle});
+  b.add({"parent", 1, 1, {T::Obj}, bf_parent});
+  b.add({"parents", 1, 1, {T::Obj}, bf_parents});
+  b.add({"children", 1, 1, {T::Obj}, bf_children});
+  b.add({"chparent", 2, 2, {T::Obj, T::Obj}, bf_chparent});
+  b.add({"chparents", 2, 2, {T::Obj, T::List}, bf_chparents});
+  b.add({"ancestors", 1, 2, {T::Obj}, bf_ancestors});
+  b.add({"descendants", 1, 2, {T::Obj}, bf_descendants});
+  b.add({"isa", 2, 2, {T::Obj}, bf_isa});
+  b.add({"players", 0, 0, {}, bf_players});
+  b.add({"is_player", 1, 1, {T::Obj}, bf_is_player});
+  b.add({"set_player_flag", 2, 2, {T::Obj, T::Any}, bf_set_player_flag});
+  b.add({"renumber", 1, 1, {T::Obj}, bf_renumber});
+  b.add({"reset_max_object", 0, 0, {}, bf_reset_max_object});
+  b.add({"object_bytes", 1, 1, {T::Obj}, bf_object_bytes});
+  b.add({"move", 2, 2, {T::Obj, T::Obj}, bf_move});
+  b.add({"properties", 1, 1, {T::Obj}, bf_properties});
+  b.add({"property_info", 2, 2, {T::Obj, T::Str}, bf_property_info});
+  b.add({"set_property_info", 3, 3, {T::Obj, T::Str, T::List}, bf_set_property_info});
+  b.add({"add_property", 4, 4, {T::Obj, T::Str, T::Any, T::List}, bf_add_property});
+  b.add({"delete_property", 2, 2, {T::Obj, T::Str}, bf_delete_property});
+  b.add({"clear_property", 2, 2, {T::Obj, T::Str}, bf_clear_property});
+  b.add({"is_clear_property", 2, 2, {T::Obj, T::Str}, bf_is_clear_property});
+  b.add({"verbs", 1, 1, {T::Obj}, bf_verbs});
+  b.add({"verb_info", 2, 2, {T::Obj, T::Any}, bf_verb_info});
+  b.add({"set_verb_info", 3, 3, {T::Obj, T::Any, T::List}, bf_set_verb_info});
+  b.add({"verb_args", 2, 2, {T::Obj, T::Any}, bf_verb_args});
+  b.add({"set_verb_args", 3, 3, {T::Obj, T::Any, T::List}, bf_set_verb_args});
+  b.add({"add_verb", 3, 3, {T::Obj, T::List, T::List}, bf_add_verb});
+  b.add({"delete_verb", 2, 2, {T::Obj, T::Any}, bf_delete_verb});
+  b.add({"verb_code", 2, 4, {T::Obj, T::Any}, bf_verb_code});
+  b.add({"set_verb_code", 3, 3, {T::Obj, T::Any, T::List}, bf_set_verb_code});
+}
+
+}  // namespace echo

@@ -1,0 +1,194 @@
+// The in-memory object model with LambdaMOO's semantics (db_objects.c,
+// db_properties.c, db_verbs.c there), a VmHost over it, and the object
+// builtins (objects.c, property.c, verbs.c there).
+//
+// Objects live in slots #0 upward; a recycled object leaves a hole (LambdaMOO
+// never reuses a number except through renumber() and reset_max_object()).
+// Parents are a list, as ToastStunt's; LambdaMOO cores use one parent.
+//
+// Properties: each object keeps the names it defines (propdefs, in order) and
+// one slot for every property it has, its own and inherited ones, keyed by
+// the lower-cased name. A slot holds the value (Clear when inherited), and its
+// own owner and perms, as LambdaMOO's Pval does.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "lang/builtins.h"
+#include "lang/program_cache.h"
+#include "lang/value.h"
+#include "lang/vm.h"
+
+namespace echo {
+
+constexpr int64_t NOTHING = -1;
+
+// LambdaMOO's object flag bit numbers (db.h).
+enum ObjFlag : int {
+  FLAG_USER = 0, FLAG_PROGRAMMER = 1, FLAG_WIZARD = 2, FLAG_READ = 4, FLAG_WRITE = 5, FLAG_FERTILE = 7
+};
+enum PropPerm : uint8_t { PF_READ = 1, PF_WRITE = 2, PF_CHOWN = 4 };
+enum VerbPerm : uint8_t { VF_READ = 1, VF_WRITE = 2, VF_EXEC = 4, VF_DEBUG = 8 };
+enum ArgSpec : int8_t { ASPEC_NONE = 0, ASPEC_ANY = 1, ASPEC_THIS = 2 };
+constexpr int PREP_ANY = -2;
+constexpr int PREP_NONE = -1;
+constexpr int kPrepCount = 15;
+
+// LambdaMOO's verbcasecmp: does `word` match one of the space-separated names
+// in `pattern` ('*' marks where abbreviation may start; a trailing '*' matches
+// any continuation)?
+bool verb_name_matches(std::string_view pattern, std::string_view word);
+// The preposition index for a name ("with", "using", "with/using", "on top
+// of", ...), or PREP_NONE. "any"/"none" are not handled here.
+int match_prep(std::string_view s);
+std::string unparse_prep(int prep);  // "with/using", "any", "none"
+
+struct PropSlot {
+  int64_t definer = NOTHING;
+  Value value = Value::clear();
+  int64_t owner = NOTHING;
+  uint8_t perms = 0;
+};
+
+struct Verb {
+  std::string names;
+  int64_t owner = NOTHING;
+  uint8_t perms = 0;
+  int8_t dobj = ASPEC_NONE, iobj = ASPEC_NONE;
+  int prep = PREP_NONE;
+  std::string source;  // the verb's code, lines joined with '\n'
+  std::shared_ptr<const Program> program;  // compiled on first call
+};
+
+struct Object {
+  int64_t id = NOTHING;
+  std::string name;
+  uint32_t flags = 0;
+  int64_t owner = NOTHING;
+  int64_t location = NOTHING;
+  std::vector<int64_t> contents;
+  std::vector<int64_t> parents;
+  std::vector<int64_t> children;
+  std::vector<std::string> propdefs;              // names defined here, in order
+  std::unordered_map<std::string, PropSlot> props;  // lower-cased name -> slot
+  std::vector<Verb> verbs;
+
+  bool has_flag(int f) const { return (flags >> f) & 1u; }
+  void set_flag(int f, bool on) { flags = on ? flags | (1u << f) : flags & ~(1u << f); }
+};
+
+// Built-in properties, as LambdaMOO's BP_*.
+enum class BuiltinProp { None, Name, Owner, Location, Contents, Programmer, Wizard, R, W, F };
+BuiltinProp builtin_prop(std::string_view name);
+
+class World {
+ public:
+  World() = default;
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // ---- objects ----
+  bool valid(int64_t id) const {
+    return id >= 0 && id < int64_t(objects_.size()) && objects_[size_t(id)] != nullptr;
+  }
+  Object* get(int64_t id) { return valid(id) ? objects_[size_t(id)].get() : nullptr; }
+  const Object* get(int64_t id) const { return valid(id) ? objects_[size_t(id)].get() : nullptr; }
+  int64_t max_object() const { return int64_t(objects_.size()) - 1; }
+  // A new object (no permission checks): name "", no flags, the given owner
+  // (NOTHING: the object owns itself), the given parents (all valid).
+  int64_t create(const std::vector<int64_t>& parents, int64_t owner);
+  // Removes the object: contents and itself moved to #-1, children moved to
+  // its parents. (No :recycle / :exitfunc calls.)
+  void recycle(int64_t id);
+  // Shrinks max_object past trailing recycled slots.
+  void reset_max_object();
+  // Moves the object to the lowest free number below it; returns its number.
+  int64_t renumber(int64_t id);
+
+  bool is_wizard(int64_t id) const { const Object* o = get(id); return o && o->has_flag(FLAG_WIZARD); }
+  bool is_programmer(int64_t id) const { const Object* o = get(id); return o && o->has_flag(FLAG_PROGRAMMER); }
+  bool is_player(int64_t id) const { const Object* o = get(id); return o && o->has_flag(FLAG_USER); }
+  void set_player_flag(int64_t id, bool on);
+  const std::vector<int64_t>& players() const { return users_; }
+  // LambdaMOO's controls(): wizard or owner.
+  bool controls(int64_t who, int64_t what) const;
+  // db_object_allows: owner, the flag set on the object, or wizard.
+  bool object_allows(int64_t what, int64_t progr, int flag) const;
+
+  // ---- hierarchy ----
+  // All ancestors, nearest first, each once (depth-first over the parents).
+  std::vector<int64_t> ancestors(int64_t id) const;
+  std::vector<int64_t> descendants(int64_t id) const;  // depth-first, each once
+  bool is_a(int64_t id, int64_t ancestor) const;  // id == ancestor or descends from it
+  // Changes the parents; false when a property name would be defined twice
+  // (LambdaMOO's db_change_parent failing: E_INVARG). No checks of cycles.
+  bool change_parents(int64_t id, const std::vector<int64_t>& parents);
+
+  // ---- location ----
+  void move(int64_t what, int64_t where);  // raw: contents bookkeeping only
+
+  // ---- properties ----
+  PropSlot* find_slot(int64_t id, std::string_view name);
+  // The effective value of a slot (walking ancestors while clear).
+  Value slot_value(int64_t id, std::string_view name);
+  // A property's name as defined (its definer's spelling).
+  std::string prop_name(int64_t definer, std::string_view name) const;
+  bool add_propdef(int64_t id, std::string_view name, Value value, int64_t owner, uint8_t perms);
+  bool delete_propdef(int64_t id, std::string_view name);
+  bool rename_propdef(int64_t id, std::string_view old_name, std::string_view new_name);
+  bool set_prop(int64_t id, std::string_view name, Value v);  // raw store into an existing slot
+
+  // ---- verbs ----
+  int add_verb(int64_t id, Verb v);  // returns its 1-based index
+  // The first verb named `name` on id or its ancestors with the x bit, as
+  // LambdaMOO's db_find_callable_verb; sets *definer. Cached.
+  Verb* find_callable_verb(int64_t id, std::string_view name, int64_t* definer);
+  // A verb defined on id by name (verbcasecmp) or by 1-based index.
+  Verb* find_defined_verb(int64_t id, const Value& desc, int* index = nullptr);
+  void delete_verb(int64_t id, int index0);
+  void verbs_changed() { ++generation_; verb_cache_.clear(); }
+  // Compiles source; on success stores it and the program. Returns the errors.
+  std::vector<std::string> set_verb_code(Verb& v, std::string source);
+  std::shared_ptr<const Program> program_of(Verb& v);
+
+  size_t object_bytes(int64_t id) const;
+  uint64_t generation() const { return generation_; }
+
+ private:
+  void inherit_slots(int64_t id, const std::vector<int64_t>& removed, const std::vector<int64_t>& added);
+
+  std::vector<std::unique_ptr<Object>> objects_;
+  std::vector<int64_t> users_;
+  ProgramCache programs_;
+  uint64_t generation_ = 0;
+  struct CacheEntry { int64_t definer; size_t index; };
+  std::unordered_map<std::string, CacheEntry> verb_cache_;
+};
+
+// The interpreter's view of a World: properties and verb calls with
+// LambdaMOO's permission checks (progr = the calling frame's permissions).
+class WorldHost : public VmHost {
+ public:
+  explicit WorldHost(World& w) : world_(w) {}
+  Value get_property(int64_t obj, std::string_view name, int64_t progr) override;
+  void set_property(int64_t obj, std::string_view name, Value v, int64_t progr) override;
+  std::optional<VerbTarget> find_verb(int64_t obj, std::string_view name, Error* err) override;
+  std::optional<VerbTarget> find_pass_verb(int64_t definer, std::string_view name, Error* err) override;
+  void* world() override { return &world_; }
+  World& the_world() { return world_; }
+
+ private:
+  World& world_;
+};
+
+// valid, create, recycle, parent(s), children, chparent(s), ancestors,
+// descendants, isa, max_object, properties & co, verbs & co, players,
+// is_player, set_player_flag, renumber, reset_max_object, object_bytes, move.
+void register_object_builtins(Builtins& b);
+
+}  // namespace echo
