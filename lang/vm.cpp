@@ -574,11 +574,16 @@ L_CALLVERB : {
   if (o.type() == Type::None || n.type() == Type::None) RAISE(E_VARNF);
   if (!o.is_obj() || !n.is_str() || !R[in->b + 2].is_list()) RAISE(E_TYPE);
   SAVE_PC();
-  if (frames_.size() >= size_t(limits_.max_stack_depth)) RAISE(E_MAXREC);
   Error e = E_NONE;
   {
+    // LambdaMOO finds the verb (E_INVIND, E_VERBNF) before checking depth.
     auto target = host_->find_verb(o.as_obj(), n.as_str(), &e);
-    if (target) {
+    if (!target) {
+      if (e == E_NONE) e = E_VERBNF;
+    } else if (frames_.size() >= size_t(limits_.max_stack_depth)) {
+      e = E_MAXREC;
+    } else {
+      e = E_NONE;
       std::string name(n.as_str());
       Value self = o;
       push_verb_frame(std::move(*target), std::move(self), std::move(R[in->b + 2]), in->a, name);
@@ -632,17 +637,15 @@ builtin_call_verb : {
     BuiltinContext::VerbCall call = std::move(*ctx_.call);
     ctx_.call.reset();
     uint16_t dest = f->waiting->dest;
-    if (frames_.size() >= size_t(limits_.max_stack_depth)) {
+    auto target = call.pass ? host_->find_pass_verb(f->definer, call.verb, &e)
+                            : host_->find_verb(call.obj, call.verb, &e);
+    if (!target) {
+      if (e == E_NONE) e = E_VERBNF;
+    } else if (frames_.size() >= size_t(limits_.max_stack_depth)) {
       e = E_MAXREC;
     } else {
-      auto target = call.pass ? host_->find_pass_verb(f->definer, call.verb, &e)
-                              : host_->find_verb(call.obj, call.verb, &e);
-      if (target) {
-        e = E_NONE;
-        push_verb_frame(std::move(*target), Value::obj(call.obj), std::move(call.args), dest, call.verb);
-      } else if (e == E_NONE) {
-        e = E_VERBNF;
-      }
+      e = E_NONE;
+      push_verb_frame(std::move(*target), Value::obj(call.obj), std::move(call.args), dest, call.verb);
     }
   }
   if (e != E_NONE) {

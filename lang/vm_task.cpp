@@ -285,8 +285,15 @@ void Task::push_verb_frame(VmHost::VerbTarget target, Value this_obj, Value args
   Frame f;
   f.program = target.program;
   f.regs.resize(f.program->num_registers, Value::none());
-  // LambdaMOO copies the caller's command variables into the callee.
-  for (int i = 0; i < BUILTIN_VAR_COUNT; ++i) f.regs[i] = caller.regs[i];
+  // As LambdaMOO's call_verb2: the type constants fresh, the command
+  // variables copied from the caller, and `player` copied only when the
+  // caller runs with a wizard's permissions (else the task's player).
+  static const Type kTypeVars[] = {Type::Int, Type::Obj, Type::Str, Type::List, Type::Err,
+                                   Type::Int, Type::Float, Type::Map, Type::Bool};
+  for (int i = VAR_NUM; i <= VAR_BOOL; ++i) f.regs[i] = Value::integer(int64_t(kTypeVars[i]));
+  for (int i = VAR_PLAYER; i < BUILTIN_VAR_COUNT; ++i) f.regs[i] = caller.regs[i];
+  if (!(caller.regs[VAR_PLAYER].is_obj() && host_->is_wizard(caller.progr)))
+    f.regs[VAR_PLAYER] = Value::obj(caller.player);
   f.regs[VAR_THIS] = this_obj;
   f.regs[VAR_CALLER] = Value::obj(caller.this_obj);
   f.regs[VAR_VERB] = Value::str(called_name);

@@ -180,6 +180,7 @@ class WorldHost : public VmHost {
   std::optional<VerbTarget> find_verb(int64_t obj, std::string_view name, Error* err) override;
   std::optional<VerbTarget> find_pass_verb(int64_t definer, std::string_view name, Error* err) override;
   void* world() override { return &world_; }
+  bool is_wizard(int64_t obj) override { return world_.is_wizard(obj); }
   World& the_world() { return world_; }
 
  private:

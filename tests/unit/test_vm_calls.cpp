@@ -117,3 +117,12 @@ TEST_CASE("set_task_perms changes the running frame's permissions") {
   h.verbs[{5, "perms"}] = "set_task_perms(#9); return caller_perms();";
   CHECK(run(h, "return {#5:perms(), task_id() >= 0};") == "{#-1, 1}");
 }
+
+TEST_CASE("a called verb gets fresh type constants; E_VERBNF before E_MAXREC") {
+  TestHost h;
+  h.verbs[{5, "types"}] = "return {INT, STR};";
+  CHECK(run(h, "INT = 99; return #5:types();") == "{0, 2}");
+  h.verbs[{5, "deep"}] = "return this:deep();";
+  h.verbs[{5, "probe"}] = "return `this:deep() ! ANY' == E_MAXREC && `this:nosuch() ! ANY' == E_VERBNF;";
+  CHECK(run(h, "return #5:probe();") == "1");
+}
