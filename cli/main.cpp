@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/repl.h"
+#include "cli/repl_world.h"
 #include "lang/compiler.h"
 #include "lang/eval.h"
 
@@ -42,9 +43,13 @@ int main(int argc, char** argv) {
       usage(std::cerr);
       return 2;
     }
+    std::unique_ptr<World> world = cli::make_minimal_world();
+    WorldHost host(*world);
     EvalOptions opts;
     opts.expression_fallback = true;
     opts.run_forks = true;
+    opts.host = &host;
+    opts.player = cli::kReplWizard;
     EvalOutcome r = eval_moo(argv[2], opts);
     (r.kind == EvalOutcome::Returned ? std::cout : std::cerr) << r.describe() << "\n";
     switch (r.kind) {

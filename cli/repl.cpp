@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/repl_world.h"
 #include "lang/eval.h"
 
 namespace echo::cli {
@@ -47,8 +48,13 @@ int run_repl() {
   if (const char* home = std::getenv("HOME")) history_file = std::string(home) + "/.echo_history";
   using_history();
   if (!history_file.empty()) read_history(history_file.c_str());
-  std::cout << "Echo MOO REPL. Type MOO statements or expressions; Ctrl-D exits.\n";
+  std::cout << "Echo MOO REPL on an in-memory world (#0-#3, you are #3, a wizard).\n"
+               "Type MOO statements or expressions; Ctrl-D exits.\n";
+  std::unique_ptr<World> world = make_minimal_world();
+  WorldHost host(*world);
   EvalOptions opts;
+  opts.host = &host;
+  opts.player = kReplWizard;
   opts.expression_fallback = true;
   opts.run_forks = true;
   std::string pending;

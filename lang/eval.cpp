@@ -10,7 +10,8 @@ namespace echo {
 
 namespace {
 
-// Collects fork requests so eval can run them after the main task.
+// Collects fork requests so eval can run them after the main task; all else
+// goes to the host eval was given (the world), if any.
 class ForkQueue : public VmHost {
  public:
   struct Entry {
@@ -18,7 +19,22 @@ class ForkQueue : public VmHost {
     int64_t id;
     ForkRequest req;
   };
-  explicit ForkQueue(std::chrono::steady_clock::time_point start) : start_(start) {}
+  ForkQueue(std::chrono::steady_clock::time_point start, VmHost* inner)
+      : start_(start), inner_(inner ? inner : &none_) {}
+  Value get_property(int64_t obj, std::string_view name, int64_t progr) override {
+    return inner_->get_property(obj, name, progr);
+  }
+  void set_property(int64_t obj, std::string_view name, Value v, int64_t progr) override {
+    inner_->set_property(obj, name, std::move(v), progr);
+  }
+  std::optional<VerbTarget> find_verb(int64_t obj, std::string_view name, Error* err) override {
+    return inner_->find_verb(obj, name, err);
+  }
+  std::optional<VerbTarget> find_pass_verb(int64_t definer, std::string_view name, Error* err) override {
+    return inner_->find_pass_verb(definer, name, err);
+  }
+  bool is_wizard(int64_t obj) override { return inner_->is_wizard(obj); }
+  void* world() override { return inner_->world(); }
   int64_t fork(ForkRequest req) override {
     double now = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     int64_t id = next_id_++;
@@ -36,6 +52,8 @@ class ForkQueue : public VmHost {
 
  private:
   std::chrono::steady_clock::time_point start_;
+  VmHost none_;
+  VmHost* inner_;
   std::vector<Entry> entries_;
   int64_t next_id_ = 1000;
 };
@@ -64,9 +82,10 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
     return out;
   }
   auto start = std::chrono::steady_clock::now();
-  ForkQueue forks(start);
-  VmHost* host = options.host ? options.host : options.run_forks ? &forks : nullptr;
+  ForkQueue forks(start, options.host);
+  VmHost* host = options.run_forks ? &forks : options.host;
   Task task(compiled.program, host, options.limits);
+  if (options.player >= 0) task.set_identity(options.player, options.player, options.player, "eval");
   for (auto& [name, value] : options.vars) task.set_var(name, value);
   TaskStatus st = task.run();
   out.ticks = task.ticks_used();
@@ -86,7 +105,7 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
       break;
     case TaskStatus::Running: break;
   }
-  while (options.run_forks && !options.host && !forks.empty()) {
+  while (options.run_forks && !forks.empty()) {
     ForkQueue::Entry e = forks.take_next();
     std::this_thread::sleep_until(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                               std::chrono::duration<double>(e.at)));

@@ -22,6 +22,8 @@ struct EvalOptions {
   // Run the tasks that `fork` starts after the main task, each when its
   // delay has passed (there is no scheduler yet: they run one after another).
   bool run_forks = false;
+  // Who runs the code: `player`, `this` and the permissions (#-1: nobody).
+  int64_t player = -1;
 };
 
 struct EvalOutcome {

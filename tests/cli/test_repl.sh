@@ -25,7 +25,8 @@ check "compile error"     2 "Line 1"                -- "$repl" -e 'return (1;'
 check "out of ticks"      1 "ran out of ticks"      -- "$repl" -e 'while (1) endwhile'
 check "bytecode"          0 "RETURN"                -- "$repl" -d 'return 1;'
 check "bad command"       2 "unknown command"       -- "$repl" --frobnicate
+check "world"             0 '=> {#4, "w", 1}'     -- "$repl" -e 'o = create(#1); o.name = "w"; return {o, o.name, player == #3};'
 session=$(printf 'x = 40\nif (x)\n  x = x + 2;\nendif\nx\n' | "$repl" 2>&1)
 if [[ $session == *"=> 42"* ]]; then echo "ok   interactive"; else echo "FAIL interactive: $session"; fails=$((fails + 1)); fi
-echo "cli: $((9 - fails)) passed, $fails failed"
+echo "cli: $((10 - fails)) passed, $fails failed"
 [[ $fails -eq 0 ]]
