@@ -1,0 +1,185 @@
+// Echo's persistent store: a RocksDB database of Cap'n Proto records
+// (storage/schema/world.capnp).
+//
+// On-disk layout of a store named `world`:
+//
+//   world.db/                       the store directory (Store::open("world") or "world.db")
+//     data/                         the live RocksDB database
+//     snap.20261125T152633.123456Z/ checkpoints (snapshot()): each a complete
+//                                   RocksDB database, hard-linked where possible
+//
+// Snapshots are siblings of data/, never inside the live database's
+// directory, so RocksDB's own file management (obsolete-file deletion,
+// repair) never sees them. restore() copies one into a new store directory.
+//
+// Column families, with their keys (ids are 8-byte big-endian with the sign
+// bit flipped, so keys sort in id order, negatives first):
+//
+//   objects  id                  -> ObjectRecord (no verb programs)
+//   verbs    id ++ u32 BE index  -> VerbSource (the verb's program)
+//   tasks    u64 BE task id      -> opaque bytes (serialized continuations)
+//   players  (reserved: credentials and sessions)
+//   events   (reserved: the append-only event log)
+//   meta     "world"             -> MetaRecord
+//
+// Records are read one key at a time, on demand: opening a store reads no
+// record, so a million-object world opens in the time RocksDB takes to open.
+//
+// Durability: commit() applies a Batch as ONE RocksDB WriteBatch with
+// WriteOptions::sync = true: the WAL is fdatasync'ed before commit() returns,
+// so a committed batch survives a process kill AND an OS crash or power
+// loss; concurrent committers share one sync through RocksDB's write group.
+// (sync = false would survive only a process crash.) Options::sync = false is
+// for bulk loads (import_world syncs once at the end) and benchmarks.
+//
+// Concurrency: reads and commits may run from several threads at once
+// (RocksDB's DB is thread-safe); close() must not race them. One process at
+// a time: RocksDB's LOCK file makes a second open fail (StoreError).
+// restore() with overwrite must not target a store that is open.
+//
+// Errors: every failure throws StoreError, whose message names the file or
+// store, the key and RocksDB's status string; a corrupt or too-new record is
+// a StoreError, never a crash.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "storage/textdump.h"
+#include "storage/world_image.h"
+
+namespace echo::storage {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The version written in every record's formatVersion.
+inline constexpr uint32_t kRecordFormat = 1;
+
+// An object as stored: the Object of world_image.h with every verb's
+// `program` left nullopt (programs are read with Store::get_verb_source).
+using ObjectRecord = Object;
+
+// What the meta record holds: the world-level parts of a WorldImage.
+struct MetaInfo {
+  int textdump_format = kFormatBFBugFixed;
+  int64_t header_dummy = 0;
+  Objid max_object = kNothing;
+  std::vector<Objid> players;
+  std::vector<RawSection> sections;
+  std::string trailing;
+  std::vector<Objid> anonymous_ids;  // in file order
+  std::vector<size_t> anonymous_batches;
+};
+
+// Changes applied together by Store::commit. Records are encoded when added.
+class Batch {
+ public:
+  // Its verbs' programs are NOT written (put_verb_source).
+  void put_object(const Object& o, bool anonymous = false);
+  void delete_object(Objid id);
+  void put_verb_source(Objid id, uint32_t verb_index, std::string_view source);
+  void delete_verb_source(Objid id, uint32_t verb_index);
+  void put_meta(const MetaInfo& meta);
+  void put_task(uint64_t task_id, std::string_view bytes);
+  void delete_task(uint64_t task_id);
+
+  size_t size() const { return ops_.size(); }
+  size_t bytes() const { return bytes_; }
+  bool empty() const { return ops_.empty(); }
+  void clear() { ops_.clear(); bytes_ = 0; }
+
+  enum class Family { Objects, Verbs, Tasks, Meta };
+  struct Op {
+    Family family;
+    std::string key;
+    std::optional<std::string> value;  // nullopt: delete
+  };
+  const std::vector<Op>& ops() const { return ops_; }
+
+ private:
+  void add(Family f, std::string key, std::optional<std::string> value);
+  std::vector<Op> ops_;
+  size_t bytes_ = 0;
+};
+
+struct StoreOptions {
+  bool create_if_missing = true;
+  bool sync = true;  // see "Durability" above
+  size_t block_cache_mb = 128;  // RocksDB's block cache, shared by all families
+};
+
+class Store {
+ public:
+  // `name` is the store directory, "world.db"; ".db" is appended when it
+  // does not end so ("world" -> "world.db").
+  static std::unique_ptr<Store> open(const std::string& name, StoreOptions options = {});
+  // The same, with `dir` taken as it is (no ".db" appended).
+  static std::unique_ptr<Store> open_dir(const std::string& dir, StoreOptions options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  void close();  // idempotent; the destructor closes too
+  const std::string& dir() const { return dir_; }
+
+  std::optional<ObjectRecord> get_object(Objid id) const;
+  std::optional<std::string> get_verb_source(Objid id, uint32_t verb_index) const;
+  std::optional<MetaInfo> get_meta() const;
+  std::optional<std::string> get_task(uint64_t task_id) const;
+
+  // All object ids, ascending (keys only; no record is decoded).
+  void for_each_object_id(const std::function<void(Objid)>& fn) const;
+  std::vector<Objid> object_ids() const;
+  // Every object record / verb program, in key order (a scan, for export).
+  void for_each_object(const std::function<void(ObjectRecord&&)>& fn) const;
+  void for_each_verb_source(const std::function<void(Objid, uint32_t, std::string&&)>& fn) const;
+  std::vector<uint64_t> task_ids() const;
+
+  // Atomic: all of the batch or none of it. Durable on return when
+  // options.sync (the default).
+  void commit(const Batch& batch);
+  void commit(const Batch& batch, bool sync);
+
+  // A RocksDB checkpoint in <dir>/snap.<UTC timestamp>/; returns its path.
+  std::string snapshot();
+  // The snapshot paths, oldest first.
+  std::vector<std::string> list_snapshots() const;
+  // Removes all but the newest keep_n snapshots; returns how many went.
+  size_t prune_snapshots(size_t keep_n);
+  // Makes a new store directory `target_name` (".db" appended as in open)
+  // from a snapshot; refuses an existing target unless overwrite.
+  static std::string restore(const std::string& snapshot_path, const std::string& target_name,
+                             bool overwrite = false);
+
+  static std::string dir_for(const std::string& name);
+
+  struct Impl;
+
+ private:
+  explicit Store(std::string dir);
+  std::string dir_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Writes a whole image as a new store, atomically: into
+// "<dir>.tmp-<pid>/" first, renamed into place only when complete; on
+// failure the temporary directory is removed and nothing is left. An existing
+// target is refused (StoreError) unless overwrite, and then replaced only
+// after the new store is complete. progress(done, total) counts objects.
+// Returns the store directory.
+std::string import_world(const WorldImage& image, const std::string& db_path, ProgressFn progress = {},
+                         bool overwrite = false);
+
+// The image the store holds (programs included), such that
+// write_textdump(export_world(s), meta format) gives back the imported file.
+WorldImage export_world(const Store& store);
+
+}  // namespace echo::storage

@@ -1,0 +1,28 @@
+// Keys and record encoding for the store (internal to storage/store*.cpp).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "storage/store.h"
+
+namespace echo::storage::records {
+
+std::string object_key(Objid id);
+Objid object_id_of_key(std::string_view key);  // throws StoreError on a bad key
+std::string verb_key(Objid id, uint32_t verb_index);
+void verb_of_key(std::string_view key, Objid* id, uint32_t* verb_index);
+std::string task_key(uint64_t task_id);
+uint64_t task_id_of_key(std::string_view key);
+inline const std::string kMetaKey = "world";
+
+std::string encode_object(const Object& o, bool anonymous);
+std::string encode_verb_source(std::string_view source);
+std::string encode_meta(const MetaInfo& m);
+
+// `what` names the record in error messages ("objects #12").
+ObjectRecord decode_object(std::string_view bytes, const std::string& what);
+std::string decode_verb_source(std::string_view bytes, const std::string& what);
+MetaInfo decode_meta(std::string_view bytes, const std::string& what);
+
+}  // namespace echo::storage::records
