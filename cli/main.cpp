@@ -8,6 +8,7 @@
 
 #include "cli/repl.h"
 #include "cli/repl_world.h"
+#include "cli/world_commands.h"
 #include "lang/compiler.h"
 #include "lang/eval.h"
 
@@ -16,7 +17,13 @@ namespace {
 void usage(std::ostream& o) {
   o << "usage: echo-repl                 interactive MOO REPL\n"
        "       echo-repl -e 'CODE'       evaluate MOO code once and print the result\n"
-       "       echo-repl -d 'CODE'       print the bytecode MOO code compiles to\n";
+       "       echo-repl -d 'CODE'       print the bytecode MOO code compiles to\n"
+       "       echo-repl import FILE.db --to NAME.db [--overwrite]\n"
+       "                                 read a LambdaMOO (1-4) or ToastStunt (17) textdump into a store\n"
+       "       echo-repl export NAME.db --format 4|17 FILE.db\n"
+       "                                 write a store back as a textdump\n"
+       "       echo-repl snapshot NAME.db [--keep N]\n"
+       "                                 checkpoint a store into NAME.db/snap.<time>/\n";
 }
 
 }  // namespace
@@ -29,6 +36,9 @@ int main(int argc, char** argv) {
     usage(std::cout);
     return 0;
   }
+  if (cmd == "import") return cli::cmd_import(argc, argv);
+  if (cmd == "export") return cli::cmd_export(argc, argv);
+  if (cmd == "snapshot") return cli::cmd_snapshot(argc, argv);
   if (cmd == "-d" && argc == 3) {
     CompileResult r = compile_moo(argv[2]);
     if (!r.ok()) {

@@ -3,7 +3,9 @@
 # interactive loop fed through a pipe (multi-line input, variables kept).
 set -u
 repl=$1
+data=${2:-}
 fails=0
+passes=0
 check() {  # check NAME EXPECTED_STATUS EXPECTED_OUTPUT_SUBSTRING -- command...
   local name=$1 want_status=$2 want_out=$3
   shift 4
@@ -15,6 +17,7 @@ check() {  # check NAME EXPECTED_STATUS EXPECTED_OUTPUT_SUBSTRING -- command...
     fails=$((fails + 1))
   else
     echo "ok   $name"
+    passes=$((passes + 1))
   fi
 }
 check "expression"        0 "=> 3"                  -- "$repl" -e '1 + 2'
@@ -27,6 +30,23 @@ check "bytecode"          0 "RETURN"                -- "$repl" -d 'return 1;'
 check "bad command"       2 "unknown command"       -- "$repl" --frobnicate
 check "world"             0 '=> {#4, "w", 1}'     -- "$repl" -e 'o = create(#1); o.name = "w"; return {o, o.name, player == #3};'
 session=$(printf 'x = 40\nif (x)\n  x = x + 2;\nendif\nx\n' | "$repl" 2>&1)
-if [[ $session == *"=> 42"* ]]; then echo "ok   interactive"; else echo "FAIL interactive: $session"; fails=$((fails + 1)); fi
-echo "cli: $((10 - fails)) passed, $fails failed"
+if [[ $session == *"=> 42"* ]]; then echo "ok   interactive"; passes=$((passes + 1)); else echo "FAIL interactive: $session"; fails=$((fails + 1)); fi
+
+# import / export / snapshot of a real core, through a store in a scratch dir.
+if [[ -z $data || ! -f $data/Minimal.db ]]; then
+  echo "FAIL no shared data directory at '$data'"; fails=$((fails + 1))
+else
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  check "import"          0 "97 objects"            -- "$repl" import "$data/LambdaCore-latest.db" --to "$tmp/lc.db"
+  check "import refuses"  1 "exists"                -- "$repl" import "$data/LambdaCore-latest.db" --to "$tmp/lc.db"
+  check "export"          0 "exported"              -- "$repl" export "$tmp/lc.db" --format 4 "$tmp/out.db"
+  if cmp -s "$tmp/out.db" "$data/LambdaCore-latest.db"; then echo "ok   round trip"; passes=$((passes + 1)); else echo "FAIL round trip differs"; fails=$((fails + 1)); fi
+  check "export 17"       0 "exported"              -- "$repl" export "$tmp/lc.db" --format 17 "$tmp/out17.db"
+  check "snapshot"        0 "snap."                 -- "$repl" snapshot "$tmp/lc.db" --keep 1
+  printf '** LambdaMOO Database, Format Version 4 **\nnot a number\n' > "$tmp/bad.db"
+  check "broken input"    1 "line 2"                -- "$repl" import "$tmp/bad.db" --to "$tmp/bad-store.db"
+  if [[ -e $tmp/bad-store.db ]]; then echo "FAIL broken import left a store"; fails=$((fails + 1)); fi
+fi
+echo "cli: $passes passed, $fails failed"
 [[ $fails -eq 0 ]]

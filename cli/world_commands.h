@@ -1,0 +1,11 @@
+// echo-repl's world commands: import a textdump into a store, export a store
+// back to a textdump, take and list snapshots.
+#pragma once
+
+namespace echo::cli {
+
+int cmd_import(int argc, char** argv);    // import FILE.db --to NAME.db [--overwrite]
+int cmd_export(int argc, char** argv);    // export NAME.db --format 4|17 FILE.db
+int cmd_snapshot(int argc, char** argv);  // snapshot NAME.db [--keep N]
+
+}  // namespace echo::cli
