@@ -20,7 +20,7 @@ void usage(std::ostream& o) {
        "       echo-repl -d 'CODE'       print the bytecode MOO code compiles to\n"
        "       echo-repl import FILE.db --to NAME.db [--overwrite]\n"
        "                                 read a LambdaMOO (1-4) or ToastStunt (17) textdump into a store\n"
-       "       echo-repl export NAME.db --format 4|17 FILE.db\n"
+       "       echo-repl export NAME.db --format 4|17 FILE.db   (or --json FILE.json)\n"
        "                                 write a store back as a textdump\n"
        "       echo-repl snapshot NAME.db [--keep N]\n"
        "                                 checkpoint a store into NAME.db/snap.<time>/\n";

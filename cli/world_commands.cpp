@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/json_export.h"
 #include "storage/store.h"
 #include "storage/textdump.h"
 
@@ -83,15 +84,17 @@ int cmd_import(int argc, char** argv) {
 int cmd_export(int argc, char** argv) {
   std::string name, to;
   int format = 0;
+  bool json = false;
   auto a = args_of(argc, argv);
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i] == "--format" && i + 1 < a.size()) format = std::atoi(a[++i].c_str());
+    else if (a[i] == "--json") json = true;
     else if (name.empty()) name = a[i];
     else if (to.empty()) to = a[i];
     else return usage_error("export: unexpected argument '" + a[i] + "'");
   }
-  if (name.empty() || to.empty() || (format != 4 && format != 17))
-    return usage_error("usage: echo-repl export NAME.db --format 4|17 FILE.db");
+  if (name.empty() || to.empty() || (!json && format != 4 && format != 17))
+    return usage_error("usage: echo-repl export NAME.db --format 4|17 FILE.db  |  --json FILE.json");
   try {
     auto store = storage::Store::open_dir(name);
     storage::WorldImage image = storage::export_world(*store);
@@ -99,12 +102,14 @@ int cmd_export(int argc, char** argv) {
     std::string tmp = to + ".tmp-" + std::to_string(getpid());
     {
       std::ofstream out(tmp, std::ios::binary);
-      storage::write_textdump(image, out, format);
+      if (json) storage::write_json(image, out);
+      else storage::write_textdump(image, out, format);
       out.flush();
       if (!out) throw std::runtime_error("cannot write " + tmp);
     }
     std::filesystem::rename(tmp, to);
-    std::printf("exported %s as format %d to %s: %zu objects, %zu verbs\n", name.c_str(), format, to.c_str(),
+    std::printf("exported %s as %s to %s: %zu objects, %zu verbs\n", name.c_str(),
+                json ? "JSON" : ("format " + std::to_string(format)).c_str(), to.c_str(),
                 image.objects.size(), image.verb_count());
     return 0;
   } catch (const std::exception& e) {

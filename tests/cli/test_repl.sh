@@ -43,6 +43,14 @@ else
   check "export"          0 "exported"              -- "$repl" export "$tmp/lc.db" --format 4 "$tmp/out.db"
   if cmp -s "$tmp/out.db" "$data/LambdaCore-latest.db"; then echo "ok   round trip"; passes=$((passes + 1)); else echo "FAIL round trip differs"; fails=$((fails + 1)); fi
   check "export 17"       0 "exported"              -- "$repl" export "$tmp/lc.db" --format 17 "$tmp/out17.db"
+  check "export json"     0 "exported"              -- "$repl" export "$tmp/lc.db" --json "$tmp/lc.json"
+  if ! command -v python3 >/dev/null; then
+    echo "skip json parses (no python3 to parse it)"
+  elif python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['objects'])==97 and d['objects'][0]['name']=='The System Object' and any(v['code'] for o in d['objects'] if 'verbs' in o for v in o['verbs'])" "$tmp/lc.json"; then
+    echo "ok   json parses"; passes=$((passes + 1))
+  else
+    echo "FAIL json export does not parse or lacks objects"; fails=$((fails + 1))
+  fi
   check "snapshot"        0 "snap."                 -- "$repl" snapshot "$tmp/lc.db" --keep 1
   printf '** LambdaMOO Database, Format Version 4 **\nnot a number\n' > "$tmp/bad.db"
   check "broken input"    1 "line 2"                -- "$repl" import "$tmp/bad.db" --to "$tmp/bad-store.db"
