@@ -101,6 +101,14 @@ void register_crypto_builtins(Builtins& b) {
   b.add({"binary_hash", 1, 3, {A::Str, A::Str, A::Any}, bf_binary_hash});
   b.add({"value_hash", 1, 3, {A::Any, A::Str, A::Any}, bf_value_hash});
   b.add({"crypt", 1, 2, {A::Str, A::Str}, bf_crypt});
+  // random_bytes(count) (ToastStunt): count random bytes as a binary string.
+  b.add({"random_bytes", 1, 1, {A::Int}, [](BuiltinContext& ctx, std::span<Value> a) {
+           int64_t n = a[0].as_int();
+           if (n < 0 || n > 10000) throw MooError(E_INVARG);
+           std::string raw(size_t(n), '\0');
+           for (auto& ch : raw) ch = char(random_u64(ctx) & 0xFF);
+           return str(raw_to_binary(raw));
+         }});
 }
 
 }  // namespace echo::bi

@@ -225,3 +225,10 @@ TEST_CASE("function_info and call_function") {
   CHECK(run("return call_function(\"length\");") == "!E_ARGS");
   CHECK(run("return call_function(\"nosuch\");") == "!E_INVARG");
 }
+
+TEST_CASE("random_bytes gives binary strings of the asked length") {
+  CHECK(run("return length(decode_binary(random_bytes(16), 1));") == "16");
+  CHECK(run("return random_bytes(0);") == "\"\"");
+  CHECK(run("return random_bytes(-1);") == "!E_INVARG");
+  CHECK(run("return random_bytes(10001);") == "!E_INVARG");
+}
