@@ -107,24 +107,27 @@ L_CHECKVAR:
   if (__builtin_expect(R[in->a].type() == Type::None, 0)) RAISE(E_VARNF);
   NEXT();
 
-  // Arithmetic: INT and FLOAT fast paths, the rest in ops::arith.
-#define ARITH(NAME, OPND, INT_EXPR, FLOAT_EXPR, INT_GUARD)                    \
-  L_##NAME : {                                                              \
-    const Value& x = R[in->b];                                              \
-    const Value& y = OPND;                                                  \
-    if (x.is_int() && y.is_int() && (INT_GUARD)) {                          \
-      int64_t a = x.as_int(), b = y.as_int();                               \
-      R[in->a].set_int(INT_EXPR);                                           \
+  // Arithmetic: INT and FLOAT fast paths (shared by ARITH and KLEFT), the
+  // rest in ops::arith.
+#define NUMERIC_FAST_PATH(XV, YV, INT_EXPR, FLOAT_EXPR, INT_GUARD)            \
+  const Value& x = XV;                                                      \
+  const Value& y = YV;                                                      \
+  if (x.is_int() && y.is_int() && (INT_GUARD)) {                            \
+    int64_t a = x.as_int(), b = y.as_int();                                 \
+    R[in->a].set_int(INT_EXPR);                                             \
+    NEXT();                                                                 \
+  }                                                                         \
+  if (x.is_float() && y.is_float()) {                                       \
+    double a = x.as_float(), b = y.as_float();                              \
+    double r = FLOAT_EXPR;                                                  \
+    if (std::isfinite(r)) {                                                 \
+      R[in->a].set_float(r);                                                \
       NEXT();                                                               \
     }                                                                       \
-    if (x.is_float() && y.is_float()) {                                     \
-      double a = x.as_float(), b = y.as_float();                            \
-      double r = FLOAT_EXPR;                                                \
-      if (std::isfinite(r)) {                                               \
-        R[in->a].set_float(r);                                              \
-        NEXT();                                                             \
-      }                                                                     \
-    }                                                                       \
+  }
+#define ARITH(NAME, OPND, INT_EXPR, FLOAT_EXPR, INT_GUARD)                    \
+  L_##NAME : {                                                              \
+    NUMERIC_FAST_PATH(R[in->b], OPND, INT_EXPR, FLOAT_EXPR, INT_GUARD)      \
     goto arith_slow;                                                        \
   }
   ARITH(ADD, R[in->c], int64_t(uint64_t(a) + uint64_t(b)), a + b, true)
@@ -233,21 +236,7 @@ L_SHR : {
   // Constant left operand: numeric fast paths, the rest in ops::arith.
 #define KLEFT(NAME, OPCODE, INT_EXPR, FLOAT_EXPR, INT_GUARD)                 \
   L_##NAME : {                                                              \
-    const Value& x = K[in->b];                                              \
-    const Value& y = R[in->c];                                              \
-    if (x.is_int() && y.is_int() && (INT_GUARD)) {                          \
-      int64_t a = x.as_int(), b = y.as_int();                               \
-      R[in->a].set_int(INT_EXPR);                                           \
-      NEXT();                                                               \
-    }                                                                       \
-    if (x.is_float() && y.is_float()) {                                     \
-      double a = x.as_float(), b = y.as_float();                            \
-      double r = FLOAT_EXPR;                                                \
-      if (std::isfinite(r)) {                                               \
-        R[in->a].set_float(r);                                              \
-        NEXT();                                                             \
-      }                                                                     \
-    }                                                                       \
+    NUMERIC_FAST_PATH(K[in->b], R[in->c], INT_EXPR, FLOAT_EXPR, INT_GUARD)  \
     Value out;                                                              \
     Error e = ops::arith(Op::OPCODE, x, y, out);                            \
     if (e != E_NONE) RAISE(e);                                              \
@@ -258,6 +247,7 @@ L_SHR : {
   KLEFT(DIVKR, DIV, a / b, b != 0.0 ? a / b : NAN, y.as_int() > 0)
   KLEFT(MODKR, MOD, a % b, b != 0.0 ? std::fmod(a, b) : NAN, y.as_int() > 0)
 #undef KLEFT
+#undef NUMERIC_FAST_PATH
 
   // Compare and branch: jump when (R[a] op X) == c.
 #define CMPJUMP(NAME, OPND, OP, SLOW)                                         \
