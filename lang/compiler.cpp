@@ -10,6 +10,9 @@ CompileResult Compiler::run(const ast::Program& ast) {
   try {
     for (int i = 0; i < BUILTIN_VAR_COUNT; ++i) var_reg(kBuiltinVarNames[i]);
     collect_vars(ast.body);
+    // Fork bodies are compiled while cur_ points into prog_->forks: the
+    // vector must never reallocate (nested forks would leave cur_ dangling).
+    prog_->forks.reserve(fork_count_);
     temp_base_ = top_ = max_top_ = uint32_t(prog_->var_names.size());
     assigned_.assign(temp_base_, false);
     for (int i = 0; i < BUILTIN_VAR_COUNT; ++i) assigned_[i] = true;
@@ -40,6 +43,7 @@ void Compiler::collect_vars(const Block& b) {
 }
 
 void Compiler::collect_vars(const Stmt& s) {
+  if (s.kind == StmtKind::Fork) ++fork_count_;
   if (s.expr) collect_vars(*s.expr);
   if (s.expr2) collect_vars(*s.expr2);
   for (auto& c : s.conds) collect_vars(*c);
@@ -214,6 +218,7 @@ void Compiler::stmt(const Stmt& s) {
       uint16_t delay = expr(*s.expr);
       uint16_t idv = s.name.empty() ? 0 : var_reg(s.name);
       uint16_t vec = uint16_t(prog_->forks.size());
+      if (prog_->forks.size() == prog_->forks.capacity()) fail(s.pos, "internal error: fork count");
       prog_->forks.emplace_back();
       emit(Op::FORK, 1, 0, delay, vec, idv, s.name.empty() ? 0 : 1);
       top_ = m;

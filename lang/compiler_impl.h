@@ -158,6 +158,7 @@ class Compiler {
   int line_ = 1;
   int last_single_ = -1;
   uint32_t handler_depth_ = 0;
+  size_t fork_count_ = 0;  // fork statements in the program (see run())
   std::vector<Loop> loops_;
   std::vector<uint16_t> container_stack_;
   // Variables certainly bound at the current point (assigned earlier in this

@@ -232,3 +232,14 @@ TEST_CASE("random_bytes gives binary strings of the asked length") {
   CHECK(run("return random_bytes(-1);") == "!E_INVARG");
   CHECK(run("return random_bytes(10001);") == "!E_INVARG");
 }
+
+TEST_CASE("nested forks compile and run (found by fuzzing)") {
+  EvalOptions o;
+  o.run_forks = true;
+  EvalOutcome r = eval_moo(
+      "x = 1; fork (0) fork (0) fork (0) x = 2; endfork endfork fork (0) x = 3; endfork endfork "
+      "fork (0) x = 4; endfork return x;", o);
+  REQUIRE(r.kind == EvalOutcome::Returned);
+  CHECK(to_literal(r.value) == "1");
+  CHECK(r.fork_reports.empty());
+}
