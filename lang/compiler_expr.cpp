@@ -533,9 +533,21 @@ uint16_t Compiler::assign_path(const Expr& e, uint16_t want) {
   uint16_t root;
   uint16_t prop_o = 0, prop_n = 0;
   bool prop_root = false;
+  uint16_t var_root = kNoReg;  // set when the root is a copy of this variable
   if (t->kind == ExprKind::Var) {
     root = var_reg(t->name);
     if (!preset_var(root)) emit(Op::CHECKVAR, 0, 0, root);
+    // LambdaMOO pushes the variable's value before evaluating the indices
+    // and the right side: if those assign variables (`x[1] = (x = 7)`), the
+    // old value is the one updated and stored back.
+    bool later_assigns = assigns(*e.rhs);
+    for (const Expr* lv : levels)
+      later_assigns = later_assigns || assigns(*lv->index) || (lv->index2 && assigns(*lv->index2));
+    if (later_assigns) {
+      var_root = root;
+      root = temp();
+      emit(Op::MOVE, 0, 0, root, var_root);
+    }
   } else if (t->kind == ExprKind::Prop || t->kind == ExprKind::SysRef) {
     prop_root = true;
     prop_o = temp();
@@ -577,6 +589,7 @@ uint16_t Compiler::assign_path(const Expr& e, uint16_t want) {
   emit(Op::SETPATH, prop_root ? ticks - 1 : ticks, 0, root, base, v,
        uint16_t((levels.size() << 1) | (is_range ? 1 : 0)));
   if (prop_root) emit(Op::SETPROP, 1, 0, prop_o, prop_n, root);
+  if (var_root != kNoReg) emit(Op::MOVE, 0, 0, var_root, root);
   top_ = mark;
   if (v >= mark) {  // keep v alive for the caller
     if (want == kNoReg) {

@@ -167,7 +167,7 @@ Error equal_bool(const Value& a, const Value& b, bool& out) {
 
 Error not_equal_bool(const Value& a, const Value& b, bool& out) {
   Error e = equal_bool(a, b, out);
-  out = !out;
+  if (e == E_NONE) out = !out;  // out is unset on an error
   return e;
 }
 

@@ -243,3 +243,10 @@ TEST_CASE("nested forks compile and run (found by fuzzing)") {
   CHECK(to_literal(r.value) == "1");
   CHECK(r.fork_reports.empty());
 }
+
+TEST_CASE("an indexed assignment updates the value the variable had first (found by fuzzing)") {
+  CHECK(run("x = {0, 0}; x[1] = (x = 7); return x;") == "{7, 0}");
+  CHECK(run("y = {0, 0}; y[1] = y[2] = 5; return y;") == "{5, 0}");
+  CHECK(run("z = {1, 2, 3}; z[2..3] = (z = {9}); return z;") == "{1, 9}");
+  CHECK(run("x = 1; if (x != y) endif") == "!E_VARNF");
+}
