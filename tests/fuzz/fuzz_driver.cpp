@@ -10,7 +10,12 @@
 //   bytes    a program of either kind with byte-level damage (for the
 //            parser's error paths);
 //   deep     deeply nested constructs (recursion limits);
-//   literal  a random literal value (toliteral round trips).
+//   literal  a random literal value (toliteral round trips);
+//   forks    a gen program whose forks eval runs;
+//   diff     one expression written a dozen ways that must agree (constant
+//            and register operands, conditions, catch expressions);
+//   world    a gen program run as a Task against a small World, calling the
+//            object builtins, properties and verbs.
 // and runs it through compile_moo and eval_moo with small limits, checking:
 //   - nothing crashes, hangs, or throws a C++ exception out of eval_moo;
 //   - compile_moo and eval_moo agree on whether the program compiles, and
@@ -19,8 +24,11 @@
 //     no unbound/clear slots inside, finite floats, sorted maps with valid keys;
 //   - the tick count stays within the limit;
 //   - running the same program twice gives the same outcome (unless it calls
-//     random/time/ctime/ftime/seconds_left/crypt);
-//   - `return <toliteral of the result>;` gives the same value back.
+//     random, time, ctime, ftime, seconds_left, crypt, ...);
+//   - `return <toliteral of the result>;` gives the same value back;
+//   - (world) the world stays consistent, and code run directly gives what it
+//     gives as the body of a verb.
+// See README.md for the details and the scripts for long runs.
 //
 // Each iteration has its own random stream derived from (seed, iteration), so
 // `--seed S --only I` replays one program; `--print` shows it. A crash prints
@@ -28,9 +36,9 @@
 // not reach the death callback, so `--trace FILE` keeps the current program in
 // FILE as well.
 //
-//   echo-fuzz --seed 1 --iterations 3000          the CTest smoke run
-//   echo-fuzz --seed 7 --seconds 300 --out /tmp/f  a longer run
-//   echo-fuzz --repro file.moo                      check one program
+//   echo-fuzz --seed 1 --iterations 3000 --corpus DIR  the CTest smoke run
+//   echo-fuzz --seed 7 --seconds 300 --out /tmp/f       a longer run
+//   echo-fuzz --repro file.moo                           check one program
 //
 // With -DECHO_LIBFUZZER the file instead defines LLVMFuzzerTestOneInput (the
 // input bytes are the program) for a clang -fsanitize=fuzzer build.
@@ -52,9 +60,10 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
+
 #include <fcntl.h>
 #include <unistd.h>
-#include <vector>
 
 #include "lang/builtins.h"
 #include "lang/compiler.h"
@@ -65,6 +74,11 @@
 #if __has_include("lang/world/world.h")
 #include "lang/world/world.h"
 #define ECHO_FUZZ_WORLD 1
+#endif
+
+#ifdef ECHO_LIBFUZZER  // the generators and the main loop go unused
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-variable"
 #endif
 
 #ifndef ECHO_FUZZ_DEFAULT_DB
