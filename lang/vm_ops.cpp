@@ -324,8 +324,10 @@ Error set_range(Value& base, const Value& from, const Value& to, const Value& v)
   int64_t f = from.as_int(), t = to.as_int();
   if (f > len + 1 || t < 0) return E_RANGE;
   int64_t left = f > 1 ? f - 1 : 0;
-  int64_t right_from = t + 1;  // 1-based start of the kept tail
+  // The kept tail starts at t + 1 (1-based); only computed when it exists,
+  // so t = INT64_MAX cannot overflow.
   int64_t right = len > t ? len - t : 0;
+  int64_t right_from = right > 0 ? t + 1 : 0;
   if (base.is_str()) {
     std::string_view s = base.as_str();
     std::string r;
