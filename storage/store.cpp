@@ -71,6 +71,9 @@ void Batch::put_meta(const MetaInfo& meta) { add(Family::Meta, records::kMetaKey
 void Batch::put_task(uint64_t task_id, std::string_view bytes) {
   add(Family::Tasks, records::task_key(task_id), std::string(bytes));
 }
+void Batch::put_task_value(uint64_t task_id, const Value& state) {
+  add(Family::Tasks, records::task_key(task_id), records::encode_task(state));
+}
 void Batch::delete_task(uint64_t task_id) { add(Family::Tasks, records::task_key(task_id), std::nullopt); }
 
 // ---- Store
@@ -194,6 +197,12 @@ std::optional<MetaInfo> Store::get_meta() const {
 
 std::optional<std::string> Store::get_task(uint64_t task_id) const {
   return impl_->get(kTasks, records::task_key(task_id));
+}
+
+std::optional<Value> Store::get_task_value(uint64_t task_id) const {
+  auto v = get_task(task_id);
+  if (!v) return std::nullopt;
+  return records::decode_task(*v, impl_->data_dir + " tasks " + std::to_string(task_id));
 }
 
 void Store::for_each_object_id(const std::function<void(Objid)>& fn) const {

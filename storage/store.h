@@ -89,6 +89,8 @@ class Batch {
   void delete_verb_source(Objid id, uint32_t verb_index);
   void put_meta(const MetaInfo& meta);
   void put_task(uint64_t task_id, std::string_view bytes);
+  // A task's state as a MOO value, in a TaskRecord (get_task_value reads it).
+  void put_task_value(uint64_t task_id, const Value& state);
   void delete_task(uint64_t task_id);
 
   size_t size() const { return ops_.size(); }
@@ -134,6 +136,8 @@ class Store {
   std::optional<std::string> get_verb_source(Objid id, uint32_t verb_index) const;
   std::optional<MetaInfo> get_meta() const;
   std::optional<std::string> get_task(uint64_t task_id) const;
+  // A record written by put_task_value; throws StoreError when it is not one.
+  std::optional<Value> get_task_value(uint64_t task_id) const;
 
   // All object ids, ascending (keys only; no record is decoded).
   void for_each_object_id(const std::function<void(Objid)>& fn) const;

@@ -238,4 +238,17 @@ MetaInfo decode_meta(std::string_view bytes, const std::string& what) {
   });
 }
 
+std::string encode_task(const Value& state) {
+  capnp::MallocMessageBuilder mb;
+  auto r = mb.initRoot<schema::TaskRecord>();
+  r.setFormatVersion(kRecordFormat);
+  encode_value(state, r.initState());
+  return to_bytes(mb);
+}
+
+Value decode_task(std::string_view bytes, const std::string& what) {
+  return with_record<schema::TaskRecord>(bytes, what,
+                                         [](schema::TaskRecord::Reader r) { return decode_value(r.getState()); });
+}
+
 }  // namespace echo::storage::records

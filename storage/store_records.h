@@ -24,5 +24,7 @@ std::string encode_meta(const MetaInfo& m);
 ObjectRecord decode_object(std::string_view bytes, const std::string& what);
 std::string decode_verb_source(std::string_view bytes, const std::string& what);
 MetaInfo decode_meta(std::string_view bytes, const std::string& what);
+std::string encode_task(const Value& state);
+Value decode_task(std::string_view bytes, const std::string& what);
 
 }  // namespace echo::storage::records

@@ -101,3 +101,10 @@ struct MetaRecord {
   anonymousIds @7 :List(Int64);   # in file order
   anonymousBatches @8 :List(UInt64);
 }
+
+# A suspended, forked or read()-waiting task: the runtime's description of it
+# (a MOO value; see actors/) in the tasks column family.
+struct TaskRecord {
+  formatVersion @0 :UInt32;
+  state @1 :Value;
+}

@@ -127,6 +127,25 @@ TEST_CASE("store: objects, verb sources, meta and tasks round trip", "[store]") 
   CHECK_THROWS_AS(s->get_object(10), StoreError);
 }
 
+TEST_CASE("store: task records hold a MOO value; a raw record is refused", "[store]") {
+  TempDir tmp("tasks");
+  auto s = Store::open(tmp / "world");
+  Value inner = Value::empty_list();
+  list_append(inner, Value::obj(-2));
+  list_append(inner, Value::err(E_INVARG));
+  Value state = Value::empty_list();
+  for (Value v : {Value::integer(3), Value::str("suspend"), Value::flt(1.5), inner}) list_append(state, v);
+  Batch b;
+  b.put_task_value(12, state);
+  b.put_task(13, "not a record");
+  s->commit(b);
+  auto back = s->get_task_value(12);
+  REQUIRE(back);
+  CHECK(equal_exact(*back, state));
+  CHECK_FALSE(s->get_task_value(99));
+  CHECK_THROWS_WITH(s->get_task_value(13), Catch::Contains("tasks 13"));
+}
+
 TEST_CASE("store: opening a missing store without create fails with its path", "[store]") {
   TempDir tmp("missing");
   try {
