@@ -1,0 +1,433 @@
+// Connections and commands, as LambdaMOO's server.c and tasks.c handle
+// them: negative ids before login, #0:do_login_command, the intrinsic
+// commands, #0:do_command, the command parser's verb search and huh.
+#include <caf/all.hpp>
+
+#include <algorithm>
+
+#include "actors/messages.h"
+#include "actors/runtime_impl.h"
+#include "lang/compiler.h"
+#include "lang/world/command.h"
+
+namespace echo::actors {
+
+namespace {
+
+// LambdaMOO's parse_into_wordlist: the words of a line, with its quoting.
+Value word_list(const std::string& line) {
+  Value l = Value::empty_list();
+  for (auto& w : split_words(line)) list_append(l, Value::str(w));
+  return l;
+}
+
+}  // namespace
+
+// ---- the session interface ------------------------------------------------------
+
+ConnHandle SessionPort::open(caf::actor session, const std::string& name) {
+  return rt->open_connection(std::move(session), name);
+}
+void SessionPort::line(ConnHandle h, std::string l) { rt->input_line(h, std::move(l)); }
+void SessionPort::closed(ConnHandle h) { rt->connection_closed(h); }
+
+Connection* Runtime::conn_by_handle(ConnHandle h) {
+  auto it = conns_.find(h);
+  return it == conns_.end() || it->second.closed ? nullptr : &it->second;
+}
+
+Connection* Runtime::conn_by_id(int64_t id) {
+  for (auto& [h, c] : conns_)
+    if (c.id == id && !c.closed) return &c;
+  return nullptr;
+}
+
+std::vector<Connection*> Runtime::connections() {
+  std::vector<Connection*> out;
+  for (auto& [h, c] : conns_)
+    if (!c.closed) out.push_back(&c);
+  return out;
+}
+
+ConnHandle Runtime::open_connection(caf::actor session, const std::string& name) {
+  std::lock_guard<std::mutex> lk(mu);
+  ConnHandle h = next_handle_++;
+  Connection& c = conns_[h];
+  c.handle = h;
+  c.id = next_unconnected_--;
+  c.session = std::move(session);
+  c.name = name;
+  c.last_activity = unix_now();
+  Value fc = server_option("default_flush_command");
+  if (fc.is_str()) c.flush_cmd = std::string(fc.as_str());
+  log("ACCEPT: #" + std::to_string(c.id) + " on " + name);
+  // LambdaMOO queues an empty line: do_login_command prints the welcome.
+  c.input.push_back("");
+  dispatch_input(c);
+  return h;
+}
+
+void Runtime::input_line(ConnHandle h, std::string line) {
+  std::lock_guard<std::mutex> lk(mu);
+  Connection* c = conn_by_handle(h);
+  if (!c) return;
+  c->last_activity = unix_now();
+  if (!c->flush_cmd.empty() && strcasecmp(line.c_str(), c->flush_cmd.c_str()) == 0) {
+    // LambdaMOO's flush_input: drop what is queued and say so at once.
+    std::string out;
+    if (c->input.empty()) {
+      out = ">> No pending input to flush...\r\n";
+    } else {
+      out = ">> Flushing the following pending input:\r\n";
+      for (auto& l : c->input) out += ">>     " + l + "\r\n";
+      out += ">> (Done flushing)\r\n";
+      c->input.clear();
+    }
+    caf::anon_send(c->session, output_atom::value, std::move(out));
+    return;
+  }
+  c->input.push_back(std::move(line));
+  dispatch_input(*c);
+}
+
+void Runtime::connection_closed(ConnHandle h) {
+  std::lock_guard<std::mutex> lk(mu);
+  Connection* c = conn_by_handle(h);
+  if (!c) return;
+  log("CLIENT DISCONNECTED: #" + std::to_string(c->id) + " on " + c->name);
+  c->closed = true;
+  c->session = caf::actor();
+  c->input.clear();
+  if (c->reading_task) {
+    if (TaskEntry* e = task(c->reading_task); e && e->state == TaskEntry::Reading) {
+      e->task->resume_raise(E_INVARG, "Invalid argument", Value::integer(0));
+      e->state = TaskEntry::Ready;
+      dirty_tasks_.insert(e->id);
+      enqueue(e->id);
+    }
+    c->reading_task = 0;
+  }
+  run_notifier(c->id, c->listener, "user_disconnected", make_list({Value::obj(c->id)}));
+  if (!c->busy) conns_.erase(h);
+}
+
+void Runtime::close_connection(Connection& c, const char* message) {
+  if (message) c.pending += std::string(message) + "\r\n";
+  if (c.session) {
+    if (!c.pending.empty()) caf::anon_send(c.session, output_atom::value, std::move(c.pending));
+    caf::anon_send(c.session, close_atom::value);
+  }
+  c.pending.clear();
+  c.closed = true;
+  c.session = caf::actor();
+  if (c.disconnect_me) run_notifier(c.id, c.listener, "user_disconnected", make_list({Value::obj(c.id)}));
+  c.disconnect_me = false;
+}
+
+void Runtime::notify(int64_t conn, std::string_view text, bool newline) {
+  Connection* c = conn_by_id(conn);
+  if (!c) return;
+  c->pending.append(text);
+  if (newline) c->pending += "\r\n";
+}
+
+void Runtime::boot(int64_t conn) {
+  if (Connection* c = conn_by_id(conn)) c->disconnect_me = true;
+}
+
+// The next line of a connection, when nothing of it is running: to the task
+// reading it, else as a command (or login) task.
+void Runtime::dispatch_input(Connection& c) {
+  if (c.closed || c.input.empty()) return;
+  if (c.reading_task) {
+    TaskEntry* e = task(c.reading_task);
+    if (e && e->state == TaskEntry::Reading) {
+      std::string line = std::move(c.input.front());
+      c.input.pop_front();
+      c.reading_task = 0;
+      e->task->resume(Value::str(line));
+      e->state = TaskEntry::Ready;
+      e->reading_conn = 0;
+      e->foreground = true;
+      dirty_tasks_.insert(e->id);
+      enqueue(e->id);
+      return;
+    }
+    c.reading_task = 0;
+  }
+  if (c.busy || c.hold_input) return;
+  std::string line = std::move(c.input.front());
+  c.input.pop_front();
+  Job j;
+  j.conn = c.handle;
+  j.line = std::move(line);
+  bool oob = !c.disable_oob && j.line.rfind("#$#", 0) == 0;
+  if (!c.disable_oob && j.line.rfind("#$\"", 0) == 0) j.line.erase(0, 3);  // the OOB quote prefix
+  j.kind = oob ? Job::OutOfBand : c.id < 0 ? Job::Login : Job::Command;
+  c.busy = true;
+  TaskEntry& e = new_entry(std::move(j), true, c.handle);
+  e.player = c.id;
+  e.state = TaskEntry::Ready;
+  enqueue(e.id);
+}
+
+void Runtime::run_notifier(int64_t player, int64_t listener, const char* verb, Value args) {
+  if (!world_->valid(listener)) return;
+  int64_t def = 0;
+  if (!world_->find_callable_verb(listener, verb, &def)) return;
+  Job j;
+  j.kind = Job::Notifier;
+  j.target = listener;
+  j.verb = verb;
+  j.args = std::move(args);
+  TaskEntry& e = new_entry(std::move(j), false, 0);
+  e.player = player;
+  e.state = TaskEntry::Ready;
+  enqueue(e.id);
+}
+
+// A task calling this_obj:verb(@args) as the server does (run_server_task):
+// player as given, caller #-1 (LambdaMOO: the player for commands).
+bool Runtime::build_verb_task(TaskEntry& e, int64_t this_obj, const char* verb, Value args, int64_t player,
+                              const std::string& argstr) {
+  int64_t definer = 0;
+  Verb* v = world_->valid(this_obj) ? world_->find_callable_verb(this_obj, verb, &definer) : nullptr;
+  if (!v) return false;
+  auto prog = world_->program_of(*v);
+  if (!prog) return false;
+  auto t = std::make_unique<Task>(prog, host_.get(), limits(e.foreground));
+  t->set_id(e.id);
+  t->set_identity(player, this_obj, v->owner, verb);
+  Frame& f = t->frames().front();
+  f.definer = definer;
+  f.debug = (v->perms & VF_DEBUG) != 0;
+  f.regs[VAR_ARGS] = std::move(args);
+  f.regs[VAR_ARGSTR] = Value::str(argstr);
+  f.regs[VAR_CALLER] = Value::obj(player);
+  e.task = std::move(t);
+  return true;
+}
+
+void Runtime::build_job(TaskEntry& e) {
+  Job& j = e.job;
+  switch (j.kind) {
+    case Job::None:
+      return;
+    case Job::Notifier: {
+      build_verb_task(e, j.target, j.verb.c_str(), j.args, e.player, "");
+      if (!e.traceback.empty()) {  // a handler for an error: print unless it returns true
+        auto lines = e.traceback;
+        int64_t player = e.player;
+        if (!e.task) {
+          for (auto& l : lines) notify(player, l);
+        } else {
+          e.on_end = [this, lines, player](TaskEntry&, TaskStatus st, Task* t) {
+            if (st != TaskStatus::Done || !t->result().truthy())
+              for (auto& l : lines) notify(player, l);
+          };
+        }
+      }
+      return;
+    }
+    case Job::OutOfBand: {
+      Connection* c = conn_by_handle(j.conn);
+      if (!c) return;
+      build_verb_task(e, c->listener, "do_out_of_band_command", word_list(j.line), c->id, j.line);
+      return;
+    }
+    case Job::Login: {
+      Connection* c = conn_by_handle(j.conn);
+      if (!c) return;
+      int64_t old_max = world_->max_object();
+      ConnHandle h = j.conn;
+      if (build_verb_task(e, c->listener, "do_login_command", word_list(j.line), c->id, j.line))
+        e.on_end = [this, h, old_max](TaskEntry& en, TaskStatus st, Task* t) {
+          if (st == TaskStatus::Done) after_login(en, h, old_max, t->result());
+        };
+      return;
+    }
+    case Job::Command: {
+      Connection* c = conn_by_handle(j.conn);
+      if (!c) return;
+      if (c->programming) {
+        if (j.line == ".")
+          end_programming(*c);
+        else
+          c->program_lines.push_back(j.line);
+        return;
+      }
+      if (intrinsic_command(*c, j.line)) return;
+      if (split_words(j.line).empty() && j.line.find_first_not_of(' ') == std::string::npos) return;
+      if (!c->output_prefix.empty()) notify(c->id, c->output_prefix);
+      e.printed_prefix = true;
+      ConnHandle h = j.conn;
+      std::string line = j.line;
+      if (build_verb_task(e, c->listener, "do_command", word_list(line), c->id, line)) {
+        e.on_end = [this, h, line](TaskEntry& en, TaskStatus st, Task* t) {
+          if (st == TaskStatus::Done && !t->result().truthy()) command_stage2(en, h, line);
+        };
+        return;
+      }
+      command_stage2(e, h, line);
+      return;
+    }
+  }
+}
+
+// The command parser's verb search (tasks.c do_command_task).
+void Runtime::command_stage2(TaskEntry& e, ConnHandle h, std::string line) {
+  Connection* c = conn_by_handle(h);
+  if (!c) return;
+  int64_t player = c->id;
+  ParsedCommand pc = parse_command(line);
+  if (pc.verb.empty()) return;
+  int64_t location = world_->valid(player) ? world_->get(player)->location : NOTHING;
+  int64_t dobj = match_object(*world_, player, pc.dobjstr);
+  int64_t iobj = match_object(*world_, player, pc.iobjstr);
+  auto target = find_command_verb(*world_, player, location, pc, dobj, iobj);
+  int64_t this_obj = NOTHING, definer = NOTHING;
+  Verb* v = nullptr;
+  if (target) {
+    this_obj = target->this_obj;
+    definer = target->definer;
+    v = target->verb;
+  } else if (world_->valid(location)) {
+    v = world_->find_callable_verb(location, "huh", &definer);
+    this_obj = location;
+  }
+  std::shared_ptr<const Program> prog = v ? world_->program_of(*v) : nullptr;
+  if (!prog) {
+    notify(player, "I couldn't understand that.");
+    return;
+  }
+  auto t = std::make_unique<Task>(prog, host_.get(), limits(true));
+  t->set_id(e.id);
+  t->set_identity(player, this_obj, v->owner, pc.verb);
+  Frame& f = t->frames().front();
+  f.definer = definer;
+  f.debug = (v->perms & VF_DEBUG) != 0;
+  f.regs[VAR_CALLER] = Value::obj(player);
+  Value args = Value::empty_list();
+  for (auto& w : pc.words) list_append(args, Value::str(w));
+  f.regs[VAR_ARGS] = args;
+  f.regs[VAR_ARGSTR] = Value::str(pc.argstr);
+  f.regs[VAR_DOBJ] = Value::obj(dobj);
+  f.regs[VAR_DOBJSTR] = Value::str(pc.dobjstr);
+  f.regs[VAR_PREPSTR] = Value::str(pc.prepstr);
+  f.regs[VAR_IOBJ] = Value::obj(iobj);
+  f.regs[VAR_IOBJSTR] = Value::str(pc.iobjstr);
+  e.task = std::move(t);
+}
+
+void Runtime::after_login(TaskEntry& e, ConnHandle h, int64_t old_max, const Value& result) {
+  (void)e;
+  Connection* c = conn_by_handle(h);
+  if (!c || !result.is_obj() || !world_->is_player(result.as_obj())) return;
+  player_connected(*c, c->id, result.as_obj(), result.as_obj() > old_max);
+}
+
+// LambdaMOO's player_connected (server.c).
+void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bool created) {
+  (void)old_id;
+  Connection* existing = conn_by_id(new_id);
+  c.id = new_id;
+  c.connected_at = unix_now();
+  auto message = [&](Connection& to, const char* option, const char* dflt) {
+    Value v = server_option(option);
+    if (v.is_str()) {
+      notify(to.id, v.as_str());
+    } else if (v.is_list()) {
+      for (uint32_t i = 0; i < v.list_len(); ++i)
+        if (v.list_at(i).is_str()) notify(to.id, v.list_at(i).as_str());
+    } else {
+      to.pending += std::string(dflt) + "\r\n";
+    }
+  };
+  if (existing && existing != &c) {
+    log("REDIRECTED: #" + std::to_string(new_id) + ", was " + existing->name + ", now " + c.name);
+    existing->pending += "*** Redirecting connection to new port ***\r\n";
+    existing->id = -1000000000 - int64_t(existing->handle);  // no longer this player's
+    close_connection(*existing, nullptr);
+    message(c, "redirect_to_msg", "*** Redirecting old connection to this port ***");
+    run_notifier(new_id, c.listener, "user_reconnected", make_list({Value::obj(new_id)}));
+    return;
+  }
+  log(std::string(created ? "CREATED: #" : "CONNECTED: #") + std::to_string(new_id) + " on " + c.name);
+  message(c, created ? "create_msg" : "connect_msg", created ? "*** Created ***" : "*** Connected ***");
+  run_notifier(new_id, c.listener, created ? "user_created" : "user_connected", make_list({Value::obj(new_id)}));
+}
+
+// .program, PREFIX/OUTPUTPREFIX, SUFFIX/OUTPUTSUFFIX (tasks.c do_intrinsic_command).
+bool Runtime::intrinsic_command(Connection& c, const std::string& line) {
+  if (!c.intrinsic_commands) return false;
+  ParsedCommand pc = parse_command(line);
+  const std::string& verb = pc.verb;
+  if (verb == "PREFIX" || verb == "OUTPUTPREFIX") {
+    c.output_prefix = pc.argstr;
+    return true;
+  }
+  if (verb == "SUFFIX" || verb == "OUTPUTSUFFIX") {
+    c.output_suffix = pc.argstr;
+    return true;
+  }
+  if (!verb_name_matches(".pr*ogram", verb)) return false;
+  if (!world_->is_programmer(c.id)) return false;
+  if (pc.words.size() != 1) {
+    notify(c.id, "Usage:  .program object:verb");
+    return true;
+  }
+  // find_verb_for_programming: OBJECT:VERB, the object matched as in commands.
+  const std::string& arg = pc.words[0];
+  size_t colon = arg.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == arg.size()) {
+    notify(c.id, "You must specify a verb; use the format object:verb.");
+    return true;
+  }
+  int64_t obj = match_object(*world_, c.id, arg.substr(0, colon));
+  std::string vname = arg.substr(colon + 1);
+  if (obj == FAILED_MATCH || obj == NOTHING) {
+    notify(c.id, "I don't see \"" + arg.substr(0, colon) + "\" here.");
+    return true;
+  }
+  if (obj == AMBIGUOUS) {
+    notify(c.id, "I don't know which \"" + arg.substr(0, colon) + "\" you mean.");
+    return true;
+  }
+  Verb* v = world_->find_defined_verb(obj, Value::str(vname));
+  if (!v) {
+    notify(c.id, "That object does not have that verb definition.");
+    return true;
+  }
+  if (!(v->perms & VF_WRITE) && v->owner != c.id && !world_->is_wizard(c.id)) {
+    notify(c.id, "Permission denied.");
+    return true;
+  }
+  notify(c.id, "Now programming " + world_->get(obj)->name + ":" + v->names + ".  Use \".\" to end.");
+  c.programming = std::make_pair(obj, vname);
+  c.program_lines.clear();
+  return true;
+}
+
+void Runtime::end_programming(Connection& c) {
+  auto [obj, vname] = *c.programming;
+  c.programming.reset();
+  std::string src;
+  for (auto& l : c.program_lines) src += l + "\n";
+  c.program_lines.clear();
+  if (!world_->valid(obj)) {
+    notify(c.id, "That object appears to have disappeared ...");
+    return;
+  }
+  Verb* v = world_->find_defined_verb(obj, Value::str(vname));
+  if (!v) {
+    notify(c.id, "That verb appears to have disappeared ...");
+    return;
+  }
+  std::vector<std::string> errors = world_->set_verb_code(*v, src);
+  world_->mark_dirty(obj);
+  for (auto& e : errors) notify(c.id, e);
+  notify(c.id, std::to_string(errors.size()) + " error(s).");
+  notify(c.id, errors.empty() ? "Verb programmed." : "Verb not programmed.");
+}
+
+}  // namespace echo::actors

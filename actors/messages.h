@@ -1,0 +1,16 @@
+// The messages between the runtime's actors and the sessions of net/.
+#pragma once
+
+#include <caf/atom.hpp>
+
+namespace echo::actors {
+
+// Task actors.
+using run_atom = caf::atom_constant<caf::atom("run")>;        // run (or wait for) a slice
+using wake_atom = caf::atom_constant<caf::atom("wake")>;      // a suspend() delay passed
+
+// Sessions (net/): what the world sends to a connection.
+using output_atom = caf::atom_constant<caf::atom("output")>;  // (std::string text): bytes to send
+using close_atom = caf::atom_constant<caf::atom("close")>;    // flush and close
+
+}  // namespace echo::actors

@@ -1,0 +1,578 @@
+// The runtime: loading, the world token, task actors, commits and
+// checkpoints. Command and login handling are in commands.cpp; the server
+// builtins in server_builtins.cpp.
+#include "actors/runtime_impl.h"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+#include "actors/messages.h"
+#include "lang/compiler.h"
+
+namespace echo::actors {
+
+namespace {
+
+Runtime* g_runtime = nullptr;
+
+// Ticks per slice: long enough that the per-slice message costs nothing
+// (about a millisecond of integer loop), short enough that a long task's
+// mailbox (kill_task) is served promptly.
+constexpr int64_t kSliceTicks = 1'000'000;
+
+caf::behavior task_actor(caf::event_based_actor* self, Runtime* rt, int64_t id) {
+  return {
+      [=](run_atom) { rt->step(self, id); },
+      [=](wake_atom) { rt->wake(id); },
+  };
+}
+
+}  // namespace
+
+Runtime* current_runtime() { return g_runtime; }
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The world as tasks see it: forks become task actors.
+class ServerHost : public WorldHost {
+ public:
+  ServerHost(World& w, Runtime& rt) : WorldHost(w), rt_(rt) {}
+  int64_t fork(ForkRequest req) override { return rt_.fork_task(std::move(req)); }
+
+ private:
+  Runtime& rt_;
+};
+
+Runtime::Runtime(ServerOptions options) : opt_(std::move(options)) {
+  rng_.seed(std::random_device{}());
+}
+
+Runtime::~Runtime() {
+  if (sys_) {
+    caf::anon_send_exit(listener_, caf::exit_reason::user_shutdown);
+    sys_.reset();
+  }
+  if (g_runtime == this) g_runtime = nullptr;
+}
+
+void Runtime::log(const std::string& line) {
+  if (opt_.log) {
+    opt_.log(line);
+    return;
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+std::string Runtime::store_dir() const { return store_ ? store_->dir() : std::string(); }
+
+uint16_t Runtime::start() {
+  if (g_runtime) throw std::runtime_error("a server is already running in this process");
+  auto t0 = std::chrono::steady_clock::now();
+  store_ = storage::Store::open(opt_.store, storage::StoreOptions{false, true});
+  LoadedWorld loaded = load_world(*store_);
+  world_ = std::move(loaded.world);
+  extras_ = std::move(loaded.extras);
+  host_ = std::make_unique<ServerHost>(*world_, *this);
+  register_server_builtins();
+  g_runtime = this;
+  started_at_ = unix_now();
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  log("LOADED: " + store_->dir() + " (" + std::to_string(world_->max_object() + 1) + " objects) in " +
+      std::to_string(int(ms)) + " ms");
+
+  cfg_ = std::make_unique<caf::actor_system_config>();
+  cfg_->load<caf::io::middleman>();
+  if (opt_.worker_threads) cfg_->set("scheduler.max-threads", opt_.worker_threads);
+  sys_ = std::make_unique<caf::actor_system>(*cfg_);
+
+  std::lock_guard<std::mutex> lk(mu);
+  restore_tasks();
+  // LambdaMOO's main_loop: #0:server_started before any input.
+  run_notifier(-1, 0, "server_started", Value::empty_list());
+  return 0;
+}
+
+caf::actor_system& Runtime::system() { return *sys_; }
+
+// ---- the world token -------------------------------------------------------
+
+void Runtime::enqueue(int64_t id) {
+  waiting_.push_back(id);
+  if (token_ == 0) grant_next();
+}
+
+void Runtime::grant_next() {
+  while (token_ == 0 && !waiting_.empty() && !stopping_) {
+    int64_t id = waiting_.front();
+    waiting_.pop_front();
+    TaskEntry* e = task(id);
+    if (!e || e->killed) continue;
+    token_ = id;
+    caf::anon_send(e->actor, run_atom::value);
+  }
+}
+
+void Runtime::release_token(int64_t id) {
+  if (token_ == id) token_ = 0;
+  grant_next();
+}
+
+TaskEntry* Runtime::task(int64_t id) {
+  auto it = tasks_.find(id);
+  return it == tasks_.end() ? nullptr : it->second.get();
+}
+
+int64_t Runtime::new_task_id() {
+  // LambdaMOO's ids are random positive ints; never 0, never reused while live.
+  std::uniform_int_distribution<int64_t> d(1, 2147483647);
+  for (;;) {
+    int64_t id = d(rng_);
+    if (!tasks_.count(id)) return id;
+  }
+}
+
+TaskEntry& Runtime::new_entry(Job job, bool foreground, ConnHandle origin) {
+  auto e = std::make_unique<TaskEntry>();
+  e->id = new_task_id();
+  e->job = std::move(job);
+  e->foreground = foreground;
+  e->origin = origin;
+  e->started_at = unix_now();
+  TaskEntry& ref = *e;
+  tasks_[ref.id] = std::move(e);
+  ref.actor = sys_->spawn(task_actor, this, ref.id);
+  return ref;
+}
+
+void Runtime::wake(int64_t id) {
+  std::lock_guard<std::mutex> lk(mu);
+  TaskEntry* e = task(id);
+  if (!e || e->state != TaskEntry::Sleeping) return;
+  // A wake for an earlier suspend() that resume() already ended is stale.
+  if (e->wake_at < 0 || e->wake_at > unix_now() + 0.001) return;
+  e->state = TaskEntry::Ready;
+  enqueue(id);
+}
+
+void Runtime::resume_task(int64_t id, Value v) {
+  TaskEntry* e = task(id);
+  if (!e || e->state != TaskEntry::Sleeping) return;
+  e->task->resume(std::move(v));
+  e->state = TaskEntry::Ready;
+  e->wake_at = 0;
+  enqueue(id);
+}
+
+void Runtime::kill_task(int64_t id) {
+  TaskEntry* e = task(id);
+  if (!e) return;
+  e->killed = true;
+  for (auto& [h, c] : conns_)
+    if (c.reading_task == id) c.reading_task = 0;
+  if (e->persisted) dirty_tasks_.insert(id);
+  caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
+  std::erase(waiting_, id);
+  if (id != current_) tasks_.erase(id);  // the running one is dropped at the end of its slice
+}
+
+int64_t Runtime::fork_task(VmHost::ForkRequest req) {
+  int64_t progr = req.progr;
+  // LambdaMOO's check_user_task_limit: the programmer's queued_task_limit
+  // property, else $server_options.queued_task_limit; < 0: no limit.
+  int64_t limit = -1;
+  if (world_->valid(progr) && world_->find_slot(progr, "queued_task_limit")) {
+    Value v = world_->slot_value(progr, "queued_task_limit");
+    if (v.is_int()) limit = v.as_int();
+  }
+  if (limit < 0) limit = server_int_option("queued_task_limit", -1);
+  if (limit >= 0) {
+    int64_t n = 0;
+    for (auto& [id, e] : tasks_)
+      if (e->task && e->state == TaskEntry::Sleeping && !e->task->frames().empty() &&
+          e->task->frames().front().progr == progr)
+        ++n;
+    if (n >= limit) throw MooError(E_QUOTA);
+  }
+  double delay = req.delay;
+  auto t = std::make_unique<Task>(req, host_.get(), limits(false));
+  TaskEntry& e = new_entry(Job{}, false, 0);
+  t->set_id(e.id);
+  if (!req.registers.empty() && req.registers.size() > VAR_PLAYER && req.registers[VAR_PLAYER].is_obj())
+    e.player = req.registers[VAR_PLAYER].as_obj();
+  t->frames().front().player = e.player;
+  e.task = std::move(t);
+  e.state = TaskEntry::Sleeping;
+  e.wake_at = unix_now() + delay;
+  dirty_tasks_.insert(e.id);
+  caf::delayed_anon_send(e.actor, std::chrono::microseconds(int64_t(delay * 1e6)), wake_atom::value);
+  return e.id;
+}
+
+// ---- running -----------------------------------------------------------------
+
+TaskLimits Runtime::limits(bool fg) {
+  TaskLimits l;
+  l.ticks = server_int_option(fg ? "fg_ticks" : "bg_ticks", fg ? 60000 : 30000);
+  l.seconds = double(server_int_option(fg ? "fg_seconds" : "bg_seconds", fg ? 5 : 3));
+  l.max_stack_depth = int(server_int_option("max_stack_depth", 50));
+  if (l.ticks < 100) l.ticks = 100;
+  if (l.seconds < 1) l.seconds = 1;
+  if (l.max_stack_depth < 10) l.max_stack_depth = 10;
+  return l;
+}
+
+Value Runtime::server_option(const char* name) {
+  if (!world_->valid(0) || !world_->find_slot(0, "server_options")) return Value::none();
+  Value so = world_->slot_value(0, "server_options");
+  if (!so.is_obj() || !world_->valid(so.as_obj()) || !world_->find_slot(so.as_obj(), name))
+    return Value::none();
+  return world_->slot_value(so.as_obj(), name);
+}
+
+int64_t Runtime::server_int_option(const char* name, int64_t dflt) {
+  Value v = server_option(name);
+  return v.is_int() ? v.as_int() : dflt;
+}
+
+void Runtime::step(caf::event_based_actor* self, int64_t id) {
+  std::unique_lock<std::mutex> lk(mu);
+  TaskEntry* e = task(id);
+  if (!e) {
+    self->quit();
+    return;
+  }
+  if (token_ != id) return;  // a stale run_atom; the token comes with the next one
+  e->state = TaskEntry::Running;
+  current_ = id;
+  try {
+    if (!e->task) build_job(*e);
+  } catch (const std::exception& ex) {
+    log("TASK " + std::to_string(id) + ": " + ex.what());
+    e->task.reset();
+  }
+  if (!e->task) {  // nothing to run (an intrinsic command, a vanished object...)
+    current_ = 0;
+    finish_task(*e);
+    return;
+  }
+  TaskStatus st = e->task->run(kSliceTicks);
+  current_ = 0;
+  if (e->killed) {  // kill_task() from inside the task itself
+    finish_task(*e);
+    return;
+  }
+  switch (st) {
+    case TaskStatus::Yielded:
+      self->send(self, run_atom::value);
+      return;
+    case TaskStatus::Suspended:
+      suspended(self, *e);
+      return;
+    default:
+      break;
+  }
+  report_end(*e, st);
+  if (e->on_end) {
+    auto next = std::move(e->on_end);
+    e->on_end = nullptr;
+    std::unique_ptr<Task> old = std::move(e->task);
+    next(*e, st, old.get());
+    if (e->task) {  // a next stage: run it in this segment
+      self->send(self, run_atom::value);
+      return;
+    }
+  }
+  finish_task(*e);
+}
+
+void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
+  const auto& s = *e.task->suspension();
+  if (s.kind == BuiltinContext::Suspend::Read) {
+    int64_t cid = s.connection >= -1 ? s.connection : e.player;
+    if (cid == -1) cid = e.player;
+    Connection* c = conn_by_id(cid);
+    int64_t progr = e.task->frames().back().progr;
+    if (!world_->is_wizard(progr) && progr != cid) {
+      e.task->resume_raise(E_PERM, "Permission denied", Value::integer(0));
+      self->send(self, run_atom::value);
+      return;
+    }
+    if (!c || c->closed || c->reading_task != 0) {
+      e.task->resume_raise(E_INVARG, "Invalid argument", Value::integer(0));
+      self->send(self, run_atom::value);
+      return;
+    }
+    if (s.non_blocking) {
+      Value v = Value::integer(0);
+      if (!c->input.empty()) {
+        v = Value::str(c->input.front());
+        c->input.pop_front();
+      }
+      e.task->resume(v);
+      self->send(self, run_atom::value);
+      return;
+    }
+    e.state = TaskEntry::Reading;
+    e.reading_conn = cid;
+    c->reading_task = e.id;
+    e.task->set_limits(limits(false));
+    dirty_tasks_.insert(e.id);
+    end_segment(e);
+    if (Connection* c2 = conn_by_id(cid); c2 && !c2->input.empty()) dispatch_input(*c2);
+    return;
+  }
+  e.state = TaskEntry::Sleeping;
+  e.wake_at = s.seconds < 0 ? -1 : unix_now() + s.seconds;
+  e.task->resume(Value::integer(0));  // what suspend() returns unless resume() gives a value
+  e.task->set_limits(limits(false));
+  dirty_tasks_.insert(e.id);
+  if (s.seconds >= 0)
+    self->delayed_send(self, std::chrono::microseconds(int64_t(s.seconds * 1e6)), wake_atom::value);
+  end_segment(e);
+}
+
+// A segment ended with the task still alive (suspended or reading).
+void Runtime::end_segment(TaskEntry& e) {
+  release_origin(e);
+  commit();
+  release_token(e.id);
+}
+
+void Runtime::finish_task(TaskEntry& e) {
+  int64_t id = e.id;
+  if (e.persisted) dirty_tasks_.insert(id);
+  release_origin(e);
+  caf::actor a = e.actor;
+  tasks_.erase(id);
+  commit();
+  caf::anon_send_exit(a, caf::exit_reason::normal);
+  release_token(id);
+}
+
+// The connection whose line started the task may take its next line once
+// the task's first segment is over (LambdaMOO runs the next command when the
+// previous one finishes or suspends).
+void Runtime::release_origin(TaskEntry& e) {
+  if (!e.origin) return;
+  ConnHandle h = e.origin;
+  e.origin = 0;
+  Connection* c = conn_by_handle(h);
+  if (!c) return;
+  if (!c->output_suffix.empty() && e.job.kind == Job::Command && e.printed_prefix)
+    notify(c->id, c->output_suffix);
+  c->busy = false;
+  dispatch_input(*c);
+}
+
+void Runtime::report_end(TaskEntry& e, TaskStatus st) {
+  Task& t = *e.task;
+  if (st == TaskStatus::Done) return;
+  std::vector<std::string> lines;
+  if (st == TaskStatus::Error) {
+    lines = t.error().traceback;
+  } else {
+    lines = t.abort_traceback();
+  }
+  // LambdaMOO prints the traceback to the task's player when
+  // #0:handle_uncaught_error / handle_task_timeout does not take it (those
+  // handlers run as their own tasks here, after this one).
+  bool handled = false;
+  const char* handler = st == TaskStatus::Error ? "handle_uncaught_error" : "handle_task_timeout";
+  int64_t def = 0;
+  if (world_->valid(0) && world_->find_callable_verb(0, handler, &def)) {
+    Value formatted = Value::empty_list();
+    for (auto& l : lines) list_append(formatted, Value::str(l));
+    Value args;
+    if (st == TaskStatus::Error) {
+      const RaisedError& err = t.error();
+      args = make_list({err.code, Value::str(err.message), err.value, err.stack, formatted});
+    } else {
+      args = make_list({Value::str(st == TaskStatus::AbortedTicks ? "ticks" : "seconds"),
+                        Value::empty_list(), formatted});
+    }
+    Job j;
+    j.kind = Job::Notifier;
+    j.target = 0;
+    j.verb = handler;
+    j.args = args;
+    TaskEntry& h = new_entry(std::move(j), false, 0);
+    h.player = e.player;
+    h.traceback = lines;  // printed if the handler does not return true
+    h.state = TaskEntry::Ready;
+    enqueue(h.id);
+    handled = true;
+  }
+  if (!handled)
+    for (auto& l : lines) notify(e.player, l);
+}
+
+// ---- commits -----------------------------------------------------------------
+
+Value Runtime::task_record(const TaskEntry& e) const {
+  Value m = Value::empty_map();
+  auto set = [&](const char* k, Value v) { map_set(m, Value::str(k), std::move(v)); };
+  set("state", Value::str(e.state == TaskEntry::Reading ? "read" : "sleep"));
+  set("wake", Value::flt(e.wake_at));
+  set("player", Value::obj(e.player));
+  set("conn", Value::obj(e.reading_conn));
+  set("started", Value::flt(e.started_at));
+  set("task", e.task->save());
+  return m;
+}
+
+void Runtime::commit() {
+  storage::Batch b;
+  std::set<int64_t> dirty = world_->take_dirty();
+  bool meta = world_->take_meta_dirty();
+  if (!dirty.empty() || meta) add_changes(*world_, extras_, dirty, meta, b);
+  for (int64_t id : dirty_tasks_) {
+    TaskEntry* e = task(id);
+    bool keep = e && !e->killed && e->task &&
+                (e->state == TaskEntry::Sleeping || e->state == TaskEntry::Reading ||
+                 (e->state == TaskEntry::Ready && e->persisted));
+    if (keep) {
+      try {
+        b.put_task_value(uint64_t(id), task_record(*e));
+        e->persisted = true;
+      } catch (const std::exception& ex) {
+        log("TASK " + std::to_string(id) + " not saved: " + ex.what());
+      }
+    } else {
+      b.delete_task(uint64_t(id));
+    }
+  }
+  dirty_tasks_.clear();
+  if (!b.empty()) {
+    try {
+      store_->commit(b);
+    } catch (const std::exception& ex) {
+      // Nothing can be promised to the players if the store is gone.
+      log(std::string("COMMIT FAILED: ") + ex.what());
+      request_shutdown(std::string("the store failed: ") + ex.what());
+    }
+  }
+  for (auto& [h, c] : conns_) {
+    if (!c.pending.empty() && c.session) {
+      caf::anon_send(c.session, output_atom::value, std::move(c.pending));
+      c.pending.clear();
+    }
+    if (c.disconnect_me && !c.closed) close_connection(c, "*** Disconnected ***");
+  }
+  std::erase_if(conns_, [](auto& kv) { return kv.second.closed && kv.second.busy == false && kv.second.reading_task == 0; });
+}
+
+// ---- saved tasks -------------------------------------------------------------
+
+void Runtime::restore_tasks() {
+  auto compile = [](const std::string& src) -> std::shared_ptr<const Program> {
+    CompileResult r = compile_moo(src);
+    if (!r.ok()) throw std::runtime_error("a saved task's verb no longer compiles");
+    return r.program;
+  };
+  size_t n = 0, bad = 0;
+  for (uint64_t key : store_->task_ids()) {
+    try {
+      auto rec = store_->get_task_value(key);
+      if (!rec || !rec->is_map()) throw std::runtime_error("not a task record");
+      auto get = [&](const char* k) {
+        Value v;
+        if (!map_get(*rec, Value::str(k), &v)) throw std::runtime_error(std::string("no ") + k);
+        return v;
+      };
+      auto t = Task::restore(get("task"), host_.get(), compile);
+      auto e = std::make_unique<TaskEntry>();
+      e->id = int64_t(key);
+      e->player = get("player").as_obj();
+      e->started_at = get("started").as_float();
+      e->persisted = true;
+      e->foreground = false;
+      t->set_id(e->id);
+      t->set_limits(limits(false));
+      std::string state = std::string(get("state").as_str());
+      TaskEntry& ref = *e;
+      ref.task = std::move(t);
+      tasks_[ref.id] = std::move(e);
+      ref.actor = sys_->spawn(task_actor, this, ref.id);
+      if (state == "read") {
+        // Its connection did not survive the restart.
+        ref.task->resume_raise(E_INVARG, "Invalid argument", Value::integer(0));
+        ref.state = TaskEntry::Ready;
+        enqueue(ref.id);
+      } else {
+        ref.wake_at = get("wake").as_float();
+        ref.state = TaskEntry::Sleeping;
+        if (ref.wake_at >= 0) {
+          double delay = std::max(0.0, ref.wake_at - unix_now());
+          caf::delayed_anon_send(ref.actor, std::chrono::microseconds(int64_t(delay * 1e6)), wake_atom::value);
+        }
+      }
+      ++n;
+    } catch (const std::exception& ex) {
+      ++bad;
+      log("TASK " + std::to_string(key) + " could not be restored: " + ex.what());
+    }
+  }
+  if (n || bad) log("RESTORED: " + std::to_string(n) + " task(s)" + (bad ? ", " + std::to_string(bad) + " unreadable" : ""));
+}
+
+void Runtime::checkpoint(bool final) {
+  try {
+    std::string path = store_->snapshot();
+    size_t pruned = store_->prune_snapshots(opt_.keep_snapshots);
+    log(std::string(final ? "FINAL " : "") + "CHECKPOINT: " + path +
+        (pruned ? " (" + std::to_string(pruned) + " old snapshot(s) pruned)" : ""));
+  } catch (const std::exception& ex) {
+    log(std::string("CHECKPOINT FAILED: ") + ex.what());
+  }
+}
+
+// ---- shutdown ------------------------------------------------------------------
+
+void Runtime::request_shutdown(const std::string& why) {
+  std::lock_guard<std::mutex> lk(stop_mu_);
+  if (stop_reason_.empty()) stop_reason_ = why;
+  stop_flag_ = true;
+  stop_cv_.notify_all();
+}
+
+void Runtime::shutdown_from_moo(const std::string& message) { request_shutdown(message); }
+
+void Runtime::wait() {
+  {
+    std::unique_lock<std::mutex> lk(stop_mu_);
+    while (!stop_flag_ && !signal_flag_) stop_cv_.wait_for(lk, std::chrono::milliseconds(100));
+    if (stop_reason_.empty()) stop_reason_ = "shutdown signal received";
+  }
+  // Let the running segment end (it is bounded by its seconds limit), then
+  // stop granting the token.
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      if (token_ == 0) {
+        stopping_ = true;
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::lock_guard<std::mutex> lk(mu);
+  stopping_ = true;
+  log("SHUTDOWN: " + stop_reason_);
+  for (auto& [h, c] : conns_) {
+    if (c.closed) continue;
+    c.pending += "*** Shutting down: " + stop_reason_ + " ***\r\n";
+    close_connection(c, nullptr);
+  }
+  commit();
+  checkpoint(true);
+  store_->close();
+}
+
+}  // namespace echo::actors

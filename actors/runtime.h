@@ -1,0 +1,29 @@
+// The runtime's interface for sessions (net/): connections open, deliver
+// lines and close through these calls; the world answers with output_atom
+// and close_atom messages to the session actor (actors/messages.h).
+#pragma once
+
+#include <caf/actor.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace echo::actors {
+
+class Runtime;
+
+// A stable handle for a connection (its MOO id changes at login).
+using ConnHandle = uint64_t;
+
+struct SessionPort {
+  Runtime* rt = nullptr;
+  // A new connection (LambdaMOO's server_new_connection): it gets the next
+  // negative id and an empty login line is queued, as LambdaMOO does.
+  ConnHandle open(caf::actor session, const std::string& name);
+  // One line of input (already filtered: no CR/LF, printable bytes only).
+  void line(ConnHandle h, std::string line);
+  // The client went away.
+  void closed(ConnHandle h);
+};
+
+}  // namespace echo::actors

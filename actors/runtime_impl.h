@@ -1,0 +1,204 @@
+// The runtime's state and scheduling (internal to actors/).
+//
+// Concurrency model. All world state (the World, the task table, the
+// connection table) is guarded by one mutex, `mu`, which a task actor holds
+// while it runs one slice of ticks, and which sessions take briefly to queue
+// input. MOO's atomicity (a task runs alone between its suspension points)
+// is kept by the world token: a task holds it from the start of a segment to
+// its end (task end, suspend(), read()), across slices; a task actor that
+// finds the token taken queues itself and is sent run_atom when it is its
+// turn. Between slices the token holder sends itself run_atom, so its mailbox
+// (kill_task, ...) is served. Each segment ends in a commit: the objects it
+// changed and the task records go to RocksDB in one synced WriteBatch, and
+// only then is the segment's output sent to the sessions.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "actors/runtime.h"
+#include "actors/server.h"
+#include "actors/world_store.h"
+#include "lang/vm.h"
+#include "lang/world/world.h"
+#include "storage/store.h"
+
+namespace echo::actors {
+
+double unix_now();
+
+struct Connection {
+  ConnHandle handle = 0;
+  int64_t id = 0;             // negative until logged in, then the player
+  caf::actor session;
+  std::string name;           // connection_name()
+  int64_t listener = 0;       // the object whose verbs handle it (#0)
+  double connected_at = 0;    // 0 until logged in (LambdaMOO's connection_time)
+  double last_activity = 0;
+  std::deque<std::string> input;
+  bool busy = false;          // a line's task has not reached its first commit point
+  int64_t reading_task = 0;   // a task waiting in read() on this connection
+  bool disconnect_me = false; // boot_player(): closed after the current segment
+  bool closed = false;        // the client is gone
+  std::string output_prefix, output_suffix;
+  std::string flush_cmd = ".flush";
+  bool hold_input = false, disable_oob = false, binary = false;
+  bool intrinsic_commands = true;
+  // .program in progress: the verb and the lines so far.
+  std::optional<std::pair<int64_t, std::string>> programming;
+  std::vector<std::string> program_lines;
+  std::string pending;        // output of the current segment, sent at commit
+};
+
+// What a task actor does when it gets the token with no Task built yet.
+struct Job {
+  enum Kind { None, Login, Command, OutOfBand, Notifier } kind = None;
+  ConnHandle conn = 0;
+  std::string line;
+  int64_t target = 0;         // Notifier: the object
+  std::string verb;           // Notifier: the verb
+  Value args;                 // Notifier: the arguments
+};
+
+struct TaskEntry {
+  int64_t id = 0;
+  caf::actor actor;
+  std::unique_ptr<Task> task;
+  Job job;                    // pending setup (command parsing needs the world)
+  // A command runs #0:do_command first, then the matched verb: the second
+  // stage is built when the first finishes.
+  std::function<void(TaskEntry&, TaskStatus, Task* ended)> on_end;
+  std::vector<std::string> traceback;  // an error handler's: printed unless it returns true
+  bool printed_prefix = false;         // OUTPUTPREFIX went out: OUTPUTSUFFIX follows
+  enum State { Ready, Running, Sleeping, Reading } state = Ready;
+  double wake_at = 0;         // Sleeping: unix time; < 0 until resumed
+  double started_at = 0;
+  int64_t player = -1;
+  ConnHandle origin = 0;      // the connection whose line started it (busy until its first commit)
+  int64_t reading_conn = 0;   // Reading: the connection id
+  bool foreground = true;     // limits: fg_* or bg_*
+  bool persisted = false;     // a record exists in the store
+  bool killed = false;
+};
+
+class Runtime {
+ public:
+  explicit Runtime(ServerOptions options);
+  ~Runtime();
+
+  void start();  // loads the world and restores its tasks; listeners come after
+  void wait();
+  void request_shutdown(const std::string& why);
+  static void signal_shutdown();  // async-signal-safe
+  caf::actor_system& system();
+  SessionPort sessions() { return SessionPort{this}; }
+
+  // ---- sessions (SessionPort) ----
+  ConnHandle open_connection(caf::actor session, const std::string& name);
+  void input_line(ConnHandle h, std::string line);
+  void connection_closed(ConnHandle h);
+
+  // ---- task actors ----
+  void step(caf::event_based_actor* self, int64_t task_id);
+  void wake(int64_t task_id);
+
+  // ---- for the server builtins (called with mu held, by the token holder) ----
+  World& world() { return *world_; }
+  Connection* conn_by_id(int64_t id);
+  Connection* conn_by_handle(ConnHandle h);
+  std::vector<Connection*> connections();
+  void notify(int64_t conn, std::string_view text, bool newline = true);
+  void boot(int64_t conn);
+  TaskEntry* task(int64_t id);
+  std::map<int64_t, std::unique_ptr<TaskEntry>>& tasks() { return tasks_; }
+  int64_t current_task() const { return current_; }
+  void resume_task(int64_t id, Value v);
+  void kill_task(int64_t id);
+  int64_t fork_task(VmHost::ForkRequest req);
+  void request_checkpoint() { checkpoint_requested_ = true; }
+  void shutdown_from_moo(const std::string& message);
+  void log(const std::string& line);
+  std::string store_dir() const;
+  int64_t server_int_option(const char* name, int64_t dflt);
+  Value server_option(const char* name);  // Value::none() when unset
+  TaskLimits limits(bool foreground);
+  double started_at() const { return started_at_; }
+  std::mutex mu;
+
+ private:
+  friend class ServerHost;
+  int64_t new_task_id();
+  TaskEntry& new_entry(Job job, bool foreground, ConnHandle origin);
+  void spawn_actor(TaskEntry& e, double delay_seconds);
+  void build_job(TaskEntry& e);
+  bool build_verb_task(TaskEntry& e, int64_t this_obj, const char* verb, Value args, int64_t player,
+                       const std::string& argstr);
+  void start_command(Connection& c, const std::string& line);
+  void dispatch_input(Connection& c);
+  void command_stage2(TaskEntry& e, ConnHandle h, std::string line);
+  void after_login(TaskEntry& e, ConnHandle h, int64_t old_max, const Value& result);
+  void enqueue(int64_t id);
+  void grant_next();
+  void suspended(caf::event_based_actor* self, TaskEntry& e);
+  void end_segment(TaskEntry& e);
+  void finish_task(TaskEntry& e);
+  void release_origin(TaskEntry& e);
+  void report_end(TaskEntry& e, TaskStatus st);
+  void player_connected(Connection& c, int64_t old_id, int64_t new_id, bool created);
+  bool intrinsic_command(Connection& c, const std::string& line);
+  void end_programming(Connection& c);
+  void commit();
+  void release_token(int64_t task_id);
+  void run_notifier(int64_t player, int64_t listener, const char* verb, Value args);
+  void checkpoint(bool final);
+  void restore_tasks();
+  Value task_record(const TaskEntry& e) const;
+  void close_connection(Connection& c, const char* message);
+
+  ServerOptions opt_;
+  std::unique_ptr<caf::actor_system_config> cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<World> world_;
+  WorldExtras extras_;
+  std::unique_ptr<class ServerHost> host_;
+  std::map<int64_t, std::unique_ptr<TaskEntry>> tasks_;
+  std::map<ConnHandle, Connection> conns_;
+  ConnHandle next_handle_ = 1;
+  int64_t next_unconnected_ = -2;  // LambdaMOO: NOTHING - 1, counting down
+  int64_t token_ = 0;              // the task holding the world token; 0: free
+  std::deque<int64_t> waiting_;    // tasks waiting for the token
+  int64_t current_ = 0;            // the task running a slice
+  std::set<int64_t> dirty_tasks_;  // task records to write or delete at commit
+  bool checkpoint_requested_ = false;
+  double started_at_ = 0;
+  std::mt19937_64 rng_;
+  caf::actor listener_;
+  caf::actor timer_;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  std::string stop_reason_;
+  bool stop_flag_ = false;
+  static std::atomic<bool> signal_flag_;
+  bool stopping_ = false;
+};
+
+// The runtime the server builtins work on (one per process while serving).
+Runtime* current_runtime();
+void register_server_builtins();
+
+}  // namespace echo::actors

@@ -1,0 +1,49 @@
+// The running server: a world loaded from its store, a CAF actor system in
+// which every task is an actor, and the listeners (net/) that feed it.
+//
+// One Server per process (the server builtins find it through a process-wide
+// pointer while it runs).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace echo::actors {
+
+struct ServerOptions {
+  std::string store;                // "<name>.db" directory (created by import)
+  std::string bind = "127.0.0.1";   // telnet listener address ("0.0.0.0": any)
+  int telnet_port = 7777;           // 0: any free port (printed at start)
+  double checkpoint_seconds = -1;   // <0: $dump_interval or LambdaMOO's 3600
+  size_t keep_snapshots = 5;        // snapshots kept by the checkpoint timer
+  size_t worker_threads = 0;        // CAF scheduler threads; 0: one per core
+  std::function<void(const std::string&)> log;  // server_log() and events; stderr if empty
+};
+
+class Runtime;
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Loads the world, resumes its saved tasks, calls #0:server_started and
+  // starts listening. Returns the telnet port. Throws std::runtime_error.
+  uint16_t start();
+  // Blocks until shutdown() (the builtin) or request_shutdown(); then
+  // checkpoints the world (tasks included) and closes every connection.
+  void wait();
+  // Thread- and signal-safe request to stop.
+  void request_shutdown(const std::string& why);
+
+  Runtime& runtime();
+
+ private:
+  std::unique_ptr<Runtime> rt_;
+};
+
+}  // namespace echo::actors

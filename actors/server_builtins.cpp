@@ -1,0 +1,355 @@
+// The builtins that need the running server: connections (server.c in
+// LambdaMOO), the task queue (tasks.c) and the server itself. They run in a
+// task's slice, with the runtime's mutex held, so they use its tables
+// directly. Permission checks and errors follow LambdaMOO.
+#include <sys/resource.h>
+
+#include <filesystem>
+
+#include "actors/runtime_impl.h"
+#include "lang/builtins/helpers.h"
+
+namespace echo::actors {
+
+namespace {
+
+using bi::raise;
+
+Runtime& rt_of() {
+  Runtime* rt = current_runtime();
+  if (!rt) raise(E_PERM);  // no server: the REPL
+  return *rt;
+}
+
+bool is_wiz(BuiltinContext& ctx) { return rt_of().world().is_wizard(ctx.progr); }
+
+Value ok() { return Value::integer(0); }
+
+Connection& conn_or_invarg(int64_t id) {
+  Connection* c = rt_of().conn_by_id(id);
+  if (!c || c->disconnect_me) raise(E_INVARG);
+  return *c;
+}
+
+// ---- connections ----
+
+Value bf_notify(BuiltinContext& ctx, std::span<Value> a) {
+  Runtime& rt = rt_of();
+  int64_t conn = a[0].as_obj();
+  if (!is_wiz(ctx) && ctx.progr != conn) raise(E_PERM);
+  rt.notify(conn, a[1].as_str());
+  return Value::integer(1);
+}
+
+Value bf_connected_players(BuiltinContext&, std::span<Value> a) {
+  bool all = !a.empty() && a[0].truthy();
+  Value out = Value::empty_list();
+  for (Connection* c : rt_of().connections())
+    if ((all || c->connected_at != 0) && !c->disconnect_me) list_append(out, Value::obj(c->id));
+  return out;
+}
+
+Value bf_connected_seconds(BuiltinContext&, std::span<Value> a) {
+  Connection& c = conn_or_invarg(a[0].as_obj());
+  if (c.connected_at == 0) raise(E_INVARG);
+  return Value::integer(int64_t(unix_now() - c.connected_at));
+}
+
+Value bf_idle_seconds(BuiltinContext&, std::span<Value> a) {
+  Connection& c = conn_or_invarg(a[0].as_obj());
+  return Value::integer(int64_t(unix_now() - c.last_activity));
+}
+
+Value bf_connection_name(BuiltinContext& ctx, std::span<Value> a) {
+  int64_t who = a[0].as_obj();
+  Connection* c = rt_of().conn_by_id(who);
+  if (!is_wiz(ctx) && ctx.progr != who) raise(E_PERM);
+  if (!c || c->disconnect_me) raise(E_INVARG);
+  return Value::str(c->name);
+}
+
+Value bf_boot_player(BuiltinContext& ctx, std::span<Value> a) {
+  int64_t who = a[0].as_obj();
+  if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
+  rt_of().boot(who);
+  return ok();
+}
+
+Value option_value(Connection& c, std::string_view name) {
+  if (name == "binary") return Value::integer(c.binary);
+  if (name == "hold-input") return Value::integer(c.hold_input);
+  if (name == "disable-oob") return Value::integer(c.disable_oob);
+  if (name == "flush-command") return Value::str(c.flush_cmd);
+  if (name == "intrinsic-commands") {
+    Value l = Value::empty_list();
+    if (c.intrinsic_commands)
+      for (const char* s : {".program", "PREFIX", "SUFFIX", "OUTPUTPREFIX", "OUTPUTSUFFIX"})
+        list_append(l, Value::str(s));
+    return l;
+  }
+  return Value::none();
+}
+
+Value bf_set_connection_option(BuiltinContext& ctx, std::span<Value> a) {
+  int64_t who = a[0].as_obj();
+  if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
+  Connection* c = rt_of().conn_by_id(who);
+  if (!c || c->disconnect_me) raise(E_INVARG);
+  std::string_view opt = a[1].as_str();
+  const Value& v = a[2];
+  if (opt == "binary") {
+    c->binary = v.truthy();
+  } else if (opt == "hold-input") {
+    c->hold_input = v.truthy();
+  } else if (opt == "disable-oob") {
+    c->disable_oob = v.truthy();
+  } else if (opt == "flush-command") {
+    c->flush_cmd = v.is_str() ? std::string(v.as_str()) : std::string();
+  } else if (opt == "intrinsic-commands") {
+    if (v.is_int())
+      c->intrinsic_commands = v.truthy();
+    else if (v.is_list())
+      c->intrinsic_commands = v.list_len() > 0;
+    else
+      raise(E_INVARG);
+  } else {
+    raise(E_INVARG);
+  }
+  return ok();
+}
+
+Value bf_connection_options(BuiltinContext& ctx, std::span<Value> a) {
+  int64_t who = a[0].as_obj();
+  Connection* c = rt_of().conn_by_id(who);
+  if (!c || c->disconnect_me) raise(E_INVARG);
+  if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
+  if (a.size() >= 2) {
+    if (!a[1].is_str()) raise(E_TYPE);
+    Value v = option_value(*c, a[1].as_str());
+    if (v.type() == Type::None) raise(E_INVARG);
+    return v;
+  }
+  Value out = Value::empty_list();
+  for (const char* n : {"binary", "hold-input", "disable-oob", "flush-command", "intrinsic-commands"})
+    list_append(out, make_list({Value::str(n), option_value(*c, n)}));
+  return out;
+}
+
+Value bf_connection_option(BuiltinContext& ctx, std::span<Value> a) { return bf_connection_options(ctx, a); }
+
+Value bf_buffered_output_length(BuiltinContext& ctx, std::span<Value> a) {
+  if (a.empty()) return Value::integer(65536);  // LambdaMOO: the buffer limit
+  int64_t who = a[0].as_obj();
+  Connection* c = rt_of().conn_by_id(who);
+  if (!c) raise(E_INVARG);
+  if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
+  return Value::integer(int64_t(c->pending.size()));
+}
+
+Value bf_force_input(BuiltinContext& ctx, std::span<Value> a) {
+  int64_t who = a[0].as_obj();
+  if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
+  Connection* c = rt_of().conn_by_id(who);
+  if (!c) raise(E_INVARG);
+  bool at_front = a.size() >= 3 && a[2].truthy();
+  if (at_front)
+    c->input.emplace_front(a[1].as_str());
+  else
+    c->input.emplace_back(a[1].as_str());
+  return ok();
+}
+
+Value bf_output_delimiters(BuiltinContext& ctx, std::span<Value> a) {
+  int64_t who = a[0].as_obj();
+  if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
+  Connection* c = rt_of().conn_by_id(who);
+  if (!c) raise(E_INVARG);
+  return make_list({Value::str(c->output_prefix), Value::str(c->output_suffix)});
+}
+
+Value bf_open_network_connection(BuiltinContext&, std::span<Value>) {
+  raise(E_PERM);  // outbound connections are disabled, as in a default LambdaMOO build
+}
+
+Value bf_listeners(BuiltinContext&, std::span<Value>) {
+  // The one telnet listener, handled by #0 with messages printed.
+  Value m = Value::empty_list();
+  list_append(m, make_list({Value::obj(0), Value::integer(0), Value::integer(1)}));
+  return m;
+}
+
+Value bf_listen(BuiltinContext& ctx, std::span<Value>) {
+  if (!is_wiz(ctx)) raise(E_PERM);
+  raise(E_PERM);  // listeners are configured on the command line
+}
+
+Value bf_unlisten(BuiltinContext& ctx, std::span<Value>) {
+  if (!is_wiz(ctx)) raise(E_PERM);
+  raise(E_INVARG);
+}
+
+Value bf_switch_player(BuiltinContext& ctx, std::span<Value> a) {
+  if (!is_wiz(ctx)) raise(E_PERM);
+  Runtime& rt = rt_of();
+  int64_t from = a[0].as_obj(), to = a[1].as_obj();
+  Connection* c = rt.conn_by_id(from);
+  if (!c || !rt.world().is_player(to)) raise(E_INVARG);
+  if (Connection* other = rt.conn_by_id(to); other && other != c) rt.boot(to);
+  c->id = to;
+  if (c->connected_at == 0) c->connected_at = unix_now();
+  return ok();
+}
+
+// ---- the server ----
+
+Value bf_server_log(BuiltinContext& ctx, std::span<Value> a) {
+  if (!is_wiz(ctx)) raise(E_PERM);
+  bool is_error = a.size() >= 2 && a[1].truthy();
+  rt_of().log(std::string(is_error ? "*** " : "> ") + std::string(a[0].as_str()));
+  return ok();
+}
+
+Value bf_shutdown(BuiltinContext& ctx, std::span<Value> a) {
+  if (!is_wiz(ctx)) raise(E_PERM);
+  std::string msg = "shutdown() called by #" + std::to_string(ctx.progr);
+  if (!a.empty()) msg += ": " + std::string(a[0].as_str());
+  rt_of().shutdown_from_moo(msg);
+  return ok();
+}
+
+Value bf_dump_database(BuiltinContext& ctx, std::span<Value>) {
+  if (!is_wiz(ctx)) raise(E_PERM);
+  rt_of().request_checkpoint();
+  return ok();
+}
+
+Value bf_server_version(BuiltinContext&, std::span<Value>) { return Value::str("Echo 0.4"); }
+
+Value bf_memory_usage(BuiltinContext&, std::span<Value>) {
+  // LambdaMOO returns {} unless built with its own allocator statistics.
+  return Value::empty_list();
+}
+
+Value bf_db_disk_size(BuiltinContext&, std::span<Value>) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  int64_t total = 0;
+  std::string dir = rt_of().store_dir() + "/data";
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (it->is_regular_file(ec)) total += int64_t(it->file_size(ec));
+  if (ec || total == 0) throw MooError(Value::err(E_QUOTA), "No database file(s) available");
+  return Value::integer(total);
+}
+
+Value bf_load_server_options(BuiltinContext& ctx, std::span<Value>) {
+  if (!is_wiz(ctx)) raise(E_PERM);
+  return ok();  // options are read from $server_options each time they are needed
+}
+
+// ---- the task queue ----
+
+Value frame_list(Runtime& rt, const Task& t, bool lines) {
+  (void)rt;
+  Value out = Value::empty_list();
+  const auto& fr = t.frames();
+  for (size_t i = fr.size(); i-- > 0;) {
+    const Frame& f = fr[i];
+    Value e = make_list({Value::obj(f.this_obj), Value::str(f.verb_name), Value::obj(f.progr), Value::obj(f.definer),
+                         Value::obj(f.player)});
+    if (lines) list_append(e, Value::integer(f.program->line_at(f.code(), f.pc ? f.pc - 1 : 0)));
+    list_append(out, e);
+  }
+  return out;
+}
+
+bool may_control(BuiltinContext& ctx, const TaskEntry& e) {
+  if (is_wiz(ctx)) return true;
+  return e.task && !e.task->frames().empty() && e.task->frames().back().progr == ctx.progr;
+}
+
+Value bf_queued_tasks(BuiltinContext& ctx, std::span<Value>) {
+  Runtime& rt = rt_of();
+  Value out = Value::empty_list();
+  for (auto& [id, e] : rt.tasks()) {
+    if (!e->task || id == rt.current_task() || e->killed) continue;
+    if (e->state != TaskEntry::Sleeping && e->state != TaskEntry::Reading && e->state != TaskEntry::Ready)
+      continue;
+    if (!may_control(ctx, *e)) continue;
+    const Frame& f = e->task->frames().back();
+    int64_t start = e->state == TaskEntry::Reading ? -1 : e->wake_at < 0 ? -1 : int64_t(e->wake_at);
+    list_append(out, make_list({Value::integer(id), Value::integer(start), Value::integer(0), Value::integer(30000),
+                                Value::obj(f.progr), Value::obj(f.definer), Value::str(f.verb_name),
+                                Value::integer(f.program->line_at(f.code(), f.pc ? f.pc - 1 : 0)),
+                                Value::obj(f.this_obj), Value::integer(0)}));
+  }
+  return out;
+}
+
+Value bf_kill_task(BuiltinContext& ctx, std::span<Value> a) {
+  Runtime& rt = rt_of();
+  int64_t id = a[0].as_int();
+  TaskEntry* e = rt.task(id);
+  if (!e || e->killed) raise(E_INVARG);
+  if (!may_control(ctx, *e) && !(id == rt.current_task())) raise(E_PERM);
+  rt.kill_task(id);
+  // Killing itself: stop now (the runtime drops a killed task when it stops).
+  if (id == rt.current_task()) ctx.suspend = BuiltinContext::Suspend{BuiltinContext::Suspend::Sleep, -1};
+  return ok();
+}
+
+Value bf_resume(BuiltinContext& ctx, std::span<Value> a) {
+  Runtime& rt = rt_of();
+  int64_t id = a[0].as_int();
+  TaskEntry* e = rt.task(id);
+  if (!e || e->state != TaskEntry::Sleeping || !e->task) raise(E_INVARG);
+  if (!may_control(ctx, *e)) raise(E_PERM);
+  rt.resume_task(id, a.size() >= 2 ? a[1] : Value::integer(0));
+  return ok();
+}
+
+Value bf_task_stack(BuiltinContext& ctx, std::span<Value> a) {
+  Runtime& rt = rt_of();
+  TaskEntry* e = rt.task(a[0].as_int());
+  if (!e || !e->task || e->state == TaskEntry::Running) raise(E_INVARG);
+  if (!may_control(ctx, *e)) raise(E_PERM);
+  return frame_list(rt, *e->task, a.size() >= 2 && a[1].truthy());
+}
+
+}  // namespace
+
+void register_server_builtins() {
+  Builtins& b = Builtins::instance();
+  if (b.find("notify") >= 0) return;
+  using A = ArgType;
+  b.add({"notify", 2, 3, {A::Obj, A::Str}, bf_notify});
+  b.add({"connected_players", 0, 1, {}, bf_connected_players});
+  b.add({"connected_seconds", 1, 1, {A::Obj}, bf_connected_seconds});
+  b.add({"idle_seconds", 1, 1, {A::Obj}, bf_idle_seconds});
+  b.add({"connection_name", 1, 2, {A::Obj}, bf_connection_name});
+  b.add({"boot_player", 1, 1, {A::Obj}, bf_boot_player});
+  b.add({"set_connection_option", 3, 3, {A::Obj, A::Str}, bf_set_connection_option});
+  b.add({"connection_options", 1, 2, {A::Obj}, bf_connection_options});
+  b.add({"connection_option", 2, 2, {A::Obj, A::Str}, bf_connection_option});
+  b.add({"buffered_output_length", 0, 1, {A::Obj}, bf_buffered_output_length});
+  b.add({"force_input", 2, 3, {A::Obj, A::Str}, bf_force_input});
+  b.add({"output_delimiters", 1, 1, {A::Obj}, bf_output_delimiters});
+  b.add({"open_network_connection", 0, -1, {}, bf_open_network_connection});
+  b.add({"listeners", 0, 1, {}, bf_listeners});
+  b.add({"listen", 2, 3, {A::Obj}, bf_listen});
+  b.add({"unlisten", 1, 1, {}, bf_unlisten});
+  b.add({"switch_player", 2, 3, {A::Obj, A::Obj}, bf_switch_player});
+  b.add({"server_log", 1, 2, {A::Str}, bf_server_log});
+  b.add({"shutdown", 0, 1, {A::Str}, bf_shutdown});
+  b.add({"dump_database", 0, 0, {}, bf_dump_database});
+  b.add({"server_version", 0, 1, {}, bf_server_version});
+  b.add({"memory_usage", 0, 0, {}, bf_memory_usage});
+  b.add({"db_disk_size", 0, 0, {}, bf_db_disk_size});
+  b.add({"load_server_options", 0, 0, {}, bf_load_server_options});
+  b.add({"queued_tasks", 0, 0, {}, bf_queued_tasks});
+  b.add({"kill_task", 1, 1, {A::Int}, bf_kill_task});
+  b.add({"resume", 1, 2, {A::Int}, bf_resume});
+  b.add({"task_stack", 1, 2, {A::Int}, bf_task_stack});
+}
+
+}  // namespace echo::actors

@@ -1,0 +1,44 @@
+// The telnet listener: one broker actor accepts connections and forks a
+// session broker per connection, which turns bytes into lines (filtered as
+// LambdaMOO does) for the runtime and writes the runtime's output back.
+#pragma once
+
+#include <caf/actor_system.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/runtime.h"
+
+namespace echo::net {
+
+// Splits telnet input into lines: CR and LF end lines (CRLF is one end),
+// telnet IAC sequences are removed, and only printable ASCII and tab are
+// kept (LambdaMOO drops every other byte). A line longer than max_line is
+// cut there and the rest of it, up to its end, discarded.
+class LineFilter {
+ public:
+  explicit LineFilter(size_t max_line = 64 * 1024) : max_line_(max_line) {}
+  // Feeds bytes; appends each completed line to `out`.
+  void feed(std::string_view bytes, std::vector<std::string>& out);
+
+ private:
+  enum class State { Data, Iac, Option, Sub, SubIac } state_ = State::Data;
+  std::string line_;
+  size_t max_line_;
+  bool overflow_ = false;
+  bool last_cr_ = false;
+};
+
+struct TelnetOptions {
+  std::string bind = "127.0.0.1";
+  uint16_t port = 7777;  // 0: any free port
+};
+
+// Starts listening; returns the port. Throws std::runtime_error when the
+// address cannot be bound.
+uint16_t start_telnet(caf::actor_system& sys, actors::SessionPort port, const TelnetOptions& options);
+
+}  // namespace echo::net
