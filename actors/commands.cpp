@@ -17,7 +17,7 @@ namespace {
 // LambdaMOO's parse_into_wordlist: the words of a line, with its quoting.
 Value word_list(const std::string& line) {
   Value l = Value::empty_list();
-  for (auto& w : split_words(line)) list_append(l, Value::str(w));
+  for (auto& w : parse_words(line)) list_append(l, Value::str(w));
   return l;
 }
 
@@ -213,6 +213,13 @@ void Runtime::build_job(TaskEntry& e) {
   switch (j.kind) {
     case Job::None:
       return;
+    case Job::Checkpoint:
+      // Every earlier segment is committed and none runs now: the store
+      // holds exactly the world between two segments.
+      commit();
+      checkpoint(false);
+      run_notifier(-1, 0, "checkpoint_finished", make_list({Value::integer(1)}));
+      return;
     case Job::Notifier: {
       build_verb_task(e, j.target, j.verb.c_str(), j.args, e.player, "");
       if (!e.traceback.empty()) {  // a handler for an error: print unless it returns true
@@ -257,7 +264,7 @@ void Runtime::build_job(TaskEntry& e) {
         return;
       }
       if (intrinsic_command(*c, j.line)) return;
-      if (split_words(j.line).empty() && j.line.find_first_not_of(' ') == std::string::npos) return;
+      if (parse_command(j.line).empty) return;  // a blank line does nothing
       if (!c->output_prefix.empty()) notify(c->id, c->output_prefix);
       e.printed_prefix = true;
       ConnHandle h = j.conn;
@@ -280,20 +287,17 @@ void Runtime::command_stage2(TaskEntry& e, ConnHandle h, std::string line) {
   if (!c) return;
   int64_t player = c->id;
   ParsedCommand pc = parse_command(line);
-  if (pc.verb.empty()) return;
+  if (pc.empty) return;
   int64_t location = world_->valid(player) ? world_->get(player)->location : NOTHING;
   int64_t dobj = match_object(*world_, player, pc.dobjstr);
   int64_t iobj = match_object(*world_, player, pc.iobjstr);
   auto target = find_command_verb(*world_, player, location, pc, dobj, iobj);
   int64_t this_obj = NOTHING, definer = NOTHING;
   Verb* v = nullptr;
-  if (target) {
+  if (target) {  // a command verb, or location:huh
     this_obj = target->this_obj;
     definer = target->definer;
     v = target->verb;
-  } else if (world_->valid(location)) {
-    v = world_->find_callable_verb(location, "huh", &definer);
-    this_obj = location;
   }
   std::shared_ptr<const Program> prog = v ? world_->program_of(*v) : nullptr;
   if (!prog) {
@@ -361,6 +365,7 @@ void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bo
 bool Runtime::intrinsic_command(Connection& c, const std::string& line) {
   if (!c.intrinsic_commands) return false;
   ParsedCommand pc = parse_command(line);
+  if (pc.empty) return false;
   const std::string& verb = pc.verb;
   if (verb == "PREFIX" || verb == "OUTPUTPREFIX") {
     c.output_prefix = pc.argstr;
@@ -423,8 +428,7 @@ void Runtime::end_programming(Connection& c) {
     notify(c.id, "That verb appears to have disappeared ...");
     return;
   }
-  std::vector<std::string> errors = world_->set_verb_code(*v, src);
-  world_->mark_dirty(obj);
+  std::vector<std::string> errors = world_->set_verb_code(obj, *v, src);
   for (auto& e : errors) notify(c.id, e);
   notify(c.id, std::to_string(errors.size()) + " error(s).");
   notify(c.id, errors.empty() ? "Verb programmed." : "Verb not programmed.");

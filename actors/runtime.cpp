@@ -25,6 +25,31 @@ Runtime* g_runtime = nullptr;
 // mailbox (kill_task) is served promptly.
 constexpr int64_t kSliceTicks = 1'000'000;
 
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+// Checkpoints on LambdaMOO's dump_interval ($server_options, at least 60 s,
+// else an hour) unless the command line set one.
+caf::behavior checkpoint_timer(caf::event_based_actor* self, Runtime* rt) {
+  auto arm = [=] {
+    double s;
+    {
+      std::lock_guard<std::mutex> lk(rt->mu);
+      s = rt->checkpoint_interval();
+    }
+    self->delayed_send(self, std::chrono::milliseconds(int64_t(s * 1000)), tick_atom::value);
+  };
+  arm();
+  return {
+      [=](tick_atom) {
+        {
+          std::lock_guard<std::mutex> lk(rt->mu);
+          rt->request_checkpoint();
+        }
+        arm();
+      },
+  };
+}
+
 caf::behavior task_actor(caf::event_based_actor* self, Runtime* rt, int64_t id) {
   return {
       [=](run_atom) { rt->step(self, id); },
@@ -56,7 +81,10 @@ Runtime::Runtime(ServerOptions options) : opt_(std::move(options)) {
 
 Runtime::~Runtime() {
   if (sys_) {
-    caf::anon_send_exit(listener_, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(timer_, caf::exit_reason::user_shutdown);
+    for (auto& [id, e] : tasks_) caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
+    // Listeners and sessions belong to net/; do not wait for them.
+    sys_->await_actors_before_shutdown(false);
     sys_.reset();
   }
   if (g_runtime == this) g_runtime = nullptr;
@@ -72,13 +100,11 @@ void Runtime::log(const std::string& line) {
 
 std::string Runtime::store_dir() const { return store_ ? store_->dir() : std::string(); }
 
-uint16_t Runtime::start() {
+void Runtime::start() {
   if (g_runtime) throw std::runtime_error("a server is already running in this process");
   auto t0 = std::chrono::steady_clock::now();
   store_ = storage::Store::open(opt_.store, storage::StoreOptions{false, true});
-  LoadedWorld loaded = load_world(*store_);
-  world_ = std::move(loaded.world);
-  extras_ = std::move(loaded.extras);
+  world_ = load_world(*store_, &extras_);
   host_ = std::make_unique<ServerHost>(*world_, *this);
   register_server_builtins();
   g_runtime = this;
@@ -96,7 +122,22 @@ uint16_t Runtime::start() {
   restore_tasks();
   // LambdaMOO's main_loop: #0:server_started before any input.
   run_notifier(-1, 0, "server_started", Value::empty_list());
-  return 0;
+  timer_ = sys_->spawn(checkpoint_timer, this);
+}
+
+double Runtime::checkpoint_interval() {
+  if (opt_.checkpoint_seconds > 0) return opt_.checkpoint_seconds;
+  int64_t v = server_int_option("dump_interval", 3600);
+  return double(v < 60 ? 3600 : v);
+}
+
+void Runtime::request_checkpoint() {
+  run_notifier(-1, 0, "checkpoint_started", Value::empty_list());
+  Job j;
+  j.kind = Job::Checkpoint;
+  TaskEntry& e = new_entry(std::move(j), false, 0);
+  e.state = TaskEntry::Ready;
+  enqueue(e.id);
 }
 
 caf::actor_system& Runtime::system() { return *sys_; }

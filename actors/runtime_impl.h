@@ -66,7 +66,7 @@ struct Connection {
 
 // What a task actor does when it gets the token with no Task built yet.
 struct Job {
-  enum Kind { None, Login, Command, OutOfBand, Notifier } kind = None;
+  enum Kind { None, Login, Command, OutOfBand, Notifier, Checkpoint } kind = None;
   ConnHandle conn = 0;
   std::string line;
   int64_t target = 0;         // Notifier: the object
@@ -129,7 +129,8 @@ class Runtime {
   void resume_task(int64_t id, Value v);
   void kill_task(int64_t id);
   int64_t fork_task(VmHost::ForkRequest req);
-  void request_checkpoint() { checkpoint_requested_ = true; }
+  void request_checkpoint();  // dump_database() and the timer
+  double checkpoint_interval();
   void shutdown_from_moo(const std::string& message);
   void log(const std::string& line);
   std::string store_dir() const;

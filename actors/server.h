@@ -10,6 +10,10 @@
 #include <memory>
 #include <string>
 
+#include <caf/fwd.hpp>
+
+#include "actors/runtime.h"
+
 namespace echo::actors {
 
 struct ServerOptions {
@@ -31,14 +35,19 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Loads the world, resumes its saved tasks, calls #0:server_started and
-  // starts listening. Returns the telnet port. Throws std::runtime_error.
-  uint16_t start();
+  // Loads the world, restores its saved tasks and queues #0:server_started.
+  // Throws std::runtime_error (or storage::StoreError) when it cannot.
+  void start();
+  // For the listeners (net/), once started.
+  caf::actor_system& system();
+  SessionPort sessions();
   // Blocks until shutdown() (the builtin) or request_shutdown(); then
   // checkpoints the world (tasks included) and closes every connection.
   void wait();
-  // Thread- and signal-safe request to stop.
+  // A request to stop (thread-safe); signal_shutdown() is the one for
+  // signal handlers (async-signal-safe).
   void request_shutdown(const std::string& why);
+  static void signal_shutdown();
 
   Runtime& runtime();
 

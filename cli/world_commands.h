@@ -7,5 +7,6 @@ namespace echo::cli {
 int cmd_import(int argc, char** argv);    // import FILE.db --to NAME.db [--overwrite]
 int cmd_export(int argc, char** argv);    // export NAME.db --format 4|17 FILE.db
 int cmd_snapshot(int argc, char** argv);  // snapshot NAME.db [--keep N]
+int cmd_serve(int argc, char** argv);     // serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR] (serve.cpp)
 
 }  // namespace echo::cli

@@ -1,0 +1,22 @@
+#include "actors/server.h"
+
+#include "actors/runtime_impl.h"
+
+namespace echo::actors {
+
+std::atomic<bool> Runtime::signal_flag_{false};
+
+void Runtime::signal_shutdown() { signal_flag_.store(true); }
+
+Server::Server(ServerOptions options) : rt_(std::make_unique<Runtime>(std::move(options))) {}
+Server::~Server() = default;
+
+void Server::start() { rt_->start(); }
+void Server::wait() { rt_->wait(); }
+void Server::request_shutdown(const std::string& why) { rt_->request_shutdown(why); }
+void Server::signal_shutdown() { Runtime::signal_shutdown(); }
+caf::actor_system& Server::system() { return rt_->system(); }
+SessionPort Server::sessions() { return rt_->sessions(); }
+Runtime& Server::runtime() { return *rt_; }
+
+}  // namespace echo::actors

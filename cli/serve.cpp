@@ -1,0 +1,92 @@
+// echo-repl serve: the server on a store (or a textdump, imported first).
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "actors/server.h"
+#include "cli/world_commands.h"
+#include "net/telnet.h"
+#include "storage/store.h"
+#include "storage/textdump.h"
+
+namespace echo::cli {
+
+namespace {
+
+void on_signal(int) { actors::Server::signal_shutdown(); }
+
+}  // namespace
+
+int cmd_serve(int argc, char** argv) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> a(argv + 2, argv + argc);
+  std::string world, to;
+  actors::ServerOptions opt;
+  long port = 7777;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto need = [&](const char* flag) -> std::string {
+      if (i + 1 >= a.size()) throw std::runtime_error(std::string(flag) + " needs a value");
+      return a[++i];
+    };
+    try {
+      if (a[i] == "--telnet-port") port = std::stol(need("--telnet-port"));
+      else if (a[i] == "--bind") opt.bind = need("--bind");
+      else if (a[i] == "--to") to = need("--to");
+      else if (a[i] == "--checkpoint-seconds") opt.checkpoint_seconds = std::stod(need("--checkpoint-seconds"));
+      else if (a[i] == "--keep-snapshots") opt.keep_snapshots = std::stoul(need("--keep-snapshots"));
+      else if (world.empty() && a[i][0] != '-') world = a[i];
+      else {
+        std::cerr << "echo-repl serve: unexpected argument '" << a[i] << "'\n";
+        return 2;
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "echo-repl serve: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  if (world.empty() || port < 0 || port > 65535) {
+    std::cerr << "usage: echo-repl serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR] [--to NAME.db]\n";
+    return 2;
+  }
+  try {
+    std::error_code ec;
+    if (fs::is_regular_file(world, ec)) {
+      // A textdump: imported once into a store beside the current directory.
+      if (to.empty()) to = fs::path(world).stem().string() + "-world.db";
+      if (fs::is_directory(storage::Store::dir_for(to))) {
+        std::cerr << "serve: using the existing store " << storage::Store::dir_for(to) << " (imported from "
+                  << world << " earlier)\n";
+      } else {
+        std::cerr << "serve: importing " << world << " into " << storage::Store::dir_for(to) << "\n";
+        storage::WorldImage image = storage::read_textdump_file(world);
+        storage::import_world(image, to);
+      }
+      world = to;
+    } else if (!fs::is_directory(storage::Store::dir_for(world), ec)) {
+      std::cerr << "echo-repl serve: no store " << storage::Store::dir_for(world)
+                << " and no textdump file " << world << "\n";
+      return 1;
+    }
+    opt.store = world;
+    opt.telnet_port = int(port);
+    actors::Server server(opt);
+    server.start();
+    net::TelnetOptions t;
+    t.bind = opt.bind;
+    t.port = uint16_t(port);
+    uint16_t bound = net::start_telnet(server.system(), server.sessions(), t);
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGPIPE, SIG_IGN);
+    std::cout << "Echo is listening for telnet on " << opt.bind << " port " << bound << std::endl;
+    server.wait();
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "echo-repl serve: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace echo::cli

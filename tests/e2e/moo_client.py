@@ -1,0 +1,92 @@
+"""A line-oriented telnet client and server launcher for Echo's end-to-end tests."""
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import time
+
+
+class ServerProcess:
+    """Runs `echo-repl serve STORE --telnet-port 0` and learns its port."""
+
+    def __init__(self, repl, store, log_path):
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen([repl, "serve", store, "--telnet-port", "0"],
+                                     stdout=subprocess.PIPE, stderr=self.log)
+        deadline = time.time() + 60
+        line = b""
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            m = re.search(rb"port (\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                return
+            if not line and self.proc.poll() is not None:
+                break
+        raise RuntimeError("server did not start: %r (see %s)" % (line, log_path))
+
+    def stop(self, sig=signal.SIGTERM, timeout=60):
+        self.proc.send_signal(sig)
+        rc = self.proc.wait(timeout=timeout)
+        self.log.close()
+        return rc
+
+
+class Client:
+    def __init__(self, port, name="client"):
+        self.name = name
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buf = b""
+        self.lines = []  # every line received, for failure messages
+
+    def send(self, line):
+        self.sock.sendall(line.encode() + b"\r\n")
+
+    def _read_some(self, timeout):
+        r, _, _ = select.select([self.sock], [], [], timeout)
+        if not r:
+            return False
+        data = self.sock.recv(65536)
+        if not data:
+            raise EOFError("%s: connection closed; got %r" % (self.name, self.lines[-20:]))
+        self.buf += data
+        while b"\n" in self.buf:
+            line, self.buf = self.buf.split(b"\n", 1)
+            self.lines.append(line.rstrip(b"\r").decode("latin-1"))
+        return True
+
+    def expect(self, pattern, timeout=15):
+        """Reads until a line matches `pattern` (a regex); returns the match."""
+        rx = re.compile(pattern)
+        start = len(self.lines)
+        seen = start
+        deadline = time.time() + timeout
+        while True:
+            for i in range(seen, len(self.lines)):
+                m = rx.search(self.lines[i])
+                if m:
+                    self.consumed = self.lines[start:i + 1]
+                    del self.lines[:i + 1]
+                    return m
+            seen = len(self.lines)
+            left = deadline - time.time()
+            if left <= 0:
+                raise AssertionError("%s: no line matching %r in %s seconds; got:\n  %s"
+                                     % (self.name, pattern, timeout, "\n  ".join(self.lines[-30:])))
+            self._read_some(left)
+
+    def drain(self, quiet=0.3):
+        """Reads until nothing arrives for `quiet` seconds; returns the lines."""
+        while self._read_some(quiet):
+            pass
+        out, self.lines = self.lines, []
+        return out
+
+    def command(self, line, pattern, timeout=15):
+        self.send(line)
+        return self.expect(pattern, timeout)
+
+    def close(self):
+        self.sock.close()
