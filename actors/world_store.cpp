@@ -162,8 +162,11 @@ int64_t next_after(const std::vector<int64_t>& list, int64_t id) {
 
 // The format-4 link words for o, as LambdaMOO would hold them. The one thing
 // not derived: LambdaMOO leaves a stale `next` on an object with no location
-// (and its readers ignore it); kept while the object stays nowhere.
-st::Links4 links_of(const World& w, const Object& o, const StoredState* stored) {
+// (and its readers ignore it); kept while the object stays nowhere. None
+// for an object with several parents: the textdump writer then derives the
+// links itself and refuses the object, rather than silently keep one parent.
+std::optional<st::Links4> links_of(const World& w, const Object& o, const StoredState* stored) {
+  if (o.parents.size() > 1) return std::nullopt;
   st::Links4 k;
   k.location = o.location;
   k.contents = o.contents.empty() ? NOTHING : o.contents.front();
@@ -367,6 +370,8 @@ void add_changes(const World& w, WorldExtras& x, const std::set<int64_t>& dirty,
   for (int64_t id : ids)
     if (const Object* o = w.get(id)) live.insert(o->serial);
 
+  std::unordered_set<int64_t> anon_ids;
+  for (const st::Object& an : x.anonymous) anon_ids.insert(an.id);
   int64_t max = w.max_object();
   if (x.stored.size() < size_t(max + 1)) x.stored.resize(size_t(max + 1));
   for (int64_t id : ids) {
@@ -399,6 +404,8 @@ void add_changes(const World& w, WorldExtras& x, const std::set<int64_t>& dirty,
     if (v4) links = links_of(w, *o, s);
     // A neighbour only: written when its links changed.
     if (!dirty.count(id) && s->serial == o->serial && s->v4 && links && same_links(*s->v4, *links)) continue;
+    if (anon_ids.count(id))  // World::create knows nothing of anonymous objects' numbers
+      throw std::runtime_error("object " + num(id) + " would overwrite the stored anonymous object " + num(id));
 
     auto eit = x.objects.find(o->serial);
     ObjectExtras* e = eit == x.objects.end() ? nullptr : &eit->second;

@@ -28,6 +28,13 @@
 // holds exactly E_INVARG. Storing any other value into the slot replaces it;
 // renaming the property, or storing E_INVARG itself, does not tell the two
 // apart (renaming loses the raw value, storing E_INVARG keeps it).
+//
+// Other limits: ToastStunt's anonymous objects are carried over unchanged
+// and the World knows nothing of their numbers (which follow max_object): a
+// permanent object created over one makes add_changes throw rather than
+// overwrite it. A format <= 4 world whose object gets several parents keeps
+// no link words for it, so writing it as a textdump fails (TextdumpError)
+// instead of silently dropping parents.
 #pragma once
 
 #include <cstdint>

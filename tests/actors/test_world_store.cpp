@@ -32,7 +32,11 @@ std::string slurp(const std::string& path) {
 
 std::string ids(const std::vector<int64_t>& v) {
   std::string s;
-  for (int64_t i : v) s += "#" + std::to_string(i) + " ";
+  for (int64_t i : v) {
+    s += '#';
+    s += std::to_string(i);
+    s += ' ';
+  }
   return s;
 }
 
@@ -136,11 +140,18 @@ TEST_CASE("world_store: textdump -> World -> textdump is byte for byte") {
     REQUIRE(!text.empty());
     st::WorldImage image = st::read_textdump(text);
     WorldExtras x;
-    auto t0 = std::chrono::steady_clock::now();
-    auto w = load_world(image, &x);
-    auto t1 = std::chrono::steady_clock::now();
-    double ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
-    WARN(name << ": load_world(image) " << ms << " ms, " << w->max_object() + 1 << " objects");
+    std::unique_ptr<World> w;
+    double first = 0, best = 1e18;  // the first run pays for cold caches
+    for (int run = 0; run < 3; ++run) {
+      auto t0 = std::chrono::steady_clock::now();
+      w = load_world(image, &x);
+      auto t1 = std::chrono::steady_clock::now();
+      double ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+      if (run == 0) first = ms;
+      best = std::min(best, ms);
+    }
+    WARN(name << ": load_world(image) " << first << " ms first, " << best << " ms best of 3; "
+              << w->max_object() + 1 << " objects");
     CHECK(w->dirty().empty());
     st::WorldImage back = to_image(*w, x);
     CHECK(st::first_difference(image, back) == "");
@@ -247,6 +258,22 @@ TEST_CASE("world_store: changes reach the store, nothing else does") {
     CHECK_NOTHROW(st::read_textdump(text));
     // A second round with nothing changed writes nothing.
     CHECK(commit_changes(*w2, x2, *reopened) == 0);
+
+    // Renumber into the recycled hole, then drop the trailing slot: the
+    // record beyond max_object must go, or the store would not load.
+    int64_t d = w2->create({root}, wiz);
+    w2->recycle(d);
+    CHECK(w2->renumber(c) == a);
+    w2->reset_max_object();
+    CHECK(w2->max_object() < d);
+    commit_changes(*w2, x2, *reopened);
+    reopened->close();
+    auto third = st::Store::open(tmp.path);
+    WorldExtras x3;
+    auto w3 = load_world(*third, &x3);
+    CHECK(world_diff(*w2, *w3) == "");
+    CHECK(w3->get(a)->name == "echo c");
+    CHECK(st::first_difference(st::export_world(*third), to_image(*w2, x2)) == "");
   }
 }
 
