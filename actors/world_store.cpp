@@ -372,6 +372,11 @@ void add_changes(const World& w, WorldExtras& x, const std::set<int64_t>& dirty,
 
   std::unordered_set<int64_t> anon_ids;
   for (const st::Object& an : x.anonymous) anon_ids.insert(an.id);
+  // Checked before anything is written or `x` updated. World::create knows
+  // nothing of the anonymous objects' numbers.
+  for (int64_t id : ids)
+    if (w.valid(id) && anon_ids.count(id))
+      throw std::runtime_error("object " + num(id) + " would overwrite the stored anonymous object " + num(id));
   int64_t max = w.max_object();
   if (x.stored.size() < size_t(max + 1)) x.stored.resize(size_t(max + 1));
   for (int64_t id : ids) {
@@ -404,8 +409,6 @@ void add_changes(const World& w, WorldExtras& x, const std::set<int64_t>& dirty,
     if (v4) links = links_of(w, *o, s);
     // A neighbour only: written when its links changed.
     if (!dirty.count(id) && s->serial == o->serial && s->v4 && links && same_links(*s->v4, *links)) continue;
-    if (anon_ids.count(id))  // World::create knows nothing of anonymous objects' numbers
-      throw std::runtime_error("object " + num(id) + " would overwrite the stored anonymous object " + num(id));
 
     auto eit = x.objects.find(o->serial);
     ObjectExtras* e = eit == x.objects.end() ? nullptr : &eit->second;
