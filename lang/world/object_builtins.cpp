@@ -332,6 +332,7 @@ Value bf_set_property_info(BuiltinContext& ctx, std::span<Value> a) {
   }
   s->owner = owner;
   s->perms = perms;
+  w.mark_dirty(oid);
   return ok();
 }
 
@@ -370,6 +371,7 @@ Value bf_clear_property(BuiltinContext& ctx, std::span<Value> a) {
   if (ctx.progr != s->owner && !w.is_wizard(ctx.progr)) raise(E_PERM);
   if (s->definer == oid) raise(E_INVARG);
   s->value = Value::clear();
+  w.mark_dirty(oid);
   return ok();
 }
 
@@ -486,6 +488,7 @@ Value bf_set_verb_info(BuiltinContext& ctx, std::span<Value> a) {
   v->owner = owner;
   v->perms = perms;
   v->names = std::move(names);
+  w.mark_dirty(a[0].as_obj());
   w.verbs_changed();
   return ok();
 }
@@ -512,6 +515,7 @@ Value bf_set_verb_args(BuiltinContext& ctx, std::span<Value> a) {
   v->dobj = dobj;
   v->prep = prep;
   v->iobj = iobj;
+  w.mark_dirty(a[0].as_obj());
   return ok();
 }
 
@@ -567,7 +571,7 @@ Value bf_set_verb_code(BuiltinContext& ctx, std::span<Value> a) {
     source.append(a[2].list_at(i).as_str());
   }
   Value errs = Value::empty_list();
-  for (auto& e : w.set_verb_code(v, std::move(source))) list_append(errs, Value::str(e));
+  for (auto& e : w.set_verb_code(a[0].as_obj(), v, std::move(source))) list_append(errs, Value::str(e));
   return errs;
 }
 

@@ -111,10 +111,28 @@ int64_t World::create(const std::vector<int64_t>& parents, int64_t owner) {
   auto o = std::make_unique<Object>();
   int64_t id = int64_t(objects_.size());
   o->id = id;
+  o->serial = ++next_serial_;
   o->owner = owner == NOTHING ? id : owner;
   objects_.push_back(std::move(o));
+  mark_dirty(id);
+  mark_meta_dirty();  // max_object
   change_parents(id, parents);
   return id;
+}
+
+Object& World::emplace(int64_t id) {
+  if (id >= int64_t(objects_.size())) objects_.resize(size_t(id) + 1);
+  auto& slot = objects_[size_t(id)];
+  slot = std::make_unique<Object>();
+  slot->id = id;
+  slot->serial = ++next_serial_;
+  verbs_changed();
+  return *slot;
+}
+
+void World::set_max_object(int64_t max) {
+  while (int64_t(objects_.size()) > max + 1 && !objects_.back()) objects_.pop_back();
+  if (int64_t(objects_.size()) < max + 1) objects_.resize(size_t(max + 1));
 }
 
 void World::recycle(int64_t id) {
@@ -139,11 +157,16 @@ void World::recycle(int64_t id) {
   change_parents(id, {});
   set_player_flag(id, false);
   objects_[size_t(id)].reset();
+  mark_dirty(id);
   verbs_changed();
 }
 
 void World::reset_max_object() {
-  while (!objects_.empty() && !objects_.back()) objects_.pop_back();
+  while (!objects_.empty() && !objects_.back()) {
+    mark_dirty(int64_t(objects_.size()) - 1);  // its recycled slot's record goes
+    objects_.pop_back();
+    mark_meta_dirty();
+  }
 }
 
 int64_t World::renumber(int64_t id) {
@@ -154,9 +177,18 @@ int64_t World::renumber(int64_t id) {
   objects_[size_t(to)] = std::move(objects_[size_t(id)]);
   Object* moved = objects_[size_t(to)].get();
   moved->id = to;
-  auto fix = [&](int64_t& x) { if (x == id) x = to; };
+  mark_dirty(id);
+  mark_dirty(to);
+  bool fixed = false;
+  auto fix = [&](int64_t& x) {
+    if (x == id) {
+      x = to;
+      fixed = true;
+    }
+  };
   for (auto& op : objects_) {
     if (!op) continue;
+    fixed = false;
     fix(op->owner);
     fix(op->location);
     for (auto& x : op->contents) fix(x);
@@ -164,8 +196,11 @@ int64_t World::renumber(int64_t id) {
     for (auto& x : op->children) fix(x);
     for (auto& [k, s] : op->props) { fix(s.definer); fix(s.owner); }
     for (auto& v : op->verbs) fix(v.owner);
+    if (fixed) mark_dirty(op->id);
   }
+  fixed = false;
   for (auto& x : users_) fix(x);
+  if (fixed) mark_meta_dirty();
   verbs_changed();
   return to;
 }
@@ -174,8 +209,11 @@ void World::set_player_flag(int64_t id, bool on) {
   Object* o = get(id);
   if (!o) return;
   o->set_flag(FLAG_USER, on);
+  mark_dirty(id);
+  size_t n = users_.size();
   if (on) setadd(users_, id);
   else erase_value(users_, id);
+  if (users_.size() != n) mark_meta_dirty();
 }
 
 bool World::controls(int64_t who, int64_t what) const {
@@ -289,13 +327,18 @@ bool World::change_parents(int64_t id, const std::vector<int64_t>& parents) {
     for (const auto& n : get(d)->propdefs)
       if (std::find(inherited.begin(), inherited.end(), lower(n)) != inherited.end()) return false;
 
+  mark_dirty(id);
   for (int64_t p : o->parents)
-    if (Object* po = get(p)) erase_value(po->children, id);
+    if (Object* po = get(p)) {
+      erase_value(po->children, id);
+      mark_dirty(p);
+    }
   o->parents.clear();
   for (int64_t p : parents)
     if (Object* po = get(p)) {
       setadd(o->parents, p);
       setadd(po->children, id);
+      mark_dirty(p);
     }
   std::vector<int64_t> removed, added;
   for (int64_t a : old_anc)
@@ -303,6 +346,10 @@ bool World::change_parents(int64_t id, const std::vector<int64_t>& parents) {
   for (int64_t a : new_anc)
     if (std::find(old_anc.begin(), old_anc.end(), a) == old_anc.end()) added.push_back(a);
   for (int64_t d : subtree) inherit_slots(d, removed, added);  // parents before children
+  // Stored property values are positional in ancestor order: any change to
+  // the ancestry (even its order) rewrites the records of the whole subtree.
+  if (old_anc != ancestors(id))
+    for (int64_t d : subtree) mark_dirty(d);
   verbs_changed();
   return true;
 }
@@ -310,9 +357,16 @@ bool World::change_parents(int64_t id, const std::vector<int64_t>& parents) {
 void World::move(int64_t what, int64_t where) {
   Object* o = get(what);
   if (!o) return;
-  if (Object* old = get(o->location)) erase_value(old->contents, what);
-  if (Object* nw = get(where)) setadd(nw->contents, what);
+  if (Object* old = get(o->location)) {
+    erase_value(old->contents, what);
+    mark_dirty(old->id);
+  }
+  if (Object* nw = get(where)) {
+    setadd(nw->contents, what);
+    mark_dirty(where);
+  }
   o->location = where;
+  mark_dirty(what);
 }
 
 // ---- properties ----------------------------------------------------------
@@ -354,9 +408,11 @@ bool World::add_propdef(int64_t id, std::string_view name, Value value, int64_t 
     if (get(d)->props.count(key)) return false;
   o->propdefs.emplace_back(name);
   o->props[key] = PropSlot{id, std::move(value), owner, perms};
+  mark_dirty(id);
   for (int64_t d : desc) {
     Object* dob = get(d);
     dob->props[key] = PropSlot{id, Value::clear(), (perms & PF_CHOWN) ? dob->owner : owner, perms};
+    mark_dirty(d);
   }
   return true;
 }
@@ -370,7 +426,11 @@ bool World::delete_propdef(int64_t id, std::string_view name) {
   o->propdefs.erase(it);
   std::string key = lower(name);
   o->props.erase(key);
-  for (int64_t d : descendants(id)) get(d)->props.erase(key);
+  mark_dirty(id);
+  for (int64_t d : descendants(id)) {
+    get(d)->props.erase(key);
+    mark_dirty(d);
+  }
   return true;
 }
 
@@ -397,6 +457,7 @@ bool World::rename_propdef(int64_t id, std::string_view old_name, std::string_vi
     }
   }
   *it = std::string(new_name);
+  mark_dirty(id);  // descendants store values by position, not by name
   return true;
 }
 
@@ -404,6 +465,7 @@ bool World::set_prop(int64_t id, std::string_view name, Value v) {
   PropSlot* s = find_slot(id, name);
   if (!s) return false;
   s->value = std::move(v);
+  mark_dirty(id);
   return true;
 }
 
@@ -413,6 +475,7 @@ int World::add_verb(int64_t id, Verb v) {
   Object* o = get(id);
   if (!o) return 0;
   o->verbs.push_back(std::move(v));
+  mark_dirty(id);
   verbs_changed();
   return int(o->verbs.size());
 }
@@ -466,7 +529,14 @@ void World::delete_verb(int64_t id, int index0) {
   Object* o = get(id);
   if (!o || index0 < 0 || size_t(index0) >= o->verbs.size()) return;
   o->verbs.erase(o->verbs.begin() + index0);
+  mark_dirty(id);
   verbs_changed();
+}
+
+std::vector<std::string> World::set_verb_code(int64_t id, Verb& v, std::string source) {
+  std::vector<std::string> errors = set_verb_code(v, std::move(source));
+  if (errors.empty()) mark_dirty(id);
+  return errors;
 }
 
 std::vector<std::string> World::set_verb_code(Verb& v, std::string source) {
@@ -478,6 +548,7 @@ std::vector<std::string> World::set_verb_code(Verb& v, std::string source) {
   }
   v.source = std::move(source);
   v.program = r.program;
+  v.has_program = true;
   return errors;
 }
 
@@ -539,22 +610,26 @@ void WorldHost::set_property(int64_t obj, std::string_view name, Value v, int64_
       if (!s) throw MooError(E_PROPNF);
       if (!((s->perms & PF_WRITE) || progr == s->owner || wiz)) throw MooError(E_PERM);
       s->value = std::move(v);
+      world_.mark_dirty(obj);
       return;
     }
     case BuiltinProp::Name:
       if (!v.is_str()) throw MooError(E_TYPE);
       if (!wiz && (o->has_flag(FLAG_USER) || progr != o->owner)) throw MooError(E_PERM);
       o->name = std::string(v.as_str());
+      world_.mark_dirty(obj);
       return;
     case BuiltinProp::Owner:
       if (!v.is_obj()) throw MooError(E_TYPE);
       if (!wiz) throw MooError(E_PERM);
       o->owner = v.as_obj();
+      world_.mark_dirty(obj);
       return;
     case BuiltinProp::Programmer:
     case BuiltinProp::Wizard:
       if (!wiz) throw MooError(E_PERM);
       o->set_flag(bp == BuiltinProp::Wizard ? FLAG_WIZARD : FLAG_PROGRAMMER, v.truthy());
+      world_.mark_dirty(obj);
       return;
     case BuiltinProp::R:
     case BuiltinProp::W:
@@ -562,6 +637,7 @@ void WorldHost::set_property(int64_t obj, std::string_view name, Value v, int64_
       if (progr != o->owner && !wiz) throw MooError(E_PERM);
       o->set_flag(bp == BuiltinProp::R ? FLAG_READ : bp == BuiltinProp::W ? FLAG_WRITE : FLAG_FERTILE,
                   v.truthy());
+      world_.mark_dirty(obj);
       return;
     case BuiltinProp::Location:
     case BuiltinProp::Contents:

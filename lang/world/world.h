@@ -14,9 +14,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "lang/builtins.h"
@@ -63,10 +65,16 @@ struct Verb {
   int prep = PREP_NONE;
   std::string source;  // the verb's code, lines joined with '\n'
   std::shared_ptr<const Program> program;  // compiled on first call
+  // Whether it has code at all: LambdaMOO's add_verb makes a verb with no
+  // program (not dumped) until set_verb_code; an empty source may be either.
+  bool has_program = false;
 };
 
 struct Object {
   int64_t id = NOTHING;
+  // Unique for the World's lifetime (survives renumber, never reused), so a
+  // side table keyed by it cannot confuse a recycled object with a new one.
+  uint64_t serial = 0;
   std::string name;
   uint32_t flags = 0;
   int64_t owner = NOTHING;
@@ -109,6 +117,27 @@ class World {
   void reset_max_object();
   // Moves the object to the lowest free number below it; returns its number.
   int64_t renumber(int64_t id);
+
+  // ---- loading (storage bridge) ----
+  // An empty object at `id` (no parents, slots or links; growing max_object
+  // over recycled holes as needed); the loader fills its fields directly and
+  // keeps children / contents / slots consistent itself. Not marked dirty.
+  Object& emplace(int64_t id);
+  // max_object, including trailing recycled slots; only holes are dropped.
+  void set_max_object(int64_t max);
+  void set_players(std::vector<int64_t> players) { users_ = std::move(players); }
+
+  // ---- dirty tracking (for commits to the store) ----
+  // Every mutation marks the ids whose stored record changes (recycled ones,
+  // and ids dropped by reset_max_object, included); world-level changes
+  // (max_object, the players list) set the meta flag. take_* hand them over
+  // and reset them.
+  void mark_dirty(int64_t id) { dirty_.insert(id); }
+  void mark_meta_dirty() { meta_dirty_ = true; }
+  const std::set<int64_t>& dirty() const { return dirty_; }
+  bool meta_dirty() const { return meta_dirty_; }
+  std::set<int64_t> take_dirty() { return std::exchange(dirty_, {}); }
+  bool take_meta_dirty() { return std::exchange(meta_dirty_, false); }
 
   bool is_wizard(int64_t id) const { const Object* o = get(id); return o && o->has_flag(FLAG_WIZARD); }
   bool is_programmer(int64_t id) const { const Object* o = get(id); return o && o->has_flag(FLAG_PROGRAMMER); }
@@ -153,6 +182,8 @@ class World {
   void delete_verb(int64_t id, int index0);
   void verbs_changed() { ++generation_; verb_cache_.clear(); }
   // Compiles source; on success stores it and the program. Returns the errors.
+  // The first form marks `id` (the verb's object) dirty; the second does not.
+  std::vector<std::string> set_verb_code(int64_t id, Verb& v, std::string source);
   std::vector<std::string> set_verb_code(Verb& v, std::string source);
   std::shared_ptr<const Program> program_of(Verb& v);
 
@@ -163,6 +194,9 @@ class World {
   void inherit_slots(int64_t id, const std::vector<int64_t>& removed, const std::vector<int64_t>& added);
 
   std::vector<std::unique_ptr<Object>> objects_;
+  uint64_t next_serial_ = 0;
+  std::set<int64_t> dirty_;
+  bool meta_dirty_ = false;
   std::vector<int64_t> users_;
   ProgramCache programs_;
   uint64_t generation_ = 0;
