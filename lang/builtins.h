@@ -60,6 +60,19 @@ struct BuiltinContext {
   bool resumed = false;
   Value resume_value;
   Value state;
+
+  // A builtin that must stop the task (suspend(), read()) sets `suspend` and
+  // returns anything: the VM saves the task's position and run() returns
+  // TaskStatus::Suspended. Whoever runs the task (the scheduler) later calls
+  // Task::resume(v), making v the builtin's result, or Task::resume_raise()
+  // to raise an error where the builtin was called. Not with `call`.
+  struct Suspend {
+    enum Kind : uint8_t { Sleep, Read } kind = Sleep;
+    double seconds = -1;      // Sleep: the delay; < 0: until resumed
+    int64_t connection = -1;  // Read: the connection; -1: the task's player
+    bool non_blocking = false;  // Read
+  };
+  std::optional<Suspend> suspend;
 };
 
 enum class ArgType : uint8_t { Any, Int, Float, Numeric, Str, Obj, Err, List, Map, Bool };
@@ -98,7 +111,7 @@ void register_math_builtins(Builtins& b);    // abs, min, max, random, sqrt, ...
 void register_map_builtins(Builtins& b);     // mapkeys, mapvalues, mapdelete, maphaskey
 void register_json_builtins(Builtins& b);    // parse_json, generate_json
 void register_time_builtins(Builtins& b);    // time, ctime, ...
-void register_task_builtins(Builtins& b);    // ticks_left, callers, pass, ... (vm_task.cpp)
+void register_task_builtins(Builtins& b);    // ticks_left, callers, pass, suspend, read ... (vm_task.cpp)
 void register_all_builtins();                // idempotent
 
 }  // namespace echo

@@ -58,6 +58,25 @@ class ForkQueue : public VmHost {
   int64_t next_id_ = 1000;
 };
 
+// Runs a task to its end. There is no scheduler: suspend() sleeps here (at
+// most the task's seconds limit) and returns 0; read() has no connection to
+// read from and raises E_INVARG.
+TaskStatus run_to_end(Task& task) {
+  TaskStatus st = task.run();
+  while (st == TaskStatus::Suspended) {
+    BuiltinContext::Suspend s = *task.suspension();
+    if (s.kind == BuiltinContext::Suspend::Read) {
+      task.resume_raise(E_INVARG, "no connection to read from", Value::integer(0));
+    } else {
+      double delay = std::min(s.seconds, task.limits().seconds);
+      if (delay > 0) std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+      task.resume(Value::integer(0));
+    }
+    st = task.run();
+  }
+  return st;
+}
+
 std::string trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r\n");
   if (b == std::string_view::npos) return "";
@@ -87,7 +106,7 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
   Task task(compiled.program, host, options.limits);
   if (options.player >= 0) task.set_identity(options.player, options.player, options.player, "eval");
   for (auto& [name, value] : options.vars) task.set_var(name, value);
-  TaskStatus st = task.run();
+  TaskStatus st = run_to_end(task);
   out.ticks = task.ticks_used();
   switch (st) {
     case TaskStatus::Done:
@@ -103,14 +122,16 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
       out.kind = st == TaskStatus::AbortedTicks ? EvalOutcome::AbortedTicks : EvalOutcome::AbortedSeconds;
       out.abort_traceback = task.abort_traceback();
       break;
-    case TaskStatus::Running: break;
+    case TaskStatus::Running:
+    case TaskStatus::Suspended:
+    case TaskStatus::Yielded: break;  // not after run_to_end
   }
   while (options.run_forks && !forks.empty()) {
     ForkQueue::Entry e = forks.take_next();
     std::this_thread::sleep_until(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                               std::chrono::duration<double>(e.at)));
     Task child(e.req, &forks, options.limits);
-    TaskStatus st = child.run();
+    TaskStatus st = run_to_end(child);
     if (st == TaskStatus::Error)
       out.fork_reports.push_back("task " + std::to_string(e.id) + ": " + describe_error(child.error()));
     else if (st == TaskStatus::AbortedTicks || st == TaskStatus::AbortedSeconds)
@@ -136,7 +157,11 @@ std::string EvalOutcome::describe() const {
     case Raised: return describe_error(error);
     case CompileFailed: {
       std::string s;
-      for (auto& e : compile_errors) s += (s.empty() ? "" : "\n") + e.to_string();
+      // Appends rather than operator+: GCC 12 warns falsely (-Wrestrict) on that.
+      for (auto& e : compile_errors) {
+        if (!s.empty()) s += '\n';
+        s += e.to_string();
+      }
       return s;
     }
     case AbortedTicks:

@@ -35,7 +35,9 @@ TaskStatus Task::execute() {
   const Instr* in;
   Value* R;
   const Value* K;
-  int64_t slice = std::min<int64_t>(ticks_left_, kSlice);
+  // `slice` ticks are counted down in `ticks` between checks: never more
+  // than the task has left, nor than run()'s budget.
+  int64_t slice = std::min<int64_t>({ticks_left_, kSlice, budget_});
   int64_t ticks = slice;
   Error err = E_NONE;
   std::shared_ptr<RaisedError> pending_raise;
@@ -68,6 +70,7 @@ TaskStatus Task::execute() {
 #define FINISH(status)               \
   do {                               \
     ticks_left_ -= slice - ticks;    \
+    budget_ -= slice - ticks;        \
     return status;                   \
   } while (0)
 
@@ -75,7 +78,9 @@ TaskStatus Task::execute() {
   NEXT();
 
 tick_check:
+  // `in` has been paid for but not run.
   ticks_left_ -= slice - ticks;
+  budget_ -= slice - ticks;
   if (ticks_left_ <= 0) {
     ticks_left_ = 0;
     SAVE_PC();
@@ -85,7 +90,19 @@ tick_check:
     SAVE_PC();
     return TaskStatus::AbortedSeconds;
   }
-  slice = ticks = std::min<int64_t>(ticks_left_, kSlice);
+  if (budget_ <= 0) {
+    // The slice is used up. Stop before `in` (it is paid for again when the
+    // task continues) unless it is the first instruction of this run, which
+    // runs whatever its cost, so that every run makes progress.
+    if (budget_ + in->ticks < budget_start_) {
+      ticks_left_ += in->ticks;
+      ip = in;
+      SAVE_PC();
+      return TaskStatus::Yielded;
+    }
+    budget_ = 0;
+  }
+  slice = ticks = std::min<int64_t>({ticks_left_, kSlice, budget_});
   goto* kLabels[int(in->op)];
 
 L_NOP:
@@ -382,6 +399,8 @@ L_FOR_LIST_INIT : {
 }
 L_FOR_LIST_NEXT : {
   Value& coll = R[in->b];
+  // Only a corrupt restored task (Task::restore) gets here with another type.
+  if (__builtin_expect(!coll.is_list() && !coll.is_map(), 0)) RAISE(E_TYPE);
   int64_t pos = R[in->b + 1].as_int() + 1;
   size_t n = coll.is_list() ? coll.list_len() : coll.map_obj()->entries.size();
   if (size_t(pos) >= n) NEXT();
@@ -586,6 +605,9 @@ L_CALLVERB : {
 L_BUILTIN:
 L_BUILTIN_LIST : {
   const BuiltinSpec& spec = builtins.at(in->b);
+  // The compiler makes BUILTIN_LIST's operand a list; only a corrupt restored
+  // task could have anything else there.
+  if (__builtin_expect(in->op == Op::BUILTIN_LIST && !R[in->c].is_list(), 0)) RAISE(E_TYPE);
   SAVE_PC();
   ctx_.progr = f->progr;
   ctx_.ticks_left = TICKS_LEFT_NOW();
@@ -613,11 +635,23 @@ L_BUILTIN_LIST : {
   }
   if (pending_raise) {
     ctx_.call.reset();
+    ctx_.suspend.reset();
     goto raise_pending;
   }
   if (ctx_.call) goto builtin_call_verb;
+  if (ctx_.suspend) {
+    suspend_reg_ = in->a;
+    goto builtin_suspend;
+  }
   NEXT();
 }
+
+// A builtin asked to stop the task (BuiltinContext::suspend). The pc is
+// saved past the builtin; resume() stores its result in suspend_reg_.
+builtin_suspend:
+  suspension_ = std::move(ctx_.suspend);
+  ctx_.suspend.reset();
+  FINISH(TaskStatus::Suspended);
 
 // A builtin asked for a verb call (BuiltinContext::call): run it; when it
 // returns, builtin_resume calls the builtin again with its result.
@@ -626,6 +660,7 @@ builtin_call_verb : {
   {
     BuiltinContext::VerbCall call = std::move(*ctx_.call);
     ctx_.call.reset();
+    ctx_.suspend.reset();  // a builtin cannot both call a verb and suspend
     uint16_t dest = f->waiting->dest;
     auto target = call.pass ? host_->find_pass_verb(f->definer, call.verb, &e)
                             : host_->find_verb(call.obj, call.verb, &e);
@@ -663,15 +698,18 @@ builtin_resume : {
     }
     if (ctx_.call && !pending_raise)
       f->waiting = Frame::BuiltinWait{w.index, w.dest, std::move(w.args), std::move(ctx_.call->state)};
+    if (ctx_.suspend) suspend_reg_ = w.dest;
     ctx_.resumed = false;
     ctx_.resume_value = Value();
     ctx_.state = Value();
   }
   if (pending_raise) {
     ctx_.call.reset();
+    ctx_.suspend.reset();
     goto raise_pending;
   }
   if (ctx_.call) goto builtin_call_verb;
+  if (ctx_.suspend) goto builtin_suspend;
   NEXT();
 }
 
@@ -704,6 +742,7 @@ L_FINALLY_PUSH : {
   NEXT();
 }
 L_FINALLY_END : {
+  if (__builtin_expect(f->handlers.empty(), 0)) NEXT();  // only in a corrupt restored task
   Pending p = std::move(f->handlers.back().pending);
   f->handlers.pop_back();
   switch (p.kind) {

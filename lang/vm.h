@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -116,7 +117,11 @@ struct TaskLimits {
   int max_stack_depth = 50;    // max_stack_depth
 };
 
-enum class TaskStatus { Running, Done, Error, AbortedTicks, AbortedSeconds };
+// Running: not finished (not started yet, or between runs). Suspended: a
+// builtin asked to stop (suspension() says why) until resume() or
+// resume_raise(). Yielded: run(slice_ticks) used its slice; run again to
+// continue.
+enum class TaskStatus { Running, Done, Error, AbortedTicks, AbortedSeconds, Suspended, Yielded };
 
 class Task {
  public:
@@ -132,12 +137,50 @@ class Task {
   Value get_var(std::string_view name) const;  // of the bottom frame; Int 0 if absent
   void set_identity(int64_t player, int64_t this_obj, int64_t progr, std::string verb);
 
-  // Runs until the task finishes, raises out of its last frame or exceeds a
-  // limit. (Suspension points arrive with the scheduler.)
+  // Runs until the task finishes, raises out of its last frame, exceeds a
+  // limit or suspends. Run again after Yielded or (once resumed) Suspended to
+  // continue; a finished task just returns its final status again.
   TaskStatus run();
+  // The same, but stops with Yielded once about slice_ticks ticks have been
+  // used in this call (at least one instruction runs). Slicing never changes
+  // what the task computes or when it runs out of ticks. The seconds limit
+  // counts the time spent in run() since the task started, was resumed or
+  // got new limits, not the time between slices.
+  TaskStatus run(int64_t slice_ticks);
+  TaskStatus status() const { return status_; }
+
+  // Why a Suspended task stopped (empty unless Suspended).
+  const std::optional<BuiltinContext::Suspend>& suspension() const { return suspension_; }
+  // Continues a Suspended task: v becomes the suspending builtin's result.
+  // The seconds limit starts over (see set_limits for the ticks). Throws
+  // std::logic_error unless the task is Suspended.
+  void resume(Value v);
+  // Continues a Suspended task by raising code where the builtin was called
+  // (MOO handlers there can catch it). If nothing catches it the task ends
+  // with Error at once.
+  void resume_raise(Error code, std::string message, Value value = Value::integer(0));
+  // New limits, with the full tick and seconds budget (LambdaMOO gives a
+  // task resumed after suspend() or read() the background limits).
+  void set_limits(TaskLimits limits);
+  const TaskLimits& limits() const { return limits_; }
+
+  // The whole state of a task that is not running (not started, Yielded or
+  // Suspended) as a MOO value, to store and restore() later, possibly in
+  // another process (lang/vm_save.cpp describes the format).
+  Value save() const;
+  // Rebuilds a task from save()'s value. Programs are recompiled from their
+  // source with `compile` (which may cache; must return null or throw on
+  // failure). Throws std::runtime_error when `saved` is malformed or a
+  // program no longer compiles to the same code.
+  using CompileFn = std::function<std::shared_ptr<const Program>(const std::string& source)>;
+  static std::unique_ptr<Task> restore(const Value& saved, VmHost* host, const CompileFn& compile);
 
   const Value& result() const { return result_; }
-  const RaisedError& error() const { return *error_; }
+  // Only after Error (the default RaisedError otherwise).
+  const RaisedError& error() const {
+    static const RaisedError none;
+    return error_ ? *error_ : none;
+  }
   int64_t ticks_used() const { return limits_.ticks - ticks_left_; }
   int64_t ticks_left() const { return ticks_left_; }
   // LambdaMOO's abort traceback lines for tick/seconds aborts.
@@ -149,7 +192,10 @@ class Task {
   void set_id(int64_t id) { id_ = id; }
 
  private:
+  struct RestoreTag {};
+  Task(RestoreTag, VmHost* host, TaskLimits limits);  // no frames yet
   TaskStatus execute();
+  TaskStatus run_for(int64_t budget);
   // Raises err in the current frame; returns false when the error escaped
   // the last frame (the task is over).
   bool raise(std::shared_ptr<RaisedError> err);
@@ -173,6 +219,15 @@ class Task {
   std::mt19937_64 rng_;
   TaskStatus status_ = TaskStatus::Running;
   int64_t id_ = 0;
+  // Suspended: the request, and the suspending builtin's result register in
+  // the top frame.
+  std::optional<BuiltinContext::Suspend> suspension_;
+  uint16_t suspend_reg_ = 0;
+  // Seconds spent in run() since the start, the last resume or set_limits.
+  double seconds_used_ = 0;
+  // Ticks the current run() may still use, and its whole slice.
+  int64_t budget_ = 0;
+  int64_t budget_start_ = 0;
 };
 
 // Formats a value the way the REPL and eval print results.

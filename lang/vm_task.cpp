@@ -2,6 +2,8 @@
 // task builtins, raising and unwinding through handlers and frames, and
 // tracebacks. The loop itself is in vm.cpp.
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
 
 #include "lang/map.h"
 #include "lang/vm.h"
@@ -84,13 +86,46 @@ void register_task_builtins(Builtins& b) {
            double left = std::chrono::duration<double>(ctx.deadline - std::chrono::steady_clock::now()).count();
            return Value::integer(int64_t(std::max(0.0, left)));
          }});
+
+  // suspend([seconds]): stops the task; whoever runs it resumes it after
+  // the delay (or when told to, without one) and decides its result.
+  b.add({"suspend", 0, 1, {ArgType::Numeric}, [](BuiltinContext& ctx, std::span<Value> a) {
+           BuiltinContext::Suspend s;
+           s.kind = BuiltinContext::Suspend::Sleep;
+           if (!a.empty()) {
+             double secs = a[0].is_int() ? double(a[0].as_int()) : a[0].as_float();
+             if (!(secs >= 0) || std::isinf(secs)) throw MooError(E_INVARG);
+             s.seconds = secs;
+           }
+           ctx.suspend = s;
+           return Value::integer(0);
+         }});
+  // read([conn [, non_blocking]]): a line of input from conn (the task's
+  // player when absent). Whether the task may read, and from what, is the
+  // scheduler's to decide: this only asks.
+  b.add({"read", 0, 2, {ArgType::Obj, ArgType::Any}, [](BuiltinContext& ctx, std::span<Value> a) {
+           BuiltinContext::Suspend s;
+           s.kind = BuiltinContext::Suspend::Read;
+           if (!a.empty()) s.connection = a[0].as_obj();
+           if (a.size() > 1) s.non_blocking = a[1].truthy();
+           ctx.suspend = s;
+           return Value::integer(0);
+         }});
 }
 
 // ---- task setup --------------------------------------------------------------
 
-Task::Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limits)
+Task::Task(RestoreTag, VmHost* host, TaskLimits limits)
     : host_(host ? host : &default_host_), limits_(limits), ticks_left_(limits.ticks) {
   register_all_builtins();
+  rng_.seed(std::random_device{}());
+  ctx_.rng = &rng_;
+  ctx_.task = this;
+  ctx_.world = host_->world();
+}
+
+Task::Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limits)
+    : Task(RestoreTag{}, host, limits) {
   Frame f;
   f.program = program;
   f.regs.resize(program->num_registers, Value::none());
@@ -109,10 +144,6 @@ Task::Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limi
   f.regs[VAR_IOBJ] = Value::obj(-1);
   f.regs[VAR_IOBJSTR] = Value::str("");
   frames_.push_back(std::move(f));
-  rng_.seed(std::random_device{}());
-  ctx_.rng = &rng_;
-  ctx_.task = this;
-  ctx_.world = host_->world();
 }
 
 Task::Task(const VmHost::ForkRequest& fork, VmHost* host, TaskLimits limits)
@@ -146,11 +177,43 @@ void Task::set_identity(int64_t player, int64_t this_obj, int64_t progr, std::st
   f.regs[VAR_VERB] = Value::str(verb);
 }
 
-TaskStatus Task::run() {
-  deadline_ = std::chrono::steady_clock::now() +
-              std::chrono::microseconds(int64_t(limits_.seconds * 1e6));
+TaskStatus Task::run() { return run_for(INT64_MAX); }
+
+TaskStatus Task::run(int64_t slice_ticks) { return run_for(std::max<int64_t>(slice_ticks, 1)); }
+
+TaskStatus Task::run_for(int64_t budget) {
+  if (status_ != TaskStatus::Running && status_ != TaskStatus::Yielded) return status_;
+  auto start = std::chrono::steady_clock::now();
+  double left = std::max(0.0, limits_.seconds - seconds_used_);
+  deadline_ = start + std::chrono::microseconds(int64_t(std::min(left, 1e9) * 1e6));
+  budget_ = budget_start_ = budget;
   status_ = execute();
+  seconds_used_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return status_;
+}
+
+void Task::resume(Value v) {
+  if (status_ != TaskStatus::Suspended) throw std::logic_error("Task::resume: the task is not suspended");
+  frames_.back().regs[suspend_reg_] = std::move(v);
+  suspension_.reset();
+  seconds_used_ = 0;
+  status_ = TaskStatus::Running;
+}
+
+void Task::resume_raise(Error code, std::string message, Value value) {
+  if (status_ != TaskStatus::Suspended)
+    throw std::logic_error("Task::resume_raise: the task is not suspended");
+  suspension_.reset();
+  seconds_used_ = 0;
+  // The frame's pc is past the builtin call, as when the builtin raised.
+  status_ = raise(make_error(Value::err(code), std::move(message), std::move(value))) ? TaskStatus::Running
+                                                                                    : TaskStatus::Error;
+}
+
+void Task::set_limits(TaskLimits limits) {
+  limits_ = limits;
+  ticks_left_ = limits.ticks;
+  seconds_used_ = 0;
 }
 
 // ---- errors and unwinding --------------------------------------------------
