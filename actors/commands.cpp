@@ -25,11 +25,11 @@ Value word_list(const std::string& line) {
 
 // ---- the session interface ------------------------------------------------------
 
-ConnHandle SessionPort::open(caf::actor session, const std::string& name) {
+ConnHandle SessionPort::open(caf::actor session, const std::string& name) const {
   return rt->open_connection(std::move(session), name);
 }
-void SessionPort::line(ConnHandle h, std::string l) { rt->input_line(h, std::move(l)); }
-void SessionPort::closed(ConnHandle h) { rt->connection_closed(h); }
+void SessionPort::line(ConnHandle h, std::string l) const { rt->input_line(h, std::move(l)); }
+void SessionPort::closed(ConnHandle h) const { rt->connection_closed(h); }
 
 Connection* Runtime::conn_by_handle(ConnHandle h) {
   auto it = conns_.find(h);
@@ -146,6 +146,7 @@ void Runtime::dispatch_input(Connection& c) {
       c.input.pop_front();
       c.reading_task = 0;
       e->task->resume(Value::str(line));
+      e->task->set_limits(limits(false));
       e->state = TaskEntry::Ready;
       e->reading_conn = 0;
       e->foreground = true;

@@ -13,6 +13,7 @@
 
 #include "actors/messages.h"
 #include "lang/compiler.h"
+#include "lang/map.h"
 
 namespace echo::actors {
 
@@ -65,15 +66,6 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// The world as tasks see it: forks become task actors.
-class ServerHost : public WorldHost {
- public:
-  ServerHost(World& w, Runtime& rt) : WorldHost(w), rt_(rt) {}
-  int64_t fork(ForkRequest req) override { return rt_.fork_task(std::move(req)); }
-
- private:
-  Runtime& rt_;
-};
 
 Runtime::Runtime(ServerOptions options) : opt_(std::move(options)) {
   rng_.seed(std::random_device{}());
@@ -198,14 +190,20 @@ void Runtime::wake(int64_t id) {
   if (!e || e->state != TaskEntry::Sleeping) return;
   // A wake for an earlier suspend() that resume() already ended is stale.
   if (e->wake_at < 0 || e->wake_at > unix_now() + 0.001) return;
+  // suspend() returns 0 when its time is up (resume() gives another value).
+  if (e->task->status() == TaskStatus::Suspended) {  // not a fork that has yet to start
+    e->task->resume(Value::integer(0));
+    e->task->set_limits(limits(false));
+  }
   e->state = TaskEntry::Ready;
   enqueue(id);
 }
 
 void Runtime::resume_task(int64_t id, Value v) {
   TaskEntry* e = task(id);
-  if (!e || e->state != TaskEntry::Sleeping) return;
+  if (!e || e->state != TaskEntry::Sleeping || e->task->status() != TaskStatus::Suspended) return;
   e->task->resume(std::move(v));
+  e->task->set_limits(limits(false));
   e->state = TaskEntry::Ready;
   e->wake_at = 0;
   enqueue(id);
@@ -363,7 +361,6 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
     e.state = TaskEntry::Reading;
     e.reading_conn = cid;
     c->reading_task = e.id;
-    e.task->set_limits(limits(false));
     dirty_tasks_.insert(e.id);
     end_segment(e);
     if (Connection* c2 = conn_by_id(cid); c2 && !c2->input.empty()) dispatch_input(*c2);
@@ -371,8 +368,6 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
   }
   e.state = TaskEntry::Sleeping;
   e.wake_at = s.seconds < 0 ? -1 : unix_now() + s.seconds;
-  e.task->resume(Value::integer(0));  // what suspend() returns unless resume() gives a value
-  e.task->set_limits(limits(false));
   dirty_tasks_.insert(e.id);
   if (s.seconds >= 0)
     self->delayed_send(self, std::chrono::microseconds(int64_t(s.seconds * 1e6)), wake_atom::value);
@@ -458,7 +453,7 @@ void Runtime::report_end(TaskEntry& e, TaskStatus st) {
 
 Value Runtime::task_record(const TaskEntry& e) const {
   Value m = Value::empty_map();
-  auto set = [&](const char* k, Value v) { map_set(m, Value::str(k), std::move(v)); };
+  auto set = [&](const char* k, Value v) { m.map_mut()->set(Value::str(k), std::move(v)); };
   set("state", Value::str(e.state == TaskEntry::Reading ? "read" : "sleep"));
   set("wake", Value::flt(e.wake_at));
   set("player", Value::obj(e.player));
@@ -523,9 +518,9 @@ void Runtime::restore_tasks() {
       auto rec = store_->get_task_value(key);
       if (!rec || !rec->is_map()) throw std::runtime_error("not a task record");
       auto get = [&](const char* k) {
-        Value v;
-        if (!map_get(*rec, Value::str(k), &v)) throw std::runtime_error(std::string("no ") + k);
-        return v;
+        long i = rec->map_obj()->find(Value::str(k));
+        if (i < 0) throw std::runtime_error(std::string("no ") + k);
+        return rec->map_obj()->entries[size_t(i)].second;
       };
       auto t = Task::restore(get("task"), host_.get(), compile);
       auto e = std::make_unique<TaskEntry>();

@@ -19,11 +19,11 @@ struct SessionPort {
   Runtime* rt = nullptr;
   // A new connection (LambdaMOO's server_new_connection): it gets the next
   // negative id and an empty login line is queued, as LambdaMOO does.
-  ConnHandle open(caf::actor session, const std::string& name);
+  ConnHandle open(caf::actor session, const std::string& name) const;
   // One line of input (already filtered: no CR/LF, printable bytes only).
-  void line(ConnHandle h, std::string line);
+  void line(ConnHandle h, std::string line) const;
   // The client went away.
-  void closed(ConnHandle h);
+  void closed(ConnHandle h) const;
 };
 
 }  // namespace echo::actors

@@ -198,8 +198,17 @@ class Runtime {
   bool stopping_ = false;
 };
 
+// The world as tasks see it: forks become task actors.
+class ServerHost : public WorldHost {
+ public:
+  ServerHost(World& w, Runtime& rt) : WorldHost(w), rt_(rt) {}
+  int64_t fork(ForkRequest req) override { return rt_.fork_task(std::move(req)); }
+
+ private:
+  Runtime& rt_;
+};
+
 // The runtime the server builtins work on (one per process while serving).
 Runtime* current_runtime();
-void register_server_builtins();
 
 }  // namespace echo::actors

@@ -28,6 +28,11 @@ struct ServerOptions {
 
 class Runtime;
 
+// Registers notify(), connected_players(), queued_tasks() ... (idempotent).
+// A program that calls them compiles anywhere; without a running server
+// notify() writes to stdout and the others raise E_PERM.
+void register_server_builtins();
+
 class Server {
  public:
   explicit Server(ServerOptions options);

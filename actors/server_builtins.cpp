@@ -4,6 +4,7 @@
 // directly. Permission checks and errors follow LambdaMOO.
 #include <sys/resource.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "actors/runtime_impl.h"
@@ -34,6 +35,11 @@ Connection& conn_or_invarg(int64_t id) {
 // ---- connections ----
 
 Value bf_notify(BuiltinContext& ctx, std::span<Value> a) {
+  if (!current_runtime()) {  // the REPL: its player is the one at the terminal
+    std::fwrite(a[1].as_str().data(), 1, a[1].as_str().size(), stdout);
+    std::fputc('\n', stdout);
+    return Value::integer(1);
+  }
   Runtime& rt = rt_of();
   int64_t conn = a[0].as_obj();
   if (!is_wiz(ctx) && ctx.progr != conn) raise(E_PERM);
@@ -302,7 +308,8 @@ Value bf_resume(BuiltinContext& ctx, std::span<Value> a) {
   Runtime& rt = rt_of();
   int64_t id = a[0].as_int();
   TaskEntry* e = rt.task(id);
-  if (!e || e->state != TaskEntry::Sleeping || !e->task) raise(E_INVARG);
+  if (!e || e->state != TaskEntry::Sleeping || !e->task || e->task->status() != TaskStatus::Suspended)
+    raise(E_INVARG);
   if (!may_control(ctx, *e)) raise(E_PERM);
   rt.resume_task(id, a.size() >= 2 ? a[1] : Value::integer(0));
   return ok();

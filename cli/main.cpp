@@ -6,6 +6,7 @@
 #include <iostream>
 #include <string>
 
+#include "actors/server.h"
 #include "cli/repl.h"
 #include "cli/repl_world.h"
 #include "cli/world_commands.h"
@@ -32,6 +33,9 @@ void usage(std::ostream& o) {
 
 int main(int argc, char** argv) {
   using namespace echo;
+  // The server's builtins compile everywhere; without a server, notify()
+  // prints to stdout and the rest raise E_PERM.
+  actors::register_server_builtins();
   if (argc == 1) return cli::run_repl();
   std::string cmd = argv[1];
   if (cmd == "-h" || cmd == "--help") {

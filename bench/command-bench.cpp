@@ -1,0 +1,250 @@
+// Command round trip on a real server: N telnet clients on loopback, each
+// logged in as its own player in one LambdaCore room, issue `say` and `look`
+// in turn; a command's latency is from sending its line to receiving the
+// line that answers it. Prints commands/second and p50/p99 per client count.
+// Also the rate of short forked tasks. Not a test.
+//
+//   build/bench/echo-bench-commands [--clients 1,100,1000] [--seconds S]
+//
+// It imports ../shared/data/LambdaCore-latest.db into /tmp, creates the
+// players through the wizard, and runs build/cli/echo-repl serve.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Conn {
+  int fd = -1;
+  std::string buf;
+  Clock::time_point sent;
+  bool waiting = false;
+  int turn = 0;
+  std::string expect;
+};
+
+int connect_to(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("connect failed");
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+void send_line(Conn& c, const std::string& line) {
+  std::string s = line + "\r\n";
+  if (write(c.fd, s.data(), s.size()) != ssize_t(s.size())) throw std::runtime_error("write failed");
+}
+
+// Reads until a line containing `needle` arrives (or the timeout passes).
+bool wait_for(Conn& c, const std::string& needle, double seconds) {
+  auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  for (;;) {
+    if (c.buf.find(needle) != std::string::npos) {
+      c.buf.erase(0, c.buf.find(needle) + needle.size());
+      return true;
+    }
+    double left = std::chrono::duration<double>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{c.fd, POLLIN, 0};
+    if (poll(&p, 1, int(left * 1000) + 1) <= 0) continue;
+    char tmp[65536];
+    ssize_t n = read(c.fd, tmp, sizeof tmp);
+    if (n <= 0) return false;
+    c.buf.append(tmp, size_t(n));
+  }
+}
+
+struct Server {
+  pid_t pid = -1;
+  uint16_t port = 0;
+};
+
+Server start_server(const std::string& repl, const std::string& store) {
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe");
+  Server s;
+  s.pid = fork();
+  if (s.pid == 0) {
+    dup2(out[1], 1);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);
+    execl(repl.c_str(), repl.c_str(), "serve", store.c_str(), "--telnet-port", "0", nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  std::string got;
+  char ch;
+  while (read(out[0], &ch, 1) == 1) {
+    if (ch == '\n') {
+      auto at = got.find("port ");
+      if (at != std::string::npos) {
+        s.port = uint16_t(std::stoi(got.substr(at + 5)));
+        break;
+      }
+      got.clear();
+    } else {
+      got.push_back(ch);
+    }
+  }
+  if (!s.port) throw std::runtime_error("the server did not start");
+  return s;
+}
+
+double pct(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, size_t(p * double(v.size())))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<int> counts = {1, 100, 1000};
+  double seconds = 5;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--clients") && i + 1 < argc) {
+      counts.clear();
+      std::string s = argv[++i];
+      for (size_t at = 0; at < s.size();) {
+        size_t e = s.find(',', at);
+        counts.push_back(std::stoi(s.substr(at, e - at)));
+        at = e == std::string::npos ? s.size() : e + 1;
+      }
+    } else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) {
+      seconds = std::stod(argv[++i]);
+    }
+  }
+  rlimit rl{8192, 8192};
+  setrlimit(RLIMIT_NOFILE, &rl);
+  signal(SIGPIPE, SIG_IGN);
+  std::string repl = fs::path(argv[0]).parent_path().parent_path() / "cli" / "echo-repl";
+  std::string store = "/tmp/echo-command-bench.db";
+  fs::remove_all(store);
+  std::string cmd = repl + " import " ECHO_SHARED_DATA_DIR "/LambdaCore-latest.db --to " + store + " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) {
+    std::fprintf(stderr, "import failed\n");
+    return 1;
+  }
+  int most = *std::max_element(counts.begin(), counts.end());
+  Server srv = start_server(repl, store);
+  std::printf("server on port %u; %d players\n", srv.port, most);
+
+  // The wizard makes the players: each a $player child with a password.
+  Conn wiz;
+  wiz.fd = connect_to(srv.port);
+  send_line(wiz, "connect wizard");
+  if (!wait_for(wiz, "*** Connected ***", 30)) {
+    std::fprintf(stderr, "wizard login failed\n");
+    return 1;
+  }
+  send_line(wiz, ";for i in [1.." + std::to_string(most) +
+                     "] p = create($player); p.name = \"bench\" + tostr(i); set_player_flag(p, 1); "
+                     "p.password = crypt(\"pw\"); move(p, player.location); endfor; return \"made\";");
+  if (!wait_for(wiz, "\"made\"", 120)) {
+    std::fprintf(stderr, "making players failed\n");
+    return 1;
+  }
+
+  for (int n : counts) {
+    std::vector<Conn> cs(size_t(n));
+    for (int i = 0; i < n; ++i) {
+      cs[size_t(i)].fd = connect_to(srv.port);
+      send_line(cs[size_t(i)], "connect bench" + std::to_string(i + 1) + " pw");
+    }
+    for (auto& c : cs)
+      if (!wait_for(c, "*** Connected ***", 60)) {
+        std::fprintf(stderr, "a client did not log in\n");
+        return 1;
+      }
+    // Let the login output settle.
+    for (auto& c : cs) {
+      wait_for(c, "\n", 0.05);
+      c.buf.clear();
+    }
+    std::vector<double> lat;
+    size_t done = 0;
+    auto t0 = Clock::now();
+    auto stop = t0 + std::chrono::duration<double>(seconds);
+    auto issue = [&](Conn& c) {
+      bool say = (c.turn++ % 2) == 0;
+      c.expect = say ? "You say, \"" : "Obvious exits|You see|Closet";
+      send_line(c, say ? "say bench" : "look");
+      c.sent = Clock::now();
+      c.waiting = true;
+    };
+    for (auto& c : cs) issue(c);
+    std::vector<pollfd> fds(cs.size());
+    while (Clock::now() < stop) {
+      for (size_t i = 0; i < cs.size(); ++i) fds[i] = {cs[i].fd, POLLIN, 0};
+      if (poll(fds.data(), fds.size(), 100) <= 0) continue;
+      for (size_t i = 0; i < cs.size(); ++i) {
+        if (!(fds[i].revents & POLLIN)) continue;
+        Conn& c = cs[i];
+        char tmp[65536];
+        ssize_t r = read(c.fd, tmp, sizeof tmp);
+        if (r <= 0) continue;
+        c.buf.append(tmp, size_t(r));
+        bool hit = false;
+        for (size_t at = 0, e; (e = c.expect.find('|', at)), true; at = e + 1) {
+          if (c.buf.find(c.expect.substr(at, e == std::string::npos ? e : e - at)) != std::string::npos) hit = true;
+          if (e == std::string::npos) break;
+        }
+        if (hit && c.waiting) {
+          lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - c.sent).count());
+          ++done;
+          c.buf.clear();
+          c.waiting = false;
+          issue(c);
+        }
+      }
+    }
+    double el = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::printf("%5d clients: %8.0f commands/s  p50 %7.2f ms  p99 %7.2f ms  (%zu commands)\n", n,
+                double(done) / el, pct(lat, 0.5), pct(lat, 0.99), done);
+    std::fflush(stdout);
+    for (auto& c : cs) close(c.fd);
+    usleep(500000);
+  }
+
+  // Short forked tasks: the wizard forks K tasks that each bump a counter.
+  send_line(wiz, ";add_property(#0, \"bench_count\", 0, {player, \"rw\"}); return \"ok\";");
+  wait_for(wiz, "\"ok\"", 30);
+  const int k = 2000;
+  auto f0 = Clock::now();
+  send_line(wiz, ";for i in [1.." + std::to_string(k) + "] fork (0) #0.bench_count = #0.bench_count + 1; endfork endfor; return \"forked\";");
+  wait_for(wiz, "\"forked\"", 60);
+  for (int tries = 0; tries < 600; ++tries) {
+    send_line(wiz, ";#0.bench_count");
+    wiz.buf.clear();
+    if (wait_for(wiz, "=> " + std::to_string(k), 0.2)) break;
+  }
+  double fs_ = std::chrono::duration<double>(Clock::now() - f0).count();
+  std::printf("forked tasks: %d in %.2f s = %.0f tasks/s (each one commit)\n", k, fs_, k / fs_);
+  kill(srv.pid, SIGTERM);
+  waitpid(srv.pid, nullptr, 0);
+  return 0;
+}
