@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
   }
 
   for (int n : counts) {
-    std::vector<Conn> cs(size_t(n));
+    std::vector<Conn> cs(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
       cs[size_t(i)].fd = connect_to(srv.port);
       send_line(cs[size_t(i)], "connect bench" + std::to_string(i + 1) + " pw");

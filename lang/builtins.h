@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
 #include <span>
@@ -16,6 +17,8 @@
 #include "lang/value.h"
 
 namespace echo {
+
+struct Program;
 
 // A MOO error raised to MOO code: the code (usually an ERR, but raise() accepts
 // any value), the message, and the optional value (raise()'s third argument).
@@ -55,6 +58,9 @@ struct BuiltinContext {
     Value state;          // handed back on resumption
     bool pass = false;    // look the verb up from the parent of the current
                           // verb's definer, as pass() does
+    // Set: run this program instead of a verb (eval()): `this` #-1, no
+    // definer, the caller's permissions, as LambdaMOO's setup_activ_for_eval.
+    std::shared_ptr<const Program> program;
   };
   std::optional<VerbCall> call;
   bool resumed = false;

@@ -662,8 +662,14 @@ builtin_call_verb : {
     ctx_.call.reset();
     ctx_.suspend.reset();  // a builtin cannot both call a verb and suspend
     uint16_t dest = f->waiting->dest;
-    auto target = call.pass ? host_->find_pass_verb(f->definer, call.verb, &e)
-                            : host_->find_verb(call.obj, call.verb, &e);
+    std::optional<VmHost::VerbTarget> target;
+    if (call.program) {
+      target = VmHost::VerbTarget{std::move(call.program), -1, f->progr, "", true};
+      call.obj = -1;
+    } else {
+      target = call.pass ? host_->find_pass_verb(f->definer, call.verb, &e)
+                         : host_->find_verb(call.obj, call.verb, &e);
+    }
     if (!target) {
       if (e == E_NONE) e = E_VERBNF;
     } else if (frames_.size() >= size_t(limits_.max_stack_depth)) {

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "lang/builtins/helpers.h"
+#include "lang/compiler.h"
 #include "lang/world/world.h"
 
 namespace echo {
@@ -577,7 +578,29 @@ Value bf_set_verb_code(BuiltinContext& ctx, std::span<Value> a) {
 
 }  // namespace
 
+// eval(code...): each argument a line; compiled and run as a frame of this
+// task with the caller's permissions. {1, value} or {0, errors}, as
+// LambdaMOO's bf_eval (programmers only).
+Value bf_eval(BuiltinContext& ctx, std::span<Value> a) {
+  if (ctx.resumed) return make_list({Value::integer(1), ctx.resume_value});
+  if (ctx.world && !world_of(ctx).is_programmer(ctx.progr)) raise(E_PERM);
+  std::string src;
+  for (auto& v : a) {
+    if (!v.is_str()) raise(E_TYPE);
+    src.append(v.as_str()).push_back('\n');
+  }
+  CompileResult r = compile_moo(src);
+  if (!r.ok()) {
+    Value errors = Value::empty_list();
+    for (auto& e : r.errors) list_append(errors, Value::str(e.to_string()));
+    return make_list({Value::integer(0), errors});
+  }
+  ctx.call = BuiltinContext::VerbCall{-1, "", Value::empty_list(), Value::integer(0), false, r.program};
+  return ok();
+}
+
 void register_object_builtins(Builtins& b) {
+  b.add({"eval", 1, -1, {}, bf_eval});
   using T = ArgType;
   b.add({"valid", 1, 1, {T::Obj}, bf_valid});
   b.add({"max_object", 0, 0, {}, bf_max_object});
