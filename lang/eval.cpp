@@ -58,17 +58,20 @@ class ForkQueue : public VmHost {
   int64_t next_id_ = 1000;
 };
 
-// Runs a task to its end. There is no scheduler: suspend() sleeps here (at
-// most the task's seconds limit) and returns 0; read() has no connection to
-// read from and raises E_INVARG.
+// Runs a task to its end. There is no scheduler: suspend() sleeps here and
+// returns 0, but all its sleeps together last at most the task's seconds
+// limit (so that `while (1) suspend(1); endwhile` ends when its ticks do);
+// read() has no connection to read from and raises E_INVARG.
 TaskStatus run_to_end(Task& task) {
+  auto start = std::chrono::steady_clock::now();
   TaskStatus st = task.run();
   while (st == TaskStatus::Suspended) {
     BuiltinContext::Suspend s = *task.suspension();
     if (s.kind == BuiltinContext::Suspend::Read) {
       task.resume_raise(E_INVARG, "no connection to read from", Value::integer(0));
     } else {
-      double delay = std::min(s.seconds, task.limits().seconds);
+      double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      double delay = std::min(s.seconds, task.limits().seconds - spent);
       if (delay > 0) std::this_thread::sleep_for(std::chrono::duration<double>(delay));
       task.resume(Value::integer(0));
     }
