@@ -240,12 +240,12 @@ int64_t Runtime::fork_task(VmHost::ForkRequest req) {
     if (n >= limit) throw MooError(E_QUOTA);
   }
   double delay = req.delay;
-  auto t = std::make_unique<Task>(req, host_.get(), limits(false));
   TaskEntry& e = new_entry(Job{}, false, 0);
+  if (req.id_register >= 0 && size_t(req.id_register) < req.registers.size())
+    req.registers[size_t(req.id_register)] = Value::integer(e.id);
+  auto t = std::make_unique<Task>(req, host_.get(), limits(false));
   t->set_id(e.id);
-  if (!req.registers.empty() && req.registers.size() > VAR_PLAYER && req.registers[VAR_PLAYER].is_obj())
-    e.player = req.registers[VAR_PLAYER].as_obj();
-  t->frames().front().player = e.player;
+  e.player = req.player;
   e.task = std::move(t);
   e.state = TaskEntry::Sleeping;
   e.wake_at = unix_now() + delay;

@@ -38,6 +38,8 @@ class ForkQueue : public VmHost {
   int64_t fork(ForkRequest req) override {
     double now = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     int64_t id = next_id_++;
+    if (req.id_register >= 0 && size_t(req.id_register) < req.registers.size())
+      req.registers[size_t(req.id_register)] = Value::integer(id);
     entries_.push_back({now + req.delay, id, std::move(req)});
     return id;
   }

@@ -836,6 +836,9 @@ L_FORK : {
   req.this_obj = f->this_obj;
   req.progr = f->progr;
   req.verb_name = f->verb_name;
+  req.definer = f->definer;
+  req.player = f->player;
+  if (in->d) req.id_register = in->c;
   try {
     int64_t id = host_->fork(std::move(req));
     if (in->d) R[in->c] = Value::integer(id);

@@ -54,6 +54,10 @@ class VmHost {
     double delay;
     int64_t this_obj, progr;
     std::string verb_name;
+    int64_t definer = -1, player = -1;
+    // `fork name (...)`: the register of `name`, which the child gets set to
+    // its own task id too (LambdaMOO's enqueue_forked_task2); -1 if none.
+    int id_register = -1;
   };
   virtual int64_t fork(ForkRequest req);
   // Whether obj is a wizard (with no world, every task is a wizard's).

@@ -75,7 +75,7 @@ void register_task_builtins(Builtins& b) {
            Value args = Value::empty_list();
            for (auto& v : a) list_append(args, v);
            ctx.call = BuiltinContext::VerbCall{fr.back().this_obj, fr.back().verb_name, std::move(args),
-                                               Value::integer(0), true};
+                                               Value::integer(0), true, nullptr};
            return Value::integer(0);
          }});
 
@@ -154,6 +154,8 @@ Task::Task(const VmHost::ForkRequest& fork, VmHost* host, TaskLimits limits)
   f.this_obj = fork.this_obj;
   f.progr = fork.progr;
   f.verb_name = fork.verb_name;
+  f.definer = fork.definer;
+  f.player = fork.player;
 }
 
 void Task::set_var(std::string_view name, Value v) {

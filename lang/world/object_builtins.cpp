@@ -64,7 +64,7 @@ Value bf_max_object(BuiltinContext& ctx, std::span<Value>) {
 bool call_if_defined(BuiltinContext& ctx, World& w, int64_t obj, const char* verb, Value args, Value stage) {
   int64_t def;
   if (!w.valid(obj) || !w.find_callable_verb(obj, verb, &def)) return false;
-  ctx.call = BuiltinContext::VerbCall{obj, verb, std::move(args), std::move(stage), false};
+  ctx.call = BuiltinContext::VerbCall{obj, verb, std::move(args), std::move(stage), false, nullptr};
   return true;
 }
 
