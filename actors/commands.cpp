@@ -30,6 +30,10 @@ ConnHandle SessionPort::open(caf::actor session, const std::string& name) const 
 }
 void SessionPort::line(ConnHandle h, std::string l) const { rt->input_line(h, std::move(l)); }
 void SessionPort::closed(ConnHandle h) const { rt->connection_closed(h); }
+void SessionPort::listener(caf::actor a) const {
+  std::lock_guard<std::mutex> lk(rt->mu);
+  rt->listeners_.push_back(std::move(a));
+}
 
 Connection* Runtime::conn_by_handle(ConnHandle h) {
   auto it = conns_.find(h);

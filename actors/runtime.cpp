@@ -74,6 +74,9 @@ Runtime::Runtime(ServerOptions options) : opt_(std::move(options)) {
 Runtime::~Runtime() {
   if (sys_) {
     caf::anon_send_exit(timer_, caf::exit_reason::user_shutdown);
+    // The middleman waits for its brokers: stop the listeners (sessions were
+    // closed by wait()).
+    for (auto& l : listeners_) caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
     for (auto& [id, e] : tasks_) caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
     // Listeners and sessions belong to net/; do not wait for them.
     sys_->await_actors_before_shutdown(false);

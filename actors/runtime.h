@@ -24,6 +24,8 @@ struct SessionPort {
   void line(ConnHandle h, std::string line) const;
   // The client went away.
   void closed(ConnHandle h) const;
+  // A listener actor, stopped when the server stops.
+  void listener(caf::actor a) const;
 };
 
 }  // namespace echo::actors

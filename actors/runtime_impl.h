@@ -188,7 +188,8 @@ class Runtime {
   bool checkpoint_requested_ = false;
   double started_at_ = 0;
   std::mt19937_64 rng_;
-  caf::actor listener_;
+  friend struct SessionPort;
+  std::vector<caf::actor> listeners_;
   caf::actor timer_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -111,6 +111,7 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
     return {};
   }
   uint16_t bound = r->second;
+  port.listener(caf::actor_cast<caf::actor>(self));
   ready->set_value(bound);
   return {
       [=](const caf::io::new_connection_msg& msg) {
