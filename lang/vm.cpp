@@ -3,6 +3,8 @@
 // indexing) are inline; everything else goes through vm_ops.
 #include "lang/vm.h"
 
+#include <array>
+
 #include <cmath>
 
 #include "lang/map.h"
@@ -20,6 +22,27 @@ static inline bool fast_equal(const Value& x, const Value& y) {
 }
 
 // ---- the loop ----------------------------------------------------------------
+
+namespace {
+
+// For verbs without the d flag: where an instruction's error goes instead of
+// being raised. 1: its result register R[a]; 2: nowhere (an assignment
+// statement that failed is skipped); 0: raised as in a debug verb (control
+// flow: loops, scatter, fork, compare-and-branch).
+constexpr auto kErrorValueDest = [] {
+  std::array<uint8_t, 256> t{};
+  for (Op o : {Op::MOVEV, Op::ADD, Op::ADDK, Op::SUB, Op::SUBK, Op::MUL, Op::MULK, Op::DIV, Op::DIVK, Op::MOD,
+               Op::MODK, Op::POW, Op::EQ, Op::EQK, Op::NE, Op::NEK, Op::LT, Op::LTK, Op::LE, Op::LEK, Op::GT,
+               Op::GTK, Op::GE, Op::GEK, Op::IN, Op::SUBKR, Op::DIVKR, Op::MODKR, Op::BITAND, Op::BITOR,
+               Op::BITXOR, Op::SHL, Op::SHR, Op::NEG, Op::NOT, Op::BITNOT, Op::TRUTH, Op::LIST_SPLICE,
+               Op::INDEX, Op::INDEXK, Op::INDEX_LAST, Op::LENGTH, Op::FIRSTKEY, Op::LASTKEY, Op::RANGE,
+               Op::GETPROP, Op::CALLVERB, Op::BUILTIN, Op::BUILTIN_LIST})
+    t[size_t(o)] = 1;
+  for (Op o : {Op::SETPROP, Op::SETPATH}) t[size_t(o)] = 2;
+  return t;
+}();
+
+}  // namespace
 
 TaskStatus Task::execute() {
   static void* const kLabels[] = {
@@ -851,8 +874,19 @@ L_FORK : {
 
 raise_error:
   SAVE_PC();
+  // A verb without the d flag: the error becomes the failing expression's
+  // value (LambdaMOO's PUSH_ERROR when !debug) and the verb goes on.
+  if (!f->debug && in >= code && in + 1 == ip && kErrorValueDest[int(in->op)]) {
+    if (kErrorValueDest[int(in->op)] == 1) R[in->a] = Value::err(err);
+    NEXT();
+  }
   pending_raise = make_error(Value::err(err), error_message(err), Value::integer(0));
 raise_pending:
+  if (!f->debug && in >= code && in + 1 == ip && kErrorValueDest[int(in->op)]) {
+    if (kErrorValueDest[int(in->op)] == 1) R[in->a] = std::move(pending_raise->code);
+    pending_raise.reset();
+    NEXT();
+  }
 raise_pending_keep:
   if (!raise(std::move(pending_raise))) FINISH(TaskStatus::Error);
   LOAD_FRAME();

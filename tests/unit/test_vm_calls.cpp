@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <set>
 
 #include "lang/compiler.h"
 #include "lang/eval.h"
@@ -16,6 +17,7 @@ class TestHost : public VmHost {
  public:
   std::map<std::pair<int64_t, std::string>, std::string> verbs;
   std::map<int64_t, int64_t> parent;
+  std::set<std::pair<int64_t, std::string>> nodebug;  // verbs without the d flag
 
   std::optional<VerbTarget> lookup(int64_t obj, std::string_view name, Error* err) {
     for (int64_t o = obj; o >= 0; o = parent.count(o) ? parent[o] : -1) {
@@ -28,6 +30,7 @@ class TestHost : public VmHost {
       t.definer = o;
       t.owner = 2;
       t.name = std::string(name);
+      t.debug = !nodebug.count({o, std::string(name)});
       return t;
     }
     *err = E_VERBNF;
@@ -125,4 +128,21 @@ TEST_CASE("a called verb gets fresh type constants; E_VERBNF before E_MAXREC") {
   h.verbs[{5, "deep"}] = "return this:deep();";
   h.verbs[{5, "probe"}] = "return `this:deep() ! ANY' == E_MAXREC && `this:nosuch() ! ANY' == E_VERBNF;";
   CHECK(run(h, "return #5:probe();") == "1");
+}
+
+TEST_CASE("a verb without the d flag gets errors as values and goes on") {
+  TestHost h;
+  h.verbs[{5, "quiet"}] =
+      "a = 1 / 0;\nb = {}[2];\nc = #5:nosuch();\nd = #-1.name;\ne = raise(E_PERM);\n"
+      "f = \"x\" + 1;\n#-1.p = 3;\nreturn {a, b, c, d, e, f, toint(\"7\")};";
+  h.nodebug.insert({5, "quiet"});
+  CHECK(run(h, "return #5:quiet();") == "{E_DIV, E_RANGE, E_VERBNF, E_INVIND, E_PERM, E_TYPE, 7}");
+  // An error that a debug verb it calls raises still unwinds through it.
+  h.verbs[{5, "loud"}] = "return 1 / 0;";
+  h.verbs[{5, "calls_loud"}] = "x = #5:loud();\nreturn \"not reached\";";
+  h.nodebug.insert({5, "calls_loud"});
+  CHECK(run(h, "return #5:calls_loud();") == "!E_DIV");
+  // With the d flag the same code raises at once.
+  h.verbs[{6, "quiet"}] = h.verbs[{5, "quiet"}];
+  CHECK(run(h, "return #6:quiet();") == "!E_DIV");
 }
