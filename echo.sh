@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(cmake ninja-build ccache g++ pkg-config
-  libcaf-dev libtree-sitter-dev librocksdb-dev capnproto libcapnp-dev llvm-14-dev
+  libcaf-dev libtree-sitter-dev librocksdb-dev capnproto libcapnp-dev llvm-14-dev python3
   libcivetweb-dev civetweb catch2 libedit-dev libssl-dev libcrypt-dev zlib1g-dev)
 
 deps() {

@@ -154,6 +154,10 @@ void Runtime::dispatch_input(Connection& c) {
       e->state = TaskEntry::Ready;
       e->reading_conn = 0;
       e->foreground = true;
+      // Typed-ahead lines wait until this segment ends: the reader may read
+      // again (LambdaMOO runs one task of a connection at a time).
+      c.busy = true;
+      e->origin = c.handle;
       dirty_tasks_.insert(e->id);
       enqueue(e->id);
       return;

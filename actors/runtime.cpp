@@ -68,6 +68,7 @@ double unix_now() {
 
 
 Runtime::Runtime(ServerOptions options) : opt_(std::move(options)) {
+  trace_ = std::getenv("ECHO_TRACE_TASKS") != nullptr;
   rng_.seed(std::random_device{}());
 }
 
@@ -306,6 +307,13 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
   }
   TaskStatus st = e->task->run(kSliceTicks);
   current_ = 0;
+  if (trace_)
+    log("TRACE task " + std::to_string(id) + " job " + std::to_string(int(e->job.kind)) + " status " +
+        std::to_string(int(st)) + (st == TaskStatus::Suspended && e->task->suspension()
+                                       ? (e->task->suspension()->kind == BuiltinContext::Suspend::Read
+                                              ? " read"
+                                              : " sleep " + std::to_string(e->task->suspension()->seconds))
+                                       : std::string()));
   if (e->killed) {  // kill_task() from inside the task itself
     finish_task(*e);
     return;

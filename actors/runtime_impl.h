@@ -197,6 +197,7 @@ class Runtime {
   bool stop_flag_ = false;
   static std::atomic<bool> signal_flag_;
   bool stopping_ = false;
+  bool trace_ = false;  // ECHO_TRACE_TASKS: log every slice's outcome
 };
 
 // The world as tasks see it: forks become task actors.

@@ -60,8 +60,7 @@ class Client:
     def expect(self, pattern, timeout=15):
         """Reads until a line matches `pattern` (a regex); returns the match."""
         rx = re.compile(pattern)
-        start = len(self.lines)
-        seen = start
+        start = seen = 0  # lines already received but not yet expected count too
         deadline = time.time() + timeout
         while True:
             for i in range(seen, len(self.lines)):
