@@ -117,10 +117,7 @@ void Runtime::connection_closed(ConnHandle h) {
 
 void Runtime::close_connection(Connection& c, const char* message) {
   if (message) c.pending += std::string(message) + "\r\n";
-  if (c.session) {
-    if (!c.pending.empty()) caf::anon_send(c.session, output_atom::value, std::move(c.pending));
-    caf::anon_send(c.session, close_atom::value);
-  }
+  if (c.session) send_output(c.session, std::move(c.pending), true);
   c.pending.clear();
   c.closed = true;
   c.session = caf::actor();

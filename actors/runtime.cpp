@@ -73,6 +73,14 @@ Runtime::Runtime(ServerOptions options) : opt_(std::move(options)) {
 }
 
 Runtime::~Runtime() {
+  if (syncer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      syncer_stop_ = true;
+    }
+    sync_cv_.notify_one();
+    syncer_.join();
+  }
   if (sys_) {
     caf::anon_send_exit(timer_, caf::exit_reason::user_shutdown);
     // The middleman waits for its brokers: stop the listeners (sessions were
@@ -119,6 +127,7 @@ void Runtime::start() {
   // LambdaMOO's main_loop: #0:server_started before any input.
   run_notifier(-1, 0, "server_started", Value::empty_list());
   timer_ = sys_->spawn(checkpoint_timer, this);
+  syncer_ = std::thread([this] { syncer_loop(); });
 }
 
 double Runtime::checkpoint_interval() {
@@ -498,7 +507,11 @@ void Runtime::commit() {
   dirty_tasks_.clear();
   if (!b.empty()) {
     try {
-      store_->commit(b);
+      // Group commit: written now, made durable by the syncer thread, which
+      // releases the output that depends on it (see send_output).
+      store_->commit(b, false);
+      ++written_seq_;
+      sync_cv_.notify_one();
     } catch (const std::exception& ex) {
       // Nothing can be promised to the players if the store is gone.
       log(std::string("COMMIT FAILED: ") + ex.what());
@@ -507,12 +520,51 @@ void Runtime::commit() {
   }
   for (auto& [h, c] : conns_) {
     if (!c.pending.empty() && c.session) {
-      caf::anon_send(c.session, output_atom::value, std::move(c.pending));
+      send_output(c.session, std::move(c.pending), false);
       c.pending.clear();
     }
     if (c.disconnect_me && !c.closed) close_connection(c, "*** Disconnected ***");
   }
   std::erase_if(conns_, [](auto& kv) { return kv.second.closed && kv.second.busy == false && kv.second.reading_task == 0; });
+}
+
+// Output reaches a session only once everything it may depend on is durable:
+// each piece waits for the WAL sync that covers the last write before it.
+void Runtime::send_output(const caf::actor& session, std::string text, bool close) {
+  if (held_.empty() && written_seq_ <= synced_seq_) {
+    if (!text.empty()) caf::anon_send(session, output_atom::value, std::move(text));
+    if (close) caf::anon_send(session, close_atom::value);
+    return;
+  }
+  held_.push_back(Held{written_seq_, session, std::move(text), close});
+}
+
+void Runtime::release_held() {
+  while (!held_.empty() && held_.front().seq <= synced_seq_) {
+    Held& h = held_.front();
+    if (!h.text.empty()) caf::anon_send(h.session, output_atom::value, std::move(h.text));
+    if (h.close) caf::anon_send(h.session, close_atom::value);
+    held_.pop_front();
+  }
+}
+
+void Runtime::syncer_loop() {
+  std::unique_lock<std::mutex> lk(mu);
+  for (;;) {
+    sync_cv_.wait(lk, [&] { return written_seq_ > synced_seq_ || syncer_stop_; });
+    if (written_seq_ == synced_seq_ && syncer_stop_) return;
+    uint64_t target = written_seq_;
+    lk.unlock();
+    try {
+      store_->sync_wal();
+    } catch (const std::exception& ex) {
+      log(std::string("WAL SYNC FAILED: ") + ex.what());
+      request_shutdown(std::string("the store failed: ") + ex.what());
+    }
+    lk.lock();
+    synced_seq_ = target;
+    release_held();
+  }
 }
 
 // ---- saved tasks -------------------------------------------------------------
@@ -609,15 +661,21 @@ void Runtime::wait() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  std::lock_guard<std::mutex> lk(mu);
-  stopping_ = true;
-  log("SHUTDOWN: " + stop_reason_);
-  for (auto& [h, c] : conns_) {
-    if (c.closed) continue;
-    c.pending += "*** Shutting down: " + stop_reason_ + " ***\r\n";
-    close_connection(c, nullptr);
+  {
+    std::lock_guard<std::mutex> lk(mu);
+    stopping_ = true;
+    log("SHUTDOWN: " + stop_reason_);
+    for (auto& [h, c] : conns_) {
+      if (c.closed) continue;
+      c.pending += "*** Shutting down: " + stop_reason_ + " ***\r\n";
+      close_connection(c, nullptr);
+    }
+    commit();
+    syncer_stop_ = true;
+    sync_cv_.notify_one();
   }
-  commit();
+  if (syncer_.joinable()) syncer_.join();  // the last writes are durable, their output sent
+  std::lock_guard<std::mutex> lk(mu);
   checkpoint(true);
   store_->close();
 }

@@ -28,6 +28,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "actors/runtime.h"
@@ -169,6 +170,9 @@ class Runtime {
   void restore_tasks();
   Value task_record(const TaskEntry& e) const;
   void close_connection(Connection& c, const char* message);
+  void send_output(const caf::actor& session, std::string text, bool close);
+  void release_held();
+  void syncer_loop();
 
   ServerOptions opt_;
   std::unique_ptr<caf::actor_system_config> cfg_;
@@ -197,7 +201,21 @@ class Runtime {
   bool stop_flag_ = false;
   static std::atomic<bool> signal_flag_;
   bool stopping_ = false;
-  bool trace_ = false;  // ECHO_TRACE_TASKS: log every slice's outcome
+  bool trace_ = false;
+  // Group commit: segments write without syncing (written_seq_ counts
+  // them); the syncer thread syncs the WAL and releases the output held
+  // until then (held_, in order).
+  uint64_t written_seq_ = 0, synced_seq_ = 0;
+  struct Held {
+    uint64_t seq;
+    caf::actor session;
+    std::string text;
+    bool close;
+  };
+  std::deque<Held> held_;
+  std::condition_variable sync_cv_;
+  bool syncer_stop_ = false;
+  std::thread syncer_;  // ECHO_TRACE_TASKS: log every slice's outcome
 };
 
 // The world as tasks see it: forks become task actors.

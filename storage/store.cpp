@@ -257,6 +257,12 @@ void Store::commit(const Batch& batch, bool sync) {
   im.check(im.db->Write(wo, &wb), "committing " + std::to_string(batch.size()) + " changes");
 }
 
+void Store::sync_wal() {
+  Impl& im = *impl_;
+  if (!im.db) throw StoreError(im.data_dir + ": the store is closed");
+  im.check(im.db->SyncWAL(), "syncing the write-ahead log");
+}
+
 // ---- Snapshots
 
 std::string Store::snapshot() {

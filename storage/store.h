@@ -151,6 +151,10 @@ class Store {
   // options.sync (the default).
   void commit(const Batch& batch);
   void commit(const Batch& batch, bool sync);
+  // Makes every batch committed so far durable (fdatasync of the WAL), for
+  // group commit: commit(batch, false) many times, then one sync_wal() that
+  // covers them all. Thread-safe with commit().
+  void sync_wal();
 
   // A RocksDB checkpoint in <dir>/snap.<UTC timestamp>/; returns its path.
   std::string snapshot();
