@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Echo's one entry point on a Debian 12 machine.
-#   ./echo.sh run     install what the build needs, build, start Echo
+#   ./echo.sh run     install what the build needs, build, serve the default world
+#                     (made into default-world.db the first time) on telnet port 7777
+#   ./echo.sh repl    install, build, start the MOO REPL on an in-memory world
 #   ./echo.sh test    install, build, and run every test (also under ASan/UBSan)
 #   ./echo.sh build   install and build only
 #   ./echo.sh bench   install, build, and run the benchmarks
@@ -34,6 +36,14 @@ case "${1:-}" in
   run)
     deps
     build build
+    # The world lives in default-world.db (gitignored); made once from the
+    # script compiled into echo-repl (config/default-world.moo), then kept.
+    [[ -d default-world.db ]] || build/cli/echo-repl new-world default-world.db
+    exec build/cli/echo-repl serve default-world.db "${@:2}"
+    ;;
+  repl)
+    deps
+    build build
     exec build/cli/echo-repl
     ;;
   test)
@@ -54,7 +64,7 @@ case "${1:-}" in
     build/bench/echo-bench-kernels "${@:2}"
     ;;
   *)
-    echo "usage: ./echo.sh run|test|build|bench" >&2
+    echo "usage: ./echo.sh run|repl|test|build|bench" >&2
     exit 2
     ;;
 esac

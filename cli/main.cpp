@@ -25,6 +25,8 @@ void usage(std::ostream& o) {
        "                                 write a store back as a textdump\n"
        "       echo-repl snapshot NAME.db [--keep N]\n"
        "                                 checkpoint a store into NAME.db/snap.<time>/\n"
+       "       echo-repl new-world NAME.db [--overwrite]\n"
+       "                                 make a store holding the default world (config/default-world.moo)\n"
        "       echo-repl serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR]\n"
        "                                 run the server (a textdump is imported into a store first)\n";
 }
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
   if (cmd == "import") return cli::cmd_import(argc, argv);
   if (cmd == "export") return cli::cmd_export(argc, argv);
   if (cmd == "snapshot") return cli::cmd_snapshot(argc, argv);
+  if (cmd == "new-world") return cli::cmd_new_world(argc, argv);
   if (cmd == "serve") return cli::cmd_serve(argc, argv);
   if (cmd == "-d" && argc == 3) {
     CompileResult r = compile_moo(argv[2]);

@@ -1,12 +1,13 @@
 // echo-repl's world commands: import a textdump into a store, export a store
-// back to a textdump, take and list snapshots.
+// back to a textdump, take and list snapshots, make the default world.
 #pragma once
 
 namespace echo::cli {
 
-int cmd_import(int argc, char** argv);    // import FILE.db --to NAME.db [--overwrite]
-int cmd_export(int argc, char** argv);    // export NAME.db --format 4|17 FILE.db
-int cmd_snapshot(int argc, char** argv);  // snapshot NAME.db [--keep N]
-int cmd_serve(int argc, char** argv);     // serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR] (serve.cpp)
+int cmd_import(int argc, char** argv);     // import FILE.db --to NAME.db [--overwrite]
+int cmd_export(int argc, char** argv);     // export NAME.db --format 4|17 FILE.db
+int cmd_snapshot(int argc, char** argv);   // snapshot NAME.db [--keep N]
+int cmd_new_world(int argc, char** argv);  // new-world NAME.db [--overwrite] (new_world.cpp)
+int cmd_serve(int argc, char** argv);      // serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR] (serve.cpp)
 
 }  // namespace echo::cli
