@@ -41,9 +41,24 @@ Connection* Runtime::conn_by_handle(ConnHandle h) {
 }
 
 Connection* Runtime::conn_by_id(int64_t id) {
-  for (auto& [h, c] : conns_)
-    if (c.id == id && !c.closed) return &c;
-  return nullptr;
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return nullptr;
+  Connection* c = conn_by_handle(it->second);
+  return c && c->id == id ? c : nullptr;
+}
+
+// Every change of a connection's id goes through here, so that by_id_ (what
+// notify() looks up, thousands of times a second) stays exact.
+void Runtime::set_conn_id(Connection& c, int64_t id) {
+  auto it = by_id_.find(c.id);
+  if (it != by_id_.end() && it->second == c.handle) by_id_.erase(it);
+  c.id = id;
+  if (!c.closed) by_id_[id] = c.handle;
+}
+
+void Runtime::output(Connection& c, std::string_view text) {
+  if (c.pending.empty()) touched_.push_back(c.handle);
+  c.pending.append(text);
 }
 
 std::vector<Connection*> Runtime::connections() {
@@ -58,7 +73,7 @@ ConnHandle Runtime::open_connection(caf::actor session, const std::string& name)
   ConnHandle h = next_handle_++;
   Connection& c = conns_[h];
   c.handle = h;
-  c.id = next_unconnected_--;
+  set_conn_id(c, next_unconnected_--);
   c.session = std::move(session);
   c.name = name;
   c.last_activity = unix_now();
@@ -99,6 +114,7 @@ void Runtime::connection_closed(ConnHandle h) {
   Connection* c = conn_by_handle(h);
   if (!c) return;
   log("CLIENT DISCONNECTED: #" + std::to_string(c->id) + " on " + c->name);
+  by_id_.erase(c->id);
   c->closed = true;
   c->session = caf::actor();
   c->input.clear();
@@ -119,6 +135,7 @@ void Runtime::close_connection(Connection& c, const char* message) {
   if (message) c.pending += std::string(message) + "\r\n";
   if (c.session) send_output(c.session, std::move(c.pending), true);
   c.pending.clear();
+  if (auto it = by_id_.find(c.id); it != by_id_.end() && it->second == c.handle) by_id_.erase(it);
   c.closed = true;
   c.session = caf::actor();
   if (c.disconnect_me) run_notifier(c.id, c.listener, "user_disconnected", make_list({Value::obj(c.id)}));
@@ -128,12 +145,15 @@ void Runtime::close_connection(Connection& c, const char* message) {
 void Runtime::notify(int64_t conn, std::string_view text, bool newline) {
   Connection* c = conn_by_id(conn);
   if (!c) return;
-  c->pending.append(text);
+  output(*c, text);
   if (newline) c->pending += "\r\n";
 }
 
 void Runtime::boot(int64_t conn) {
-  if (Connection* c = conn_by_id(conn)) c->disconnect_me = true;
+  if (Connection* c = conn_by_id(conn)) {
+    c->disconnect_me = true;
+    touched_.push_back(c->handle);
+  }
 }
 
 // The next line of a connection, when nothing of it is running: to the task
@@ -340,7 +360,8 @@ void Runtime::after_login(TaskEntry& e, ConnHandle h, int64_t old_max, const Val
 void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bool created) {
   (void)old_id;
   Connection* existing = conn_by_id(new_id);
-  c.id = new_id;
+  if (existing && existing != &c) set_conn_id(*existing, -1000000000 - int64_t(existing->handle));  // no longer the player's
+  set_conn_id(c, new_id);
   c.connected_at = unix_now();
   auto message = [&](Connection& to, const char* option, const char* dflt) {
     Value v = server_option(option);
@@ -350,13 +371,12 @@ void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bo
       for (uint32_t i = 0; i < v.list_len(); ++i)
         if (v.list_at(i).is_str()) notify(to.id, v.list_at(i).as_str());
     } else {
-      to.pending += std::string(dflt) + "\r\n";
+      output(to, std::string(dflt) + "\r\n");
     }
   };
   if (existing && existing != &c) {
     log("REDIRECTED: #" + std::to_string(new_id) + ", was " + existing->name + ", now " + c.name);
     existing->pending += "*** Redirecting connection to new port ***\r\n";
-    existing->id = -1000000000 - int64_t(existing->handle);  // no longer this player's
     close_connection(*existing, nullptr);
     message(c, "redirect_to_msg", "*** Redirecting old connection to this port ***");
     run_notifier(new_id, c.listener, "user_reconnected", make_list({Value::obj(new_id)}));

@@ -52,8 +52,10 @@ caf::behavior checkpoint_timer(caf::event_based_actor* self, Runtime* rt) {
 }
 
 caf::behavior task_actor(caf::event_based_actor* self, Runtime* rt, int64_t id) {
+  // An exception must not end the actor silently while it holds the world
+  // token: the runtime drops the task and moves on (step_guarded).
   return {
-      [=](run_atom) { rt->step(self, id); },
+      [=](run_atom) { rt->step_guarded(self, id); },
       [=](wake_atom) { rt->wake(id); },
   };
 }
@@ -293,6 +295,24 @@ int64_t Runtime::server_int_option(const char* name, int64_t dflt) {
   return v.is_int() ? v.as_int() : dflt;
 }
 
+void Runtime::step_guarded(caf::event_based_actor* self, int64_t id) {
+  try {
+    step(self, id);
+  } catch (const std::exception& ex) {
+    std::lock_guard<std::mutex> lk(mu);
+    log("TASK " + std::to_string(id) + " failed in the server: " + ex.what());
+    current_ = 0;
+    if (TaskEntry* e = task(id)) {
+      e->task.reset();
+      e->on_end = nullptr;
+      finish_task(*e);
+    } else {
+      release_token(id);
+    }
+    self->quit();
+  }
+}
+
 void Runtime::step(caf::event_based_actor* self, int64_t id) {
   std::unique_lock<std::mutex> lk(mu);
   TaskEntry* e = task(id);
@@ -518,7 +538,13 @@ void Runtime::commit() {
       request_shutdown(std::string("the store failed: ") + ex.what());
     }
   }
-  for (auto& [h, c] : conns_) {
+  // Only the connections this segment wrote to or booted (not all of them).
+  std::vector<ConnHandle> touched = std::move(touched_);
+  touched_.clear();
+  for (ConnHandle h : touched) {
+    auto it = conns_.find(h);
+    if (it == conns_.end()) continue;
+    Connection& c = it->second;
     if (!c.pending.empty() && c.session) {
       send_output(c.session, std::move(c.pending), false);
       c.pending.clear();

@@ -29,6 +29,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/runtime.h"
@@ -115,6 +116,7 @@ class Runtime {
 
   // ---- task actors ----
   void step(caf::event_based_actor* self, int64_t task_id);
+  void step_guarded(caf::event_based_actor* self, int64_t task_id);
   void wake(int64_t task_id);
 
   // ---- for the server builtins (called with mu held, by the token holder) ----
@@ -124,6 +126,7 @@ class Runtime {
   std::vector<Connection*> connections();
   void notify(int64_t conn, std::string_view text, bool newline = true);
   void boot(int64_t conn);
+  void set_conn_id(Connection& c, int64_t id);  // keeps the id index exact
   TaskEntry* task(int64_t id);
   std::map<int64_t, std::unique_ptr<TaskEntry>>& tasks() { return tasks_; }
   int64_t current_task() const { return current_; }
@@ -170,6 +173,7 @@ class Runtime {
   void restore_tasks();
   Value task_record(const TaskEntry& e) const;
   void close_connection(Connection& c, const char* message);
+  void output(Connection& c, std::string_view text);
   void send_output(const caf::actor& session, std::string text, bool close);
   void release_held();
   void syncer_loop();
@@ -184,6 +188,8 @@ class Runtime {
   std::map<int64_t, std::unique_ptr<TaskEntry>> tasks_;
   std::map<ConnHandle, Connection> conns_;
   ConnHandle next_handle_ = 1;
+  std::unordered_map<int64_t, ConnHandle> by_id_;  // open connections by MOO id
+  std::vector<ConnHandle> touched_;                // with output or a boot since the last commit
   int64_t next_unconnected_ = -2;  // LambdaMOO: NOTHING - 1, counting down
   int64_t token_ = 0;              // the task holding the world token; 0: free
   std::deque<int64_t> waiting_;    // tasks waiting for the token

@@ -201,7 +201,7 @@ Value bf_switch_player(BuiltinContext& ctx, std::span<Value> a) {
   Connection* c = rt.conn_by_id(from);
   if (!c || !rt.world().is_player(to)) raise(E_INVARG);
   if (Connection* other = rt.conn_by_id(to); other && other != c) rt.boot(to);
-  c->id = to;
+  rt.set_conn_id(*c, to);
   if (c->connected_at == 0) c->connected_at = unix_now();
   return ok();
 }

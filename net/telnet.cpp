@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include <cstdio>
 #include <future>
 #include <memory>
 #include <stdexcept>
@@ -81,7 +82,14 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
       [=](const caf::io::new_data_msg& msg) {
         std::vector<std::string> lines;
         st->filter.feed(std::string_view(msg.buf.data(), msg.buf.size()), lines);
-        for (auto& l : lines) port.line(st->handle, std::move(l));
+        for (auto& l : lines) {
+          // An exception would end this broker (and the connection) silently.
+          try {
+            port.line(st->handle, std::move(l));
+          } catch (const std::exception& e) {
+            std::fprintf(stderr, "SESSION %s: input dropped: %s\n", std::string(name).c_str(), e.what());
+          }
+        }
       },
       [=](const caf::io::connection_closed_msg&) {
         if (!st->closing) port.closed(st->handle);
