@@ -30,6 +30,10 @@ ConnHandle SessionPort::open(caf::actor session, const std::string& name) const 
 }
 void SessionPort::line(ConnHandle h, std::string l) const { rt->input_line(h, std::move(l)); }
 void SessionPort::closed(ConnHandle h) const { rt->connection_closed(h); }
+void SessionPort::stats(const std::string& actor, ConnHandle h, double seconds) const {
+  rt->record(actor, "session", seconds, int64_t(h));
+}
+void SessionPort::gone(const std::string& actor) const { rt->forget(actor); }
 void SessionPort::listener(caf::actor a) const {
   std::lock_guard<std::mutex> lk(rt->mu);
   rt->listeners_.push_back(std::move(a));

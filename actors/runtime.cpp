@@ -42,11 +42,13 @@ caf::behavior checkpoint_timer(caf::event_based_actor* self, Runtime* rt) {
   arm();
   return {
       [=](tick_atom) {
+        auto t0 = std::chrono::steady_clock::now();
         {
           std::lock_guard<std::mutex> lk(rt->mu);
           rt->request_checkpoint();
         }
         arm();
+        rt->record("checkpoint timer", "timer", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       },
   };
 }
@@ -85,6 +87,7 @@ Runtime::~Runtime() {
   }
   if (sys_) {
     caf::anon_send_exit(timer_, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(monitor_, caf::exit_reason::user_shutdown);
     // The middleman waits for its brokers: stop the listeners (sessions were
     // closed by wait()).
     for (auto& l : listeners_) caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
@@ -130,6 +133,7 @@ void Runtime::start() {
   run_notifier(-1, 0, "server_started", Value::empty_list());
   timer_ = sys_->spawn(checkpoint_timer, this);
   syncer_ = std::thread([this] { syncer_loop(); });
+  start_monitor();
 }
 
 double Runtime::checkpoint_interval() {
@@ -296,9 +300,22 @@ int64_t Runtime::server_int_option(const char* name, int64_t dflt) {
 }
 
 void Runtime::step_guarded(caf::event_based_actor* self, int64_t id) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::string name = "task " + std::to_string(id);
   try {
     step(self, id);
+    double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    bool alive;
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      alive = task(id) != nullptr;
+    }
+    if (!alive)
+      forget(name);
+    else
+      record(name, "task", dt, id);
   } catch (const std::exception& ex) {
+    forget(name);
     std::lock_guard<std::mutex> lk(mu);
     log("TASK " + std::to_string(id) + " failed in the server: " + ex.what());
     current_ = 0;

@@ -26,6 +26,9 @@ struct SessionPort {
   void closed(ConnHandle h) const;
   // A listener actor, stopped when the server stops.
   void listener(caf::actor a) const;
+  // For the monitor: the time a session's message took; gone() when it stops.
+  void stats(const std::string& actor, ConnHandle h, double seconds) const;
+  void gone(const std::string& actor) const;
 };
 
 }  // namespace echo::actors

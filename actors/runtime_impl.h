@@ -144,7 +144,23 @@ class Runtime {
   double started_at() const { return started_at_; }
   std::mutex mu;
 
+  // ---- monitoring (monitor.cpp) ----
+  struct ActorStat {
+    std::string kind;
+    int64_t key = 0;       // the task id or connection handle, to find its queue
+    size_t mailbox = 0;    // what waits for it: queued input lines, or its place in the token queue
+    uint64_t handled = 0;  // messages handled
+    double seconds = 0;    // time spent handling them
+    double last = 0;       // unix time of the last one
+  };
+  void record(const std::string& name, const char* kind, double seconds, int64_t key = 0);
+  void forget(const std::string& name);
+  std::vector<std::pair<std::string, ActorStat>> actor_stats();
+  std::string status_json();
+  void write_status();
+
  private:
+  void start_monitor();
   friend class ServerHost;
   int64_t new_task_id();
   TaskEntry& new_entry(Job job, bool foreground, ConnHandle origin);
@@ -221,7 +237,10 @@ class Runtime {
   std::deque<Held> held_;
   std::condition_variable sync_cv_;
   bool syncer_stop_ = false;
-  std::thread syncer_;  // ECHO_TRACE_TASKS: log every slice's outcome
+  std::thread syncer_;
+  std::mutex stats_mu_;  // not mu: sessions report without waiting for a slice
+  std::map<std::string, ActorStat> stats_;
+  caf::actor monitor_;  // ECHO_TRACE_TASKS: log every slice's outcome
 };
 
 // The world as tasks see it: forks become task actors.

@@ -253,6 +253,22 @@ Value bf_load_server_options(BuiltinContext& ctx, std::span<Value>) {
   return ok();  // options are read from $server_options each time they are needed
 }
 
+// actor_stats(): the monitor's table, a map per live actor.
+Value bf_actor_stats(BuiltinContext& ctx, std::span<Value>) {
+  if (!is_wiz(ctx)) raise(E_PERM);
+  Value out = Value::empty_list();
+  for (auto& [name, s] : rt_of().actor_stats()) {
+    Value m = Value::empty_map();
+    m.map_mut()->set(Value::str("name"), Value::str(name));
+    m.map_mut()->set(Value::str("kind"), Value::str(s.kind));
+    m.map_mut()->set(Value::str("mailbox"), Value::integer(int64_t(s.mailbox)));
+    m.map_mut()->set(Value::str("handled"), Value::integer(int64_t(s.handled)));
+    m.map_mut()->set(Value::str("seconds"), Value::flt(s.seconds));
+    list_append(out, m);
+  }
+  return out;
+}
+
 // ---- the task queue ----
 
 Value frame_list(Runtime& rt, const Task& t, bool lines) {
@@ -354,6 +370,7 @@ void register_server_builtins() {
   b.add({"db_disk_size", 0, 0, {}, bf_db_disk_size});
   b.add({"load_server_options", 0, 0, {}, bf_load_server_options});
   b.add({"queued_tasks", 0, 0, {}, bf_queued_tasks});
+  b.add({"actor_stats", 0, 0, {}, bf_actor_stats});
   b.add({"kill_task", 1, 1, {A::Int}, bf_kill_task});
   b.add({"resume", 1, 2, {A::Int}, bf_resume});
   b.add({"task_stack", 1, 2, {A::Int}, bf_task_stack});

@@ -28,7 +28,8 @@ void usage(std::ostream& o) {
        "       echo-repl new-world NAME.db [--overwrite]\n"
        "                                 make a store holding the default world (config/default-world.moo)\n"
        "       echo-repl serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR]\n"
-       "                                 run the server (a textdump is imported into a store first)\n";
+       "                                 run the server (a textdump is imported into a store first)\n"
+       "       echo-repl status NAME.db  the running server's tasks, connections and actors\n";
 }
 
 }  // namespace
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   if (cmd == "snapshot") return cli::cmd_snapshot(argc, argv);
   if (cmd == "new-world") return cli::cmd_new_world(argc, argv);
   if (cmd == "serve") return cli::cmd_serve(argc, argv);
+  if (cmd == "status") return cli::cmd_status(argc, argv);
   if (cmd == "-d" && argc == 3) {
     CompileResult r = compile_moo(argv[2]);
     if (!r.ok()) {

@@ -1,6 +1,9 @@
 // echo-repl serve: the server on a store (or a textdump, imported first).
 #include <csignal>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -87,6 +90,33 @@ int cmd_serve(int argc, char** argv) {
     std::cerr << "echo-repl serve: " << e.what() << "\n";
     return 1;
   }
+}
+
+}  // namespace echo::cli
+
+namespace echo::cli {
+
+// echo-repl status NAME.db: what the running server's monitor last wrote.
+int cmd_status(int argc, char** argv) {
+  namespace fs = std::filesystem;
+  if (argc != 3) {
+    std::cerr << "usage: echo-repl status NAME.db\n";
+    return 2;
+  }
+  std::string path = storage::Store::dir_for(argv[2]) + "/status.json";
+  std::ifstream f(path);
+  if (!f) {
+    std::cerr << "echo-repl status: no " << path << " (has the server run on this store?)\n";
+    return 1;
+  }
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::error_code ec;
+  auto age = fs::file_time_type::clock::now() - fs::last_write_time(path, ec);
+  double secs = std::chrono::duration<double>(age).count();
+  if (secs > 5)
+    std::cout << "(the server is not running: this status is " << int64_t(secs) << " seconds old)\n";
+  std::cout << text;
+  return 0;
 }
 
 }  // namespace echo::cli

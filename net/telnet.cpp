@@ -4,6 +4,7 @@
 #include <caf/io/all.hpp>
 
 #include <cstdio>
+#include <chrono>
 #include <future>
 #include <memory>
 #include <stdexcept>
@@ -78,8 +79,15 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
   auto st = std::make_shared<SessionState>();
   self->configure_read(hdl, caf::io::receive_policy::at_most(4096));
   st->handle = port.open(caf::actor_cast<caf::actor>(self), name);
+  std::string label = "session " + std::to_string(st->handle) + " (" + name + ")";
+  // Reports each message's time to the monitor. (Not mailbox().size():
+  // reading it from inside the actor upsets CAF 0.17's blocked-mailbox state.)
+  auto done = [=](std::chrono::steady_clock::time_point t0) {
+    port.stats(label, st->handle, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  };
   return {
       [=](const caf::io::new_data_msg& msg) {
+        auto t0 = std::chrono::steady_clock::now();
         std::vector<std::string> lines;
         st->filter.feed(std::string_view(msg.buf.data(), msg.buf.size()), lines);
         for (auto& l : lines) {
@@ -90,20 +98,25 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
             std::fprintf(stderr, "SESSION %s: input dropped: %s\n", std::string(name).c_str(), e.what());
           }
         }
+        done(t0);
       },
       [=](const caf::io::connection_closed_msg&) {
         if (!st->closing) port.closed(st->handle);
+        port.gone(label);
         self->quit();
       },
       [=](actors::output_atom, const std::string& text) {
+        auto t0 = std::chrono::steady_clock::now();
         if (text.empty()) return;
         self->write(hdl, text.size(), text.data());
         self->flush(hdl);
+        done(t0);
       },
       [=](actors::close_atom) {
         st->closing = true;
         self->flush(hdl);
         self->close(hdl);
+        port.gone(label);
         self->quit();
       },
   };

@@ -1,0 +1,128 @@
+// Monitoring: every actor reports, after each message it handles, its
+// mailbox depth and the time it took; the monitor actor writes the table
+// to <store>/status.json once a second (what `echo-repl status` prints), and
+// actor_stats() returns it to MOO code.
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "actors/runtime_impl.h"
+
+namespace echo::actors {
+
+namespace {
+
+using monitor_tick_atom = caf::atom_constant<caf::atom("montick")>;
+
+std::string json_str(const std::string& s) {
+  std::string o = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (c < 0x20) {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\u%04x", c);
+      o += b;
+      continue;
+    }
+    o += char(c);
+  }
+  return o + "\"";
+}
+
+}  // namespace
+
+void Runtime::record(const std::string& name, const char* kind, double seconds, int64_t key) {
+  std::lock_guard<std::mutex> lk(stats_mu_);
+  ActorStat& s = stats_[name];
+  s.kind = kind;
+  s.key = key;
+  s.handled += 1;
+  s.seconds += seconds;
+  s.last = unix_now();
+}
+
+void Runtime::forget(const std::string& name) {
+  std::lock_guard<std::mutex> lk(stats_mu_);
+  stats_.erase(name);
+}
+
+// With mu held: what waits for each actor now.
+std::vector<std::pair<std::string, Runtime::ActorStat>> Runtime::actor_stats() {
+  std::vector<std::pair<std::string, ActorStat>> rows;
+  {
+    std::lock_guard<std::mutex> lk(stats_mu_);
+    rows.assign(stats_.begin(), stats_.end());
+  }
+  for (auto& [name, s] : rows) {
+    if (s.kind == "session") {
+      auto it = conns_.find(ConnHandle(s.key));
+      s.mailbox = it == conns_.end() ? 0 : it->second.input.size();
+    } else if (s.kind == "task") {
+      auto at = std::find(waiting_.begin(), waiting_.end(), s.key);
+      s.mailbox = at == waiting_.end() ? 0 : size_t(at - waiting_.begin()) + 1;
+    }
+  }
+  return rows;
+}
+
+std::string Runtime::status_json() {
+  std::vector<std::pair<std::string, ActorStat>> rows;
+  size_t tasks = 0, waiting = 0, conns = 0;
+  uint64_t written = 0, synced = 0;
+  {
+    std::lock_guard<std::mutex> lk(mu);
+    rows = actor_stats();
+    tasks = tasks_.size();
+    waiting = waiting_.size();
+    conns = by_id_.size();
+    written = written_seq_;
+    synced = synced_seq_;
+  }
+  std::string j = "{\"time\": " + std::to_string(unix_now()) + ", \"uptime\": " +
+                  std::to_string(unix_now() - started_at_) + ", \"store\": " + json_str(store_dir()) +
+                  ", \"tasks\": " + std::to_string(tasks) + ", \"token_queue\": " + std::to_string(waiting) +
+                  ", \"connections\": " + std::to_string(conns) + ", \"commits_written\": " + std::to_string(written) +
+                  ", \"commits_synced\": " + std::to_string(synced) + ", \"actors\": [";
+  bool first = true;
+  for (auto& [name, s] : rows) {
+    if (!first) j += ", ";
+    first = false;
+    j += "{\"name\": " + json_str(name) + ", \"kind\": " + json_str(s.kind) +
+         ", \"mailbox\": " + std::to_string(s.mailbox) + ", \"handled\": " + std::to_string(s.handled) +
+         ", \"seconds\": " + std::to_string(s.seconds) + "}";
+  }
+  return j + "]}\n";
+}
+
+void Runtime::write_status() {
+  namespace fs = std::filesystem;
+  std::string dir = store_dir();
+  if (dir.empty()) return;
+  std::string tmp = dir + "/status.json.tmp", path = dir + "/status.json";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    if (!f) return;
+    f << status_json();
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+}
+
+caf::behavior monitor_actor(caf::event_based_actor* self, Runtime* rt) {
+  self->delayed_send(self, std::chrono::seconds(1), monitor_tick_atom::value);
+  return {
+      [=](monitor_tick_atom) {
+        auto t0 = std::chrono::steady_clock::now();
+        rt->write_status();
+        rt->record("monitor", "monitor", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        self->delayed_send(self, std::chrono::seconds(1), monitor_tick_atom::value);
+      },
+  };
+}
+
+void Runtime::start_monitor() { monitor_ = sys_->spawn(monitor_actor, this); }
+
+}  // namespace echo::actors
