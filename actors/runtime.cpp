@@ -479,7 +479,11 @@ void Runtime::report_end(TaskEntry& e, TaskStatus st) {
   bool handled = false;
   const char* handler = st == TaskStatus::Error ? "handle_uncaught_error" : "handle_task_timeout";
   int64_t def = 0;
-  if (world_->valid(0) && world_->find_callable_verb(0, handler, &def)) {
+  // A handler's own errors are printed, not handled again (else a handler
+  // that fails would call itself forever).
+  bool in_handler = e.job.kind == Job::Notifier &&
+                    (e.job.verb == "handle_uncaught_error" || e.job.verb == "handle_task_timeout");
+  if (!in_handler && world_->valid(0) && world_->find_callable_verb(0, handler, &def)) {
     Value formatted = Value::empty_list();
     for (auto& l : lines) list_append(formatted, Value::str(l));
     Value args;
