@@ -116,11 +116,33 @@ caf::behavior monitor_actor(caf::event_based_actor* self, Runtime* rt) {
   return {
       [=](monitor_tick_atom) {
         auto t0 = std::chrono::steady_clock::now();
+        rt->sweep_connections();
         rt->write_status();
         rt->record("monitor", "monitor", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         self->delayed_send(self, std::chrono::seconds(1), monitor_tick_atom::value);
       },
   };
+}
+
+// LambdaMOO's main loop: an un-logged-in connection idle longer than
+// $server_options.connect_timeout (default 300 s; <= 0: never) is closed.
+void Runtime::sweep_connections() {
+  std::lock_guard<std::mutex> lk(mu);
+  if (stopping_) return;
+  double now = unix_now();
+  Value v = server_option("connect_timeout");
+  int64_t timeout = v.type() == Type::None ? 300 : v.is_int() ? v.as_int() : 0;
+  if (timeout <= 0) return;
+  bool any = false;
+  for (auto& [h, c] : conns_) {
+    if (c.closed || c.connected_at != 0 || c.busy || now - c.last_activity <= double(timeout)) continue;
+    log("TIMEOUT: #" + std::to_string(c.id) + " on " + c.name);
+    int64_t id = c.id, listener = c.listener;
+    close_connection(c, "*** Timed-out waiting for login. ***");
+    run_notifier(id, listener, "user_disconnected", make_list({Value::obj(id)}));
+    any = true;
+  }
+  if (any) std::erase_if(conns_, [](auto& kv) { return kv.second.closed && !kv.second.busy; });
 }
 
 void Runtime::start_monitor() { monitor_ = sys_->spawn(monitor_actor, this); }

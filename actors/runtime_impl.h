@@ -158,6 +158,7 @@ class Runtime {
   std::vector<std::pair<std::string, ActorStat>> actor_stats();
   std::string status_json();
   void write_status();
+  void sweep_connections();  // connect_timeout
 
  private:
   void start_monitor();
