@@ -211,6 +211,11 @@ TEST_CASE("forked tasks run after the main task with a copy of its variables") {
   CHECK(to_literal(r.value) == "{7, 1}");
   REQUIRE(r.fork_reports.size() == 1);
   CHECK(r.fork_reports[0].find("Division by zero") != std::string::npos);
+  // The child's fork variable holds its own id too (LambdaMOO's enqueue_forked_task2).
+  r = eval_moo("fork t (0) raise(E_INVARG, tostr(\"child t=\", t)); endfork return t;", o);
+  REQUIRE(r.kind == EvalOutcome::Returned);
+  REQUIRE(r.fork_reports.size() == 1);
+  CHECK(r.fork_reports[0].find("child t=" + to_literal(r.value)) != std::string::npos);
   // Without a scheduler a fork is refused with an error, never ignored.
   CHECK(run("fork (0) endfork") == "!E_PERM");
   CHECK(run("fork (-1) endfork") == "!E_INVARG");
