@@ -696,17 +696,18 @@ void Runtime::wait() {
     while (!stop_flag_ && !signal_flag_) stop_cv_.wait_for(lk, std::chrono::milliseconds(100));
     if (stop_reason_.empty()) stop_reason_ = "shutdown signal received";
   }
-  // Let the running segment end (it is bounded by its seconds limit), then
-  // stop granting the token.
-  for (int i = 0; i < 200; ++i) {
+  // Grant the token to no one new, and let the running segment end (it is
+  // bounded by its seconds limit): its changes are then whole.
+  {
+    std::lock_guard<std::mutex> lk(mu);
+    stopping_ = true;
+  }
+  for (int i = 0; i < 400; ++i) {
     {
       std::lock_guard<std::mutex> lk(mu);
-      if (token_ == 0) {
-        stopping_ = true;
-        break;
-      }
+      if (token_ == 0) break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   {
     std::lock_guard<std::mutex> lk(mu);
