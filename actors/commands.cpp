@@ -160,15 +160,30 @@ void Runtime::boot(int64_t conn) {
   }
 }
 
+// tasks.c bf_force_input / enqueue_input_task: the line is queued as if
+// typed, and run as soon as the connection is free (now, if it is idle and
+// not the forcing task's own).
+void Runtime::force_input(Connection& c, std::string line, bool at_front) {
+  if (at_front)
+    c.input.push_front(std::move(line));
+  else
+    c.input.push_back(std::move(line));
+  dispatch_input(c);
+}
+
 // The next line of a connection, when nothing of it is running: to the task
 // reading it, else as a command (or login) task.
 void Runtime::dispatch_input(Connection& c) {
   if (c.closed || c.input.empty()) return;
-  if (c.reading_task) {
+  // tasks.c run_ready_tasks: out-of-band lines pass a reader by (and
+  // hold-input does not hold them).
+  bool front_oob = !c.disable_oob && c.input.front().rfind("#$#", 0) == 0;
+  if (c.reading_task && !front_oob) {
     TaskEntry* e = task(c.reading_task);
     if (e && e->state == TaskEntry::Reading) {
       std::string line = std::move(c.input.front());
       c.input.pop_front();
+      if (!c.disable_oob && line.rfind("#$\"", 0) == 0) line.erase(0, 3);  // dequeue_input_task unquotes
       c.reading_task = 0;
       e->task->resume(Value::str(line));
       e->task->set_limits(limits(false));
@@ -185,17 +200,20 @@ void Runtime::dispatch_input(Connection& c) {
     }
     c.reading_task = 0;
   }
-  if (c.busy || c.hold_input) return;
+  if (c.busy || (c.hold_input && !front_oob)) return;
   std::string line = std::move(c.input.front());
   c.input.pop_front();
   Job j;
   j.conn = c.handle;
   j.line = std::move(line);
-  bool oob = !c.disable_oob && j.line.rfind("#$#", 0) == 0;
+  bool oob = front_oob;
   if (!c.disable_oob && j.line.rfind("#$\"", 0) == 0) j.line.erase(0, 3);  // the OOB quote prefix
   j.kind = oob ? Job::OutOfBand : c.id < 0 ? Job::Login : Job::Command;
   c.busy = true;
   TaskEntry& e = new_entry(std::move(j), true, c.handle);
+  // tasks.c run_server_task_setting_id: read() without a connection is for
+  // this task only (out-of-band lines do not count).
+  if (!oob) c.last_input_task = e.id;
   e.player = c.id;
   e.state = TaskEntry::Ready;
   enqueue(e.id);

@@ -240,24 +240,29 @@ void Runtime::kill_task(int64_t id) {
   if (id != current_) tasks_.erase(id);  // the running one is dropped at the end of its slice
 }
 
-int64_t Runtime::fork_task(VmHost::ForkRequest req) {
-  int64_t progr = req.progr;
-  // LambdaMOO's check_user_task_limit: the programmer's queued_task_limit
-  // property, else $server_options.queued_task_limit; < 0: no limit.
+// LambdaMOO's check_user_task_limit: the programmer's queued_task_limit
+// property, else $server_options.queued_task_limit; < 0: no limit. What
+// counts is the programmer's background tasks (tqueue.num_bg_tasks): forks
+// and suspended tasks, waiting or resumed, by the top frame's programmer.
+bool Runtime::under_task_limit(int64_t progr) {
   int64_t limit = -1;
   if (world_->valid(progr) && world_->find_slot(progr, "queued_task_limit")) {
     Value v = world_->slot_value(progr, "queued_task_limit");
     if (v.is_int()) limit = v.as_int();
   }
   if (limit < 0) limit = server_int_option("queued_task_limit", -1);
-  if (limit >= 0) {
-    int64_t n = 0;
-    for (auto& [id, e] : tasks_)
-      if (e->task && e->state == TaskEntry::Sleeping && !e->task->frames().empty() &&
-          e->task->frames().front().progr == progr)
-        ++n;
-    if (n >= limit) throw MooError(E_QUOTA);
-  }
+  if (limit < 0) return true;
+  int64_t n = 0;
+  for (auto& [id, e] : tasks_)
+    if (e->task && !e->killed && id != current_ && !e->task->frames().empty() &&
+        (e->state == TaskEntry::Sleeping || (e->state == TaskEntry::Ready && e->persisted)) &&
+        e->task->frames().back().progr == progr)
+      ++n;
+  return n < limit;
+}
+
+int64_t Runtime::fork_task(VmHost::ForkRequest req) {
+  if (!under_task_limit(req.progr)) throw MooError(E_QUOTA);
   double delay = req.delay;
   TaskEntry& e = new_entry(Job{}, false, 0);
   if (req.id_register >= 0 && size_t(req.id_register) < req.registers.size())
@@ -391,11 +396,18 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
 void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
   const auto& s = *e.task->suspension();
   if (s.kind == BuiltinContext::Suspend::Read) {
-    int64_t cid = s.connection >= -1 ? s.connection : e.player;
-    if (cid == -1) cid = e.player;
+    // execute.c bf_read: read(conn) for a wizard or conn's owner; read()
+    // (the task's player) only for a wizard, and only in the task that the
+    // player's last line started.
+    int64_t player = e.task->frames().front().player;
+    int64_t cid = s.connection_given ? s.connection : player;
     Connection* c = conn_by_id(cid);
     int64_t progr = e.task->frames().back().progr;
-    if (!world_->is_wizard(progr) && progr != cid) {
+    bool wiz = world_->is_wizard(progr);
+    bool allowed = s.connection_given
+                       ? wiz || (world_->valid(cid) && world_->get(cid)->owner == progr)
+                       : wiz && c && c->last_input_task == e.id;
+    if (!allowed) {
       e.task->resume_raise(E_PERM, "Permission denied", Value::integer(0));
       self->send(self, run_atom::value);
       return;
@@ -421,6 +433,12 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
     dirty_tasks_.insert(e.id);
     end_segment(e);
     if (Connection* c2 = conn_by_id(cid); c2 && !c2->input.empty()) dispatch_input(*c2);
+    return;
+  }
+  // tasks.c enqueue_suspended_task: suspending counts against the limit too.
+  if (!under_task_limit(e.task->frames().back().progr)) {
+    e.task->resume_raise(E_QUOTA, "Resource limit exceeded", Value::integer(0));
+    self->send(self, run_atom::value);
     return;
   }
   e.state = TaskEntry::Sleeping;
@@ -467,12 +485,13 @@ void Runtime::release_origin(TaskEntry& e) {
 void Runtime::report_end(TaskEntry& e, TaskStatus st) {
   Task& t = *e.task;
   if (st == TaskStatus::Done) return;
-  std::vector<std::string> lines;
-  if (st == TaskStatus::Error) {
-    lines = t.error().traceback;
-  } else {
-    lines = t.abort_traceback();
-  }
+  // LambdaMOO's traceback (execute.c): the stopped frame with the message,
+  // "... called from" each caller, then "(End of traceback)".
+  std::vector<std::string> lines = st == TaskStatus::Error ? t.error().traceback : t.abort_traceback();
+  if (st != TaskStatus::Error && !lines.empty())
+    lines[0] += st == TaskStatus::AbortedTicks ? ":  Task ran out of ticks" : ":  Task ran out of seconds";
+  for (size_t i = 1; i < lines.size(); ++i) lines[i].insert(0, "... called from ");
+  lines.push_back("(End of traceback)");
   // LambdaMOO prints the traceback to the task's player when
   // #0:handle_uncaught_error / handle_task_timeout does not take it (those
   // handlers run as their own tasks here, after this one).

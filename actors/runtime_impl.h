@@ -54,6 +54,7 @@ struct Connection {
   std::deque<std::string> input;
   bool busy = false;          // a line's task has not reached its first commit point
   int64_t reading_task = 0;   // a task waiting in read() on this connection
+  int64_t last_input_task = 0;  // the task of the last line taken as a command or login
   bool disconnect_me = false; // boot_player(): closed after the current segment
   bool closed = false;        // the client is gone
   std::string output_prefix, output_suffix;
@@ -126,6 +127,7 @@ class Runtime {
   std::vector<Connection*> connections();
   void notify(int64_t conn, std::string_view text, bool newline = true);
   void boot(int64_t conn);
+  void force_input(Connection& c, std::string line, bool at_front);
   void set_conn_id(Connection& c, int64_t id);  // keeps the id index exact
   TaskEntry* task(int64_t id);
   std::map<int64_t, std::unique_ptr<TaskEntry>>& tasks() { return tasks_; }
@@ -133,6 +135,7 @@ class Runtime {
   void resume_task(int64_t id, Value v);
   void kill_task(int64_t id);
   int64_t fork_task(VmHost::ForkRequest req);
+  bool under_task_limit(int64_t progr);
   void request_checkpoint();  // dump_database() and the timer
   double checkpoint_interval();
   void shutdown_from_moo(const std::string& message);

@@ -157,11 +157,7 @@ Value bf_force_input(BuiltinContext& ctx, std::span<Value> a) {
   if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
   Connection* c = rt_of().conn_by_id(who);
   if (!c) raise(E_INVARG);
-  bool at_front = a.size() >= 3 && a[2].truthy();
-  if (at_front)
-    c->input.emplace_front(a[1].as_str());
-  else
-    c->input.emplace_back(a[1].as_str());
+  rt_of().force_input(*c, std::string(a[1].as_str()), a.size() >= 3 && a[2].truthy());
   return ok();
 }
 
@@ -285,25 +281,47 @@ Value frame_list(Runtime& rt, const Task& t, bool lines) {
   return out;
 }
 
-bool may_control(BuiltinContext& ctx, const TaskEntry& e) {
-  if (is_wiz(ctx)) return true;
-  return e.task && !e.task->frames().empty() && e.task->frames().back().progr == ctx.progr;
+// Whose task it is for queued_tasks/kill_task/resume (tasks.c): the
+// programmer of its top frame (progr_of_cur_verb), but for a reading task the
+// player whose connection it reads (the tqueue's player).
+int64_t task_owner(const TaskEntry& e) {
+  if (e.state == TaskEntry::Reading) return e.reading_conn;
+  return e.task && !e.task->frames().empty() ? e.task->frames().back().progr : int64_t(-1);
 }
 
+bool may_control(BuiltinContext& ctx, const TaskEntry& e) { return is_wiz(ctx) || task_owner(e) == ctx.progr; }
+
+// tasks.c suspended_task_bytes: what the task holds, roughly as LambdaMOO
+// counts an activation (its frame, variables and verb name).
+int64_t task_bytes(const Task& t) {
+  int64_t total = 64;
+  for (const Frame& f : t.frames()) total += 160 + 16 * int64_t(f.regs.size()) + int64_t(f.verb_name.size()) + 1;
+  return total;
+}
+
+// LambdaMOO's list_for_forked_task / list_for_suspended_task /
+// list_for_reading_task: {id, start time, 0, DEFAULT_BG_TICKS, programmer,
+// verb location, verb name, line, this, bytes}. The start time of a task
+// suspended forever is INT32_MAX (enqueue_suspended_task), of a reading
+// task -1, of a resumed one the time it was resumed (do_resume).
 Value bf_queued_tasks(BuiltinContext& ctx, std::span<Value>) {
   Runtime& rt = rt_of();
   Value out = Value::empty_list();
   for (auto& [id, e] : rt.tasks()) {
-    if (!e->task || id == rt.current_task() || e->killed) continue;
+    if (!e->task || id == rt.current_task() || e->killed || e->task->frames().empty()) continue;
     if (e->state != TaskEntry::Sleeping && e->state != TaskEntry::Reading && e->state != TaskEntry::Ready)
       continue;
+    if (e->state == TaskEntry::Ready && !e->persisted) continue;  // a new command, not a queued task
     if (!may_control(ctx, *e)) continue;
     const Frame& f = e->task->frames().back();
-    int64_t start = e->state == TaskEntry::Reading ? -1 : e->wake_at < 0 ? -1 : int64_t(e->wake_at);
+    int64_t start = e->state == TaskEntry::Reading ? -1
+                    : e->state == TaskEntry::Ready ? int64_t(unix_now())
+                    : e->wake_at < 0               ? int64_t(2147483647)
+                                                   : int64_t(e->wake_at);
     list_append(out, make_list({Value::integer(id), Value::integer(start), Value::integer(0), Value::integer(30000),
-                                Value::obj(f.progr), Value::obj(f.definer), Value::str(f.verb_name),
+                                Value::obj(task_owner(*e)), Value::obj(f.definer), Value::str(f.verb_name),
                                 Value::integer(f.program->line_at(f.code(), f.pc ? f.pc - 1 : 0)),
-                                Value::obj(f.this_obj), Value::integer(0)}));
+                                Value::obj(f.this_obj), Value::integer(task_bytes(*e->task))}));
   }
   return out;
 }
@@ -334,7 +352,10 @@ Value bf_resume(BuiltinContext& ctx, std::span<Value> a) {
 Value bf_task_stack(BuiltinContext& ctx, std::span<Value> a) {
   Runtime& rt = rt_of();
   TaskEntry* e = rt.task(a[0].as_int());
-  if (!e || !e->task || e->state == TaskEntry::Running) raise(E_INVARG);
+  // execute.c bf_task_stack looks only among suspended and reading tasks
+  // (find_suspended_task): a fork that has not started has no stack yet.
+  if (!e || !e->task || e->state == TaskEntry::Running || e->task->status() != TaskStatus::Suspended)
+    raise(E_INVARG);
   if (!may_control(ctx, *e)) raise(E_PERM);
   return frame_list(rt, *e->task, a.size() >= 2 && a[1].truthy());
 }

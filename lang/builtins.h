@@ -76,6 +76,7 @@ struct BuiltinContext {
     enum Kind : uint8_t { Sleep, Read } kind = Sleep;
     double seconds = -1;      // Sleep: the delay; < 0: until resumed
     int64_t connection = -1;  // Read: the connection; -1: the task's player
+    bool connection_given = false;  // Read: read(conn), not read() (they differ in permissions)
     bool non_blocking = false;  // Read
   };
   std::optional<Suspend> suspend;

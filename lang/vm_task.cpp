@@ -106,7 +106,10 @@ void register_task_builtins(Builtins& b) {
   b.add({"read", 0, 2, {ArgType::Obj, ArgType::Any}, [](BuiltinContext& ctx, std::span<Value> a) {
            BuiltinContext::Suspend s;
            s.kind = BuiltinContext::Suspend::Read;
-           if (!a.empty()) s.connection = a[0].as_obj();
+           if (!a.empty()) {
+             s.connection = a[0].as_obj();
+             s.connection_given = true;
+           }
            if (a.size() > 1) s.non_blocking = a[1].truthy();
            ctx.suspend = s;
            return Value::integer(0);

@@ -1,0 +1,555 @@
+#!/usr/bin/env python3
+"""End to end: the server's task and connection semantics, against LambdaMOO 1.8.
+
+On a fresh default world, with the wizard, Alice (a programmer, not a wizard)
+and Bob (a player): suspend() with int and float delays and forever, resume(),
+kill_task(), queued_tasks() and task_stack() in LambdaMOO's formats, fork with
+a delay and a task-id variable, E_QUOTA from queued_task_limit, read() (from a
+command, typed ahead, non-blocking, another's connection, a disconnect while
+reading), notify() permissions, connected_players(), connected_seconds(),
+idle_seconds(), connection_name(), boot_player(), force_input(), PREFIX /
+SUFFIX and output_delimiters(), .flush, out-of-band lines, .program, the
+ticks and seconds limits (the server serves others meanwhile), commands
+typed while another is suspended, and that segments never interleave.
+
+Where LambdaMOO's source decided an expectation, the comment names it.
+Checks listed in KNOWN_GAPS are run but only reported, not failed.
+Usage: test_server_semantics.py ECHO_REPL WORK_DIR
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from moo_client import Client, ServerProcess  # noqa: E402
+
+# Checks that Echo does not pass yet: run, reported at the end, not failed.
+KNOWN_GAPS = set()
+gap_report = []
+
+
+def check(name, fn, *clients):
+    """Runs one group of checks; a known gap is reported instead of failing."""
+    try:
+        fn()
+    except (AssertionError, EOFError) as e:
+        if name not in KNOWN_GAPS:
+            raise
+        gap_report.append("%s: %s" % (name, str(e).splitlines()[0][:300]))
+        for c in clients:
+            try:
+                c.drain(0.5)
+            except EOFError:
+                pass
+        return
+    if name in KNOWN_GAPS:
+        gap_report.append("%s: passes now; take it off KNOWN_GAPS" % name)
+
+
+def moo_str(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def ev(c, expr, timeout=15):
+    """`;EXPR` as a programmer: the value's literal (or "Error: ...")."""
+    m = c.command(";" + expr, r"^(=> |Error: )(.*)$", timeout)
+    return m.group(2) if m.group(1) == "=> " else "Error: " + m.group(2)
+
+
+def evs(c, code, timeout=15):
+    """`;;STATEMENTS`: the literal of what they return."""
+    m = c.command(";;" + code, r"^(=> |Error: )(.*)$", timeout)
+    return m.group(2) if m.group(1) == "=> " else "Error: " + m.group(2)
+
+
+def define_verb(c, obj, name, argspec, lines):
+    code = "add_verb(%s, {player, \"rxd\", %s}, {%s}); return set_verb_code(%s, %s, {%s});" % (
+        obj, moo_str(name), ", ".join(moo_str(a) for a in argspec.split()), obj, moo_str(name),
+        ", ".join(moo_str(l) for l in lines))
+    r = evs(c, code)
+    assert r == "{}", "%s:%s did not compile: %s" % (obj, name, r)
+
+
+def login(port, name, line, expect=r"\*\*\* (Connected|Created) \*\*\*"):
+    c = Client(port, name)
+    c.expect(r"connect wizard wizard")
+    c.command(line, expect)
+    c.drain()
+    return c
+
+
+def main():
+    repl, work = sys.argv[1], sys.argv[2]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    store = os.path.join(work, "semantics.db")
+    subprocess.run([repl, "new-world", store], check=True, stdout=subprocess.DEVNULL)
+    server = ServerProcess(repl, store, os.path.join(work, "server.log"))
+    try:
+        run(server.port)
+        assert server.stop() == 0
+    except Exception:
+        print("server exit status: %r" % server.proc.poll(), file=sys.stderr)
+        server.stop(timeout=10)
+        raise
+    if gap_report:
+        print("KNOWN_GAPS (not failed):")
+        for g in gap_report:
+            print("  " + g)
+    print("e2e server semantics: all checks passed")
+
+
+def run(port):
+    a = login(port, "wizard", "connect wizard wizard")
+    b = login(port, "alice", "create Alice secret")
+    c = login(port, "bob", "create Bob secret")
+    a.drain()
+    wiz = ev(a, "player")
+    alice = ev(a, '$util:find_player("Alice")')
+    bob = ev(a, '$util:find_player("Bob")')
+    assert re.match(r"#\d+$", alice) and re.match(r"#\d+$", bob), (alice, bob)
+    assert evs(a, "%s.programmer = 1;" % alice) == "0"
+    assert ev(b, "player") == alice  # she can eval now
+    ids = dict(a=a, b=b, c=c, wiz=wiz, alice=alice, bob=bob, port=port)
+
+    for name, fn in [("suspend", t_suspend), ("resume", t_resume), ("kill_task", t_kill_task),
+                     ("queued_tasks", t_queued_tasks), ("task_stack", t_task_stack), ("fork", t_fork),
+                     ("queued_task_limit", t_quota), ("read", t_read), ("read permissions", t_read_perms),
+                     ("read disconnect", t_read_disconnect), ("notify", t_notify),
+                     ("connections", t_connections), ("force_input", t_force_input),
+                     ("prefix suffix", t_prefix_suffix), ("out of band", t_oob), (".program", t_program),
+                     ("seconds limit and .flush", t_seconds_limit), ("ticks limit", t_ticks_limit),
+                     ("command while suspended", t_command_while_suspended),
+                     ("no interleaving", t_no_interleaving), ("boot_player", t_boot)]:
+        if os.environ.get("ECHO_E2E_ONLY") and name not in os.environ["ECHO_E2E_ONLY"].split(","):
+            continue
+        check(name, lambda fn=fn: fn(ids), a, ids["b"])
+        for cl in (a, ids["b"]):
+            cl.drain(0.2)
+    a.close()
+    ids["b"].close()
+
+
+# ---- suspend, resume, kill_task, queued_tasks, task_stack ---------------------------
+
+def t_suspend(ids):
+    a = ids["a"]
+    t0 = time.time()
+    assert ev(a, "suspend(1)") == "0"  # a timed-out suspend() returns 0
+    assert time.time() - t0 >= 0.9
+    t0 = time.time()
+    assert ev(a, "suspend(0.5)") == "0"
+    assert 0.4 <= time.time() - t0 < 3
+    assert ev(a, "suspend(0)") == "0"
+    # execute.c bf_suspend: a negative delay is E_INVARG.
+    assert ev(a, "`suspend(-1) ! ANY'") == "E_INVARG"
+    # The task id survives the suspension.
+    assert evs(a, "t = task_id(); suspend(0); return t == task_id();") == "1"
+
+
+def start_nap(a):
+    """Types `nap` (the wizard's verb that suspends forever) and returns its task id."""
+    return a.command("nap", r"^napping (\d+)$").group(1)
+
+
+def t_resume(ids):
+    a, b = ids["a"], ids["b"]
+    define_verb(a, "player", "nap", "none none none", [
+        'player:tell("napping ", task_id());',
+        "x = suspend();",
+        'player:tell("nap got ", toliteral(x));'])
+    tid = start_nap(a)
+    # tasks.c do_resume: only the task's programmer or a wizard; E_PERM otherwise.
+    assert ev(b, "`resume(%s) ! ANY'" % tid) == "E_PERM"
+    assert ev(b, "`kill_task(%s) ! ANY'" % tid) == "E_PERM"
+    assert ev(a, 'resume(%s, {1, "two"})' % tid) == "0"
+    a.expect(r'^nap got \{1, "two"\}$')
+    # Not suspended (finished, never existed, running): E_INVARG.
+    assert ev(a, "`resume(%s) ! ANY'" % tid) == "E_INVARG"
+    assert ev(a, "`resume(12345) ! ANY'") == "E_INVARG"
+    assert ev(a, "`resume(task_id()) ! ANY'") == "E_INVARG"
+    # resume() with no value: suspend() returns 0.
+    tid = start_nap(a)
+    assert ev(a, "resume(%s)" % tid) == "0"
+    a.expect(r"^nap got 0$")
+
+
+def t_kill_task(ids):
+    a = ids["a"]
+    tid = start_nap(a)
+    assert ev(a, "kill_task(%s)" % tid) == "0"
+    assert ev(a, "`resume(%s) ! ANY'" % tid) == "E_INVARG"
+    assert ev(a, "`kill_task(%s) ! ANY'" % tid) == "E_INVARG"
+    assert ev(a, "`kill_task(12345) ! ANY'") == "E_INVARG"
+    # Killing itself: the rest of the verb (and the eval verb around it) never runs.
+    a.send(';;player:tell("before"); kill_task(task_id()); player:tell("after");')
+    a.expect(r"^before$")
+    a.command(';"marker"', r'^=> "marker"$')
+    assert not any("after" in l or l.startswith("=> ") for l in a.consumed[:-1]), a.consumed
+    assert not any("nap got" in l for l in a.consumed), a.consumed
+
+
+def t_queued_tasks(ids):
+    a, b = ids["a"], ids["b"]
+    wiz = ids["wiz"]
+    tid = start_nap(a)
+    # tasks.c list_for_vm / list_for_suspended_task: {id, start time (INT32_MAX
+    # when suspended forever), 0, DEFAULT_BG_TICKS, programmer, verb location,
+    # verb name, line, this, size in bytes}.
+    entry = evs(a, "for t in (queued_tasks()) if (t[1] == %s) return t; endif endfor return 0;" % tid)
+    m = re.match(r'^\{(\d+), (-?\d+), 0, 30000, (#\d+), (#\d+), "nap", (\d+), (#\d+), (\d+)\}$', entry)
+    assert m, entry
+    assert m.group(1) == tid and m.group(2) == "2147483647", entry
+    assert m.group(3) == wiz and m.group(4) == wiz and m.group(6) == wiz, entry
+    assert m.group(5) == "2", entry  # suspended on the verb's second line
+    assert int(m.group(7)) > 0, entry
+    # A non-wizard sees only her own tasks.
+    assert evs(b, "for t in (queued_tasks()) if (t[1] == %s) return 1; endif endfor return 0;" % tid) == "0"
+    # A timed suspension shows when it will run.
+    a.send(";;suspend(30);")
+    time.sleep(0.5)
+    now = int(time.time())
+    starts = evs(a, 's = {}; for q in (queued_tasks()) s = {@s, q[2]}; endfor return s;')
+    times = [int(x) for x in re.findall(r"-?\d+", starts)]
+    assert any(now + 25 <= t <= now + 31 for t in times), (starts, now)
+    assert 2147483647 in times, starts
+    evs(a, "for q in (queued_tasks()) kill_task(q[1]); endfor")
+    assert ev(a, "queued_tasks()") == "{}"
+
+
+def t_task_stack(ids):
+    a, wiz = ids["a"], ids["wiz"]
+    tid = start_nap(a)
+    # execute.c make_stack_list: {this, verb name, programmer, verb location, player[, line]}.
+    assert ev(a, "task_stack(%s)" % tid) == '{{%s, "nap", %s, %s, %s}}' % (wiz, wiz, wiz, wiz)
+    assert ev(a, "task_stack(%s, 1)" % tid) == '{{%s, "nap", %s, %s, %s, 2}}' % (wiz, wiz, wiz, wiz)
+    assert ev(ids["b"], "`task_stack(%s) ! ANY'" % tid) == "E_PERM"
+    assert ev(a, "`task_stack(12345) ! ANY'") == "E_INVARG"
+    # execute.c bf_task_stack uses find_suspended_task: a fork that has not
+    # started is no suspended task.
+    assert evs(a, "fork t (30) endfork return `task_stack(t) ! ANY';") == "E_INVARG"
+    evs(a, "for q in (queued_tasks()) kill_task(q[1]); endfor")
+
+
+# ---- fork ---------------------------------------------------------------------------
+
+def t_fork(ids):
+    a = ids["a"]
+    a.send(';;fork tid (1) player:tell("child ", tid, " ", task_id()); endfork '
+           'player:tell("parent ", tid); return tid;')
+    m = a.expect(r"^parent (\d+)$")
+    tid = m.group(1)
+    a.expect(r"^=> %s$" % tid)
+    t0 = time.time()
+    m = a.expect(r"^child (\d+) (\d+)$", 5)
+    assert m.group(1) == tid and m.group(2) == tid, m.group(0)  # the child sees its own id
+    assert time.time() - t0 >= 0.5
+    # fork (0) runs after the parent's segment, even when the parent is slow.
+    a.send(';;fork (0) player:tell("child"); endfork for i in [1..2000] endfor player:tell("parent");')
+    a.expect(r"^parent$")
+    a.expect(r"^=> 0$")
+    a.expect(r"^child$")
+    assert not any(l == "child" for l in a.consumed[:-1])
+    # Forked tasks are queued_tasks() entries: line of the fork body, start time.
+    entry = evs(a, 'fork t (30) player:tell("x"); endfork '
+                   'for q in (queued_tasks()) if (q[1] == t) return q; endif endfor return 0;')
+    assert re.match(r'^\{\d+, \d+, 0, 30000, #\d+, #-?\d+, "[^"]*", \d+, #-?\d+, \d+\}$', entry), entry
+    evs(a, "for q in (queued_tasks()) kill_task(q[1]); endfor")
+
+
+FORK30 = "try fork (30) endfork return 0; except e (ANY) return e[1]; endtry"
+
+
+def t_quota(ids):
+    a = ids["a"]
+    assert ev(a, "queued_tasks()") == "{}"
+    evs(a, 'add_property($server_options, "queued_task_limit", 2, {player, "r"}); load_server_options();')
+    try:
+        # tasks.c check_user_task_limit: forks and suspensions both count.
+        r = evs(a, 'r = {}; for i in [1..3] try fork (30) endfork r = {@r, "ok"}; '
+                   'except (E_QUOTA) r = {@r, "quota"}; endtry endfor return r;')
+        assert r == '{"ok", "ok", "quota"}', r
+        assert ev(a, "`suspend(0) ! ANY'") == "E_QUOTA"  # enqueue_suspended_task
+        evs(a, "for q in (queued_tasks()) kill_task(q[1]); endfor")
+        assert ev(a, "`suspend(0) ! ANY'") == "0"
+        # The programmer's own queued_task_limit property wins.
+        evs(a, 'add_property(player, "queued_task_limit", 0, {player, "r"});')
+        assert evs(a, FORK30) == "E_QUOTA"
+    finally:
+        evs(a, 'delete_property(player, "queued_task_limit");')
+        evs(a, 'delete_property($server_options, "queued_task_limit"); load_server_options();')
+        evs(a, "for q in (queued_tasks()) kill_task(q[1]); endfor")
+    assert evs(a, FORK30) == "0"
+    evs(a, "for q in (queued_tasks()) kill_task(q[1]); endfor")
+
+
+# ---- read -------------------------------------------------------------------------
+
+def t_read(ids):
+    a = ids["a"]
+    # From a command: the next line typed goes to it, not to the parser.
+    a.send(';;player:tell("say something"); l = read(); player:tell("you said: ", l);')
+    a.expect(r"^say something$")
+    a.send("look at me")
+    a.expect(r"^you said: look at me$")
+    a.expect(r"^=> 0$")
+    # Lines typed ahead (arriving while the command runs) are read in order.
+    a.sock.sendall(b';;x = read(); y = read(); player:tell("got ", x, "|", y);\r\nfirst\r\nsecond line\r\n')
+    a.expect(r"^got first\|second line$")
+    # Non-blocking: 0 when nothing is waiting, else the next line.
+    assert ev(a, "read(player, 1)") == "0"
+    a.sock.sendall(b';;x = read(player, 1); player:tell("nb ", toliteral(x));\r\nqueued line\r\n')
+    a.expect(r'^nb "queued line"$')
+    # A wizard reading another's connection gets her next line.
+    b = ids["b"]
+    a.send(';;fork (0) x = read(%s); player:tell("alice typed ", toliteral(x)); endfork' % ids["alice"])
+    a.expect(r"^=> 0$")
+    time.sleep(0.3)
+    b.send("psst")
+    a.expect(r'^alice typed "psst"$')
+
+
+def t_read_perms(ids):
+    b, a = ids["b"], ids["a"]
+    # execute.c bf_read: read() with no argument only for a wizard, from the
+    # player's last input task; read(conn) for a wizard or the owner of conn.
+    assert ev(b, "`read() ! ANY'") == "E_PERM"
+    assert ev(b, "`read(%s) ! ANY'" % ids["wiz"]) == "E_PERM"
+    assert ev(b, "read(player, 1)") == "0"
+    assert evs(a, "fork (0) player:tell(\"forked read: \", toliteral(`read() ! ANY')); endfork") == "0"
+    a.expect(r"^forked read: E_PERM$")
+    # A second reader of the same connection: E_INVARG (make_reading_task).
+    a.send(';;fork (0) x = read(%s); player:tell("first reader ", x); endfork' % ids["alice"])
+    a.expect(r"^=> 0$")
+    time.sleep(0.3)
+    assert ev(a, "`read(%s) ! ANY'" % ids["alice"]) == "E_INVARG"
+    # tasks.c list_for_reading_task: start time -1, the reader's player as programmer.
+    entry = evs(a, "for q in (queued_tasks()) if (q[2] == -1) return q; endif endfor return 0;")
+    assert re.match(r'^\{\d+, -1, 0, 30000, %s, ' % ids["alice"], entry), entry
+    b.send("for the first")
+    a.expect(r"^first reader for the first$")
+
+
+def t_read_disconnect(ids):
+    a = ids["a"]
+    alice = ids["alice"]
+    a.send(';;fork (0) x = `read(%s) ! ANY\'; player:tell("read result ", toliteral(x)); endfork' % alice)
+    a.expect(r"^=> 0$")
+    time.sleep(0.3)
+    ids["b"].close()
+    a.expect(r"^read result E_INVARG$")
+    a.expect(r"Alice has disconnected\.")
+    ids["b"] = login(ids["port"], "alice again", "connect alice secret")
+    a.drain()
+
+
+# ---- connections ------------------------------------------------------------------
+
+def t_notify(ids):
+    a, b = ids["a"], ids["b"]
+    # server.c bf_notify: a non-wizard may notify only herself.
+    assert ev(b, "`notify(%s, \"hi\") ! ANY'" % ids["wiz"]) == "E_PERM"
+    b.send(';notify(player, "to myself")')
+    b.expect(r"^to myself$")
+    b.expect(r"^=> 1$")
+    assert ev(a, 'notify(%s, "from the wizard")' % ids["alice"]) == "1"
+    b.expect(r"^from the wizard$")
+    # To an object with no connection: nothing happens, 1 all the same.
+    assert ev(a, 'notify(#2, "nobody")') == "1"
+
+
+def t_connections(ids):
+    a = ids["a"]
+    players = ev(a, "connected_players()")
+    for who in (ids["wiz"], ids["alice"], ids["bob"]):
+        assert who in players, players
+    assert int(ev(a, "length(connected_players(1))")) >= 3
+    assert 0 <= int(ev(a, "connected_seconds(player)")) < 600
+    assert 0 <= int(ev(a, "idle_seconds(player)")) <= 1
+    # server.c: E_INVARG for what has no connection.
+    assert ev(a, "`connected_seconds(#2) ! ANY'") == "E_INVARG"
+    assert ev(a, "`idle_seconds(#2) ! ANY'") == "E_INVARG"
+    assert ev(a, "`connection_name(#2) ! ANY'") == "E_INVARG"
+    name = ev(a, "connection_name(player)")
+    assert re.match(r'^"port \d+ from [^,]+, port \d+"$', name), name
+    assert ev(ids["b"], "`connection_name(%s) ! ANY'" % ids["wiz"]) == "E_PERM"
+    assert ev(ids["b"], "`boot_player(%s) ! ANY'" % ids["wiz"]) == "E_PERM"
+
+
+def t_force_input(ids):
+    a, b = ids["a"], ids["b"]
+    assert ev(a, 'force_input(player, "say forced")') == "0"
+    a.expect(r'^You say, "forced"$')
+    assert ev(b, "`force_input(%s, \"say x\") ! ANY'" % ids["wiz"]) == "E_PERM"
+    # A wizard may force another's input; at_front puts it before what waits.
+    assert ev(a, 'force_input(%s, "say made to")' % ids["alice"]) == "0"
+    b.expect(r'^You say, "made to"$')
+
+
+def t_prefix_suffix(ids):
+    a = ids["a"]
+    a.send("PREFIX <<<")
+    a.send("SUFFIX >>>")
+    a.send(";output_delimiters(player)")
+    a.expect(r"^<<<$")
+    a.expect(r'^=> \{"<<<", ">>>"\}$')
+    a.expect(r"^>>>$")
+    # They wrap the command's output (tasks.c do_command_task), huh included.
+    a.send("look")
+    a.expect(r"^<<<$")
+    a.expect(r"^The First Room$")
+    a.expect(r"^>>>$")
+    assert "<<<" not in a.consumed and ">>>" == a.consumed[-1]
+    a.send("OUTPUTPREFIX [")
+    a.send("OUTPUTSUFFIX ]")
+    assert ev(a, "output_delimiters(player)") == '{"[", "]"}'
+    a.expect(r"^\]$")
+    a.send("PREFIX")
+    a.send("SUFFIX")
+    assert ev(a, "output_delimiters(player)") == '{"", ""}'
+    assert ev(ids["b"], "`output_delimiters(%s) ! ANY'" % ids["wiz"]) == "E_PERM"
+
+
+def t_oob(ids):
+    a = ids["a"]
+    define_verb(a, "#0", "do_out_of_band_command", "this none this", [
+        'notify(player, "oob " + toliteral(args) + " " + argstr);'])
+    a.send("#$#mcp version: 2.1 to: 2.1")
+    a.expect(r'^oob \{"#\$#mcp", "version:", "2\.1", "to:", "2\.1"\} #\$#mcp version: 2\.1 to: 2\.1$')
+    # The quote prefix #$" makes the rest an ordinary command.
+    a.send('#$"say quoted')
+    a.expect(r'^You say, "quoted"$')
+    # An out-of-band line passes a reading task by (tasks.c run_ready_tasks).
+    a.send(';;x = read(); player:tell("read ", x);')
+    time.sleep(0.3)
+    a.send("#$#ping")
+    a.expect(r'^oob \{"#\$#ping"\} #\$#ping$')
+    a.send("pong")
+    a.expect(r"^read pong$")
+    evs(a, 'delete_verb(#0, "do_out_of_band_command");')
+
+
+def t_program(ids):
+    a, b = ids["a"], ids["b"]
+    define_verb(a, "player", "greet", "none none none", ['player:tell("old");'])
+    a.command(".program me:greet", r'^Now programming Wizard:greet\.  Use "\." to end\.$')
+    a.send('player:tell("greetings");')
+    a.send('player:tell("from .program");')
+    a.send(".")
+    a.expect(r"^0 error\(s\)\.$")
+    a.expect(r"^Verb programmed\.$")
+    a.command("greet", r"^greetings$")
+    a.expect(r"^from \.program$")
+    a.command(".program me:greet", r"^Now programming")
+    a.send("return 1 +;")
+    a.send(".")
+    a.expect(r"^1 error\(s\)\.$")
+    a.expect(r"^Verb not programmed\.$")
+    a.command("greet", r"^greetings$")
+    a.command(".program", r"^Usage:  \.program object:verb$")
+    a.command(".program me:nosuchverb", r"^That object does not have that verb definition\.$")
+    a.command(".program me", r"^You must specify a verb; use the format object:verb\.$")
+    # A player who is not a programmer: not an intrinsic command, so the parser.
+    ids["c"].command(".program me:greet", r"I don't understand that\.")
+    # Alice may not program the wizard's verb (find_verb_for_programming).
+    b.command(".program %s:greet" % ids["wiz"], r"^Permission denied\.$")
+
+
+# ---- limits -------------------------------------------------------------------------
+
+def t_seconds_limit(ids):
+    a, b = ids["a"], ids["b"]
+    define_verb(a, "player", "spin", "none none none", ["while (1)", "endwhile"])
+    evs(a, "$server_options.fg_ticks = 1000000000; $server_options.fg_seconds = 2;")
+    try:
+        a.send("spin")
+        time.sleep(0.3)
+        a.send("say queued one")
+        a.send("say queued two")
+        a.send(".flush")  # tasks.c flush_input, answered at once
+        a.expect(r"^>> Flushing the following pending input:$", 2)
+        a.expect(r"^>>     say queued one$")
+        a.expect(r"^>>     say queued two$")
+        a.expect(r"^>> \(Done flushing\)$")
+        t0 = time.time()
+        b.send(';"alive"')  # waits for the spinning segment, then runs
+        a.expect(r"^%s:spin, line 1:  Task ran out of seconds$" % ids["wiz"], 10)
+        a.expect(r"^\(End of traceback\)$")
+        b.expect(r'^=> "alive"$', 10)
+        assert time.time() - t0 < 8
+        a.command(".flush", r"^>> No pending input to flush\.\.\.$")
+        a.command(';"after"', r'^=> "after"$')
+        assert not any("queued" in l and "You say" in l for l in a.consumed), a.consumed
+    finally:
+        evs(a, "$server_options.fg_ticks = 60000; $server_options.fg_seconds = 5;")
+
+
+def t_ticks_limit(ids):
+    a, b = ids["a"], ids["b"]
+    a.send("spin")
+    b.send(';"meanwhile"')
+    # execute.c abort_task: the frame, the message, then "(End of traceback)".
+    a.expect(r"^%s:spin, line 1:  Task ran out of ticks$" % ids["wiz"], 10)
+    a.expect(r"^\(End of traceback\)$")
+    b.expect(r'^=> "meanwhile"$', 10)
+
+
+# ---- scheduling ----------------------------------------------------------------------
+
+def t_command_while_suspended(ids):
+    a = ids["a"]
+    # LambdaMOO takes a connection's next line once its command suspends.
+    a.send(';;suspend(2); player:tell("slow one done");')
+    time.sleep(0.3)
+    t0 = time.time()
+    a.command(';"quick"', r'^=> "quick"$', 5)
+    assert time.time() - t0 < 1.5
+    assert "slow one done" not in a.consumed
+    a.expect(r"^slow one done$", 5)
+
+
+def t_no_interleaving(ids):
+    a, b = ids["a"], ids["b"]
+    evs(a, 'add_property(#0, "trail", {}, {player, "r"});')
+    define_verb(a, "$player", "burst", "none none none", [
+        "for i in [1..100]", "$trail = {@$trail, player};", "endfor",
+        "suspend(0);",
+        "for i in [1..100]", "$trail = {@$trail, player};", "endfor",
+        'player:tell("burst done");'])
+    a.send("burst")
+    b.send("burst")
+    a.expect(r"^burst done$", 10)
+    b.expect(r"^burst done$", 10)
+    trail = re.findall(r"#\d+", ev(a, "$trail"))
+    assert len(trail) == 400, len(trail)
+    runs, prev, n = [], None, 0
+    for x in trail:
+        if x != prev and prev is not None:
+            runs.append(n)
+            n = 0
+        prev, n = x, n + 1
+    runs.append(n)
+    assert all(r % 100 == 0 for r in runs), runs  # every segment ran alone
+    evs(a, 'delete_property(#0, "trail"); delete_verb($player, "burst");')
+
+
+def t_boot(ids):
+    a, c = ids["a"], ids["c"]
+    assert ev(a, "boot_player(%s)" % ids["bob"]) == "0"
+    c.expect(r"^\*\*\* Disconnected \*\*\*$")
+    a.expect(r"^Bob has disconnected\.$")  # #0:user_disconnected ran
+    try:
+        while c._read_some(5):
+            pass
+        raise AssertionError("the booted connection stayed open")
+    except EOFError:
+        pass
+    assert ids["bob"] not in ev(a, "connected_players()")
+    assert ev(a, "`connected_seconds(%s) ! ANY'" % ids["bob"]) == "E_INVARG"
+
+
+if __name__ == "__main__":
+    main()
