@@ -247,6 +247,7 @@ bool Runtime::build_verb_task(TaskEntry& e, int64_t this_obj, const char* verb, 
   t->set_id(e.id);
   t->set_identity(player, this_obj, v->owner, verb);
   Frame& f = t->frames().front();
+  f.verb_names = v->names;
   f.definer = definer;
   f.debug = (v->perms & VF_DEBUG) != 0;
   f.regs[VAR_ARGS] = std::move(args);
@@ -356,6 +357,7 @@ void Runtime::command_stage2(TaskEntry& e, ConnHandle h, std::string line) {
   t->set_id(e.id);
   t->set_identity(player, this_obj, v->owner, pc.verb);
   Frame& f = t->frames().front();
+  f.verb_names = v->names;
   f.definer = definer;
   f.debug = (v->perms & VF_DEBUG) != 0;
   f.regs[VAR_CALLER] = Value::obj(player);

@@ -490,7 +490,6 @@ void Runtime::report_end(TaskEntry& e, TaskStatus st) {
   std::vector<std::string> lines = st == TaskStatus::Error ? t.error().traceback : t.abort_traceback();
   if (st != TaskStatus::Error && !lines.empty())
     lines[0] += st == TaskStatus::AbortedTicks ? ":  Task ran out of ticks" : ":  Task ran out of seconds";
-  for (size_t i = 1; i < lines.size(); ++i) lines[i].insert(0, "... called from ");
   lines.push_back("(End of traceback)");
   // LambdaMOO prints the traceback to the task's player when
   // #0:handle_uncaught_error / handle_task_timeout does not take it (those

@@ -173,7 +173,8 @@ std::string EvalOutcome::describe() const {
     case AbortedSeconds: {
       // LambdaMOO's wording for a task stopped by its limits.
       std::string s = kind == AbortedTicks ? "Task ran out of ticks" : "Task ran out of seconds";
-      for (auto& l : abort_traceback) s += "\n... " + l;
+      for (size_t i = 0; i < abort_traceback.size(); ++i)
+        s += (i == 0 ? "\n... " : "\n") + abort_traceback[i];
       return s + "\n(End of traceback)";
     }
   }

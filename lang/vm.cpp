@@ -687,7 +687,7 @@ builtin_call_verb : {
     uint16_t dest = f->waiting->dest;
     std::optional<VmHost::VerbTarget> target;
     if (call.program) {
-      target = VmHost::VerbTarget{std::move(call.program), -1, f->progr, "", true};
+      target = VmHost::VerbTarget{std::move(call.program), -1, f->progr, "Input to EVAL", true};
       call.obj = -1;
     } else {
       target = call.pass ? host_->find_pass_verb(f->definer, call.verb, &e)
@@ -859,6 +859,7 @@ L_FORK : {
   req.this_obj = f->this_obj;
   req.progr = f->progr;
   req.verb_name = f->verb_name;
+  req.verb_names = f->verb_names;
   req.definer = f->definer;
   req.player = f->player;
   if (in->d) req.id_register = in->c;

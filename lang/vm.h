@@ -24,7 +24,10 @@ struct RaisedError {
   Value code;
   std::string message;
   Value value;
-  std::vector<std::string> traceback;  // formatted lines, innermost first
+  // LambdaMOO's formatted lines, innermost first: "#D:names (this == #T),
+  // line N:  message", then "... called from ..." each caller and each
+  // builtin that called a verb (no "(End of traceback)").
+  std::vector<std::string> traceback;
   Value stack;                         // callers()-style list for except vars
 };
 
@@ -55,6 +58,7 @@ class VmHost {
     int64_t this_obj, progr;
     std::string verb_name;
     int64_t definer = -1, player = -1;
+    std::string verb_names;  // the verb's full names, for tracebacks
     // `fork name (...)`: the register of `name`, which the child gets set to
     // its own task id too (LambdaMOO's enqueue_forked_task2); -1 if none.
     int id_register = -1;
@@ -107,7 +111,8 @@ struct Frame {
   int64_t definer = -1;
   int64_t progr = -1;
   int64_t player = -1;
-  std::string verb_name;
+  std::string verb_name;   // the name it was called by (callers(), `verb`)
+  std::string verb_names;  // the verb's names as defined, for tracebacks (LambdaMOO's verbname)
   bool debug = true;
 
   const CodeVector& code() const {
@@ -187,7 +192,8 @@ class Task {
   }
   int64_t ticks_used() const { return limits_.ticks - ticks_left_; }
   int64_t ticks_left() const { return ticks_left_; }
-  // LambdaMOO's abort traceback lines for tick/seconds aborts.
+  // LambdaMOO's traceback lines for tick/seconds aborts: the stopped frame
+  // first, then "... called from" each caller (no message, no end line).
   std::vector<std::string> abort_traceback() const;
 
   std::vector<Frame>& frames() { return frames_; }
@@ -210,6 +216,7 @@ class Task {
   void push_verb_frame(VmHost::VerbTarget target, Value this_obj, Value args, uint16_t result_reg,
                        const std::string& called_name);
   std::string frame_label(const Frame& f) const;
+  std::vector<std::string> traceback_lines(const std::string& message) const;
 
   VmHost* host_;
   VmHost default_host_;

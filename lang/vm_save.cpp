@@ -18,6 +18,7 @@
 //           {handler, ...}, "result_reg" -> INT, "waiting" -> 0 | ["builtin"
 //           -> STR (its name), "dest" -> INT, "args" -> LIST, "state" -> ANY],
 //           "this", "definer", "progr", "player" -> OBJ, "verb" -> STR,
+//           "names" -> STR (the verb's full names; optional),
 //           "debug" -> INT]
 //   handler: ["kind" -> "catch" | "except" | "finally" | "in_finally",
 //             "codes" -> INT (-1: ANY), "dest", "target", "siblings" -> INT,
@@ -127,6 +128,7 @@ Value save_frame(const Frame& f, int64_t program_index) {
   put(m, "progr", Value::obj(f.progr));
   put(m, "player", Value::obj(f.player));
   put(m, "verb", Value::str(f.verb_name));
+  put(m, "names", Value::str(f.verb_names));
   put(m, "debug", Value::integer(f.debug));
   return m;
 }
@@ -414,6 +416,8 @@ std::unique_ptr<Task> Task::restore(const Value& saved, VmHost* host, const Comp
     f.progr = get_obj(fm, "progr", fw);
     f.player = get_obj(fm, "player", fw);
     f.verb_name = get_str(fm, "verb", fw);
+    // "names" arrived after the first saved tasks: absent means unknown.
+    if (fm.map_obj()->find(Value::str("names")) >= 0) f.verb_names = get_str(fm, "names", fw);
     f.debug = get_int(fm, "debug", fw, 0, 1) != 0;
     t->frames_.push_back(std::move(f));
   }

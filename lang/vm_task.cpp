@@ -159,6 +159,7 @@ Task::Task(const VmHost::ForkRequest& fork, VmHost* host, TaskLimits limits)
   f.verb_name = fork.verb_name;
   f.definer = fork.definer;
   f.player = fork.player;
+  f.verb_names = fork.verb_names;
 }
 
 void Task::set_var(std::string_view name, Value v) {
@@ -227,7 +228,7 @@ std::string Task::frame_label(const Frame& f) const {
   // Appends rather than operator+ chains: GCC 12 -O3 warns falsely on those.
   std::string s = "#";
   s.append(std::to_string(f.definer)).append(":");
-  s.append(f.verb_name.empty() ? std::string("eval") : f.verb_name);
+  s.append(!f.verb_names.empty() ? f.verb_names : f.verb_name.empty() ? std::string("eval") : f.verb_name);
   if (f.this_obj != f.definer) s.append(" (this == #").append(std::to_string(f.this_obj)).append(")");
   return s;
 }
@@ -239,13 +240,11 @@ std::shared_ptr<RaisedError> Task::make_error(Value code, std::string message, V
   err->value = std::move(value);
   // LambdaMOO's traceback: the raising frame first, then each caller.
   Value stack = Value::empty_list();
+  err->traceback = traceback_lines(err->message);
   for (size_t i = frames_.size(); i-- > 0;) {
     const Frame& f = frames_[i];
     uint32_t pc = f.pc ? f.pc - 1 : 0;
     int line = f.program->line_at(f.code(), pc);
-    std::string where = frame_label(f) + ", line " + std::to_string(line);
-    if (i + 1 == frames_.size()) where += ":  " + err->message;
-    err->traceback.push_back(where);
     list_append(stack, make_list({Value::obj(f.this_obj), Value::str(f.verb_name),
                                   Value::obj(f.progr), Value::obj(f.definer),
                                   Value::obj(f.player), Value::integer(line)}));
@@ -371,17 +370,29 @@ void Task::push_verb_frame(VmHost::VerbTarget target, Value this_obj, Value args
   f.progr = target.owner;
   f.player = caller.player;
   f.verb_name = called_name;
+  f.verb_names = target.name;
   f.debug = target.debug;
   f.result_reg = result_reg;
   frames_.push_back(std::move(f));
 }
 
-std::vector<std::string> Task::abort_traceback() const {
+std::vector<std::string> Task::abort_traceback() const { return traceback_lines(""); }
+
+// LambdaMOO's print_error_backtrace: each frame innermost first, the first
+// with the message; after a verb that a builtin called (its caller waits on
+// that builtin) a "... called from built-in function NAME()" line.
+std::vector<std::string> Task::traceback_lines(const std::string& message) const {
   std::vector<std::string> lines;
+  const Builtins& builtins = Builtins::instance();
   for (size_t i = frames_.size(); i-- > 0;) {
     const Frame& f = frames_[i];
     uint32_t pc = f.pc ? f.pc - 1 : 0;
-    lines.push_back(frame_label(f) + ", line " + std::to_string(f.program->line_at(f.code(), pc)));
+    std::string where = i + 1 == frames_.size() ? std::string() : std::string("... called from ");
+    where.append(frame_label(f)).append(", line ").append(std::to_string(f.program->line_at(f.code(), pc)));
+    if (i + 1 == frames_.size() && !message.empty()) where.append(":  ").append(message);
+    lines.push_back(std::move(where));
+    if (i > 0 && frames_[i - 1].waiting)
+      lines.push_back("... called from built-in function " + builtins.at(frames_[i - 1].waiting->index).name + "()");
   }
   return lines;
 }
