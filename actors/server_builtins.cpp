@@ -74,6 +74,66 @@ Value bf_connection_name(BuiltinContext& ctx, std::span<Value> a) {
   return Value::str(c->name);
 }
 
+// The parts of a connection's name, as net/telnet.cpp makes it:
+// "port P from ADDR, port RP". Anything else leaves them empty / 0.
+struct ConnAddress {
+  int64_t local_port = 0;
+  std::string remote_addr;
+  int64_t remote_port = 0;
+};
+
+ConnAddress parse_conn_name(std::string_view name) {
+  ConnAddress a;
+  auto num = [](std::string_view s) {
+    int64_t n = 0;
+    for (char ch : s) {
+      if (ch < '0' || ch > '9') break;
+      n = n * 10 + (ch - '0');
+    }
+    return n;
+  };
+  if (name.rfind("port ", 0) != 0) return a;
+  size_t from = name.find(" from ");
+  size_t comma = name.rfind(", port ");
+  if (from == std::string_view::npos || comma == std::string_view::npos || comma < from) return a;
+  a.local_port = num(name.substr(5, from - 5));
+  a.remote_addr = std::string(name.substr(from + 6, comma - from - 6));
+  a.remote_port = num(name.substr(comma + 7));
+  return a;
+}
+
+// connection_info(conn) (ToastStunt): a map of the connection's two ends.
+// Echo does no name lookups, so the addresses are the IPs; the local address
+// is not known here and is left empty; connections are never outbound.
+Value bf_connection_info(BuiltinContext& ctx, std::span<Value> a) {
+  int64_t who = a[0].as_obj();
+  Connection& c = conn_or_invarg(who);
+  if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
+  ConnAddress addr = parse_conn_name(c.name);
+  std::string_view ip = addr.remote_addr;
+  Value m = Value::empty_map();
+  auto set = [&](const char* k, Value v) { m.map_mut()->set(Value::str(k), std::move(v)); };
+  set("destination_address", Value::str(ip));
+  set("destination_ip", Value::str(ip));
+  set("destination_port", Value::integer(addr.remote_port));
+  set("outbound", Value::integer(0));
+  set("protocol", Value::str(ip.find(':') != std::string_view::npos ? "IPv6" : "IPv4"));
+  set("source_address", Value::str(""));
+  set("source_ip", Value::str(""));
+  set("source_port", Value::integer(addr.local_port));
+  return m;
+}
+
+// connection_name_lookup(conn [, rewrite]) (ToastStunt): the host name of
+// the other end. Echo does no DNS lookups (they would block the runtime), so
+// it answers as a failed lookup does there: the IP, and the name is kept.
+Value bf_connection_name_lookup(BuiltinContext& ctx, std::span<Value> a) {
+  int64_t who = a[0].as_obj();
+  if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
+  Connection& c = conn_or_invarg(who);
+  return Value::str(parse_conn_name(c.name).remote_addr);
+}
+
 Value bf_boot_player(BuiltinContext& ctx, std::span<Value> a) {
   int64_t who = a[0].as_obj();
   if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
@@ -351,6 +411,8 @@ void register_server_builtins() {
   b.add({"idle_seconds", 1, 1, {A::Obj}, bf_idle_seconds});
   b.add({"connection_name", 1, 2, {A::Obj}, bf_connection_name});
   b.add({"boot_player", 1, 1, {A::Obj}, bf_boot_player});
+  b.add({"connection_info", 1, 1, {A::Obj}, bf_connection_info});
+  b.add({"connection_name_lookup", 1, 2, {A::Obj}, bf_connection_name_lookup});
   b.add({"set_connection_option", 3, 3, {A::Obj, A::Str}, bf_set_connection_option});
   b.add({"connection_options", 1, 2, {A::Obj}, bf_connection_options});
   b.add({"connection_option", 2, 2, {A::Obj, A::Str}, bf_connection_option});

@@ -109,6 +109,9 @@ struct Frame {
   int64_t player = -1;
   std::string verb_name;
   bool debug = true;
+  // ToastStunt's per-activation thread mode (set_thread_mode()); Echo runs
+  // builtins inline whatever it is, so it is only reported back. Not saved.
+  bool threaded = true;
 
   const CodeVector& code() const {
     return vector < 0 ? program->main : program->forks[size_t(vector)];
