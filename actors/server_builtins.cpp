@@ -43,7 +43,17 @@ Value bf_notify(BuiltinContext& ctx, std::span<Value> a) {
   Runtime& rt = rt_of();
   int64_t conn = a[0].as_obj();
   if (!is_wiz(ctx) && ctx.progr != conn) raise(E_PERM);
-  rt.notify(conn, a[1].as_str());
+  // A binary connection gets the bytes a binary string stands for, with no
+  // newline (LambdaMOO); toastcore's $telnet sends IAC sequences this way.
+  // ToastStunt's fourth argument asks for no newline on a text connection.
+  Connection* c = rt.conn_by_id(conn);
+  if (c && c->binary) {
+    std::string raw;
+    if (!bi::binary_to_raw(a[1].as_str(), &raw)) raise(E_INVARG);
+    rt.notify(conn, raw, false);
+  } else {
+    rt.notify(conn, a[1].as_str(), !(a.size() > 3 && a[3].truthy()));
+  }
   return Value::integer(1);
 }
 
@@ -405,7 +415,7 @@ void register_server_builtins() {
   Builtins& b = Builtins::instance();
   if (b.find("notify") >= 0) return;
   using A = ArgType;
-  b.add({"notify", 2, 3, {A::Obj, A::Str}, bf_notify});
+  b.add({"notify", 2, 4, {A::Obj, A::Str}, bf_notify});
   b.add({"connected_players", 0, 1, {}, bf_connected_players});
   b.add({"connected_seconds", 1, 1, {A::Obj}, bf_connected_seconds});
   b.add({"idle_seconds", 1, 1, {A::Obj}, bf_idle_seconds});

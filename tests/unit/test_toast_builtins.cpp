@@ -166,3 +166,12 @@ TEST_CASE("toast: respond_to") {
   CHECK(f.run("return respond_to(5, \"look\");") == "!E_TYPE");
   CHECK(f.run("return respond_to(#5, 5);") == "!E_TYPE");
 }
+
+TEST_CASE("toast: the ANON and WAIF type constants") {
+  Fixture f;
+  CHECK(f.run("return {ANON, WAIF, waif};") == "{12, 13, 13}");
+  CHECK(f.run("return typeof(#1) == WAIF;") == "0");
+  CHECK(f.run("WAIF = 5; return WAIF;") == "5");
+  f.verb(1, "w", "return WAIF;");
+  CHECK(f.run("WAIF = 5; return {#1:w(), WAIF};") == "{13, 5}");  // fresh in every verb
+}
