@@ -43,7 +43,17 @@ Value bf_notify(BuiltinContext& ctx, std::span<Value> a) {
   Runtime& rt = rt_of();
   int64_t conn = a[0].as_obj();
   if (!is_wiz(ctx) && ctx.progr != conn) raise(E_PERM);
-  rt.notify(conn, a[1].as_str());
+  // A binary connection gets the bytes a binary string stands for, with no
+  // newline (LambdaMOO); toastcore's $telnet sends IAC sequences this way.
+  // ToastStunt's fourth argument asks for no newline on a text connection.
+  Connection* c = rt.conn_by_id(conn);
+  if (c && c->binary) {
+    std::string raw;
+    if (!bi::binary_to_raw(a[1].as_str(), &raw)) raise(E_INVARG);
+    rt.notify(conn, raw, false);
+  } else {
+    rt.notify(conn, a[1].as_str(), !(a.size() > 3 && a[3].truthy()));
+  }
   return Value::integer(1);
 }
 
@@ -72,6 +82,66 @@ Value bf_connection_name(BuiltinContext& ctx, std::span<Value> a) {
   if (!is_wiz(ctx) && ctx.progr != who) raise(E_PERM);
   if (!c || c->disconnect_me) raise(E_INVARG);
   return Value::str(c->name);
+}
+
+// The parts of a connection's name, as net/telnet.cpp makes it:
+// "port P from ADDR, port RP". Anything else leaves them empty / 0.
+struct ConnAddress {
+  int64_t local_port = 0;
+  std::string remote_addr;
+  int64_t remote_port = 0;
+};
+
+ConnAddress parse_conn_name(std::string_view name) {
+  ConnAddress a;
+  auto num = [](std::string_view s) {
+    int64_t n = 0;
+    for (char ch : s) {
+      if (ch < '0' || ch > '9') break;
+      n = n * 10 + (ch - '0');
+    }
+    return n;
+  };
+  if (name.rfind("port ", 0) != 0) return a;
+  size_t from = name.find(" from ");
+  size_t comma = name.rfind(", port ");
+  if (from == std::string_view::npos || comma == std::string_view::npos || comma < from) return a;
+  a.local_port = num(name.substr(5, from - 5));
+  a.remote_addr = std::string(name.substr(from + 6, comma - from - 6));
+  a.remote_port = num(name.substr(comma + 7));
+  return a;
+}
+
+// connection_info(conn) (ToastStunt): a map of the connection's two ends.
+// Echo does no name lookups, so the addresses are the IPs; the local address
+// is not known here and is left empty; connections are never outbound.
+Value bf_connection_info(BuiltinContext& ctx, std::span<Value> a) {
+  int64_t who = a[0].as_obj();
+  Connection& c = conn_or_invarg(who);
+  if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
+  ConnAddress addr = parse_conn_name(c.name);
+  std::string_view ip = addr.remote_addr;
+  Value m = Value::empty_map();
+  auto set = [&](const char* k, Value v) { m.map_mut()->set(Value::str(k), std::move(v)); };
+  set("destination_address", Value::str(ip));
+  set("destination_ip", Value::str(ip));
+  set("destination_port", Value::integer(addr.remote_port));
+  set("outbound", Value::integer(0));
+  set("protocol", Value::str(ip.find(':') != std::string_view::npos ? "IPv6" : "IPv4"));
+  set("source_address", Value::str(""));
+  set("source_ip", Value::str(""));
+  set("source_port", Value::integer(addr.local_port));
+  return m;
+}
+
+// connection_name_lookup(conn [, rewrite]) (ToastStunt): the host name of
+// the other end. Echo does no DNS lookups (they would block the runtime), so
+// it answers as a failed lookup does there: the IP, and the name is kept.
+Value bf_connection_name_lookup(BuiltinContext& ctx, std::span<Value> a) {
+  int64_t who = a[0].as_obj();
+  if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
+  Connection& c = conn_or_invarg(who);
+  return Value::str(parse_conn_name(c.name).remote_addr);
 }
 
 Value bf_boot_player(BuiltinContext& ctx, std::span<Value> a) {
@@ -366,12 +436,14 @@ void register_server_builtins() {
   Builtins& b = Builtins::instance();
   if (b.find("notify") >= 0) return;
   using A = ArgType;
-  b.add({"notify", 2, 3, {A::Obj, A::Str}, bf_notify});
+  b.add({"notify", 2, 4, {A::Obj, A::Str}, bf_notify});
   b.add({"connected_players", 0, 1, {}, bf_connected_players});
   b.add({"connected_seconds", 1, 1, {A::Obj}, bf_connected_seconds});
   b.add({"idle_seconds", 1, 1, {A::Obj}, bf_idle_seconds});
   b.add({"connection_name", 1, 2, {A::Obj}, bf_connection_name});
   b.add({"boot_player", 1, 1, {A::Obj}, bf_boot_player});
+  b.add({"connection_info", 1, 1, {A::Obj}, bf_connection_info});
+  b.add({"connection_name_lookup", 1, 2, {A::Obj}, bf_connection_name_lookup});
   b.add({"set_connection_option", 3, 3, {A::Obj, A::Str}, bf_set_connection_option});
   b.add({"connection_options", 1, 2, {A::Obj}, bf_connection_options});
   b.add({"connection_option", 2, 2, {A::Obj, A::Str}, bf_connection_option});

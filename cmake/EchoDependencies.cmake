@@ -44,3 +44,15 @@ pkg_check_modules(LIBEDIT REQUIRED IMPORTED_TARGET libedit)
 # crypt(3) for the crypt() builtin (libcrypt-dev), OpenSSL for hashes (libssl-dev).
 find_library(CRYPT_LIBRARY crypt REQUIRED)
 find_package(OpenSSL REQUIRED)
+
+# Argon2 for ToastStunt's argon2() / argon2_verify() (libargon2-dev); no CMake
+# config is shipped, so find the header and library directly.
+find_path(ARGON2_INCLUDE_DIR argon2.h)
+find_library(ARGON2_LIBRARY argon2)
+if(NOT ARGON2_INCLUDE_DIR OR NOT ARGON2_LIBRARY)
+  message(FATAL_ERROR "libargon2 not found (argon2.h / libargon2): install libargon2-dev "
+    "(apt-get install libargon2-dev, or ./echo.sh build)")
+endif()
+add_library(echo::argon2 UNKNOWN IMPORTED)
+set_target_properties(echo::argon2 PROPERTIES IMPORTED_LOCATION ${ARGON2_LIBRARY}
+  INTERFACE_INCLUDE_DIRECTORIES ${ARGON2_INCLUDE_DIR})

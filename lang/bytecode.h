@@ -127,6 +127,11 @@ struct Program {
   std::vector<Value> constants;
   std::vector<std::string> var_names;  // registers 0..var_names.size()-1
   uint32_t num_registers = 0;          // variables + temporaries
+  // ToastStunt's ANON (12) and WAIF (13) type constants: Echo has neither
+  // type, so they are not built-in variables (that would renumber every
+  // register); a program that names them gets them preset in these
+  // registers at each frame start, as the built-in ones are. -1: not named.
+  int32_t anon_reg = -1, waif_reg = -1;
   CodeVector main;
   std::vector<CodeVector> forks;
   std::vector<ScatterSpec> scatters;

@@ -10,6 +10,8 @@ CompileResult Compiler::run(const ast::Program& ast) {
   try {
     for (int i = 0; i < BUILTIN_VAR_COUNT; ++i) var_reg(kBuiltinVarNames[i]);
     collect_vars(ast.body);
+    if (auto it = vars_.find("anon"); it != vars_.end()) prog_->anon_reg = it->second;
+    if (auto it = vars_.find("waif"); it != vars_.end()) prog_->waif_reg = it->second;
     // Fork bodies are compiled while cur_ points into prog_->forks: the
     // vector must never reallocate (nested forks would leave cur_ dangling).
     prog_->forks.reserve(fork_count_);

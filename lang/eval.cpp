@@ -147,7 +147,8 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
   if (!task.frames().empty()) {
     const Frame& f = task.frames().front();
     for (size_t i = BUILTIN_VAR_COUNT; i < p.var_names.size(); ++i)
-      if (f.regs[i].type() != Type::None) out.vars.emplace_back(p.var_names[i], f.regs[i]);
+      if (f.regs[i].type() != Type::None && int32_t(i) != p.anon_reg && int32_t(i) != p.waif_reg)
+        out.vars.emplace_back(p.var_names[i], f.regs[i]);
   }
   return out;
 }

@@ -114,6 +114,9 @@ struct Frame {
   std::string verb_name;   // the name it was called by (callers(), `verb`)
   std::string verb_names;  // the verb's names as defined, for tracebacks (LambdaMOO's verbname)
   bool debug = true;
+  // ToastStunt's per-activation thread mode (set_thread_mode()); Echo runs
+  // builtins inline whatever it is, so it is only reported back. Not saved.
+  bool threaded = true;
 
   const CodeVector& code() const {
     return vector < 0 ? program->main : program->forks[size_t(vector)];

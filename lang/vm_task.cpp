@@ -30,6 +30,12 @@ int64_t VmHost::fork(ForkRequest) {
 
 namespace {
 
+// ToastStunt's ANON and WAIF type constants (see Program::anon_reg).
+void preset_toast_type_vars(Frame& f) {
+  if (f.program->anon_reg >= 0) f.regs[size_t(f.program->anon_reg)] = Value::integer(12);
+  if (f.program->waif_reg >= 0) f.regs[size_t(f.program->waif_reg)] = Value::integer(13);
+}
+
 // LambdaMOO's callers()/traceback entry of a frame: {this, verb, programmer,
 // verb location, player, line}.
 Value frame_entry(const Frame& f) {
@@ -135,6 +141,7 @@ Task::Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limi
   static const Type kTypeVars[] = {Type::Int, Type::Obj, Type::Str, Type::List, Type::Err,
                                    Type::Int, Type::Float, Type::Map, Type::Bool};
   for (int i = VAR_NUM; i <= VAR_BOOL; ++i) f.regs[i] = Value::integer(int64_t(kTypeVars[i]));
+  preset_toast_type_vars(f);
   f.regs[VAR_PLAYER] = Value::obj(-1);
   f.regs[VAR_THIS] = Value::obj(-1);
   f.regs[VAR_CALLER] = Value::obj(-1);
@@ -358,6 +365,7 @@ void Task::push_verb_frame(VmHost::VerbTarget target, Value this_obj, Value args
   static const Type kTypeVars[] = {Type::Int, Type::Obj, Type::Str, Type::List, Type::Err,
                                    Type::Int, Type::Float, Type::Map, Type::Bool};
   for (int i = VAR_NUM; i <= VAR_BOOL; ++i) f.regs[i] = Value::integer(int64_t(kTypeVars[i]));
+  preset_toast_type_vars(f);
   for (int i = VAR_PLAYER; i < BUILTIN_VAR_COUNT; ++i) f.regs[i] = caller.regs[i];
   if (!(caller.regs[VAR_PLAYER].is_obj() && host_->is_wizard(caller.progr)))
     f.regs[VAR_PLAYER] = Value::obj(caller.player);

@@ -65,6 +65,7 @@ uint64_t random_u64(BuiltinContext& ctx);
 // Registration of the groups that have no hook of their own in builtins.h;
 // called from register_string_builtins / register_value_builtins.
 void register_regex_builtins(Builtins& b);   // match, rmatch, substitute
-void register_crypto_builtins(Builtins& b);  // crypt, string_hash, binary_hash, value_hash
+void register_crypto_builtins(Builtins& b);
+void register_toast_builtins(Builtins& b);   // set_thread_mode, argon2, argon2_verify  // crypt, string_hash, binary_hash, value_hash
 
 }  // namespace echo::bi

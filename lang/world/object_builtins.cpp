@@ -581,6 +581,136 @@ Value bf_set_verb_code(BuiltinContext& ctx, std::span<Value> a) {
 // eval(code...): each argument a line; compiled and run as a frame of this
 // task with the caller's permissions. {1, value} or {0, errors}, as
 // LambdaMOO's bf_eval (programmers only).
+// ---- ToastStunt's object queries (objects.cc, verbs.cc there) ----
+
+// locations(obj [, stop [, is_parent]]): the enclosing locations, innermost
+// first, up to (not including) `stop`, or the first one descending from it
+// when is_parent is true. #0 as `stop` means none, as in ToastStunt.
+Value bf_locations(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  int64_t what = a[0].as_obj();
+  int64_t stop = a.size() > 1 ? a[1].as_obj() : 0;
+  bool is_parent = a.size() > 2 && a[2].truthy();
+  if (!w.valid(what)) raise(E_INVIND);
+  Value out = Value::empty_list();
+  std::vector<int64_t> seen;
+  for (int64_t loc = w.get(what)->location; w.valid(loc); loc = w.get(loc)->location) {
+    if (stop && (is_parent ? w.is_a(loc, stop) : loc == stop)) break;
+    if (std::find(seen.begin(), seen.end(), loc) != seen.end()) break;  // setadd: no repeats
+    seen.push_back(loc);
+    list_append(out, Value::obj(loc));
+  }
+  return out;
+}
+
+// occupants(objects [, parent(s) [, player_flag [, inverse]]]): the objects
+// (all valid) descending from one of the parents (or, inverse, from none),
+// and with the player flag when asked (always with one argument).
+Value bf_occupants(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  bool check_parent = a.size() > 1;
+  bool check_player = a.size() == 1 || (a.size() > 2 && a[2].truthy());
+  bool inverse = a.size() > 3 && a[3].truthy();
+  std::vector<int64_t> parents;
+  if (check_parent) {
+    const Value& p = a[1];
+    if (p.is_obj()) {
+      parents.push_back(p.as_obj());
+    } else if (p.is_list()) {
+      for (uint32_t i = 0; i < p.list_len(); ++i) {
+        if (!p.list_at(i).is_obj()) raise(E_TYPE);
+        parents.push_back(p.list_at(i).as_obj());
+      }
+    } else {
+      raise(E_TYPE);
+    }
+  }
+  const Value& objs = a[0];
+  for (uint32_t i = 0; i < objs.list_len(); ++i)
+    if (!objs.list_at(i).is_obj() || !w.valid(objs.list_at(i).as_obj())) raise(E_INVARG);
+  Value out = Value::empty_list();
+  std::vector<int64_t> seen;
+  for (uint32_t i = 0; i < objs.list_len(); ++i) {
+    int64_t o = objs.list_at(i).as_obj();
+    if (check_parent) {
+      bool any = false;
+      for (int64_t p : parents) any = any || w.is_a(o, p);
+      if (any == inverse) continue;
+    }
+    if (check_player && !w.is_player(o)) continue;
+    if (std::find(seen.begin(), seen.end(), o) != seen.end()) continue;
+    seen.push_back(o);
+    list_append(out, Value::obj(o));
+  }
+  return out;
+}
+
+// recycled_objects(): every number up to max_object() with no object.
+Value bf_recycled_objects(BuiltinContext& ctx, std::span<Value>) {
+  World& w = world_of(ctx);
+  Value out = Value::empty_list();
+  for (int64_t i = 0; i <= w.max_object(); ++i)
+    if (!w.valid(i)) list_append(out, Value::obj(i));
+  return out;
+}
+
+// next_recycled_object([start]): the first free number from start (#0) below
+// max_object(), or 0 when there is none; E_INVARG outside 0..max_object().
+Value bf_next_recycled_object(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  int64_t i = a.empty() ? 0 : a[0].as_obj();
+  int64_t max = w.max_object();
+  if (i > max || i < 0) raise(E_INVARG);
+  for (; i < max; ++i)
+    if (!w.valid(i)) return Value::obj(i);
+  return Value::integer(0);
+}
+
+// owned_objects(who): every object whose owner is `who`.
+Value bf_owned_objects(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  int64_t who = a[0].as_obj();
+  if (!w.valid(who)) raise(E_INVIND);
+  Value out = Value::empty_list();
+  for (int64_t i = 0; i <= w.max_object(); ++i)
+    if (w.valid(i) && w.get(i)->owner == who) list_append(out, Value::obj(i));
+  return out;
+}
+
+// all_contents(obj): the contents, then theirs, breadth first. For #-1, every
+// object from #1 up that is nowhere.
+Value bf_all_contents(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  int64_t o = a[0].as_obj();
+  Value out = Value::empty_list();
+  if (o == NOTHING) {
+    for (int64_t i = 1; i <= w.max_object(); ++i)
+      if (w.valid(i) && w.get(i)->location == NOTHING) list_append(out, Value::obj(i));
+    return out;
+  }
+  if (!w.valid(o)) raise(E_INVIND);
+  std::vector<int64_t> all = w.get(o)->contents;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (all.size() > bi::kMaxListLength) raise(E_QUOTA);
+    if (const Object* c = w.get(all[i])) all.insert(all.end(), c->contents.begin(), c->contents.end());
+  }
+  return objlist(all);
+}
+
+// respond_to(obj, verb): 0 when no callable verb has the name; else
+// {definer, names} when obj is readable by the caller, 1 when it is not.
+Value bf_respond_to(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  if (!a[0].is_obj()) raise(E_TYPE);
+  int64_t o = a[0].as_obj();
+  if (!w.valid(o)) raise(E_INVARG);
+  int64_t definer = NOTHING;
+  Verb* v = w.find_callable_verb(o, a[1].as_str(), &definer);
+  if (!v) return Value::integer(0);
+  if (!w.object_allows(o, ctx.progr, FLAG_READ)) return Value::integer(1);
+  return make_list({Value::obj(definer), Value::str(v->names)});
+}
+
 Value bf_eval(BuiltinContext& ctx, std::span<Value> a) {
   if (ctx.resumed) return make_list({Value::integer(1), ctx.resume_value});
   if (ctx.world && !world_of(ctx).is_programmer(ctx.progr)) raise(E_PERM);
@@ -603,6 +733,13 @@ void register_object_builtins(Builtins& b) {
   b.add({"eval", 1, -1, {}, bf_eval});
   using T = ArgType;
   b.add({"valid", 1, 1, {T::Obj}, bf_valid});
+  b.add({"locations", 1, 3, {T::Obj, T::Obj, T::Int}, bf_locations});
+  b.add({"occupants", 1, 4, {T::List, T::Any, T::Int, T::Int}, bf_occupants});
+  b.add({"recycled_objects", 0, 0, {}, bf_recycled_objects});
+  b.add({"next_recycled_object", 0, 1, {T::Obj}, bf_next_recycled_object});
+  b.add({"owned_objects", 1, 1, {T::Obj}, bf_owned_objects});
+  b.add({"all_contents", 1, 1, {T::Obj}, bf_all_contents});
+  b.add({"respond_to", 2, 2, {T::Any, T::Str}, bf_respond_to});
   b.add({"max_object", 0, 0, {}, bf_max_object});
   b.add({"create", 1, 2, {T::Any, T::Obj}, bf_create});
   b.add({"recycle", 1, 1, {T::Obj}, bf_recycle});

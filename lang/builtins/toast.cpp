@@ -1,0 +1,88 @@
+// ToastStunt builtins that toastcore calls early: set_thread_mode(),
+// argon2() and argon2_verify().
+//
+// ToastStunt runs some builtins (argon2, sort, slice ...) on a thread pool and
+// suspends the task meanwhile; set_thread_mode() turns that off for the
+// calling verb. Echo runs every builtin inline, so the mode is only recorded
+// (per frame, as ToastStunt keeps it per activation) and reported back.
+//
+// argon2() hashes with Argon2id, 32 bytes of output, and ToastStunt's
+// defaults (3 iterations, 4096 KiB, 1 thread); failures come back as the
+// value ["error" -> ERR, "message" -> STR], not raised, as ToastStunt's
+// threaded callbacks return them. Both are wizard-only.
+#include <argon2.h>
+
+#include <string>
+
+#include "lang/builtins/helpers.h"
+#include "lang/map.h"
+#include "lang/vm.h"
+#include "lang/world/world.h"
+
+namespace echo::bi {
+
+namespace {
+
+bool caller_is_wizard(const BuiltinContext& ctx) {
+  if (ctx.world) return static_cast<const World*>(ctx.world)->is_wizard(ctx.progr);
+  return ctx.wizard;
+}
+
+// set_thread_mode([mode]): no argument returns the current mode (1 or 0);
+// with one, sets it for the calling verb and returns 0.
+Value bf_set_thread_mode(BuiltinContext& ctx, std::span<Value> args) {
+  Frame* f = ctx.task && !ctx.task->frames().empty() ? &ctx.task->frames().back() : nullptr;
+  if (args.empty()) return integer(f ? f->threaded : 1);
+  if (f) f->threaded = args[0].truthy();
+  return integer(0);
+}
+
+Value error_map(Error e, std::string_view msg) {
+  Value m = Value::empty_map();
+  m.map_mut()->set(str("error"), Value::err(e));
+  m.map_mut()->set(str("message"), str(msg));
+  return m;
+}
+
+uint32_t cost_arg(std::span<Value> args, size_t i, uint32_t dflt) {
+  return args.size() > i ? uint32_t(args[i].as_int()) : dflt;
+}
+
+// argon2(password, salt [, iterations, memory KiB, threads]): the encoded hash
+// ("$argon2id$v=19$m=...,t=...,p=...$salt$hash").
+Value bf_argon2(BuiltinContext& ctx, std::span<Value> args) {
+  if (!caller_is_wizard(ctx)) raise(E_PERM);
+  std::string_view pwd = args[0].as_str(), salt = args[1].as_str();
+  constexpr uint32_t kOutLen = 32;
+  uint32_t t_cost = cost_arg(args, 2, 3), m_cost = cost_arg(args, 3, 4096),
+           threads = cost_arg(args, 4, 1);
+  if (salt.size() > UINT32_MAX) return error_map(E_INVARG, "salt too long");
+  std::string encoded(argon2_encodedlen(t_cost, m_cost, threads, uint32_t(salt.size()), kOutLen,
+                                        Argon2_id) + 1,
+                      '\0');
+  int r = argon2_hash(t_cost, m_cost, threads, pwd.data(), pwd.size(), salt.data(), salt.size(),
+                      nullptr, kOutLen, encoded.data(), encoded.size(), Argon2_id,
+                      ARGON2_VERSION_NUMBER);
+  if (r != ARGON2_OK) return error_map(E_INVIND, argon2_error_message(r));
+  encoded.resize(encoded.find('\0'));
+  return str(encoded);
+}
+
+// argon2_verify(hash, password): 1 when password matches the Argon2id hash.
+Value bf_argon2_verify(BuiltinContext& ctx, std::span<Value> args) {
+  if (!caller_is_wizard(ctx)) raise(E_PERM);
+  std::string encoded(args[0].as_str());
+  std::string_view pwd = args[1].as_str();
+  return integer(argon2_verify(encoded.c_str(), pwd.data(), pwd.size(), Argon2_id) == ARGON2_OK);
+}
+
+}  // namespace
+
+void register_toast_builtins(Builtins& b) {
+  using A = ArgType;
+  b.add({"set_thread_mode", 0, 1, {A::Int}, bf_set_thread_mode});
+  b.add({"argon2", 2, 5, {A::Str, A::Str, A::Int, A::Int, A::Int}, bf_argon2});
+  b.add({"argon2_verify", 2, 2, {A::Str, A::Str}, bf_argon2_verify});
+}
+
+}  // namespace echo::bi
