@@ -646,6 +646,10 @@ L_BUILTIN_LIST : {
       args = std::span<Value>(l->items(), l->len);
     }
     try {
+      // call_bi_func: protection before the argument checks; verbs on #0
+      // are exempt. (#0:bf_<name> overrides are not called.)
+      if (__builtin_expect(host_->builtin_protected(in->b), 0) && f->this_obj != 0 && !host_->is_wizard(f->progr))
+        throw MooError(E_PERM);
       builtins.check_args(in->b, args);
       Value r = spec.fn(ctx_, args);
       if (!ctx_.call) R[in->a] = std::move(r);

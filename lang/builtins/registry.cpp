@@ -5,6 +5,7 @@
 
 #include "lang/builtins.h"
 #include "lang/builtins/helpers.h"
+#include "lang/vm.h"
 #include "lang/world/world.h"
 
 namespace echo {
@@ -108,6 +109,13 @@ Value bf_call_function(BuiltinContext& ctx, std::span<Value> args) {
   int i = b.find(args[0].as_str());
   if (i < 0) throw MooError(E_INVARG, "Unknown built-in function: " + std::string(args[0].as_str()));
   std::span<Value> rest = args.subspan(1);
+  // call_bi_func's protect_<name> check, as for a direct call (not again on
+  // resumption: LambdaMOO checks only on the first entry).
+  if (!ctx.resumed && ctx.world && ctx.task) {
+    World& w = *static_cast<World*>(ctx.world);
+    if (w.builtin_protected(i) && ctx.task->frames().back().this_obj != 0 && !w.is_wizard(ctx.progr))
+      throw MooError(E_PERM);
+  }
   b.check_args(i, rest);
   return b.at(i).fn(ctx, rest);
 }
