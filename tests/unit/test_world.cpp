@@ -479,3 +479,22 @@ TEST_CASE("world: disassemble()") {
   CHECK(f.run("add_verb(#4, {#2, \"rx\", \"empty\"}, {\"this\", \"none\", \"this\"}); "
               "return typeof(disassemble(#4, \"empty\"));") == "4");
 }
+
+TEST_CASE("world: a protected builtin calls #0:bf_<name> instead") {
+  Fixture f;
+  make_server_options(f);
+  CHECK(f.run("add_property(#5, \"protect_tostr\", 1, {#2, \"r\"}); return 1;") == "1");
+  f.verb(0, "bf_tostr", "return {\"over\", @args, verb, caller, player};", 2);
+  CHECK(f.run("return tostr(1, 2);", 3) == "{\"over\", 1, 2, \"bf_tostr\", #-1, #3}");
+  CHECK(f.run("return tostr(1);", 2) == "{\"over\", 1, \"bf_tostr\", #-1, #2}");  // wizards too
+  CHECK(f.run("return call_function(\"tostr\", 7);", 3) == "{\"over\", 7, \"bf_tostr\", #-1, #3}");
+  CHECK(f.run("return {tostr(1), 5}[2];", 3) == "5");
+  // On #0 the builtin itself runs (so the override can call it).
+  f.verb(0, "t", "return tostr(3);", 3);
+  CHECK(f.run("return #0:t();", 3) == "\"3\"");
+  // An override's error is the call's error.
+  f.verb(0, "bf_length", "raise(E_NACC);", 2);
+  CHECK(f.run("add_property(#5, \"protect_length\", 1, {#2, \"r\"}); return 1;") == "1");
+  CHECK(f.run("return length({});", 3) == "!E_NACC");
+  CHECK(f.run("return call_function(\"length\", {});", 3) == "!E_NACC");
+}
