@@ -101,6 +101,7 @@ Value bf_create(BuiltinContext& ctx, std::span<Value> a) {
   int64_t id = w.create({}, owner);
   if (!w.change_parents(id, parents)) {  // only with several parents that clash
     w.recycle(id);
+    incr_quota(w, owner);  // nothing was made
     raise(E_INVARG);
   }
   call_if_defined(ctx, w, id, "initialize", Value::empty_list(), Value::obj(id));

@@ -384,6 +384,12 @@ TEST_CASE("world: ownership_quota as LambdaMOO's quota.c") {
   // No property (#2 has none): no limit. An owner of #-1 or invalid: none either.
   CHECK(f.run("return create(#1);") == "#8");
   CHECK(f.run("return create(#1, #-1).owner;") == "#9");
+  // Parents that clash (several parents, an Echo extension): nothing made, quota kept.
+  CHECK(f.run("#3.ownership_quota = 3; a = create(#1, #3); b = create(#1, #3); "
+              "add_property(a, \"p\", 1, {#3, \"r\"}); add_property(b, \"p\", 1, {#3, \"r\"}); "
+              "a.f = b.f = 1; return #3.ownership_quota;") == "1");
+  CHECK(f.run("return create({#10, #11});", 3) == "!E_INVARG");
+  CHECK(f.run("return #3.ownership_quota;") == "1");
 }
 
 TEST_CASE("world: ownership_quota inherited, stored on the owner") {
