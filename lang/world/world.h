@@ -252,7 +252,8 @@ class WorldHost : public VmHost {
 
 // valid, create, recycle, parent(s), children, chparent(s), ancestors,
 // descendants, isa, max_object, properties & co, verbs & co, players,
-// is_player, set_player_flag, renumber, reset_max_object, object_bytes, move.
+// is_player, set_player_flag, renumber, reset_max_object, object_bytes, move,
+// disassemble.
 void register_object_builtins(Builtins& b);
 
 }  // namespace echo
