@@ -635,6 +635,7 @@ L_BUILTIN_LIST : {
   ctx_.progr = f->progr;
   ctx_.ticks_left = TICKS_LEFT_NOW();
   ctx_.deadline = deadline_;
+  bool overridden = false;
   {
     Value arglist;  // BUILTIN_LIST: the arguments, owned here during the call
     std::span<Value> args;
@@ -646,6 +647,24 @@ L_BUILTIN_LIST : {
       args = std::span<Value>(l->items(), l->len);
     }
     try {
+      // call_bi_func: a protected builtin called outside a verb on #0 calls
+      // #0:bf_<name>(@args) instead (its result is the builtin's), or is
+      // refused to a non-wizard; before the argument checks.
+      if (__builtin_expect(host_->builtin_protected(in->b), 0) && f->this_obj != 0) {
+        std::string vname = "bf_" + spec.name;
+        Error ve = E_NONE;
+        auto target = host_->find_verb(0, vname, &ve);
+        if (target) {
+          if (frames_.size() >= size_t(limits_.max_stack_depth)) throw MooError(E_MAXREC);
+          Value list = Value::empty_list();
+          for (Value& v : args) list_append(list, std::move(v));
+          push_verb_frame(std::move(*target), Value::obj(0), std::move(list), in->a, vname);
+          overridden = true;
+        } else if (!host_->is_wizard(f->progr)) {
+          throw MooError(E_PERM);
+        }
+      }
+      if (overridden) goto builtin_done;
       builtins.check_args(in->b, args);
       Value r = spec.fn(ctx_, args);
       if (!ctx_.call) R[in->a] = std::move(r);
@@ -655,6 +674,11 @@ L_BUILTIN_LIST : {
     if (ctx_.call && !pending_raise)
       f->waiting = Frame::BuiltinWait{in->b, in->a, std::vector<Value>(args.begin(), args.end()),
                                       std::move(ctx_.call->state)};
+  builtin_done:;
+  }
+  if (overridden) {  // #0:bf_<name> runs in its own frame
+    LOAD_FRAME();
+    NEXT();
   }
   if (pending_raise) {
     ctx_.call.reset();

@@ -67,6 +67,9 @@ class VmHost {
   // Whether obj is a wizard (with no world, every task is a wizard's).
   virtual bool is_wizard(int64_t obj) { (void)obj; return true; }
   virtual void* world() { return nullptr; }  // given to builtins as BuiltinContext::world
+  // $server_options.protect_<name> of builtin `index` is true: only wizards
+  // may call it (LambdaMOO's call_bi_func).
+  virtual bool builtin_protected(int index) { (void)index; return false; }
 };
 
 // Why a finally block is running, and what to do at its end.

@@ -5,6 +5,7 @@
 
 #include "lang/builtins.h"
 #include "lang/builtins/helpers.h"
+#include "lang/vm.h"
 #include "lang/world/world.h"
 
 namespace echo {
@@ -101,6 +102,8 @@ Value bf_function_info(BuiltinContext&, std::span<Value> args) {
   return all;
 }
 
+constexpr std::string_view kOverrideState = "call_function: #0:bf_ override";
+
 // call_function(name, @args): a builtin by name. On resumption (the callee
 // asked for a verb call) the same arguments reach it again, so it resumes too.
 Value bf_call_function(BuiltinContext& ctx, std::span<Value> args) {
@@ -108,6 +111,29 @@ Value bf_call_function(BuiltinContext& ctx, std::span<Value> args) {
   int i = b.find(args[0].as_str());
   if (i < 0) throw MooError(E_INVARG, "Unknown built-in function: " + std::string(args[0].as_str()));
   std::span<Value> rest = args.subspan(1);
+  // call_bi_func's protect_<name> handling, as for a direct call: outside a
+  // verb on #0, #0:bf_<name>(@args) answers instead, else a non-wizard gets
+  // E_PERM. Only on the first entry, as LambdaMOO; the override's result
+  // comes back marked by its state.
+  if (ctx.resumed && ctx.state.is_list() && ctx.state.list_len() == 1 && ctx.state.list_at(0).is_str() &&
+      ctx.state.list_at(0).as_str() == kOverrideState)
+    return ctx.resume_value;
+  if (!ctx.resumed && ctx.world && ctx.task) {
+    World& w = *static_cast<World*>(ctx.world);
+    if (w.builtin_protected(i) && ctx.task->frames().back().this_obj != 0) {
+      std::string vname = "bf_" + b.at(i).name;
+      int64_t definer;
+      Verb* v = w.find_callable_verb(0, vname, &definer);
+      if (v && w.program_of(*v)) {  // as WorldHost::find_verb
+        Value list = Value::empty_list();
+        for (const Value& v : rest) list_append(list, v);
+        ctx.call = BuiltinContext::VerbCall{0, vname, std::move(list), make_list({Value::str(kOverrideState)}),
+                                            false, nullptr};
+        return Value::integer(0);
+      }
+      if (!w.is_wizard(ctx.progr)) throw MooError(E_PERM);
+    }
+  }
   b.check_args(i, rest);
   return b.at(i).fn(ctx, rest);
 }

@@ -68,6 +68,26 @@ bool call_if_defined(BuiltinContext& ctx, World& w, int64_t obj, const char* ver
   return true;
 }
 
+// quota.c: a valid owner's `ownership_quota` (found as db_find_property does,
+// the value inherited when clear; stored on the owner's own slot), when an
+// INT, is decremented by create() (E_QUOTA when <= 0) and incremented by
+// recycle(). Any other owner, or no such property or value, is unlimited.
+bool decr_quota(World& w, int64_t owner) {
+  if (!w.valid(owner) || !w.find_slot(owner, "ownership_quota")) return true;
+  Value v = w.slot_value(owner, "ownership_quota");
+  if (!v.is_int()) return true;
+  if (v.as_int() <= 0) return false;
+  w.set_prop(owner, "ownership_quota", Value::integer(v.as_int() - 1));
+  return true;
+}
+
+void incr_quota(World& w, int64_t owner) {
+  if (!w.valid(owner) || !w.find_slot(owner, "ownership_quota")) return;
+  Value v = w.slot_value(owner, "ownership_quota");
+  if (!v.is_int()) return;
+  w.set_prop(owner, "ownership_quota", Value::integer(int64_t(uint64_t(v.as_int()) + 1)));  // wraps as C does
+}
+
 Value bf_create(BuiltinContext& ctx, std::span<Value> a) {
   World& w = world_of(ctx);
   if (ctx.resumed) return ctx.state;  // back from :initialize
@@ -77,9 +97,11 @@ Value bf_create(BuiltinContext& ctx, std::span<Value> a) {
   for (int64_t p : parents)
     if (w.valid(p) ? !w.object_allows(p, ctx.progr, FLAG_FERTILE) : true) raise(E_PERM);
   if (owner != ctx.progr && !w.is_wizard(ctx.progr)) raise(E_PERM);
+  if (w.valid(owner) && !decr_quota(w, owner)) raise(E_QUOTA);
   int64_t id = w.create({}, owner);
   if (!w.change_parents(id, parents)) {  // only with several parents that clash
     w.recycle(id);
+    incr_quota(w, owner);  // nothing was made
     raise(E_INVARG);
   }
   call_if_defined(ctx, w, id, "initialize", Value::empty_list(), Value::obj(id));
@@ -107,6 +129,7 @@ Value bf_recycle(BuiltinContext& ctx, std::span<Value> a) {
     w.move(id, NOTHING);
     if (call_if_defined(ctx, w, loc, "exitfunc", make_list({Value::obj(id)}), Value::integer(2))) return ok();
   }
+  incr_quota(w, w.get(id)->owner);
   w.recycle(id);
   return ok();
 }
@@ -545,6 +568,27 @@ Value bf_delete_verb(BuiltinContext& ctx, std::span<Value> a) {
   return ok();
 }
 
+// disassemble(obj, verb): LambdaMOO's checks (disassemble.c: the descriptor,
+// then E_INVARG for an invalid object, E_VERBNF, E_PERM unless readable), but
+// the lines are Echo's own disassembly (Program::disassemble()): the bytecode
+// is not LambdaMOO's. A verb with no code disassembles as the empty program.
+Value bf_disassemble(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  Verb& v = described_verb(w, a);
+  if (!verb_allows(w, v, ctx.progr, VF_READ)) raise(E_PERM);
+  std::shared_ptr<const Program> prog = w.program_of(v);
+  std::string text = prog ? prog->disassemble() : std::string();
+  Value l = Value::empty_list();
+  std::string_view s = text;
+  while (!s.empty()) {
+    size_t nl = s.find('\n');
+    list_append(l, Value::str(s.substr(0, nl)));
+    if (nl == std::string_view::npos) break;
+    s.remove_prefix(nl + 1);
+  }
+  return l;
+}
+
 Value bf_verb_code(BuiltinContext& ctx, std::span<Value> a) {
   World& w = world_of(ctx);
   Verb& v = described_verb(w, a);
@@ -773,6 +817,7 @@ void register_object_builtins(Builtins& b) {
   b.add({"add_verb", 3, 3, {T::Obj, T::List, T::List}, bf_add_verb});
   b.add({"delete_verb", 2, 2, {T::Obj, T::Any}, bf_delete_verb});
   b.add({"verb_code", 2, 4, {T::Obj, T::Any}, bf_verb_code});
+  b.add({"disassemble", 2, 2, {T::Obj, T::Any}, bf_disassemble});
   b.add({"set_verb_code", 3, 3, {T::Obj, T::Any, T::List}, bf_set_verb_code});
 }
 

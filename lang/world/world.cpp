@@ -127,6 +127,7 @@ Object& World::emplace(int64_t id) {
   slot->id = id;
   slot->serial = ++next_serial_;
   verbs_changed();
+  options_changed();  // the loader fills it in without mark_dirty
   return *slot;
 }
 
@@ -571,13 +572,64 @@ size_t World::object_bytes(int64_t id) const {
   return n;
 }
 
+// ---- server options --------------------------------------------------------
+
+namespace {
+constexpr int64_t SYSTEM_OBJECT = 0;
+}
+
+// LambdaMOO's get_server_option(SYSTEM_OBJECT, name) and is_true(): db_find_property
+// gives the effective (inherited when clear) value.
+bool World::server_flag_option(std::string_view name) {
+  if (!valid(SYSTEM_OBJECT) || !find_slot(SYSTEM_OBJECT, "server_options")) return false;
+  Value opt = slot_value(SYSTEM_OBJECT, "server_options");
+  if (!opt.is_obj() || !valid(opt.as_obj()) || !find_slot(opt.as_obj(), name)) return false;
+  return slot_value(opt.as_obj(), name).truthy();
+}
+
+// What a cached option depends on: #0 (its server_options slot), the options
+// object (its slots, its parents) and the ancestors each inherits values from.
+void World::watch_options() {
+  option_watch_ = {SYSTEM_OBJECT};
+  if (!valid(SYSTEM_OBJECT)) return;
+  for (int64_t a : ancestors(SYSTEM_OBJECT)) option_watch_.push_back(a);
+  if (!find_slot(SYSTEM_OBJECT, "server_options")) return;
+  Value opt = slot_value(SYSTEM_OBJECT, "server_options");
+  if (!opt.is_obj() || !valid(opt.as_obj())) return;
+  option_watch_.push_back(opt.as_obj());
+  for (int64_t a : ancestors(opt.as_obj())) option_watch_.push_back(a);
+}
+
+bool World::builtin_protected(int index) {
+  if (option_watch_.empty()) watch_options();
+  if (size_t(index) >= protect_cache_.size()) protect_cache_.resize(size_t(index) + 1, -1);
+  int8_t& c = protect_cache_[size_t(index)];
+  if (c < 0) c = server_flag_option("protect_" + Builtins::instance().at(index).name);
+  return c != 0;
+}
+
+bool World::builtin_prop_protected(BuiltinProp p) {
+  static constexpr const char* names[] = {"",           "protect_name",       "protect_owner",
+                                          "protect_location", "protect_contents", "protect_programmer",
+                                          "protect_wizard",   "protect_r",        "protect_w",
+                                          "protect_f"};
+  if (p == BuiltinProp::None) return false;
+  if (option_watch_.empty()) watch_options();
+  int8_t& c = prop_protect_cache_[size_t(p)];
+  if (c < 0) c = server_flag_option(names[size_t(p)]);
+  return c != 0;
+}
+
 // ---- WorldHost -----------------------------------------------------------------
 
 Value WorldHost::get_property(int64_t obj, std::string_view name, int64_t progr) {
   Object* o = world_.get(obj);
   if (!o) throw MooError(E_INVIND);
-  switch (builtin_prop(name)) {
-    // bi_prop_protected: nothing is protected without $server_options.
+  BuiltinProp bp = builtin_prop(name);
+  // bi_prop_protected (execute.c's OP_GET_PROP): wizards are exempt.
+  if (bp != BuiltinProp::None && world_.builtin_prop_protected(bp) && !world_.is_wizard(progr))
+    throw MooError(E_PERM);
+  switch (bp) {
     case BuiltinProp::Name: return Value::str(o->name);
     case BuiltinProp::Owner: return Value::obj(o->owner);
     case BuiltinProp::Location: return Value::obj(o->location);

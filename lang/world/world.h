@@ -12,6 +12,7 @@
 // own owner and perms, as LambdaMOO's Pval does.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -132,7 +133,11 @@ class World {
   // and ids dropped by reset_max_object, included); world-level changes
   // (max_object, the players list) set the meta flag. take_* hand them over
   // and reset them.
-  void mark_dirty(int64_t id) { dirty_.insert(id); }
+  void mark_dirty(int64_t id) {
+    dirty_.insert(id);
+    for (int64_t w : option_watch_)
+      if (w == id) { options_changed(); break; }
+  }
   void mark_meta_dirty() { meta_dirty_ = true; }
   const std::set<int64_t>& dirty() const { return dirty_; }
   bool meta_dirty() const { return meta_dirty_; }
@@ -190,6 +195,23 @@ class World {
   size_t object_bytes(int64_t id) const;
   uint64_t generation() const { return generation_; }
 
+  // ---- server options (LambdaMOO's server_flag_option) ----
+  // $server_options.<name> (#0.server_options a valid object with that
+  // property, the value inherited when clear) is true.
+  bool server_flag_option(std::string_view name);
+  // server_flag_option("protect_<builtin>") for a builtin's index, cached: the
+  // cache is dropped when #0, the options object or one of its ancestors is
+  // changed (mark_dirty) and when objects are loaded.
+  bool builtin_protected(int index);
+  // bi_prop_protected: reading a built-in property is wizard-only when
+  // $server_options.protect_<prop> is true (cached as builtin_protected).
+  bool builtin_prop_protected(BuiltinProp p);
+  void options_changed() {
+    option_watch_.clear();
+    protect_cache_.clear();
+    prop_protect_cache_.fill(-1);
+  }
+
  private:
   void inherit_slots(int64_t id, const std::vector<int64_t>& removed, const std::vector<int64_t>& added);
 
@@ -202,6 +224,12 @@ class World {
   uint64_t generation_ = 0;
   struct CacheEntry { int64_t definer; size_t index; };
   std::unordered_map<std::string, CacheEntry> verb_cache_;
+  // Objects whose change may change a server option; empty while no option
+  // is cached. -1 entries in the caches are unknown.
+  std::vector<int64_t> option_watch_;
+  std::vector<int8_t> protect_cache_;
+  std::array<int8_t, 10> prop_protect_cache_{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+  void watch_options();
 };
 
 // The interpreter's view of a World: properties and verb calls with
@@ -215,6 +243,7 @@ class WorldHost : public VmHost {
   std::optional<VerbTarget> find_pass_verb(int64_t definer, std::string_view name, Error* err) override;
   void* world() override { return &world_; }
   bool is_wizard(int64_t obj) override { return world_.is_wizard(obj); }
+  bool builtin_protected(int index) override { return world_.builtin_protected(index); }
   World& the_world() { return world_; }
 
  private:
@@ -223,7 +252,8 @@ class WorldHost : public VmHost {
 
 // valid, create, recycle, parent(s), children, chparent(s), ancestors,
 // descendants, isa, max_object, properties & co, verbs & co, players,
-// is_player, set_player_flag, renumber, reset_max_object, object_bytes, move.
+// is_player, set_player_flag, renumber, reset_max_object, object_bytes, move,
+// disassemble.
 void register_object_builtins(Builtins& b);
 
 }  // namespace echo

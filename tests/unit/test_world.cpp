@@ -43,12 +43,13 @@ struct Fixture {
   // result, "!E_XXX" for an error, "?" for a compile failure.
   std::string run(const std::string& code, int64_t progr = 2, TaskLimits limits = {}) {
     CompileResult c = compile_moo(code);
-    if (!c.ok()) return "?" + c.errors.front().to_string();
+    // (std::string(...).append(): GCC 12's -Wrestrict misfires on "x" + string&&.)
+    if (!c.ok()) return std::string("?").append(c.errors.front().to_string());
     Task t(c.program, &host, limits);
     t.set_identity(progr, -1, progr, "");
     switch (t.run()) {
       case TaskStatus::Done: return to_literal(t.result());
-      case TaskStatus::Error: return "!" + to_literal(t.error().code);
+      case TaskStatus::Error: return std::string("!").append(to_literal(t.error().code));
       default: return "!aborted";
     }
   }
@@ -358,4 +359,148 @@ TEST_CASE("world: pass() finds the verb from the definer's parent") {
   CHECK(f.run("return #4:lonely();", 3) == "!E_INVIND");  // #1 has no parent
   f.verb(4, "nopass", "return pass();");
   CHECK(f.run("return #4:nopass();", 3) == "!E_VERBNF");
+}
+
+TEST_CASE("world: ownership_quota as LambdaMOO's quota.c") {
+  Fixture f;
+  CHECK(f.run("add_property(#3, \"ownership_quota\", 1, {#2, \"r\"}); return 1;") == "1");
+  std::string a = f.run("return create(#1);", 3);
+  CHECK(a == "#5");
+  CHECK(f.run("return #3.ownership_quota;") == "0");
+  CHECK(f.run("return create(#1);", 3) == "!E_QUOTA");
+  CHECK(f.run("return max_object();") == "#5");  // nothing was made
+  // Permission is checked before the quota.
+  CHECK(f.run("return create(#1, #2);", 3) == "!E_PERM");
+  // A wizard creating for #3 uses #3's quota.
+  CHECK(f.run("return create(#1, #3);") == "!E_QUOTA");
+  // recycle() gives it back to the owner at the time.
+  CHECK(f.run("recycle(#5); return #3.ownership_quota;", 3) == "1");
+  CHECK(f.run("return create(#1, #3);") == "#6");
+  CHECK(f.run("return #3.ownership_quota;") == "0");
+  // Not an INT: no limit, left alone.
+  CHECK(f.run("#3.ownership_quota = \"x\"; return create(#1, #3);") == "#7");
+  CHECK(f.run("return #3.ownership_quota;") == "\"x\"");
+  CHECK(f.run("recycle(#7); return #3.ownership_quota;") == "\"x\"");
+  // No property (#2 has none): no limit. An owner of #-1 or invalid: none either.
+  CHECK(f.run("return create(#1);") == "#8");
+  CHECK(f.run("return create(#1, #-1).owner;") == "#9");
+  // Parents that clash (several parents, an Echo extension): nothing made, quota kept.
+  CHECK(f.run("#3.ownership_quota = 3; a = create(#1, #3); b = create(#1, #3); "
+              "add_property(a, \"p\", 1, {#3, \"r\"}); add_property(b, \"p\", 1, {#3, \"r\"}); "
+              "a.f = b.f = 1; return #3.ownership_quota;") == "1");
+  CHECK(f.run("return create({#10, #11});", 3) == "!E_INVARG");
+  CHECK(f.run("return #3.ownership_quota;") == "1");
+}
+
+TEST_CASE("world: ownership_quota inherited, stored on the owner") {
+  Fixture f;
+  CHECK(f.run("add_property(#1, \"ownership_quota\", 2, {#2, \"r\"}); return 1;") == "1");
+  CHECK(f.run("return create(#1);", 3) == "#5");
+  CHECK(f.run("return {#1.ownership_quota, #3.ownership_quota, is_clear_property(#3, \"ownership_quota\")};") ==
+        "{2, 1, 0}");
+  // #4 (a thing, child of #1) inherits 2 too, but a negative or zero quota refuses.
+  CHECK(f.run("#3.ownership_quota = 0; return create(#1);", 2) == "#6");
+  CHECK(f.run("return create(#1);", 3) == "!E_QUOTA");
+  CHECK(f.run("#3.ownership_quota = -5; return create(#1, #3);", 2) == "!E_QUOTA");
+}
+
+namespace {
+// #5 as $server_options (a child of #1, so its parent can supply values).
+void make_server_options(Fixture& f) {
+  REQUIRE(f.run("o = create(#1); add_property(#0, \"server_options\", o, {#2, \"r\"}); return o;") == "#5");
+}
+}  // namespace
+
+TEST_CASE("world: protect_<builtin> makes a builtin wizard-only") {
+  Fixture f;
+  CHECK(f.run("return tostr(1);", 3) == "\"1\"");  // the cache sees no options yet
+  make_server_options(f);
+  CHECK(f.run("add_property(#5, \"protect_tostr\", 1, {#2, \"r\"}); return 1;") == "1");
+  CHECK(f.run("return tostr(1);", 3) == "!E_PERM");
+  CHECK(f.run("return tostr(1);", 2) == "\"1\"");
+  CHECK(f.run("return call_function(\"tostr\", 1);", 3) == "!E_PERM");
+  CHECK(f.run("return toliteral(1);", 3) == "\"1\"");
+  // Before the argument checks, as call_bi_func since 1.8.0p3.
+  CHECK(f.run("add_property(#5, \"protect_length\", \"yes\", {#2, \"r\"}); return 1;") == "1");
+  CHECK(f.run("return length();", 3) == "!E_PERM");
+  CHECK(f.run("return length();", 2) == "!E_ARGS");
+  // A false value unprotects; the change is seen at once.
+  CHECK(f.run("#5.protect_tostr = 0; return 1;") == "1");
+  CHECK(f.run("return tostr(1);", 3) == "\"1\"");
+  // Inherited from the options object's parent (a clear value).
+  CHECK(f.run("delete_property(#5, \"protect_tostr\"); add_property(#1, \"protect_tostr\", 1, {#2, \"r\"}); "
+              "return is_clear_property(#5, \"protect_tostr\");") == "1");
+  CHECK(f.run("return tostr(1);", 3) == "!E_PERM");
+  CHECK(f.run("#1.protect_tostr = {}; return 1;") == "1");
+  CHECK(f.run("return tostr(1);", 3) == "\"1\"");
+  CHECK(f.run("#1.protect_tostr = 1; return 1;") == "1");
+  // Verbs on #0 are exempt (caller() == SYSTEM_OBJECT).
+  f.verb(0, "t", "return tostr(2);", 3);
+  CHECK(f.run("return #0:t();", 3) == "\"2\"");
+  f.verb(4, "t", "return tostr(2);", 3);
+  CHECK(f.run("return #4:t();", 3) == "!E_PERM");
+  // $server_options not an object, or gone: nothing is protected.
+  CHECK(f.run("#0.server_options = 5; return 1;") == "1");
+  CHECK(f.run("return tostr(1);", 3) == "\"1\"");
+  CHECK(f.run("#0.server_options = #5; return 1;") == "1");
+  CHECK(f.run("return tostr(1);", 3) == "!E_PERM");
+  CHECK(f.run("recycle(#5); return 1;") == "1");
+  CHECK(f.run("return tostr(1);", 3) == "\"1\"");
+}
+
+TEST_CASE("world: protect_<property> for built-in properties (bi_prop_protected)") {
+  Fixture f;
+  make_server_options(f);
+  CHECK(f.run("return #4.name;", 3) == "\"\"");
+  CHECK(f.run("add_property(#5, \"protect_name\", 1, {#2, \"r\"}); add_property(#5, \"protect_f\", 1, {#2, \"r\"}); "
+              "return 1;") == "1");
+  CHECK(f.run("return #4.name;", 3) == "!E_PERM");
+  CHECK(f.run("return #4.f;", 3) == "!E_PERM");
+  CHECK(f.run("return #4.name;", 2) == "\"\"");
+  CHECK(f.run("return #4.owner;", 3) == "#3");
+  CHECK(f.run("return #99.name;", 3) == "!E_INVIND");
+  // Writing is not affected.
+  CHECK(f.run("#4.name = \"box\"; return 1;", 3) == "1");
+  CHECK(f.run("#5.protect_name = 0; return #4.name;", 2) == "\"box\"");
+  CHECK(f.run("return #4.name;", 3) == "\"box\"");
+}
+
+TEST_CASE("world: disassemble()") {
+  Fixture f;
+  f.verb(4, "foo", "x = 1; return x + 2;", 2, VF_EXEC);
+  f.verb(4, "bar", "return 1;", 3, VF_EXEC);
+  std::string r = f.run("l = disassemble(#4, \"foo\"); return {typeof(l), length(l) > 3, typeof(l[1])};");
+  CHECK(r == "{4, 1, 2}");
+  CHECK(f.run("return disassemble(#4, 1) == disassemble(#4, \"foo\");") == "1");
+  CHECK(f.run("return disassemble(#4, \"foo\");", 3) == "!E_PERM");  // not readable, not the owner
+  CHECK(f.run("return typeof(disassemble(#4, \"bar\"));", 3) == "4");  // the owner
+  CHECK(f.run("return disassemble(#99, \"foo\");") == "!E_INVARG");
+  CHECK(f.run("return disassemble(#4, \"nope\");") == "!E_VERBNF");
+  CHECK(f.run("return disassemble(#4, 0);") == "!E_INVARG");
+  CHECK(f.run("return disassemble(#4, 3);") == "!E_VERBNF");
+  CHECK(f.run("return disassemble(#4, 1.0);") == "!E_TYPE");
+  CHECK(f.run("return disassemble(#99, 1.0);") == "!E_TYPE");  // the descriptor first
+  CHECK(f.run("return disassemble(\"x\", 1);") == "!E_TYPE");
+  CHECK(f.run("return disassemble(#4);") == "!E_ARGS");
+  CHECK(f.run("add_verb(#4, {#2, \"rx\", \"empty\"}, {\"this\", \"none\", \"this\"}); "
+              "return typeof(disassemble(#4, \"empty\"));") == "4");
+}
+
+TEST_CASE("world: a protected builtin calls #0:bf_<name> instead") {
+  Fixture f;
+  make_server_options(f);
+  CHECK(f.run("add_property(#5, \"protect_tostr\", 1, {#2, \"r\"}); return 1;") == "1");
+  f.verb(0, "bf_tostr", "return {\"over\", @args, verb, caller, player};", 2);
+  CHECK(f.run("return tostr(1, 2);", 3) == "{\"over\", 1, 2, \"bf_tostr\", #-1, #3}");
+  CHECK(f.run("return tostr(1);", 2) == "{\"over\", 1, \"bf_tostr\", #-1, #2}");  // wizards too
+  CHECK(f.run("return call_function(\"tostr\", 7);", 3) == "{\"over\", 7, \"bf_tostr\", #-1, #3}");
+  CHECK(f.run("return {tostr(1), 5}[2];", 3) == "5");
+  // On #0 the builtin itself runs (so the override can call it).
+  f.verb(0, "t", "return tostr(3);", 3);
+  CHECK(f.run("return #0:t();", 3) == "\"3\"");
+  // An override's error is the call's error.
+  f.verb(0, "bf_length", "raise(E_NACC);", 2);
+  CHECK(f.run("add_property(#5, \"protect_length\", 1, {#2, \"r\"}); return 1;") == "1");
+  CHECK(f.run("return length({});", 3) == "!E_NACC");
+  CHECK(f.run("return call_function(\"length\", {});", 3) == "!E_NACC");
 }
