@@ -231,6 +231,27 @@ Value bf_force_input(BuiltinContext& ctx, std::span<Value> a) {
   return ok();
 }
 
+// flush_input(conn [, show_messages]): LambdaMOO's bf_flush_input (tasks.c).
+Value bf_flush_input(BuiltinContext& ctx, std::span<Value> a) {
+  int64_t who = a[0].as_obj();
+  if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
+  Runtime& rt = rt_of();
+  Connection* c = rt.conn_by_id(who);
+  if (!c) return ok();
+  bool show = a.size() >= 2 && a[1].truthy();
+  if (show) {
+    if (c->input.empty()) {
+      rt.notify(who, ">> No pending input to flush...");
+    } else {
+      rt.notify(who, ">> Flushing the following pending input:");
+      for (auto& l : c->input) rt.notify(who, ">>     " + l);
+      rt.notify(who, ">> (Done flushing)");
+    }
+  }
+  c->input.clear();
+  return ok();
+}
+
 Value bf_output_delimiters(BuiltinContext& ctx, std::span<Value> a) {
   int64_t who = a[0].as_obj();
   if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
@@ -450,6 +471,7 @@ void register_server_builtins() {
   b.add({"buffered_output_length", 0, 1, {A::Obj}, bf_buffered_output_length});
   b.add({"force_input", 2, 3, {A::Obj, A::Str}, bf_force_input});
   b.add({"output_delimiters", 1, 1, {A::Obj}, bf_output_delimiters});
+  b.add({"flush_input", 1, 2, {A::Obj}, bf_flush_input});
   b.add({"open_network_connection", 0, -1, {}, bf_open_network_connection});
   b.add({"listeners", 0, 1, {}, bf_listeners});
   b.add({"listen", 2, 3, {A::Obj}, bf_listen});
