@@ -568,18 +568,9 @@ Value bf_delete_verb(BuiltinContext& ctx, std::span<Value> a) {
   return ok();
 }
 
-// disassemble(obj, verb): LambdaMOO's checks (disassemble.c: the descriptor,
-// then E_INVARG for an invalid object, E_VERBNF, E_PERM unless readable), but
-// the lines are Echo's own disassembly (Program::disassemble()): the bytecode
-// is not LambdaMOO's. A verb with no code disassembles as the empty program.
-Value bf_disassemble(BuiltinContext& ctx, std::span<Value> a) {
-  World& w = world_of(ctx);
-  Verb& v = described_verb(w, a);
-  if (!verb_allows(w, v, ctx.progr, VF_READ)) raise(E_PERM);
-  std::shared_ptr<const Program> prog = w.program_of(v);
-  std::string text = prog ? prog->disassemble() : std::string();
+// Text as a list of its lines (no trailing empty line).
+Value line_list(std::string_view s) {
   Value l = Value::empty_list();
-  std::string_view s = text;
   while (!s.empty()) {
     size_t nl = s.find('\n');
     list_append(l, Value::str(s.substr(0, nl)));
@@ -589,19 +580,23 @@ Value bf_disassemble(BuiltinContext& ctx, std::span<Value> a) {
   return l;
 }
 
+// disassemble(obj, verb): LambdaMOO's checks (disassemble.c: the descriptor,
+// then E_INVARG for an invalid object, E_VERBNF, E_PERM unless readable), but
+// the lines are Echo's own disassembly (Program::disassemble()): the bytecode
+// is not LambdaMOO's. A verb with no code disassembles as the empty program.
+Value bf_disassemble(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  Verb& v = described_verb(w, a);
+  if (!verb_allows(w, v, ctx.progr, VF_READ)) raise(E_PERM);
+  std::shared_ptr<const Program> prog = w.program_of(v);
+  return line_list(prog ? prog->disassemble() : std::string());
+}
+
 Value bf_verb_code(BuiltinContext& ctx, std::span<Value> a) {
   World& w = world_of(ctx);
   Verb& v = described_verb(w, a);
   if (!verb_allows(w, v, ctx.progr, VF_READ)) raise(E_PERM);
-  Value l = Value::empty_list();
-  std::string_view s = v.source;
-  while (!s.empty()) {
-    size_t nl = s.find('\n');
-    list_append(l, Value::str(s.substr(0, nl)));
-    if (nl == std::string_view::npos) break;
-    s.remove_prefix(nl + 1);
-  }
-  return l;
+  return line_list(v.source);
 }
 
 Value bf_set_verb_code(BuiltinContext& ctx, std::span<Value> a) {
