@@ -27,8 +27,9 @@ namespace {
 
 // For verbs without the d flag: where an instruction's error goes instead of
 // being raised. 1: its result register R[a]; 2: nowhere (an assignment
-// statement that failed is skipped); 0: raised as in a debug verb (control
-// flow: loops, scatter, fork, compare-and-branch).
+// statement that failed is skipped); 3: the loop is skipped (LambdaMOO's
+// OP_FOR_LIST / OP_FOR_RANGE: RAISE_ERROR, then jump past the loop); 0:
+// raised as in a debug verb (scatter, fork, compare-and-branch).
 constexpr auto kErrorValueDest = [] {
   std::array<uint8_t, 256> t{};
   for (Op o : {Op::MOVEV, Op::ADD, Op::ADDK, Op::SUB, Op::SUBK, Op::MUL, Op::MULK, Op::DIV, Op::DIVK, Op::MOD,
@@ -39,6 +40,7 @@ constexpr auto kErrorValueDest = [] {
                Op::GETPROP, Op::CALLVERB, Op::BUILTIN, Op::BUILTIN_LIST})
     t[size_t(o)] = 1;
   for (Op o : {Op::SETPROP, Op::SETPATH}) t[size_t(o)] = 2;
+  for (Op o : {Op::FOR_RANGE_INIT, Op::FOR_LIST_INIT}) t[size_t(o)] = 3;
   return t;
 }();
 
@@ -903,12 +905,14 @@ raise_error:
   // value (LambdaMOO's PUSH_ERROR when !debug) and the verb goes on.
   if (!f->debug && in >= code && in + 1 == ip && kErrorValueDest[int(in->op)]) {
     if (kErrorValueDest[int(in->op)] == 1) R[in->a] = Value::err(err);
+    if (kErrorValueDest[int(in->op)] == 3) ip = code + in->d;
     NEXT();
   }
   pending_raise = make_error(Value::err(err), error_message(err), Value::integer(0));
 raise_pending:
   if (!f->debug && in >= code && in + 1 == ip && kErrorValueDest[int(in->op)]) {
     if (kErrorValueDest[int(in->op)] == 1) R[in->a] = std::move(pending_raise->code);
+    if (kErrorValueDest[int(in->op)] == 3) ip = code + in->d;
     pending_raise.reset();
     NEXT();
   }

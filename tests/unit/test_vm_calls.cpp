@@ -137,6 +137,13 @@ TEST_CASE("a verb without the d flag gets errors as values and goes on") {
       "f = \"x\" + 1;\n#-1.p = 3;\nreturn {a, b, c, d, e, f, toint(\"7\")};";
   h.nodebug.insert({5, "quiet"});
   CHECK(run(h, "return #5:quiet();") == "{E_DIV, E_RANGE, E_VERBNF, E_INVIND, E_PERM, E_TYPE, 7}");
+  // A for loop over something that is not a list (or a bad range) is
+  // skipped, as LambdaMOO's OP_FOR_LIST / OP_FOR_RANGE do without debug.
+  h.verbs[{5, "loops"}] =
+      "n = 0;\nfor x in (args[2])\nn = n + 1;\nendfor\nfor i in [1..\"z\"]\nn = n + 10;\nendfor\n"
+      "for y in ({1, 2})\nn = n + 100;\nendfor\nreturn n;";
+  h.nodebug.insert({5, "loops"});
+  CHECK(run(h, "return #5:loops(1);") == "200");
   // An error that a debug verb it calls raises still unwinds through it.
   h.verbs[{5, "loud"}] = "return 1 / 0;";
   h.verbs[{5, "calls_loud"}] = "x = #5:loud();\nreturn \"not reached\";";
