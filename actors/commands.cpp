@@ -90,8 +90,30 @@ ConnHandle Runtime::open_connection(caf::actor session, const std::string& name)
   return h;
 }
 
+// Sessions must never wait for a task's slice to end (a busy task would
+// starve them of mu: std::mutex is not fair): a line goes into the inbox,
+// handled now if mu is free, else by the running task at the end of its
+// slice (step() drains the inbox before it lets mu go).
 void Runtime::input_line(ConnHandle h, std::string line) {
+  {
+    std::lock_guard<std::mutex> lk(inbox_mu_);
+    inbox_.emplace_back(h, std::move(line));
+  }
+  if (slice_running_.load()) return;  // step() drains it
   std::lock_guard<std::mutex> lk(mu);
+  drain_inbox();
+}
+
+void Runtime::drain_inbox() {
+  std::vector<std::pair<ConnHandle, std::string>> lines;
+  {
+    std::lock_guard<std::mutex> lk(inbox_mu_);
+    lines.swap(inbox_);
+  }
+  for (auto& [h, l] : lines) handle_line(h, std::move(l));
+}
+
+void Runtime::handle_line(ConnHandle h, std::string line) {
   Connection* c = conn_by_handle(h);
   if (!c) return;
   c->last_activity = unix_now();
@@ -115,6 +137,7 @@ void Runtime::input_line(ConnHandle h, std::string line) {
 
 void Runtime::connection_closed(ConnHandle h) {
   std::lock_guard<std::mutex> lk(mu);
+  drain_inbox();  // its last lines first
   Connection* c = conn_by_handle(h);
   if (!c) return;
   log("CLIENT DISCONNECTED: #" + std::to_string(c->id) + " on " + c->name);

@@ -337,6 +337,16 @@ void Runtime::step_guarded(caf::event_based_actor* self, int64_t id) {
 
 void Runtime::step(caf::event_based_actor* self, int64_t id) {
   std::unique_lock<std::mutex> lk(mu);
+  // Lines that arrived during the slice are handled before mu is let go
+  // (declared after lk, so it runs first).
+  struct InboxDrain {
+    Runtime* rt;
+    ~InboxDrain() {
+      rt->slice_running_.store(false);
+      rt->drain_inbox();
+    }
+  } drain_at_exit{this};
+  drain_inbox();
   TaskEntry* e = task(id);
   if (!e) {
     self->quit();
@@ -356,7 +366,9 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
     finish_task(*e);
     return;
   }
+  slice_running_.store(true);
   TaskStatus st = e->task->run(kSliceTicks);
+  slice_running_.store(false);
   current_ = 0;
   if (trace_)
     log("TRACE task " + std::to_string(id) + " job " + std::to_string(int(e->job.kind)) + " status " +

@@ -113,6 +113,7 @@ class Runtime {
   // ---- sessions (SessionPort) ----
   ConnHandle open_connection(caf::actor session, const std::string& name);
   void input_line(ConnHandle h, std::string line);
+  void drain_inbox();  // with mu held
   void connection_closed(ConnHandle h);
 
   // ---- task actors ----
@@ -174,6 +175,7 @@ class Runtime {
                        const std::string& argstr);
   void start_command(Connection& c, const std::string& line);
   void dispatch_input(Connection& c);
+  void handle_line(ConnHandle h, std::string line);
   void command_stage2(TaskEntry& e, ConnHandle h, std::string line);
   void after_login(TaskEntry& e, ConnHandle h, int64_t old_max, const Value& result);
   void enqueue(int64_t id);
@@ -242,6 +244,9 @@ class Runtime {
   std::condition_variable sync_cv_;
   bool syncer_stop_ = false;
   std::thread syncer_;
+  std::mutex inbox_mu_;  // lines from sessions not yet handled (input_line)
+  std::vector<std::pair<ConnHandle, std::string>> inbox_;
+  std::atomic<bool> slice_running_{false};
   std::mutex stats_mu_;  // not mu: sessions report without waiting for a slice
   std::map<std::string, ActorStat> stats_;
   caf::actor monitor_;  // ECHO_TRACE_TASKS: log every slice's outcome
