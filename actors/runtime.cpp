@@ -237,7 +237,10 @@ void Runtime::kill_task(int64_t id) {
   if (e->persisted) dirty_tasks_.insert(id);
   caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
   std::erase(waiting_, id);
-  if (id != current_) tasks_.erase(id);  // the running one is dropped at the end of its slice
+  if (id != current_) {  // the running one is dropped at the end of its slice
+    release_origin(*e);  // a command that never ran must not hold its connection
+    tasks_.erase(id);
+  }
 }
 
 // LambdaMOO's check_user_task_limit: the programmer's queued_task_limit
