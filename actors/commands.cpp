@@ -113,21 +113,25 @@ void Runtime::drain_inbox() {
   for (auto& [h, l] : lines) handle_line(h, std::move(l));
 }
 
+// LambdaMOO's flush_input (tasks.c): drops the queued lines and returns the
+// messages that tell so.
+std::vector<std::string> Runtime::flush_input(Connection& c) {
+  if (c.input.empty()) return {">> No pending input to flush..."};
+  std::vector<std::string> msgs{">> Flushing the following pending input:"};
+  for (auto& l : c.input) msgs.push_back(">>     " + l);
+  msgs.push_back(">> (Done flushing)");
+  c.input.clear();
+  return msgs;
+}
+
 void Runtime::handle_line(ConnHandle h, std::string line) {
   Connection* c = conn_by_handle(h);
   if (!c) return;
   c->last_activity = unix_now();
   if (!c->flush_cmd.empty() && strcasecmp(line.c_str(), c->flush_cmd.c_str()) == 0) {
-    // LambdaMOO's flush_input: drop what is queued and say so at once.
+    // Answered at once, not after the running segment's commit.
     std::string out;
-    if (c->input.empty()) {
-      out = ">> No pending input to flush...\r\n";
-    } else {
-      out = ">> Flushing the following pending input:\r\n";
-      for (auto& l : c->input) out += ">>     " + l + "\r\n";
-      out += ">> (Done flushing)\r\n";
-      c->input.clear();
-    }
+    for (auto& l : flush_input(*c)) out += l + "\r\n";
     caf::anon_send(c->session, output_atom::value, std::move(out));
     return;
   }

@@ -128,6 +128,7 @@ class Runtime {
   std::vector<Connection*> connections();
   void notify(int64_t conn, std::string_view text, bool newline = true);
   void boot(int64_t conn);
+  std::vector<std::string> flush_input(Connection& c);  // drops queued lines; the messages
   void force_input(Connection& c, std::string line, bool at_front);
   void set_conn_id(Connection& c, int64_t id);  // keeps the id index exact
   TaskEntry* task(int64_t id);

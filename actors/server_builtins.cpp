@@ -239,16 +239,8 @@ Value bf_flush_input(BuiltinContext& ctx, std::span<Value> a) {
   Connection* c = rt.conn_by_id(who);
   if (!c) return ok();
   bool show = a.size() >= 2 && a[1].truthy();
-  if (show) {
-    if (c->input.empty()) {
-      rt.notify(who, ">> No pending input to flush...");
-    } else {
-      rt.notify(who, ">> Flushing the following pending input:");
-      for (auto& l : c->input) rt.notify(who, ">>     " + l);
-      rt.notify(who, ">> (Done flushing)");
-    }
-  }
-  c->input.clear();
+  for (auto& l : rt.flush_input(*c))
+    if (show) rt.notify(who, l);
   return ok();
 }
 
