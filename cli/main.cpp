@@ -16,7 +16,8 @@
 namespace {
 
 void usage(std::ostream& o) {
-  o << "usage: echo-repl                 interactive MOO REPL\n"
+  o << "usage: echo-repl [--syntax echo|moo] [-e CODE | -d CODE]   (default moo)\n"
+       "       echo-repl                 interactive REPL\n"
        "       echo-repl -e 'CODE'       evaluate MOO code once and print the result\n"
        "       echo-repl -d 'CODE'       print the bytecode MOO code compiles to\n"
        "       echo-repl import FILE.db --to NAME.db [--overwrite]\n"
@@ -39,7 +40,18 @@ int main(int argc, char** argv) {
   // The server's builtins compile everywhere; without a server, notify()
   // prints to stdout and the rest raise E_PERM.
   actors::register_server_builtins();
-  if (argc == 1) return cli::run_repl();
+  // `--syntax echo|moo` first: the syntax of the REPL, -e and -d.
+  Syntax syntax = Syntax::Moo;
+  if (argc >= 3 && std::string(argv[1]) == "--syntax") {
+    if (!syntax_from_name(argv[2], &syntax)) {
+      std::cerr << "echo-repl: --syntax takes echo or moo, not '" << argv[2] << "'\n";
+      return 2;
+    }
+    argv[2] = argv[0];
+    argv += 2;
+    argc -= 2;
+  }
+  if (argc == 1) return cli::run_repl(syntax);
   std::string cmd = argv[1];
   if (cmd == "-h" || cmd == "--help") {
     usage(std::cout);
@@ -52,7 +64,7 @@ int main(int argc, char** argv) {
   if (cmd == "serve") return cli::cmd_serve(argc, argv);
   if (cmd == "status") return cli::cmd_status(argc, argv);
   if (cmd == "-d" && argc == 3) {
-    CompileResult r = compile_moo(argv[2]);
+    CompileResult r = compile_source(argv[2], syntax);
     if (!r.ok()) {
       for (auto& e : r.errors) std::cerr << e.to_string() << "\n";
       return 2;
@@ -72,6 +84,7 @@ int main(int argc, char** argv) {
     opts.run_forks = true;
     opts.host = &host;
     opts.player = cli::kReplWizard;
+    opts.syntax = syntax;
     EvalOutcome r = eval_moo(argv[2], opts);
     (r.kind == EvalOutcome::Returned ? std::cout : std::cerr) << r.describe() << "\n";
     switch (r.kind) {

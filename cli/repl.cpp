@@ -10,11 +10,12 @@
 #include <vector>
 
 #include "cli/repl_world.h"
+#include "lang/compiler.h"
 #include "lang/eval.h"
 
 namespace echo::cli {
 
-bool is_unfinished(std::string_view text) {
+bool is_unfinished(std::string_view text, Syntax syntax) {
   int blocks = 0, brackets = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -34,8 +35,23 @@ bool is_unfinished(std::string_view text) {
       for (auto& ch : w) ch = char(std::tolower(static_cast<unsigned char>(ch)));
       bool after_dot_or_colon = i > 0 && (text[i - 1] == '.' || text[i - 1] == ':' || text[i - 1] == '$');
       if (!after_dot_or_colon) {
-        if (w == "if" || w == "for" || w == "while" || w == "fork" || w == "try") ++blocks;
-        else if (w == "endif" || w == "endfor" || w == "endwhile" || w == "endfork" || w == "endtry") --blocks;
+        bool opener = w == "if" || w == "for" || w == "while" || w == "fork" || w == "try";
+        if (syntax == Syntax::Echo) {
+          opener = opener || w == "fn";
+          // Echo's brace forms (`if c {`) have no end keyword: an opener is
+          // a keyword form when a `;` or the line's end comes before a `{`.
+          if (opener) {
+            size_t k = j;
+            while (k < text.size() && text[k] != '{' && text[k] != ';' && text[k] != '\n') ++k;
+            if (k < text.size() && text[k] == '{') opener = false;
+          }
+        } else {
+          // MOO keywords ignore case; Echo's are lower case.
+        }
+        if (opener) ++blocks;
+        else if (w == "endif" || w == "endfor" || w == "endwhile" || w == "endfork" || w == "endtry" ||
+                 (syntax == Syntax::Echo && w == "endfn"))
+          --blocks;
       }
       i = j - 1;
     }
@@ -43,13 +59,28 @@ bool is_unfinished(std::string_view text) {
   return in_string || blocks > 0 || brackets > 0;
 }
 
-int run_repl() {
+// A line that starts with `moo:` or `echo:` is in that syntax whatever the
+// REPL's current one; `:syntax echo` / `:syntax moo` changes the current one.
+static Syntax line_syntax(std::string& line, Syntax current) {
+  for (Syntax s : {Syntax::Moo, Syntax::Echo}) {
+    std::string prefix = std::string(syntax_name(s)) + ":";
+    if (line.rfind(prefix, 0) == 0) {
+      line.erase(0, prefix.size());
+      return s;
+    }
+  }
+  return current;
+}
+
+int run_repl(Syntax syntax) {
   std::string history_file;
   if (const char* home = std::getenv("HOME")) history_file = std::string(home) + "/.echo_history";
   using_history();
   if (!history_file.empty()) read_history(history_file.c_str());
-  std::cout << "Echo MOO REPL on an in-memory world (#0-#3, you are #3, a wizard).\n"
-               "Type MOO statements or expressions; Ctrl-D exits.\n";
+  std::cout << "Echo REPL on an in-memory world (#0-#3, you are #3, a wizard).\n"
+               "Type statements or expressions in " << syntax_name(syntax)
+            << " syntax; a line starting with moo: or echo: is in that syntax;\n"
+               ":syntax moo|echo switches; Ctrl-D exits.\n";
   std::unique_ptr<World> world = make_minimal_world();
   WorldHost host(*world);
   EvalOptions opts;
@@ -58,15 +89,25 @@ int run_repl() {
   opts.expression_fallback = true;
   opts.run_forks = true;
   std::string pending;
+  Syntax pending_syntax = syntax;
   for (;;) {
-    char* raw = readline(pending.empty() ? "moo> " : "...> ");
+    std::string prompt = pending.empty() ? std::string(syntax_name(syntax)) + "> " : "...> ";
+    char* raw = readline(prompt.c_str());
     if (!raw) break;
     std::string line(raw);
     std::free(raw);
     if (pending.empty() && line.find_first_not_of(" \t") == std::string::npos) continue;
+    if (pending.empty()) {
+      if (line == ":syntax echo" || line == ":syntax moo") {
+        syntax_from_name(line.substr(8), &syntax);
+        continue;
+      }
+      pending_syntax = line_syntax(line, syntax);
+    }
     pending += pending.empty() ? line : "\n" + line;
-    if (is_unfinished(pending)) continue;
+    if (is_unfinished(pending, pending_syntax)) continue;
     add_history(pending.c_str());
+    opts.syntax = pending_syntax;
     EvalOutcome r = eval_moo(pending, opts);
     pending.clear();
     std::cout << r.describe() << "\n";

@@ -49,7 +49,11 @@ enum class ExprKind {
   Map,         // [k -> v, ...]  (args holds k0, v0, k1, v1, ...)
   Splice,      // @lhs, only inside a list or an argument list
   Catch,       // `lhs ! codes => rhs'   (lhs, codes / codes_any, rhs may be null)
+  Function,    // Echo: x => e, fn (...) ... endfn   (function)
+  Apply,       // Echo: f(args) on a function value   (object = the function, args)
 };
+
+struct Function;
 
 struct ScatterTarget {
   enum Kind { Required, Optional, Rest } kind = Required;
@@ -71,6 +75,11 @@ struct Expr {
   std::vector<ExprPtr> args;   // call arguments, list elements, map k/v pairs, catch codes
   bool codes_any = false;      // Catch: `ANY`
   std::vector<ScatterTarget> scatter;
+  // Assign/Scatter: an Echo `let`/`const` declaration. A declared variable
+  // held in a cell gets a new cell (each execution of the declaration is a
+  // new binding, which the functions created after it capture).
+  bool declare = false;
+  std::shared_ptr<Function> function;  // Function
 
   explicit Expr(ExprKind k, Pos p = {}) : kind(k), pos(p) {}
 };
@@ -118,6 +127,24 @@ struct Stmt {
 // A whole program: the body of a verb or of an eval.
 struct Program {
   Block body;
+  // Variables held in cells: let-bindings that functions capture by
+  // reference. Every read and write goes through the cell.
+  std::vector<std::string> boxed;
+};
+
+// An Echo function literal. Its body is compiled as a program of its own:
+// the captures first (after the built-in variables), then the parameters,
+// which the body's first statement scatters from `args`.
+struct Function {
+  std::string name;  // `fn name(...)`, else empty
+  struct Capture {
+    std::string name;     // the variable in the function
+    std::string outer;    // the variable it is copied from where the function is created
+    bool by_ref = false;  // a let-binding: the outer variable's cell is shared
+  };
+  std::vector<Capture> captures;
+  Program program;
+  std::string source;  // its text, from which it is compiled again after a restore
 };
 
 }  // namespace echo::ast

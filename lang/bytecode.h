@@ -84,6 +84,13 @@ namespace echo {
   X(JLT) X(JLTK) X(JLE) X(JLEK) X(JGT) X(JGTK) X(JGE) X(JGEK)                     \
   X(JEQ) X(JEQK) X(JNE) X(JNEK)                                                   \
   X(FORK)      /* fork vector b after R[a] seconds; task id into R[c] if d */     \
+  /* Echo functions and the cells of let-bindings captured by reference */     \
+  X(MAKEFUNC)  /* R[a] = function b of the program, capturing R[c] ..        \
+                  R[c+n-1] (n: its capture count) */                            \
+  X(CALLFUNC)  /* R[a] = R[b](@R[c]): E_TYPE unless R[b] is a function */      \
+  X(MAKECELL)  /* R[a] = a new cell holding R[b] (unbound when b is 0xFFFF) */  \
+  X(CELL_GET)  /* R[a] = the value in cell R[b]; E_VARNF if unbound */          \
+  X(CELL_SET)  /* the value in cell R[a] = R[b] */                              \
   X(NOP)
 
 enum class Op : uint8_t {
@@ -140,6 +147,17 @@ struct Program {
   // instruction. The instruction's d field holds index + 1 (0: none).
   std::vector<uint64_t> divisor_magic;
   std::string source;
+  // "moo" or "echo": which front end compiles `source` again (restore).
+  std::string syntax = "moo";
+  // Echo functions created by MAKEFUNC b: each its own program.
+  std::vector<std::shared_ptr<const Program>> functions;
+  // Set when this program is a function's body: its captures occupy the
+  // registers right after the built-in variables, in this order (a capture
+  // by reference holds a cell), and `source` is the function's text.
+  bool is_function = false;
+  std::string function_name;
+  std::vector<std::string> capture_names;
+  std::vector<bool> capture_by_ref;
 
   int line_at(const CodeVector& v, uint32_t pc) const {
     return pc < v.lines.size() ? v.lines[pc] : 0;

@@ -9,7 +9,57 @@ CompileResult Compiler::run(const ast::Program& ast) {
   CompileResult result;
   try {
     for (int i = 0; i < BUILTIN_VAR_COUNT; ++i) var_reg(kBuiltinVarNames[i]);
+    compile_body(ast);
+    result.program = std::move(prog_);
+  } catch (CompileFailure& f) {
+    result.errors.push_back(std::move(f.error));
+  }
+  return result;
+}
+
+CompileResult Compiler::run_function(const ast::Function& fn) {
+  CompileResult result;
+  try {
+    for (int i = 0; i < BUILTIN_VAR_COUNT; ++i) var_reg(kBuiltinVarNames[i]);
+    prog_->is_function = true;
+    prog_->syntax = "echo";
+    prog_->function_name = fn.name;
+    std::vector<std::string> by_ref;
+    for (size_t i = 0; i < fn.captures.size(); ++i) {
+      const auto& c = fn.captures[i];
+      if (var_reg(c.name) != BUILTIN_VAR_COUNT + i)
+        fail({}, "internal error: capture `" + c.name + "' is not a distinct variable");
+      prog_->capture_names.push_back(c.name);
+      prog_->capture_by_ref.push_back(c.by_ref);
+      if (c.by_ref) by_ref.push_back(c.name);
+    }
+    mark_boxed(by_ref);
+    compile_body(fn.program);
+    result.program = std::move(prog_);
+  } catch (CompileFailure& f) {
+    result.errors.push_back(std::move(f.error));
+  }
+  return result;
+}
+
+void Compiler::mark_boxed(const std::vector<std::string>& names) {
+  for (auto& n : names) {
+    uint16_t r = var_reg(n);
+    if (boxed_.size() <= r) boxed_.resize(r + 1u, false);
+    boxed_[r] = true;
+  }
+}
+
+void Compiler::store_boxed(uint16_t v, uint16_t tmp) { emit(Op::CELL_SET, 0, 0, v, tmp); }
+
+// A declaration makes the new cell before its value is computed, so that a
+// function in the value that names the variable (a recursive `fn f`) shares it.
+void Compiler::declare_boxed(uint16_t v) { emit(Op::MAKECELL, 0, 0, v, kNoReg); }
+
+void Compiler::compile_body(const ast::Program& ast) {
+  {
     collect_vars(ast.body);
+    mark_boxed(ast.boxed);
     if (auto it = vars_.find("anon"); it != vars_.end()) prog_->anon_reg = it->second;
     if (auto it = vars_.find("waif"); it != vars_.end()) prog_->waif_reg = it->second;
     // Fork bodies are compiled while cur_ points into prog_->forks: the
@@ -19,14 +69,14 @@ CompileResult Compiler::run(const ast::Program& ast) {
     assigned_.assign(temp_base_, false);
     for (int i = 0; i < BUILTIN_VAR_COUNT; ++i) assigned_[i] = true;
     cur_ = &prog_->main;
+    // A boxed variable bound before the body runs (a captured cell) is
+    // read through its cell, which checks that it is bound.
+    for (uint32_t r = 0; r < boxed_.size() && r < assigned_.size(); ++r)
+      if (boxed_[r]) assigned_[r] = true;
     block(ast.body);
     emit(Op::RETURN0, 0, 0);
     prog_->num_registers = max_top_;
-    result.program = std::move(prog_);
-  } catch (CompileFailure& f) {
-    result.errors.push_back(std::move(f.error));
   }
-  return result;
 }
 
 uint16_t Compiler::var_reg(std::string_view name) {
@@ -64,6 +114,10 @@ void Compiler::collect_vars(const Stmt& s) {
 
 void Compiler::collect_vars(const Expr& e) {
   if (e.kind == ExprKind::Var) var_reg(e.name);
+  if (e.kind == ExprKind::Function) {  // its body is a program of its own
+    for (auto& c : e.function->captures) var_reg(c.outer.empty() ? c.name : c.outer);
+    return;
+  }
   for (auto* p : {&e.object, &e.name_expr, &e.index, &e.index2, &e.cond, &e.lhs, &e.rhs})
     if (*p) collect_vars(**p);
   for (auto& a : e.args) collect_vars(*a);
@@ -163,6 +217,7 @@ void Compiler::stmt(const Stmt& s) {
         // condition's value in the variable `name` (one tick).
         uint16_t c = expr(*s.expr);
         uint16_t v = var_reg(s.name);
+        if (is_boxed(v)) fail(s.pos, "a loop label cannot name a variable that a function captures");
         emit(is_var_reg(c) ? Op::MOVEV : Op::MOVE, 1, 0, v, c);
         jt = emit_jump(Op::JMPT, v, 1);
       } else {
@@ -176,6 +231,10 @@ void Compiler::stmt(const Stmt& s) {
     }
     case StmtKind::ForRange: {
       uint16_t v = var_reg(s.name);
+      // A boxed loop variable: the loop writes a temporary, copied into the
+      // cell at the top of each iteration.
+      uint16_t cell = is_boxed(v) ? v : kNoReg;
+      if (cell != kNoReg) v = temp();
       uint16_t cur = temp();
       temp();  // the upper bound
       expr(*s.expr, cur);
@@ -183,7 +242,12 @@ void Compiler::stmt(const Stmt& s) {
       uint32_t init = emit(Op::FOR_RANGE_INIT, 1, 0, v, cur);
       loops_.push_back({s.name, "", handler_depth_, {}, {}});  // named by its variable
       uint32_t body = here();
-      block_with(s.body, v);
+      if (cell != kNoReg) {
+        store_boxed(cell, v);
+        block(s.body);
+      } else {
+        block_with(s.body, v);
+      }
       uint32_t next = here();
       line_ = s.pos.line;
       uint32_t n = emit(Op::FOR_RANGE_NEXT, 1, 0, v, cur);
@@ -194,17 +258,23 @@ void Compiler::stmt(const Stmt& s) {
     }
     case StmtKind::ForList: {
       uint16_t v = var_reg(s.name);
+      uint16_t idx = s.index_name.empty() ? kNoReg : var_reg(s.index_name);
+      uint16_t vcell = is_boxed(v) ? v : kNoReg, icell = idx != kNoReg && is_boxed(idx) ? idx : kNoReg;
+      if (vcell != kNoReg) v = temp();
+      if (icell != kNoReg) idx = temp();
       uint16_t coll = temp();
       temp();  // the position
       expr(*s.expr, coll);
-      uint16_t idx = s.index_name.empty() ? kNoReg : var_reg(s.index_name);
       uint32_t init = emit(Op::FOR_LIST_INIT, 1, 0, v, coll, idx);
       loops_.push_back({s.name, s.index_name, handler_depth_, {}, {}});
       uint32_t body = here();
+      if (vcell != kNoReg) store_boxed(vcell, v);
+      if (icell != kNoReg) store_boxed(icell, idx);
       {
         std::vector<bool> saved = assigned_;
-        if (idx != kNoReg) assigned_[idx] = true;
-        block_with(s.body, v);
+        if (idx != kNoReg && is_var_reg(idx)) assigned_[idx] = true;
+        if (is_var_reg(v)) assigned_[v] = true;
+        block(s.body);
         assigned_ = std::move(saved);
       }
       uint32_t next = here();
@@ -219,6 +289,8 @@ void Compiler::stmt(const Stmt& s) {
       uint32_t m = top_;
       uint16_t delay = expr(*s.expr);
       uint16_t idv = s.name.empty() ? 0 : var_reg(s.name);
+      if (!s.name.empty() && is_boxed(idv))
+        fail(s.pos, "a fork label cannot name a variable that a function captures");
       uint16_t vec = uint16_t(prog_->forks.size());
       if (prog_->forks.size() == prog_->forks.capacity()) fail(s.pos, "internal error: fork count");
       prog_->forks.emplace_back();
@@ -321,9 +393,12 @@ void Compiler::try_stmt(const Stmt& s) {
   for (size_t k = 0; k < n; ++k) {
     const ExceptClause& c = s.excepts[k];
     uint16_t ev = c.var.empty() ? temp() : var_reg(c.var);
+    uint16_t cell = is_boxed(ev) ? ev : kNoReg;
+    if (cell != kNoReg) ev = temp();
     cur_->code[pushes[k]].c = ev;
     patch(pushes[k], here());
     line_ = c.pos.line ? c.pos.line : line_;
+    if (cell != kNoReg) store_boxed(cell, ev);
     if (is_var_reg(ev)) block_with(c.body, ev);
     else block(c.body);
     if (k + 1 < n) ends.push_back(emit_jump(Op::JMP));
@@ -341,6 +416,12 @@ CompileResult compile_program(const ast::Program& ast, std::string source) {
   register_all_builtins();
   detail::Compiler c(std::move(source));
   return c.run(ast);
+}
+
+CompileResult compile_program_function(const ast::Function& fn) {
+  register_all_builtins();
+  detail::Compiler c(fn.source);
+  return c.run_function(fn);
 }
 
 CompileResult compile_moo(std::string_view source) {

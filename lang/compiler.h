@@ -21,7 +21,18 @@ struct CompileResult {
 // stored as written).
 CompileResult compile_program(const ast::Program& ast, std::string source);
 
+// Compiles an Echo function's body on its own (see ast::Function).
+CompileResult compile_program_function(const ast::Function& fn);
+
 // Parses and compiles MOO source.
 CompileResult compile_moo(std::string_view source);
+
+// Parses and compiles a verb body (or an eval) in Echo syntax
+// (lang/parse_echo.cpp). Its Program records syntax "echo".
+CompileResult compile_echo(std::string_view source);
+
+const char* syntax_name(Syntax s);                      // "moo", "echo"
+bool syntax_from_name(std::string_view name, Syntax* out);
+CompileResult compile_source(std::string_view source, Syntax syntax);
 
 }  // namespace echo

@@ -61,6 +61,12 @@ uint16_t Compiler::expr_inner(const Expr& e, uint16_t want) {
     }
     case ExprKind::Var: {
       uint16_t v = var_reg(e.name);
+      if (is_boxed(v)) {
+        uint16_t d = dest(want);
+        emit(Op::CELL_GET, 0, 0, d, v);
+        mark_single();
+        return d;
+      }
       if (want == kNoReg) return v;
       emit(preset_var(v) ? Op::MOVE : Op::MOVEV, 0, 0, want, v);
       mark_single();
@@ -219,6 +225,8 @@ uint16_t Compiler::expr_inner(const Expr& e, uint16_t want) {
       return d;
     }
     case ExprKind::Splice: fail(e.pos, "'@' is only valid in a list or an argument list");
+    case ExprKind::Function: return function_expr(e, want);
+    case ExprKind::Apply: return apply(e, want);
     case ExprKind::Catch: {
       uint16_t d = (want != kNoReg && !is_var_reg(want)) ? want : temp();
       uint32_t mark = top_;
@@ -442,6 +450,13 @@ uint16_t Compiler::assign(const Expr& e, uint16_t want) {
   switch (target.kind) {
     case ExprKind::Var: {
       uint16_t v = var_reg(target.name);
+      if (is_boxed(v)) {
+        if (e.declare) declare_boxed(v);
+        uint16_t t = (want != kNoReg && !is_var_reg(want)) ? want : temp();
+        expr(value, t);
+        emit(Op::CELL_SET, 1, 0, v, t);
+        return result_of(t, want);
+      }
       if (self_append(v, value)) return result_of(v, want);
       bool single = value.kind != ExprKind::And && value.kind != ExprKind::Or &&
                     value.kind != ExprKind::Cond && value.kind != ExprKind::Catch &&
@@ -503,7 +518,7 @@ uint16_t Compiler::result_of(uint16_t r, uint16_t want) {
 bool Compiler::self_append(uint16_t v, const Expr& value) {
   if (value.kind != ExprKind::List || value.args.size() < 2) return false;
   const Expr& first = *value.args[0];
-  if (first.kind != ExprKind::Splice || first.lhs->kind != ExprKind::Var ||
+  if (is_boxed(v) || first.kind != ExprKind::Splice || first.lhs->kind != ExprKind::Var ||
       var_reg(first.lhs->name) != v)
     return false;
   for (size_t i = 1; i < value.args.size(); ++i)
@@ -534,7 +549,12 @@ uint16_t Compiler::assign_path(const Expr& e, uint16_t want) {
   uint16_t prop_o = 0, prop_n = 0;
   bool prop_root = false;
   uint16_t var_root = kNoReg;  // set when the root is a copy of this variable
-  if (t->kind == ExprKind::Var) {
+  uint16_t cell_root = kNoReg;  // set when the root is read from this cell
+  if (t->kind == ExprKind::Var && is_boxed(var_reg(t->name))) {
+    cell_root = var_reg(t->name);
+    root = temp();
+    emit(Op::CELL_GET, 0, 0, root, cell_root);
+  } else if (t->kind == ExprKind::Var) {
     root = var_reg(t->name);
     if (!preset_var(root)) emit(Op::CHECKVAR, 0, 0, root);
     // LambdaMOO pushes the variable's value before evaluating the indices
@@ -590,6 +610,7 @@ uint16_t Compiler::assign_path(const Expr& e, uint16_t want) {
        uint16_t((levels.size() << 1) | (is_range ? 1 : 0)));
   if (prop_root) emit(Op::SETPROP, 1, 0, prop_o, prop_n, root);
   if (var_root != kNoReg) emit(Op::MOVE, 0, 0, var_root, root);
+  if (cell_root != kNoReg) store_boxed(cell_root, root);
   top_ = mark;
   if (v >= mark) {  // keep v alive for the caller
     if (want == kNoReg) {
@@ -604,6 +625,8 @@ uint16_t Compiler::assign_path(const Expr& e, uint16_t want) {
 uint16_t Compiler::scatter(const Expr& e, uint16_t want) {
   ScatterSpec spec;
   int rests = 0;
+  // Boxed targets are scattered into temporaries, then stored in their cells.
+  std::vector<uint16_t> regs;
   for (auto& t : e.scatter) {
     ScatterSpec::Item item{};
     item.kind = t.kind == ScatterTarget::Required   ? ScatterSpec::Item::Required
@@ -612,6 +635,11 @@ uint16_t Compiler::scatter(const Expr& e, uint16_t want) {
     if (item.kind == ScatterSpec::Item::Rest && ++rests > 1)
       fail(e.pos, "More than one `@' target in scattering assignment.");
     item.reg = var_reg(t.name);
+    if (is_boxed(item.reg)) {
+      if (e.declare) declare_boxed(item.reg);
+      item.reg = temp();
+    }
+    regs.push_back(item.reg);
     spec.items.push_back(item);
   }
   uint16_t v = (want != kNoReg && !is_var_reg(want)) ? want : temp();
@@ -622,18 +650,66 @@ uint16_t Compiler::scatter(const Expr& e, uint16_t want) {
   prog_->scatters.push_back(spec);
   emit(Op::SCATTER, 1, 0, mask, v, index);
   int opt = 0;
-  for (auto& t : e.scatter) {
-    if (t.kind != ScatterTarget::Optional) continue;
+  for (size_t i = 0; i < e.scatter.size(); ++i) {
+    const ScatterTarget& t = e.scatter[i];
+    uint16_t var = var_reg(t.name);
+    if (t.kind != ScatterTarget::Optional) {
+      if (is_boxed(var)) store_boxed(var, regs[i]);
+      continue;
+    }
     if (t.default_value) {
       uint32_t j = emit(Op::JMPBIT, 0, 0, mask, uint16_t(opt));
-      expr(*t.default_value, var_reg(t.name));
+      expr(*t.default_value, regs[i]);
       add_ticks(1);
       patch(j, here());
+      if (is_boxed(var)) store_boxed(var, regs[i]);
+    } else if (is_boxed(var)) {  // stored only when it got a value
+      uint32_t given = emit(Op::JMPBIT, 0, 0, mask, uint16_t(opt));
+      uint32_t skip = emit_jump(Op::JMP);
+      patch(given, here());
+      store_boxed(var, regs[i]);
+      patch(skip, here());
     }
     ++opt;
   }
   top_ = mark;
   return result_of(v, want);
+}
+
+uint16_t Compiler::function_expr(const Expr& e, uint16_t want) {
+  const ast::Function& fn = *e.function;
+  Compiler sub(fn.source);
+  CompileResult r = sub.run_function(fn);
+  if (!r.ok()) throw CompileFailure{r.errors.front()};
+  if (prog_->functions.size() >= 65000) fail(e.pos, "too many functions");
+  uint16_t index = uint16_t(prog_->functions.size());
+  prog_->functions.push_back(std::move(r.program));
+  // The captured values (or cells) in consecutive temporaries.
+  uint32_t mark = top_;
+  uint16_t base = uint16_t(top_);
+  for (auto& c : fn.captures) {
+    uint16_t v = var_reg(c.outer.empty() ? c.name : c.outer);
+    if (c.by_ref && !is_boxed(v)) fail(e.pos, "internal error: `" + c.name + "' is captured by reference but has no cell");
+    emit(is_boxed(v) && !c.by_ref ? Op::CELL_GET : Op::MOVE, 0, 0, temp(), v);
+  }
+  top_ = mark;
+  uint16_t d = dest(want);
+  emit(Op::MAKEFUNC, 0, 0, d, index, base);
+  mark_single();
+  return d;
+}
+
+uint16_t Compiler::apply(const Expr& e, uint16_t want) {
+  uint32_t mark = top_;
+  uint16_t fn = temp();
+  expr(*e.object, fn);
+  uint16_t args = temp();
+  int ticks = arglist_to_list(e.args, args);
+  top_ = mark;
+  uint16_t d = dest(want);
+  emit(Op::CALLFUNC, 1 + ticks, 0, d, fn, args);
+  mark_single();
+  return d;
 }
 
 }  // namespace echo::detail

@@ -36,11 +36,21 @@ class Compiler {
   explicit Compiler(std::string source) { prog_->source = std::move(source); }
 
   CompileResult run(const ast::Program& ast);
+  // An Echo function's body (see ast::Function): captures first, then the
+  // body, whose first statement scatters `args` into the parameters.
+  CompileResult run_function(const ast::Function& fn);
 
  private:
   // ---- variables and registers -------------------------------------------
   uint16_t var_reg(std::string_view name);
   bool is_var_reg(uint32_t r) const { return r < temp_base_; }
+  // A variable held in a cell (a let-binding a function captures by
+  // reference): its register holds the cell, read with CELL_GET and written
+  // with CELL_SET.
+  bool is_boxed(uint32_t r) const { return r < boxed_.size() && boxed_[r]; }
+  void mark_boxed(const std::vector<std::string>& names);
+  void store_boxed(uint16_t v, uint16_t tmp);
+  void declare_boxed(uint16_t v);
 
   void collect_vars(const Block& b);
   void collect_vars(const Stmt& s);
@@ -112,6 +122,9 @@ class Compiler {
   void build_list(const std::vector<ExprPtr>& args, uint16_t d, bool ticks_on_instr = true);
 
   uint16_t builtin_call(const Expr& e, uint16_t want);
+  uint16_t function_expr(const Expr& e, uint16_t want);
+  uint16_t apply(const Expr& e, uint16_t want);
+  void compile_body(const ast::Program& ast);
 
   // ---- assignment ---------------------------------------------------------
   uint16_t assign(const Expr& e, uint16_t want);
@@ -164,6 +177,7 @@ class Compiler {
   // Variables certainly bound at the current point (assigned earlier in this
   // block or an enclosing one): reading them needs no E_VARNF check.
   std::vector<bool> assigned_;
+  std::vector<bool> boxed_;
 };
 
 }  // namespace echo::detail

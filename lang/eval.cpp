@@ -93,11 +93,11 @@ std::string trim(std::string_view s) {
 
 EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
   EvalOutcome out;
-  CompileResult compiled = compile_moo(source);
+  CompileResult compiled = compile_source(source, options.syntax);
   if (!compiled.ok() && options.expression_fallback) {
     std::string t = trim(source);
     if (!t.empty() && t.back() == ';') t.pop_back();
-    CompileResult as_expr = compile_moo("return " + t + ";");
+    CompileResult as_expr = compile_source("return " + t + ";", options.syntax);
     if (as_expr.ok()) compiled = std::move(as_expr);
   }
   if (!compiled.ok()) {

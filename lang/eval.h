@@ -1,4 +1,4 @@
-// One-shot evaluation of MOO source: compile, run as a task, report. Used by
+// One-shot evaluation of MOO (or Echo, by EvalOptions::syntax) source: compile, run as a task, report. Used by
 // the REPL, the conformance runner and the benchmarks.
 #pragma once
 
@@ -24,6 +24,8 @@ struct EvalOptions {
   bool run_forks = false;
   // Who runs the code: `player`, `this` and the permissions (#-1: nobody).
   int64_t player = -1;
+  // Which syntax the source is in.
+  Syntax syntax = Syntax::Moo;
 };
 
 struct EvalOutcome {

@@ -22,6 +22,9 @@ struct MapObj : HeapObject {
   bool erase(const Value& key);
 };
 
-inline bool valid_map_key(const Value& k) { return !k.is_list() && !k.is_map(); }
+// Functions and the internal cells are not keys either (they compare by identity).
+inline bool valid_map_key(const Value& k) {
+  return !k.is_list() && !k.is_map() && !k.is_func() && !k.is_cell();
+}
 
 }  // namespace echo

@@ -9,6 +9,9 @@
 
 namespace echo {
 
+// The two syntaxes over one AST: a verb's source records which it is in.
+enum class Syntax { Moo, Echo };
+
 struct CompileError {
   int line = 0;    // 1-based
   int column = 0;  // 1-based
@@ -24,5 +27,8 @@ struct ParseResult {
 
 // Parses MOO source (the body of a verb or an eval) into an AST.
 ParseResult parse_moo(std::string_view source);
+
+// Parses Echo source (the body of a verb or an eval) into an AST.
+ParseResult parse_echo(std::string_view source);
 
 }  // namespace echo

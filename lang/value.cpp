@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "lang/function.h"
 #include "lang/map.h"
 
 namespace echo {
@@ -177,6 +178,12 @@ void destroy_now(Type t, HeapObject* h) {
     case Type::Map:
       delete static_cast<MapObj*>(h);
       break;
+    case Type::Func:
+      delete static_cast<FuncObj*>(h);
+      break;
+    case Type::Cell:
+      delete static_cast<CellObj*>(h);
+      break;
     default:
       break;
   }
@@ -312,6 +319,7 @@ bool Value::truthy() const {
     case Type::List: return list_obj()->len != 0;
     case Type::Map: return !map_obj()->entries.empty();
     case Type::Bool: return i_ != 0;
+    case Type::Func: return true;
     default: return false;
   }
 }
@@ -412,8 +420,11 @@ bool shallow_equal(const Value& a, const Value& b, bool case_matters, bool* desc
       if (child_count(a) != child_count(b)) return false;
       *descend = true;
       return true;
+    case Type::Func:
+    case Type::Cell:
+      return a.heap() == b.heap();  // a function equals only itself
     default:
-      return true;  // Clear, None
+      return true;  // Clear, None, Null
   }
 }
 
@@ -461,6 +472,9 @@ int shallow_compare(const Value& a, const Value& b, bool case_matters) {
       }
       return compare_ci(a.as_str(), b.as_str());
     }
+    case Type::Func:
+    case Type::Cell:
+      return three_way(reinterpret_cast<uintptr_t>(a.heap()), reinterpret_cast<uintptr_t>(b.heap()));
     default:
       return 0;
   }
@@ -530,6 +544,9 @@ const char* type_name(Type t) {
     case Type::Float: return "FLOAT";
     case Type::Map: return "MAP";
     case Type::Bool: return "BOOL";
+    case Type::Null: return "NULL";
+    case Type::Func: return "FUNC";
+    case Type::Cell: return "CELL";
   }
   return "UNKNOWN";
 }
@@ -568,6 +585,12 @@ void append_scalar(std::string& out, const Value& v) {
       break;
     case Type::None:
       out += "<none>";
+      break;
+    case Type::Null:
+      out += "null";
+      break;
+    case Type::Func:
+      out += func_of(v)->source;  // the function's own text
       break;
     default:
       break;
@@ -620,6 +643,8 @@ std::string to_str(const Value& v) {
     case Type::List: return "{list}";
     case Type::Map: return "[map]";
     case Type::Bool: return v.as_bool() ? "true" : "false";
+    case Type::Null: return "null";
+    case Type::Func: return "{function}";
     default: return "";
   }
 }

@@ -1,4 +1,4 @@
-// MOO values: INT, FLOAT, STR, OBJ, ERR, LIST, MAP, BOOL.
+// MOO values: INT, FLOAT, STR, OBJ, ERR, LIST, MAP, BOOL, and Echo's NULL and FUNC.
 //
 // A Value is 16 bytes: a payload and a type tag. Strings, lists and maps live
 // on the heap with an atomic reference count and are copied on write: a
@@ -30,6 +30,11 @@ enum class Type : uint8_t {
   Float = 9,
   Map = 10,
   Bool = 14,
+  // Echo's own types (lang/function.h): null, functions, and the cells of
+  // let-bindings captured by reference (internal: never seen by code).
+  Null = 16,
+  Func = 17,
+  Cell = 18,
 };
 
 enum Error : int64_t {
@@ -78,7 +83,8 @@ struct MapObj;  // defined in map.h: a sorted vector of key/value pairs
 
 class Value {
   static constexpr uint32_t kHeapTypes =
-      (1u << unsigned(Type::Str)) | (1u << unsigned(Type::List)) | (1u << unsigned(Type::Map));
+      (1u << unsigned(Type::Str)) | (1u << unsigned(Type::List)) | (1u << unsigned(Type::Map)) |
+      (1u << unsigned(Type::Func)) | (1u << unsigned(Type::Cell));
 
  public:
   Value() : i_(0), type_(Type::Int) {}
@@ -116,6 +122,7 @@ class Value {
   static Value err(Error e) { Value r; r.type_ = Type::Err; r.i_ = e; return r; }
   static Value boolean(bool b) { Value r; r.type_ = Type::Bool; r.i_ = b; return r; }
   static Value none() { Value r; r.type_ = Type::None; return r; }
+  static Value null() { Value r; r.type_ = Type::Null; return r; }
   static Value clear() { Value r; r.type_ = Type::Clear; return r; }
   static Value str(std::string_view s);
   // A one-byte string: the shared immortal one (no allocation, no count).
@@ -135,6 +142,9 @@ class Value {
   bool is_list() const { return type_ == Type::List; }
   bool is_map() const { return type_ == Type::Map; }
   bool is_bool() const { return type_ == Type::Bool; }
+  bool is_null() const { return type_ == Type::Null; }
+  bool is_func() const { return type_ == Type::Func; }
+  bool is_cell() const { return type_ == Type::Cell; }
   bool is_heap() const { return (kHeapTypes >> unsigned(type_)) & 1u; }
 
   int64_t as_int() const { return i_; }

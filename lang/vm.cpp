@@ -2,6 +2,7 @@
 // pays its ticks. Fast paths (INT and FLOAT arithmetic, list and string
 // indexing) are inline; everything else goes through vm_ops.
 #include "lang/vm.h"
+#include "lang/function.h"
 
 #include <array>
 
@@ -868,6 +869,38 @@ L_SCATTER : {
   R[in->a].set_int(mask);
   NEXT();
 }
+L_MAKEFUNC:
+  R[in->a] = make_closure(*f, in->b, R + in->c);
+  NEXT();
+L_CALLFUNC : {
+  if (R[in->b].type() == Type::None || R[in->c].type() == Type::None) RAISE(E_VARNF);
+  if (!R[in->b].is_func() || !R[in->c].is_list()) RAISE(E_TYPE);
+  if (frames_.size() >= size_t(limits_.max_stack_depth)) RAISE(E_MAXREC);
+  SAVE_PC();
+  try {
+    Value fn = R[in->b];  // the frame push may move the registers
+    push_function_frame(fn, std::move(R[in->c]), in->a);
+  } catch (MooError& me) {
+    pending_raise = make_error(std::move(me.code), std::move(me.message), std::move(me.value));
+    goto raise_pending;
+  }
+  LOAD_FRAME();
+  NEXT();
+}
+L_MAKECELL:
+  R[in->a] = make_cell(in->b == 0xFFFF ? Value::none() : R[in->b]);
+  NEXT();
+L_CELL_GET : {
+  const Value& c = R[in->b];
+  const Value& v = c.is_cell() ? cell_of(c)->value : c;
+  if (v.type() == Type::None) RAISE(E_VARNF);
+  R[in->a] = v;
+  NEXT();
+}
+L_CELL_SET:
+  if (R[in->a].is_cell()) cell_of(R[in->a])->value = R[in->b];
+  else R[in->a] = make_cell(R[in->b]);  // written before its declaration ran
+  NEXT();
 L_FORK : {
   const Value& d = R[in->a];
   if (d.type() == Type::None) RAISE(E_VARNF);

@@ -221,6 +221,10 @@ class Task {
   bool do_exit(uint32_t depth, uint32_t target);
   void push_verb_frame(VmHost::VerbTarget target, Value this_obj, Value args, uint16_t result_reg,
                        const std::string& called_name);
+  // Echo functions: a closure of function `index` of f's program over the
+  // captured values at `captures`, and a call of one (throws MooError).
+  Value make_closure(const Frame& f, uint16_t index, const Value* captures) const;
+  void push_function_frame(const Value& fn, Value args, uint16_t result_reg);
   std::string frame_label(const Frame& f) const;
   std::vector<std::string> traceback_lines(const std::string& message) const;
 

@@ -9,7 +9,11 @@
 //                         "connection" -> INT, "non_blocking" -> INT],
 //    "result_reg" -> INT          (the suspending builtin's register)
 //    "programs" -> {["source" -> STR, "main" -> INT, "forks" -> {INT, ...},
-//                    "registers" -> INT], ...}   (code sizes, to check)
+//                    "registers" -> INT, "syntax" -> "moo" | "echo"
+//                    (optional: "moo"), "function" -> 0 | ["name" -> STR,
+//                    "captures" -> {STR, ...}, "by_ref" -> {INT, ...}]
+//                    (optional: an Echo function's body)], ...}
+//                    (code sizes, to check)
 //    "frames" -> {frame, ...}]    (bottom first)
 //
 //   frame: ["program" -> INT (index into programs, from 0), "vector" -> INT
@@ -37,6 +41,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "lang/compiler.h"
+#include "lang/function.h"
 #include "lang/map.h"
 #include "lang/vm.h"
 
@@ -141,6 +147,19 @@ Value save_program(const Program& p) {
   for (auto& v : p.forks) list_append(forks, Value::integer(int64_t(v.code.size())));
   put(m, "forks", std::move(forks));
   put(m, "registers", Value::integer(p.num_registers));
+  put(m, "syntax", Value::str(p.syntax));
+  if (p.is_function) {
+    Value fm = Value::empty_map();
+    put(fm, "name", Value::str(p.function_name));
+    Value names = Value::empty_list(), refs = Value::empty_list();
+    for (size_t i = 0; i < p.capture_names.size(); ++i) {
+      list_append(names, Value::str(p.capture_names[i]));
+      list_append(refs, Value::integer(p.capture_by_ref[i] ? 1 : 0));
+    }
+    put(fm, "captures", std::move(names));
+    put(fm, "by_ref", std::move(refs));
+    put(m, "function", std::move(fm));
+  }
   return m;
 }
 
@@ -148,6 +167,49 @@ Value save_program(const Program& p) {
 
 [[noreturn]] void bad(const std::string& where, const std::string& what) {
   throw std::runtime_error("Task::restore: " + where + ": " + what);
+}
+
+// A saved program compiled again: MOO source through the caller's compiler
+// (which may cache), Echo source and Echo functions through the Echo front end.
+std::shared_ptr<const Program> recompile(const Value& pm, const std::string& pw, const std::string& source,
+                                         const Task::CompileFn& compile) {
+  std::string syntax = "moo";
+  const Value* fn = nullptr;
+  if (pm.is_map()) {
+    long i = pm.map_obj()->find(Value::str("syntax"));
+    if (i >= 0) {
+      const Value& v = pm.map_obj()->entries[size_t(i)].second;
+      if (!v.is_str()) bad(pw, "\"syntax\" is not a string");
+      syntax = std::string(v.as_str());
+    }
+    i = pm.map_obj()->find(Value::str("function"));
+    if (i >= 0 && pm.map_obj()->entries[size_t(i)].second.is_map()) fn = &pm.map_obj()->entries[size_t(i)].second;
+  }
+  if (fn) {
+    FuncObj f;
+    f.source = source;
+    long i = fn->map_obj()->find(Value::str("name"));
+    if (i >= 0 && fn->map_obj()->entries[size_t(i)].second.is_str())
+      f.name = std::string(fn->map_obj()->entries[size_t(i)].second.as_str());
+    long ci = fn->map_obj()->find(Value::str("captures")), ri = fn->map_obj()->find(Value::str("by_ref"));
+    if (ci < 0 || ri < 0) bad(pw, "a function without its captures");
+    const Value& names = fn->map_obj()->entries[size_t(ci)].second;
+    const Value& refs = fn->map_obj()->entries[size_t(ri)].second;
+    if (!names.is_list() || !refs.is_list() || names.list_len() != refs.list_len()) bad(pw, "malformed captures");
+    for (uint32_t k = 0; k < names.list_len(); ++k) {
+      if (!names.list_at(k).is_str()) bad(pw, "malformed captures");
+      f.capture_names.emplace_back(names.list_at(k).as_str());
+      f.capture_by_ref.push_back(refs.list_at(k).truthy());
+    }
+    return compile_function(f);
+  }
+  if (syntax == "echo") {
+    CompileResult r = compile_echo(source);
+    if (!r.ok()) throw std::runtime_error(r.errors.front().to_string());
+    return r.program;
+  }
+  if (syntax != "moo") bad(pw, "unknown syntax \"" + syntax + "\"");
+  return compile(source);
 }
 
 // A map field, present.
@@ -347,7 +409,7 @@ std::unique_ptr<Task> Task::restore(const Value& saved, VmHost* host, const Comp
     int64_t nregs = get_int(pm, "registers", pw, 0, 0xFFFF);
     std::shared_ptr<const Program> p;
     try {
-      p = compile(source);
+      p = recompile(pm, pw, source, compile);
     } catch (const std::exception& e) {
       bad(pw, std::string("does not compile: ") + e.what());
     }

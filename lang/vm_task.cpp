@@ -5,8 +5,10 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "lang/function.h"
 #include "lang/map.h"
 #include "lang/vm.h"
+#include "lang/function.h"
 
 namespace echo {
 
@@ -380,6 +382,65 @@ void Task::push_verb_frame(VmHost::VerbTarget target, Value this_obj, Value args
   f.verb_name = called_name;
   f.verb_names = target.name;
   f.debug = target.debug;
+  f.result_reg = result_reg;
+  frames_.push_back(std::move(f));
+}
+
+Value Task::make_closure(const Frame& f, uint16_t index, const Value* captures) const {
+  const Program& p = *f.program->functions.at(index);
+  auto* fn = new FuncObj();
+  Value r = make_function(fn);
+  fn->source = p.source;
+  fn->name = p.function_name;
+  fn->capture_names = p.capture_names;
+  fn->capture_by_ref = p.capture_by_ref;
+  fn->captures.assign(captures, captures + p.capture_names.size());
+  fn->this_obj = f.this_obj;
+  fn->player = f.player;
+  fn->caller = f.regs[VAR_CALLER].is_obj() ? f.regs[VAR_CALLER].as_obj() : -1;
+  fn->progr = f.progr;
+  fn->definer = f.definer;
+  fn->verb_name = f.verb_name;
+  fn->set_program(f.program->functions[index]);
+  return r;
+}
+
+// A function runs as the verb activation that created it (its this, player,
+// caller and permissions), with its captures after the built-in variables;
+// the command variables are the caller's, as for a verb call.
+void Task::push_function_frame(const Value& fnv, Value args, uint16_t result_reg) {
+  const FuncObj* fn = func_of(fnv);
+  std::shared_ptr<const Program> p;
+  try {
+    p = fn->program();
+  } catch (const std::exception& e) {
+    throw MooError(E_INVARG, std::string("the function does not compile: ") + e.what());
+  }
+  if (!p || !p->is_function || p->capture_names.size() != fn->captures.size() ||
+      p->num_registers < BUILTIN_VAR_COUNT + fn->captures.size())
+    throw MooError(E_INVARG, "the function's captures do not match its code");
+  Frame& caller = frames_.back();
+  Frame f;
+  f.program = std::move(p);
+  f.regs.resize(f.program->num_registers, Value::none());
+  static const Type kTypeVars[] = {Type::Int, Type::Obj, Type::Str, Type::List, Type::Err,
+                                   Type::Int, Type::Float, Type::Map, Type::Bool};
+  for (int i = VAR_NUM; i <= VAR_BOOL; ++i) f.regs[i] = Value::integer(int64_t(kTypeVars[i]));
+  preset_toast_type_vars(f);
+  for (int i = VAR_PLAYER; i < BUILTIN_VAR_COUNT; ++i) f.regs[i] = caller.regs[i];
+  f.regs[VAR_PLAYER] = Value::obj(fn->player);
+  f.regs[VAR_THIS] = Value::obj(fn->this_obj);
+  f.regs[VAR_CALLER] = Value::obj(fn->caller);
+  f.regs[VAR_VERB] = Value::str(fn->verb_name);
+  f.regs[VAR_ARGS] = std::move(args);
+  for (size_t i = 0; i < fn->captures.size(); ++i) f.regs[BUILTIN_VAR_COUNT + i] = fn->captures[i];
+  f.this_obj = fn->this_obj;
+  f.definer = fn->definer;
+  f.progr = fn->progr;
+  f.player = fn->player;
+  f.verb_name = fn->verb_name;
+  f.verb_names = fn->verb_name + (fn->name.empty() ? " (fn)" : " (fn " + fn->name + ")");
+  f.debug = true;
   f.result_reg = result_reg;
   frames_.push_back(std::move(f));
 }

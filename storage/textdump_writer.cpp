@@ -94,6 +94,13 @@ void Writer::value(const Value& v) {
       line("14");
       num(v.as_bool() ? 1 : 0);
       break;
+    case Type::Null:
+    case Type::Func:
+    case Type::Cell:
+      // No textdump format has Echo's null or functions; writing something
+      // else in their place would lose data silently.
+      throw TextdumpError(0, std::string("a ") + type_name(v.type()) +
+                                 " value (Echo only) cannot be written to a textdump; export as --json or keep the store");
   }
 }
 

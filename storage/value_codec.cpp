@@ -1,5 +1,6 @@
 #include "storage/value_codec.h"
 
+#include "lang/function.h"
 #include "lang/map.h"
 #include "storage/store.h"
 
@@ -15,6 +16,27 @@ void encode_value(const Value& v, schema::Value::Builder out) {
     case Type::Bool: out.setBool(v.as_bool()); return;
     case Type::Clear: out.setClear(); return;
     case Type::None: out.setNone(); return;
+    case Type::Null: out.setNull(); return;
+    case Type::Cell: encode_value(cell_of(v)->value, out.initCell()); return;
+    case Type::Func: {
+      const FuncObj* f = func_of(v);
+      auto b = out.initFunc();
+      b.setSource(as_data(f->source));
+      b.setName(as_data(f->name));
+      auto names = b.initCaptureNames(unsigned(f->capture_names.size()));
+      for (size_t i = 0; i < f->capture_names.size(); ++i) names.set(unsigned(i), as_data(f->capture_names[i]));
+      auto refs = b.initCaptureByRef(unsigned(f->capture_by_ref.size()));
+      for (size_t i = 0; i < f->capture_by_ref.size(); ++i) refs.set(unsigned(i), f->capture_by_ref[i]);
+      auto caps = b.initCaptures(unsigned(f->captures.size()));
+      for (size_t i = 0; i < f->captures.size(); ++i) encode_value(f->captures[i], caps[unsigned(i)]);
+      b.setThisObj(f->this_obj);
+      b.setPlayer(f->player);
+      b.setCaller(f->caller);
+      b.setProgr(f->progr);
+      b.setDefiner(f->definer);
+      b.setVerbName(as_data(f->verb_name));
+      return;
+    }
     case Type::List: {
       uint32_t n = v.list_len();
       auto l = out.initList(n);
@@ -59,6 +81,31 @@ Value decode(schema::Value::Reader in, int depth) {
     case schema::Value::BOOL: return Value::boolean(in.getBool());
     case schema::Value::CLEAR: return Value::clear();
     case schema::Value::NONE: return Value::none();
+    case schema::Value::NULL_: return Value::null();
+    case schema::Value::CELL: return make_cell(decode(in.getCell(), depth + 1));
+    case schema::Value::FUNC: {
+      auto b = in.getFunc();
+      auto text = [](capnp::Data::Reader d) {
+        return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
+      };
+      auto* f = new FuncObj();
+      Value r = make_function(f);
+      f->source = text(b.getSource());
+      f->name = text(b.getName());
+      for (auto n : b.getCaptureNames()) f->capture_names.push_back(text(n));
+      for (bool x : b.getCaptureByRef()) f->capture_by_ref.push_back(x);
+      for (auto c : b.getCaptures()) f->captures.push_back(decode(c, depth + 1));
+      if (f->capture_names.size() != f->captures.size() ||
+          f->capture_by_ref.size() != f->captures.size())
+        throw StoreError("a stored function's captures do not match their names");
+      f->this_obj = b.getThisObj();
+      f->player = b.getPlayer();
+      f->caller = b.getCaller();
+      f->progr = b.getProgr();
+      f->definer = b.getDefiner();
+      f->verb_name = text(b.getVerbName());
+      return r;
+    }
     case schema::Value::LIST: {
       auto l = in.getList();
       if (l.size() == 0) return Value::empty_list();

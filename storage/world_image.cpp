@@ -1,5 +1,7 @@
 #include "storage/world_image.h"
 
+#include "lang/function.h"
+
 #include <cstring>
 #include <string>
 
@@ -92,7 +94,21 @@ bool same(const Value& a, const Value& b) {
     }
     case Type::Clear:
     case Type::None:
+    case Type::Null:
       return true;
+    case Type::Cell:
+      return same(cell_of(a)->value, cell_of(b)->value);
+    case Type::Func: {
+      const FuncObj *f = func_of(a), *g = func_of(b);
+      if (f->source != g->source || f->name != g->name || f->capture_names != g->capture_names ||
+          f->capture_by_ref != g->capture_by_ref || f->captures.size() != g->captures.size() ||
+          f->this_obj != g->this_obj || f->player != g->player || f->caller != g->caller ||
+          f->progr != g->progr || f->definer != g->definer || f->verb_name != g->verb_name)
+        return false;
+      for (size_t i = 0; i < f->captures.size(); ++i)
+        if (!same(f->captures[i], g->captures[i])) return false;
+      return true;
+    }
     default:
       return a.as_int() == b.as_int();
   }

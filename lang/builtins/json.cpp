@@ -471,6 +471,9 @@ struct Generator {
       case Type::Bool:
         out += v.as_bool() ? "true" : "false";
         return true;
+      case Type::Null:
+        out += "null";
+        return true;
       case Type::List: {
         if (depth + 1 >= kMaxDepth) return false;
         out += '[';

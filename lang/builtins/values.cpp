@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lang/builtins/helpers.h"
+#include "lang/function.h"
 
 namespace echo::bi {
 
@@ -164,6 +165,13 @@ int64_t value_bytes(const Value& root) {
           todo.push_back(&e.second);
         }
         break;
+      case Type::Func: {
+        const FuncObj* f = func_of(v);
+        total += int64_t(sizeof(FuncObj) + f->source.size());
+        for (const Value& c : f->captures) todo.push_back(&c);
+        break;
+      }
+      case Type::Cell: todo.push_back(&cell_of(v)->value); break;
       default: break;
     }
   }

@@ -22,7 +22,27 @@ struct Value {
     clear @8 :Void;           # an inherited property value
     raw @9 :Data;
     none @10 :Void;
+    null @11 :Void;           # Echo's null
+    func @12 :Function;       # an Echo function value
+    cell @13 :Value;          # a let-binding captured by reference
   }
+}
+
+# An Echo function value: rebuilt by compiling `source` again, so the stored
+# form does not depend on the bytecode. Cells shared between two values are
+# stored once per value (their sharing does not survive a restart).
+struct Function {
+  source @0 :Data;
+  name @1 :Data;
+  captureNames @2 :List(Data);
+  captureByRef @3 :List(Bool);
+  captures @4 :List(Value);
+  thisObj @5 :Int64;
+  player @6 :Int64;
+  caller @7 :Int64;
+  progr @8 :Int64;
+  definer @9 :Int64;
+  verbName @10 :Data;
 }
 
 struct MapEntry {

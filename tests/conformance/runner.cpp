@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lang/compiler.h"
 #include "lang/eval.h"
 
 namespace fs = std::filesystem;
@@ -63,8 +64,9 @@ std::vector<Case> read_cases(const fs::path& path) {
 }
 
 // Returns an empty string when the case passes, else what happened.
-std::string run_case(const Case& c) {
+std::string run_case(const Case& c, Syntax syntax) {
   EvalOptions opts;
+  opts.syntax = syntax;
   opts.limits.ticks = 3000000;
   opts.limits.seconds = 10;
   EvalOutcome r = eval_moo(c.code, opts);
@@ -89,6 +91,12 @@ std::string run_case(const Case& c) {
 
 int main(int argc, char** argv) {
   fs::path dir = argc > 1 ? argv[1] : "tests/conformance";
+  // `--syntax echo`: the cases are Echo programs (tests/conformance/echo).
+  Syntax syntax = Syntax::Moo;
+  if (argc > 3 && std::string(argv[2]) == "--syntax" && !syntax_from_name(argv[3], &syntax)) {
+    std::cerr << "--syntax takes echo or moo\n";
+    return 2;
+  }
   std::vector<fs::path> files;
   for (auto& e : fs::directory_iterator(dir))
     if (e.path().extension() == ".cases") files.push_back(e.path());
@@ -101,7 +109,7 @@ int main(int argc, char** argv) {
   for (auto& f : files) {
     int fp = 0, ff = 0;
     for (auto& c : read_cases(f)) {
-      std::string why = run_case(c);
+      std::string why = run_case(c, syntax);
       if (why.empty()) {
         ++fp;
       } else {
