@@ -90,10 +90,12 @@ module.exports = grammar({
     // Keyword `catch e (CODES)` against `catch` followed by a body that
     // starts with `e;`, `e(...)` or `(...)`: both are tried; where both
     // parse, the variable and codes win (prec.dynamic in except_clause).
-    [$.except_clause, $._expression],
+    [$._catch_head, $._expression],
     [$.code_list, $.parenthesized_expression],
-    [$.code_list, $.argument_list, $.parenthesized_expression],
     [$.code_list, $.argument_list],
+    // `match (x) {` is a match expression, `match(s, p)` MOO's builtin: the
+    // token after `)` (or a `,`) tells.
+    [$._contextual_name, $.match_expression],
     [$.argument_list, $.parenthesized_expression],
   ],
 
@@ -238,10 +240,19 @@ module.exports = grammar({
     // `catch` (no codes: everything).
     except_clause: ($) => seq(
       choice('catch', 'except'),
-      optional(field('variable', $.identifier)),
-      optional(seq('(', field('codes', choice($.any, $.code_list)), ')')),
+      optional($._catch_head),
       optional(field('body', $.block)),
     ),
+
+    // prec.dynamic(-1): where `catch NAME(ARGS);`, `catch NAME;` or
+    // `catch (X);` parse both as a head and as a body, the body wins: a
+    // catch-all whose first statement is a call (`catch` newline
+    // `notify(player, "x");`) is common, a `;` right after a head is not.
+    _catch_head: ($) => prec.dynamic(-1, choice(
+      seq(field('variable', $.identifier),
+        optional(seq('(', field('codes', choice($.any, $.code_list)), ')'))),
+      seq('(', field('codes', choice($.any, $.code_list)), ')'),
+    )),
 
     // Brace form: `catch (e) { }` (e is the variable, everything is caught),
     // `catch e (E_PERM) { }`, `catch (E_PERM) { }`, `catch { }`.
@@ -299,6 +310,7 @@ module.exports = grammar({
       $.false,
       $.null,
       $.identifier,
+      alias($._contextual_name, $.identifier),
       $.system_property,
       $.system_verb_call,
       $.call_expression,
@@ -391,7 +403,14 @@ module.exports = grammar({
 
     // `name(args)`: a builtin, or a function held by a variable in scope.
     call_expression: ($) => prec(PREC.call, seq(
-      field('function', $.identifier), field('arguments', $.argument_list))),
+      field('function', choice($.identifier, alias($._contextual_name, $.identifier))),
+      field('arguments', $.argument_list))),
+
+    // Keywords that are also common MOO names, where a statement or
+    // expression may start: `match(subject, pattern)` is MOO's builtin and
+    // `object` a common variable. They are keywords only where their
+    // construct fits (`match x {`, a top-level `object name`).
+    _contextual_name: (_) => choice('match', 'object'),
 
     // Any other expression called: `this.handler(x)`, `(x => x)(1)`, `f(1)(2)`.
     // A bare name, `$name` or an error code before `(` is a call_expression,
@@ -588,10 +607,14 @@ module.exports = grammar({
     error_handler: ($) => seq(
       'on', 'error', 'thrown',
       optional(seq('as', field('variable', $.identifier))),
-      optional(seq('(', field('codes', choice($.any, $.code_list)), ')')),
+      optional($._handler_codes),
       optional(field('body', $.block)),
       'endon',
     ),
+
+    // prec.dynamic(-1) as in _catch_head: `on error thrown (x);` is a body.
+    _handler_codes: ($) => prec.dynamic(-1, seq(
+      '(', field('codes', choice($.any, $.code_list)), ')')),
 
     // `define event name(params);`
     event_declaration: ($) => seq(
