@@ -68,7 +68,7 @@ module.exports = grammar({
   supertypes: ($) => [$._statement, $._expression],
 
   // Expanded in place, so `for x in [` is still open to a range.
-  inline: ($) => [$._for_variables],
+  inline: ($) => [$._for_variables, $._variable],
 
   conflicts: ($) => [
     // `{a, @b}` is a list until `} =` shows it is a scattering assignment
@@ -309,8 +309,7 @@ module.exports = grammar({
       $.true,
       $.false,
       $.null,
-      $.identifier,
-      alias($._contextual_name, $.identifier),
+      $._variable,
       $.system_property,
       $.system_verb_call,
       $.call_expression,
@@ -348,12 +347,15 @@ module.exports = grammar({
 
     scatter_pattern: ($) => seq('{', commaSep1($._scatter_item), '}'),
 
-    _scatter_item: ($) => choice($.identifier, $.scatter_optional, $.scatter_rest),
+    _scatter_item: ($) => choice($._variable, $.scatter_optional, $.scatter_rest),
+
+    // A variable where an expression could also start: `{object, @match} = args`.
+    _variable: ($) => choice($.identifier, alias($._contextual_name, $.identifier)),
 
     scatter_optional: ($) => seq('?', field('name', $.identifier),
       optional(seq('=', field('default', $._expression)))),
 
-    scatter_rest: ($) => seq('@', field('name', $.identifier)),
+    scatter_rest: ($) => seq('@', field('name', $._variable)),
 
     conditional_expression: ($) => prec.right(PREC.conditional, seq(
       field('condition', $._expression), '?',
@@ -403,7 +405,7 @@ module.exports = grammar({
 
     // `name(args)`: a builtin, or a function held by a variable in scope.
     call_expression: ($) => prec(PREC.call, seq(
-      field('function', choice($.identifier, alias($._contextual_name, $.identifier))),
+      field('function', $._variable),
       field('arguments', $.argument_list))),
 
     // Keywords that are also common MOO names, where a statement or
