@@ -16,9 +16,10 @@
  * A lambda's body extends as far to the right as it can.
  *
  * Ambiguities kept on purpose (GLR `conflicts` below, each explained there):
- * the keyword and brace forms of if/while/for/try share a prefix (`if (c) {`),
- * `(a) => e` starts like `(a)`, `match (x)` starts like the builtin
- * `match(s, p)`, and `{a, b} = x` starts like a list (as in grammar/moo).
+ * the keyword and brace forms of if/while/for/fn share a prefix (`if (c) {`),
+ * a keyword catch's head and its body (`catch e (x);`), `(a) => e` starts
+ * like `(a)`, `match (x)` like the builtin `match(s, p)`, and `{a, b} = x`
+ * like a list (as in grammar/moo). README.md lists how each resolves.
  */
 
 const PREC = {
@@ -78,10 +79,10 @@ module.exports = grammar({
     [$._expression, $.scatter_rest],
     // `if (c) {` starts the brace form (condition `(c)`) or the keyword form
     // whose first statement begins with `{`, `(`, `[` or `-`; likewise
-    // `while (c)`, `for x in (xs)`, `for i in [a..b]`, `fn (a) {`, a verb's
-    // permissions `(rx)` or a body starting with `(x)`. Both are tried; the
-    // one that fails to reach its `}` or `end...` is dropped, and where both
-    // succeed the brace form wins (prec.dynamic).
+    // `while (c)`, `while x (c)` (label or call), `for x in (xs)`,
+    // `for i in [a..b] {` and `fn (a) {` (brace_block or list). Both are
+    // tried; the one that fails to reach its `}` or `end...` is dropped, and
+    // where both succeed the brace form wins (prec.dynamic).
     [$.if_statement, $.parenthesized_expression],
     [$.while_statement, $.parenthesized_expression],
     [$.while_statement, $.argument_list],
@@ -89,15 +90,22 @@ module.exports = grammar({
     [$.brace_block, $.list],
     // Keyword `catch e (CODES)` against `catch` followed by a body that
     // starts with `e;`, `e(...)` or `(...)`: both are tried; where both
-    // parse, the variable and codes win (prec.dynamic in except_clause).
+    // parse, the body wins (prec.dynamic(-1) in _catch_head). The same
+    // holds for `on error thrown (CODES)`.
     [$._catch_head, $._expression],
     [$.code_list, $.parenthesized_expression],
     [$.code_list, $.argument_list],
+    [$.argument_list, $.parenthesized_expression],
     // `match (x) {` is a match expression, `match(s, p)` MOO's builtin: the
     // token after `)` (or a `,`) tells.
     [$._contextual_name, $.match_expression],
-    [$.argument_list, $.parenthesized_expression],
   ],
+
+  // Resolved statically instead (no GLR): a verb's `(perms)` after its
+  // argspec (permission_list), `catch (name) {` as the variable
+  // (_brace_except_clause), a name before `=>` in a catch expression's codes
+  // or a match guard (lambda's lowest precedence), and a name, `$name` or
+  // error code before `(` as a call (PREC.call).
 
   rules: {
     source_file: ($) => repeat(choice($._statement, $._definition)),
