@@ -3,6 +3,9 @@
 // every input is parsed and its S-expression compared with the expected one,
 // normalised as `tree-sitter test` does (whitespace collapsed; field names
 // ignored when the expected tree has none).
+//
+// Built once per grammar: ECHO_CORPUS_LANGUAGE names the language function
+// (tree_sitter_moo by default, tree_sitter_echo for grammar/echo).
 #include <tree_sitter/api.h>
 
 #include <algorithm>
@@ -17,7 +20,13 @@
 #include <string>
 #include <vector>
 
-extern "C" const TSLanguage* tree_sitter_moo(void);
+#ifndef ECHO_CORPUS_LANGUAGE
+#define ECHO_CORPUS_LANGUAGE tree_sitter_moo
+#endif
+#define ECHO_STR2(x) #x
+#define ECHO_STR(x) ECHO_STR2(x)
+
+extern "C" const TSLanguage* ECHO_CORPUS_LANGUAGE(void);
 
 namespace {
 
@@ -112,7 +121,7 @@ bool has_fields(const std::string& sexp) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::cerr << "usage: moo-grammar-corpus <corpus-dir>\n";
+    std::cerr << "usage: " << argv[0] << " <corpus-dir>\n";
     return 2;
   }
   std::vector<std::filesystem::path> files;
@@ -125,8 +134,8 @@ int main(int argc, char** argv) {
   }
 
   TSParser* parser = ts_parser_new();
-  if (!ts_parser_set_language(parser, tree_sitter_moo())) {
-    std::cerr << "tree_sitter_moo: incompatible language version\n";
+  if (!ts_parser_set_language(parser, ECHO_CORPUS_LANGUAGE())) {
+    std::cerr << ECHO_STR(ECHO_CORPUS_LANGUAGE) << ": incompatible language version\n";
     return 1;
   }
   int total = 0, failed = 0;
