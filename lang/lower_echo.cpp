@@ -36,7 +36,8 @@ bool is_builtin_var(const std::string& key) {
 
 const char* const kKindNames[] = {
     "",
-    "source_file", "block", "brace_block", "comment", "expression_statement", "empty_statement",
+    "source_file", "block", "brace_block", "comment", "expression_statement", "function_declaration",
+    "empty_statement",
     "if_statement", "elseif_clause", "else_clause", "for_statement", "for_range_statement",
     "while_statement", "fork_statement", "return_statement", "break_statement",
     "continue_statement", "try_statement", "except_clause", "finally_clause", "let_declaration",
@@ -125,7 +126,7 @@ ExprPtr Lowerer::builtin(Pos p, std::string name, std::vector<ExprPtr> args) {
 // const declarations, not looking into the functions it contains.
 void Lowerer::prescan(TSNode n, Fn& fn) {
   K k = kind_of(n);
-  if (k == K::lambda || k == K::function_expression) return;
+  if (k == K::lambda || k == K::function_expression || k == K::function_declaration) return;
   auto add = [&](TSNode id) {
     if (!ts_node_is_null(id) && kind_of(id) == K::identifier) fn.moo_vars.insert(lower_case(text(id)));
   };
@@ -273,10 +274,13 @@ void Lowerer::statement(TSNode n, ast::Block& out) {
   auto stmt = [&](StmtKind k) { return std::make_unique<Stmt>(k, node_pos(n)); };
   switch (kind_of(n)) {
     case K::empty_statement: return;
+    case K::function_declaration:
     case K::expression_statement: {
-      TSNode e = field(n, "expression");
-      // `fn name(...) ... endfn` as a statement declares `name` (let).
-      if (kind_of(e) == K::function_expression && !ts_node_is_null(field(e, "name"))) {
+      TSNode e = kind_of(n) == K::function_declaration ? n : field(n, "expression");
+      // `fn name(...) ... endfn` as a statement declares `name` (let); the
+      // function sees its own name (recursion).
+      if ((kind_of(e) == K::function_expression || kind_of(e) == K::function_declaration) &&
+          !ts_node_is_null(field(e, "name"))) {
         TSNode name = field(e, "name");
         Binding b = declare(name, text(name), false);
         StmtPtr st = stmt(StmtKind::Expr);

@@ -34,7 +34,7 @@ namespace echo::echo_syntax {
 // Node kinds of grammar/echo, by name (see grammar/echo/README.md).
 enum class K : uint8_t {
   Other,
-  source_file, block, brace_block, comment, expression_statement, empty_statement, if_statement,
+  source_file, block, brace_block, comment, expression_statement, function_declaration, empty_statement, if_statement,
   elseif_clause, else_clause, for_statement, for_range_statement, while_statement, fork_statement,
   return_statement, break_statement, continue_statement, try_statement, except_clause,
   finally_clause, let_declaration, const_declaration, throw_statement, yield_statement,

@@ -207,6 +207,7 @@ ExprPtr Lowerer::expr(TSNode n) {
       return e;
     }
     case K::lambda:
+    case K::function_declaration:
     case K::function_expression: return function(n);
     case K::match_expression: return match(n, p);
     case K::error_call:

@@ -72,6 +72,9 @@ module.exports = grammar({
   inline: ($) => [$._for_variables, $._variable],
 
   conflicts: ($) => [
+    // `fn f(x) ... endfn` at a statement's start: a declaration, unless an
+    // operator or call follows (then an expression statement).
+    [$.function_declaration, $.function_expression],
     // `{a, @b}` is a list until `} =` shows it is a scattering assignment
     // (as in grammar/moo); `(a)` is a parenthesized expression until `=>`
     // shows it is a lambda's parameter_list.
@@ -116,6 +119,7 @@ module.exports = grammar({
 
     _statement: ($) => choice(
       $.expression_statement,
+      $.function_declaration,
       $.empty_statement,
       $.if_statement,
       $.for_statement,
@@ -136,6 +140,17 @@ module.exports = grammar({
     ),
 
     expression_statement: ($) => seq(field('expression', $._expression), ';'),
+
+    // `fn name(...) ... endfn` as a statement declares `name` (no `;` after
+    // it); preferred over an expression statement holding a named fn.
+    function_declaration: ($) => prec.dynamic(2, seq(
+      'fn', field('name', $.identifier),
+      field('parameters', $.parameter_list),
+      choice(
+        seq(optional(field('body', $.block)), 'endfn'),
+        field('body', $.brace_block),
+      ),
+    )),
 
     empty_statement: (_) => ';',
 
