@@ -56,7 +56,9 @@ std::optional<std::string> program_of(const Verb& v) {
 uint64_t program_hash(const Verb& v) {
   if (!v.has_program && v.source.empty()) return 0;
   std::string text = v.source.empty() ? std::string() : v.source + "\n";
-  return std::hash<std::string_view>{}(text) | 1u;
+  uint64_t h = std::hash<std::string_view>{}(text);
+  if (v.syntax == Syntax::Echo) h ^= 0x9e3779b97f4a7c15ull;  // a syntax change rewrites the verb
+  return h | 1u;
 }
 
 // ---- loading ----
@@ -82,6 +84,7 @@ void load_fields(World& w, WorldExtras& x, const st::Object& r) {
     v.dobj = int8_t(sv.dobj());
     v.iobj = int8_t(sv.iobj());
     v.prep = int(sv.prep);
+    v.syntax = sv.echo ? Syntax::Echo : Syntax::Moo;
     if (sv.program) {
       v.source = source_of(*sv.program);
       v.has_program = true;
@@ -210,6 +213,7 @@ st::Object record_of(const World& w, const Object& o, const ObjectExtras* e, boo
     sv.owner = v.owner;
     sv.perms = int64_t(v.perms) | (int64_t(v.dobj) << st::kDobjShift) | (int64_t(v.iobj) << st::kIobjShift);
     sv.prep = v.prep;
+    sv.echo = v.syntax == Syntax::Echo;
     if (with_programs) sv.program = program_of(v);
     else if (v.has_program || !v.source.empty()) sv.program = std::string();  // only "has a program" is stored
     r.verbs.push_back(std::move(sv));

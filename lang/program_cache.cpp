@@ -2,14 +2,16 @@
 
 namespace echo {
 
-CompileResult ProgramCache::get(std::string_view source) {
-  std::string key(source);
+CompileResult ProgramCache::get(std::string_view source, Syntax syntax) {
+  // Keyed by syntax and text: the same text may be valid in both.
+  std::string key = syntax == Syntax::Echo ? "E" : "M";
+  key.append(source);
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = programs_.find(key);
     if (it != programs_.end()) return CompileResult{it->second, {}};
   }
-  CompileResult r = compile_moo(source);  // outside the lock: compiling is slow
+  CompileResult r = compile_source(source, syntax);  // outside the lock: compiling is slow
   if (r.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     // A full cache starts over rather than tracking recency: running frames

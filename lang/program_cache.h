@@ -17,7 +17,7 @@ class ProgramCache {
  public:
   explicit ProgramCache(size_t max_entries = 65536) : max_entries_(max_entries) {}
   // The compiled program for source, compiling it on first use.
-  CompileResult get(std::string_view source);
+  CompileResult get(std::string_view source, Syntax syntax = Syntax::Moo);
   size_t size() const;
   void clear();
 

@@ -85,7 +85,7 @@ void write_json(const WorldImage& image, std::ostream& out) {
           << ",\"prep\":" << v.prep << ",\"iobj\":" << v.iobj() << ",\"code\":";
       if (v.program) json_string(out, *v.program);
       else out << "null";
-      out << '}';
+      out << ",\"syntax\":\"" << (v.echo ? "echo" : "moo") << "\"}";
     }
     out << "]}";
   }

@@ -137,6 +137,7 @@ std::string encode_object(const Object& o, bool anonymous) {
     v.setPerms(src.perms);
     v.setPrep(src.prep);
     v.setHasProgram(src.program.has_value());
+    v.setEcho(src.echo);
   }
   return to_bytes(mb);
 }
@@ -172,6 +173,7 @@ ObjectRecord decode_object(std::string_view bytes, const std::string& what) {
       vb.owner = v.getOwner();
       vb.perms = v.getPerms();
       vb.prep = v.getPrep();
+      vb.echo = v.getEcho();
       o.verbs.push_back(std::move(vb));
     }
     return o;

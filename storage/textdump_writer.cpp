@@ -220,6 +220,9 @@ void Writer::programs(const Object& o) {
   for (size_t i = 0; i < o.verbs.size(); ++i) {
     const std::optional<std::string>& p = o.verbs[i].program;
     if (!p) continue;
+    if (o.verbs[i].echo)
+      throw TextdumpError(0, "verb #" + std::to_string(o.id) + ":" + std::to_string(i) + " (" + o.verbs[i].names +
+                                 ") is written in Echo syntax, which no textdump format can hold; export as --json");
     out_ += '#';
     out_ += std::to_string(o.id);
     out_ += ':';

@@ -147,6 +147,7 @@ std::string diff_object(const Object& a, const Object& b) {
     if (x.perms != y.perms) return v + " permissions differ";
     if (x.prep != y.prep) return v + " preposition differs";
     if (x.program != y.program) return v + " program differs";
+    if (x.echo != y.echo) return v + " syntax differs";
   }
   if (a.propdefs != b.propdefs) return n + " property definitions differ";
   if (a.propvals.size() != b.propvals.size()) return n + " property value count differs";

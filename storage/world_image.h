@@ -103,6 +103,8 @@ struct Verb {
   // The source, each line ending in '\n', exactly as between the "#O:V" line
   // and the "." line of the file; nullopt when the file has no program for it.
   std::optional<std::string> program;
+  // The program is in Echo syntax. Stores keep it; no textdump format can.
+  bool echo = false;
 
   int64_t access() const { return perms & kVerbAccessMask; }
   int dobj() const { return int((perms >> kDobjShift) & kArgSpecMask); }

@@ -592,6 +592,14 @@ Value bf_disassemble(BuiltinContext& ctx, std::span<Value> a) {
   return line_list(prog ? prog->disassemble() : std::string());
 }
 
+// verb_syntax(obj, verb): "moo" or "echo", the syntax of the verb's code.
+Value bf_verb_syntax(BuiltinContext& ctx, std::span<Value> a) {
+  World& w = world_of(ctx);
+  Verb& v = described_verb(w, a);
+  if (!verb_allows(w, v, ctx.progr, VF_READ)) raise(E_PERM);
+  return Value::str(syntax_name(v.syntax));
+}
+
 Value bf_verb_code(BuiltinContext& ctx, std::span<Value> a) {
   World& w = world_of(ctx);
   Verb& v = described_verb(w, a);
@@ -599,8 +607,16 @@ Value bf_verb_code(BuiltinContext& ctx, std::span<Value> a) {
   return line_list(v.source);
 }
 
+// set_verb_code(obj, verb, lines [, syntax]): Echo's fourth argument, "moo"
+// or "echo", sets the verb's syntax; without it the verb keeps its own.
 Value bf_set_verb_code(BuiltinContext& ctx, std::span<Value> a) {
   World& w = world_of(ctx);
+  std::optional<Syntax> syntax;
+  if (a.size() > 3) {
+    Syntax s;
+    if (!syntax_from_name(a[3].as_str(), &s)) throw MooError(E_INVARG, "the syntax is \"moo\" or \"echo\"");
+    syntax = s;
+  }
   for (uint32_t i = 0; i < a[2].list_len(); ++i)
     if (!a[2].list_at(i).is_str()) raise(E_TYPE);
   Verb& v = described_verb(w, a);
@@ -611,7 +627,7 @@ Value bf_set_verb_code(BuiltinContext& ctx, std::span<Value> a) {
     source.append(a[2].list_at(i).as_str());
   }
   Value errs = Value::empty_list();
-  for (auto& e : w.set_verb_code(a[0].as_obj(), v, std::move(source))) list_append(errs, Value::str(e));
+  for (auto& e : w.set_verb_code(a[0].as_obj(), v, std::move(source), syntax)) list_append(errs, Value::str(e));
   return errs;
 }
 
@@ -813,7 +829,8 @@ void register_object_builtins(Builtins& b) {
   b.add({"delete_verb", 2, 2, {T::Obj, T::Any}, bf_delete_verb});
   b.add({"verb_code", 2, 4, {T::Obj, T::Any}, bf_verb_code});
   b.add({"disassemble", 2, 2, {T::Obj, T::Any}, bf_disassemble});
-  b.add({"set_verb_code", 3, 3, {T::Obj, T::Any, T::List}, bf_set_verb_code});
+  b.add({"set_verb_code", 3, 4, {T::Obj, T::Any, T::List, T::Str}, bf_set_verb_code});
+  b.add({"verb_syntax", 2, 2, {T::Obj, T::Any}, bf_verb_syntax});
 }
 
 }  // namespace echo

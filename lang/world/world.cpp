@@ -534,20 +534,23 @@ void World::delete_verb(int64_t id, int index0) {
   verbs_changed();
 }
 
-std::vector<std::string> World::set_verb_code(int64_t id, Verb& v, std::string source) {
-  std::vector<std::string> errors = set_verb_code(v, std::move(source));
+std::vector<std::string> World::set_verb_code(int64_t id, Verb& v, std::string source,
+                                             std::optional<Syntax> syntax) {
+  std::vector<std::string> errors = set_verb_code(v, std::move(source), syntax);
   if (errors.empty()) mark_dirty(id);
   return errors;
 }
 
-std::vector<std::string> World::set_verb_code(Verb& v, std::string source) {
-  CompileResult r = programs_.get(source);
+std::vector<std::string> World::set_verb_code(Verb& v, std::string source, std::optional<Syntax> syntax) {
+  Syntax s = syntax.value_or(v.syntax);
+  CompileResult r = programs_.get(source, s);
   std::vector<std::string> errors;
   if (!r.ok()) {
     for (auto& e : r.errors) errors.push_back(e.to_string());
     return errors;
   }
   v.source = std::move(source);
+  v.syntax = s;
   v.program = r.program;
   v.has_program = true;
   return errors;
@@ -555,7 +558,7 @@ std::vector<std::string> World::set_verb_code(Verb& v, std::string source) {
 
 std::shared_ptr<const Program> World::program_of(Verb& v) {
   if (!v.program) {
-    CompileResult r = programs_.get(v.source);
+    CompileResult r = programs_.get(v.source, v.syntax);
     if (r.ok()) v.program = r.program;
   }
   return v.program;

@@ -65,6 +65,7 @@ struct Verb {
   int8_t dobj = ASPEC_NONE, iobj = ASPEC_NONE;
   int prep = PREP_NONE;
   std::string source;  // the verb's code, lines joined with '\n'
+  Syntax syntax = Syntax::Moo;  // which front end compiles `source`
   std::shared_ptr<const Program> program;  // compiled on first call
   // Whether it has code at all: LambdaMOO's add_verb makes a verb with no
   // program (not dumped) until set_verb_code; an empty source may be either.
@@ -188,8 +189,11 @@ class World {
   void verbs_changed() { ++generation_; verb_cache_.clear(); }
   // Compiles source; on success stores it and the program. Returns the errors.
   // The first form marks `id` (the verb's object) dirty; the second does not.
-  std::vector<std::string> set_verb_code(int64_t id, Verb& v, std::string source);
-  std::vector<std::string> set_verb_code(Verb& v, std::string source);
+  // Compiles source in `syntax` (the verb's own when absent); on success it
+  // becomes the verb's code and syntax, else the errors are returned.
+  std::vector<std::string> set_verb_code(int64_t id, Verb& v, std::string source,
+                                         std::optional<Syntax> syntax = std::nullopt);
+  std::vector<std::string> set_verb_code(Verb& v, std::string source, std::optional<Syntax> syntax = std::nullopt);
   std::shared_ptr<const Program> program_of(Verb& v);
 
   size_t object_bytes(int64_t id) const;

@@ -64,6 +64,7 @@ struct VerbInfo {
   perms @2 :Int64;            # access bits | dobj << 4 | iobj << 6
   prep @3 :Int64;
   hasProgram @4 :Bool;
+  echo @5 :Bool;              # the program is in Echo syntax (else MOO)
 }
 
 # Format <= 4 link words (Links4 in world_image.h).
