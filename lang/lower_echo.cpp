@@ -153,14 +153,11 @@ void Lowerer::prescan(TSNode n, Fn& fn) {
   for (uint32_t i = 0; i < count; ++i) prescan(ts_node_named_child(n, i), fn);
 }
 
+// A binding's variable is always `name#N`: never the plain name, which a
+// read outside the binding's block may use (and must find unbound).
 std::string Lowerer::fresh_name(Fn& fn, std::string_view source_name) {
   std::string base(source_name);
-  std::string key = lower_case(base);
-  if (!fn.used.count(key) && !fn.moo_vars.count(key) && !is_builtin_var(key)) {
-    fn.used.insert(key);
-    return base;
-  }
-  for (int i = 2;; ++i) {
+  for (int i = 1;; ++i) {
     std::string cand = base + "#" + std::to_string(i);
     std::string ck = lower_case(cand);
     if (!fn.used.count(ck)) {
@@ -460,6 +457,16 @@ StmtPtr Lowerer::try_statement(TSNode n) {
     }
   });
   if (st->excepts.empty() && !st->has_finally) fail(n, "a try needs a catch or a finally clause");
+  if (!st->excepts.empty() && st->has_finally) {
+    // MOO has try/except and try/finally; both at once is the first inside
+    // the second.
+    auto outer = std::make_unique<Stmt>(StmtKind::Try, st->pos);
+    outer->has_finally = true;
+    outer->finally_body = std::move(st->finally_body);
+    st->has_finally = false;
+    outer->body.push_back(std::move(st));
+    return outer;
+  }
   return st;
 }
 
@@ -589,6 +596,8 @@ void Lowerer::let_declaration(TSNode n, bool is_const, ast::Block& out) {
     t.kind = items[i].kind;
     t.name = internals[i];
     t.default_value = std::move(defaults_list[i]);
+    // A declared name always has a value: an optional one without a default is null.
+    if (t.kind == ast::ScatterTarget::Optional && !t.default_value) t.default_value = literal(p, Value::null());
     sc->scatter.push_back(std::move(t));
   }
   sc->rhs = var(p, src);

@@ -69,6 +69,21 @@ inline std::string_view node_text(TSNode n, std::string_view src) {
 // Appends a CompileError for every ERROR and MISSING node.
 void report_syntax_errors(TSNode root, std::string_view src, std::vector<CompileError>& errors);
 
+// A parse tree of Echo text, deleted with its owner.
+struct EchoTree {
+  TSTree* tree = nullptr;
+  EchoTree() = default;
+  EchoTree(const EchoTree&) = delete;
+  EchoTree& operator=(const EchoTree&) = delete;
+  ~EchoTree() {
+    if (tree) ts_tree_delete(tree);
+  }
+  TSNode root() const { return ts_tree_root_node(tree); }
+};
+// Parses text; false (with the syntax errors appended) when it has any.
+bool parse_echo_tree(std::string_view text, EchoTree& t, std::vector<CompileError>& errors);
+void sort_errors(std::vector<CompileError>& errors);
+
 // A binding visible to a function: its internal variable name and kind.
 struct Binding {
   std::string internal;

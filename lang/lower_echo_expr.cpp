@@ -423,8 +423,11 @@ std::shared_ptr<ast::Function> Lowerer::function_from(TSNode params, TSNode body
       else each_child(params, add);
     }
     // Defaults see the parameters before them (they run after scattering).
-    for (size_t i = 0; i < defs.size(); ++i)
+    for (size_t i = 0; i < defs.size(); ++i) {
       if (!ts_node_is_null(defs[i].second)) sc->scatter[i].default_value = expr(defs[i].second);
+      else if (sc->scatter[i].kind == ast::ScatterTarget::Optional)
+        sc->scatter[i].default_value = literal(p, Value::null());  // a parameter left out is null
+    }
     int rests = 0;
     for (auto& t : sc->scatter) rests += t.kind == ast::ScatterTarget::Rest;
     if (rests > 1) fail(params, "more than one '@' parameter");

@@ -59,15 +59,9 @@ struct ThreadParser {
   ~ThreadParser() { ts_parser_delete(parser); }
 };
 
-// A parsed tree, deleted with its owner.
-struct Tree {
-  TSTree* tree = nullptr;
-  ~Tree() {
-    if (tree) ts_tree_delete(tree);
-  }
-};
+}  // namespace
 
-bool parse_tree(std::string_view text, Tree& t, std::vector<CompileError>& errors) {
+bool parse_echo_tree(std::string_view text, EchoTree& t, std::vector<CompileError>& errors) {
   if (text.size() >= UINT32_MAX) {
     errors.push_back({1, 1, "program too large"});
     return false;
@@ -92,8 +86,6 @@ void sort_errors(std::vector<CompileError>& errors) {
   });
 }
 
-}  // namespace
-
 void report_syntax_errors(TSNode root, std::string_view src, std::vector<CompileError>& errors) {
   collect_errors(root, src, errors);
   if (errors.empty()) errors.push_back({1, 1, "syntax error"});
@@ -103,8 +95,8 @@ void report_syntax_errors(TSNode root, std::string_view src, std::vector<Compile
 
 ParseResult parse_echo(std::string_view source) {
   ParseResult result;
-  echo_syntax::Tree t;
-  if (!echo_syntax::parse_tree(source, t, result.errors)) {
+  echo_syntax::EchoTree t;
+  if (!echo_syntax::parse_echo_tree(source, t, result.errors)) {
     echo_syntax::sort_errors(result.errors);
     return result;
   }
@@ -135,11 +127,11 @@ CompileResult compile_echo(std::string_view source) {
 std::shared_ptr<const Program> compile_function(const FuncObj& f) {
   std::string text = "return " + f.source + ";";
   std::vector<CompileError> errors;
-  echo_syntax::Tree t;
+  echo_syntax::EchoTree t;
   auto fail = [&](const std::string& why) -> std::shared_ptr<const Program> {
     throw std::runtime_error("function `" + f.source.substr(0, 40) + "': " + why);
   };
-  if (!echo_syntax::parse_tree(text, t, errors)) return fail(errors.front().to_string());
+  if (!echo_syntax::parse_echo_tree(text, t, errors)) return fail(errors.front().to_string());
   TSNode root = ts_tree_root_node(t.tree);
   TSNode ret = ts_node_named_child(root, 0);
   TSNode node = ts_node_child_by_field_name(ret, "value", 5);

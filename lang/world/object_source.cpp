@@ -1,0 +1,786 @@
+// Echo object files (see object_source.h): a plan checked whole, then applied.
+#include "lang/world/object_source.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "lang/compiler.h"
+#include "lang/function.h"
+#include "lang/lower_echo.h"
+#include "lang/map.h"
+
+namespace echo {
+
+using echo_syntax::K;
+using echo_syntax::kind_of;
+using echo_syntax::node_pos;
+
+namespace {
+
+constexpr const char* kMooMarker = "// syntax: moo";
+
+std::string lower(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+std::string trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::vector<std::string> split_lines(std::string_view s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t nl = s.find('\n', start);
+    out.emplace_back(s.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  return out;
+}
+
+// A reference to an object from the file: one that exists, or the n-th
+// object the file defines (created when the file is applied).
+struct ObjRef {
+  int64_t id = NOTHING;
+  int file_index = -1;
+};
+
+struct PropPlan {
+  TSNode node;
+  std::string name;
+  std::optional<uint8_t> perms;
+  TSNode value = {};
+};
+
+struct VerbPlan {
+  std::string names;
+  int8_t dobj = ASPEC_THIS, iobj = ASPEC_THIS;
+  int prep = PREP_NONE;
+  uint8_t perms = VF_READ | VF_EXEC | VF_DEBUG;
+  std::string source;
+  Syntax syntax = Syntax::Echo;
+};
+
+struct ObjPlan {
+  TSNode node;
+  std::string key;        // $key, or empty for `object #N`
+  int64_t existing = NOTHING;
+  bool has_parents = false;
+  std::vector<ObjRef> parents;
+  std::vector<PropPlan> props;
+  std::vector<VerbPlan> verbs;
+  int64_t id = NOTHING;   // set when applied
+};
+
+class Loader {
+ public:
+  Loader(World& w, std::string_view src, int64_t progr, std::vector<CompileError>& errors)
+      : w_(w), src_(src), progr_(progr), errors_(errors) {}
+
+  void plan(TSNode root) {
+    uint32_t n = ts_node_named_child_count(root);
+    for (uint32_t i = 0; i < n; ++i) {
+      TSNode ch = ts_node_named_child(root, i);
+      switch (kind_of(ch)) {
+        case K::comment: break;
+        case K::object_definition: plan_object(ch); break;
+        case K::event_declaration: break;  // declares; emit() does not check arities
+        default:
+          fail(ch, std::string("an object file holds object definitions and declarations, not a ") +
+                       ts_node_type(ch));
+      }
+    }
+  }
+
+  void apply(SourceLoadResult& out) {
+    for (ObjPlan& o : objs_) {
+      if (o.existing != NOTHING) {
+        o.id = o.existing;
+        if (o.has_parents) {
+          std::vector<int64_t> ps = resolve(o.parents);
+          if (ps != w_.get(o.id)->parents && !w_.change_parents(o.id, ps))
+            fail(o.node, "the new parents define a property this object or a descendant defines");
+        }
+      } else {
+        o.id = w_.create(resolve(o.parents), progr_);
+        out.created.push_back(o.id);
+        w_.get(o.id)->name = o.key;
+        if (w_.find_slot(0, o.key)) w_.set_prop(0, o.key, Value::obj(o.id));
+        else w_.add_propdef(0, o.key, Value::obj(o.id), progr_, PF_READ);
+        w_.mark_dirty(0);
+      }
+      out.objects.push_back(o.id);
+    }
+    for (ObjPlan& o : objs_) {
+      // The file's `on E` handlers replace the object's own on:E verbs.
+      std::set<std::string> events;
+      for (VerbPlan& v : o.verbs)
+        if (v.names.rfind("on:", 0) == 0) events.insert(v.names);
+      Object* obj = w_.get(o.id);
+      for (size_t i = obj->verbs.size(); i-- > 0;)
+        if (events.count(obj->verbs[i].names)) w_.delete_verb(o.id, int(i));
+      for (PropPlan& p : o.props) apply_prop(o, p);
+      for (VerbPlan& v : o.verbs) apply_verb(o, v);
+      w_.mark_dirty(o.id);
+    }
+    w_.verbs_changed();
+  }
+
+ private:
+  World& w_;
+  std::string_view src_;
+  int64_t progr_;
+  std::vector<CompileError>& errors_;
+  std::vector<ObjPlan> objs_;
+  std::map<std::string, int> file_names_;  // lower-cased key -> index in objs_
+  bool applying_ = false;
+
+  std::string_view text(TSNode n) { return echo_syntax::node_text(n, src_); }
+  TSNode field(TSNode n, const char* name) {
+    return ts_node_child_by_field_name(n, name, uint32_t(std::char_traits<char>::length(name)));
+  }
+  void fail(TSNode n, std::string msg) {
+    ast::Pos p = node_pos(n);
+    errors_.push_back({p.line, p.column, std::move(msg)});
+  }
+
+  std::vector<int64_t> resolve(const std::vector<ObjRef>& refs) {
+    std::vector<int64_t> r;
+    for (auto& ref : refs) r.push_back(ref.file_index >= 0 ? objs_[size_t(ref.file_index)].id : ref.id);
+    return r;
+  }
+
+  // $name: the object #0.name holds, if valid.
+  int64_t corified(const std::string& key) {
+    if (!w_.valid(0) || !w_.find_slot(0, key)) return NOTHING;
+    Value v = w_.slot_value(0, key);
+    return v.is_obj() && w_.valid(v.as_obj()) ? v.as_obj() : NOTHING;
+  }
+
+  std::optional<ObjRef> object_ref(TSNode n, bool must_exist_now) {
+    K k = kind_of(n);
+    if (k == K::object_id) {
+      int64_t id = std::strtoll(std::string(text(n).substr(1)).c_str(), nullptr, 10);
+      if (!w_.valid(id) && id >= 0) {
+        fail(n, std::string(text(n)) + " is not a valid object");
+        return std::nullopt;
+      }
+      return ObjRef{id, -1};
+    }
+    std::string key(k == K::system_property ? text(field(n, "name")) : text(n));
+    if (auto it = file_names_.find(lower(key)); it != file_names_.end()) return ObjRef{NOTHING, it->second};
+    int64_t id = corified(key);
+    if (id == NOTHING) {
+      fail(n, "$" + key + " is not an object" +
+                  (must_exist_now ? " (a parent must exist or be defined earlier in the file)" : ""));
+      return std::nullopt;
+    }
+    return ObjRef{id, -1};
+  }
+
+  // ---- objects
+
+  void plan_object(TSNode n) {
+    ObjPlan o;
+    o.node = n;
+    TSNode name = field(n, "name");
+    K nk = kind_of(name);
+    if (nk == K::object_id) {
+      auto ref = object_ref(name, true);
+      if (!ref) return;
+      o.existing = ref->id;
+      if (o.existing < 0) {
+        fail(name, "cannot define " + std::string(text(name)));
+        return;
+      }
+    } else {
+      o.key = std::string(nk == K::system_property ? text(field(name, "name")) : text(name));
+      o.existing = corified(o.key);
+    }
+    std::string fkey = o.key.empty() ? std::string(text(name)) : lower(o.key);
+    if (file_names_.count(fkey)) {
+      fail(name, "`" + std::string(text(name)) + "' is defined twice in this file");
+      return;
+    }
+    for (auto& other : objs_)
+      if (o.existing != NOTHING && other.existing == o.existing)
+        fail(name, "`" + std::string(text(name)) + "' is the same object as another definition in this file");
+    TSNode parents = field(n, "parents");
+    if (!ts_node_is_null(parents)) {
+      o.has_parents = true;
+      uint32_t c = ts_node_named_child_count(parents);
+      for (uint32_t i = 0; i < c; ++i) {
+        TSNode p = ts_node_named_child(parents, i);
+        if (kind_of(p) == K::comment) continue;
+        auto ref = object_ref(p, true);
+        if (!ref) continue;
+        if (ref->id != NOTHING && o.existing != NOTHING && w_.is_a(ref->id, o.existing))
+          fail(p, "a parent cannot be the object itself or one of its descendants");
+        o.parents.push_back(*ref);
+      }
+    }
+    int index = int(objs_.size());
+    objs_.push_back(std::move(o));
+    file_names_[fkey] = index;
+    ObjPlan& op = objs_.back();
+    uint32_t count = ts_node_child_count(n);
+    for (uint32_t i = 0; i < count; ++i) {
+      TSNode m = ts_node_child(n, i);
+      const char* f = ts_node_field_name_for_child(n, i);
+      if (!f || std::string_view(f) != "members") continue;
+      plan_member(op, m);
+    }
+  }
+
+  void plan_member(ObjPlan& o, TSNode m) {
+    switch (kind_of(m)) {
+      case K::property_definition: plan_property(o, m); return;
+      case K::verb_definition: plan_verb(o, m); return;
+      case K::function_definition: plan_function(o, m); return;
+      case K::event_handler: plan_handler(o, m); return;
+      case K::error_handler: plan_error_handler(o, m); return;
+      case K::event_declaration: return;
+      default:
+        fail(m, std::string("`") + ts_node_type(m) +
+                    "' needs the capability and query runtime, which this server does not have yet");
+    }
+  }
+
+  void plan_property(ObjPlan& o, TSNode m) {
+    PropPlan p;
+    p.node = m;
+    TSNode name = field(m, "name");
+    p.name = kind_of(name) == K::string ? echo_syntax::unescape_echo(text(name)) : std::string(text(name));
+    TSNode perms = field(m, "permissions");
+    if (!ts_node_is_null(perms)) p.perms = perm_bits(perms, "rwc");
+    p.value = field(m, "value");
+    for (auto& q : o.props)
+      if (lower(q.name) == lower(p.name)) fail(name, "property `" + p.name + "' is set twice");
+    static const char* const builtin[] = {"owner", "location", "contents", "programmer", "wizard",
+                                          "r", "w", "f", "player", "parent", "parents", "children"};
+    for (const char* b : builtin)
+      if (lower(p.name) == b) fail(name, "the built-in property `" + p.name + "' cannot be set in an object file");
+    if (lower(p.name) == "name" && p.perms) fail(perms, "the built-in property `name' has no permissions to set");
+    if (!ts_node_is_null(p.value)) {
+      Value v = constant(p.value, o);
+      if (lower(p.name) == "name" && !v.is_str()) fail(p.value, "an object's name is a string");
+    } else if (lower(p.name) == "name") {
+      fail(m, "`property name' needs a value");
+    }
+    // A new property must not clash with one a descendant defines.
+    if (o.existing != NOTHING && lower(p.name) != "name" && !w_.find_slot(o.existing, p.name))
+      for (int64_t d : w_.descendants(o.existing))
+        if (PropSlot* s = w_.find_slot(d, p.name); s && s->definer == d)
+          fail(name, "property `" + p.name + "' is already defined on #" + std::to_string(d) + ", a descendant");
+    o.props.push_back(std::move(p));
+  }
+
+  uint8_t perm_bits(TSNode list, std::string_view allowed) {
+    uint8_t bits = 0;
+    uint32_t c = ts_node_named_child_count(list);
+    for (uint32_t i = 0; i < c; ++i) {
+      TSNode id = ts_node_named_child(list, i);
+      if (kind_of(id) == K::comment) continue;
+      for (char ch : text(id)) {
+        size_t at = allowed.find(char(std::tolower(static_cast<unsigned char>(ch))));
+        if (at == std::string_view::npos) {
+          fail(id, "unknown permission `" + std::string(1, ch) + "' (expected one of " + std::string(allowed) + ")");
+          continue;
+        }
+        bits |= uint8_t(1u << at);
+      }
+    }
+    return bits;
+  }
+
+  // The verb's code: the lines between its header and its end keyword, with
+  // their common indentation removed.
+  struct Body {
+    std::string text;
+    int first_line = 1;  // file line of the body's first line
+    int indent = 0;
+  };
+  Body body_of(TSNode def, TSNode body) {
+    Body b;
+    if (ts_node_is_null(body)) return b;
+    uint32_t header_end_row = ts_node_start_point(def).row;
+    uint32_t count = ts_node_child_count(def);
+    TSNode end_kw = ts_node_child(def, count - 1);
+    for (uint32_t i = 0; i + 1 < count; ++i) {
+      TSNode ch = ts_node_child(def, i);
+      if (ts_node_eq(ch, body)) continue;
+      header_end_row = std::max(header_end_row, ts_node_end_point(ch).row);
+    }
+    uint32_t start_row = ts_node_start_point(body).row, end_row = ts_node_start_point(end_kw).row;
+    std::string_view region;
+    if (start_row > header_end_row && end_row > start_row) {
+      // Whole lines: from the line after the header to the line before the end.
+      std::vector<size_t> line_starts{0};
+      for (size_t i = 0; i < src_.size(); ++i)
+        if (src_[i] == '\n') line_starts.push_back(i + 1);
+      size_t from = line_starts[header_end_row + 1];
+      size_t to = line_starts[end_row] - 1;
+      region = src_.substr(from, to > from ? to - from : 0);
+      b.first_line = int(header_end_row) + 2;
+    } else {
+      region = text(body);
+      b.first_line = int(start_row) + 1;
+    }
+    std::vector<std::string> lines = split_lines(region);
+    while (!lines.empty() && trim(lines.back()).empty()) lines.pop_back();
+    size_t skip = 0;
+    while (skip < lines.size() && trim(lines[skip]).empty()) ++skip;
+    lines.erase(lines.begin(), lines.begin() + long(skip));
+    b.first_line += int(skip);
+    size_t indent = std::string::npos;
+    for (auto& l : lines)
+      if (!trim(l).empty()) indent = std::min(indent, l.find_first_not_of(" \t"));
+    if (indent == std::string::npos) indent = 0;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (i) b.text += '\n';
+      b.text += lines[i].size() >= indent ? lines[i].substr(indent) : trim(lines[i]);
+    }
+    b.indent = int(indent);
+    return b;
+  }
+
+  // Compiles code whose first `prologue` lines were added to the body, and
+  // reports its errors at their places in the file.
+  void check_code(const std::string& code, Syntax syntax, const Body& b, int prologue, TSNode at) {
+    CompileResult r = compile_source(code, syntax);
+    for (auto& e : r.errors) {
+      int line = e.line - prologue;
+      if (line < 1) {
+        fail(at, e.message);
+        continue;
+      }
+      errors_.push_back({b.first_line + line - 1, e.column > 0 ? e.column + b.indent : 0, e.message});
+    }
+  }
+
+  void code_from(VerbPlan& v, TSNode def, TSNode body, const std::string& prologue) {
+    Body b = body_of(def, body);
+    std::string code = b.text;
+    v.syntax = Syntax::Echo;
+    if (code.rfind(kMooMarker, 0) == 0 && prologue.empty()) {
+      v.syntax = Syntax::Moo;
+      size_t nl = code.find('\n');
+      code = nl == std::string::npos ? "" : code.substr(nl + 1);
+      b.first_line += 1;
+    }
+    int plines = prologue.empty() ? 0 : int(std::count(prologue.begin(), prologue.end(), '\n'));
+    v.source = prologue + code;
+    check_code(v.source, v.syntax, b, plines, def);
+  }
+
+  void check_unsupported(TSNode def) {
+    if (!ts_node_is_null(field(def, "secure")) || !ts_node_is_null(field(def, "requires")))
+      fail(def, "`secure' and `requires' need the capability runtime, which this server does not have yet");
+  }
+
+  void plan_verb(ObjPlan& o, TSNode m) {
+    check_unsupported(m);
+    VerbPlan v;
+    v.names = echo_syntax::unescape_echo(text(field(m, "names")));
+    if (trim(v.names).empty()) fail(field(m, "names"), "a verb needs a name");
+    TSNode spec = field(m, "argspec");
+    auto aspec = [&](TSNode id) -> int8_t {
+      std::string t = lower(text(id));
+      if (t == "this") return ASPEC_THIS;
+      if (t == "none") return ASPEC_NONE;
+      if (t == "any") return ASPEC_ANY;
+      fail(id, "expected this, none or any, not `" + std::string(text(id)) + "'");
+      return ASPEC_NONE;
+    };
+    v.dobj = aspec(field(spec, "dobj"));
+    v.iobj = aspec(field(spec, "iobj"));
+    TSNode prep = field(spec, "prep");
+    std::string p = kind_of(prep) == K::string ? echo_syntax::unescape_echo(text(prep)) : std::string(text(prep));
+    if (lower(p) == "none") v.prep = PREP_NONE;
+    else if (lower(p) == "any") v.prep = PREP_ANY;
+    else if ((v.prep = match_prep(p)) == PREP_NONE) fail(prep, "unknown preposition `" + p + "'");
+    TSNode perms = field(m, "permissions");
+    if (!ts_node_is_null(perms)) v.perms = perm_bits(perms, "rwxd");
+    code_from(v, m, field(m, "body"), "");
+    for (auto& other : o.verbs)
+      if (other.names == v.names) fail(m, "verb \"" + v.names + "\" is defined twice");
+    o.verbs.push_back(std::move(v));
+  }
+
+  std::string params_prologue(TSNode params) {
+    if (ts_node_is_null(params) || ts_node_named_child_count(params) == 0) return "";
+    std::string_view t = text(params);
+    if (t.size() >= 2 && t.front() == '(' && t.back() == ')') t = t.substr(1, t.size() - 2);
+    std::string flat;
+    for (char c : t) flat += c == '\n' ? ' ' : c;
+    return "let {" + trim(flat) + "} = args;\n";
+  }
+
+  VerbPlan code_verb(std::string names) {
+    VerbPlan v;
+    v.names = std::move(names);
+    v.dobj = ASPEC_THIS;
+    v.prep = PREP_NONE;
+    v.iobj = ASPEC_THIS;
+    return v;
+  }
+
+  void plan_function(ObjPlan& o, TSNode m) {
+    check_unsupported(m);
+    VerbPlan v = code_verb(std::string(text(field(m, "name"))));
+    code_from(v, m, field(m, "body"), params_prologue(field(m, "parameters")));
+    for (auto& other : o.verbs)
+      if (other.names == v.names) fail(m, "`" + v.names + "' is defined twice");
+    o.verbs.push_back(std::move(v));
+  }
+
+  void plan_handler(ObjPlan& o, TSNode m) {
+    VerbPlan v = code_verb("on:" + std::string(text(field(m, "event"))));
+    std::string prologue = params_prologue(field(m, "parameters"));
+    TSNode cond = field(m, "condition");
+    if (!ts_node_is_null(cond)) {
+      std::string c;
+      for (char ch : text(cond)) c += ch == '\n' ? ' ' : ch;
+      prologue += "if (!(" + c + ")) return; endif\n";
+    }
+    code_from(v, m, field(m, "body"), prologue);
+    o.verbs.push_back(std::move(v));  // several handlers of one event: several verbs
+  }
+
+  void plan_error_handler(ObjPlan& o, TSNode m) {
+    VerbPlan v = code_verb("on:error");
+    TSNode var = field(m, "variable");
+    std::string prologue = "let {" + (ts_node_is_null(var) ? std::string("error") : std::string(text(var))) +
+                           "} = args;\n";
+    TSNode codes = field(m, "codes");
+    if (!ts_node_is_null(codes) && kind_of(codes) != K::any) {
+      std::string c;
+      for (char ch : text(codes)) c += ch == '\n' ? ' ' : ch;
+      prologue += "if (!(args[1][1] in {" + c + "})) return; endif\n";
+    }
+    code_from(v, m, field(m, "body"), prologue);
+    o.verbs.push_back(std::move(v));
+  }
+
+  // ---- property values: constants, checked while planning and built while
+  // applying (when the file's objects exist).
+
+  Value constant(TSNode n, const ObjPlan& o) {
+    switch (kind_of(n)) {
+      case K::integer:
+      case K::float_:
+      case K::string:
+      case K::true_:
+      case K::false_:
+      case K::null:
+      case K::error_code:
+      case K::unary_expression: {
+        if (kind_of(n) == K::unary_expression) {
+          K ok = kind_of(field(n, "operand"));
+          if (std::string_view(ts_node_type(field(n, "operator"))) != "-" || (ok != K::integer && ok != K::float_))
+            break;
+        }
+        // The front end's own literal rules (escapes, ranges, -literal folding).
+        std::vector<CompileError> errs;
+        echo_syntax::Lowerer lw(src_, errs);
+        ast::ExprPtr e = lw.constant_expression(n);
+        for (auto& er : errs) errors_.push_back(er);
+        if (e->kind == ast::ExprKind::Literal) return e->value;
+        break;
+      }
+      case K::object_id:
+      case K::system_property:
+      case K::identifier: {
+        auto ref = object_ref(n, false);
+        if (!ref) return Value::obj(NOTHING);
+        if (ref->file_index >= 0) return Value::obj(applying_ ? objs_[size_t(ref->file_index)].id : NOTHING);
+        return Value::obj(ref->id);
+      }
+      case K::list: {
+        Value l = Value::empty_list();
+        uint32_t c = ts_node_named_child_count(n);
+        for (uint32_t i = 0; i < c; ++i) {
+          TSNode ch = ts_node_named_child(n, i);
+          if (kind_of(ch) != K::comment) list_append(l, constant(ch, o));
+        }
+        return l;
+      }
+      case K::map:
+      case K::record: {
+        Value m = Value::empty_map();
+        uint32_t c = ts_node_named_child_count(n);
+        for (uint32_t i = 0; i < c; ++i) {
+          TSNode e = ts_node_named_child(n, i);
+          if (kind_of(e) == K::comment) continue;
+          Value k = kind_of(n) == K::record ? Value::str(text(field(e, "key"))) : constant(field(e, "key"), o);
+          if (!valid_map_key(k)) {
+            fail(e, "a map key cannot be a list, a map or a function");
+            continue;
+          }
+          m.map_mut()->set(std::move(k), constant(field(e, "value"), o));
+        }
+        return m;
+      }
+      case K::parenthesized_expression: return constant(field(n, "expression"), o);
+      case K::lambda:
+      case K::function_expression: return function_value(n, o);
+      default: break;
+    }
+    fail(n, "a property value must be a constant: a literal, a list, map or record of them, an object or a function");
+    return Value::integer(0);
+  }
+
+  Value function_value(TSNode n, const ObjPlan& o) {
+    std::vector<CompileError> errs;
+    echo_syntax::Lowerer lw(src_, errs);
+    TSNode name = field(n, "name");
+    auto fn = lw.function_from(field(n, "parameters"), field(n, "body"), kind_of(n) == K::lambda,
+                               ts_node_is_null(name) ? std::string() : std::string(text(name)), n);
+    CompileResult r;
+    if (errs.empty()) r = compile_program_function(*fn);
+    for (auto& e : errs) errors_.push_back(e);
+    for (auto& e : r.errors) errors_.push_back(e);
+    if (!errs.empty() || !r.ok()) return Value::integer(0);
+    if (!fn->captures.empty()) {
+      fail(n, "a function in a property value cannot use variables from outside it");
+      return Value::integer(0);
+    }
+    auto* f = new FuncObj();
+    Value v = make_function(f);
+    f->source = fn->source;
+    f->name = fn->name;
+    f->this_obj = f->definer = applying_ ? o.id : NOTHING;
+    f->player = f->progr = progr_;
+    f->set_program(r.program);
+    return v;
+  }
+
+  // ---- applying
+
+  void apply_prop(ObjPlan& o, PropPlan& p) {
+    applying_ = true;
+    Value v = ts_node_is_null(p.value) ? Value::integer(0) : constant(p.value, o);
+    if (lower(p.name) == "name") {
+      w_.get(o.id)->name = std::string(v.as_str());
+      return;
+    }
+    PropSlot* s = w_.find_slot(o.id, p.name);
+    if (!s) {
+      w_.add_propdef(o.id, p.name, std::move(v), progr_, p.perms.value_or(PF_READ | PF_CHOWN));
+      return;
+    }
+    if (s->definer == o.id && p.perms) s->perms = *p.perms;
+    if (!ts_node_is_null(p.value)) w_.set_prop(o.id, p.name, std::move(v));
+  }
+
+  void apply_verb(ObjPlan& o, VerbPlan& v) {
+    Object* obj = w_.get(o.id);
+    Verb* target = nullptr;
+    // Event handlers accumulate (several per event); other verbs are
+    // replaced by name.
+    if (v.names.rfind("on:", 0) != 0)
+      for (Verb& existing : obj->verbs)
+        if (existing.names == v.names) target = &existing;
+    if (!target) {
+      Verb nv;
+      nv.names = v.names;
+      nv.owner = progr_;
+      int index = w_.add_verb(o.id, std::move(nv));
+      target = &w_.get(o.id)->verbs[size_t(index - 1)];
+    }
+    target->perms = v.perms;
+    target->dobj = v.dobj;
+    target->iobj = v.iobj;
+    target->prep = v.prep;
+    w_.set_verb_code(o.id, *target, v.source, v.syntax);
+  }
+};
+
+// ---- printing
+
+void literal_into(std::string& out, const Value& v, int depth) {
+  if (depth > 200) {
+    out += "{}";
+    return;
+  }
+  switch (v.type()) {
+    case Type::Str:
+      out += '"';
+      for (char c : v.as_str()) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else out += c;
+      }
+      out += '"';
+      return;
+    case Type::List:
+      out += '{';
+      for (uint32_t i = 0; i < v.list_len(); ++i) {
+        if (i) out += ", ";
+        literal_into(out, v.list_at(i), depth + 1);
+      }
+      out += '}';
+      return;
+    case Type::Map: {
+      const auto& e = v.map_obj()->entries;
+      if (e.empty()) {
+        out += "[->]";
+        return;
+      }
+      out += '[';
+      for (size_t i = 0; i < e.size(); ++i) {
+        if (i) out += ", ";
+        literal_into(out, e[i].first, depth + 1);
+        out += " -> ";
+        literal_into(out, e[i].second, depth + 1);
+      }
+      out += ']';
+      return;
+    }
+    default: out += to_literal(v);
+  }
+}
+
+std::string perms_text(uint8_t bits, std::string_view letters) {
+  std::string s = "(";
+  bool first = true;
+  for (size_t i = 0; i < letters.size(); ++i)
+    if (bits & (1u << i)) {
+      if (!first) s += ", ";
+      s += letters[i];
+      first = false;
+    }
+  return s + ")";
+}
+
+}  // namespace
+
+std::string echo_literal(const Value& v) {
+  std::string out;
+  literal_into(out, v, 0);
+  return out;
+}
+
+SourceLoadResult load_object_source(World& w, std::string_view text, int64_t progr) {
+  SourceLoadResult res;
+  echo_syntax::EchoTree tree;
+  if (!echo_syntax::parse_echo_tree(text, tree, res.errors)) {
+    echo_syntax::sort_errors(res.errors);
+    return res;
+  }
+  Loader loader(w, text, progr, res.errors);
+  loader.plan(tree.root());
+  echo_syntax::sort_errors(res.errors);
+  if (!res.errors.empty()) return res;
+  loader.apply(res);
+  return res;
+}
+
+std::string dump_object_source(World& w, int64_t id) {
+  Object* o = w.get(id);
+  if (!o) return "";
+  // An object's name in the file: its corified name when #0 has one.
+  auto name_of = [&](int64_t x) -> std::string {
+    if (Object* sys = w.get(0); sys && x >= 0)
+      for (const std::string& p : sys->propdefs) {
+        Value v = w.slot_value(0, p);
+        if (v.is_obj() && v.as_obj() == x) {
+          bool plain = !p.empty() && (std::isalpha(static_cast<unsigned char>(p[0])) || p[0] == '_');
+          for (char c : p) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+          if (plain) return "$" + p;
+        }
+      }
+    return "#" + std::to_string(x);
+  };
+  std::string out = "object " + name_of(id);
+  if (!o->parents.empty()) {
+    out += " extends ";
+    for (size_t i = 0; i < o->parents.size(); ++i) out += (i ? ", " : "") + name_of(o->parents[i]);
+  }
+  out += "\n  property name = " + echo_literal(Value::str(o->name)) + ";\n";
+  for (const std::string& p : o->propdefs) {
+    PropSlot* s = w.find_slot(id, p);
+    if (!s) continue;
+    out += "  property " + p + " " + perms_text(s->perms, "rwc");
+    if (s->value.type() != Type::Clear) out += " = " + echo_literal(s->value);
+    out += ";\n";
+  }
+  for (auto& [key, s] : o->props) {
+    if (s.definer == id || s.value.type() == Type::Clear) continue;
+    out += "  property " + w.prop_name(s.definer, key) + " = " + echo_literal(s.value) + ";\n";
+  }
+  auto indent = [](const std::string& code) {
+    std::string r;
+    for (auto& l : split_lines(code)) r += l.empty() ? "\n" : "    " + l + "\n";
+    return r;
+  };
+  for (Verb& v : o->verbs) {
+    std::string code = v.source;
+    bool code_verb = v.dobj == ASPEC_THIS && v.prep == PREP_NONE && v.iobj == ASPEC_THIS &&
+                     v.syntax == Syntax::Echo && v.perms == (VF_READ | VF_EXEC | VF_DEBUG);
+    std::string first = code.substr(0, code.find('\n'));
+    const std::string phead = "let {", ptail = "} = args;";
+    bool has_params = first.size() > phead.size() + ptail.size() && first.rfind(phead, 0) == 0 &&
+                      first.compare(first.size() - ptail.size(), ptail.size(), ptail) == 0;
+    std::string params_text = has_params ? first.substr(phead.size(), first.size() - phead.size() - ptail.size()) : "";
+    if (code_verb && v.names.rfind("on:", 0) != 0 && v.names.find(' ') == std::string::npos &&
+        v.names.find(':') == std::string::npos && v.names.find('*') == std::string::npos) {
+      std::string params;
+      if (has_params) {
+        params = params_text;
+        code = code.find('\n') == std::string::npos ? "" : code.substr(code.find('\n') + 1);
+      }
+      out += "\n  function " + v.names + "(" + params + ")\n" + indent(code) + "  endfunction\n";
+      continue;
+    }
+    if (code_verb && v.names.rfind("on:", 0) == 0 && v.names.size() > 3 && has_params &&
+        v.names.find(' ') == std::string::npos) {
+      std::string event = v.names.substr(3), params = params_text;
+      std::vector<std::string> lines = split_lines(code);
+      lines.erase(lines.begin());
+      std::string test;
+      const std::string head = "if (!(", tail = ")) return; endif";
+      if (!lines.empty() && lines[0].size() > head.size() + tail.size() && lines[0].rfind(head, 0) == 0 &&
+          lines[0].compare(lines[0].size() - tail.size(), tail.size(), tail) == 0) {
+        test = lines[0].substr(head.size(), lines[0].size() - head.size() - tail.size());
+        lines.erase(lines.begin());
+      }
+      std::string rest;
+      for (size_t i = 0; i < lines.size(); ++i) rest += (i ? "\n" : "") + lines[i];
+      if (event == "error") {
+        std::string codes;
+        if (test.rfind("args[1][1] in {", 0) == 0 && test.back() == '}') codes = " (" + test.substr(15, test.size() - 16) + ")";
+        else if (!test.empty()) codes = "\x01";  // not a form the loader writes: print as a verb
+        if (codes != "\x01") {
+          out += "\n  on error thrown as " + params + codes + "\n" + indent(rest) + "  endon\n";
+          continue;
+        }
+      } else {
+        out += "\n  on " + event + "(" + params + ")" + (test.empty() ? "" : " where " + test) + "\n" + indent(rest) +
+               "  endon\n";
+        continue;
+      }
+    }
+    std::string spec = std::string(v.dobj == ASPEC_THIS ? "this" : v.dobj == ASPEC_ANY ? "any" : "none") + ", ";
+    std::string prep = v.prep == PREP_NONE ? "none" : v.prep == PREP_ANY ? "any" : unparse_prep(v.prep);
+    bool plain_prep = prep.find_first_of(" /") == std::string::npos;
+    spec += (plain_prep ? prep : echo_literal(Value::str(prep.substr(0, prep.find('/'))))) + ", ";
+    spec += v.iobj == ASPEC_THIS ? "this" : v.iobj == ASPEC_ANY ? "any" : "none";
+    if (v.syntax == Syntax::Moo) code = std::string(kMooMarker) + (code.empty() ? "" : "\n" + code);
+    out += "\n  verb " + echo_literal(Value::str(v.names)) + " (" + spec + ") " + perms_text(v.perms, "rwxd") + "\n" +
+           indent(code) + "  endverb\n";
+  }
+  return out + "endobject\n";
+}
+
+}  // namespace echo
