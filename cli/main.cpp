@@ -28,6 +28,8 @@ void usage(std::ostream& o) {
        "                                 checkpoint a store into NAME.db/snap.<time>/\n"
        "       echo-repl new-world NAME.db [--overwrite]\n"
        "                                 make a store holding the default world (config/default-world.moo)\n"
+       "       echo-repl load FILE.echo [--world NAME.db]   apply an Echo object file (all or nothing)\n"
+       "       echo-repl dump #N|$name [--world NAME.db]    print an object as an Echo definition\n"
        "       echo-repl serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR]\n"
        "                                 run the server (a textdump is imported into a store first)\n"
        "       echo-repl status NAME.db  the running server's tasks, connections and actors\n";
@@ -61,6 +63,8 @@ int main(int argc, char** argv) {
   if (cmd == "export") return cli::cmd_export(argc, argv);
   if (cmd == "snapshot") return cli::cmd_snapshot(argc, argv);
   if (cmd == "new-world") return cli::cmd_new_world(argc, argv);
+  if (cmd == "load") return cli::cmd_load(argc, argv);
+  if (cmd == "dump") return cli::cmd_dump(argc, argv);
   if (cmd == "serve") return cli::cmd_serve(argc, argv);
   if (cmd == "status") return cli::cmd_status(argc, argv);
   if (cmd == "-d" && argc == 3) {

@@ -33,7 +33,8 @@ struct MooError {
       : code(std::move(c)), message(std::move(msg)), value(std::move(v)) {}
 };
 
-class Task;  // lang/vm.h
+class Task;    // lang/vm.h
+class VmHost;  // lang/vm.h
 
 // What a builtin may know of the task that calls it. Grows with the world
 // (permissions, the object store, the task's own actor) in later layers.
@@ -45,6 +46,7 @@ struct BuiltinContext {
   std::mt19937_64* rng = nullptr;
   void* world = nullptr;       // the world, once there is one
   Task* task = nullptr;        // the running task: frames, id (callers(), pass(), ...)
+  VmHost* host = nullptr;      // the task's host (fork for emit(), ...)
 
   // A builtin that must run MOO code before it can answer (pass(), create()'s
   // :initialize, move()'s :accept ...) sets `call` and returns anything: the
@@ -61,6 +63,10 @@ struct BuiltinContext {
     // Set: run this program instead of a verb (eval()): `this` #-1, no
     // definer, the caller's permissions, as LambdaMOO's setup_activ_for_eval.
     std::shared_ptr<const Program> program;
+    // >= 0: call the verb at this index (from 0) defined on `definer`
+    // instead of looking `verb` up (emit() delivering to one handler).
+    int64_t definer = -1;
+    int verb_index = -1;
   };
   std::optional<VerbCall> call;
   bool resumed = false;

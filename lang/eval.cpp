@@ -33,6 +33,10 @@ class ForkQueue : public VmHost {
   std::optional<VerbTarget> find_pass_verb(int64_t definer, std::string_view name, Error* err) override {
     return inner_->find_pass_verb(definer, name, err);
   }
+  std::optional<VerbTarget> verb_at(int64_t definer, int index, Error* err) override {
+    return inner_->verb_at(definer, index, err);
+  }
+  bool builtin_protected(int index) override { return inner_->builtin_protected(index); }
   bool is_wizard(int64_t obj) override { return inner_->is_wizard(obj); }
   void* world() override { return inner_->world(); }
   int64_t fork(ForkRequest req) override {

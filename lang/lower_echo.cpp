@@ -357,7 +357,18 @@ void Lowerer::statement(TSNode n, ast::Block& out) {
       out.push_back(std::move(st));
       return;
     }
-    case K::emit_statement:
+    case K::emit_statement: {
+      // emit name(args);  ->  emit("name", {args})
+      StmtPtr st = stmt(StmtKind::Expr);
+      ExprPtr list = make(ExprKind::List, node_pos(n));
+      arguments(field(n, "arguments"), list->args);
+      std::vector<ExprPtr> args;
+      args.push_back(literal(node_pos(n), Value::str(text(field(n, "event")))));
+      args.push_back(std::move(list));
+      st->expr = builtin(node_pos(n), "emit", std::move(args));
+      out.push_back(std::move(st));
+      return;
+    }
     case K::grant_statement:
     case K::revoke_statement:
       fail(n, std::string("`") + std::string(text(n).substr(0, text(n).find_first_of(" \t\n("))) +
@@ -523,15 +534,15 @@ void Lowerer::let_declaration(TSNode n, bool is_const, ast::Block& out) {
       items.push_back({item, k == K::scatter_rest ? ast::ScatterTarget::Rest : ast::ScatterTarget::Optional,
                        std::string(text(field(item, "name"))), field(item, "default")});
   });
-  // Defaults are lowered before the names are declared (they see the outer ones).
+  // The names are declared first: a default may use the names before it.
+  std::vector<std::string> internals;
+  for (auto& it : items) internals.push_back(declare(it.node, it.name, is_const).internal);
   std::vector<ExprPtr> defaults_map, defaults_list;
   for (auto& it : items) {
     bool has = !ts_node_is_null(it.def);
     defaults_map.push_back(has ? expr(it.def) : nullptr);
     defaults_list.push_back(has ? expr(it.def) : nullptr);
   }
-  std::vector<std::string> internals;
-  for (auto& it : items) internals.push_back(declare(it.node, it.name, is_const).internal);
 
   auto st = std::make_unique<Stmt>(StmtKind::If, p);
   // typeof(src) == MAP

@@ -716,6 +716,8 @@ builtin_call_verb : {
     if (call.program) {
       target = VmHost::VerbTarget{std::move(call.program), -1, f->progr, "Input to EVAL", true};
       call.obj = -1;
+    } else if (call.verb_index >= 0) {
+      target = host_->verb_at(call.definer, call.verb_index, &e);
     } else {
       target = call.pass ? host_->find_pass_verb(f->definer, call.verb, &e)
                          : host_->find_verb(call.obj, call.verb, &e);

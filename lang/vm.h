@@ -49,6 +49,13 @@ class VmHost {
   virtual std::optional<VerbTarget> find_verb(int64_t obj, std::string_view name, Error* err);
   // pass(): the verb `name` found from the parent(s) of `definer` on.
   virtual std::optional<VerbTarget> find_pass_verb(int64_t definer, std::string_view name, Error* err);
+  // The verb at `index` (from 0) defined on `definer` (emit()'s handlers).
+  virtual std::optional<VerbTarget> verb_at(int64_t definer, int index, Error* err) {
+    (void)definer;
+    (void)index;
+    *err = E_VERBNF;
+    return std::nullopt;
+  }
   // fork: returns the new task's id, or throws MooError.
   struct ForkRequest {
     std::shared_ptr<const Program> program;

@@ -133,6 +133,7 @@ Task::Task(RestoreTag, VmHost* host, TaskLimits limits)
   ctx_.rng = &rng_;
   ctx_.task = this;
   ctx_.world = host_->world();
+  ctx_.host = host_;
 }
 
 Task::Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limits)

@@ -156,6 +156,7 @@ void register_all_builtins() {
     b.add({"function_info", 0, 1, {ArgType::Str}, bf_function_info});
     b.add({"call_function", 1, -1, {ArgType::Str}, bf_call_function});
     register_object_builtins(b);
+    register_event_builtins(b);
   });
 }
 

@@ -90,6 +90,7 @@ class Loader {
     uint32_t n = ts_node_named_child_count(root);
     for (uint32_t i = 0; i < n; ++i) {
       TSNode ch = ts_node_named_child(root, i);
+      if (ts_node_is_missing(ch) || std::string_view(ts_node_type(ch)) == "ERROR") continue;  // reported
       switch (kind_of(ch)) {
         case K::comment: break;
         case K::object_definition: plan_object(ch); break;
@@ -193,6 +194,7 @@ class Loader {
     ObjPlan o;
     o.node = n;
     TSNode name = field(n, "name");
+    if (ts_node_is_null(name) || ts_node_has_error(name)) return;
     K nk = kind_of(name);
     if (nk == K::object_id) {
       auto ref = object_ref(name, true);
@@ -232,16 +234,19 @@ class Loader {
     objs_.push_back(std::move(o));
     file_names_[fkey] = index;
     ObjPlan& op = objs_.back();
-    uint32_t count = ts_node_child_count(n);
+    // The members: every named child after the name and the parents (the
+    // field lookup by child index is unreliable in tree-sitter 0.20).
+    uint32_t count = ts_node_named_child_count(n);
     for (uint32_t i = 0; i < count; ++i) {
-      TSNode m = ts_node_child(n, i);
-      const char* f = ts_node_field_name_for_child(n, i);
-      if (!f || std::string_view(f) != "members") continue;
+      TSNode m = ts_node_named_child(n, i);
+      if (ts_node_eq(m, name) || (!ts_node_is_null(parents) && ts_node_eq(m, parents)) || kind_of(m) == K::comment)
+        continue;
       plan_member(op, m);
     }
   }
 
   void plan_member(ObjPlan& o, TSNode m) {
+    if (ts_node_has_error(m)) return;  // its syntax errors are reported
     switch (kind_of(m)) {
       case K::property_definition: plan_property(o, m); return;
       case K::verb_definition: plan_verb(o, m); return;
@@ -317,7 +322,7 @@ class Loader {
     TSNode end_kw = ts_node_child(def, count - 1);
     for (uint32_t i = 0; i + 1 < count; ++i) {
       TSNode ch = ts_node_child(def, i);
-      if (ts_node_eq(ch, body)) continue;
+      if (ts_node_eq(ch, body) || kind_of(ch) == K::comment) continue;  // a comment may open the body
       header_end_row = std::max(header_end_row, ts_node_end_point(ch).row);
     }
     uint32_t start_row = ts_node_start_point(body).row, end_row = ts_node_start_point(end_kw).row;
@@ -674,10 +679,10 @@ std::string echo_literal(const Value& v) {
 SourceLoadResult load_object_source(World& w, std::string_view text, int64_t progr) {
   SourceLoadResult res;
   echo_syntax::EchoTree tree;
-  if (!echo_syntax::parse_echo_tree(text, tree, res.errors)) {
-    echo_syntax::sort_errors(res.errors);
-    return res;
-  }
+  echo_syntax::parse_echo_tree(text, tree, res.errors);
+  if (!tree.tree) return res;
+  // Members without syntax errors are still checked, so that one run reports
+  // every error of the file.
   Loader loader(w, text, progr, res.errors);
   loader.plan(tree.root());
   echo_syntax::sort_errors(res.errors);

@@ -722,6 +722,28 @@ std::optional<VmHost::VerbTarget> WorldHost::find_verb(int64_t obj, std::string_
   return t;
 }
 
+std::optional<VmHost::VerbTarget> WorldHost::verb_at(int64_t definer, int index, Error* err) {
+  Object* d = world_.get(definer);
+  if (!d) {
+    *err = E_INVIND;
+    return std::nullopt;
+  }
+  Verb* v = index >= 0 && size_t(index) < d->verbs.size() ? &d->verbs[size_t(index)] : nullptr;
+  std::shared_ptr<const Program> prog = v ? world_.program_of(*v) : nullptr;
+  if (!prog) {
+    *err = E_VERBNF;
+    return std::nullopt;
+  }
+  *err = E_NONE;
+  VerbTarget t;
+  t.program = std::move(prog);
+  t.definer = definer;
+  t.owner = v->owner;
+  t.name = v->names;
+  t.debug = (v->perms & VF_DEBUG) != 0;
+  return t;
+}
+
 std::optional<VmHost::VerbTarget> WorldHost::find_pass_verb(int64_t definer, std::string_view name,
                                                             Error* err) {
   const Object* d = world_.get(definer);

@@ -245,6 +245,7 @@ class WorldHost : public VmHost {
   void set_property(int64_t obj, std::string_view name, Value v, int64_t progr) override;
   std::optional<VerbTarget> find_verb(int64_t obj, std::string_view name, Error* err) override;
   std::optional<VerbTarget> find_pass_verb(int64_t definer, std::string_view name, Error* err) override;
+  std::optional<VerbTarget> verb_at(int64_t definer, int index, Error* err) override;
   void* world() override { return &world_; }
   bool is_wizard(int64_t obj) override { return world_.is_wizard(obj); }
   bool builtin_protected(int index) override { return world_.builtin_protected(index); }
@@ -259,5 +260,6 @@ class WorldHost : public VmHost {
 // is_player, set_player_flag, renumber, reset_max_object, object_bytes, move,
 // disassemble.
 void register_object_builtins(Builtins& b);
+void register_event_builtins(Builtins& b);  // emit, load_source (events.cpp)
 
 }  // namespace echo
