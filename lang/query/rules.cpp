@@ -130,6 +130,32 @@ std::set<std::string> vars_of(const std::vector<Term>& ts, bool* anon = nullptr)
   return out;
 }
 
+// A variable as the rule spells it (names are compared lower-cased).
+bool find_spelling(const Term& t, const std::string& low, std::string* out) {
+  if (t.is_var() && lower(t.name) == low) return *out = t.name, true;
+  for (const Term& a : t.args)
+    if (find_spelling(a, low, out)) return true;
+  return false;
+}
+
+std::string spelled(const Rule& r, const std::string& low) {
+  std::string out = low;
+  auto in = [&](const std::vector<Term>& ts) {
+    for (const Term& t : ts)
+      if (find_spelling(t, low, &out)) return true;
+    return false;
+  };
+  if (in(r.head.args)) return out;
+  for (const Literal& l : r.body) {
+    if (const Atom* a = std::get_if<Atom>(&l)) {
+      if (in(a->args)) return out;
+    } else if (in({std::get<Comparison>(l).lhs, std::get<Comparison>(l).rhs})) {
+      return out;
+    }
+  }
+  return out;
+}
+
 bool subset(const std::set<std::string>& a, const std::set<std::string>& b, std::string* missing) {
   for (const auto& v : a)
     if (!b.count(v)) {
@@ -181,16 +207,16 @@ void check_safety(const Rule& r) {
       auto vs = vars_of({c->lhs, c->rhs}, &a2);
       if (a2) invalid(r, "the anonymous variable _ cannot appear in a comparison");
       if (!subset(vs, bound, &miss))
-        invalid(r, "variable " + miss + " in `" + literal_text(l) + "` is not bound by a positive atom");
+        invalid(r, "variable " + spelled(r, miss) + " in `" + literal_text(l) + "` is not bound by a positive atom");
     } else if (std::get<Atom>(l).negated) {
       if (!subset(vars_of(std::get<Atom>(l).args), bound, &miss))
-        invalid(r, "variable " + miss + " in `" + literal_text(l) +
+        invalid(r, "variable " + spelled(r, miss) + " in `" + literal_text(l) +
                        "` is not bound by a positive atom (use _ for \"any value\")");
     }
   }
   if (!subset(head_vars, bound, &miss)) {
-    if (r.body.empty()) invalid(r, "a fact must be ground, but " + miss + " is a variable");
-    invalid(r, "variable " + miss + " in the head is not bound by a positive atom in the body");
+    if (r.body.empty()) invalid(r, "a fact must be ground, but " + spelled(r, miss) + " is a variable");
+    invalid(r, "variable " + spelled(r, miss) + " in the head is not bound by a positive atom in the body");
   }
 }
 
