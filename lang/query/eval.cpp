@@ -253,8 +253,9 @@ class Engine {
   }
 
   void exec(Run& run, const CRule& r, size_t i, Frame& f) {
-    if (i == r.steps.size()) return emit(run, r, f);
-    const Step& s = r.steps[i];
+    const std::vector<Step>& steps = r.variants[run.delta_scan];
+    if (i == steps.size()) return emit(run, r, f);
+    const Step& s = steps[i];
     size_t mark = f.trail.size();
     switch (s.kind) {
       case Step::Kind::Scan: {
@@ -331,16 +332,26 @@ class Engine {
   uint64_t steps_ = 0;
 };
 
+// compare_values, with the common scalar case inline (sorting a large
+// answer is mostly this).
+int order(const Value& a, const Value& b) {
+  if (a.type() == b.type() && (a.is_obj() || a.is_int() || a.is_err()))
+    return a.as_int() < b.as_int() ? -1 : a.as_int() > b.as_int();
+  return compare_values(a, b);
+}
+
 bool tuple_less(const Tuple& a, const Tuple& b) {
   for (size_t i = 0; i < a.size() && i < b.size(); ++i)
-    if (int c = compare_values(a[i], b[i])) return c < 0;
+    if (int c = order(a[i], b[i])) return c < 0;
   return a.size() < b.size();
 }
 
 void sort_unique(std::vector<Tuple>& out) {
   std::sort(out.begin(), out.end(), tuple_less);
   out.erase(std::unique(out.begin(), out.end(),
-                        [](const Tuple& a, const Tuple& b) { return !tuple_less(a, b) && !tuple_less(b, a); }),
+                        [](const Tuple& a, const Tuple& b) {
+                          return std::equal(a.begin(), a.end(), b.begin(), b.end(), same);
+                        }),
             out.end());
 }
 
@@ -390,15 +401,26 @@ std::vector<Tuple> evaluate(const RuleSet& rs, Relations& host, std::string_view
     try {
       Context& c = e.context(rel, uint32_t(pattern.size()), adornment);
       e.solve(c, key);
-      std::vector<Tuple> out;
+      // Sorted as row numbers over the table's contiguous cells, then
+      // copied out: cheaper than sorting vectors that each live on the heap.
       Table& t = *c.tables[c.answers];
+      std::vector<uint32_t> rows;
       e.answers(c, key, [&](uint32_t row) {
-        if (first_only && !out.empty()) return;
+        if (!first_only || rows.empty()) rows.push_back(row);
+      });
+      std::sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
+        for (uint32_t col = 0; col < t.arity(); ++col)
+          if (int o = order(t.at(a, col), t.at(b, col))) return o < 0;
+        return false;
+      });
+      std::vector<Tuple> out;
+      out.reserve(rows.size());
+      for (uint32_t row : rows) {
         Tuple tup;
+        tup.reserve(t.arity());
         for (uint32_t col = 0; col < t.arity(); ++col) tup.push_back(t.at(row, col));
         out.push_back(std::move(tup));
-      });
-      sort_unique(out);
+      }
       return out;
     } catch (...) {
       memo.clear();

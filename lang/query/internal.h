@@ -20,7 +20,22 @@ std::string lower(std::string_view s);
 
 // The engine's identity of values (see datalog.h): one order, so that
 // hashing, set membership, unification and `==` all agree.
-inline bool same(const Value& a, const Value& b) { return compare_values(a, b) == 0; }
+// Scalars are decided inline: same() is the inner loop of every join.
+inline bool same(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;  // compare_values orders by type first
+  switch (a.type()) {
+    case Type::Int:
+    case Type::Obj:
+    case Type::Err:
+      return a.as_int() == b.as_int();
+    case Type::Bool:
+      return a.as_bool() == b.as_bool();
+    case Type::Str:
+      return a.heap() == b.heap() || (a.as_str().size() == b.as_str().size() && compare_ci(a.as_str(), b.as_str()) == 0);
+    default:
+      return compare_values(a, b) == 0;
+  }
+}
 uint64_t hash_value(const Value& v);
 
 // A set of tuples of one arity, append-only: a row number never changes, so
@@ -57,6 +72,7 @@ class Table {
     std::unordered_map<uint64_t, std::vector<uint32_t>> buckets;
   };
   uint64_t row_hash(uint32_t row, uint32_t mask) const;
+  int64_t find(std::span<const Value> tuple, uint64_t hash) const;
   void rehash(size_t capacity);
 
   uint32_t arity_;
@@ -92,14 +108,16 @@ struct Step {
   bool builtin = false;       // Negate
   uint32_t mask = 0;          // arguments that are ground when the step runs
   std::vector<CTerm> args;    // Scan, Host, Negate
-  CmpOp op = CmpOp::Eq;       // Compare
+  CmpOp op = CmpOp::Eq;       // Compare, Bind (Eq)
   CTerm lhs, rhs;             // Compare; Bind: lhs is the variable
 };
 
 struct CRule {
   uint32_t head_table = 0;
   std::vector<CTerm> head;
-  std::vector<Step> steps;
+  // The body in evaluation order, one order per semi-naive variant: when
+  // scan j reads the delta, variants[j] (which starts from that scan).
+  std::vector<std::vector<Step>> variants;
   std::vector<uint32_t> scan_tables;  // table of each Scan, by ordinal
   uint32_t nvars = 0;
   std::string text;  // the source rule, for messages

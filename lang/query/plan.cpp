@@ -68,6 +68,8 @@ bool ground(const CTerm& t, const std::vector<char>& bound) {
   return false;
 }
 
+uint32_t full_mask(size_t n) { return n >= 32 ? ~0u : (1u << n) - 1; }
+
 bool named_bound(const CTerm& t, const std::vector<char>& bound) {
   if (t.kind == CTerm::Kind::Var) return bound[t.var];
   return std::all_of(t.args.begin(), t.args.end(), [&](const CTerm& a) { return named_bound(a, bound); });
@@ -100,26 +102,114 @@ bool same_term(const CTerm& a, const CTerm& b) {
   return true;
 }
 
-// A body literal with its variables numbered.
-struct Lit {
-  bool is_atom = true;
-  bool negated = false;
-  std::string relation;  // lower-case
-  std::vector<CTerm> args;
-  CmpOp op = CmpOp::Eq;
-  CTerm lhs, rhs;
-};
+constexpr uint32_t kUnresolved = ~0u;  // a scan whose table waits for its adornment
+
+// How soon step s should run given the variables bound so far (lower runs
+// sooner), or -1 when it cannot run yet. Tests go first (they only discard):
+// comparisons of ground terms, negations, and atoms whose arguments are all
+// ground (existence checks); then `X == t` bindings; then the atom with the
+// most ground arguments, so that joins are index lookups and host relations
+// are asked with bound arguments. On a tie a host relation with a bound
+// argument goes before a table (a host lookup such as an object's parents
+// fans out little, while a demand table may hold one row per earlier query
+// for that value), and a table before a host relation with none bound
+// (tables never refuse a pattern).
+int rank(const Step& s, const std::vector<char>& bound) {
+  switch (s.kind) {
+    case Step::Kind::Compare:
+    case Step::Kind::Bind: {
+      bool gl = ground(s.lhs, bound), gr = ground(s.rhs, bound);
+      if (gl && gr) return 0;
+      bool binds = (gl && s.rhs.kind == CTerm::Kind::Var) || (gr && s.lhs.kind == CTerm::Kind::Var);
+      return s.op == CmpOp::Eq && binds ? 2 : -1;
+    }
+    case Step::Kind::Negate:  // named variables bound; `_` stays free ("for any value")
+      return std::all_of(s.args.begin(), s.args.end(), [&](const CTerm& a) { return named_bound(a, bound); }) ? 0
+                                                                                                             : -1;
+    case Step::Kind::Scan:
+    case Step::Kind::Host: {
+      uint32_t mask = ground_mask(s.args, bound);
+      if (mask == full_mask(s.args.size())) return 1;
+      int g = std::popcount(mask);
+      int tie = s.kind == Step::Kind::Scan ? 1 : g > 0 ? 0 : 2;
+      return 3 + 4 * (64 - g) + tie;
+    }
+  }
+  return -1;
+}
+
+// Fixes s for the variables bound before it (its ground-argument mask;
+// whether an `==` tests or binds), then marks what it binds.
+void place(Step& s, std::vector<char>& bound) {
+  switch (s.kind) {
+    case Step::Kind::Compare:
+    case Step::Kind::Bind: {
+      bool gl = ground(s.lhs, bound), gr = ground(s.rhs, bound);
+      if (gl && gr) {
+        s.kind = Step::Kind::Compare;
+        break;
+      }
+      s.kind = Step::Kind::Bind;
+      if (gl) std::swap(s.lhs, s.rhs);  // lhs: the variable bound
+      bound[s.lhs.var] = 1;
+      break;
+    }
+    case Step::Kind::Negate:
+      s.mask = ground_mask(s.args, bound);
+      break;
+    case Step::Kind::Scan:
+    case Step::Kind::Host:
+      s.mask = ground_mask(s.args, bound);
+      for (const CTerm& t : s.args) bind_all(t, bound);
+      break;
+  }
+}
+
+// The steps in evaluation order from steps[first], greedily by rank (ties:
+// the given order). on_place(step, steps placed before it) sees each step
+// as it is placed. Stops short when nothing can run (an unsafe rule).
+template <class F>
+std::vector<Step> order(std::vector<Step> steps, size_t first, uint32_t nvars, std::vector<char>& bound,
+                        F&& on_place) {
+  bound.assign(nvars, 0);
+  std::vector<char> used(steps.size(), 0);
+  std::vector<Step> out;
+  for (int next = int(first); next >= 0;) {
+    used[size_t(next)] = 1;
+    Step s = std::move(steps[size_t(next)]);
+    place(s, bound);
+    on_place(s, out);
+    out.push_back(std::move(s));
+    int best_rank = 1 << 30;
+    next = -1;
+    for (size_t i = 0; i < steps.size(); ++i) {
+      if (used[i]) continue;
+      int r = rank(steps[i], bound);
+      if (r >= 0 && r < best_rank) next = int(i), best_rank = r;
+    }
+  }
+  return out;
+}
 
 class Builder {
  public:
   Builder(const RuleSet& rs, const Relations& host, Context& ctx) : rs_(rs), host_(host), ctx_(ctx) {}
 
-  // The (answers, demand) tables of relation/arity under adornment; queues
-  // the relation's rules for compilation the first time.
-  std::pair<uint32_t, uint32_t> tables_for(const std::string& rel, uint32_t arity, uint32_t adornment) {
+  struct Tables {
+    uint32_t answers, demand, adornment;
+  };
+
+  // The tables of relation/arity under adornment; queues the relation's
+  // rules for compilation the first time. When the context already computes
+  // the relation with no argument bound, that table holds every tuple, so it
+  // answers any adornment (a scan looks the bound values up in it) rather
+  // than a second, demand-restricted copy being derived beside it: an
+  // all-free query of a recursive relation would otherwise compute it twice.
+  Tables tables_for(const std::string& rel, uint32_t arity, uint32_t adornment) {
+    if (adornment != 0 && tables_.count({rel, arity, 0})) adornment = 0;
     Key k{rel, arity, adornment};
     auto it = tables_.find(k);
-    if (it != tables_.end()) return it->second;
+    if (it != tables_.end()) return {it->second.first, it->second.second, adornment};
     if (host_.has_relation(rel, arity)) {
       const Rule& r = rs_.rules()[rs_.rules_for(rel, arity).front()];
       throw QueryError(ErrorKind::Invalid, "rule `" + to_string(r) + "` defines " + rel + "/" +
@@ -129,7 +219,7 @@ class Builder {
     uint32_t demand = add_table(uint32_t(std::popcount(adornment)));
     tables_.emplace(k, std::pair{answers, demand});
     work_.push_back(k);
-    return {answers, demand};
+    return {answers, demand, adornment};
   }
 
   void run() {
@@ -147,44 +237,28 @@ class Builder {
     return uint32_t(ctx_.tables.size() - 1);
   }
 
-  static void add_scan(CRule& r, Step s) {
-    s.scan = uint32_t(r.scan_tables.size());
-    r.scan_tables.push_back(s.table);
-    r.steps.push_back(std::move(s));
-  }
-
   [[noreturn]] static void fail(ErrorKind kind, const Rule& r, const std::string& why) {
     std::string where = r.origin.empty() ? "" : " (" + r.origin + ")";
     throw QueryError(kind, "rule `" + to_string(r) + "`" + where + ": " + why);
   }
 
-  // The index of the literal to evaluate next, or -1. Tests whose terms are
-  // ground go first (they only discard), then `X == t` bindings, then the
-  // positive atom with the most ground arguments (ties: source order), so
-  // that index lookups replace scans and host relations get bound arguments.
-  static int choose(const std::vector<Lit>& lits, const std::vector<char>& used, const std::vector<char>& bound) {
-    int best = -1, best_rank = 1 << 30;
-    for (size_t i = 0; i < lits.size(); ++i) {
-      if (used[i]) continue;
-      const Lit& l = lits[i];
-      int rank;
-      if (!l.is_atom) {
-        bool gl = ground(l.lhs, bound), gr = ground(l.rhs, bound);
-        if (gl && gr) rank = 0;
-        else if (l.op == CmpOp::Eq && ((gl && l.rhs.kind == CTerm::Kind::Var) || (gr && l.lhs.kind == CTerm::Kind::Var)))
-          rank = 1;
-        else continue;
-      } else if (l.negated) {
-        // Named variables bound; `_` stays free ("for any value").
-        if (!std::all_of(l.args.begin(), l.args.end(), [&](const CTerm& a) { return named_bound(a, bound); }))
-          continue;
-        rank = 0;
-      } else {
-        rank = 2 + 64 - std::popcount(ground_mask(l.args, bound));
+  // Numbers the scans of the canonical order and adds one join order per
+  // semi-naive variant: when scan j reads the delta, the join starts from
+  // it, so a round costs in proportion to the new tuples rather than to the
+  // tables that precede the delta in the canonical order.
+  static void finish(CRule& r, std::vector<Step> canon) {
+    r.scan_tables.clear();
+    std::vector<size_t> at;
+    for (size_t i = 0; i < canon.size(); ++i)
+      if (canon[i].kind == Step::Kind::Scan) {
+        canon[i].scan = uint32_t(r.scan_tables.size());
+        r.scan_tables.push_back(canon[i].table);
+        at.push_back(i);
       }
-      if (rank < best_rank) best = int(i), best_rank = rank;
-    }
-    return best;
+    std::vector<char> bound;
+    r.variants.clear();
+    for (size_t j = 0; j < at.size(); ++j)
+      r.variants.push_back(j == 0 ? canon : order(canon, at[j], r.nvars, bound, [](Step&, const std::vector<Step>&) {}));
   }
 
   void compile_rule(const Rule& src, uint32_t adornment, uint32_t answers, uint32_t demand) {
@@ -193,93 +267,58 @@ class Builder {
     r.head_table = answers;
     r.head = vm.convert(src.head.args);
     r.text = "`" + to_string(src) + "`" + (src.origin.empty() ? "" : " (" + src.origin + ")");
-    std::vector<Lit> lits;
+    std::vector<Step> goals(1);
+    goals[0].table = demand;  // the demand scan comes first: it binds the head's bound arguments
+    goals[0].args = select(r.head, adornment);
     for (const Literal& l : src.body) {
-      Lit x;
+      Step s;
       if (const Atom* a = std::get_if<Atom>(&l)) {
-        x.negated = a->negated;
-        x.relation = lower(a->relation);
-        x.args = vm.convert(a->args);
+        s.relation = lower(a->relation);
+        s.args = vm.convert(a->args);
+        bool defined = rs_.defines(s.relation, s.args.size());
+        if (!defined && !host_.has_relation(s.relation, s.args.size()))
+          fail(ErrorKind::Unknown, src,
+               "no rule or built-in relation " + s.relation + "/" + std::to_string(s.args.size()));
+        s.kind = a->negated ? Step::Kind::Negate : defined ? Step::Kind::Scan : Step::Kind::Host;
+        s.builtin = !defined;
+        s.table = kUnresolved;
       } else {
         const auto& c = std::get<Comparison>(l);
-        x.is_atom = false;
-        x.op = c.op;
-        x.lhs = vm.convert(c.lhs);
-        x.rhs = vm.convert(c.rhs);
+        s.kind = Step::Kind::Compare;
+        s.op = c.op;
+        s.lhs = vm.convert(c.lhs);
+        s.rhs = vm.convert(c.rhs);
       }
-      lits.push_back(std::move(x));
+      goals.push_back(std::move(s));
     }
     r.nvars = uint32_t(vm.ids.size());
-    std::vector<char> bound(r.nvars, 0);
 
-    Step d;
-    d.table = demand;
-    d.args = select(r.head, adornment);
-    d.mask = ground_mask(d.args, bound);
-    for (const CTerm& t : d.args) bind_all(t, bound);
-    add_scan(r, std::move(d));
-
-    std::vector<char> used(lits.size(), 0);
-    for (size_t n = 0; n < lits.size(); ++n) {
-      int i = choose(lits, used, bound);
-      if (i < 0) fail(ErrorKind::Invalid, src, "no evaluation order binds every variable");
-      used[size_t(i)] = 1;
-      Lit& l = lits[size_t(i)];
-      Step s;
-      if (!l.is_atom) {
-        bool gl = ground(l.lhs, bound), gr = ground(l.rhs, bound);
-        if (gl && gr) {
-          s.kind = Step::Kind::Compare;
-          s.op = l.op;
-          s.lhs = l.lhs;
-          s.rhs = l.rhs;
-        } else {
-          s.kind = Step::Kind::Bind;
-          s.lhs = gl ? l.rhs : l.lhs;
-          s.rhs = gl ? l.lhs : l.rhs;
-          bound[s.lhs.var] = 1;
-        }
-        r.steps.push_back(std::move(s));
-        continue;
-      }
-      uint32_t arity = uint32_t(l.args.size());
-      s.relation = l.relation;
-      s.args = l.args;
-      s.mask = ground_mask(l.args, bound);
-      bool defined = rs_.defines(l.relation, arity);
-      if (!defined && !host_.has_relation(l.relation, arity))
-        fail(ErrorKind::Unknown, src, "no rule or built-in relation " + l.relation + "/" + std::to_string(arity));
-      if (l.negated) {
-        s.kind = Step::Kind::Negate;
-        s.builtin = !defined;
-        r.steps.push_back(std::move(s));
-        continue;
-      }
-      for (const CTerm& t : l.args) bind_all(t, bound);
-      if (!defined) {
-        s.kind = Step::Kind::Host;
-        r.steps.push_back(std::move(s));
-        continue;
-      }
-      auto [q_answers, q_demand] = tables_for(l.relation, arity, s.mask);
-      // The demand rule: the bindings that reach this atom are what it is
-      // asked for. `d(x) :- d(x)` (a left-recursive call with the caller's
-      // own bindings) derives nothing and is dropped.
+    std::vector<char> bound;
+    std::vector<Step> canon = order(std::move(goals), 0, r.nvars, bound, [&](Step& s, const std::vector<Step>& prefix) {
+      if (s.kind != Step::Kind::Scan || s.table != kUnresolved) return;
+      // A positive atom of rules: scan its answers under the adornment its
+      // ground arguments give, and demand them: the bindings that reach this
+      // atom are what it is asked for.
+      Tables q = tables_for(s.relation, uint32_t(s.args.size()), s.mask);
+      s.table = q.answers;
       CRule m;
-      m.head_table = q_demand;
-      m.head = select(l.args, s.mask);
-      m.steps = r.steps;
-      m.scan_tables = r.scan_tables;
+      m.head_table = q.demand;
+      m.head = select(s.args, q.adornment);
       m.nvars = r.nvars;
-      m.text = r.text + ", demand for " + l.relation;
-      bool trivial = m.steps.size() == 1 && q_demand == demand && m.head.size() == m.steps[0].args.size() &&
-                     std::equal(m.head.begin(), m.head.end(), m.steps[0].args.begin(), same_term);
-      if (!trivial) ctx_.rules.push_back(std::move(m));
-      s.table = q_answers;
-      add_scan(r, std::move(s));
-    }
+      m.text = r.text + ", demand for " + s.relation;
+      // A demand equal to the one this rule was run for (a recursive call
+      // with the caller's own bindings, as in left recursion) is already
+      // present whenever the rule runs: dropped.
+      bool trivial = q.demand == demand && m.head.size() == prefix[0].args.size() &&
+                     std::equal(m.head.begin(), m.head.end(), prefix[0].args.begin(), same_term);
+      if (trivial) return;
+      finish(m, prefix);
+      ctx_.rules.push_back(std::move(m));
+    });
+    if (canon.size() != src.body.size() + 1) fail(ErrorKind::Invalid, src, "no evaluation order binds every variable");
     for (const CTerm& t : r.head)
       if (!ground(t, bound)) fail(ErrorKind::Invalid, src, "a head variable is never bound");
+    finish(r, std::move(canon));
     ctx_.rules.push_back(std::move(r));
   }
 
@@ -299,7 +338,9 @@ std::unique_ptr<Context> compile(const RuleSet& rules, const Relations& host, co
   ctx->arity = arity;
   ctx->adornment = adornment;
   Builder b(rules, host, *ctx);
-  std::tie(ctx->answers, ctx->demand) = b.tables_for(relation, arity, adornment);
+  auto top = b.tables_for(relation, arity, adornment);
+  ctx->answers = top.answers;
+  ctx->demand = top.demand;
   b.run();
   return ctx;
 }

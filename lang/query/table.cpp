@@ -71,9 +71,10 @@ uint64_t tuple_hash(std::span<const Value> t) {
 }
 }  // namespace
 
-int64_t Table::find(std::span<const Value> tuple) const {
+int64_t Table::find(std::span<const Value> tuple) const { return find(tuple, tuple_hash(tuple)); }
+
+int64_t Table::find(std::span<const Value> tuple, uint64_t h) const {
   if (slots_.empty()) return -1;
-  uint64_t h = tuple_hash(tuple);
   size_t m = slots_.size() - 1;
   for (size_t i = h & m;; i = (i + 1) & m) {
     uint32_t s = slots_[i];
@@ -97,10 +98,10 @@ void Table::rehash(size_t capacity) {
 }
 
 bool Table::insert(std::span<const Value> tuple) {
-  if (find(tuple) >= 0) return false;
+  uint64_t h = tuple_hash(tuple);
+  if (find(tuple, h) >= 0) return false;
   // Keep the load at most 1/2, so probes stay short.
   if ((size_t(rows_) + 1) * 2 > slots_.size()) rehash(std::max<size_t>(16, slots_.size() * 2));
-  uint64_t h = tuple_hash(tuple);
   cells_.insert(cells_.end(), tuple.begin(), tuple.end());
   hashes_.push_back(h);
   size_t m = slots_.size() - 1;
