@@ -362,3 +362,46 @@ TEST_CASE("datalog: ancestry over a 10,000-object World", "[datalog][world]") {
   CHECK(objs(query_all(rs, host, "in_kind", {_q, O(100)}, lim), 0) == kinds);
   CHECK_THROWS_AS(query_all(rs, host, "isa", {_q, _q}), QueryError);  // refused by the World host
 }
+
+TEST_CASE("datalog: World relations", "[datalog][world]") {
+  World w;
+  int64_t root = w.create({}, NOTHING);      // #0
+  int64_t a = w.create({root}, NOTHING);     // #1
+  int64_t b = w.create({root}, NOTHING);     // #2
+  int64_t c = w.create({a, b}, NOTHING);     // #3: two parents
+  int64_t room = w.create({root}, a);        // #4, owned by #1
+  w.move(c, room);
+  w.get(c)->owner = a;
+  std::vector<std::string> asked;
+  WorldRelations host(w, 7, [&](std::span<const std::optional<Value>> p, const Emit& emit) {
+    asked.push_back(p[0] ? to_literal(*p[0]) : "?");
+    Value cap = make_list({S("Enter"), O(room)});
+    if (!p[0] || equal(*p[0], O(c))) emit(std::vector<Value>{O(c), cap});
+  });
+  RuleSet none;
+  auto q = [&](const char* rel, std::optional<Value> x, std::optional<Value> y) {
+    return lits(query_all(none, host, rel, {x, y}));
+  };
+  CHECK(q("parent", O(c), _q) == "{#3, #1} {#3, #2}");
+  CHECK(q("parent", _q, O(root)) == "{#1, #0} {#2, #0} {#4, #0}");
+  CHECK(q("parent", O(c), O(b)) == "{#3, #2}");
+  CHECK(q("parent", _q, _q).size() > 0);
+  CHECK(q("isa", O(c), _q) == "{#3, #0} {#3, #1} {#3, #2} {#3, #3}");
+  CHECK(q("isa", _q, O(a)) == "{#1, #1} {#3, #1}");
+  CHECK(q("isa", O(a), O(b)).empty());
+  CHECK(q("location", O(c), _q) == "{#3, #4}");
+  CHECK(q("location", _q, O(room)) == "{#3, #4}");
+  CHECK(q("location", O(a), _q) == "{#1, #-1}");
+  CHECK(q("owner", _q, O(a)) == "{#1, #1} {#3, #1} {#4, #1}");  // #1 owns itself
+  CHECK(q("owner", S("#3"), _q).empty());  // not an object: matches nothing
+  CHECK(q("parent", O(99), _q).empty());   // not a valid object
+  CHECK(q("has_capability", O(c), _q) == "{#3, {\"Enter\", #4}}");
+  CHECK(host.version() == 7);
+
+  RuleSet rs({rule(atom("may_enter", {V("Who"), V("Room")}),
+                   {atom("has_capability", {V("Who"), fn("Enter", {V("Room")})}), atom("location", {V("_"), V("Room")})})});
+  asked.clear();
+  CHECK(holds(rs, host, "may_enter", {O(c), O(room)}));
+  CHECK(asked == std::vector<std::string>{"#3"});  // the bound argument reached the hook
+  CHECK_THROWS_WITH(query_all(none, host, "isa", {_q, _q}), Catch::Contains("bind an argument"));
+}
