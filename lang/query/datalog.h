@@ -140,7 +140,8 @@ class Relations {
 struct Limits {
   // Tuples held for a rule set (answers and demand tuples of all relations,
   // memoized ones included): an unbounded rule (a compound term growing
-  // through recursion) stops here.
+  // through recursion) stops here. A query over the bound only because of
+  // earlier queries' memo is retried once from an empty memo.
   size_t max_tuples = 1'000'000;
   uint64_t max_steps = 100'000'000;  // join probes in one call
   std::chrono::milliseconds max_time{10'000};  // wall clock of one call

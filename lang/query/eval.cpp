@@ -14,8 +14,8 @@
 // tuple is already present is answered from the tables; a new one is added
 // to the demand table and the fixpoint resumed from it (the program is
 // monotone within a context: negations are answered by completed contexts of
-// lower strata). An error leaves a context half-evaluated, so it drops the
-// whole memo.
+// lower strata). An error leaves the contexts being evaluated half-done:
+// those are dropped, the rest of the memo stays.
 #include <algorithm>
 #include <bit>
 
@@ -132,6 +132,9 @@ class Engine {
         deadline_(std::chrono::steady_clock::now() + limits.max_time) {}
 
   bool hit_tuple_limit = false;
+  // Contexts whose fixpoint is under way (innermost last). After an error
+  // these are half-evaluated, and the only ones that are.
+  std::vector<Context*> open;
 
   Context& context(const std::string& rel, uint32_t arity, uint32_t adornment) {
     auto& slot = memo_.contexts[{rel, arity, adornment}];
@@ -143,8 +146,10 @@ class Engine {
   // arguments' values, in order).
   void solve(Context& c, std::span<const Value> key) {
     if (!c.tables[c.demand]->insert(key)) return;  // asked before: complete
+    open.push_back(&c);
     count_tuple(c.relation);
     run(c);
+    open.pop_back();
   }
 
   template <class F>
@@ -369,6 +374,21 @@ std::vector<Tuple> host_query(Relations& host, const std::string& rel, const Pat
   return out;
 }
 
+// After an error: the contexts that were being evaluated cannot be resumed
+// (their demand is recorded but not its consequences), nor can one whose
+// compilation failed; the others are complete and stay.
+void drop_incomplete(Memo& memo, const std::vector<Context*>& open) {
+  memo.tuples = 0;
+  for (auto it = memo.contexts.begin(); it != memo.contexts.end();) {
+    if (!it->second || std::find(open.begin(), open.end(), it->second.get()) != open.end()) {
+      it = memo.contexts.erase(it);
+      continue;
+    }
+    for (const auto& t : it->second->tables) memo.tuples += t->size();
+    ++it;
+  }
+}
+
 std::vector<Tuple> evaluate(const RuleSet& rs, Relations& host, std::string_view name, const Pattern& pattern,
                             const Limits& limits, bool first_only) {
   std::string rel = lower(name);
@@ -423,10 +443,13 @@ std::vector<Tuple> evaluate(const RuleSet& rs, Relations& host, std::string_view
       }
       return out;
     } catch (...) {
-      memo.clear();
       // The memo of earlier queries counts toward the tuple limit: try once
       // more from nothing before blaming this query.
-      if (e.hit_tuple_limit && had_tuples && attempt == 0) continue;
+      if (e.hit_tuple_limit && had_tuples && attempt == 0) {
+        memo.clear();
+        continue;
+      }
+      drop_incomplete(memo, e.open);
       throw;
     }
   }

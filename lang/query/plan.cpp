@@ -6,14 +6,18 @@
 // rule `p(h) :- b1, .., bn` becomes
 //     p_a(h) :- demand_p_a(h at a), b1', .., bn'
 // with the body put in evaluation order (sideways information passing: the
-// next literal is the one that the bindings so far restrict most). Each
-// positive atom q(t) of a relation of rules becomes a scan of q_c, where c is
-// the set of arguments ground at that point, and adds the demand rule
+// next literal is the one that the bindings so far restrict most; see
+// rank()). Each positive atom q(t) of a relation of rules becomes a scan of
+// q_c, where c is the set of arguments ground at that point, and adds the
+// demand rule
 //     demand_q_c(t at c) :- demand_p_a(h at a), <the literals before it>.
 // The query itself seeds demand_p_a with its bound values. A negated atom of
 // a relation of rules is not transformed: it lies in a lower stratum, and is
 // answered by its own context (with its own demand) at run time, so that the
 // demand rules cannot make a relation depend on itself through negation.
+//
+// That order fixes the adornments. Each rule then also gets one join order
+// per semi-naive variant, starting from the scan that reads the delta.
 #include <algorithm>
 #include <bit>
 #include <map>

@@ -254,6 +254,14 @@ TEST_CASE("datalog: memoization by world version", "[datalog]") {
   CHECK(now.count(100));
   CHECK_FALSE(now.count(10));
   CHECK(rs.cache_stats().version == 2);
+  // An error drops only what it interrupted.
+  host.refuse_unbound.insert("parent");
+  size_t contexts = rs.cache_stats().contexts;
+  CHECK_THROWS_AS(query_all(rs, host, "ancestor", {_q, _q}), QueryError);
+  CHECK(rs.cache_stats().contexts == contexts);
+  int third = host.calls;
+  CHECK(query_all(rs, host, "ancestor", {O(40), _q}).size() == 30);
+  CHECK(host.calls == third);
   // Adding a rule drops the memo.
   rs.add(rule(atom("noop", {C(I(1))})));
   CHECK(rs.cache_stats().contexts == 0);
