@@ -1,0 +1,139 @@
+// Tuple tables for the Datalog engine: an append-only row store with a hash
+// set for duplicate elimination and lazily built per-mask hash indexes.
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+#include "lang/map.h"
+#include "lang/query/internal.h"
+
+namespace echo::datalog::detail {
+
+namespace {
+
+uint64_t mix(uint64_t h) {  // splitmix64's finalizer: cheap, and spreads low bits
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  return h;
+}
+
+uint64_t combine(uint64_t h, uint64_t x) { return mix(h ^ (x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2))); }
+
+}  // namespace
+
+// Consistent with same() (compare_values == 0): strings hash folded to
+// lower case (ASCII, as compare_ci), -0.0 as 0.0, every NaN alike; types that
+// compare_values does not look into (functions, ...) hash by type only.
+uint64_t hash_value(const Value& v) {
+  uint64_t h = mix(uint64_t(v.type()) + 1);
+  switch (v.type()) {
+    case Type::Int:
+    case Type::Obj:
+    case Type::Err:
+      return combine(h, uint64_t(v.as_int()));
+    case Type::Bool:
+      return combine(h, v.as_bool());
+    case Type::Float: {
+      double d = v.as_float();
+      if (d == 0) d = 0;  // -0.0 == 0.0
+      uint64_t bits;
+      if (std::isnan(d)) bits = 0x7ff8000000000000ULL;
+      else std::memcpy(&bits, &d, sizeof bits);
+      return combine(h, bits);
+    }
+    case Type::Str: {
+      uint64_t s = 0xcbf29ce484222325ULL;  // FNV-1a
+      for (unsigned char c : v.as_str()) {
+        if (c >= 'A' && c <= 'Z') c = c - 'A' + 'a';
+        s = (s ^ c) * 0x100000001b3ULL;
+      }
+      return combine(h, s);
+    }
+    case Type::List:
+      for (uint32_t i = 0; i < v.list_len(); ++i) h = combine(h, hash_value(v.list_at(i)));
+      return combine(h, v.list_len());
+    case Type::Map:
+      for (const auto& [k, x] : v.map_obj()->entries) h = combine(combine(h, hash_value(k)), hash_value(x));
+      return h;
+    default:
+      return h;
+  }
+}
+
+namespace {
+uint64_t tuple_hash(std::span<const Value> t) {
+  uint64_t h = 0x51ed27;
+  for (const Value& v : t) h = combine(h, hash_value(v));
+  return h;
+}
+}  // namespace
+
+int64_t Table::find(std::span<const Value> tuple) const { return find(tuple, tuple_hash(tuple)); }
+
+int64_t Table::find(std::span<const Value> tuple, uint64_t h) const {
+  if (slots_.empty()) return -1;
+  size_t m = slots_.size() - 1;
+  for (size_t i = h & m;; i = (i + 1) & m) {
+    uint32_t s = slots_[i];
+    if (s == 0) return -1;
+    uint32_t row = s - 1;
+    if (hashes_[row] != h) continue;
+    bool eq = true;
+    for (uint32_t c = 0; c < arity_ && eq; ++c) eq = same(at(row, c), tuple[c]);
+    if (eq) return row;
+  }
+}
+
+void Table::rehash(size_t capacity) {
+  slots_.assign(capacity, 0);
+  size_t m = capacity - 1;
+  for (uint32_t row = 0; row < rows_; ++row) {
+    size_t i = hashes_[row] & m;
+    while (slots_[i]) i = (i + 1) & m;
+    slots_[i] = row + 1;
+  }
+}
+
+bool Table::insert(std::span<const Value> tuple) {
+  uint64_t h = tuple_hash(tuple);
+  if (find(tuple, h) >= 0) return false;
+  // Keep the load at most 1/2, so probes stay short.
+  if ((size_t(rows_) + 1) * 2 > slots_.size()) rehash(std::max<size_t>(16, slots_.size() * 2));
+  cells_.insert(cells_.end(), tuple.begin(), tuple.end());
+  hashes_.push_back(h);
+  size_t m = slots_.size() - 1;
+  size_t i = h & m;
+  while (slots_[i]) i = (i + 1) & m;
+  slots_[i] = ++rows_;
+  return true;
+}
+
+uint64_t Table::row_hash(uint32_t row, uint32_t mask) const {
+  uint64_t h = 0x51ed27;
+  for (uint32_t c = 0; c < arity_; ++c)
+    if (mask >> c & 1u) h = combine(h, hash_value(at(row, c)));
+  return h;
+}
+
+const std::vector<uint32_t>& Table::lookup(uint32_t mask, std::span<const Value> key) {
+  static const std::vector<uint32_t> kNone;
+  Index* ix = nullptr;
+  for (auto& p : indexes_)
+    if (p->mask == mask) ix = p.get();
+  if (!ix) {
+    indexes_.push_back(std::make_unique<Index>());
+    ix = indexes_.back().get();
+    ix->mask = mask;
+  }
+  // Appending keeps each bucket ascending, which the range checks rely on.
+  for (; ix->built < rows_; ++ix->built) ix->buckets[row_hash(ix->built, mask)].push_back(ix->built);
+  uint64_t h = 0x51ed27;
+  for (const Value& v : key) h = combine(h, hash_value(v));
+  auto it = ix->buckets.find(h);
+  return it == ix->buckets.end() ? kNone : it->second;
+}
+
+}  // namespace echo::datalog::detail
