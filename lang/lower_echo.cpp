@@ -54,7 +54,7 @@ const char* const kKindNames[] = {
     "match_expression", "match_arm", "wildcard", "list_pattern", "alternative_pattern",
     "object_definition", "property_definition", "verb_definition", "function_definition",
     "event_handler", "error_handler", "event_declaration", "capability_declaration",
-    "query_rule", "fact",
+    "query_rule", "fact", "query_variable", "atom", "negation", "requires_clause",
 };
 static_assert(sizeof(kKindNames) / sizeof(kKindNames[0]) == size_t(K::COUNT));
 
@@ -128,7 +128,8 @@ void Lowerer::prescan(TSNode n, Fn& fn) {
   K k = kind_of(n);
   if (k == K::lambda || k == K::function_expression || k == K::function_declaration) return;
   auto add = [&](TSNode id) {
-    if (!ts_node_is_null(id) && kind_of(id) == K::identifier) fn.moo_vars.insert(lower_case(text(id)));
+    if (!ts_node_is_null(id) && (kind_of(id) == K::identifier || kind_of(id) == K::query_variable))
+      fn.moo_vars.insert(lower_case(name_text(id)));
   };
   switch (k) {
     case K::assignment_expression: add(field(n, "left")); break;
@@ -531,8 +532,8 @@ void Lowerer::let_declaration(TSNode n, bool is_const, ast::Block& out) {
     K k = kind_of(item);
     if (k == K::identifier) items.push_back({item, ast::ScatterTarget::Required, std::string(text(item)), {}});
     else
-      items.push_back({item, k == K::scatter_rest ? ast::ScatterTarget::Rest : ast::ScatterTarget::Optional,
-                       std::string(text(field(item, "name"))), field(item, "default")});
+      items.push_back({field(item, "name"), k == K::scatter_rest ? ast::ScatterTarget::Rest : ast::ScatterTarget::Optional,
+                       std::string(name_text(field(item, "name"))), field(item, "default")});
   });
   // The names are declared first: a default may use the names before it.
   std::vector<std::string> internals;

@@ -48,7 +48,8 @@ enum class K : uint8_t {
   function_expression, parameter_list, apply_expression, error_call, match_expression, match_arm,
   wildcard, list_pattern, alternative_pattern,
   object_definition, property_definition, verb_definition, function_definition, event_handler,
-  error_handler, event_declaration, capability_declaration, query_rule, fact,
+  error_handler, event_declaration, capability_declaration, query_rule, fact, query_variable, atom,
+  negation, requires_clause,
   COUNT
 };
 
@@ -175,6 +176,11 @@ class Lowerer {
     return ts_node_child_by_field_name(n, name, uint32_t(std::char_traits<char>::length(name)));
   }
   std::string_view text(TSNode n) { return node_text(n, src_); }
+  // A variable's name: an identifier, or a `?name` token (an optional target).
+  std::string_view name_text(TSNode n) {
+    std::string_view t = text(n);
+    return !t.empty() && t[0] == '?' ? t.substr(1) : t;
+  }
   void fail(TSNode n, std::string message);
   static ast::ExprPtr make(ast::ExprKind k, ast::Pos p) { return std::make_unique<ast::Expr>(k, p); }
   static ast::ExprPtr literal(ast::Pos p, Value v);

@@ -111,6 +111,8 @@ ExprPtr Lowerer::expr(TSNode n) {
     case K::true_: return literal(p, Value::boolean(true));
     case K::false_: return literal(p, Value::boolean(false));
     case K::null: return literal(p, Value::null());
+    // `?d`: an unbound place in a query pattern (query_all), the string "?d".
+    case K::query_variable: return literal(p, Value::str(text(n)));
     case K::parenthesized_expression: return expr(field(n, "expression"));
     case K::binary_expression: return binary(n, p);
     case K::unary_expression: return unary(n, p);
@@ -329,14 +331,14 @@ ExprPtr Lowerer::scatter(TSNode pattern, ExprPtr value, bool declare_names, bool
       if (!ts_node_is_null(def)) t.default_value = expr(def);
     }
     rests += t.kind == ast::ScatterTarget::Rest;
-    t.name = std::string(text(name));
+    t.name = std::string(name_text(name));
     names.push_back(name);
     e->scatter.push_back(std::move(t));
   });
   if (rests > 1) fail(pattern, "more than one '@' target in a destructuring pattern");
   for (size_t i = 0; i < names.size(); ++i)
-    e->scatter[i].name = declare_names ? declare(names[i], text(names[i]), is_const).internal
-                                       : write_target(names[i], text(names[i]));
+    e->scatter[i].name = declare_names ? declare(names[i], name_text(names[i]), is_const).internal
+                                       : write_target(names[i], name_text(names[i]));
   e->rhs = std::move(value);
   return e;
 }
@@ -414,7 +416,7 @@ std::shared_ptr<ast::Function> Lowerer::function_from(TSNode params, TSNode body
         fail(item, "a parameter must be a name, ?name = default or @name");
         return;
       }
-      t.name = declare(nm, text(nm), false).internal;
+      t.name = declare(nm, name_text(nm), false).internal;
       sc->scatter.push_back(std::move(t));
       defs.push_back({nm, k == K::scatter_optional ? field(item, "default") : TSNode{}});
     };

@@ -72,6 +72,8 @@ module.exports = grammar({
   inline: ($) => [$._for_variables, $._variable],
 
   conflicts: ($) => [
+    // `{?b}` is a list holding a query variable until `} =` shows a pattern.
+    [$._expression, $.scatter_optional],
     // `fn f(x) ... endfn` at a statement's start: a declaration, unless an
     // operator or call follows (then an expression statement).
     [$.function_declaration, $.function_expression],
@@ -332,6 +334,7 @@ module.exports = grammar({
       $.true,
       $.false,
       $.null,
+      $.query_variable,  // `?d`: an unbound place in query_all's pattern
       $._variable,
       $.system_property,
       $.system_verb_call,
@@ -375,7 +378,10 @@ module.exports = grammar({
     // A variable where an expression could also start: `{object, @match} = args`.
     _variable: ($) => choice($.identifier, alias($._contextual_name, $.identifier)),
 
-    scatter_optional: ($) => seq('?', field('name', $.identifier),
+    // `?name` lexes as one query_variable token where an expression may
+    // start (a list element), so an optional target accepts it as its name.
+    scatter_optional: ($) => seq(
+      choice(seq('?', field('name', $.identifier)), field('name', $.query_variable)),
       optional(seq('=', field('default', $._expression)))),
 
     scatter_rest: ($) => seq('@', field('name', $._variable)),
