@@ -371,10 +371,21 @@ void Lowerer::statement(TSNode n, ast::Block& out) {
       return;
     }
     case K::grant_statement:
-    case K::revoke_statement:
-      fail(n, std::string("`") + std::string(text(n).substr(0, text(n).find_first_of(" \t\n("))) +
-                  "' statements need the event and capability runtime, which this server does not have yet");
+    case K::revoke_statement: {
+      // grant Cap(args) to who;  ->  grant_capability({"Cap", args}, who)
+      StmtPtr st = stmt(StmtKind::Expr);
+      TSNode cap = field(n, "capability");
+      ExprPtr list = make(ExprKind::List, node_pos(cap));
+      list->args.push_back(literal(node_pos(cap), Value::str(text(field(cap, "function")))));
+      arguments(field(cap, "arguments"), list->args);
+      std::vector<ExprPtr> args;
+      args.push_back(std::move(list));
+      args.push_back(expr(field(n, "target")));
+      st->expr = builtin(node_pos(n), kind_of(n) == K::grant_statement ? "grant_capability" : "revoke_capability",
+                         std::move(args));
+      out.push_back(std::move(st));
       return;
+    }
     case K::object_definition:
     case K::property_definition:
     case K::verb_definition:

@@ -157,6 +157,7 @@ void register_all_builtins() {
     b.add({"call_function", 1, -1, {ArgType::Str}, bf_call_function});
     register_object_builtins(b);
     register_event_builtins(b);
+    register_rule_builtins(b);
   });
 }
 

@@ -1,5 +1,6 @@
 // Echo object files (see object_source.h): a plan checked whole, then applied.
 #include "lang/world/object_source.h"
+#include "lang/world/rules.h"
 
 #include <algorithm>
 #include <functional>
@@ -254,6 +255,9 @@ class Loader {
       case K::event_handler: plan_handler(o, m); return;
       case K::error_handler: plan_error_handler(o, m); return;
       case K::event_declaration: return;
+      case K::capability_declaration: return;  // declares a type; grants are not checked against it
+      case K::query_rule:
+      case K::fact: plan_rule(o, m); return;
       default:
         fail(m, std::string("`") + ts_node_type(m) +
                     "' needs the capability and query runtime, which this server does not have yet");
@@ -387,13 +391,7 @@ class Loader {
     check_code(v.source, v.syntax, b, plines, def);
   }
 
-  void check_unsupported(TSNode def) {
-    if (!ts_node_is_null(field(def, "secure")) || !ts_node_is_null(field(def, "requires")))
-      fail(def, "`secure' and `requires' need the capability runtime, which this server does not have yet");
-  }
-
   void plan_verb(ObjPlan& o, TSNode m) {
-    check_unsupported(m);
     VerbPlan v;
     v.names = echo_syntax::unescape_echo(text(field(m, "names")));
     if (trim(v.names).empty()) fail(field(m, "names"), "a verb needs a name");
@@ -415,7 +413,7 @@ class Loader {
     else if ((v.prep = match_prep(p)) == PREP_NONE) fail(prep, "unknown preposition `" + p + "'");
     TSNode perms = field(m, "permissions");
     if (!ts_node_is_null(perms)) v.perms = perm_bits(perms, "rwxd");
-    code_from(v, m, field(m, "body"), "");
+    code_from(v, m, field(m, "body"), checks_prologue(m));
     for (auto& other : o.verbs)
       if (other.names == v.names) fail(m, "verb \"" + v.names + "\" is defined twice");
     o.verbs.push_back(std::move(v));
@@ -440,9 +438,8 @@ class Loader {
   }
 
   void plan_function(ObjPlan& o, TSNode m) {
-    check_unsupported(m);
     VerbPlan v = code_verb(std::string(text(field(m, "name"))));
-    code_from(v, m, field(m, "body"), params_prologue(field(m, "parameters")));
+    code_from(v, m, field(m, "body"), params_prologue(field(m, "parameters")) + checks_prologue(m));
     for (auto& other : o.verbs)
       if (other.names == v.names) fail(m, "`" + v.names + "' is defined twice");
     o.verbs.push_back(std::move(v));
@@ -459,6 +456,50 @@ class Loader {
     }
     code_from(v, m, field(m, "body"), prologue);
     o.verbs.push_back(std::move(v));  // several handlers of one event: several verbs
+  }
+
+  // query/fact members: the rules of a relation become the comment lines of
+  // a verb named after it (rules.h).
+  void plan_rule(ObjPlan& o, TSNode m) {
+    TSNode head = kind_of(m) == K::fact ? ts_node_named_child(m, 0) : field(m, "head");
+    std::string rel(text(field(head, "relation")));
+    std::string line;
+    for (char c : text(m)) line += c == '\n' ? ' ' : c;
+    std::vector<CompileError> errs;
+    parse_rules(w_, NOTHING, line + "\n", &errs);
+    ast::Pos p = node_pos(m);
+    for (auto& e : errs) errors_.push_back({p.line, e.column, e.message});
+    for (auto& v : o.verbs)
+      if (lower(v.names) == lower(rel) && v.source.rfind("// ", 0) != 0)
+        fail(m, "`" + rel + "' is both a relation and a verb of this object");
+    for (auto& v : o.verbs)
+      if (lower(v.names) == lower(rel) && v.source.rfind("// ", 0) == 0) {
+        size_t at = v.source.rfind("return query_holds(");
+        v.source.insert(at, "// " + line + "\n");
+        return;
+      }
+    VerbPlan v = code_verb(rel);
+    v.source = "// " + line + "\nreturn query_holds(this, " + echo_literal(Value::str(rel)) + ", args);";
+    o.verbs.push_back(std::move(v));
+  }
+
+  // `secure` and `requires Cap(args)`: the first lines of the code.
+  std::string checks_prologue(TSNode def) {
+    std::string out;
+    if (!ts_node_is_null(field(def, "secure"))) out += "require_secure();\n";
+    TSNode req = field(def, "requires");
+    if (ts_node_is_null(req)) return out;
+    for (uint32_t i = 0; i < ts_node_named_child_count(req); ++i) {
+      TSNode call = ts_node_named_child(req, i);
+      if (kind_of(call) != K::call_expression) continue;
+      std::string args(text(field(call, "arguments")));
+      args = args.size() >= 2 ? trim(args.substr(1, args.size() - 2)) : "";
+      for (char& c : args)
+        if (c == '\n') c = ' ';
+      out += "require_capability(\"" + std::string(text(field(call, "function"))) + "\"" +
+             (args.empty() ? "" : ", " + args) + ");\n";
+    }
+    return out;
   }
 
   void plan_error_handler(ObjPlan& o, TSNode m) {
@@ -656,6 +697,39 @@ void literal_into(std::string& out, const Value& v, int depth) {
   }
 }
 
+// Takes the `secure` / `requires` lines off the front of code: "secure" and
+// " requires A(x), B(y)" as they go in a definition's header.
+std::string take_checks(std::string& code) {
+  std::vector<std::string> lines = split_lines(code);
+  size_t i = 0;
+  bool secure = false;
+  std::vector<std::string> reqs;
+  const std::string rc = "require_capability(\"";
+  for (; i < lines.size(); ++i) {
+    const std::string& l = lines[i];
+    if (l == "require_secure();") {
+      secure = true;
+    } else if (l.rfind(rc, 0) == 0 && l.size() > rc.size() + 3 && l.compare(l.size() - 2, 2, ");") == 0) {
+      std::string inner = l.substr(rc.size(), l.size() - rc.size() - 2);  // Name", args
+      size_t q = inner.find('"');
+      if (q == std::string::npos) break;
+      std::string args = inner.substr(q + 1);
+      if (args.rfind(", ", 0) == 0) args = args.substr(2);
+      else if (!args.empty()) break;
+      reqs.push_back(inner.substr(0, q) + "(" + args + ")");
+    } else {
+      break;
+    }
+  }
+  if (i == 0) return "";
+  std::string rest;
+  for (size_t k = i; k < lines.size(); ++k) rest += (k > i ? "\n" : "") + lines[k];
+  code = rest;
+  std::string out = secure ? "secure" : "";
+  for (size_t k = 0; k < reqs.size(); ++k) out += (k ? ", " : " requires ") + reqs[k];
+  return out;
+}
+
 std::string perms_text(uint8_t bits, std::string_view letters) {
   std::string s = "(";
   bool first = true;
@@ -738,6 +812,18 @@ std::string dump_object_source(World& w, int64_t id) {
     bool has_params = first.size() > phead.size() + ptail.size() && first.rfind(phead, 0) == 0 &&
                       first.compare(first.size() - ptail.size(), ptail.size(), ptail) == 0;
     std::string params_text = has_params ? first.substr(phead.size(), first.size() - phead.size() - ptail.size()) : "";
+    // A relation: its rules, then the call of the engine.
+    if (code_verb && is_rule_line(first)) {
+      std::vector<std::string> lines = split_lines(code);
+      std::string rules;
+      size_t i = 0;
+      for (; i < lines.size() && is_rule_line(lines[i]); ++i) rules += "  " + lines[i].substr(3) + "\n";
+      if (i + 1 == lines.size() &&
+          lines[i] == "return query_holds(this, " + echo_literal(Value::str(v.names)) + ", args);") {
+        out += "\n" + rules;
+        continue;
+      }
+    }
     if (code_verb && v.names.rfind("on:", 0) != 0 && v.names.find(' ') == std::string::npos &&
         v.names.find(':') == std::string::npos && v.names.find('*') == std::string::npos) {
       std::string params;
@@ -745,7 +831,9 @@ std::string dump_object_source(World& w, int64_t id) {
         params = params_text;
         code = code.find('\n') == std::string::npos ? "" : code.substr(code.find('\n') + 1);
       }
-      out += "\n  function " + v.names + "(" + params + ")\n" + indent(code) + "  endfunction\n";
+      std::string mods = take_checks(code);
+      out += "\n  " + std::string(mods.find("secure") == 0 ? "secure " : "") + "function " + v.names + "(" + params + ")" +
+             (mods.find("secure") == 0 ? mods.substr(6) : mods) + "\n" + indent(code) + "  endfunction\n";
       continue;
     }
     if (code_verb && v.names.rfind("on:", 0) == 0 && v.names.size() > 3 && has_params &&
@@ -782,8 +870,10 @@ std::string dump_object_source(World& w, int64_t id) {
     spec += (plain_prep ? prep : echo_literal(Value::str(prep.substr(0, prep.find('/'))))) + ", ";
     spec += v.iobj == ASPEC_THIS ? "this" : v.iobj == ASPEC_ANY ? "any" : "none";
     if (v.syntax == Syntax::Moo) code = std::string(kMooMarker) + (code.empty() ? "" : "\n" + code);
-    out += "\n  verb " + echo_literal(Value::str(v.names)) + " (" + spec + ") " + perms_text(v.perms, "rwxd") + "\n" +
-           indent(code) + "  endverb\n";
+    std::string mods = v.syntax == Syntax::Echo ? take_checks(code) : "";
+    bool secure = mods.find("secure") == 0;
+    out += std::string("\n  ") + (secure ? "secure " : "") + "verb " + echo_literal(Value::str(v.names)) + " (" + spec +
+           ") " + perms_text(v.perms, "rwxd") + (secure ? mods.substr(6) : mods) + "\n" + indent(code) + "  endverb\n";
   }
   return out + "endobject\n";
 }

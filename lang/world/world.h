@@ -135,6 +135,7 @@ class World {
   // (max_object, the players list) set the meta flag. take_* hand them over
   // and reset them.
   void mark_dirty(int64_t id) {
+    ++mutations_;
     dirty_.insert(id);
     for (int64_t w : option_watch_)
       if (w == id) { options_changed(); break; }
@@ -198,6 +199,9 @@ class World {
 
   size_t object_bytes(int64_t id) const;
   uint64_t generation() const { return generation_; }
+  // Counts mark_dirty calls: changes whenever any object may have changed
+  // (the version of memoized query answers).
+  uint64_t mutations() const { return mutations_; }
 
   // ---- server options (LambdaMOO's server_flag_option) ----
   // $server_options.<name> (#0.server_options a valid object with that
@@ -226,6 +230,7 @@ class World {
   std::vector<int64_t> users_;
   ProgramCache programs_;
   uint64_t generation_ = 0;
+  uint64_t mutations_ = 0;
   struct CacheEntry { int64_t definer; size_t index; };
   std::unordered_map<std::string, CacheEntry> verb_cache_;
   // Objects whose change may change a server option; empty while no option
@@ -261,5 +266,6 @@ class WorldHost : public VmHost {
 // disassemble.
 void register_object_builtins(Builtins& b);
 void register_event_builtins(Builtins& b);  // emit, load_source (events.cpp)
+void register_rule_builtins(Builtins& b);   // capabilities and queries (rules.cpp)
 
 }  // namespace echo

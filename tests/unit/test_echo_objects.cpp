@@ -229,3 +229,108 @@ TEST_CASE("a function value is rebuilt from its source and captures") {
   EvalOutcome called = eval_moo("g = g; return g(10);", o);
   CHECK(called.describe() == "=> 42");
 }
+
+namespace {
+
+// World4 plus #4, a programmer who is not a wizard.
+struct World5 : World4 {
+  World5() {
+    int64_t prog = w.create({1}, NOTHING);
+    w.get(prog)->set_flag(FLAG_PROGRAMMER, true);
+    w.set_player_flag(prog, true);
+    w.move(prog, 3);
+  }
+  std::string as(int64_t who, const std::string& code) {
+    EvalOptions o;
+    o.host = &host;
+    o.player = who;
+    o.run_forks = true;
+    o.syntax = Syntax::Echo;
+    EvalOutcome r = eval_moo(code, o);
+    std::string s = r.kind == EvalOutcome::Raised && r.error.code.is_err()
+                        ? "!! " + std::string(error_name(r.error.code.as_err())) + " " + r.error.message
+                        : r.describe();
+    for (auto& f : r.fork_reports) s += " | " + f;
+    return s;
+  }
+};
+
+const char* kDocs = R"(object docs extends $root_class
+  define capability ReadDocument(doc: Object, reader: Player);
+  property secret = "s3cret";
+  verb "read_it" (this, none, none) requires ReadDocument(this, caller_perms() == #-1 ? player | caller_perms())
+    return this.secret;
+  endverb
+  secure function admin()
+    return "admin";
+  endfunction
+  function relay()
+    return this:read_it();
+  endfunction
+  query can_read(user, doc) :- has_capability(user, ReadDocument(doc, user)).
+  fact color(this, "red").
+  fact link(1, 2).
+  fact link(2, 3).
+  fact link(3, 1).
+  query reach(x, y) :- link(x, y).
+  query reach(x, z) :- link(x, y), reach(y, z).
+  query lonely(x) :- isa(x, $root_class), !has_capability(x, ReadDocument(this, x)).
+endobject
+)";
+
+}  // namespace
+
+TEST_CASE("a verb that requires a capability refuses every caller without it") {
+  World5 a;
+  REQUIRE(a.load(kDocs).ok());
+  // Refused: E_PERM from the check (or, in a forked task, its report).
+  auto refused = [&](const std::string& code) {
+    std::string r = a.as(4, code);
+    INFO(code << " -> " << r);
+    return r.rfind("!! E_PERM", 0) == 0 ||
+           (r.find("| task") != std::string::npos && r.find("requires ReadDocument") != std::string::npos);
+  };
+  CHECK(refused("return $docs:read_it();"));
+  CHECK(refused("return $docs:(\"read_it\")();"));
+  CHECK(refused("f = () => $docs:read_it(); return f();"));
+  // Through another verb: relay runs as $docs' owner, a wizard, so its call
+  // passes; the caller of relay itself is what a `requires` on relay checks.
+  CHECK(a.as(4, "return $docs:relay();") == "=> \"s3cret\"");
+  CHECK(refused("return eval(\"return $docs:read_it();\");"));
+  CHECK(refused("fork (0) $docs:read_it(); endfork"));
+  CHECK(refused("return $docs:admin();"));  // secure: #4 does not control $docs
+  CHECK(a.as(2, "return $docs:admin();") == "=> \"admin\"");
+  // Only the owner of $docs (#2) or a wizard grants.
+  CHECK(refused("grant ReadDocument($docs, #4) to #4;"));
+  CHECK(a.as(2, "grant ReadDocument($docs, #4) to #4; return has_capability(#4, {\"ReadDocument\", $docs, #4});") ==
+        "=> true");
+  CHECK(a.as(4, "return $docs:read_it();") == "=> \"s3cret\"");
+  CHECK(a.as(4, "f = () => $docs:read_it(); return f();") == "=> \"s3cret\"");
+  CHECK(a.as(2, "revoke ReadDocument($docs, #4) from #4; return 1;") == "=> 1");
+  CHECK(refused("return $docs:read_it();"));
+}
+
+TEST_CASE("query rules and facts evaluate on their object") {
+  World5 a;
+  REQUIRE(a.load(kDocs).ok());
+  CHECK(a.as(2, "return $docs:can_read(#4, $docs);") == "=> false");
+  CHECK(a.as(2, "grant ReadDocument($docs, #4) to #4; return $docs:can_read(#4, $docs);") == "=> true");
+  CHECK(a.as(2, "return query_all($docs, \"can_read\", [?u, ?d]);") == "=> {{#4, #5}}");
+  CHECK(a.as(2, "return $docs:color($docs, \"red\");") == "=> true");
+  CHECK(a.as(2, "return $docs:color($docs, \"blue\");") == "=> false");
+  // Recursion over a cycle terminates.
+  CHECK(a.as(2, "return query_all($docs, \"reach\", [1, ?y]);") == "=> {{1, 1}, {1, 2}, {1, 3}}");
+  // Negation and the built-in isa; the answers follow the world's changes.
+  CHECK(a.as(2, "return query_all($docs, \"lonely\", [?x]);") == "=> {{#1}, {#2}, {#3}, {#5}}");
+  CHECK(a.as(2, "revoke ReadDocument($docs, #4) from #4; return query_all($docs, \"lonely\", [?x]);") ==
+        "=> {{#1}, {#2}, {#3}, {#4}, {#5}}");
+  // The rules dump back as members and load to the same object.
+  std::string dumped = dump_object_source(a.w, 5);
+  CHECK(dumped.find("  query reach(x, z) :- link(x, y), reach(y, z).") != std::string::npos);
+  CHECK(dumped.find("  verb \"read_it\" (this, none, none) (r, x, d) requires ReadDocument(") != std::string::npos);
+  CHECK(dumped.find("  secure function admin()") != std::string::npos);
+  World5 b;
+  SourceLoadResult r = b.load(dumped);
+  REQUIRE(r.ok());
+  CHECK(dump_object_source(b.w, r.created[0]) == dumped);
+}
