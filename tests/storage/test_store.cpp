@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "lang/compiler.h"
+#include "lang/eval.h"
 #include "lang/map.h"
 #include "storage/store.h"
 #include "store_test_util.h"
@@ -304,4 +306,55 @@ TEST_CASE("store: values nested as deep as a textdump allows round trip", "[stor
   auto back = s->get_object(1);
   REQUIRE(back);
   CHECK(equal_exact(back->propvals[0].value.value, v));
+}
+
+// Echo's values: null, and functions kept as their source and captures
+// (a let captured by reference, stored as a cell), rebuilt and callable after
+// the store is reopened; a task suspended inside a function resumes there.
+TEST_CASE("store: Echo functions and a task suspended in one survive a reopen", "[store]") {
+  TempDir tmp("echo-values");
+  EvalOptions o;
+  o.syntax = Syntax::Echo;
+  EvalOutcome made = eval_moo("let k = 40; let add = x => x + k; k = k + 1; return {add, null, fn (a) return a * k; endfn};", o);
+  REQUIRE(made.kind == EvalOutcome::Returned);
+  CompileResult c = compile_echo(
+      "let base = 5;\n"
+      "let f = fn (n)\n"
+      "  let t = n + base;\n"
+      "  suspend(0);\n"
+      "  return t * 2;\n"
+      "endfn;\n"
+      "return f(16);\n");
+  REQUIRE(c.ok());
+  Task task(c.program, nullptr);
+  REQUIRE(task.run() == TaskStatus::Suspended);
+  {
+    auto s = Store::open(tmp / "world");
+    Batch b;
+    b.put_task_value(1, made.value);
+    b.put_task_value(2, task.save());
+    s->commit(b);
+  }
+  auto s = Store::open(tmp / "world");
+  auto back = s->get_task_value(1);
+  REQUIRE(back);
+  REQUIRE(back->is_list());
+  CHECK(back->list_at(1).is_null());
+  CHECK(back->list_at(0).is_func());
+  CHECK(to_literal(back->list_at(0)) == "x => x + k");
+  EvalOptions call;
+  call.syntax = Syntax::Echo;
+  call.vars.emplace_back("f", back->list_at(0));
+  call.vars.emplace_back("g", back->list_at(2));
+  EvalOutcome r = eval_moo("f = f; g = g; return {f(1), g(2)};", call);
+  CHECK(r.describe() == "=> {42, 82}");
+  auto saved = s->get_task_value(2);
+  REQUIRE(saved);
+  auto restored = Task::restore(*saved, nullptr, [](const std::string& src) {
+    CompileResult m = compile_moo(src);
+    return m.program;
+  });
+  restored->resume(Value::integer(0));
+  REQUIRE(restored->run() == TaskStatus::Done);
+  CHECK(to_literal(restored->result()) == "42");
 }
