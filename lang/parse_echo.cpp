@@ -27,10 +27,43 @@ std::string shorten(std::string_view s) {
 
 bool is_error(TSNode n) { return std::string_view(ts_node_type(n)) == "ERROR"; }
 
+// The end keyword each opener needs, for "is not closed" messages.
+const char* closer_of(std::string_view t) {
+  static const std::pair<const char*, const char*> table[] = {
+      {"if", "endif"},       {"while", "endwhile"},       {"for", "endfor"},     {"fork", "endfork"},
+      {"try", "endtry"},     {"fn", "endfn"},             {"object", "endobject"}, {"verb", "endverb"},
+      {"function", "endfunction"}, {"on", "endon"},      {"(", ")"},           {"[", "]"},
+      {"{", "}"}};
+  for (auto& [open, close] : table)
+    if (t == open) return close;
+  return nullptr;
+}
+
+bool is_closer(std::string_view t) {
+  for (const char* c : {"endif", "endwhile", "endfor", "endfork", "endtry", "endfn", "endobject", "endverb",
+                        "endfunction", "endon", "elseif", "else", ")", "]", "}"})
+    if (t == c) return true;
+  return false;
+}
+
+// What the parser wanted where it failed, from the node it failed in.
+std::string expectation(std::string_view parent) {
+  static const char* const expr_contexts[] = {
+      "binary_expression", "unary_expression", "assignment_expression", "argument_list", "list", "map",
+      "map_entry", "return_statement", "conditional_expression", "parenthesized_expression", "record_entry",
+      "index_expression", "range_expression", "let_declaration", "const_declaration", "throw_statement"};
+  for (const char* c : expr_contexts)
+    if (parent == c) return ": expected an expression";
+  if (parent == "source_file" || parent == "block" || parent == "brace_block") return ": expected a statement";
+  return "";
+}
+
 void collect_errors(TSNode n, std::string_view src, std::vector<CompileError>& errors) {
   if (ts_node_is_missing(n)) {
     ast::Pos p = node_pos(n);
-    errors.push_back({p.line, p.column, std::string("expected `") + ts_node_type(n) + "'"});
+    std::string_view type = ts_node_type(n);
+    std::string what = type == "identifier" ? "an expression or a name" : "`" + std::string(type) + "'";
+    errors.push_back({p.line, p.column, "expected " + what});
     return;
   }
   if (ts_node_is_null(n)) return;
@@ -40,11 +73,16 @@ void collect_errors(TSNode n, std::string_view src, std::vector<CompileError>& e
     TSNode first = n;
     while (ts_node_child_count(first) > 0) first = ts_node_child(first, 0);
     std::string_view t = node_text(first, src);
-    std::string msg = t.empty() ? "syntax error" : "syntax error: unexpected `" + shorten(t) + "'";
     TSNode parent = ts_node_parent(n);
-    if (!ts_node_is_null(parent) && !is_error(parent) &&
-        std::string_view(ts_node_type(parent)) != "source_file")
-      msg += std::string(" in ") + ts_node_type(parent);
+    std::string_view ptype = ts_node_is_null(parent) ? "" : ts_node_type(parent);
+    std::string msg;
+    const char* closer = closer_of(t);
+    bool to_end = ts_node_end_byte(n) >= src.size() || src.find_first_not_of(" \t\r\n", ts_node_end_byte(n)) == std::string_view::npos;
+    bool bracket = t == "(" || t == "[" || t == "{";
+    if (closer && (to_end || bracket)) msg = "`" + std::string(t) + "' is not closed: expected `" + closer + "'";
+    else if (is_closer(t)) msg = "unexpected `" + std::string(t) + "': nothing open here for it to close";
+    else if (t.empty()) msg = "syntax error";
+    else msg = "unexpected `" + shorten(t) + "'" + expectation(ptype);
     errors.push_back({p.line, p.column, msg});
     return;
   }
