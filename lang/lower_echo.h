@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "lang/parse.h"
+#include "lang/ts_util.h"
 
 extern "C" const TSLanguage* tree_sitter_echo(void);
 
@@ -56,16 +57,8 @@ enum class K : uint8_t {
 K kind_of(TSNode n);
 const TSLanguage* language();
 
-inline ast::Pos node_pos(TSNode n) {
-  TSPoint p = ts_node_start_point(n);
-  return {static_cast<int>(p.row) + 1, static_cast<int>(p.column) + 1};
-}
-
-inline std::string_view node_text(TSNode n, std::string_view src) {
-  uint32_t b = ts_node_start_byte(n), e = ts_node_end_byte(n);
-  if (b > src.size()) return {};
-  return src.substr(b, std::min<size_t>(e, src.size()) - b);
-}
+using ts::node_pos;
+using ts::node_text;
 
 // Appends a CompileError for every ERROR and MISSING node.
 void report_syntax_errors(TSNode root, std::string_view src, std::vector<CompileError>& errors);

@@ -14,19 +14,6 @@ using ast::Pos;
 
 namespace {
 
-bool parse_decimal(std::string_view digits, bool negative, int64_t* out) {
-  const uint64_t limit = negative ? (uint64_t{1} << 63) : (uint64_t{1} << 63) - 1;
-  uint64_t v = 0;
-  if (digits.empty()) return false;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-    uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (limit - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = negative ? static_cast<int64_t>(uint64_t{0} - v) : static_cast<int64_t>(v);
-  return true;
-}
 
 ExprPtr binop(Pos p, ast::BinOp op, ExprPtr l, ExprPtr r) {
   auto e = std::make_unique<Expr>(ExprKind::Binary, p);
@@ -47,7 +34,7 @@ ExprPtr logical(Pos p, ExprKind k, ExprPtr l, ExprPtr r) {
 
 ExprPtr Lowerer::integer(TSNode n, bool negative, Pos p) {
   int64_t v = 0;
-  if (!parse_decimal(text(n), negative, &v))
+  if (!ts::parse_decimal(text(n), negative, &v))
     fail(n, "integer literal " + std::string(text(n)) + " is out of range (64-bit integers)");
   return literal(p, Value::integer(v));
 }
@@ -100,7 +87,7 @@ ExprPtr Lowerer::expr(TSNode n) {
       std::string_view t = text(n).substr(1);
       bool neg = !t.empty() && t[0] == '-';
       int64_t v = 0;
-      if (!parse_decimal(neg ? t.substr(1) : t, neg, &v)) fail(n, "object number " + std::string(text(n)) + " is out of range");
+      if (!ts::parse_decimal(neg ? t.substr(1) : t, neg, &v)) fail(n, "object number " + std::string(text(n)) + " is out of range");
       return literal(p, Value::obj(v));
     }
     case K::error_code: {

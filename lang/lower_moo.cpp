@@ -38,22 +38,6 @@ bool ci_equal(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Parses the decimal digits of an integer literal; false when the value does
-// not fit in 64 bits (with the sign: -9223372036854775808 fits).
-bool parse_decimal(std::string_view digits, bool negative, int64_t* out) {
-  const uint64_t limit = negative ? (uint64_t{1} << 63) : (uint64_t{1} << 63) - 1;
-  uint64_t v = 0;
-  if (digits.empty()) return false;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-    uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (limit - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = negative ? static_cast<int64_t>(uint64_t{0} - v) : static_cast<int64_t>(v);
-  return true;
-}
-
 // A string literal's value: the text between the quotes, where a backslash
 // makes the next character literal (LambdaMOO has no other escapes).
 std::string unescape(std::string_view token) {
@@ -301,7 +285,7 @@ class Lowerer {
 
   ExprPtr integer(TSNode n, bool negative, Pos p) {
     int64_t v = 0;
-    if (!parse_decimal(text(n), negative, &v))
+    if (!ts::parse_decimal(text(n), negative, &v))
       fail(n, "integer literal " + std::string(negative ? "-" : "") + std::string(text(n)) +
                   " is out of range (64-bit integers)");
     return literal(p, Value::integer(v));
@@ -347,7 +331,7 @@ class Lowerer {
       std::string_view t = text(n).substr(1);
       bool neg = !t.empty() && t[0] == '-';
       int64_t v = 0;
-      if (!parse_decimal(neg ? t.substr(1) : t, neg, &v))
+      if (!ts::parse_decimal(neg ? t.substr(1) : t, neg, &v))
         fail(n, "object number " + std::string(text(n)) + " is out of range");
       return literal(p, Value::obj(v));
     }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lang/parse.h"
+#include "lang/ts_util.h"
 
 extern "C" const TSLanguage* tree_sitter_moo(void);
 
@@ -36,17 +37,8 @@ struct Grammar {
   static const Grammar& get();
 };
 
-// 1-based position of a node's start.
-inline ast::Pos node_pos(TSNode n) {
-  TSPoint p = ts_node_start_point(n);
-  return {static_cast<int>(p.row) + 1, static_cast<int>(p.column) + 1};
-}
-
-inline std::string_view node_text(TSNode n, std::string_view src) {
-  uint32_t b = ts_node_start_byte(n), e = ts_node_end_byte(n);
-  if (b > src.size()) return {};
-  return src.substr(b, std::min<size_t>(e, src.size()) - b);
-}
+using ts::node_pos;
+using ts::node_text;
 
 // True for the words LambdaMOO reserves (if, endfor, any, E_TYPE, ...) and
 // true/false; compared without regard to case.

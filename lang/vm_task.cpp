@@ -38,6 +38,16 @@ void preset_toast_type_vars(Frame& f) {
   if (f.program->waif_reg >= 0) f.regs[size_t(f.program->waif_reg)] = Value::integer(13);
 }
 
+// A called frame's built-in variables: the type constants fresh, the rest
+// (player, this, ..., the command variables) the caller's, to be overridden.
+void preset_builtin_vars(Frame& f, const Frame& caller) {
+  static const Type kTypeVars[] = {Type::Int, Type::Obj, Type::Str, Type::List, Type::Err,
+                                   Type::Int, Type::Float, Type::Map, Type::Bool};
+  for (int i = VAR_NUM; i <= VAR_BOOL; ++i) f.regs[i] = Value::integer(int64_t(kTypeVars[i]));
+  preset_toast_type_vars(f);
+  for (int i = VAR_PLAYER; i < BUILTIN_VAR_COUNT; ++i) f.regs[i] = caller.regs[i];
+}
+
 // LambdaMOO's callers()/traceback entry of a frame: {this, verb, programmer,
 // verb location, player, line}.
 Value frame_entry(const Frame& f) {
@@ -365,11 +375,7 @@ void Task::push_verb_frame(VmHost::VerbTarget target, Value this_obj, Value args
   // As LambdaMOO's call_verb2: the type constants fresh, the command
   // variables copied from the caller, and `player` copied only when the
   // caller runs with a wizard's permissions (else the task's player).
-  static const Type kTypeVars[] = {Type::Int, Type::Obj, Type::Str, Type::List, Type::Err,
-                                   Type::Int, Type::Float, Type::Map, Type::Bool};
-  for (int i = VAR_NUM; i <= VAR_BOOL; ++i) f.regs[i] = Value::integer(int64_t(kTypeVars[i]));
-  preset_toast_type_vars(f);
-  for (int i = VAR_PLAYER; i < BUILTIN_VAR_COUNT; ++i) f.regs[i] = caller.regs[i];
+  preset_builtin_vars(f, caller);
   if (!(caller.regs[VAR_PLAYER].is_obj() && host_->is_wizard(caller.progr)))
     f.regs[VAR_PLAYER] = Value::obj(caller.player);
   f.regs[VAR_THIS] = this_obj;
@@ -424,11 +430,7 @@ void Task::push_function_frame(const Value& fnv, Value args, uint16_t result_reg
   Frame f;
   f.program = std::move(p);
   f.regs.resize(f.program->num_registers, Value::none());
-  static const Type kTypeVars[] = {Type::Int, Type::Obj, Type::Str, Type::List, Type::Err,
-                                   Type::Int, Type::Float, Type::Map, Type::Bool};
-  for (int i = VAR_NUM; i <= VAR_BOOL; ++i) f.regs[i] = Value::integer(int64_t(kTypeVars[i]));
-  preset_toast_type_vars(f);
-  for (int i = VAR_PLAYER; i < BUILTIN_VAR_COUNT; ++i) f.regs[i] = caller.regs[i];
+  preset_builtin_vars(f, caller);
   f.regs[VAR_PLAYER] = Value::obj(fn->player);
   f.regs[VAR_THIS] = Value::obj(fn->this_obj);
   f.regs[VAR_CALLER] = Value::obj(fn->caller);

@@ -27,11 +27,6 @@ namespace {
 
 using bi::raise;
 
-World& world_of(BuiltinContext& ctx) {
-  if (!ctx.world) raise(E_INVIND);
-  return *static_cast<World*>(ctx.world);
-}
-
 // The task each delivery runs: the fork vector of this program, with args =
 // {receiver, definer, verb index, event args, error handlers}.
 const std::shared_ptr<const Program>& dispatcher() {

@@ -19,11 +19,6 @@ namespace {
 
 using bi::raise;
 
-World& world_of(BuiltinContext& ctx) {
-  if (!ctx.world) raise(E_INVIND);
-  return *static_cast<World*>(ctx.world);
-}
-
 Value objlist(const std::vector<int64_t>& ids) {
   Value l = Value::empty_list();
   for (int64_t i : ids) list_append(l, Value::obj(i));

@@ -13,18 +13,6 @@ namespace {
 
 constexpr const char* kMooMarker = "// syntax: moo";
 
-std::vector<std::string> split_lines(std::string_view s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    size_t nl = s.find('\n', start);
-    out.emplace_back(s.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
-    if (nl == std::string_view::npos) break;
-    start = nl + 1;
-  }
-  return out;
-}
-
 // ---- printing
 
 void literal_into(std::string& out, const Value& v, int depth) {

@@ -36,18 +36,6 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-std::vector<std::string> split_lines(std::string_view s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    size_t nl = s.find('\n', start);
-    out.emplace_back(s.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
-    if (nl == std::string_view::npos) break;
-    start = nl + 1;
-  }
-  return out;
-}
-
 // A reference to an object from the file: one that exists, or the n-th
 // object the file defines (created when the file is applied).
 struct ObjRef {
@@ -666,6 +654,18 @@ SourceLoadResult load_object_source(World& w, std::string_view text, int64_t pro
   if (!res.errors.empty()) return res;
   loader.apply(res);
   return res;
+}
+
+std::vector<std::string> split_lines(std::string_view s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t nl = s.find('\n', start);
+    out.emplace_back(s.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  return out;
 }
 
 }  // namespace echo

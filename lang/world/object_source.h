@@ -53,4 +53,7 @@ std::string dump_object_source(World& w, int64_t id);
 // functions as their text).
 std::string echo_literal(const Value& v);
 
+// Text split at '\n' (the loader's and the printer's line handling).
+std::vector<std::string> split_lines(std::string_view s);
+
 }  // namespace echo

@@ -18,11 +18,6 @@ namespace {
 
 using bi::raise;
 
-World& world_of(BuiltinContext& ctx) {
-  if (!ctx.world) raise(E_INVIND);
-  return *static_cast<World*>(ctx.world);
-}
-
 TSNode field(TSNode n, const char* name) {
   return ts_node_child_by_field_name(n, name, uint32_t(std::char_traits<char>::length(name)));
 }

@@ -700,6 +700,20 @@ void WorldHost::set_property(int64_t obj, std::string_view name, Value v, int64_
   }
 }
 
+namespace {
+
+VmHost::VerbTarget target_of(const Verb& v, std::shared_ptr<const Program> prog, int64_t definer) {
+  VmHost::VerbTarget t;
+  t.program = std::move(prog);
+  t.definer = definer;
+  t.owner = v.owner;
+  t.name = v.names;
+  t.debug = (v.perms & VF_DEBUG) != 0;
+  return t;
+}
+
+}  // namespace
+
 std::optional<VmHost::VerbTarget> WorldHost::find_verb(int64_t obj, std::string_view name, Error* err) {
   if (!world_.valid(obj)) {
     *err = E_INVIND;
@@ -713,13 +727,7 @@ std::optional<VmHost::VerbTarget> WorldHost::find_verb(int64_t obj, std::string_
     return std::nullopt;
   }
   *err = E_NONE;
-  VerbTarget t;
-  t.program = std::move(prog);
-  t.definer = definer;
-  t.owner = v->owner;
-  t.name = v->names;
-  t.debug = (v->perms & VF_DEBUG) != 0;
-  return t;
+  return target_of(*v, std::move(prog), definer);
 }
 
 std::optional<VmHost::VerbTarget> WorldHost::verb_at(int64_t definer, int index, Error* err) {
@@ -735,13 +743,7 @@ std::optional<VmHost::VerbTarget> WorldHost::verb_at(int64_t definer, int index,
     return std::nullopt;
   }
   *err = E_NONE;
-  VerbTarget t;
-  t.program = std::move(prog);
-  t.definer = definer;
-  t.owner = v->owner;
-  t.name = v->names;
-  t.debug = (v->perms & VF_DEBUG) != 0;
-  return t;
+  return target_of(*v, std::move(prog), definer);
 }
 
 std::optional<VmHost::VerbTarget> WorldHost::find_pass_verb(int64_t definer, std::string_view name,
@@ -754,6 +756,11 @@ std::optional<VmHost::VerbTarget> WorldHost::find_pass_verb(int64_t definer, std
     if (t) return t;
   }
   return std::nullopt;
+}
+
+World& world_of(BuiltinContext& ctx) {
+  if (!ctx.world) throw MooError(E_INVIND);
+  return *static_cast<World*>(ctx.world);
 }
 
 }  // namespace echo

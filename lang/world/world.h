@@ -265,6 +265,8 @@ class WorldHost : public VmHost {
 // is_player, set_player_flag, renumber, reset_max_object, object_bytes, move,
 // disassemble.
 void register_object_builtins(Builtins& b);
+// The world a builtin runs in (E_INVIND when it runs without one).
+World& world_of(BuiltinContext& ctx);
 void register_event_builtins(Builtins& b);  // emit, load_source (events.cpp)
 void register_rule_builtins(Builtins& b);   // capabilities and queries (rules.cpp)
 
