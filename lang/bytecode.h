@@ -158,6 +158,9 @@ struct Program {
   std::string function_name;
   std::vector<std::string> capture_names;
   std::vector<bool> capture_by_ref;
+  // The register that holds the function itself when it is called (its own
+  // name inside it), or -1.
+  int32_t self_reg = -1;
 
   int line_at(const CodeVector& v, uint32_t pc) const {
     return pc < v.lines.size() ? v.lines[pc] : 0;

@@ -35,6 +35,7 @@ CompileResult Compiler::run_function(const ast::Function& fn) {
     }
     mark_boxed(by_ref);
     compile_body(fn.program);
+    if (auto it = vars_.find("$self"); it != vars_.end()) prog_->self_reg = it->second;
     result.program = std::move(prog_);
   } catch (CompileFailure& f) {
     result.errors.push_back(std::move(f.error));

@@ -150,9 +150,14 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
   const Program& p = *compiled.program;
   if (!task.frames().empty()) {
     const Frame& f = task.frames().front();
-    for (size_t i = BUILTIN_VAR_COUNT; i < p.var_names.size(); ++i)
+    for (size_t i = BUILTIN_VAR_COUNT; i < p.var_names.size(); ++i) {
+      // Echo's block-scoped bindings (`x#1`) and hidden temporaries (`$m1`)
+      // are not variables of the program; a cell is never a value.
+      const std::string& name = p.var_names[i];
+      if (name.find('#') != std::string::npos || name.rfind("$", 0) == 0 || f.regs[i].is_cell()) continue;
       if (f.regs[i].type() != Type::None && int32_t(i) != p.anon_reg && int32_t(i) != p.waif_reg)
-        out.vars.emplace_back(p.var_names[i], f.regs[i]);
+        out.vars.emplace_back(name, f.regs[i]);
+    }
   }
   return out;
 }

@@ -48,6 +48,17 @@ Value make_function(FuncObj* f);  // takes ownership (refs == 1)
 inline CellObj* cell_of(const Value& v) { return static_cast<CellObj*>(v.heap()); }
 inline const FuncObj* func_of(const Value& v) { return static_cast<const FuncObj*>(v.heap()); }
 
+// Frees the reference cycles among `cells` (a task's let-cells: a closure
+// stored in a cell it captures, mutually recursive closures, ...), which
+// reference counting alone never frees. Trial deletion: every heap object
+// reachable from the cells is counted; those referenced from outside the
+// graph (a register, a property, a list held elsewhere), and all they reach,
+// are live; the cells left are garbage, and are emptied, which breaks the
+// cycles. The caller holds one reference to each cell in `cells` and drops
+// them afterwards. Cycles always pass through a cell: lists and maps are
+// values (copied on write) and a function's captures never change.
+void collect_cell_cycles(std::vector<Value>& cells);
+
 // Compiles a function's source (with its capture names) into its program.
 // Defined by the Echo front end (lang/parse_echo.cpp); throws
 // std::runtime_error with the compile errors when the text does not compile.

@@ -511,7 +511,10 @@ void Lowerer::let_declaration(TSNode n, bool is_const, ast::Block& out) {
     ExprPtr rhs;
     if (!fn_value) rhs = ts_node_is_null(value) ? literal(p, Value::null()) : expr(value);
     Binding b = declare(pat, text(pat), is_const);
-    if (fn_value) rhs = expr(value);
+    if (fn_value) {
+      self_name_ = std::string(text(pat));  // the function refers to itself by it
+      rhs = expr(value);
+    }
     ExprPtr a = make(ExprKind::Assign, p);
     a->declare = true;
     a->lhs = var(node_pos(pat), b.internal);

@@ -94,7 +94,7 @@ class Lowerer {
   // A function compiled on its own (after a restore): `node` is the lambda
   // or function_expression, `captures` its capture names in order.
   std::shared_ptr<ast::Function> standalone_function(TSNode node, const std::vector<std::string>& captures,
-                                                     const std::vector<bool>& by_ref);
+                                                     const std::vector<bool>& by_ref, const std::string& self_name);
 
   // Shared with the object-file loader: lowers an expression of a property
   // value, or a function body given its parameter list.
@@ -189,7 +189,8 @@ class Lowerer {
   std::string_view src_;
   std::vector<CompileError>& errors_;
   Fn* fn_ = nullptr;
-  Fn* prepared_ = nullptr;  // standalone_function's context, taken by function_from
+  Fn* prepared_ = nullptr;
+  std::string self_name_;   // the let name the next function value is given  // standalone_function's context, taken by function_from
   std::vector<std::unique_ptr<Fn>> fns_;
   int index_depth_ = 0;
   int depth_ = 0;

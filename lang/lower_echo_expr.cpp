@@ -14,6 +14,11 @@ using ast::Pos;
 
 namespace {
 
+std::string lower_case_key(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
 
 ExprPtr binop(Pos p, ast::BinOp op, ExprPtr l, ExprPtr r) {
   auto e = std::make_unique<Expr>(ExprKind::Binary, p);
@@ -358,8 +363,10 @@ ExprPtr Lowerer::call(TSNode n, Pos p) {
 ExprPtr Lowerer::function(TSNode n) {
   bool is_lambda = kind_of(n) == K::lambda;
   TSNode name = field(n, "name");
-  auto fn = function_from(field(n, "parameters"), field(n, "body"), is_lambda,
-                          ts_node_is_null(name) ? std::string() : std::string(text(name)), n);
+  // A function's own name (`fn f`, or the name a let gives it) refers to it.
+  std::string self = std::exchange(self_name_, std::string());
+  if (!ts_node_is_null(name)) self = std::string(text(name));
+  auto fn = function_from(field(n, "parameters"), field(n, "body"), is_lambda, self, n);
   ExprPtr e = make(ExprKind::Function, node_pos(n));
   e->function = std::move(fn);
   return e;
@@ -387,6 +394,14 @@ std::shared_ptr<ast::Function> Lowerer::function_from(TSNode params, TSNode body
   fn_ = f;
   push_scope();
   Pos p = node_pos(whole);
+  // Inside, the function's name is the function itself ($self, preset when
+  // it is called), not a capture of the variable holding it: a recursive
+  // function would otherwise hold the cell that holds it, a cycle that
+  // reference counting never frees.
+  if (!fn->name.empty()) {
+    f->scopes.back().names[lower_case_key(fn->name)] = Binding{"$self", false, false};
+    f->used.insert("$self");
+  }
   // Parameters: `x`, `(a, ?b = 1, @rest)`; scattered from args at entry.
   {
     ExprPtr sc = make(ExprKind::Scatter, p);
@@ -440,7 +455,8 @@ std::shared_ptr<ast::Function> Lowerer::function_from(TSNode params, TSNode body
 }
 
 std::shared_ptr<ast::Function> Lowerer::standalone_function(TSNode node, const std::vector<std::string>& captures,
-                                                            const std::vector<bool>& by_ref) {
+                                                            const std::vector<bool>& by_ref,
+                                                            const std::string& self_name) {
   fns_.push_back(std::make_unique<Fn>());
   Fn* f = fns_.back().get();
   f->is_function = true;
@@ -457,9 +473,8 @@ std::shared_ptr<ast::Function> Lowerer::standalone_function(TSNode node, const s
   }
   fn_ = prepared_ = f;
   bool is_lambda = kind_of(node) == K::lambda;
-  TSNode name = field(node, "name");
-  return function_from(field(node, "parameters"), field(node, "body"), is_lambda,
-                       ts_node_is_null(name) ? std::string() : std::string(text(name)), node);
+  self_name_.clear();
+  return function_from(field(node, "parameters"), field(node, "body"), is_lambda, self_name, node);
 }
 
 // match (v) { p1 if g1 => e1, p2 => e2 }  becomes

@@ -178,7 +178,7 @@ std::shared_ptr<const Program> compile_function(const FuncObj& f) {
        echo_syntax::kind_of(node) != echo_syntax::K::function_expression))
     return fail("the text is not one function");
   echo_syntax::Lowerer lowerer(text, errors);
-  auto fn = lowerer.standalone_function(node, f.capture_names, f.capture_by_ref);
+  auto fn = lowerer.standalone_function(node, f.capture_names, f.capture_by_ref, f.name);
   if (!errors.empty()) return fail(errors.front().to_string());
   CompileResult r = compile_program_function(*fn);
   if (!r.ok()) return fail(r.errors.front().to_string());

@@ -891,6 +891,7 @@ L_CALLFUNC : {
 }
 L_MAKECELL:
   R[in->a] = make_cell(in->b == 0xFFFF ? Value::none() : R[in->b]);
+  cells_made_.push_back(R[in->a]);
   NEXT();
 L_CELL_GET : {
   const Value& c = R[in->b];
@@ -901,7 +902,10 @@ L_CELL_GET : {
 }
 L_CELL_SET:
   if (R[in->a].is_cell()) cell_of(R[in->a])->value = R[in->b];
-  else R[in->a] = make_cell(R[in->b]);  // written before its declaration ran
+  else {
+    R[in->a] = make_cell(R[in->b]);  // written before its declaration ran
+    cells_made_.push_back(R[in->a]);
+  }
   NEXT();
 L_FORK : {
   const Value& d = R[in->a];

@@ -152,6 +152,7 @@ class Task {
   // forking frame's variables.
   Task(const VmHost::ForkRequest& fork, VmHost* host, TaskLimits limits = {});
   Task(const Task&) = delete;  // builtins hold a pointer to their task
+  ~Task();
   Task& operator=(const Task&) = delete;
 
   // Presets for the first frame.
@@ -237,6 +238,8 @@ class Task {
 
   VmHost* host_;
   VmHost default_host_;
+  // The let-cells this task made, for collect_cell_cycles when it ends.
+  std::vector<Value> cells_made_;
   TaskLimits limits_;
   std::vector<Frame> frames_;
   int64_t ticks_left_;

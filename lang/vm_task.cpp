@@ -182,6 +182,14 @@ Task::Task(const VmHost::ForkRequest& fork, VmHost* host, TaskLimits limits)
   f.verb_names = fork.verb_names;
 }
 
+// Frees the cycles among the cells this task made, once its own frames no
+// longer hold them (the result and anything stored elsewhere keep theirs).
+Task::~Task() {
+  if (cells_made_.empty()) return;
+  frames_.clear();
+  collect_cell_cycles(cells_made_);
+}
+
 void Task::set_var(std::string_view name, Value v) {
   int i = frames_.front().program->var_index(name);
   if (i >= 0) frames_.front().regs[size_t(i)] = std::move(v);
@@ -437,6 +445,8 @@ void Task::push_function_frame(const Value& fnv, Value args, uint16_t result_reg
   f.regs[VAR_VERB] = Value::str(fn->verb_name);
   f.regs[VAR_ARGS] = std::move(args);
   for (size_t i = 0; i < fn->captures.size(); ++i) f.regs[BUILTIN_VAR_COUNT + i] = fn->captures[i];
+  if (f.program->self_reg >= 0 && size_t(f.program->self_reg) < f.regs.size())
+    f.regs[size_t(f.program->self_reg)] = fnv;
   f.this_obj = fn->this_obj;
   f.definer = fn->definer;
   f.progr = fn->progr;
