@@ -37,7 +37,7 @@ case "${1:-}" in
     deps
     build build
     # The world lives in default-world.db (gitignored); made once from the
-    # script compiled into echo-repl (config/default-world.moo), then kept.
+    # object files compiled into echo-repl (config/world/*.echo), then kept.
     [[ -d default-world.db ]] || build/cli/echo-repl new-world default-world.db
     exec build/cli/echo-repl serve default-world.db "${@:2}"
     ;;

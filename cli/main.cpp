@@ -27,7 +27,7 @@ void usage(std::ostream& o) {
        "       echo-repl snapshot NAME.db [--keep N]\n"
        "                                 checkpoint a store into NAME.db/snap.<time>/\n"
        "       echo-repl new-world NAME.db [--overwrite]\n"
-       "                                 make a store holding the default world (config/default-world.moo)\n"
+       "                                 make a store holding the default world (config/world/*.echo)\n"
        "       echo-repl load FILE.echo [--world NAME.db]   apply an Echo object file (all or nothing)\n"
        "       echo-repl dump #N|$name [--world NAME.db]    print an object as an Echo definition\n"
        "       echo-repl serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR]\n"

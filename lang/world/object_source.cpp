@@ -89,6 +89,13 @@ class Loader {
                        ts_node_type(ch));
       }
     }
+    // Values last: they may name any object of the file, even a later one.
+    for (ObjPlan& o : objs_)
+      for (PropPlan& p : o.props)
+        if (!ts_node_is_null(p.value)) {
+          Value v = constant(p.value, o);
+          if (lower(p.name) == "name" && !v.is_str()) fail(p.value, "an object's name is a string");
+        }
   }
 
   void apply(SourceLoadResult& out) {
@@ -262,15 +269,12 @@ class Loader {
     p.value = field(m, "value");
     for (auto& q : o.props)
       if (lower(q.name) == lower(p.name)) fail(name, "property `" + p.name + "' is set twice");
-    static const char* const builtin[] = {"owner", "location", "contents", "programmer", "wizard",
-                                          "r", "w", "f", "player", "parent", "parents", "children"};
+    // LambdaMOO's built-in properties other than name.
+    static const char* const builtin[] = {"owner", "location", "contents", "programmer", "wizard", "r", "w", "f"};
     for (const char* b : builtin)
       if (lower(p.name) == b) fail(name, "the built-in property `" + p.name + "' cannot be set in an object file");
     if (lower(p.name) == "name" && p.perms) fail(perms, "the built-in property `name' has no permissions to set");
-    if (!ts_node_is_null(p.value)) {
-      Value v = constant(p.value, o);
-      if (lower(p.name) == "name" && !v.is_str()) fail(p.value, "an object's name is a string");
-    } else if (lower(p.name) == "name") {
+    if (ts_node_is_null(p.value) && lower(p.name) == "name") {
       fail(m, "`property name' needs a value");
     }
     // A new property must not clash with one a descendant defines.

@@ -334,3 +334,24 @@ TEST_CASE("query rules and facts evaluate on their object") {
   REQUIRE(r.ok());
   CHECK(dump_object_source(b.w, r.created[0]) == dumped);
 }
+
+TEST_CASE("a property value may name an object the file defines later; #0 dumps and loads back") {
+  World4 a;
+  SourceLoadResult r = a.load(R"(object aa extends $root_class
+  property other = bb;
+endobject
+object bb extends $root_class
+  property back = aa;
+endobject
+object player extends $root_class
+endobject
+)");
+  REQUIRE(r.ok());
+  CHECK(a.result("return {$aa.other == $bb, $bb.back == $aa};") == "=> {1, 1}");
+  std::string sys = dump_object_source(a.w, 0);
+  SourceLoadResult again = a.load(sys);
+  INFO(sys);
+  for (auto& e : again.errors) INFO(e.to_string());
+  CHECK(again.ok());
+  CHECK(dump_object_source(a.w, 0) == sys);
+}
