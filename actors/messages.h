@@ -9,6 +9,9 @@ namespace echo::actors {
 using run_atom = caf::atom_constant<caf::atom("run")>;        // run (or wait for) a slice
 using wake_atom = caf::atom_constant<caf::atom("wake")>;      // a suspend() delay passed
 
+// Object actors: (int64_t task id) an event delivery to start, in mailbox order.
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+
 // Sessions (net/): what the world sends to a connection.
 using output_atom = caf::atom_constant<caf::atom("output")>;  // (std::string text): bytes to send
 using close_atom = caf::atom_constant<caf::atom("close")>;    // flush and close

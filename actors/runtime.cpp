@@ -53,6 +53,53 @@ caf::behavior checkpoint_timer(caf::event_based_actor* self, Runtime* rt) {
   };
 }
 
+}  // namespace
+
+// An object's actor: the events sent to the object arrive as deliver
+// messages, each the task of one handler, started (woken) in mailbox order.
+// It stops after a while without messages; the next event spawns a new one.
+caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t obj) {
+  std::string name = "object #" + std::to_string(obj);
+  return {
+      [=](deliver_atom, int64_t task_id) {
+        auto t0 = std::chrono::steady_clock::now();
+        {
+          std::lock_guard<std::mutex> lk(rt->mu);
+          auto it = rt->objects_.find(obj);
+          if (it != rt->objects_.end()) --it->second.pending;
+        }
+        rt->wake(task_id);
+        rt->record(name, "object", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), obj);
+      },
+      caf::after(std::chrono::seconds(30)) >>
+          [=] {
+            bool quit = false;
+            {
+              std::lock_guard<std::mutex> lk(rt->mu);
+              auto it = rt->objects_.find(obj);
+              if (it != rt->objects_.end() && it->second.pending == 0 &&
+                  it->second.actor == caf::actor_cast<caf::actor>(self)) {
+                rt->objects_.erase(it);
+                quit = true;
+              }
+            }
+            if (quit) {
+              rt->forget(name);
+              self->quit();
+            }
+          },
+  };
+}
+
+void Runtime::deliver_to_object(int64_t obj, int64_t task_id) {
+  ObjectActor& oa = objects_[obj];
+  if (!oa.actor) oa.actor = sys_->spawn(object_actor, this, obj);
+  ++oa.pending;
+  caf::anon_send(oa.actor, deliver_atom::value, task_id);
+}
+
+namespace {
+
 caf::behavior task_actor(caf::event_based_actor* self, Runtime* rt, int64_t id) {
   // An exception must not end the actor silently while it holds the world
   // token: the runtime drops the task and moves on (step_guarded).
@@ -92,6 +139,7 @@ Runtime::~Runtime() {
     // closed by wait()).
     for (auto& l : listeners_) caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
     for (auto& [id, e] : tasks_) caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
+    for (auto& [id, o] : objects_) caf::anon_send_exit(o.actor, caf::exit_reason::user_shutdown);
     // Listeners and sessions belong to net/; do not wait for them.
     sys_->await_actors_before_shutdown(false);
     sys_.reset();
@@ -277,7 +325,10 @@ int64_t Runtime::fork_task(VmHost::ForkRequest req) {
   e.state = TaskEntry::Sleeping;
   e.wake_at = unix_now() + delay;
   dirty_tasks_.insert(e.id);
-  caf::delayed_anon_send(e.actor, std::chrono::microseconds(int64_t(delay * 1e6)), wake_atom::value);
+  if (req.deliver_to >= 0 && delay == 0)
+    deliver_to_object(req.deliver_to, e.id);
+  else
+    caf::delayed_anon_send(e.actor, std::chrono::microseconds(int64_t(delay * 1e6)), wake_atom::value);
   return e.id;
 }
 

@@ -209,6 +209,16 @@ class Runtime {
   WorldExtras extras_;
   std::unique_ptr<class ServerHost> host_;
   std::map<int64_t, std::unique_ptr<TaskEntry>> tasks_;
+  // Object actors, spawned by the first event sent to the object and
+  // stopped when idle (object_actor in runtime.cpp). pending: deliveries
+  // sent and not yet handled, so that an idle actor never quits with one.
+  struct ObjectActor {
+    caf::actor actor;
+    int64_t pending = 0;
+  };
+  std::unordered_map<int64_t, ObjectActor> objects_;
+  void deliver_to_object(int64_t obj, int64_t task_id);  // with mu held
+  friend caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t obj);
   std::map<ConnHandle, Connection> conns_;
   ConnHandle next_handle_ = 1;
   std::unordered_map<int64_t, ConnHandle> by_id_;  // open connections by MOO id

@@ -69,6 +69,9 @@ class VmHost {
     // `fork name (...)`: the register of `name`, which the child gets set to
     // its own task id too (LambdaMOO's enqueue_forked_task2); -1 if none.
     int id_register = -1;
+    // An event delivery (emit()): the receiving object, whose actor starts
+    // the task in the order its mailbox got them; -1 for a plain fork.
+    int64_t deliver_to = -1;
   };
   virtual int64_t fork(ForkRequest req);
   // Whether obj is a wizard (with no world, every task is a wizard's).

@@ -44,8 +44,16 @@ Value error_map(Error e, std::string_view msg) {
   return m;
 }
 
-uint32_t cost_arg(std::span<Value> args, size_t i, uint32_t dflt) {
-  return args.size() > i ? uint32_t(args[i].as_int()) : dflt;
+// A cost argument, bounded: the arguments are MOO code's, and argon2 would
+// try to allocate whatever memory it is asked for (a negative number read as
+// an unsigned one asks for terabytes) or run for hours.
+uint32_t cost_arg(std::span<Value> args, size_t i, uint32_t dflt, int64_t lo, int64_t hi, const char* what) {
+  if (args.size() <= i) return dflt;
+  int64_t v = args[i].as_int();
+  if (v < lo || v > hi)
+    throw MooError(E_INVARG, std::string("argon2 ") + what + " must be from " + std::to_string(lo) + " to " +
+                                 std::to_string(hi));
+  return uint32_t(v);
 }
 
 // argon2(password, salt [, iterations, memory KiB, threads]): the encoded hash
@@ -54,8 +62,9 @@ Value bf_argon2(BuiltinContext& ctx, std::span<Value> args) {
   if (!caller_is_wizard(ctx)) raise(E_PERM);
   std::string_view pwd = args[0].as_str(), salt = args[1].as_str();
   constexpr uint32_t kOutLen = 32;
-  uint32_t t_cost = cost_arg(args, 2, 3), m_cost = cost_arg(args, 3, 4096),
-           threads = cost_arg(args, 4, 1);
+  uint32_t t_cost = cost_arg(args, 2, 3, 1, 256, "iterations"),
+           m_cost = cost_arg(args, 3, 4096, 8, 1 << 20, "memory (KiB)"),
+           threads = cost_arg(args, 4, 1, 1, 16, "threads");
   if (salt.size() > UINT32_MAX) return error_map(E_INVARG, "salt too long");
   std::string encoded(argon2_encodedlen(t_cost, m_cost, threads, uint32_t(salt.size()), kOutLen,
                                         Argon2_id) + 1,

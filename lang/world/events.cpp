@@ -116,6 +116,7 @@ Value bf_emit(BuiltinContext& ctx, std::span<Value> a) {
       req.verb_name = "on:" + std::string(event);
       req.verb_names = "(event delivery)";
       req.player = f.player;
+      req.deliver_to = r;
       ctx.host->fork(std::move(req));
       ++started;
     }

@@ -123,7 +123,8 @@ def run(port):
                      ("prefix suffix", t_prefix_suffix), ("out of band", t_oob), (".program", t_program),
                      ("seconds limit and .flush", t_seconds_limit), ("ticks limit", t_ticks_limit),
                      ("command while suspended", t_command_while_suspended),
-                     ("no interleaving", t_no_interleaving), ("boot_player", t_boot)]:
+                     ("no interleaving", t_no_interleaving), ("boot_player", t_boot),
+                     ("echo events", t_echo_events)]:
         if os.environ.get("ECHO_E2E_ONLY") and name not in os.environ["ECHO_E2E_ONLY"].split(","):
             continue
         check(name, lambda fn=fn: fn(ids), a, ids["b"])
@@ -131,6 +132,44 @@ def run(port):
             cl.drain(0.2)
     a.close()
     ids["b"].close()
+
+
+# ---- Echo: events through object actors ----------------------------------------------
+
+BELL = [
+    "object e2e_bell extends $thing",
+    "  property log = {};",
+    "  on rang(target, n)",
+    "    this.log = {@this.log, n};",
+    "    player:tell(\"rang \", n);",
+    "  endon",
+    "  on rang(target, n) where n == 2",
+    "    throw E_INVARG(\"second handler fails\");",
+    "  endon",
+    "  on error thrown as e",
+    "    this.log = {@this.log, e[1]};",
+    "  endon",
+    "endobject",
+]
+
+
+def t_echo_events(ids):
+    a = ids["a"]
+    r = evs(a, "return load_source({%s});" % ", ".join(moo_str(l) for l in BELL))
+    assert re.match(r"^\{\{\}, \{#\d+\}\}$", r), r
+    # The emitter's task ends before any handler runs; they run in order, and
+    # a handler's error goes to the error handler, never to the emitter.
+    a.send(';;for i in [1..3] emit("rang", {$e2e_bell, i}); endfor '
+           'player:tell("emitted ", toliteral($e2e_bell.log));')
+    a.expect(r"^emitted \{\}$")
+    for i in (1, 2, 3):
+        a.expect(r"^rang %d$" % i, 5)
+    time.sleep(0.3)
+    assert ev(a, "$e2e_bell.log") == "{1, 2, E_INVARG, 3}", ev(a, "$e2e_bell.log")
+    # The deliveries went through the bell's actor.
+    stats = evs(a, 'for s in (actor_stats()) if (s["name"] == "object " + tostr($e2e_bell)) '
+                   'return {s["kind"], s["handled"]}; endif endfor return 0;')
+    assert stats == '{"object", 6}', stats  # its two handlers for each of the three events
 
 
 # ---- suspend, resume, kill_task, queued_tasks, task_stack ---------------------------
