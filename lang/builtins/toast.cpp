@@ -44,7 +44,8 @@ Value error_map(Error e, std::string_view msg) {
   return m;
 }
 
-// A cost argument, bounded: the arguments are MOO code's, and argon2 would
+// A cost argument, bounded above (argon2 itself reports values too small,
+// as ToastStunt passes them on): the arguments are MOO code's, and argon2 would
 // try to allocate whatever memory it is asked for (a negative number read as
 // an unsigned one asks for terabytes) or run for hours.
 uint32_t cost_arg(std::span<Value> args, size_t i, uint32_t dflt, int64_t lo, int64_t hi, const char* what) {
@@ -62,9 +63,9 @@ Value bf_argon2(BuiltinContext& ctx, std::span<Value> args) {
   if (!caller_is_wizard(ctx)) raise(E_PERM);
   std::string_view pwd = args[0].as_str(), salt = args[1].as_str();
   constexpr uint32_t kOutLen = 32;
-  uint32_t t_cost = cost_arg(args, 2, 3, 1, 256, "iterations"),
-           m_cost = cost_arg(args, 3, 4096, 8, 1 << 20, "memory (KiB)"),
-           threads = cost_arg(args, 4, 1, 1, 16, "threads");
+  uint32_t t_cost = cost_arg(args, 2, 3, 0, 256, "iterations"),
+           m_cost = cost_arg(args, 3, 4096, 0, 1 << 20, "memory (KiB)"),
+           threads = cost_arg(args, 4, 1, 0, 16, "threads");
   if (salt.size() > UINT32_MAX) return error_map(E_INVARG, "salt too long");
   std::string encoded(argon2_encodedlen(t_cost, m_cost, threads, uint32_t(salt.size()), kOutLen,
                                         Argon2_id) + 1,
