@@ -4,6 +4,9 @@
 
 namespace echo {
 
+const Type kTypeVarValues[VAR_BOOL + 1] = {Type::Int, Type::Obj, Type::Str, Type::List, Type::Err,
+                                           Type::Int, Type::Float, Type::Map, Type::Bool};
+
 const char* const kBuiltinVarNames[BUILTIN_VAR_COUNT] = {
     "NUM", "OBJ", "STR", "LIST", "ERR", "INT", "FLOAT", "MAP", "BOOL",
     "player", "this", "caller", "verb", "args", "argstr",

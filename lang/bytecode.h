@@ -178,5 +178,7 @@ enum BuiltinVar : uint16_t {
   BUILTIN_VAR_COUNT
 };
 extern const char* const kBuiltinVarNames[BUILTIN_VAR_COUNT];
+// The values of the type constants NUM .. BOOL (VAR_NUM .. VAR_BOOL).
+extern const Type kTypeVarValues[VAR_BOOL + 1];
 
 }  // namespace echo

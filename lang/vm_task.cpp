@@ -41,9 +41,7 @@ void preset_toast_type_vars(Frame& f) {
 // A called frame's built-in variables: the type constants fresh, the rest
 // (player, this, ..., the command variables) the caller's, to be overridden.
 void preset_builtin_vars(Frame& f, const Frame& caller) {
-  static const Type kTypeVars[] = {Type::Int, Type::Obj, Type::Str, Type::List, Type::Err,
-                                   Type::Int, Type::Float, Type::Map, Type::Bool};
-  for (int i = VAR_NUM; i <= VAR_BOOL; ++i) f.regs[i] = Value::integer(int64_t(kTypeVars[i]));
+  for (int i = VAR_NUM; i <= VAR_BOOL; ++i) f.regs[i] = Value::integer(int64_t(kTypeVarValues[i]));
   preset_toast_type_vars(f);
   for (int i = VAR_PLAYER; i < BUILTIN_VAR_COUNT; ++i) f.regs[i] = caller.regs[i];
 }
@@ -151,9 +149,7 @@ Task::Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limi
   Frame f;
   f.program = program;
   f.regs.resize(program->num_registers, Value::none());
-  static const Type kTypeVars[] = {Type::Int, Type::Obj, Type::Str, Type::List, Type::Err,
-                                   Type::Int, Type::Float, Type::Map, Type::Bool};
-  for (int i = VAR_NUM; i <= VAR_BOOL; ++i) f.regs[i] = Value::integer(int64_t(kTypeVars[i]));
+  for (int i = VAR_NUM; i <= VAR_BOOL; ++i) f.regs[i] = Value::integer(int64_t(kTypeVarValues[i]));
   preset_toast_type_vars(f);
   f.regs[VAR_PLAYER] = Value::obj(-1);
   f.regs[VAR_THIS] = Value::obj(-1);

@@ -96,9 +96,7 @@ Value bf_emit(BuiltinContext& ctx, std::span<Value> a) {
       req.program = prog;
       req.vector = 0;
       req.registers.assign(prog->var_names.size(), Value::none());
-      static const Type kTypeVars[] = {Type::Int, Type::Obj, Type::Str, Type::List, Type::Err,
-                                       Type::Int, Type::Float, Type::Map, Type::Bool};
-      for (int t = VAR_NUM; t <= VAR_BOOL; ++t) req.registers[size_t(t)] = Value::integer(int64_t(kTypeVars[t]));
+      for (int t = VAR_NUM; t <= VAR_BOOL; ++t) req.registers[size_t(t)] = Value::integer(int64_t(kTypeVarValues[t]));
       req.registers[VAR_PLAYER] = Value::obj(f.player);
       req.registers[VAR_THIS] = Value::obj(r);
       req.registers[VAR_CALLER] = Value::obj(f.this_obj);
