@@ -84,7 +84,7 @@ int cmd_new_world(int argc, char** argv) {
         verbs += o->verbs.size();
       }
     WorldExtras extras;
-    extras.format = 4;  // single parents only: the store can be exported as a LambdaMOO textdump
+    extras.format = 4;  // single parents, LambdaMOO-shaped (its Echo verbs keep it out of textdumps: --json exports it)
     storage::WorldImage image = to_image(*world, extras);
     std::string dir = storage::import_world(image, to, {}, overwrite);
     std::cout << "new-world: wrote " << dir << " (default world: " << objects << " objects, " << verbs
