@@ -11,8 +11,9 @@
 // emitter's and in the order the events were emitted, and the emitter never
 // sees what they do. A handler's uncaught error goes to the receiver's
 // `on:error` verbs ({code, message, value, traceback}); with none, it is
-// reported as any forked task's error is. (Echo's object actors will carry
-// these deliveries as messages; for now they are tasks queued in order.)
+// reported as any forked task's error is. Each delivery is a fork request
+// marked with its receiver (ForkRequest::deliver_to): the server hands it to
+// the receiver's actor, which starts the tasks in its mailbox order.
 #include <algorithm>
 
 #include "lang/builtins/helpers.h"
