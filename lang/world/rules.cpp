@@ -116,12 +116,14 @@ struct RuleReader {
   }
 };
 
-// The rules of obj and its ancestors, cached by the world's verb generation.
+// The rules of obj and its ancestors, cached per world and object until the
+// world's verbs change.
 std::shared_ptr<datalog::RuleSet> rules_of(World& w, int64_t obj) {
   static std::mutex mu;
-  static std::map<int64_t, std::pair<uint64_t, std::shared_ptr<datalog::RuleSet>>> cache;
+  static std::map<std::pair<uint64_t, int64_t>, std::pair<uint64_t, std::shared_ptr<datalog::RuleSet>>> cache;
   std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(obj);
+  const std::pair<uint64_t, int64_t> key{w.instance(), obj};
+  auto it = cache.find(key);
   if (it != cache.end() && it->second.first == w.generation()) return it->second.second;
   std::string text;
   std::vector<int64_t> chain = w.ancestors(obj);
@@ -143,7 +145,7 @@ std::shared_ptr<datalog::RuleSet> rules_of(World& w, int64_t obj) {
   }
   auto set = std::make_shared<datalog::RuleSet>(parse_rules(w, obj, text, nullptr));
   if (cache.size() > 10000) cache.clear();
-  cache[obj] = {w.generation(), set};
+  cache[key] = {w.generation(), set};
   return set;
 }
 

@@ -4,6 +4,7 @@
 #include "lang/world/world.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 
 namespace echo {
@@ -756,6 +757,11 @@ std::optional<VmHost::VerbTarget> WorldHost::find_pass_verb(int64_t definer, std
     if (t) return t;
   }
   return std::nullopt;
+}
+
+uint64_t World::next_instance() {
+  static std::atomic<uint64_t> n{0};
+  return ++n;
 }
 
 World& world_of(BuiltinContext& ctx) {

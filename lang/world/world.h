@@ -202,6 +202,8 @@ class World {
   // Counts mark_dirty calls: changes whenever any object may have changed
   // (the version of memoized query answers).
   uint64_t mutations() const { return mutations_; }
+  // Distinct for every World of the process (caches keyed by a world).
+  uint64_t instance() const { return instance_; }
 
   // ---- server options (LambdaMOO's server_flag_option) ----
   // $server_options.<name> (#0.server_options a valid object with that
@@ -231,6 +233,8 @@ class World {
   ProgramCache programs_;
   uint64_t generation_ = 0;
   uint64_t mutations_ = 0;
+  uint64_t instance_ = next_instance();
+  static uint64_t next_instance();
   struct CacheEntry { int64_t definer; size_t index; };
   std::unordered_map<std::string, CacheEntry> verb_cache_;
   // Objects whose change may change a server option; empty while no option
