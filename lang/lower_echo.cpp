@@ -1,6 +1,8 @@
 // Echo front end: node kinds, scoping, and statements. See lower_echo.h.
 #include "lang/lower_echo.h"
 
+#include "lang/bytecode.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -17,20 +19,13 @@ using ast::StmtPtr;
 
 namespace {
 
-std::string lower_case(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
+using ts::lower_case;
 
 // The MOO built-in variables: every frame has them, so they are never
 // captured and never renamed.
 bool is_builtin_var(const std::string& key) {
-  static const char* const names[] = {"num", "obj", "str", "list", "err", "int", "float", "map",
-                                      "bool", "player", "this", "caller", "verb", "args", "argstr",
-                                      "dobj", "dobjstr", "prepstr", "iobj", "iobjstr"};
-  for (const char* n : names)
-    if (key == n) return true;
+  for (const char* n : kBuiltinVarNames)
+    if (compare_ci(key, n) == 0) return true;
   return false;
 }
 

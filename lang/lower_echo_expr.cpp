@@ -14,12 +14,6 @@ using ast::Pos;
 
 namespace {
 
-std::string lower_case_key(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
-
 ExprPtr binop(Pos p, ast::BinOp op, ExprPtr l, ExprPtr r) {
   auto e = std::make_unique<Expr>(ExprKind::Binary, p);
   e->binop = op;
@@ -218,25 +212,10 @@ ExprPtr Lowerer::expr(TSNode n) {
 
 ExprPtr Lowerer::binary(TSNode n, Pos p) {
   std::string_view op = ts_node_type(field(n, "operator"));
-  static const struct {
-    const char* text;
-    ast::BinOp op;
-  } ops[] = {{"+", ast::BinOp::Add},    {"-", ast::BinOp::Sub},     {"*", ast::BinOp::Mul},
-             {"/", ast::BinOp::Div},    {"%", ast::BinOp::Mod},     {"^", ast::BinOp::Pow},
-             {"==", ast::BinOp::Eq},    {"!=", ast::BinOp::Ne},     {"<", ast::BinOp::Lt},
-             {"<=", ast::BinOp::Le},    {">", ast::BinOp::Gt},      {">=", ast::BinOp::Ge},
-             {"in", ast::BinOp::In},    {"&.", ast::BinOp::BitAnd}, {"|.", ast::BinOp::BitOr},
-             {"^.", ast::BinOp::BitXor}, {"<<", ast::BinOp::Shl},   {">>", ast::BinOp::Shr}};
   if (op == "&&" || op == "||")
     return logical(p, op == "&&" ? ExprKind::And : ExprKind::Or, expr(field(n, "left")), expr(field(n, "right")));
   ExprPtr e = make(ExprKind::Binary, p);
-  bool found = false;
-  for (const auto& o : ops)
-    if (op == o.text) {
-      e->binop = o.op;
-      found = true;
-    }
-  if (!found) fail(n, "unknown operator '" + std::string(op) + "'");
+  if (!ts::binary_op(op, &e->binop)) fail(n, "unknown operator '" + std::string(op) + "'");
   e->lhs = expr(field(n, "left"));
   e->rhs = expr(field(n, "right"));
   return e;
@@ -399,7 +378,7 @@ std::shared_ptr<ast::Function> Lowerer::function_from(TSNode params, TSNode body
   // function would otherwise hold the cell that holds it, a cycle that
   // reference counting never frees.
   if (!fn->name.empty()) {
-    f->scopes.back().names[lower_case_key(fn->name)] = Binding{"$self", false, false};
+    f->scopes.back().names[ts::lower_case(fn->name)] = Binding{"$self", false, false};
     f->used.insert("$self");
   }
   // Parameters: `x`, `(a, ?b = 1, @rest)`; scattered from args at entry.
@@ -462,14 +441,9 @@ std::shared_ptr<ast::Function> Lowerer::standalone_function(TSNode node, const s
   f->is_function = true;
   for (size_t i = 0; i < captures.size(); ++i) {
     const std::string& c = captures[i];
-    std::string key(c.substr(0, c.find('#')));
-    for (char& ch : key) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-    Binding b{c, bool(by_ref[i]), false};
-    f->captured[key] = b;
+    f->captured[ts::lower_case(c.substr(0, c.find('#')))] = Binding{c, bool(by_ref[i]), false};
     f->captures.push_back({c, c, bool(by_ref[i])});
-    std::string lc = c;
-    for (char& ch : lc) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-    f->used.insert(lc);
+    f->used.insert(ts::lower_case(c));
   }
   fn_ = prepared_ = f;
   bool is_lambda = kind_of(node) == K::lambda;

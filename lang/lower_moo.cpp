@@ -439,28 +439,12 @@ class Lowerer {
 
   ExprPtr binary(TSNode n, Pos p) {
     std::string_view op = ts_node_type(field(n, g_.f_operator));
-    static const struct {
-      const char* text;
-      ast::BinOp op;
-    } ops[] = {{"+", ast::BinOp::Add},    {"-", ast::BinOp::Sub},     {"*", ast::BinOp::Mul},
-               {"/", ast::BinOp::Div},    {"%", ast::BinOp::Mod},     {"^", ast::BinOp::Pow},
-               {"==", ast::BinOp::Eq},    {"!=", ast::BinOp::Ne},     {"<", ast::BinOp::Lt},
-               {"<=", ast::BinOp::Le},    {">", ast::BinOp::Gt},      {">=", ast::BinOp::Ge},
-               {"in", ast::BinOp::In},    {"&.", ast::BinOp::BitAnd}, {"|.", ast::BinOp::BitOr},
-               {"^.", ast::BinOp::BitXor}, {"<<", ast::BinOp::Shl},   {">>", ast::BinOp::Shr}};
     ExprPtr e;
     if (op == "&&" || op == "||") {
       e = make(op == "&&" ? ExprKind::And : ExprKind::Or, p);
     } else {
       e = make(ExprKind::Binary, p);
-      bool found = false;
-      for (const auto& o : ops)
-        if (op == o.text) {
-          e->binop = o.op;
-          found = true;
-          break;
-        }
-      if (!found) fail(n, "unknown operator '" + std::string(op) + "'");
+      if (!ts::binary_op(op, &e->binop)) fail(n, "unknown operator '" + std::string(op) + "'");
     }
     e->lhs = expr(field(n, g_.f_left));
     e->rhs = expr(field(n, g_.f_right));

@@ -4,7 +4,9 @@
 #include <tree_sitter/api.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "lang/ast.h"
@@ -37,6 +39,33 @@ inline bool parse_decimal(std::string_view digits, bool negative, int64_t* out) 
   }
   *out = negative ? static_cast<int64_t>(uint64_t{0} - v) : static_cast<int64_t>(v);
   return true;
+}
+
+// ASCII lower case: variable and keyword lookups in both syntaxes.
+inline std::string lower_case(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+// The binary operator a grammar's operator token stands for (both grammars
+// spell them alike); false for `&&`, `||` and anything unknown.
+inline bool binary_op(std::string_view token, ast::BinOp* out) {
+  static const struct {
+    const char* text;
+    ast::BinOp op;
+  } ops[] = {{"+", ast::BinOp::Add},    {"-", ast::BinOp::Sub},     {"*", ast::BinOp::Mul},
+             {"/", ast::BinOp::Div},    {"%", ast::BinOp::Mod},     {"^", ast::BinOp::Pow},
+             {"==", ast::BinOp::Eq},    {"!=", ast::BinOp::Ne},     {"<", ast::BinOp::Lt},
+             {"<=", ast::BinOp::Le},    {">", ast::BinOp::Gt},      {">=", ast::BinOp::Ge},
+             {"in", ast::BinOp::In},    {"&.", ast::BinOp::BitAnd}, {"|.", ast::BinOp::BitOr},
+             {"^.", ast::BinOp::BitXor}, {"<<", ast::BinOp::Shl},   {">>", ast::BinOp::Shr}};
+  for (const auto& o : ops)
+    if (token == o.text) {
+      *out = o.op;
+      return true;
+    }
+  return false;
 }
 
 }  // namespace echo::ts

@@ -23,11 +23,7 @@ namespace {
 
 constexpr const char* kMooMarker = "// syntax: moo";
 
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
+using ts::lower_case;
 
 std::string trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r");
@@ -94,7 +90,7 @@ class Loader {
       for (PropPlan& p : o.props)
         if (!ts_node_is_null(p.value)) {
           Value v = constant(p.value, o);
-          if (lower(p.name) == "name" && !v.is_str()) fail(p.value, "an object's name is a string");
+          if (lower_case(p.name) == "name" && !v.is_str()) fail(p.value, "an object's name is a string");
         }
   }
 
@@ -174,7 +170,7 @@ class Loader {
       return ObjRef{id, -1};
     }
     std::string key(k == K::system_property ? text(field(n, "name")) : text(n));
-    if (auto it = file_names_.find(lower(key)); it != file_names_.end()) return ObjRef{NOTHING, it->second};
+    if (auto it = file_names_.find(lower_case(key)); it != file_names_.end()) return ObjRef{NOTHING, it->second};
     int64_t id = corified(key);
     if (id == NOTHING) {
       fail(n, "$" + key + " is not an object" +
@@ -204,7 +200,7 @@ class Loader {
       o.key = std::string(nk == K::system_property ? text(field(name, "name")) : text(name));
       o.existing = corified(o.key);
     }
-    std::string fkey = o.key.empty() ? std::string(text(name)) : lower(o.key);
+    std::string fkey = o.key.empty() ? std::string(text(name)) : lower_case(o.key);
     if (file_names_.count(fkey)) {
       fail(name, "`" + std::string(text(name)) + "' is defined twice in this file");
       return;
@@ -268,17 +264,17 @@ class Loader {
     if (!ts_node_is_null(perms)) p.perms = perm_bits(perms, "rwc");
     p.value = field(m, "value");
     for (auto& q : o.props)
-      if (lower(q.name) == lower(p.name)) fail(name, "property `" + p.name + "' is set twice");
+      if (lower_case(q.name) == lower_case(p.name)) fail(name, "property `" + p.name + "' is set twice");
     // LambdaMOO's built-in properties other than name.
     static const char* const builtin[] = {"owner", "location", "contents", "programmer", "wizard", "r", "w", "f"};
     for (const char* b : builtin)
-      if (lower(p.name) == b) fail(name, "the built-in property `" + p.name + "' cannot be set in an object file");
-    if (lower(p.name) == "name" && p.perms) fail(perms, "the built-in property `name' has no permissions to set");
-    if (ts_node_is_null(p.value) && lower(p.name) == "name") {
+      if (lower_case(p.name) == b) fail(name, "the built-in property `" + p.name + "' cannot be set in an object file");
+    if (lower_case(p.name) == "name" && p.perms) fail(perms, "the built-in property `name' has no permissions to set");
+    if (ts_node_is_null(p.value) && lower_case(p.name) == "name") {
       fail(m, "`property name' needs a value");
     }
     // A new property must not clash with one a descendant defines.
-    if (o.existing != NOTHING && lower(p.name) != "name" && !w_.find_slot(o.existing, p.name))
+    if (o.existing != NOTHING && lower_case(p.name) != "name" && !w_.find_slot(o.existing, p.name))
       for (int64_t d : w_.descendants(o.existing))
         if (PropSlot* s = w_.find_slot(d, p.name); s && s->definer == d)
           fail(name, "property `" + p.name + "' is already defined on #" + std::to_string(d) + ", a descendant");
@@ -389,7 +385,7 @@ class Loader {
     if (trim(v.names).empty()) fail(field(m, "names"), "a verb needs a name");
     TSNode spec = field(m, "argspec");
     auto aspec = [&](TSNode id) -> int8_t {
-      std::string t = lower(text(id));
+      std::string t = lower_case(text(id));
       if (t == "this") return ASPEC_THIS;
       if (t == "none") return ASPEC_NONE;
       if (t == "any") return ASPEC_ANY;
@@ -400,8 +396,8 @@ class Loader {
     v.iobj = aspec(field(spec, "iobj"));
     TSNode prep = field(spec, "prep");
     std::string p = kind_of(prep) == K::string ? echo_syntax::unescape_echo(text(prep)) : std::string(text(prep));
-    if (lower(p) == "none") v.prep = PREP_NONE;
-    else if (lower(p) == "any") v.prep = PREP_ANY;
+    if (lower_case(p) == "none") v.prep = PREP_NONE;
+    else if (lower_case(p) == "any") v.prep = PREP_ANY;
     else if ((v.prep = match_prep(p)) == PREP_NONE) fail(prep, "unknown preposition `" + p + "'");
     TSNode perms = field(m, "permissions");
     if (!ts_node_is_null(perms)) v.perms = perm_bits(perms, "rwxd");
@@ -462,10 +458,10 @@ class Loader {
     ast::Pos p = node_pos(m);
     for (auto& e : errs) errors_.push_back({p.line, e.column, e.message});
     for (auto& v : o.verbs)
-      if (lower(v.names) == lower(rel) && v.source.rfind("// ", 0) != 0)
+      if (lower_case(v.names) == lower_case(rel) && v.source.rfind("// ", 0) != 0)
         fail(m, "`" + rel + "' is both a relation and a verb of this object");
     for (auto& v : o.verbs)
-      if (lower(v.names) == lower(rel) && v.source.rfind("// ", 0) == 0) {
+      if (lower_case(v.names) == lower_case(rel) && v.source.rfind("// ", 0) == 0) {
         size_t at = v.source.rfind("return query_holds(");
         v.source.insert(at, "// " + line + "\n");
         return;
@@ -607,7 +603,7 @@ class Loader {
   void apply_prop(ObjPlan& o, PropPlan& p) {
     applying_ = true;
     Value v = ts_node_is_null(p.value) ? Value::integer(0) : constant(p.value, o);
-    if (lower(p.name) == "name") {
+    if (lower_case(p.name) == "name") {
       w_.get(o.id)->name = std::string(v.as_str());
       return;
     }
