@@ -28,7 +28,7 @@ Value word_list(const std::string& line) {
 ConnHandle SessionPort::open(caf::actor session, const std::string& name) const {
   return rt->open_connection(std::move(session), name);
 }
-void SessionPort::line(ConnHandle h, std::string l) const { rt->input_line(h, std::move(l)); }
+void SessionPort::lines(ConnHandle h, std::vector<std::string> ls) const { rt->input_lines(h, std::move(ls)); }
 void SessionPort::closed(ConnHandle h) const { rt->connection_closed(h); }
 void SessionPort::stats(const std::string& actor, ConnHandle h, double seconds) const {
   rt->record(actor, "session", seconds, int64_t(h));
@@ -94,10 +94,10 @@ ConnHandle Runtime::open_connection(caf::actor session, const std::string& name)
 // starve them of mu: std::mutex is not fair): a line goes into the inbox,
 // handled now if mu is free, else by the running task at the end of its
 // slice (step() drains the inbox before it lets mu go).
-void Runtime::input_line(ConnHandle h, std::string line) {
+void Runtime::input_lines(ConnHandle h, std::vector<std::string> lines) {
   {
     std::lock_guard<std::mutex> lk(inbox_mu_);
-    inbox_.emplace_back(h, std::move(line));
+    for (auto& l : lines) inbox_.emplace_back(h, std::move(l));
   }
   if (slice_running_.load()) return;  // step() drains it
   std::lock_guard<std::mutex> lk(mu);

@@ -131,7 +131,7 @@ caf::behavior monitor_actor(caf::event_based_actor* self, Runtime* rt) {
 // $server_options.connect_timeout (default 300 s; <= 0: never) is closed.
 void Runtime::sweep_connections() {
   std::lock_guard<std::mutex> lk(mu);
-  drain_inbox();  // a safety net: step() and input_line() normally do it
+  drain_inbox();  // a safety net: step() and input_lines() normally do it
   if (stopping_) return;
   double now = unix_now();
   Value v = server_option("connect_timeout");

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace echo::actors {
 
@@ -20,8 +21,10 @@ struct SessionPort {
   // A new connection (LambdaMOO's server_new_connection): it gets the next
   // negative id and an empty login line is queued, as LambdaMOO does.
   ConnHandle open(caf::actor session, const std::string& name) const;
-  // One line of input (already filtered: no CR/LF, printable bytes only).
-  void line(ConnHandle h, std::string line) const;
+  // The lines of one read from the client (already filtered: no CR/LF,
+  // printable bytes only), queued together: a command among them never
+  // starts before the lines typed after it are waiting for its read().
+  void lines(ConnHandle h, std::vector<std::string> lines) const;
   // The client went away.
   void closed(ConnHandle h) const;
   // A listener actor, stopped when the server stops.

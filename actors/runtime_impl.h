@@ -112,7 +112,7 @@ class Runtime {
 
   // ---- sessions (SessionPort) ----
   ConnHandle open_connection(caf::actor session, const std::string& name);
-  void input_line(ConnHandle h, std::string line);
+  void input_lines(ConnHandle h, std::vector<std::string> lines);
   void drain_inbox();  // with mu held
   void connection_closed(ConnHandle h);
 
@@ -255,7 +255,7 @@ class Runtime {
   std::condition_variable sync_cv_;
   bool syncer_stop_ = false;
   std::thread syncer_;
-  std::mutex inbox_mu_;  // lines from sessions not yet handled (input_line)
+  std::mutex inbox_mu_;  // lines from sessions not yet handled (input_lines)
   std::vector<std::pair<ConnHandle, std::string>> inbox_;
   std::atomic<bool> slice_running_{false};
   std::mutex stats_mu_;  // not mu: sessions report without waiting for a slice

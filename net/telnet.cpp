@@ -90,14 +90,12 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
         auto t0 = std::chrono::steady_clock::now();
         std::vector<std::string> lines;
         st->filter.feed(std::string_view(msg.buf.data(), msg.buf.size()), lines);
-        for (auto& l : lines) {
-          // An exception would end this broker (and the connection) silently.
-          try {
-            port.line(st->handle, std::move(l));
+        // An exception would end this broker (and the connection) silently.
+        if (!lines.empty()) try {
+            port.lines(st->handle, std::move(lines));
           } catch (const std::exception& e) {
             std::fprintf(stderr, "SESSION %s: input dropped: %s\n", std::string(name).c_str(), e.what());
           }
-        }
         done(t0);
       },
       [=](const caf::io::connection_closed_msg&) {
