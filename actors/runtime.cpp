@@ -167,7 +167,8 @@ void Runtime::start() {
   g_runtime = this;
   started_at_ = unix_now();
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  log("LOADED: " + store_->dir() + " (" + std::to_string(world_->max_object() + 1) + " objects) in " +
+  log("LOADED: " + store_->dir() + " (max_object #" + std::to_string(world_->max_object()) +
+      ", objects read on first use) in " +
       std::to_string(int(ms)) + " ms");
 
   cfg_ = std::make_unique<caf::actor_system_config>();

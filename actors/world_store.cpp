@@ -98,7 +98,7 @@ void load_fields(World& w, WorldExtras& x, const st::Object& r) {
   std::vector<int64_t> ps = o.parents;
   Value derived = ps.size() > 1 ? objlist(ps) : Value::obj(ps.empty() ? NOTHING : ps[0]);
   if (!equal_exact(derived, r.parents)) e.parents_form = r.parents;
-  StoredState& s = x.stored[size_t(r.id)];
+  StoredState& s = x.stored[r.id];
   s.v4 = r.v4;
   s.serial = o.serial;
   if (!e.empty()) x.objects.emplace(o.serial, std::move(e));
@@ -130,10 +130,10 @@ void load_slots(World& w, WorldExtras& x, const st::Object& r) {
 std::unique_ptr<World> build(const std::vector<const st::Object*>& records, const std::vector<int64_t>& players,
                              WorldExtras& x) {
   auto w = std::make_unique<World>();
-  x.stored.assign(records.size(), StoredState{});
+  x.stored.clear();
   for (const st::Object* r : records) {
     if (r->recycled) {
-      x.stored[size_t(r->id)].recycled_spaced = int8_t(r->recycled_spaced);
+      x.stored[r->id].recycled_spaced = int8_t(r->recycled_spaced);
       continue;
     }
     load_fields(*w, x, *r);
@@ -145,16 +145,80 @@ std::unique_ptr<World> build(const std::vector<const st::Object*>& records, cons
   return w;
 }
 
+// What the store holds of a loaded object's programs.
+void note_programs(WorldExtras& x, const Object& o) {
+  auto& hashes = x.stored[o.id].verbs;
+  hashes.clear();
+  for (const Verb& v : o.verbs) hashes.push_back(program_hash(v));
+}
+
 void finish(World& w, WorldExtras& x) {
   for (int64_t id = 0; id <= w.max_object(); ++id)
-    if (const Object* o = w.get(id)) {
-      auto& hashes = x.stored[size_t(id)].verbs;
-      hashes.clear();
-      for (const Verb& v : o->verbs) hashes.push_back(program_hash(v));
-    }
+    if (const Object* o = w.get(id)) note_programs(x, *o);
   w.take_dirty();  // loading is not a change
   w.take_meta_dirty();
 }
+
+// Reads a store's objects into a World on first use (World::set_loader).
+class StoreLoader : public ObjectLoader {
+ public:
+  StoreLoader(const st::Store& store, WorldExtras* x) : store_(store), x_(x ? *x : own_) {}
+
+  void load(World& w, int64_t id) override {
+    // Fields first, for the object and every ancestor not yet loaded (a
+    // worklist, not recursion: a store may hold a deep hierarchy), then the
+    // slots, which need every ancestor's propdefs.
+    std::vector<st::Object> fresh;
+    std::vector<int64_t> todo{id};
+    try {
+      while (!todo.empty()) {
+        int64_t i = todo.back();
+        todo.pop_back();
+        if (!w.pending(i)) continue;
+        std::optional<st::Object> r = store_.get_object(i);
+        if (!r)
+          throw st::StoreError(store_.dir() + ": object " + num(i) + " is missing (max_object is " +
+                               num(w.max_object()) + ")");
+        if (r->recycled) {
+          StoredState& s = x_.stored[i];
+          s = StoredState{};
+          s.recycled_spaced = int8_t(r->recycled_spaced);
+          w.mark_absent(i);
+          continue;
+        }
+        load_fields(w, x_, *r);
+        Object& o = *w.get(i);
+        if (!o.verbs.empty())  // no verbs, no programs (a stray one is reported by export_world)
+          store_.for_each_verb_source_of(i, [&](uint32_t index, std::string&& source) {
+            if (index >= o.verbs.size())
+              throw st::StoreError(store_.dir() + ": a program for " + num(i) + ":" + std::to_string(index) +
+                                   ", which does not exist");
+            o.verbs[index].source = source_of(source);
+            o.verbs[index].has_program = true;
+          });
+        for (int64_t p : o.parents) todo.push_back(p);
+        fresh.push_back(std::move(*r));
+      }
+      for (const st::Object& r : fresh) load_slots(w, x_, r);
+      for (const st::Object& r : fresh) note_programs(x_, *w.get(r.id));
+    } catch (...) {
+      for (const st::Object& r : fresh) {
+        if (const Object* o = w.get(r.id)) x_.objects.erase(o->serial);
+        x_.stored.erase(r.id);
+        w.forget(r.id);
+      }
+      throw;
+    }
+  }
+
+ private:
+  const st::Store& store_;
+  WorldExtras own_;
+  WorldExtras& x_;
+
+ public:
+  WorldExtras& extras() { return x_; }
+};
 
 // ---- writing ----
 
@@ -279,8 +343,8 @@ std::unique_ptr<World> load_world(const st::WorldImage& image, WorldExtras* extr
 }
 
 std::unique_ptr<World> load_world(const st::Store& store, WorldExtras* extras) {
-  WorldExtras local;
-  WorldExtras& x = extras ? *extras : local;
+  auto loader = std::make_unique<StoreLoader>(store, extras);
+  WorldExtras& x = extras ? *extras : loader->extras();
   x = WorldExtras{};
   std::optional<st::MetaInfo> meta = store.get_meta();
   if (!meta) throw st::StoreError(store.dir() + ": no meta record (not an imported world)");
@@ -291,54 +355,24 @@ std::unique_ptr<World> load_world(const st::Store& store, WorldExtras* extras) {
   x.trailing = std::move(meta->trailing);
   x.anonymous_batches = std::move(meta->anonymous_batches);
 
-  // Records are read straight into place; programs follow from the verbs family.
-  std::vector<st::Object> perm(size_t(meta->max_object + 1));
-  std::vector<bool> seen(perm.size());
-  std::unordered_map<int64_t, st::Object> anon;
-  store.for_each_object([&](st::ObjectRecord&& o) {
-    if (o.id >= 0 && o.id <= meta->max_object) {
-      seen[size_t(o.id)] = true;
-      for (st::Verb& v : o.verbs) v.program.reset();
-      perm[size_t(o.id)] = std::move(o);
-    } else {
-      int64_t id = o.id;
-      anon.emplace(id, std::move(o));
-    }
-  });
-  for (size_t i = 0; i < seen.size(); ++i)
-    if (!seen[i]) throw st::StoreError(store.dir() + ": object #" + std::to_string(i) + " is missing");
+  // ToastStunt's anonymous objects are few and kept whole, programs included.
   for (int64_t id : meta->anonymous_ids) {
-    auto it = anon.find(id);
-    if (it == anon.end()) throw st::StoreError(store.dir() + ": anonymous object " + num(id) + " is missing");
-    x.anonymous.push_back(std::move(it->second));
-    anon.erase(it);
+    std::optional<st::Object> o = store.get_object(id);
+    if (!o || (id >= 0 && id <= meta->max_object))
+      throw st::StoreError(store.dir() + ": anonymous object " + num(id) + " is missing");
+    store.for_each_verb_source_of(id, [&](uint32_t index, std::string&& source) {
+      if (index >= o->verbs.size())
+        throw st::StoreError(store.dir() + ": a program for " + num(id) + ":" + std::to_string(index) +
+                             ", which does not exist");
+      o->verbs[index].program = std::move(source);
+    });
+    x.anonymous.push_back(std::move(*o));
   }
-  if (!anon.empty())
-    throw st::StoreError(store.dir() + ": object " + num(anon.begin()->first) + " is neither permanent nor anonymous");
 
-  std::vector<const st::Object*> records;
-  records.reserve(perm.size());
-  for (const st::Object& o : perm) records.push_back(&o);
-  auto w = build(records, meta->players, x);
-  perm.clear();
-
-  std::unordered_map<int64_t, st::Object*> anon_index;
-  for (st::Object& o : x.anonymous) anon_index[o.id] = &o;
-  store.for_each_verb_source([&](int64_t id, uint32_t index, std::string&& source) {
-    if (Object* o = w->get(id); o && index < o->verbs.size()) {
-      o->verbs[index].source = source_of(source);
-      o->verbs[index].has_program = true;
-      return;
-    }
-    auto it = anon_index.find(id);
-    if (it != anon_index.end() && index < it->second->verbs.size()) {
-      it->second->verbs[index].program = std::move(source);
-      return;
-    }
-    throw st::StoreError(store.dir() + ": a program for " + num(id) + ":" + std::to_string(index) +
-                         ", which does not exist");
-  });
-  finish(*w, x);
+  auto w = std::make_unique<World>();
+  w->set_max_object(meta->max_object);
+  w->set_players(meta->players);
+  w->set_loader(std::move(loader));
   return w;
 }
 
@@ -382,11 +416,12 @@ void add_changes(const World& w, WorldExtras& x, const std::set<int64_t>& dirty,
     if (w.valid(id) && anon_ids.count(id))
       throw std::runtime_error("object " + num(id) + " would overwrite the stored anonymous object " + num(id));
   int64_t max = w.max_object();
-  if (x.stored.size() < size_t(max + 1)) x.stored.resize(size_t(max + 1));
   for (int64_t id : ids) {
     if (id < 0) continue;
-    StoredState* s = size_t(id) < x.stored.size() ? &x.stored[size_t(id)] : nullptr;
-    const Object* o = w.get(id);
+    const Object* o = w.get(id);  // first: loading it fills in x.stored[id]
+    StoredState* s = nullptr;
+    if (id <= max) s = &x.stored[id];
+    else if (auto it = x.stored.find(id); it != x.stored.end()) s = &it->second;
     // The programs the store holds at this id that the new state lacks.
     auto drop_programs_from = [&](size_t from) {
       if (!s) return;
@@ -403,7 +438,7 @@ void add_changes(const World& w, WorldExtras& x, const std::set<int64_t>& dirty,
         s->recycled_spaced = spaced;
       } else if (s) {
         batch.delete_object(id);
-        *s = StoredState{};
+        x.stored.erase(id);
       } else {
         batch.delete_object(id);
       }
@@ -452,9 +487,8 @@ void add_changes(const World& w, WorldExtras& x, const std::set<int64_t>& dirty,
     s->v4 = links;
     s->serial = o->serial;
   }
-  // Ids beyond max_object that were never dirty cannot exist: reset_max_object
-  // marks every id it drops.
-  if (x.stored.size() > size_t(max + 1)) x.stored.resize(size_t(max + 1));
+  // Ids beyond max_object that were never dirty cannot be in x.stored:
+  // reset_max_object marks every id it drops, and the loop erased them.
   if (meta_dirty) batch.put_meta(meta_of(w, x));
 }
 
@@ -482,8 +516,8 @@ st::WorldImage to_image(const World& w, const WorldExtras& x) {
   bool v4 = x.format < st::kFormatNextGen;
   im.objects.reserve(size_t(w.max_object() + 1));
   for (int64_t id = 0; id <= w.max_object(); ++id) {
-    const StoredState* s = size_t(id) < x.stored.size() ? &x.stored[size_t(id)] : nullptr;
-    const Object* o = w.get(id);
+    const Object* o = w.get(id);  // first: loading it fills in x.stored[id]
+    const StoredState* s = x.find_stored(id);
     if (!o) {
       im.objects.push_back(recycled_record(id, s, x.format));
       continue;

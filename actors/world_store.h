@@ -90,7 +90,13 @@ struct WorldExtras {
   std::vector<size_t> anonymous_batches;
 
   std::unordered_map<uint64_t, ObjectExtras> objects;  // by Object::serial; only non-empty ones
-  std::vector<StoredState> stored;                     // by object id
+  // By object id, for the ids loaded, created or recycled so far (a lazily
+  // loaded world learns the rest as it loads them).
+  std::unordered_map<int64_t, StoredState> stored;
+  const StoredState* find_stored(int64_t id) const {
+    auto it = stored.find(id);
+    return it == stored.end() ? nullptr : &it->second;
+  }
 
   const ObjectExtras* find(const Object& o) const {
     auto it = objects.find(o.serial);
@@ -103,6 +109,13 @@ struct WorldExtras {
 // the image's case). Throws std::runtime_error (storage::StoreError from the
 // store) when the data does not fit the World: a property name defined twice
 // along an object's ancestry, a property value count that does not match.
+//
+// From a store the World is lazy: opening reads the meta record (and
+// ToastStunt's anonymous objects) only, and each object is read, with its
+// verb programs and its ancestors, on its first use (World::set_loader).
+// So a broken record is reported when it is first used, and the store, and
+// the extras when given, must stay open and in place while the World is
+// used; World::load_all() reads the rest at once.
 std::unique_ptr<World> load_world(const storage::WorldImage& image, WorldExtras* extras = nullptr);
 std::unique_ptr<World> load_world(const storage::Store& store, WorldExtras* extras = nullptr);
 

@@ -1,5 +1,6 @@
 // Store timings: LambdaCore import / export, opening a 1,000,000-object
-// store, property read and write throughput. Prints numbers; not a test.
+// store and the live World over it, loading objects on first use, property
+// read and write throughput. Prints numbers; not a test.
 //
 //   build/bench/echo-bench-store [--regen] [--objects N]
 //
@@ -14,6 +15,7 @@
 
 #include <unistd.h>
 
+#include "actors/world_store.h"
 #include "storage/store.h"
 #include "storage/textdump.h"
 
@@ -26,21 +28,55 @@ namespace {
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-Object generated_object(Objid id, Objid n) {
-  Object o;
+// A consistent world the live World can load: #0 the system object, #1 the
+// root (defining description and count), kClasses class objects #2.. under
+// it, and every other object a child of one class (by id modulo kClasses)
+// and in one of the class objects as a room. Every tenth object has a verb.
+constexpr Objid kClasses = 1000;
+constexpr Objid kFirstLeaf = 2 + kClasses;
+
+Objid class_of(Objid leaf) { return 2 + leaf % kClasses; }
+
+Value leaves_of(Objid cls, Objid n) {  // class_of(k) == cls, k >= kFirstLeaf
+  Value l = Value::empty_list();
+  Objid k = cls - 2;
+  while (k < kFirstLeaf) k += kClasses;
+  for (; k < n; k += kClasses) list_append(l, Value::obj(k));
+  return l;
+}
+
+storage::Object generated_object(Objid id, Objid n) {
+  storage::Object o;
   o.id = id;
   o.name = "generated object " + std::to_string(id);
   o.flags = kFlagRead;
   o.owner = 2;
-  o.location = Value::obj(id > 0 ? (id * 7919) % id : kNothing);
-  o.parents = Value::obj(id > 0 ? 1 : kNothing);
-  o.propdefs = {"description", "count"};
-  o.propvals.push_back(PropVal{StoredValue{Value::str("A thing, number " + std::to_string(id) + "."), {}}, 2, kPropRead});
-  o.propvals.push_back(PropVal{StoredValue{Value::integer(id), {}}, 2, kPropRead | kPropWrite});
-  o.propvals.push_back(PropVal{StoredValue{make_list({Value::obj((id + 1) % n), Value::str("x")}), {}}, 2, kPropRead});
-  o.propvals.push_back(PropVal{StoredValue{Value::clear(), {}}, 2, kPropRead});
+  o.location = Value::obj(kNothing);
+  o.parents = Value::obj(kNothing);
+  o.children = Value::empty_list();
+  o.contents = Value::empty_list();
+  if (id == 0) return o;
+  auto values = [&] {
+    o.propvals.push_back(PropVal{StoredValue{Value::str("A thing, number " + std::to_string(id) + "."), {}}, 2, kPropRead});
+    o.propvals.push_back(PropVal{StoredValue{Value::integer(id), {}}, 2, kPropRead | kPropWrite});
+  };
+  if (id == 1) {
+    o.propdefs = {"description", "count"};
+    values();
+    for (Objid c = 2; c < kFirstLeaf && c < n; ++c) list_append(o.children, Value::obj(c));
+    return o;
+  }
+  values();
+  if (id < kFirstLeaf) {
+    o.parents = Value::obj(1);
+    o.children = leaves_of(id, n);
+    o.contents = o.children;  // the class object is also the room of its leaves
+    return o;
+  }
+  o.parents = Value::obj(class_of(id));
+  o.location = o.parents;
   if (id % 10 == 0) {
-    Verb v;
+    storage::Verb v;
     v.names = "look l*";
     v.owner = 2;
     v.perms = kVerbRead | kVerbExec;
@@ -57,7 +93,7 @@ void generate(const std::string& dir, Objid n) {
     auto s = Store::open(dir, StoreOptions{true, false});
     Batch b;
     for (Objid id = 0; id < n; ++id) {
-      Object o = generated_object(id, n);
+      storage::Object o = generated_object(id, n);
       b.put_object(o);
       if (!o.verbs.empty()) b.put_verb_source(id, 0, *o.verbs[0].program);
       if (b.bytes() > (4 << 20) || id == n - 1) {
@@ -72,6 +108,17 @@ void generate(const std::string& dir, Objid n) {
     s->commit(b, true);
   }
   std::printf("generate %lld objects: %.2f s\n", (long long)n, since(t0));
+}
+
+double rss_mb() {  // resident set size, from /proc/self/status
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  long kb = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (!std::strncmp(line, "VmRSS:", 6)) kb = std::atol(line + 6);
+  std::fclose(f);
+  return kb / 1024.0;
 }
 
 uint64_t dir_bytes(const std::string& dir) {
@@ -120,7 +167,7 @@ int main(int argc, char** argv) {
   }
 
   // The large generated store.
-  std::string big = "/tmp/echo-store-bench-" + std::to_string(n) + ".db";
+  std::string big = "/tmp/echo-store-bench-v2-" + std::to_string(n) + ".db";
   if (regen || !fs::exists(big + "/data/CURRENT")) generate(big, n);
   auto t0 = Clock::now();
   auto s = Store::open(big);
@@ -130,6 +177,37 @@ int main(int argc, char** argv) {
   double first_s = since(t0);
   std::printf("%lld-object store (%.1f MB): open %.4f s, first get_object %.6f s\n", (long long)n,
               dir_bytes(big + "/data") / 1e6, open_s, first_s);
+
+  // The live World over it, as the server opens it: objects are read on
+  // first use (with their ancestors), so opening costs what RocksDB does.
+  {
+    s.reset();
+    double rss0 = rss_mb();
+    t0 = Clock::now();
+    auto store = Store::open(big);
+    WorldExtras x;
+    auto w = load_world(*store, &x);
+    double world_s = since(t0);
+    double rss_open = rss_mb();
+    t0 = Clock::now();
+    const echo::Object* o = w->get(n / 2);
+    double first_obj = since(t0);
+    std::printf("live World over it: open %.4f s (%zu objects resident, +%.0f MB RSS); first object #%lld %.6f s "
+                "(%zu resident with its ancestors)\n",
+                world_s, size_t(0), rss_open - rss0, (long long)(n / 2), first_obj, w->resident_objects());
+    if (!o) std::printf("  (#%lld did not load)\n", (long long)(n / 2));
+    std::mt19937_64 r2(7);
+    const int touches = 100000;
+    int64_t sum = 0;
+    t0 = Clock::now();
+    for (int i = 0; i < touches; ++i)
+      if (const echo::Object* p = w->get(Objid(r2() % uint64_t(n)))) sum += int64_t(p->verbs.size());
+    double t = since(t0);
+    std::printf("  %d random objects loaded on first use: %.2f s = %.1f us each, %zu resident, %.0f MB RSS "
+                "(checksum %lld)\n",
+                touches, t, t / touches * 1e6, w->resident_objects(), rss_mb() - rss0, (long long)sum);
+  }
+  s = Store::open(big);
 
   std::mt19937_64 rng(42);
   // Property reads: a random object's record, one property value.

@@ -104,6 +104,16 @@ struct Store::Impl {
     for (it->SeekToFirst(); it->Valid(); it->Next()) fn(it->key().ToStringView(), it->value().ToStringView());
     check(it->status(), std::string("scanning ") + kFamilies[family]);
   }
+
+  // The keys that start with `prefix`, in order: one seek.
+  template <typename Fn>
+  void scan_prefix(int family, const std::string& prefix, Fn fn) const {
+    if (!db) throw StoreError(data_dir + ": the store is closed");
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[family]));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
+      fn(it->key().ToStringView(), it->value().ToStringView());
+    check(it->status(), std::string("scanning ") + kFamilies[family] + " from " + hex(prefix));
+  }
 };
 
 std::string Store::dir_for(const std::string& name) {
@@ -238,6 +248,16 @@ void Store::for_each_verb_source(const std::function<void(Objid, uint32_t, std::
     records::verb_of_key(k, &id, &index);
     fn(id, index,
        records::decode_verb_source(v, impl_->data_dir + " verbs #" + std::to_string(id) + ":" + std::to_string(index)));
+  });
+}
+
+void Store::for_each_verb_source_of(Objid id, const std::function<void(uint32_t, std::string&&)>& fn) const {
+  impl_->scan_prefix(kVerbs, records::object_key(id), [&](std::string_view k, std::string_view v) {
+    Objid owner;
+    uint32_t index;
+    records::verb_of_key(k, &owner, &index);
+    fn(index, records::decode_verb_source(
+                  v, impl_->data_dir + " verbs #" + std::to_string(id) + ":" + std::to_string(index)));
   });
 }
 

@@ -145,6 +145,9 @@ class Store {
   // Every object record / verb program, in key order (a scan, for export).
   void for_each_object(const std::function<void(ObjectRecord&&)>& fn) const;
   void for_each_verb_source(const std::function<void(Objid, uint32_t, std::string&&)>& fn) const;
+  // The programs of one object's verbs, by index, in order (one seek; the
+  // lazy loader's way to read an object's verbs).
+  void for_each_verb_source_of(Objid id, const std::function<void(uint32_t, std::string&&)>& fn) const;
   std::vector<uint64_t> task_ids() const;
 
   // Atomic: all of the batch or none of it. Durable on return when

@@ -115,6 +115,7 @@ int64_t World::create(const std::vector<int64_t>& parents, int64_t owner) {
   o->serial = ++next_serial_;
   o->owner = owner == NOTHING ? id : owner;
   objects_.push_back(std::move(o));
+  if (loader_) pending_.push_back(0);
   mark_dirty(id);
   mark_meta_dirty();  // max_object
   change_parents(id, parents);
@@ -122,19 +123,69 @@ int64_t World::create(const std::vector<int64_t>& parents, int64_t owner) {
 }
 
 Object& World::emplace(int64_t id) {
-  if (id >= int64_t(objects_.size())) objects_.resize(size_t(id) + 1);
+  if (id >= int64_t(objects_.size())) {
+    objects_.resize(size_t(id) + 1);
+    if (loader_) pending_.resize(objects_.size(), 0);
+  }
+  if (pending(id)) {
+    pending_[size_t(id)] = 0;
+    --pending_count_;
+  }
   auto& slot = objects_[size_t(id)];
   slot = std::make_unique<Object>();
   slot->id = id;
   slot->serial = ++next_serial_;
-  verbs_changed();
-  options_changed();  // the loader fills it in without mark_dirty
   return *slot;
 }
 
 void World::set_max_object(int64_t max) {
-  while (int64_t(objects_.size()) > max + 1 && !objects_.back()) objects_.pop_back();
+  while (int64_t(objects_.size()) > max + 1 && !objects_.back() && !pending(max_object())) objects_.pop_back();
   if (int64_t(objects_.size()) < max + 1) objects_.resize(size_t(max + 1));
+  if (loader_) pending_.resize(objects_.size(), 0);
+}
+
+void World::set_loader(std::unique_ptr<ObjectLoader> loader) {
+  loader_ = std::move(loader);
+  pending_.assign(objects_.size(), 0);
+  pending_count_ = 0;
+  if (!loader_) return;
+  for (size_t i = 0; i < objects_.size(); ++i)
+    if (!objects_[i]) {
+      pending_[i] = 1;
+      ++pending_count_;
+    }
+}
+
+void World::mark_absent(int64_t id) {
+  if (!pending(id)) return;
+  pending_[size_t(id)] = 0;
+  --pending_count_;
+}
+
+void World::forget(int64_t id) {
+  if (id < 0 || id >= int64_t(objects_.size()) || !loader_ || pending(id)) return;
+  objects_[size_t(id)].reset();
+  pending_[size_t(id)] = 1;
+  ++pending_count_;
+}
+
+bool World::fault(int64_t id) const {
+  if (!pending(id)) return false;
+  // Loading fills in what was always there: logically const.
+  World& self = const_cast<World&>(*this);
+  loader_->load(self, id);
+  self.mark_absent(id);  // a loader that settled nothing: no object there
+  return objects_[size_t(id)] != nullptr;
+}
+
+void World::load_all() {
+  for (int64_t id = 0; pending_count_ && id < int64_t(objects_.size()); ++id) valid(id);
+}
+
+size_t World::resident_objects() const {
+  size_t n = 0;
+  for (const auto& o : objects_) n += o != nullptr;
+  return n;
 }
 
 void World::recycle(int64_t id) {
@@ -164,15 +215,17 @@ void World::recycle(int64_t id) {
 }
 
 void World::reset_max_object() {
-  while (!objects_.empty() && !objects_.back()) {
-    mark_dirty(int64_t(objects_.size()) - 1);  // its recycled slot's record goes
+  while (!objects_.empty() && !valid(max_object())) {
+    mark_dirty(max_object());  // its recycled slot's record goes
     objects_.pop_back();
+    if (loader_) pending_.pop_back();
     mark_meta_dirty();
   }
 }
 
 int64_t World::renumber(int64_t id) {
   if (!valid(id)) return id;
+  load_all();  // every reference to `id`, wherever it is, changes
   int64_t to = 0;
   while (to < id && valid(to)) ++to;
   if (to >= id) return id;

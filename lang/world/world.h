@@ -72,6 +72,19 @@ struct Verb {
   bool has_program = false;
 };
 
+class World;
+
+// Supplies a World's objects on first use (set_loader): a store's records.
+class ObjectLoader {
+ public:
+  virtual ~ObjectLoader() = default;
+  // Settles `id`, which is pending: World::emplace and fill in the object
+  // (and its pending ancestors first, so that its slots can be laid out), or
+  // World::mark_absent. Throws with context when the stored data is broken,
+  // after World::forget on whatever it emplaced.
+  virtual void load(World& w, int64_t id) = 0;
+};
+
 struct Object {
   int64_t id = NOTHING;
   // Unique for the World's lifetime (survives renumber, never reused), so a
@@ -103,8 +116,11 @@ class World {
   World& operator=(const World&) = delete;
 
   // ---- objects ----
+  // With a loader (set_loader), an object not yet in memory is loaded here,
+  // on its first use; that is why these const lookups may change objects_.
   bool valid(int64_t id) const {
-    return id >= 0 && id < int64_t(objects_.size()) && objects_[size_t(id)] != nullptr;
+    if (id < 0 || id >= int64_t(objects_.size())) return false;
+    return objects_[size_t(id)] != nullptr || (pending_count_ && fault(id));
   }
   Object* get(int64_t id) { return valid(id) ? objects_[size_t(id)].get() : nullptr; }
   const Object* get(int64_t id) const { return valid(id) ? objects_[size_t(id)].get() : nullptr; }
@@ -128,6 +144,21 @@ class World {
   // max_object, including trailing recycled slots; only holes are dropped.
   void set_max_object(int64_t max);
   void set_players(std::vector<int64_t> players) { users_ = std::move(players); }
+
+  // Lazy loading: after set_loader, every empty number up to max_object is
+  // pending, and the first lookup of a pending number asks the loader, which
+  // settles it: emplace (an object, with its slots) or mark_absent (a
+  // recycled number). A loaded object's ancestors are always loaded too, so
+  // its property slots are complete. Mutations that touch other objects
+  // (recycle, change_parents, renumber) reach them through get(), which
+  // loads them first. What the loader reads from must outlive the World.
+  void set_loader(std::unique_ptr<ObjectLoader> loader);
+  bool pending(int64_t id) const { return id >= 0 && size_t(id) < pending_.size() && pending_[size_t(id)]; }
+  void mark_absent(int64_t id);
+  // Undoes a partial load (a loader that failed half-way): pending again.
+  void forget(int64_t id);
+  void load_all();                   // every pending number, lowest first
+  size_t resident_objects() const;   // objects in memory (loaded or created)
 
   // ---- dirty tracking (for commits to the store) ----
   // Every mutation marks the ids whose stored record changes (recycled ones,
@@ -211,7 +242,8 @@ class World {
   bool server_flag_option(std::string_view name);
   // server_flag_option("protect_<builtin>") for a builtin's index, cached: the
   // cache is dropped when #0, the options object or one of its ancestors is
-  // changed (mark_dirty) and when objects are loaded.
+  // changed (mark_dirty); loading an object leaves it (computing an option
+  // loaded every object it depends on).
   bool builtin_protected(int index);
   // bi_prop_protected: reading a built-in property is wizard-only when
   // $server_options.protect_<prop> is true (cached as builtin_protected).
@@ -224,8 +256,14 @@ class World {
 
  private:
   void inherit_slots(int64_t id, const std::vector<int64_t>& removed, const std::vector<int64_t>& added);
+  bool fault(int64_t id) const;  // loads a pending id; true when an object lives there
 
   std::vector<std::unique_ptr<Object>> objects_;
+  // Lazy loading: pending_[id] while the loader has not settled id (empty
+  // without a loader); pending_count_ of them.
+  std::vector<uint8_t> pending_;
+  size_t pending_count_ = 0;
+  std::unique_ptr<ObjectLoader> loader_;
   uint64_t next_serial_ = 0;
   std::set<int64_t> dirty_;
   bool meta_dirty_ = false;

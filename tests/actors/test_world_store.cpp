@@ -45,19 +45,13 @@ bool same_value(const Value& a, const Value& b) {
   return a.type() == b.type() && equal_exact(a, b);
 }
 
-// The first difference between two Worlds, object by object ("" if none).
-std::string world_diff(const World& a, const World& b) {
-  if (a.max_object() != b.max_object())
-    return "max_object " + std::to_string(a.max_object()) + " vs " + std::to_string(b.max_object());
-  if (a.players() != b.players()) return "players " + ids(a.players()) + "vs " + ids(b.players());
-  for (int64_t id = 0; id <= a.max_object(); ++id) {
+// The first difference between two Worlds' object `id` ("" if none).
+std::string object_diff(const World& a, const World& b, int64_t id) {
+  {
     const Object* x = a.get(id);
     const Object* y = b.get(id);
     std::string n = "#" + std::to_string(id) + " ";
-    if (!x || !y) {
-      if (x || y) return n + "valid in one world only";
-      continue;
-    }
+    if (!x || !y) return x || y ? n + "valid in one world only" : "";
     if (x->name != y->name) return n + "name";
     if (x->flags != y->flags) return n + "flags";
     if (x->owner != y->owner) return n + "owner";
@@ -83,6 +77,16 @@ std::string world_diff(const World& a, const World& b) {
       if (v.source != u.source || v.has_program != u.has_program) return vn + "source";
     }
   }
+  return "";
+}
+
+// The first difference between two Worlds, object by object ("" if none).
+std::string world_diff(const World& a, const World& b) {
+  if (a.max_object() != b.max_object())
+    return "max_object " + std::to_string(a.max_object()) + " vs " + std::to_string(b.max_object());
+  if (a.players() != b.players()) return "players " + ids(a.players()) + "vs " + ids(b.players());
+  for (int64_t id = 0; id <= a.max_object(); ++id)
+    if (std::string d = object_diff(a, b, id); !d.empty()) return d;
   return "";
 }
 
@@ -237,6 +241,7 @@ TEST_CASE("world_store: changes reach the store, nothing else does") {
     CHECK(ops > 0);
     CHECK(w->dirty().empty());
     WARN(name << ": " << dirty.size() << " dirty objects, " << ops << " store writes");
+    w->load_all();  // a lazy World reads its store: all of it, before the store closes
     store->close();
 
     auto reopened = st::Store::open(tmp.path);
@@ -267,6 +272,7 @@ TEST_CASE("world_store: changes reach the store, nothing else does") {
     w2->reset_max_object();
     CHECK(w2->max_object() < d);
     commit_changes(*w2, x2, *reopened);
+    w2->load_all();
     reopened->close();
     auto third = st::Store::open(tmp.path);
     WorldExtras x3;
@@ -309,4 +315,114 @@ TEST_CASE("world_store: raw property values survive and read as E_INVARG") {
   for (const auto& [serial, e] : x.objects) CHECK(e.raw_props.empty());
   CHECK(x.find(*o) == nullptr);  // nothing else kept for it
   CHECK(to_image(*w, x).objects[size_t(holder->id)].propvals[0].value.value.as_int() == 5);
+}
+
+// ---- lazy loading: a store's World reads each object on its first use ----
+
+namespace {
+
+// LambdaCore, imported into a store, and the World its image gives.
+struct LazyFixture {
+  st::WorldImage image = st::read_textdump_file(data_path("LambdaCore-latest.db"));
+  TempStore tmp;
+  std::unique_ptr<st::Store> store;
+  explicit LazyFixture(const std::string& tag) : tmp(tag) {
+    st::import_world(image, tmp.path);
+    store = st::Store::open(tmp.path);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("world_store: a store's World reads an object, and its ancestors, on first use") {
+  LazyFixture f("lazy-open");
+  auto eager = load_world(f.image);
+  WorldExtras x;
+  auto w = load_world(*f.store, &x);
+  CHECK(w->resident_objects() == 0);
+  CHECK(w->max_object() == eager->max_object());
+  CHECK(w->players() == eager->players());
+
+  // The wizard (#2): itself and its ancestors, nothing else.
+  REQUIRE(w->valid(2));
+  size_t expected = 1 + eager->ancestors(2).size();
+  CHECK(w->resident_objects() == expected);
+  for (int64_t a : eager->ancestors(2)) CHECK(!w->pending(a));
+  CHECK(object_diff(*eager, *w, 2) == "");
+  // MOO code sees the same object, inherited values and verbs included.
+  std::string code = "return {#2.name, parents(#2), #2.description, length(verbs(#2)), verb_code(#2, 1)};";
+  CHECK(run_moo(*w, code, 2) == run_moo(*eager, code, 2));
+  CHECK(w->resident_objects() < size_t(eager->max_object() + 1) / 4);
+
+  // A recycled number is settled without an object.
+  int64_t hole = NOTHING;
+  for (int64_t id = 0; id <= eager->max_object() && hole == NOTHING; ++id)
+    if (!eager->valid(id)) hole = id;
+  if (hole != NOTHING) {
+    CHECK(!w->valid(hole));
+    CHECK(!w->pending(hole));
+  }
+  // Loading in any order gives the same World as loading it all at once.
+  for (int64_t id = w->max_object(); id >= 0; id -= 7) w->valid(id);
+  CHECK(world_diff(*eager, *w) == "");
+  CHECK(w->dirty().empty());  // loading is not a change
+}
+
+TEST_CASE("world_store: changes reach objects that were not loaded yet") {
+  LazyFixture f("lazy-change");
+  auto eager = load_world(f.image);
+  WorldExtras x;
+  auto w = load_world(*f.store, &x);
+
+  // The same changes to both Worlds, each touching objects the lazy World has
+  // not read: the recycled object's children are reparented, renumber
+  // rewrites every reference to the moved object, reset_max_object finds the
+  // new top, a propdef added at the root reaches every descendant.
+  int64_t thing = NOTHING;  // an object with children and a parent
+  for (int64_t id = 2; id <= eager->max_object() && thing == NOTHING; ++id)
+    if (const Object* o = eager->get(id); o && o->children.size() >= 3 && !o->parents.empty()) thing = id;
+  REQUIRE(thing != NOTHING);
+  int64_t top = eager->max_object();
+  while (!eager->valid(top)) --top;
+  for (World* v : {eager.get(), w.get()}) {
+    v->recycle(thing);
+    int64_t moved = v->renumber(top);
+    CHECK(moved < top);
+    v->reset_max_object();
+    CHECK(v->add_propdef(1, "lazy_test", Value::integer(7), 2, PF_READ));
+  }
+  CHECK(world_diff(*eager, *w) == "");
+
+  // Committed, reopened lazily, read back whole: what the eager World holds.
+  commit_changes(*w, x, *f.store);
+  f.store->close();
+  auto reopened = st::Store::open(f.tmp.path);
+  WorldExtras x2;
+  auto w2 = load_world(*reopened, &x2);
+  CHECK(w2->resident_objects() == 0);
+  CHECK(world_diff(*eager, *w2) == "");
+}
+
+TEST_CASE("world_store: a missing record is an error on first use, and loads nothing half-way") {
+  LazyFixture f("lazy-broken");
+  auto eager = load_world(f.image);
+  // A leaf with a parent: delete the parent's record behind the store's back.
+  int64_t parent = NOTHING, child = NOTHING;
+  for (int64_t id = 2; id <= eager->max_object() && child == NOTHING; ++id)
+    if (const Object* o = eager->get(id); o && o->children.size() == 1 && eager->get(o->children[0])->children.empty()) {
+      parent = id;
+      child = o->children[0];
+    }
+  REQUIRE(child != NOTHING);
+  st::Batch b;
+  b.delete_object(parent);
+  f.store->commit(b);
+
+  WorldExtras x;
+  auto w = load_world(*f.store, &x);
+  CHECK_THROWS_WITH(w->valid(child), Catch::Contains("object #" + std::to_string(parent) + " is missing"));
+  CHECK(w->pending(child));  // not left half-loaded: the next use fails the same way
+  CHECK_THROWS_WITH(w->get(child), Catch::Contains("is missing"));
+  CHECK(w->valid(2));  // the rest of the world is unharmed
+  CHECK(object_diff(*eager, *w, 2) == "");
 }
