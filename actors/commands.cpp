@@ -243,7 +243,10 @@ void Runtime::dispatch_input(Connection& c) {
   if (!oob) c.last_input_task = e.id;
   e.player = c.id;
   e.state = TaskEntry::Ready;
-  enqueue(e.id);
+  // A command is a message to the player's actor (a login line, to the
+  // listener's), which queues it for the token in its mailbox order.
+  e.awaiting_delivery = true;
+  deliver_to_object(c.id >= 0 ? c.id : c.listener, e.id);
 }
 
 void Runtime::run_notifier(int64_t player, int64_t listener, const char* verb, Value args) {

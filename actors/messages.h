@@ -7,9 +7,9 @@ namespace echo::actors {
 
 // Task actors.
 using run_atom = caf::atom_constant<caf::atom("run")>;        // run (or wait for) a slice
-using wake_atom = caf::atom_constant<caf::atom("wake")>;      // a suspend() delay passed
 
-// Object actors: (int64_t task id) an event delivery to start, in mailbox order.
+// Object actors: (int64_t task id) a task to start or wake, in mailbox order
+// (an event handler, a command, a timer).
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 
 // Sessions (net/): what the world sends to a connection.

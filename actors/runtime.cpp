@@ -55,9 +55,12 @@ caf::behavior checkpoint_timer(caf::event_based_actor* self, Runtime* rt) {
 
 }  // namespace
 
-// An object's actor: the events sent to the object arrive as deliver
-// messages, each the task of one handler, started (woken) in mailbox order.
-// It stops after a while without messages; the next event spawns a new one.
+// An object's actor: what is sent to the object arrives as deliver
+// messages, each a task to start or wake in mailbox order: an event's
+// handler, a command typed by the player the object is (or, before login,
+// by a connection its listener handles), a timer (suspend() or a delayed
+// fork whose `this` it is). It stops after a while without messages; the
+// next one spawns a new actor.
 caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t obj) {
   std::string name = "object #" + std::to_string(obj);
   return {
@@ -67,8 +70,8 @@ caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t ob
           std::lock_guard<std::mutex> lk(rt->mu);
           auto it = rt->objects_.find(obj);
           if (it != rt->objects_.end()) --it->second.pending;
+          rt->delivered(task_id);
         }
-        rt->wake(task_id);
         rt->record(name, "object", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), obj);
       },
       caf::after(std::chrono::seconds(30)) >>
@@ -91,11 +94,25 @@ caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t ob
   };
 }
 
-void Runtime::deliver_to_object(int64_t obj, int64_t task_id) {
+void Runtime::deliver_to_object(int64_t obj, int64_t task_id, double delay) {
   ObjectActor& oa = objects_[obj];
   if (!oa.actor) oa.actor = sys_->spawn(object_actor, this, obj);
   ++oa.pending;
-  caf::anon_send(oa.actor, deliver_atom::value, task_id);
+  if (delay > 0)
+    caf::delayed_anon_send(oa.actor, std::chrono::microseconds(int64_t(delay * 1e6)), deliver_atom::value, task_id);
+  else
+    caf::anon_send(oa.actor, deliver_atom::value, task_id);
+}
+
+void Runtime::delivered(int64_t id) {
+  TaskEntry* e = task(id);
+  if (!e) return;  // killed meanwhile
+  if (e->state == TaskEntry::Sleeping) {
+    wake(*e);
+  } else if (e->awaiting_delivery) {
+    e->awaiting_delivery = false;
+    enqueue(id);
+  }
 }
 
 namespace {
@@ -105,7 +122,6 @@ caf::behavior task_actor(caf::event_based_actor* self, Runtime* rt, int64_t id) 
   // token: the runtime drops the task and moves on (step_guarded).
   return {
       [=](run_atom) { rt->step_guarded(self, id); },
-      [=](wake_atom) { rt->wake(id); },
   };
 }
 
@@ -252,19 +268,23 @@ TaskEntry& Runtime::new_entry(Job job, bool foreground, ConnHandle origin) {
   return ref;
 }
 
-void Runtime::wake(int64_t id) {
-  std::lock_guard<std::mutex> lk(mu);
-  TaskEntry* e = task(id);
-  if (!e || e->state != TaskEntry::Sleeping) return;
+void Runtime::wake(TaskEntry& e) {
+  if (e.state != TaskEntry::Sleeping || !e.task) return;
   // A wake for an earlier suspend() that resume() already ended is stale.
-  if (e->wake_at < 0 || e->wake_at > unix_now() + 0.001) return;
+  if (e.wake_at < 0 || e.wake_at > unix_now() + 0.001) return;
   // suspend() returns 0 when its time is up (resume() gives another value).
-  if (e->task->status() == TaskStatus::Suspended) {  // not a fork that has yet to start
-    e->task->resume(Value::integer(0));
-    e->task->set_limits(limits(false));
+  if (e.task->status() == TaskStatus::Suspended) {  // not a fork that has yet to start
+    e.task->resume(Value::integer(0));
+    e.task->set_limits(limits(false));
   }
-  e->state = TaskEntry::Ready;
-  enqueue(id);
+  e.state = TaskEntry::Ready;
+  enqueue(e.id);
+}
+
+// The object whose actor a task's timer goes to: the `this` of its running
+// verb (a delayed fork's, or a suspended task's top frame).
+static int64_t timer_object(const Task& t) {
+  return t.frames().empty() ? -1 : t.frames().back().this_obj;
 }
 
 void Runtime::resume_task(int64_t id, Value v) {
@@ -329,7 +349,7 @@ int64_t Runtime::fork_task(VmHost::ForkRequest req) {
   if (req.deliver_to >= 0 && delay == 0)
     deliver_to_object(req.deliver_to, e.id);
   else
-    caf::delayed_anon_send(e.actor, std::chrono::microseconds(int64_t(delay * 1e6)), wake_atom::value);
+    deliver_to_object(timer_object(*e.task), e.id, delay);
   return e.id;
 }
 
@@ -511,8 +531,7 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
   e.state = TaskEntry::Sleeping;
   e.wake_at = s.seconds < 0 ? -1 : unix_now() + s.seconds;
   dirty_tasks_.insert(e.id);
-  if (s.seconds >= 0)
-    self->delayed_send(self, std::chrono::microseconds(int64_t(s.seconds * 1e6)), wake_atom::value);
+  if (s.seconds >= 0) deliver_to_object(timer_object(*e.task), e.id, s.seconds);
   end_segment(e);
 }
 
@@ -739,10 +758,8 @@ void Runtime::restore_tasks() {
       } else {
         ref.wake_at = get("wake").as_float();
         ref.state = TaskEntry::Sleeping;
-        if (ref.wake_at >= 0) {
-          double delay = std::max(0.0, ref.wake_at - unix_now());
-          caf::delayed_anon_send(ref.actor, std::chrono::microseconds(int64_t(delay * 1e6)), wake_atom::value);
-        }
+        if (ref.wake_at >= 0)
+          deliver_to_object(timer_object(*ref.task), ref.id, std::max(0.0, ref.wake_at - unix_now()));
       }
       ++n;
     } catch (const std::exception& ex) {

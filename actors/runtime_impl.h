@@ -96,6 +96,9 @@ struct TaskEntry {
   bool foreground = true;     // limits: fg_* or bg_*
   bool persisted = false;     // a record exists in the store
   bool killed = false;
+  // Ready, and waiting for its object actor's delivery before it queues for
+  // the token (a command).
+  bool awaiting_delivery = false;
 };
 
 class Runtime {
@@ -119,7 +122,7 @@ class Runtime {
   // ---- task actors ----
   void step(caf::event_based_actor* self, int64_t task_id);
   void step_guarded(caf::event_based_actor* self, int64_t task_id);
-  void wake(int64_t task_id);
+  void wake(TaskEntry& e);  // a Sleeping task whose time is up: queued for the token
 
   // ---- for the server builtins (called with mu held, by the token holder) ----
   World& world() { return *world_; }
@@ -217,7 +220,10 @@ class Runtime {
     int64_t pending = 0;
   };
   std::unordered_map<int64_t, ObjectActor> objects_;
-  void deliver_to_object(int64_t obj, int64_t task_id);  // with mu held
+  // With mu held: the task's start (awaiting_delivery) or its wake-up
+  // (Sleeping), as a message to `obj`'s actor, after `delay` seconds.
+  void deliver_to_object(int64_t obj, int64_t task_id, double delay = 0);
+  void delivered(int64_t task_id);  // what the object actor does with it
   friend caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t obj);
   std::map<ConnHandle, Connection> conns_;
   ConnHandle next_handle_ = 1;

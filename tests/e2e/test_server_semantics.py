@@ -171,6 +171,28 @@ def t_echo_events(ids):
                    'return {s["kind"], s["handled"]}; endif endfor return 0;')
     assert stats == '{"object", 6}', stats  # its two handlers for each of the three events
 
+    # A timer is a message to the actor of the object whose verb set it: a
+    # delayed fork started by a verb on the bell wakes through the bell's actor.
+    define_verb(a, "$e2e_bell", "later", "this none this",
+                ['fork (0.3)', '  this.log = {@this.log, "later"};', 'endfork'])
+    assert ev(a, "$e2e_bell:later()") == "0"
+    time.sleep(0.8)
+    assert ev(a, "$e2e_bell.log") == '{1, 2, E_INVARG, 3, "later"}', ev(a, "$e2e_bell.log")
+    stats = evs(a, 'for s in (actor_stats()) if (s["name"] == "object " + tostr($e2e_bell)) '
+                   'return s["handled"]; endif endfor return 0;')
+    assert stats == "7", stats
+
+    # A command is a message to the player's actor: each line typed is one more.
+    def player_handled():
+        return int(evs(a, 'for s in (actor_stats()) if (s["name"] == "object " + tostr(player)) '
+                          'return s["handled"]; endif endfor return -1;'))
+    before = player_handled()
+    assert before >= 1, before
+    for _ in range(3):
+        ev(a, "1")
+    after = player_handled()
+    assert after - before >= 3, (before, after)
+
 
 # ---- suspend, resume, kill_task, queued_tasks, task_stack ---------------------------
 
