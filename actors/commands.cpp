@@ -68,8 +68,26 @@ void Runtime::output(Connection& c, std::string_view text) {
 std::vector<Connection*> Runtime::connections() {
   std::vector<Connection*> out;
   for (auto& [h, c] : conns_)
-    if (!c.closed) out.push_back(&c);
+    if (!c.closed && !c.detached) out.push_back(&c);
   return out;
+}
+
+// tasks.c find_tqueue(conn, 1): force_input() to an object that has no
+// connection still queues the line, in a queue of its own.
+Connection& Runtime::input_queue(int64_t id) {
+  if (Connection* c = conn_by_id(id)) return *c;
+  for (auto& [h, c] : conns_)
+    if (c.detached && !c.closed && c.id == id) return c;
+  ConnHandle h = next_handle_++;
+  Connection& c = conns_[h];
+  c.handle = h;
+  c.id = id;  // not in by_id_: notify() and the connection builtins do not see it
+  c.detached = true;
+  c.name = "(no connection)";
+  c.last_activity = unix_now();
+  Value fc = server_option("default_flush_command");
+  if (fc.is_str()) c.flush_cmd = std::string(fc.as_str());
+  return c;
 }
 
 ConnHandle Runtime::open_connection(caf::actor session, const std::string& name) {
@@ -406,13 +424,17 @@ void Runtime::command_stage2(TaskEntry& e, ConnHandle h, std::string line) {
 void Runtime::after_login(TaskEntry& e, ConnHandle h, int64_t old_max, const Value& result) {
   (void)e;
   Connection* c = conn_by_handle(h);
-  if (!c || !result.is_obj() || !world_->is_player(result.as_obj())) return;
+  // tasks.c do_login_task: only a connection logs in.
+  if (!c || c->detached || !result.is_obj() || !world_->is_player(result.as_obj())) return;
   player_connected(*c, c->id, result.as_obj(), result.as_obj() > old_max);
 }
 
 // LambdaMOO's player_connected (server.c).
 void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bool created) {
   (void)old_id;
+  // tasks.c do_login_task: the player's unconnected queue gives up its input.
+  for (auto& [h, q] : conns_)
+    if (q.detached && q.id == new_id) q.input.clear();
   Connection* existing = conn_by_id(new_id);
   if (existing && existing != &c) set_conn_id(*existing, -1000000000 - int64_t(existing->handle));  // no longer the player's
   set_conn_id(c, new_id);

@@ -139,7 +139,7 @@ void Runtime::sweep_connections() {
   if (timeout <= 0) return;
   bool any = false;
   for (auto& [h, c] : conns_) {
-    if (c.closed || c.connected_at != 0 || c.busy || now - c.last_activity <= double(timeout)) continue;
+    if (c.closed || c.detached || c.connected_at != 0 || c.busy || now - c.last_activity <= double(timeout)) continue;
     log("TIMEOUT: #" + std::to_string(c.id) + " on " + c.name);
     int64_t id = c.id, listener = c.listener;
     close_connection(c, "*** Timed-out waiting for login. ***");

@@ -676,7 +676,11 @@ void Runtime::commit() {
     }
     if (c.disconnect_me && !c.closed) close_connection(c, "*** Disconnected ***");
   }
-  std::erase_if(conns_, [](auto& kv) { return kv.second.closed && kv.second.busy == false && kv.second.reading_task == 0; });
+  // Closed connections, and unconnected queues whose input has all run, go.
+  std::erase_if(conns_, [](auto& kv) {
+    const Connection& c = kv.second;
+    return (c.closed || (c.detached && c.input.empty())) && !c.busy && c.reading_task == 0;
+  });
 }
 
 // Output reaches a session only once everything it may depend on is durable:

@@ -57,6 +57,11 @@ struct Connection {
   int64_t last_input_task = 0;  // the task of the last line taken as a command or login
   bool disconnect_me = false; // boot_player(): closed after the current segment
   bool closed = false;        // the client is gone
+  // No network connection: LambdaMOO's unconnected task queue, made by
+  // force_input() for an object nobody is connected as. Its lines run as
+  // commands of `id` (output to its connection if one opens); it is not in
+  // connected_players() and goes when its input has run.
+  bool detached = false;
   std::string output_prefix, output_suffix;
   std::string flush_cmd = ".flush";
   bool hold_input = false, disable_oob = false, binary = false;
@@ -133,6 +138,9 @@ class Runtime {
   void boot(int64_t conn);
   std::vector<std::string> flush_input(Connection& c);  // drops queued lines; the messages
   void force_input(Connection& c, std::string line, bool at_front);
+  // The input queue of `id`: its open connection, else its unconnected queue
+  // (made when there is none).
+  Connection& input_queue(int64_t id);
   void set_conn_id(Connection& c, int64_t id);  // keeps the id index exact
   TaskEntry* task(int64_t id);
   std::map<int64_t, std::unique_ptr<TaskEntry>>& tasks() { return tasks_; }

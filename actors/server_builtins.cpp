@@ -225,9 +225,8 @@ Value bf_buffered_output_length(BuiltinContext& ctx, std::span<Value> a) {
 Value bf_force_input(BuiltinContext& ctx, std::span<Value> a) {
   int64_t who = a[0].as_obj();
   if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
-  Connection* c = rt_of().conn_by_id(who);
-  if (!c) raise(E_INVARG);
-  rt_of().force_input(*c, std::string(a[1].as_str()), a.size() >= 3 && a[2].truthy());
+  Runtime& rt = rt_of();
+  rt.force_input(rt.input_queue(who), std::string(a[1].as_str()), a.size() >= 3 && a[2].truthy());
   return ok();
 }
 

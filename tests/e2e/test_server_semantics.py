@@ -448,6 +448,19 @@ def t_force_input(ids):
     # A wizard may force another's input; at_front puts it before what waits.
     assert ev(a, 'force_input(%s, "say made to")' % ids["alice"]) == "0"
     b.expect(r'^You say, "made to"$')
+    # tasks.c find_tqueue(conn, 1): input forced on a player nobody is
+    # connected as is queued all the same and runs as that player's command;
+    # it is not a connection.
+    carol = evs(a, 'p = create($player); p.owner = p; p.name = "Carol"; set_player_flag(p, 1); p.programmer = 1; '
+                   'add_property(p, "e2e_mark", 0, {p, "rw"}); move(p, player.location); return p;')
+    assert re.match(r"^#\d+$", carol), carol
+    assert ev(a, 'force_input(%s, ";player.e2e_mark = 42")' % carol) == "0"
+    deadline = time.time() + 5
+    while ev(a, "%s.e2e_mark" % carol) != "42" and time.time() < deadline:
+        time.sleep(0.1)
+    assert ev(a, "%s.e2e_mark" % carol) == "42"
+    assert ev(a, "%s in connected_players()" % carol) == "0"
+    assert ev(a, "`connection_name(%s) ! ANY'" % carol) == "E_INVARG"
 
 
 def t_prefix_suffix(ids):
