@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -78,9 +79,21 @@ bool wait_for(Conn& c, const std::string& needle, double seconds) {
   }
 }
 
+// The server process; stopped (SIGTERM, then reaped) when it goes out of
+// scope, so that a failed run never leaves one behind.
 struct Server {
   pid_t pid = -1;
   uint16_t port = 0;
+  Server() = default;
+  Server(Server&& o) noexcept : pid(std::exchange(o.pid, -1)), port(o.port) {}
+  Server& operator=(Server&&) = delete;
+  ~Server() { stop(); }
+  void stop() {
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    waitpid(pid, nullptr, 0);
+    pid = -1;
+  }
 };
 
 Server start_server(const std::string& repl, const std::string& store) {
@@ -279,7 +292,6 @@ int main(int argc, char** argv) {
     usleep(500000);
   }
 
-  kill(srv.pid, SIGTERM);
-  waitpid(srv.pid, nullptr, 0);
+  srv.stop();
   return 0;
 }
