@@ -176,7 +176,10 @@ class Value {
     if (type_ != Type::Int) { release(); type_ = Type::Int; }
     i_ = v;
   }
-  void set_float(double v) { release(); type_ = Type::Float; f_ = v; }
+  void set_float(double v) {
+    if (type_ != Type::Float) { release(); type_ = Type::Float; }
+    f_ = v;
+  }
 
   // MOO truth: non-zero numbers, non-empty strings, lists and maps, true.
   bool truthy() const;
