@@ -56,3 +56,14 @@ endif()
 add_library(echo::argon2 UNKNOWN IMPORTED)
 set_target_properties(echo::argon2 PROPERTIES IMPORTED_LOCATION ${ARGON2_LIBRARY}
   INTERFACE_INCLUDE_DIRECTORIES ${ARGON2_INCLUDE_DIR})
+
+# PCRE2 for ToastStunt's pcre_match() / pcre_replace() (libpcre2-dev).
+find_path(PCRE2_INCLUDE_DIR pcre2.h)
+find_library(PCRE2_LIBRARY pcre2-8)
+if(NOT PCRE2_INCLUDE_DIR OR NOT PCRE2_LIBRARY)
+  message(FATAL_ERROR "libpcre2 not found (pcre2.h / libpcre2-8): install libpcre2-dev "
+    "(apt-get install libpcre2-dev, or ./echo.sh build)")
+endif()
+add_library(echo::pcre2 UNKNOWN IMPORTED)
+set_target_properties(echo::pcre2 PROPERTIES IMPORTED_LOCATION ${PCRE2_LIBRARY}
+  INTERFACE_INCLUDE_DIRECTORIES ${PCRE2_INCLUDE_DIR})

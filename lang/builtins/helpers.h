@@ -66,6 +66,7 @@ uint64_t random_u64(BuiltinContext& ctx);
 // called from register_string_builtins / register_value_builtins.
 void register_regex_builtins(Builtins& b);   // match, rmatch, substitute
 void register_crypto_builtins(Builtins& b);
-void register_toast_builtins(Builtins& b);   // set_thread_mode, argon2, argon2_verify  // crypt, string_hash, binary_hash, value_hash
+void register_toast_builtins(Builtins& b);   // set_thread_mode, argon2, argon2_verify
+void register_pcre_builtins(Builtins& b);    // pcre_match, pcre_replace
 
 }  // namespace echo::bi

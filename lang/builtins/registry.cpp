@@ -153,6 +153,7 @@ void register_all_builtins() {
     register_time_builtins(b);
     register_task_builtins(b);
     bi::register_toast_builtins(b);
+    bi::register_pcre_builtins(b);
     b.add({"function_info", 0, 1, {ArgType::Str}, bf_function_info});
     b.add({"call_function", 1, -1, {ArgType::Str}, bf_call_function});
     register_object_builtins(b);
