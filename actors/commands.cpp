@@ -164,9 +164,13 @@ void Runtime::connection_closed(ConnHandle h) {
   if (!c) return;
   log("CLIENT DISCONNECTED: #" + std::to_string(c->id) + " on " + c->name);
   by_id_.erase(c->id);
-  c->closed = true;
   c->session = caf::actor();
-  c->input.clear();
+  // tasks.c free_task_queue: the queue outlives its connection, and lines
+  // typed ahead still run as commands (their output goes nowhere).
+  if (c->input.empty())
+    c->closed = true;
+  else
+    c->detached = true;
   if (c->reading_task) {
     if (TaskEntry* e = task(c->reading_task); e && e->state == TaskEntry::Reading) {
       e->task->resume_raise(E_INVARG, "Invalid argument", Value::integer(0));
@@ -177,7 +181,10 @@ void Runtime::connection_closed(ConnHandle h) {
     c->reading_task = 0;
   }
   run_notifier(c->id, c->listener, "user_disconnected", make_list({Value::obj(c->id)}));
-  if (!c->busy) conns_.erase(h);
+  if (c->detached)
+    dispatch_input(*c);
+  else if (!c->busy)
+    conns_.erase(h);
 }
 
 void Runtime::close_connection(Connection& c, const char* message) {

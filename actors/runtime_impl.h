@@ -58,9 +58,10 @@ struct Connection {
   bool disconnect_me = false; // boot_player(): closed after the current segment
   bool closed = false;        // the client is gone
   // No network connection: LambdaMOO's unconnected task queue, made by
-  // force_input() for an object nobody is connected as. Its lines run as
-  // commands of `id` (output to its connection if one opens); it is not in
-  // connected_players() and goes when its input has run.
+  // force_input() for an object nobody is connected as, or left by a client
+  // that went with lines still queued. Its lines run as commands of `id`
+  // (output to nowhere); it is not in connected_players() and goes when its
+  // input has run.
   bool detached = false;
   std::string output_prefix, output_suffix;
   std::string flush_cmd = ".flush";

@@ -462,6 +462,27 @@ def t_force_input(ids):
     assert ev(a, "%s in connected_players()" % carol) == "0"
     assert ev(a, "`connection_name(%s) ! ANY'" % carol) == "E_INVARG"
 
+    # tasks.c free_task_queue: lines typed ahead still run after the client
+    # goes (a script that types and hangs up at once loses nothing).
+    dave = login(ids["port"], "dave", "create Dave secret")
+    dave.close()
+    dave_id = ev(a, '$util:find_player("Dave")')
+    assert re.match(r"^#\d+$", dave_id), dave_id
+    assert evs(a, 'p = %s; p.programmer = 1; add_property(p, "e2e_mark", 0, {p, "rw"}); return 1;' % dave_id) == "1"
+    d = login(ids["port"], "dave", "connect Dave secret")
+    # The first line keeps the queue busy (hashing, no suspend: a suspended
+    # command would let the next line run) while the client hangs up.
+    d.send(';;s = "x"; for i in [1..22] s = s + s; endfor for i in [1..25] string_hash(s); endfor '
+           'player.e2e_mark = 1;')
+    d.send(";player.e2e_mark = player.e2e_mark * 10 + 2")
+    d.send(";player.e2e_mark = player.e2e_mark * 10 + 3")
+    d.close()
+    deadline = time.time() + 5
+    while ev(a, "%s.e2e_mark" % dave_id) != "123" and time.time() < deadline:
+        time.sleep(0.1)
+    assert ev(a, "%s.e2e_mark" % dave_id) == "123", ev(a, "%s.e2e_mark" % dave_id)
+    assert ev(a, "%s in connected_players()" % dave_id) == "0"
+
 
 def t_prefix_suffix(ids):
     a = ids["a"]
