@@ -276,6 +276,7 @@ void Runtime::wake(TaskEntry& e) {
   if (e.task->status() == TaskStatus::Suspended) {  // not a fork that has yet to start
     e.task->resume(Value::integer(0));
     e.task->set_limits(limits(false));
+    e.resumed = true;  // resume() may still give it another value before it runs
   }
   e.state = TaskEntry::Ready;
   enqueue(e.id);
@@ -294,6 +295,8 @@ void Runtime::resume_task(int64_t id, Value v) {
   e->task->set_limits(limits(false));
   e->state = TaskEntry::Ready;
   e->wake_at = 0;
+  e->resumed = true;
+  dirty_tasks_.insert(id);
   enqueue(id);
 }
 
@@ -429,6 +432,7 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
   }
   if (token_ != id) return;  // a stale run_atom; the token comes with the next one
   e->state = TaskEntry::Running;
+  e->resumed = false;
   current_ = id;
   try {
     if (!e->task) build_job(*e);

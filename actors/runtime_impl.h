@@ -105,6 +105,7 @@ struct TaskEntry {
   // Ready, and waiting for its object actor's delivery before it queues for
   // the token (a command).
   bool awaiting_delivery = false;
+  bool resumed = false;       // resume() queued it, and it has not run since
 };
 
 class Runtime {

@@ -424,10 +424,17 @@ Value bf_resume(BuiltinContext& ctx, std::span<Value> a) {
   Runtime& rt = rt_of();
   int64_t id = a[0].as_int();
   TaskEntry* e = rt.task(id);
+  Value v = a.size() >= 2 ? a[1] : Value::integer(0);
+  // tasks.c do_resume: a task resumed that has not run yet takes the new value.
+  if (e && e->resumed && e->state == TaskEntry::Ready && e->task && e->task->status() == TaskStatus::Running) {
+    if (!may_control(ctx, *e)) raise(E_PERM);
+    e->task->replace_resume_value(std::move(v));
+    return ok();
+  }
   if (!e || e->state != TaskEntry::Sleeping || !e->task || e->task->status() != TaskStatus::Suspended)
     raise(E_INVARG);
   if (!may_control(ctx, *e)) raise(E_PERM);
-  rt.resume_task(id, a.size() >= 2 ? a[1] : Value::integer(0));
+  rt.resume_task(id, std::move(v));
   return ok();
 }
 

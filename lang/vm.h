@@ -181,6 +181,10 @@ class Task {
   // The seconds limit starts over (see set_limits for the ticks). Throws
   // std::logic_error unless the task is Suspended.
   void resume(Value v);
+  // resume() again before the task has run: the value suspend() returns
+  // becomes `v` instead (tasks.c do_resume: "already resumed, but we have a
+  // new value for it").
+  void replace_resume_value(Value v);
   // Continues a Suspended task by raising code where the builtin was called
   // (MOO handlers there can catch it). If nothing catches it the task ends
   // with Error at once.

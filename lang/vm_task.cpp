@@ -230,6 +230,12 @@ void Task::resume(Value v) {
   status_ = TaskStatus::Running;
 }
 
+void Task::replace_resume_value(Value v) {
+  if (status_ != TaskStatus::Running || frames_.empty())
+    throw std::logic_error("Task::replace_resume_value: the task was not resumed");
+  frames_.back().regs[suspend_reg_] = std::move(v);
+}
+
 void Task::resume_raise(Error code, std::string message, Value value) {
   if (status_ != TaskStatus::Suspended)
     throw std::logic_error("Task::resume_raise: the task is not suspended");

@@ -236,6 +236,10 @@ def t_resume(ids):
     tid = start_nap(a)
     assert ev(a, "resume(%s)" % tid) == "0"
     a.expect(r"^nap got 0$")
+    # tasks.c do_resume: resumed again before it runs, it takes the new value.
+    tid = start_nap(a)
+    assert evs(a, "resume(%s, 1); return resume(%s, 2);" % (tid, tid)) == "0"
+    a.expect(r"^nap got 2$")
 
 
 def t_kill_task(ids):
