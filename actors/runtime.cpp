@@ -509,10 +509,16 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
       return;
     }
     if (s.non_blocking) {
+      // tasks.c read_input_now: the first in-band line (dequeue_input_task
+      // with DQ_INBAND leaves out-of-band ones queued), else 0.
       Value v = Value::integer(0);
-      if (!c->input.empty()) {
-        v = Value::str(c->input.front());
-        c->input.pop_front();
+      for (auto it = c->input.begin(); it != c->input.end(); ++it) {
+        if (!c->disable_oob && it->rfind("#$#", 0) == 0) continue;
+        std::string line = std::move(*it);
+        c->input.erase(it);
+        if (!c->disable_oob && line.rfind("#$\"", 0) == 0) line.erase(0, 3);
+        v = Value::str(line);
+        break;
       }
       e.task->resume(v);
       self->send(self, run_atom::value);

@@ -528,6 +528,11 @@ def t_oob(ids):
     a.expect(r'^oob \{"#\$#ping"\} #\$#ping$')
     a.send("pong")
     a.expect(r"^read pong$")
+    # A non-blocking read() takes the first in-band line; the out-of-band one
+    # stays queued and runs afterwards (tasks.c read_input_now, DQ_INBAND).
+    a.sock.sendall(b';;x = read(player, 1); player:tell("nbr ", toliteral(x));\r\n#$#ping2\r\nafter\r\n')
+    a.expect(r'^nbr "after"$')
+    a.expect(r'^oob \{"#\$#ping2"\} #\$#ping2$')
     evs(a, 'delete_verb(#0, "do_out_of_band_command");')
 
 
