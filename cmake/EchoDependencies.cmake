@@ -45,25 +45,22 @@ pkg_check_modules(LIBEDIT REQUIRED IMPORTED_TARGET libedit)
 find_library(CRYPT_LIBRARY crypt REQUIRED)
 find_package(OpenSSL REQUIRED)
 
-# Argon2 for ToastStunt's argon2() / argon2_verify() (libargon2-dev); no CMake
-# config is shipped, so find the header and library directly.
-find_path(ARGON2_INCLUDE_DIR argon2.h)
-find_library(ARGON2_LIBRARY argon2)
-if(NOT ARGON2_INCLUDE_DIR OR NOT ARGON2_LIBRARY)
-  message(FATAL_ERROR "libargon2 not found (argon2.h / libargon2): install libargon2-dev "
-    "(apt-get install libargon2-dev, or ./echo.sh build)")
-endif()
-add_library(echo::argon2 UNKNOWN IMPORTED)
-set_target_properties(echo::argon2 PROPERTIES IMPORTED_LOCATION ${ARGON2_LIBRARY}
-  INTERFACE_INCLUDE_DIRECTORIES ${ARGON2_INCLUDE_DIR})
+# Libraries that ship no CMake config: find the header and the library
+# directly and wrap them as an imported target echo::<target>.
+function(echo_find_plain_library target header library package)
+  string(TOUPPER ${target} var)
+  find_path(${var}_INCLUDE_DIR ${header})
+  find_library(${var}_LIBRARY ${library})
+  if(NOT ${var}_INCLUDE_DIR OR NOT ${var}_LIBRARY)
+    message(FATAL_ERROR "${library} not found (${header} / lib${library}): install ${package} "
+      "(apt-get install ${package}, or ./echo.sh build)")
+  endif()
+  add_library(echo::${target} UNKNOWN IMPORTED GLOBAL)
+  set_target_properties(echo::${target} PROPERTIES IMPORTED_LOCATION ${${var}_LIBRARY}
+    INTERFACE_INCLUDE_DIRECTORIES ${${var}_INCLUDE_DIR})
+endfunction()
 
-# PCRE2 for ToastStunt's pcre_match() / pcre_replace() (libpcre2-dev).
-find_path(PCRE2_INCLUDE_DIR pcre2.h)
-find_library(PCRE2_LIBRARY pcre2-8)
-if(NOT PCRE2_INCLUDE_DIR OR NOT PCRE2_LIBRARY)
-  message(FATAL_ERROR "libpcre2 not found (pcre2.h / libpcre2-8): install libpcre2-dev "
-    "(apt-get install libpcre2-dev, or ./echo.sh build)")
-endif()
-add_library(echo::pcre2 UNKNOWN IMPORTED)
-set_target_properties(echo::pcre2 PROPERTIES IMPORTED_LOCATION ${PCRE2_LIBRARY}
-  INTERFACE_INCLUDE_DIRECTORIES ${PCRE2_INCLUDE_DIR})
+# Argon2 for ToastStunt's argon2() / argon2_verify().
+echo_find_plain_library(argon2 argon2.h argon2 libargon2-dev)
+# PCRE2 for ToastStunt's pcre_match() / pcre_replace().
+echo_find_plain_library(pcre2 pcre2.h pcre2-8 libpcre2-dev)
