@@ -116,6 +116,23 @@ void register_task_builtins(Builtins& b) {
            ctx.suspend = s;
            return Value::integer(0);
          }});
+  // yin([time [, min_ticks [, min_seconds]]]): ToastStunt's "yield if
+  // needed", LambdaCore's suspend_if_needed as a builtin: suspend(time) when
+  // fewer than min_ticks (2000) ticks or min_seconds (2) seconds are left,
+  // else 0 at once.
+  b.add({"yin", 0, 3, {ArgType::Int, ArgType::Int, ArgType::Int}, [](BuiltinContext& ctx, std::span<Value> a) {
+           int64_t time = a.size() >= 1 ? a[0].as_int() : 0;
+           int64_t min_ticks = a.size() >= 2 ? a[1].as_int() : 2000;
+           int64_t min_seconds = a.size() >= 3 ? a[2].as_int() : 2;
+           if (time < 0) throw MooError(E_INVARG);
+           double left = std::chrono::duration<double>(ctx.deadline - std::chrono::steady_clock::now()).count();
+           if (ctx.ticks_left >= min_ticks && left >= double(min_seconds)) return Value::integer(0);
+           BuiltinContext::Suspend s;
+           s.kind = BuiltinContext::Suspend::Sleep;
+           s.seconds = double(time);
+           ctx.suspend = s;
+           return Value::integer(0);
+         }});
   // read([conn [, non_blocking]]): a line of input from conn (the task's
   // player when absent). Whether the task may read, and from what, is the
   // scheduler's to decide: this only asks.

@@ -167,6 +167,28 @@ TEST_CASE("suspend() and read() stop the task with their request") {
   CHECK_THROWS_AS(t->save(), std::logic_error);
 }
 
+TEST_CASE("yin() suspends only when the task runs short of ticks or seconds") {
+  TestHost h;
+  // Plenty left: 0 at once, no suspension.
+  auto t = new_task("return yin();", &h);
+  REQUIRE(t->run() == TaskStatus::Done);
+  CHECK(to_literal(t->result()) == "0");
+  // Fewer ticks left than asked for: suspend(time).
+  t = new_task("x = yin(3, 1000000000); return x;", &h);
+  REQUIRE(t->run() == TaskStatus::Suspended);
+  REQUIRE(t->suspension());
+  CHECK(t->suspension()->kind == BuiltinContext::Suspend::Sleep);
+  CHECK(t->suspension()->seconds == 3);
+  t->resume(Value::integer(0));
+  REQUIRE(t->run() == TaskStatus::Done);
+  // Fewer seconds left than asked for.
+  t = new_task("return yin(0, 0, 1000000);", &h);
+  REQUIRE(t->run() == TaskStatus::Suspended);
+  CHECK(t->suspension()->seconds == 0);
+  CHECK(drive(new_task("return `yin(-1, 1000000000) ! ANY';", &h), &h, {}, false) == "=> E_INVARG");
+  CHECK(drive(new_task("return `yin(\"x\") ! ANY';", &h), &h, {}, false) == "=> E_TYPE");
+}
+
 TEST_CASE("suspend() checks its argument") {
   TestHost h;
   CHECK(drive(new_task("return `suspend(-1) ! ANY';", &h), &h, {}, false) == "=> E_INVARG");
