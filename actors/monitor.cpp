@@ -120,6 +120,7 @@ caf::behavior monitor_actor(caf::event_based_actor* self, Runtime* rt) {
       [=](monitor_tick_atom) {
         auto t0 = std::chrono::steady_clock::now();
         rt->sweep_connections();
+        rt->evict_objects();
         rt->write_status();
         rt->record("monitor", "monitor", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         self->delayed_send(self, std::chrono::seconds(1), monitor_tick_atom::value);
@@ -150,5 +151,22 @@ void Runtime::sweep_connections() {
 }
 
 void Runtime::start_monitor() { monitor_ = sys_->spawn(monitor_actor, this); }
+
+// Every minute, while more objects are resident than
+// $server_options.max_resident_objects (default 100,000; <= 0: never), the
+// ones no task used in the last minute leave memory (World::evict_unused);
+// they are read again from the store when next used. Under mu, so between
+// slices, as eviction needs.
+void Runtime::evict_objects() {
+  std::lock_guard<std::mutex> lk(mu);
+  double now = unix_now();
+  if (stopping_ || now - last_eviction_ < 60) return;
+  last_eviction_ = now;
+  int64_t keep = server_int_option("max_resident_objects", 100000);
+  if (keep <= 0) return;
+  if (size_t n = world_->evict_unused(size_t(keep)))
+    log("EVICTED: " + std::to_string(n) + " unused objects; " + std::to_string(world_->resident_objects()) +
+        " resident");
+}
 
 }  // namespace echo::actors

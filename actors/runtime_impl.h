@@ -177,6 +177,7 @@ class Runtime {
   std::string status_json();
   void write_status();
   void sweep_connections();  // connect_timeout
+  void evict_objects();      // unused objects leave memory (max_resident_objects)
 
  private:
   void start_monitor();
@@ -246,6 +247,7 @@ class Runtime {
   std::set<int64_t> dirty_tasks_;  // task records to write or delete at commit
   bool checkpoint_requested_ = false;
   double started_at_ = 0;
+  double last_eviction_ = 0;
   std::mt19937_64 rng_;
   friend struct SessionPort;
   std::vector<caf::actor> listeners_;

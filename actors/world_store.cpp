@@ -211,6 +211,13 @@ class StoreLoader : public ObjectLoader {
     }
   }
 
+  // What load() kept beside the object goes with it; load() makes it again
+  // (under the object's next serial).
+  void unloaded(const Object& o) override {
+    x_.objects.erase(o.serial);
+    x_.stored.erase(o.id);
+  }
+
  private:
   const st::Store& store_;
   WorldExtras own_;

@@ -115,7 +115,10 @@ int64_t World::create(const std::vector<int64_t>& parents, int64_t owner) {
   o->serial = ++next_serial_;
   o->owner = owner == NOTHING ? id : owner;
   objects_.push_back(std::move(o));
-  if (loader_) pending_.push_back(0);
+  if (loader_) {
+    pending_.push_back(0);
+    used_.push_back(1);
+  }
   mark_dirty(id);
   mark_meta_dirty();  // max_object
   change_parents(id, parents);
@@ -125,7 +128,10 @@ int64_t World::create(const std::vector<int64_t>& parents, int64_t owner) {
 Object& World::emplace(int64_t id) {
   if (id >= int64_t(objects_.size())) {
     objects_.resize(size_t(id) + 1);
-    if (loader_) pending_.resize(objects_.size(), 0);
+    if (loader_) {
+      pending_.resize(objects_.size(), 0);
+      used_.resize(objects_.size(), 0);
+    }
   }
   if (pending(id)) {
     pending_[size_t(id)] = 0;
@@ -141,14 +147,19 @@ Object& World::emplace(int64_t id) {
 void World::set_max_object(int64_t max) {
   while (int64_t(objects_.size()) > max + 1 && !objects_.back() && !pending(max_object())) objects_.pop_back();
   if (int64_t(objects_.size()) < max + 1) objects_.resize(size_t(max + 1));
-  if (loader_) pending_.resize(objects_.size(), 0);
+  if (loader_) {
+    pending_.resize(objects_.size(), 0);
+    used_.resize(objects_.size(), 0);
+  }
 }
 
 void World::set_loader(std::unique_ptr<ObjectLoader> loader) {
   loader_ = std::move(loader);
   pending_.assign(objects_.size(), 0);
   pending_count_ = 0;
+  used_.clear();
   if (!loader_) return;
+  used_.assign(objects_.size(), 0);
   for (size_t i = 0; i < objects_.size(); ++i)
     if (!objects_[i]) {
       pending_[i] = 1;
@@ -180,6 +191,32 @@ bool World::fault(int64_t id) const {
 
 void World::load_all() {
   for (int64_t id = 0; pending_count_ && id < int64_t(objects_.size()); ++id) valid(id);
+}
+
+size_t World::evict_unused(size_t keep) {
+  if (!loader_) return 0;
+  size_t dropped = 0;
+  if (resident_objects() > keep) {
+    for (size_t id = 0; id < objects_.size(); ++id) {
+      const Object* o = objects_[id].get();
+      if (!o || used_[id] || dirty_.count(int64_t(id))) continue;
+      bool child_resident = false;
+      for (int64_t c : o->children)
+        if (c >= 0 && size_t(c) < objects_.size() && objects_[size_t(c)]) {
+          child_resident = true;
+          break;
+        }
+      if (child_resident) continue;
+      loader_->unloaded(*o);
+      objects_[id].reset();
+      pending_[id] = 1;
+      ++pending_count_;
+      ++dropped;
+    }
+  }
+  std::fill(used_.begin(), used_.end(), 0);
+  if (dropped) verbs_changed();  // the verb cache names definers by id and index: start afresh
+  return dropped;
 }
 
 size_t World::resident_objects() const {
@@ -218,7 +255,10 @@ void World::reset_max_object() {
   while (!objects_.empty() && !valid(max_object())) {
     mark_dirty(max_object());  // its recycled slot's record goes
     objects_.pop_back();
-    if (loader_) pending_.pop_back();
+    if (loader_) {
+      pending_.pop_back();
+      used_.pop_back();
+    }
     mark_meta_dirty();
   }
 }

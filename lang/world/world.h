@@ -73,6 +73,7 @@ struct Verb {
 };
 
 class World;
+struct Object;
 
 // Supplies a World's objects on first use (set_loader): a store's records.
 class ObjectLoader {
@@ -83,6 +84,9 @@ class ObjectLoader {
   // World::mark_absent. Throws with context when the stored data is broken,
   // after World::forget on whatever it emplaced.
   virtual void load(World& w, int64_t id) = 0;
+  // `o` is about to leave memory (World::evict_unused): forget what was kept
+  // beside it; load() will read it again.
+  virtual void unloaded(const Object& o) { (void)o; }
 };
 
 struct Object {
@@ -122,8 +126,12 @@ class World {
     if (id < 0 || id >= int64_t(objects_.size())) return false;
     return objects_[size_t(id)] != nullptr || (pending_count_ && fault(id));
   }
-  Object* get(int64_t id) { return valid(id) ? objects_[size_t(id)].get() : nullptr; }
-  const Object* get(int64_t id) const { return valid(id) ? objects_[size_t(id)].get() : nullptr; }
+  Object* get(int64_t id) { return const_cast<Object*>(std::as_const(*this).get(id)); }
+  const Object* get(int64_t id) const {
+    if (!valid(id)) return nullptr;
+    if (!used_.empty()) used_[size_t(id)] = 1;  // for evict_unused
+    return objects_[size_t(id)].get();
+  }
   int64_t max_object() const { return int64_t(objects_.size()) - 1; }
   // A new object (no permission checks): name "", no flags, the given owner
   // (NOTHING: the object owns itself), the given parents (all valid).
@@ -159,6 +167,12 @@ class World {
   void forget(int64_t id);
   void load_all();                   // every pending number, lowest first
   size_t resident_objects() const;   // objects in memory (loaded or created)
+  // With a loader, while more than `keep` objects are resident: drops from
+  // memory (pending again) each object not used (get) since the last call
+  // that is clean (not dirty) and has no resident child, so that every
+  // resident object keeps its ancestors. Clears the use marks. Only between
+  // slices: nobody may hold an Object pointer. Returns how many went.
+  size_t evict_unused(size_t keep);
 
   // ---- dirty tracking (for commits to the store) ----
   // Every mutation marks the ids whose stored record changes (recycled ones,
@@ -263,6 +277,7 @@ class World {
   // without a loader); pending_count_ of them.
   std::vector<uint8_t> pending_;
   size_t pending_count_ = 0;
+  mutable std::vector<uint8_t> used_;  // get() since the last evict_unused (with a loader)
   std::unique_ptr<ObjectLoader> loader_;
   uint64_t next_serial_ = 0;
   std::set<int64_t> dirty_;

@@ -426,3 +426,41 @@ TEST_CASE("world_store: a missing record is an error on first use, and loads not
   CHECK(w->valid(2));  // the rest of the world is unharmed
   CHECK(object_diff(*eager, *w, 2) == "");
 }
+
+TEST_CASE("world_store: unused clean objects leave memory and come back the same") {
+  LazyFixture f("lazy-evict");
+  auto eager = load_world(f.image);
+  WorldExtras x;
+  auto w = load_world(*f.store, &x);
+  w->load_all();
+  size_t all = w->resident_objects();
+  CHECK(w->evict_unused(all) == 0);  // not over the limit: nothing goes
+  // A change not yet committed keeps its object (and so its ancestors).
+  w->get(2)->name = "Changed";
+  w->mark_dirty(2);
+  // An object just used stays for one more round.
+  int64_t leaf = NOTHING;
+  for (int64_t id = int64_t(all) - 1; id > 2 && leaf == NOTHING; --id)
+    if (const Object* o = eager->get(id); o && o->children.empty()) leaf = id;
+  REQUIRE(leaf != NOTHING);
+  w->get(leaf);
+  w->evict_unused(0);
+  CHECK(!w->pending(leaf));
+  size_t before = w->resident_objects(), gone = 0;
+  for (int pass = 0; pass < 20; ++pass) gone += w->evict_unused(0);
+  CHECK(w->pending(leaf));
+  CHECK(w->resident_objects() == before - gone);
+  CHECK(w->resident_objects() < all / 4);
+  CHECK(w->pending(1) == false);  // #2's ancestors stay while it does
+  CHECK(w->get(2)->name == "Changed");
+  // Committed, it may go too; read back, it is what was committed.
+  commit_changes(*w, x, *f.store);
+  for (int pass = 0; pass < 20; ++pass) w->evict_unused(0);
+  CHECK(w->pending(2));
+  CHECK(w->get(2)->name == "Changed");
+  eager->get(2)->name = "Changed";
+  CHECK(world_diff(*eager, *w) == "");  // every object read back as it was
+  // Nothing was lost on the way: the store agrees with the eager World.
+  st::WorldImage fresh = to_image(*w, x);
+  CHECK(st::first_difference(st::export_world(*f.store), fresh) == "");
+}
