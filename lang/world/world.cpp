@@ -208,9 +208,7 @@ size_t World::evict_unused(size_t keep) {
         }
       if (child_resident) continue;
       loader_->unloaded(*o);
-      objects_[id].reset();
-      pending_[id] = 1;
-      ++pending_count_;
+      forget(int64_t(id));
       ++dropped;
     }
   }

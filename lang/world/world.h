@@ -163,7 +163,8 @@ class World {
   void set_loader(std::unique_ptr<ObjectLoader> loader);
   bool pending(int64_t id) const { return id >= 0 && size_t(id) < pending_.size() && pending_[size_t(id)]; }
   void mark_absent(int64_t id);
-  // Undoes a partial load (a loader that failed half-way): pending again.
+  // Drops a loaded object from memory: pending again (a load that failed
+  // half-way, evict_unused).
   void forget(int64_t id);
   void load_all();                   // every pending number, lowest first
   size_t resident_objects() const;   // objects in memory (loaded or created)
