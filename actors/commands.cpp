@@ -72,35 +72,36 @@ std::vector<Connection*> Runtime::connections() {
   return out;
 }
 
-// tasks.c find_tqueue(conn, 1): force_input() to an object that has no
-// connection still queues the line, in a queue of its own.
-Connection& Runtime::input_queue(int64_t id) {
-  if (Connection* c = conn_by_id(id)) return *c;
-  for (auto& [h, c] : conns_)
-    if (c.detached && !c.closed && c.id == id) return c;
+// A new task queue, with its handle and the default flush command.
+Connection& Runtime::new_queue(const std::string& name) {
   ConnHandle h = next_handle_++;
   Connection& c = conns_[h];
   c.handle = h;
-  c.id = id;  // not in by_id_: notify() and the connection builtins do not see it
-  c.detached = true;
-  c.name = "(no connection)";
+  c.name = name;
   c.last_activity = unix_now();
   Value fc = server_option("default_flush_command");
   if (fc.is_str()) c.flush_cmd = std::string(fc.as_str());
   return c;
 }
 
+// tasks.c find_tqueue(conn, 1): force_input() to an object that has no
+// connection still queues the line, in a queue of its own.
+Connection& Runtime::input_queue(int64_t id) {
+  if (Connection* c = conn_by_id(id)) return *c;
+  for (auto& [h, c] : conns_)
+    if (c.detached && !c.closed && c.id == id) return c;
+  Connection& c = new_queue("(no connection)");
+  c.id = id;  // not in by_id_: notify() and the connection builtins do not see it
+  c.detached = true;
+  return c;
+}
+
 ConnHandle Runtime::open_connection(caf::actor session, const std::string& name) {
   std::lock_guard<std::mutex> lk(mu);
-  ConnHandle h = next_handle_++;
-  Connection& c = conns_[h];
-  c.handle = h;
+  Connection& c = new_queue(name);
+  ConnHandle h = c.handle;
   set_conn_id(c, next_unconnected_--);
   c.session = std::move(session);
-  c.name = name;
-  c.last_activity = unix_now();
-  Value fc = server_option("default_flush_command");
-  if (fc.is_str()) c.flush_cmd = std::string(fc.as_str());
   log("ACCEPT: #" + std::to_string(c.id) + " on " + name);
   // LambdaMOO queues an empty line: do_login_command prints the welcome.
   c.input.push_back("");

@@ -143,6 +143,7 @@ class Runtime {
   // The input queue of `id`: its open connection, else its unconnected queue
   // (made when there is none).
   Connection& input_queue(int64_t id);
+  Connection& new_queue(const std::string& name);
   void set_conn_id(Connection& c, int64_t id);  // keeps the id index exact
   TaskEntry* task(int64_t id);
   std::map<int64_t, std::unique_ptr<TaskEntry>>& tasks() { return tasks_; }

@@ -201,10 +201,9 @@ class StoreLoader : public ObjectLoader {
       }
       for (const st::Object& r : fresh) load_slots(w, x_, r);
       for (const st::Object& r : fresh) note_programs(x_, *w.get(r.id));
-    } catch (...) {
+    } catch (...) {  // nothing half-loaded stays: the next use fails the same way
       for (const st::Object& r : fresh) {
-        if (const Object* o = w.get(r.id)) x_.objects.erase(o->serial);
-        x_.stored.erase(r.id);
+        if (const Object* o = w.get(r.id)) unloaded(*o);
         w.forget(r.id);
       }
       throw;
@@ -218,13 +217,12 @@ class StoreLoader : public ObjectLoader {
     x_.stored.erase(o.id);
   }
 
+  WorldExtras& extras() { return x_; }
+
  private:
   const st::Store& store_;
   WorldExtras own_;
   WorldExtras& x_;
-
- public:
-  WorldExtras& extras() { return x_; }
 };
 
 // ---- writing ----
