@@ -86,10 +86,15 @@ Connection& Runtime::new_queue(const std::string& name) {
 
 // tasks.c find_tqueue(conn, 1): force_input() to an object that has no
 // connection still queues the line, in a queue of its own.
+Connection* Runtime::unconnected_queue(int64_t id) {
+  for (auto& [h, c] : conns_)
+    if (c.detached && !c.closed && c.id == id) return &c;
+  return nullptr;
+}
+
 Connection& Runtime::input_queue(int64_t id) {
   if (Connection* c = conn_by_id(id)) return *c;
-  for (auto& [h, c] : conns_)
-    if (c.detached && !c.closed && c.id == id) return c;
+  if (Connection* c = unconnected_queue(id)) return *c;
   Connection& c = new_queue("(no connection)");
   c.id = id;  // not in by_id_: notify() and the connection builtins do not see it
   c.detached = true;
@@ -230,13 +235,13 @@ void Runtime::dispatch_input(Connection& c) {
   if (c.closed || c.input.empty()) return;
   // tasks.c run_ready_tasks: out-of-band lines pass a reader by (and
   // hold-input does not hold them).
-  bool front_oob = !c.disable_oob && c.input.front().rfind("#$#", 0) == 0;
+  bool front_oob = c.out_of_band(c.input.front());
   if (c.reading_task && !front_oob) {
     TaskEntry* e = task(c.reading_task);
     if (e && e->state == TaskEntry::Reading) {
       std::string line = std::move(c.input.front());
       c.input.pop_front();
-      if (!c.disable_oob && line.rfind("#$\"", 0) == 0) line.erase(0, 3);  // dequeue_input_task unquotes
+      c.unquote(line);
       c.reading_task = 0;
       e->task->resume(Value::str(line));
       e->task->set_limits(limits(false));
@@ -260,7 +265,7 @@ void Runtime::dispatch_input(Connection& c) {
   j.conn = c.handle;
   j.line = std::move(line);
   bool oob = front_oob;
-  if (!c.disable_oob && j.line.rfind("#$\"", 0) == 0) j.line.erase(0, 3);  // the OOB quote prefix
+  c.unquote(j.line);
   j.kind = oob ? Job::OutOfBand : c.id < 0 ? Job::Login : Job::Command;
   c.busy = true;
   TaskEntry& e = new_entry(std::move(j), true, c.handle);
@@ -441,7 +446,7 @@ void Runtime::after_login(TaskEntry& e, ConnHandle h, int64_t old_max, const Val
 void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bool created) {
   (void)old_id;
   // tasks.c do_login_task: the player's unconnected queue gives up its input.
-  for (auto& [h, q] : conns_)
+  for (auto& [h, q] : conns_)  // all of them: a hang-up with lines left may have made another
     if (q.detached && q.id == new_id) q.input.clear();
   Connection* existing = conn_by_id(new_id);
   if (existing && existing != &c) set_conn_id(*existing, -1000000000 - int64_t(existing->handle));  // no longer the player's

@@ -513,10 +513,10 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
       // with DQ_INBAND leaves out-of-band ones queued), else 0.
       Value v = Value::integer(0);
       for (auto it = c->input.begin(); it != c->input.end(); ++it) {
-        if (!c->disable_oob && it->rfind("#$#", 0) == 0) continue;
+        if (c->out_of_band(*it)) continue;
         std::string line = std::move(*it);
         c->input.erase(it);
-        if (!c->disable_oob && line.rfind("#$\"", 0) == 0) line.erase(0, 3);
+        c->unquote(line);
         v = Value::str(line);
         break;
       }

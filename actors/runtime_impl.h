@@ -71,6 +71,13 @@ struct Connection {
   std::optional<std::pair<int64_t, std::string>> programming;
   std::vector<std::string> program_lines;
   std::string pending;        // output of the current segment, sent at commit
+
+  // tasks.c: a "#$#" line is out-of-band, and a "#$\"" prefix quotes a line
+  // that would be (dequeue_input_task strips it); neither with disable_oob.
+  bool out_of_band(const std::string& line) const { return !disable_oob && line.rfind("#$#", 0) == 0; }
+  void unquote(std::string& line) const {
+    if (!disable_oob && line.rfind("#$\"", 0) == 0) line.erase(0, 3);
+  }
 };
 
 // What a task actor does when it gets the token with no Task built yet.
@@ -144,6 +151,7 @@ class Runtime {
   // (made when there is none).
   Connection& input_queue(int64_t id);
   Connection& new_queue(const std::string& name);
+  Connection* unconnected_queue(int64_t id);  // the detached queue of `id`, if any
   void set_conn_id(Connection& c, int64_t id);  // keeps the id index exact
   TaskEntry* task(int64_t id);
   std::map<int64_t, std::unique_ptr<TaskEntry>>& tasks() { return tasks_; }

@@ -60,6 +60,18 @@ const std::vector<Frame>& frames_of(BuiltinContext& ctx) {
   return ctx.task->frames();
 }
 
+double seconds_left(const BuiltinContext& ctx) {
+  return std::chrono::duration<double>(ctx.deadline - std::chrono::steady_clock::now()).count();
+}
+
+// The task stops here to sleep (seconds < 0: until resumed).
+void request_sleep(BuiltinContext& ctx, double seconds) {
+  BuiltinContext::Suspend s;
+  s.kind = BuiltinContext::Suspend::Sleep;
+  s.seconds = seconds;
+  ctx.suspend = s;
+}
+
 }  // namespace
 
 void register_task_builtins(Builtins& b) {
@@ -99,21 +111,18 @@ void register_task_builtins(Builtins& b) {
            return Value::integer(ctx.ticks_left);
          }});
   b.add({"seconds_left", 0, 0, {}, [](BuiltinContext& ctx, std::span<Value>) {
-           double left = std::chrono::duration<double>(ctx.deadline - std::chrono::steady_clock::now()).count();
-           return Value::integer(int64_t(std::max(0.0, left)));
+           return Value::integer(int64_t(std::max(0.0, seconds_left(ctx))));
          }});
 
   // suspend([seconds]): stops the task; whoever runs it resumes it after
   // the delay (or when told to, without one) and decides its result.
   b.add({"suspend", 0, 1, {ArgType::Numeric}, [](BuiltinContext& ctx, std::span<Value> a) {
-           BuiltinContext::Suspend s;
-           s.kind = BuiltinContext::Suspend::Sleep;
+           double secs = -1;
            if (!a.empty()) {
-             double secs = a[0].is_int() ? double(a[0].as_int()) : a[0].as_float();
+             secs = a[0].is_int() ? double(a[0].as_int()) : a[0].as_float();
              if (!(secs >= 0) || std::isinf(secs)) throw MooError(E_INVARG);
-             s.seconds = secs;
            }
-           ctx.suspend = s;
+           request_sleep(ctx, secs);
            return Value::integer(0);
          }});
   // yin([time [, min_ticks [, min_seconds]]]): ToastStunt's "yield if
@@ -125,12 +134,7 @@ void register_task_builtins(Builtins& b) {
            int64_t min_ticks = a.size() >= 2 ? a[1].as_int() : 2000;
            int64_t min_seconds = a.size() >= 3 ? a[2].as_int() : 2;
            if (time < 0) throw MooError(E_INVARG);
-           double left = std::chrono::duration<double>(ctx.deadline - std::chrono::steady_clock::now()).count();
-           if (ctx.ticks_left >= min_ticks && left >= double(min_seconds)) return Value::integer(0);
-           BuiltinContext::Suspend s;
-           s.kind = BuiltinContext::Suspend::Sleep;
-           s.seconds = double(time);
-           ctx.suspend = s;
+           if (ctx.ticks_left < min_ticks || seconds_left(ctx) < double(min_seconds)) request_sleep(ctx, double(time));
            return Value::integer(0);
          }});
   // read([conn [, non_blocking]]): a line of input from conn (the task's

@@ -58,7 +58,7 @@ std::mutex cache_mu;
 std::map<std::pair<std::string, uint32_t>, Code> cache;
 
 // The compiled pattern, or nullptr with *error set.
-Code compile(const std::string& pattern, uint32_t options, std::string* error, int* error_code = nullptr) {
+Code compile(const std::string& pattern, uint32_t options, std::string* error) {
   std::lock_guard<std::mutex> lk(cache_mu);
   auto key = std::make_pair(pattern, options);
   if (auto it = cache.find(key); it != cache.end()) return it->second;
@@ -68,7 +68,6 @@ Code compile(const std::string& pattern, uint32_t options, std::string* error, i
                                  &offset, nullptr);
   if (!re) {
     *error = "PCRE2 compile error at offset " + std::to_string(offset) + ": " + pcre_error_text(code);
-    if (error_code) *error_code = code;
     return nullptr;
   }
   Code c(re, CodeFree{});
@@ -155,8 +154,9 @@ Value bf_pcre_match(BuiltinContext& ctx, std::span<Value> a) {
     for (uint32_t i = 0; i < names; ++i) {
       PCRE2_SPTR e = table + size_t(i) * entry_size;
       uint32_t n = (uint32_t(e[0]) << 8) | e[1];
-      if (n < uint32_t(rc)) named[n] = true;
-      if (n < uint32_t(rc)) groups.map_mut()->set(str(reinterpret_cast<const char*>(e + 2)), group_value(subject, ov, n));
+      if (n >= uint32_t(rc)) continue;  // a group past the last one set
+      named[n] = true;
+      groups.map_mut()->set(str(reinterpret_cast<const char*>(e + 2)), group_value(subject, ov, n));
     }
     for (uint32_t i = 0; i < uint32_t(rc); ++i)
       if (!named[i]) groups.map_mut()->set(str(std::to_string(i)), group_value(subject, ov, i));
