@@ -300,7 +300,7 @@ void Runtime::run_notifier(int64_t player, int64_t listener, const char* verb, V
 bool Runtime::build_verb_task(TaskEntry& e, int64_t this_obj, const char* verb, Value args, int64_t player,
                               const std::string& argstr) {
   int64_t definer = 0;
-  Verb* v = world_->valid(this_obj) ? world_->find_callable_verb(this_obj, verb, &definer) : nullptr;
+  const Verb* v = world_->valid(this_obj) ? world_->find_callable_verb(this_obj, verb, &definer) : nullptr;
   if (!v) return false;
   auto prog = world_->program_of(*v);
   if (!prog) return false;
@@ -403,7 +403,7 @@ void Runtime::command_stage2(TaskEntry& e, ConnHandle h, std::string line) {
   int64_t iobj = match_object(*world_, player, pc.iobjstr);
   auto target = find_command_verb(*world_, player, location, pc, dobj, iobj);
   int64_t this_obj = NOTHING, definer = NOTHING;
-  Verb* v = nullptr;
+  const Verb* v = nullptr;
   if (target) {  // a command verb, or location:huh
     this_obj = target->this_obj;
     definer = target->definer;

@@ -106,7 +106,7 @@ void load_fields(World& w, WorldExtras& x, const st::Object& r) {
 
 // Phase 2: the slots, position by position along the ancestry.
 void load_slots(World& w, WorldExtras& x, const st::Object& r) {
-  Object& o = *w.get(r.id);
+  Object& o = *w.get_mut(r.id);
   std::vector<int64_t> chain = w.ancestors(r.id);
   chain.insert(chain.begin(), r.id);
   size_t pos = 0;
@@ -187,7 +187,7 @@ class StoreLoader : public ObjectLoader {
           continue;
         }
         load_fields(w, x_, *r);
-        Object& o = *w.get(i);
+        Object& o = *w.get_mut(i);
         if (!o.verbs.empty())  // no verbs, no programs (a stray one is reported by export_world)
           store_.for_each_verb_source_of(i, [&](uint32_t index, std::string&& source) {
             if (index >= o.verbs.size())

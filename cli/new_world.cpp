@@ -79,7 +79,7 @@ int cmd_new_world(int argc, char** argv) {
   try {
     size_t objects = 0, verbs = 0;
     for (int64_t id = 0; id <= world->max_object(); ++id)
-      if (Object* o = world->get(id)) {
+      if (Object* o = world->get_mut(id)) {
         ++objects;
         verbs += o->verbs.size();
       }

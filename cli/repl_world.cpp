@@ -11,11 +11,11 @@ std::unique_ptr<World> make_minimal_world() {
   w->change_parents(sys, {root});
   const char* names[] = {"System Object", "Root Class", "The First Room", "Wizard"};
   for (int64_t id = 0; id <= wiz; ++id) {
-    Object* o = w->get(id);
+    Object* o = w->get_mut(id);
     o->name = names[id];
     o->owner = wiz;
   }
-  Object* wo = w->get(wiz);
+  Object* wo = w->get_mut(wiz);
   wo->set_flag(FLAG_PROGRAMMER, true);
   wo->set_flag(FLAG_WIZARD, true);
   w->set_player_flag(wiz, true);

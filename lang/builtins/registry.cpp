@@ -123,7 +123,7 @@ Value bf_call_function(BuiltinContext& ctx, std::span<Value> args) {
     if (w.builtin_protected(i) && ctx.task->frames().back().this_obj != 0) {
       std::string vname = "bf_" + b.at(i).name;
       int64_t definer;
-      Verb* v = w.find_callable_verb(0, vname, &definer);
+      const Verb* v = w.find_callable_verb(0, vname, &definer);
       if (v && w.program_of(*v)) {  // as WorldHost::find_verb
         Value list = Value::empty_list();
         for (const Value& v : rest) list_append(list, v);

@@ -213,9 +213,9 @@ std::optional<CommandTarget> find_verb_on(World& w, int64_t oid, const ParsedCom
   std::vector<int64_t> chain = w.ancestors(oid);
   chain.insert(chain.begin(), oid);
   for (int64_t a : chain) {
-    Object* o = w.get(a);
+    const Object* o = w.get(a);
     for (size_t i = 0; i < o->verbs.size(); ++i) {
-      Verb& v = o->verbs[i];
+      const Verb& v = o->verbs[i];
       if (verb_name_matches(v.names, pc.verb) && (v.dobj == ASPEC_ANY || v.dobj == d) &&
           (v.prep == PREP_ANY || v.prep == pc.prep) && (v.iobj == ASPEC_ANY || v.iobj == io))
         return CommandTarget{oid, a, &v, int(i)};
@@ -233,7 +233,7 @@ std::optional<CommandTarget> find_command_verb(World& w, int64_t player, int64_t
     if (auto t = find_verb_on(w, oid, pc, dobj, iobj)) return t;
   if (!try_huh || !w.valid(location)) return std::nullopt;
   int64_t definer = NOTHING;
-  Verb* v = w.find_callable_verb(location, "huh", &definer);
+  const Verb* v = w.find_callable_verb(location, "huh", &definer);
   if (!v) return std::nullopt;
   int index = int(v - w.get(definer)->verbs.data());
   return CommandTarget{location, definer, v, index, true};

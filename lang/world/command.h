@@ -57,7 +57,7 @@ int64_t match_object(World& w, int64_t player, std::string_view name);
 struct CommandTarget {
   int64_t this_obj;
   int64_t definer;
-  Verb* verb;
+  const Verb* verb;
   int index;  // 0-based index of `verb` in definer's verbs
   bool huh = false;  // found as location:huh (the fallback)
 };

@@ -300,7 +300,7 @@ Value bf_property_info(BuiltinContext& ctx, std::span<Value> a) {
   World& w = world_of(ctx);
   if (!w.valid(a[0].as_obj())) raise(E_INVARG);
   if (builtin_prop(a[1].as_str()) != BuiltinProp::None) raise(E_PROPNF);
-  PropSlot* s = w.find_slot(a[0].as_obj(), a[1].as_str());
+  const PropSlot* s = w.find_slot(a[0].as_obj(), a[1].as_str());
   if (!s) raise(E_PROPNF);
   if (!prop_allows(w, *s, ctx.progr, PF_READ)) raise(E_PERM);
   char buf[4];
@@ -338,7 +338,7 @@ Value bf_set_property_info(BuiltinContext& ctx, std::span<Value> a) {
   Error e = parse_prop_info(w, a[2], &owner, &perms, &name);
   if (e != E_NONE) raise(e);
   if (builtin_prop(a[1].as_str()) != BuiltinProp::None) raise(E_PROPNF);
-  PropSlot* s = w.find_slot(oid, a[1].as_str());
+  const PropSlot* s = w.find_slot(oid, a[1].as_str());
   if (!s) raise(E_PROPNF);
   if (!prop_allows(w, *s, ctx.progr, PF_WRITE) || (!w.is_wizard(ctx.progr) && s->owner != owner))
     raise(E_PERM);
@@ -347,10 +347,10 @@ Value bf_set_property_info(BuiltinContext& ctx, std::span<Value> a) {
     // db_rename_propdef: only on the definer.
     if (s->definer != oid || !w.rename_propdef(oid, pname, name->as_str())) raise(E_INVARG);
     pname = std::string(name->as_str());
-    s = w.find_slot(oid, pname);
   }
-  s->owner = owner;
-  s->perms = perms;
+  PropSlot* ms = w.find_slot_mut(oid, pname);
+  ms->owner = owner;
+  ms->perms = perms;
   w.mark_dirty(oid);
   return ok();
 }
@@ -385,11 +385,11 @@ Value bf_clear_property(BuiltinContext& ctx, std::span<Value> a) {
   int64_t oid = a[0].as_obj();
   if (!w.valid(oid)) raise(E_INVARG);
   if (builtin_prop(a[1].as_str()) != BuiltinProp::None) raise(E_PERM);
-  PropSlot* s = w.find_slot(oid, a[1].as_str());
+  const PropSlot* s = w.find_slot(oid, a[1].as_str());
   if (!s) raise(E_PROPNF);
   if (ctx.progr != s->owner && !w.is_wizard(ctx.progr)) raise(E_PERM);
   if (s->definer == oid) raise(E_INVARG);
-  s->value = Value::clear();
+  w.find_slot_mut(oid, a[1].as_str())->value = Value::clear();
   w.mark_dirty(oid);
   return ok();
 }
@@ -399,7 +399,7 @@ Value bf_is_clear_property(BuiltinContext& ctx, std::span<Value> a) {
   int64_t oid = a[0].as_obj();
   if (!w.valid(oid)) raise(E_INVARG);
   if (builtin_prop(a[1].as_str()) != BuiltinProp::None) return Value::integer(0);
-  PropSlot* s = w.find_slot(oid, a[1].as_str());
+  const PropSlot* s = w.find_slot(oid, a[1].as_str());
   if (!s) raise(E_PROPNF);
   if (!prop_allows(w, *s, ctx.progr, PF_READ)) raise(E_PERM);
   return Value::integer(s->value.type() == Type::Clear);
@@ -755,7 +755,7 @@ Value bf_respond_to(BuiltinContext& ctx, std::span<Value> a) {
   int64_t o = a[0].as_obj();
   if (!w.valid(o)) raise(E_INVARG);
   int64_t definer = NOTHING;
-  Verb* v = w.find_callable_verb(o, a[1].as_str(), &definer);
+  const Verb* v = w.find_callable_verb(o, a[1].as_str(), &definer);
   if (!v) return Value::integer(0);
   if (!w.object_allows(o, ctx.progr, FLAG_READ)) return Value::integer(1);
   return make_list({Value::obj(definer), Value::str(v->names)});

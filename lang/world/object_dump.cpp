@@ -113,11 +113,11 @@ std::string echo_literal(const Value& v) {
 }
 
 std::string dump_object_source(World& w, int64_t id) {
-  Object* o = w.get(id);
+  const Object* o = w.get(id);
   if (!o) return "";
   // An object's name in the file: its corified name when #0 has one.
   auto name_of = [&](int64_t x) -> std::string {
-    if (Object* sys = w.get(0); sys && x >= 0)
+    if (const Object* sys = w.get(0); sys && x >= 0)
       for (const std::string& p : sys->propdefs) {
         Value v = w.slot_value(0, p);
         if (v.is_obj() && v.as_obj() == x) {
@@ -135,7 +135,7 @@ std::string dump_object_source(World& w, int64_t id) {
   }
   out += "\n  property name = " + echo_literal(Value::str(o->name)) + ";\n";
   for (const std::string& p : o->propdefs) {
-    PropSlot* s = w.find_slot(id, p);
+    const PropSlot* s = w.find_slot(id, p);
     if (!s) continue;
     out += "  property " + p + " " + perms_text(s->perms, "rwc");
     if (s->value.type() != Type::Clear) out += " = " + echo_literal(s->value);
@@ -150,7 +150,7 @@ std::string dump_object_source(World& w, int64_t id) {
     for (auto& l : split_lines(code)) r += l.empty() ? "\n" : "    " + l + "\n";
     return r;
   };
-  for (Verb& v : o->verbs) {
+  for (const Verb& v : o->verbs) {
     std::string code = v.source;
     bool code_verb = v.dobj == ASPEC_THIS && v.prep == PREP_NONE && v.iobj == ASPEC_THIS &&
                      v.syntax == Syntax::Echo && v.perms == (VF_READ | VF_EXEC | VF_DEBUG);

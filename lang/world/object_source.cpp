@@ -106,7 +106,7 @@ class Loader {
       } else {
         o.id = w_.create(resolve(o.parents), progr_);
         out.created.push_back(o.id);
-        w_.get(o.id)->name = o.key;
+        w_.get_mut(o.id)->name = o.key;
         if (w_.find_slot(0, o.key)) w_.set_prop(0, o.key, Value::obj(o.id));
         else w_.add_propdef(0, o.key, Value::obj(o.id), progr_, PF_READ);
         w_.mark_dirty(0);
@@ -118,7 +118,7 @@ class Loader {
       std::set<std::string> events;
       for (VerbPlan& v : o.verbs)
         if (v.names.rfind("on:", 0) == 0) events.insert(v.names);
-      Object* obj = w_.get(o.id);
+      const Object* obj = w_.get(o.id);
       for (size_t i = obj->verbs.size(); i-- > 0;)
         if (events.count(obj->verbs[i].names)) w_.delete_verb(o.id, int(i));
       for (PropPlan& p : o.props) apply_prop(o, p);
@@ -276,7 +276,7 @@ class Loader {
     // A new property must not clash with one a descendant defines.
     if (o.existing != NOTHING && lower_case(p.name) != "name" && !w_.find_slot(o.existing, p.name))
       for (int64_t d : w_.descendants(o.existing))
-        if (PropSlot* s = w_.find_slot(d, p.name); s && s->definer == d)
+        if (const PropSlot* s = w_.find_slot(d, p.name); s && s->definer == d)
           fail(name, "property `" + p.name + "' is already defined on #" + std::to_string(d) + ", a descendant");
     o.props.push_back(std::move(p));
   }
@@ -604,10 +604,10 @@ class Loader {
     applying_ = true;
     Value v = ts_node_is_null(p.value) ? Value::integer(0) : constant(p.value, o);
     if (lower_case(p.name) == "name") {
-      w_.get(o.id)->name = std::string(v.as_str());
+      w_.get_mut(o.id)->name = std::string(v.as_str());
       return;
     }
-    PropSlot* s = w_.find_slot(o.id, p.name);
+    PropSlot* s = w_.find_slot_mut(o.id, p.name);
     if (!s) {
       w_.add_propdef(o.id, p.name, std::move(v), progr_, p.perms.value_or(PF_READ | PF_CHOWN));
       return;
@@ -617,7 +617,7 @@ class Loader {
   }
 
   void apply_verb(ObjPlan& o, VerbPlan& v) {
-    Object* obj = w_.get(o.id);
+    Object* obj = w_.get_mut(o.id);
     Verb* target = nullptr;
     // Event handlers accumulate (several per event); other verbs are
     // replaced by name.
@@ -629,7 +629,7 @@ class Loader {
       nv.names = v.names;
       nv.owner = progr_;
       int index = w_.add_verb(o.id, std::move(nv));
-      target = &w_.get(o.id)->verbs[size_t(index - 1)];
+      target = &w_.get_mut(o.id)->verbs[size_t(index - 1)];
     }
     target->perms = v.perms;
     target->dobj = v.dobj;

@@ -254,7 +254,7 @@ Value bf_grant_capability(BuiltinContext& ctx, std::span<Value> a) {
   check_grantor(w, ctx.progr, a[0]);
   if (holds_capability(w, who, a[0])) return Value::integer(0);
   Value caps = Value::empty_list();
-  if (PropSlot* s = w.find_slot(who, kCapabilityProp)) {
+  if (const PropSlot* s = w.find_slot(who, kCapabilityProp)) {
     Value cur = w.slot_value(who, kCapabilityProp);
     if (cur.is_list()) caps = cur;
     (void)s;

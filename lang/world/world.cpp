@@ -108,12 +108,16 @@ BuiltinProp builtin_prop(std::string_view name) {
 
 // ---- objects -------------------------------------------------------------
 
+World::World() { clear_option_caches(); }
+
 int64_t World::create(const std::vector<int64_t>& parents, int64_t owner) {
+  exclusive_only("create");
   auto o = std::make_unique<Object>();
   int64_t id = int64_t(objects_.size());
   o->id = id;
   o->serial = ++next_serial_;
   o->owner = owner == NOTHING ? id : owner;
+  o->version = ++version_clock_;
   objects_.push_back(std::move(o));
   if (loader_) {
     pending_.push_back(0);
@@ -126,6 +130,7 @@ int64_t World::create(const std::vector<int64_t>& parents, int64_t owner) {
 }
 
 Object& World::emplace(int64_t id) {
+  if (t_loading_ != this) exclusive_only("emplace");
   if (id >= int64_t(objects_.size())) {
     objects_.resize(size_t(id) + 1);
     if (loader_) {
@@ -133,7 +138,10 @@ Object& World::emplace(int64_t id) {
       used_.resize(objects_.size(), 0);
     }
   }
-  if (pending(id)) {
+  if (t_loading_ == this) {
+    // Staged: others see it when the whole load is done (fault).
+    if (id < int64_t(pending_.size()) && pending_[size_t(id)]) staged_.push_back(id);
+  } else if (pending(id)) {
     pending_[size_t(id)] = 0;
     --pending_count_;
   }
@@ -141,10 +149,13 @@ Object& World::emplace(int64_t id) {
   slot = std::make_unique<Object>();
   slot->id = id;
   slot->serial = ++next_serial_;
+  slot->version = ++version_clock_;
   return *slot;
 }
 
 void World::set_max_object(int64_t max) {
+  exclusive_only("set_max_object");
+  ++meta_version_;
   while (int64_t(objects_.size()) > max + 1 && !objects_.back() && !pending(max_object())) objects_.pop_back();
   if (int64_t(objects_.size()) < max + 1) objects_.resize(size_t(max + 1));
   if (loader_) {
@@ -169,31 +180,59 @@ void World::set_loader(std::unique_ptr<ObjectLoader> loader) {
 
 void World::mark_absent(int64_t id) {
   if (!pending(id)) return;
-  pending_[size_t(id)] = 0;
+  std::atomic_ref<uint8_t>(pending_[size_t(id)]).store(0, std::memory_order_release);
   --pending_count_;
 }
 
 void World::forget(int64_t id) {
-  if (id < 0 || id >= int64_t(objects_.size()) || !loader_ || pending(id)) return;
+  if (id < 0 || id >= int64_t(objects_.size()) || !loader_) return;
   objects_[size_t(id)].reset();
-  pending_[size_t(id)] = 1;
-  ++pending_count_;
+  if (!pending_[size_t(id)]) {
+    pending_[size_t(id)] = 1;
+    ++pending_count_;
+  }
 }
 
 bool World::fault(int64_t id) const {
-  if (!pending(id)) return false;
   // Loading fills in what was always there: logically const.
   World& self = const_cast<World&>(*this);
-  loader_->load(self, id);
+  if (t_loading_ == this) {  // a load on this thread reached another pending object
+    if (objects_[size_t(id)]) return true;  // staged by it
+    loader_->load(self, id);
+    self.mark_absent(id);
+    return objects_[size_t(id)] != nullptr;
+  }
+  std::lock_guard<std::mutex> lk(load_mu_);
+  if (!pending_[size_t(id)]) return objects_[size_t(id)] != nullptr;  // another thread loaded it
+  TxPause pause;  // the loader fills the shared objects, not a speculation's copies
+  t_loading_ = this;
+  staged_.clear();
+  try {
+    loader_->load(self, id);
+  } catch (...) {
+    t_loading_ = nullptr;
+    staged_.clear();
+    throw;
+  }
+  t_loading_ = nullptr;
+  // Whole: now others may see it (release: after everything it filled in).
+  for (int64_t s : staged_)
+    if (objects_[size_t(s)] && pending_[size_t(s)]) {
+      std::atomic_ref<uint8_t>(pending_[size_t(s)]).store(0, std::memory_order_release);
+      --pending_count_;
+    }
+  staged_.clear();
   self.mark_absent(id);  // a loader that settled nothing: no object there
   return objects_[size_t(id)] != nullptr;
 }
 
 void World::load_all() {
+  exclusive_only("load_all");
   for (int64_t id = 0; pending_count_ && id < int64_t(objects_.size()); ++id) valid(id);
 }
 
 size_t World::evict_unused(size_t keep) {
+  exclusive_only("evict_unused");
   if (!loader_) return 0;
   size_t dropped = 0;
   if (resident_objects() > keep) {
@@ -224,7 +263,8 @@ size_t World::resident_objects() const {
 }
 
 void World::recycle(int64_t id) {
-  Object* o = get(id);
+  exclusive_only("recycle");
+  Object* o = get_mut(id);
   if (!o) return;
   while (!o->contents.empty()) move(o->contents.front(), NOTHING);
   move(id, NOTHING);
@@ -250,6 +290,7 @@ void World::recycle(int64_t id) {
 }
 
 void World::reset_max_object() {
+  exclusive_only("reset_max_object");
   while (!objects_.empty() && !valid(max_object())) {
     mark_dirty(max_object());  // its recycled slot's record goes
     objects_.pop_back();
@@ -262,6 +303,7 @@ void World::reset_max_object() {
 }
 
 int64_t World::renumber(int64_t id) {
+  exclusive_only("renumber");
   if (!valid(id)) return id;
   load_all();  // every reference to `id`, wherever it is, changes
   int64_t to = 0;
@@ -270,6 +312,7 @@ int64_t World::renumber(int64_t id) {
   objects_[size_t(to)] = std::move(objects_[size_t(id)]);
   Object* moved = objects_[size_t(to)].get();
   moved->id = to;
+  ++meta_version_;
   mark_dirty(id);
   mark_dirty(to);
   bool fixed = false;
@@ -299,7 +342,8 @@ int64_t World::renumber(int64_t id) {
 }
 
 void World::set_player_flag(int64_t id, bool on) {
-  Object* o = get(id);
+  exclusive_only("set_player_flag");
+  Object* o = get_mut(id);
   if (!o) return;
   o->set_flag(FLAG_USER, on);
   mark_dirty(id);
@@ -365,7 +409,7 @@ bool World::is_a(int64_t id, int64_t ancestor) const {
 // (copied from the nearest parent that has them, LambdaMOO's rule for owner:
 // the object's owner when the property is `c`); slots of `removed` go.
 void World::inherit_slots(int64_t id, const std::vector<int64_t>& removed, const std::vector<int64_t>& added) {
-  Object* o = get(id);
+  Object* o = get_mut(id);
   for (auto it = o->props.begin(); it != o->props.end();) {
     if (std::find(removed.begin(), removed.end(), it->second.definer) != removed.end())
       it = o->props.erase(it);
@@ -380,7 +424,7 @@ void World::inherit_slots(int64_t id, const std::vector<int64_t>& removed, const
       if (o->props.count(key)) continue;
       const PropSlot* from = nullptr;
       for (int64_t p : o->parents) {
-        Object* po = get(p);
+        const Object* po = get(p);
         auto f = po ? po->props.find(key) : decltype(po->props.end()){};
         if (po && f != po->props.end() && f->second.definer == def) { from = &f->second; break; }
       }
@@ -395,7 +439,7 @@ void World::inherit_slots(int64_t id, const std::vector<int64_t>& removed, const
 }
 
 bool World::change_parents(int64_t id, const std::vector<int64_t>& parents) {
-  Object* o = get(id);
+  Object* o = get_mut(id);
   if (!o) return false;
   std::vector<int64_t> old_anc = ancestors(id);
   // The new ancestry: the new parents and their ancestors.
@@ -422,13 +466,13 @@ bool World::change_parents(int64_t id, const std::vector<int64_t>& parents) {
 
   mark_dirty(id);
   for (int64_t p : o->parents)
-    if (Object* po = get(p)) {
+    if (Object* po = get_mut(p)) {
       erase_value(po->children, id);
       mark_dirty(p);
     }
   o->parents.clear();
   for (int64_t p : parents)
-    if (Object* po = get(p)) {
+    if (Object* po = get_mut(p)) {
       setadd(o->parents, p);
       setadd(po->children, id);
       mark_dirty(p);
@@ -448,13 +492,13 @@ bool World::change_parents(int64_t id, const std::vector<int64_t>& parents) {
 }
 
 void World::move(int64_t what, int64_t where) {
-  Object* o = get(what);
+  Object* o = get_mut(what);
   if (!o) return;
-  if (Object* old = get(o->location)) {
+  if (Object* old = get_mut(o->location)) {
     erase_value(old->contents, what);
     mark_dirty(old->id);
   }
-  if (Object* nw = get(where)) {
+  if (Object* nw = get_mut(where)) {
     setadd(nw->contents, what);
     mark_dirty(where);
   }
@@ -464,20 +508,27 @@ void World::move(int64_t what, int64_t where) {
 
 // ---- properties ----------------------------------------------------------
 
-PropSlot* World::find_slot(int64_t id, std::string_view name) {
-  Object* o = get(id);
+const PropSlot* World::find_slot(int64_t id, std::string_view name) const {
+  const Object* o = get(id);
   if (!o) return nullptr;
   auto it = o->props.find(lower(name));
   return it == o->props.end() ? nullptr : &it->second;
 }
 
-Value World::slot_value(int64_t id, std::string_view name) {
+PropSlot* World::find_slot_mut(int64_t id, std::string_view name) {
+  Object* o = get_mut(id);
+  if (!o) return nullptr;
+  auto it = o->props.find(lower(name));
+  return it == o->props.end() ? nullptr : &it->second;
+}
+
+Value World::slot_value(int64_t id, std::string_view name) const {
   std::string key = lower(name);
-  PropSlot* s = find_slot(id, key);
+  const PropSlot* s = find_slot(id, key);
   if (!s) return Value::clear();
   if (s->value.type() != Type::Clear) return s->value;
   for (int64_t a : ancestors(id)) {
-    PropSlot* as = find_slot(a, key);
+    const PropSlot* as = find_slot(a, key);
     if (as && as->value.type() != Type::Clear) return as->value;
   }
   return Value::clear();
@@ -492,7 +543,7 @@ std::string World::prop_name(int64_t definer, std::string_view name) const {
 }
 
 bool World::add_propdef(int64_t id, std::string_view name, Value value, int64_t owner, uint8_t perms) {
-  Object* o = get(id);
+  Object* o = get_mut(id);
   if (!o || builtin_prop(name) != BuiltinProp::None) return false;
   std::string key = lower(name);
   if (o->props.count(key)) return false;  // on id or inherited
@@ -503,7 +554,7 @@ bool World::add_propdef(int64_t id, std::string_view name, Value value, int64_t 
   o->props[key] = PropSlot{id, std::move(value), owner, perms};
   mark_dirty(id);
   for (int64_t d : desc) {
-    Object* dob = get(d);
+    Object* dob = get_mut(d);
     dob->props[key] = PropSlot{id, Value::clear(), (perms & PF_CHOWN) ? dob->owner : owner, perms};
     mark_dirty(d);
   }
@@ -511,7 +562,7 @@ bool World::add_propdef(int64_t id, std::string_view name, Value value, int64_t 
 }
 
 bool World::delete_propdef(int64_t id, std::string_view name) {
-  Object* o = get(id);
+  Object* o = get_mut(id);
   if (!o) return false;
   auto it = std::find_if(o->propdefs.begin(), o->propdefs.end(),
                          [&](const std::string& n) { return compare_ci(n, name) == 0; });
@@ -521,14 +572,14 @@ bool World::delete_propdef(int64_t id, std::string_view name) {
   o->props.erase(key);
   mark_dirty(id);
   for (int64_t d : descendants(id)) {
-    get(d)->props.erase(key);
+    get_mut(d)->props.erase(key);
     mark_dirty(d);
   }
   return true;
 }
 
 bool World::rename_propdef(int64_t id, std::string_view old_name, std::string_view new_name) {
-  Object* o = get(id);
+  Object* o = get_mut(id);
   if (!o || builtin_prop(new_name) != BuiltinProp::None) return false;
   auto it = std::find_if(o->propdefs.begin(), o->propdefs.end(),
                          [&](const std::string& n) { return compare_ci(n, old_name) == 0; });
@@ -541,7 +592,7 @@ bool World::rename_propdef(int64_t id, std::string_view old_name, std::string_vi
       if (get(d)->props.count(nkey)) return false;
     desc.insert(desc.begin(), id);
     for (int64_t d : desc) {
-      auto& props = get(d)->props;
+      auto& props = get_mut(d)->props;
       auto node = props.extract(okey);
       if (node) {
         node.key() = nkey;
@@ -555,7 +606,7 @@ bool World::rename_propdef(int64_t id, std::string_view old_name, std::string_vi
 }
 
 bool World::set_prop(int64_t id, std::string_view name, Value v) {
-  PropSlot* s = find_slot(id, name);
+  PropSlot* s = find_slot_mut(id, name);
   if (!s) return false;
   s->value = std::move(v);
   mark_dirty(id);
@@ -565,7 +616,7 @@ bool World::set_prop(int64_t id, std::string_view name, Value v) {
 // ---- verbs -----------------------------------------------------------------
 
 int World::add_verb(int64_t id, Verb v) {
-  Object* o = get(id);
+  Object* o = get_mut(id);
   if (!o) return 0;
   o->verbs.push_back(std::move(v));
   mark_dirty(id);
@@ -573,25 +624,41 @@ int World::add_verb(int64_t id, Verb v) {
   return int(o->verbs.size());
 }
 
-Verb* World::find_callable_verb(int64_t id, std::string_view name, int64_t* definer) {
+const Verb* World::find_callable_verb(int64_t id, std::string_view name, int64_t* definer) {
+  // A speculation that changed verbs or parents may not use (or fill) the
+  // shared cache; one that did not depends on every verb and parent as the
+  // cache saw them (verbs_read: any change anywhere ends it).
+  WorldTx* t = tx();
+  bool cached = !t || !t->verbs_changed;
+  if (t && !t->verbs_read) t->verbs_read = generation_;
   std::string key = std::to_string(id) + ":" + lower(name);
-  auto hit = verb_cache_.find(key);
-  if (hit != verb_cache_.end()) {
-    Object* d = get(hit->second.definer);
-    if (d && hit->second.index < d->verbs.size()) {
-      *definer = hit->second.definer;
-      return &d->verbs[hit->second.index];
+  if (cached) {
+    std::optional<CacheEntry> hit;
+    {
+      std::lock_guard<std::mutex> lk(cache_mu_);
+      auto it = verb_cache_.find(key);
+      if (it != verb_cache_.end()) hit = it->second;
+    }
+    if (hit) {
+      const Object* d = get(hit->definer);
+      if (d && hit->index < d->verbs.size()) {
+        *definer = hit->definer;
+        return &d->verbs[hit->index];
+      }
     }
   }
   std::vector<int64_t> chain = ancestors(id);
   chain.insert(chain.begin(), id);
   for (int64_t a : chain) {
-    Object* o = get(a);
+    const Object* o = get(a);
     if (!o) continue;
     for (size_t i = 0; i < o->verbs.size(); ++i) {
-      Verb& v = o->verbs[i];
+      const Verb& v = o->verbs[i];
       if ((v.perms & VF_EXEC) && verb_name_matches(v.names, name)) {
-        verb_cache_[key] = CacheEntry{a, i};
+        if (cached) {
+          std::lock_guard<std::mutex> lk(cache_mu_);
+          verb_cache_[key] = CacheEntry{a, i};
+        }
         *definer = a;
         return &v;
       }
@@ -601,7 +668,7 @@ Verb* World::find_callable_verb(int64_t id, std::string_view name, int64_t* defi
 }
 
 Verb* World::find_defined_verb(int64_t id, const Value& desc, int* index) {
-  Object* o = get(id);
+  Object* o = get_mut(id);
   if (!o) return nullptr;
   if (desc.is_int()) {
     int64_t i = desc.as_int();
@@ -619,7 +686,7 @@ Verb* World::find_defined_verb(int64_t id, const Value& desc, int* index) {
 }
 
 void World::delete_verb(int64_t id, int index0) {
-  Object* o = get(id);
+  Object* o = get_mut(id);
   if (!o || index0 < 0 || size_t(index0) >= o->verbs.size()) return;
   o->verbs.erase(o->verbs.begin() + index0);
   mark_dirty(id);
@@ -635,6 +702,7 @@ std::vector<std::string> World::set_verb_code(int64_t id, Verb& v, std::string s
 
 std::vector<std::string> World::set_verb_code(Verb& v, std::string source, std::optional<Syntax> syntax) {
   Syntax s = syntax.value_or(v.syntax);
+  std::lock_guard<std::mutex> lk(programs_mu_);
   CompileResult r = programs_.get(source, s);
   std::vector<std::string> errors;
   if (!r.ok()) {
@@ -648,7 +716,8 @@ std::vector<std::string> World::set_verb_code(Verb& v, std::string source, std::
   return errors;
 }
 
-std::shared_ptr<const Program> World::program_of(Verb& v) {
+std::shared_ptr<const Program> World::program_of(const Verb& v) {
+  std::lock_guard<std::mutex> lk(programs_mu_);
   if (!v.program) {
     CompileResult r = programs_.get(v.source, v.syntax);
     if (r.ok()) v.program = r.program;
@@ -695,12 +764,44 @@ void World::watch_options() {
   for (int64_t a : ancestors(opt.as_obj())) option_watch_.push_back(a);
 }
 
-bool World::builtin_protected(int index) {
+void World::clear_option_caches() {
+  for (size_t i = 0; i < kProtectCacheSize; ++i) protect_cache_[i].store(-1, std::memory_order_relaxed);
+  for (auto& c : prop_protect_cache_) c.store(-1, std::memory_order_relaxed);
+}
+
+void World::options_changed() {
+  std::lock_guard<std::mutex> lk(cache_mu_);
+  option_watch_.clear();
+  clear_option_caches();
+  ++options_version_;
+}
+
+// A cached server flag: a speculation that changed what options depend on
+// asks its own view each time; every other reader shares the answer, which
+// is computed from the shared objects.
+bool World::compute_flag_option(std::string_view name) {
+  if (WorldTx* t = tx()) {
+    if (t->options_touched) return server_flag_option(name);
+    if (!t->options_read) t->options_read = options_version_;
+  }
+  std::lock_guard<std::mutex> lk(cache_mu_);
+  TxPause pause;
   if (option_watch_.empty()) watch_options();
-  if (size_t(index) >= protect_cache_.size()) protect_cache_.resize(size_t(index) + 1, -1);
-  int8_t& c = protect_cache_[size_t(index)];
-  if (c < 0) c = server_flag_option("protect_" + Builtins::instance().at(index).name);
-  return c != 0;
+  return server_flag_option(name);
+}
+
+bool World::builtin_protected(int index) {
+  WorldTx* t = tx();
+  if (t && t->options_touched) return server_flag_option("protect_" + Builtins::instance().at(index).name);
+  if (t && !t->options_read) t->options_read = options_version_;
+  bool cacheable = index >= 0 && size_t(index) < kProtectCacheSize;
+  if (cacheable) {
+    int8_t c = protect_cache_[size_t(index)].load(std::memory_order_relaxed);
+    if (c >= 0) return c != 0;
+  }
+  bool v = compute_flag_option("protect_" + Builtins::instance().at(index).name);
+  if (cacheable) protect_cache_[size_t(index)].store(v, std::memory_order_relaxed);
+  return v;
 }
 
 bool World::builtin_prop_protected(BuiltinProp p) {
@@ -709,16 +810,129 @@ bool World::builtin_prop_protected(BuiltinProp p) {
                                           "protect_wizard",   "protect_r",        "protect_w",
                                           "protect_f"};
   if (p == BuiltinProp::None) return false;
-  if (option_watch_.empty()) watch_options();
-  int8_t& c = prop_protect_cache_[size_t(p)];
-  if (c < 0) c = server_flag_option(names[size_t(p)]);
-  return c != 0;
+  WorldTx* t = tx();
+  if (t && t->options_touched) return server_flag_option(names[size_t(p)]);
+  if (t && !t->options_read) t->options_read = options_version_;
+  int8_t c = prop_protect_cache_[size_t(p)].load(std::memory_order_relaxed);
+  if (c >= 0) return c != 0;
+  bool v = compute_flag_option(names[size_t(p)]);
+  prop_protect_cache_[size_t(p)].store(v, std::memory_order_relaxed);
+  return v;
+}
+
+// ---- speculation ---------------------------------------------------------------
+
+void World::mark_dirty(int64_t id) {
+  if (WorldTx* t = tx()) [[unlikely]] {
+    tx_mark_dirty(*t, id);
+    return;
+  }
+  ++mutations_;
+  dirty_.insert(id);
+  if (id >= 0 && size_t(id) < objects_.size() && objects_[size_t(id)])
+    objects_[size_t(id)]->version = ++version_clock_;
+  for (int64_t w : option_watch_)
+    if (w == id) {
+      options_changed();
+      break;
+    }
+}
+
+void World::tx_mark_dirty(WorldTx& t, int64_t id) {
+  ++t.mutations;
+  if (!t.dirty.insert(id).second || t.options_touched) return;
+  std::lock_guard<std::mutex> lk(cache_mu_);
+  {
+    TxPause pause;  // what the shared answers depend on
+    if (option_watch_.empty()) watch_options();
+  }
+  if (std::find(option_watch_.begin(), option_watch_.end(), id) != option_watch_.end()) t.options_touched = true;
+}
+
+const Object* World::tx_get(WorldTx& t, int64_t id) const {
+  if (!t.copies.empty())
+    if (auto it = t.copies.find(id); it != t.copies.end()) return it->second.get();
+  if (id < 0) return nullptr;  // never an object, whatever happens
+  if (id >= int64_t(objects_.size())) {
+    note_meta_read(t);  // one may be created there
+    return nullptr;
+  }
+  bool ok = valid_base(id);
+  const Object* o = ok ? objects_[size_t(id)].get() : nullptr;
+  if (id != t.last_read) {
+    t.reads.try_emplace(id, o ? o->version : 0);
+    t.last_read = id;
+  }
+  if (o && !used_.empty()) std::atomic_ref<uint8_t>(used_[size_t(id)]).store(1, std::memory_order_relaxed);
+  return o;
+}
+
+Object* World::tx_get_mut(WorldTx& t, int64_t id) {
+  if (auto it = t.copies.find(id); it != t.copies.end()) return it->second.get();
+  const Object* base = tx_get(t, id);
+  if (!base) return nullptr;
+  std::unique_ptr<Object> copy;
+  {
+    std::lock_guard<std::mutex> lk(programs_mu_);  // Verb::program may be filled in meanwhile
+    copy = std::make_unique<Object>(*base);
+  }
+  Object* p = copy.get();
+  t.copies.emplace(id, std::move(copy));
+  return p;
+}
+
+uint64_t World::current_version(int64_t id) const {
+  if (id < 0 || id >= int64_t(objects_.size())) return 0;
+  if (pending_count_.load(std::memory_order_relaxed) && pending_[size_t(id)]) return UINT64_MAX;  // evicted since
+  const Object* o = objects_[size_t(id)].get();
+  return o ? o->version : 0;
+}
+
+bool World::validate(const WorldTx& t) const {
+  if (t.meta_read && t.meta_read != meta_version_) return false;
+  if (t.verbs_read && t.verbs_read != generation_) return false;
+  if (t.options_read && t.options_read != options_version_) return false;
+  for (const auto& [id, v] : t.reads)
+    if (current_version(id) != v) return false;
+  return true;
+}
+
+void World::publish(WorldTx& t) {
+  for (int64_t id : t.dirty) {
+    auto it = t.copies.find(id);
+    if (it != t.copies.end() && id >= 0 && id < int64_t(objects_.size()) && objects_[size_t(id)])
+      objects_[size_t(id)] = std::move(it->second);
+    mark_dirty(id);
+  }
+  t.copies.clear();
+  if (t.verbs_changed) verbs_changed();
+}
+
+void World::verbs_changed() {
+  if (WorldTx* t = tx()) {
+    t->verbs_changed = true;
+    return;
+  }
+  std::lock_guard<std::mutex> lk(cache_mu_);
+  ++generation_;
+  verb_cache_.clear();
+}
+
+uint64_t World::generation() const {
+  WorldTx* t = tx();
+  // A speculation with its own verb changes: a number no shared cache holds.
+  return t && t->verbs_changed ? (uint64_t(1) << 63) | t->serial : generation_;
+}
+
+uint64_t World::mutations() const {
+  WorldTx* t = tx();
+  return t ? mutations_ + t->mutations : mutations_;
 }
 
 // ---- WorldHost -----------------------------------------------------------------
 
 Value WorldHost::get_property(int64_t obj, std::string_view name, int64_t progr) {
-  Object* o = world_.get(obj);
+  const Object* o = world_.get(obj);
   if (!o) throw MooError(E_INVIND);
   BuiltinProp bp = builtin_prop(name);
   // bi_prop_protected (execute.c's OP_GET_PROP): wizards are exempt.
@@ -740,22 +954,27 @@ Value WorldHost::get_property(int64_t obj, std::string_view name, int64_t progr)
     case BuiltinProp::F: return Value::integer(o->has_flag(FLAG_FERTILE));
     case BuiltinProp::None: break;
   }
-  PropSlot* s = world_.find_slot(obj, name);
+  const PropSlot* s = world_.find_slot(obj, name);
   if (!s) throw MooError(E_PROPNF);
   if (!((s->perms & PF_READ) || progr == s->owner || world_.is_wizard(progr))) throw MooError(E_PERM);
   return world_.slot_value(obj, name);
 }
 
 void WorldHost::set_property(int64_t obj, std::string_view name, Value v, int64_t progr) {
-  Object* o = world_.get(obj);
-  if (!o) throw MooError(E_INVIND);
+  const Object* ro = world_.get(obj);
+  if (!ro) throw MooError(E_INVIND);
   bool wiz = world_.is_wizard(progr);
   BuiltinProp bp = builtin_prop(name);
+  if (bp == BuiltinProp::None) {
+    // Checked on the shared object, so that a denied write copies nothing.
+    const PropSlot* rs = world_.find_slot(obj, name);
+    if (!rs) throw MooError(E_PROPNF);
+    if (!((rs->perms & PF_WRITE) || progr == rs->owner || wiz)) throw MooError(E_PERM);
+  }
+  Object* o = world_.get_mut(obj);
   switch (bp) {
     case BuiltinProp::None: {
-      PropSlot* s = world_.find_slot(obj, name);
-      if (!s) throw MooError(E_PROPNF);
-      if (!((s->perms & PF_WRITE) || progr == s->owner || wiz)) throw MooError(E_PERM);
+      PropSlot* s = world_.find_slot_mut(obj, name);
       s->value = std::move(v);
       world_.mark_dirty(obj);
       return;
@@ -812,7 +1031,7 @@ std::optional<VmHost::VerbTarget> WorldHost::find_verb(int64_t obj, std::string_
     return std::nullopt;
   }
   int64_t definer = NOTHING;
-  Verb* v = world_.find_callable_verb(obj, name, &definer);
+  const Verb* v = world_.find_callable_verb(obj, name, &definer);
   std::shared_ptr<const Program> prog = v ? world_.program_of(*v) : nullptr;
   if (!prog) {
     *err = E_VERBNF;
@@ -823,12 +1042,12 @@ std::optional<VmHost::VerbTarget> WorldHost::find_verb(int64_t obj, std::string_
 }
 
 std::optional<VmHost::VerbTarget> WorldHost::verb_at(int64_t definer, int index, Error* err) {
-  Object* d = world_.get(definer);
+  const Object* d = world_.get(definer);
   if (!d) {
     *err = E_INVIND;
     return std::nullopt;
   }
-  Verb* v = index >= 0 && size_t(index) < d->verbs.size() ? &d->verbs[size_t(index)] : nullptr;
+  const Verb* v = index >= 0 && size_t(index) < d->verbs.size() ? &d->verbs[size_t(index)] : nullptr;
   std::shared_ptr<const Program> prog = v ? world_.program_of(*v) : nullptr;
   if (!prog) {
     *err = E_VERBNF;

@@ -13,8 +13,10 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -66,7 +68,9 @@ struct Verb {
   int prep = PREP_NONE;
   std::string source;  // the verb's code, lines joined with '\n'
   Syntax syntax = Syntax::Moo;  // which front end compiles `source`
-  std::shared_ptr<const Program> program;  // compiled on first call
+  // Compiled on first call (World::program_of, under the World's program
+  // lock: tasks on several threads may call the same verb).
+  mutable std::shared_ptr<const Program> program;
   // Whether it has code at all: LambdaMOO's add_verb makes a verb with no
   // program (not dumped) until set_verb_code; an empty source may be either.
   bool has_program = false;
@@ -91,6 +95,9 @@ class ObjectLoader {
 
 struct Object {
   int64_t id = NOTHING;
+  // Changes whenever the object does (World::mark_dirty, a commit that
+  // installs a speculative copy, a load): what WorldTx read sets compare.
+  uint64_t version = 0;
   // Unique for the World's lifetime (survives renumber, never reused), so a
   // side table keyed by it cannot confuse a recycled object with a new one.
   uint64_t serial = 0;
@@ -109,30 +116,76 @@ struct Object {
   void set_flag(int f, bool on) { flags = on ? flags | (1u << f) : flags & ~(1u << f); }
 };
 
+// Thrown by what a speculative segment may not do (WorldTx): world-level
+// changes (create, recycle, renumber, the players list) and, in the server,
+// builtins with effects outside the world. Not a MooError, so the VM lets it
+// through; the runtime reruns the segment from its start holding the world
+// token.
+struct NeedsExclusive {
+  const char* what;
+};
+
+// A speculative segment's view of a World (optimistic concurrency control):
+// the objects it changes are copied on first write and installed only by
+// World::publish at its commit, and every object it reads is remembered with
+// its version, so that World::validate can tell whether anything it read has
+// changed since. Installed on the running thread by World::Speculation.
+struct WorldTx {
+  const class World* world = nullptr;
+  std::unordered_map<int64_t, std::unique_ptr<Object>> copies;  // written (or about to be)
+  std::unordered_map<int64_t, uint64_t> reads;  // object -> version read (0: nothing there)
+  std::set<int64_t> dirty;                      // what the commit publishes
+  // World-level versions seen (0: not read): max_object and the players
+  // list; verbs and parents (the verb cache); the server options.
+  uint64_t meta_read = 0, verbs_read = 0, options_read = 0;
+  bool verbs_changed = false;    // own verb or parent changes: the shared verb cache is not for it
+  bool options_touched = false;  // it changed something a server option depends on
+  uint64_t mutations = 0;
+  uint64_t serial = 0;
+  int64_t last_read = -1;
+  size_t objects_read() const { return reads.size(); }
+};
+
 // Built-in properties, as LambdaMOO's BP_*.
 enum class BuiltinProp { None, Name, Owner, Location, Contents, Programmer, Wizard, R, W, F };
 BuiltinProp builtin_prop(std::string_view name);
 
 class World {
  public:
-  World() = default;
+  World();
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
   // ---- objects ----
   // With a loader (set_loader), an object not yet in memory is loaded here,
   // on its first use; that is why these const lookups may change objects_.
+  // Under a speculation (WorldTx) they read the segment's view and record
+  // what they read.
   bool valid(int64_t id) const {
-    if (id < 0 || id >= int64_t(objects_.size())) return false;
-    return objects_[size_t(id)] != nullptr || (pending_count_ && fault(id));
+    if (WorldTx* t = tx()) [[unlikely]]
+      return tx_get(*t, id) != nullptr;
+    return valid_base(id);
   }
-  Object* get(int64_t id) { return const_cast<Object*>(std::as_const(*this).get(id)); }
   const Object* get(int64_t id) const {
-    if (!valid(id)) return nullptr;
-    if (!used_.empty()) used_[size_t(id)] = 1;  // for evict_unused
+    if (WorldTx* t = tx()) [[unlikely]]
+      return tx_get(*t, id);
+    if (!valid_base(id)) return nullptr;
+    if (!used_.empty())  // for evict_unused
+      std::atomic_ref<uint8_t>(used_[size_t(id)]).store(1, std::memory_order_relaxed);
     return objects_[size_t(id)].get();
   }
-  int64_t max_object() const { return int64_t(objects_.size()) - 1; }
+  // The object, to change it (then mark_dirty). Under a speculation, the
+  // segment's own copy, made on first use.
+  Object* get_mut(int64_t id) {
+    if (WorldTx* t = tx()) [[unlikely]]
+      return tx_get_mut(*t, id);
+    return const_cast<Object*>(get(id));
+  }
+  int64_t max_object() const {
+    if (WorldTx* t = tx()) [[unlikely]]
+      note_meta_read(*t);
+    return int64_t(objects_.size()) - 1;
+  }
   // A new object (no permission checks): name "", no flags, the given owner
   // (NOTHING: the object owns itself), the given parents (all valid).
   int64_t create(const std::vector<int64_t>& parents, int64_t owner);
@@ -161,7 +214,12 @@ class World {
   // (recycle, change_parents, renumber) reach them through get(), which
   // loads them first. What the loader reads from must outlive the World.
   void set_loader(std::unique_ptr<ObjectLoader> loader);
-  bool pending(int64_t id) const { return id >= 0 && size_t(id) < pending_.size() && pending_[size_t(id)]; }
+  // Pending: not settled yet (an object staged by the load running on this
+  // thread counts as settled for that load).
+  bool pending(int64_t id) const {
+    return id >= 0 && size_t(id) < pending_.size() && pending_[size_t(id)] &&
+           !(t_loading_ == this && objects_[size_t(id)]);
+  }
   void mark_absent(int64_t id);
   // Drops a loaded object from memory: pending again (a load that failed
   // half-way, evict_unused).
@@ -180,13 +238,12 @@ class World {
   // and ids dropped by reset_max_object, included); world-level changes
   // (max_object, the players list) set the meta flag. take_* hand them over
   // and reset them.
-  void mark_dirty(int64_t id) {
-    ++mutations_;
-    dirty_.insert(id);
-    for (int64_t w : option_watch_)
-      if (w == id) { options_changed(); break; }
+  void mark_dirty(int64_t id);
+  void mark_meta_dirty() {
+    exclusive_only("a world-level change");
+    meta_dirty_ = true;
+    ++meta_version_;
   }
-  void mark_meta_dirty() { meta_dirty_ = true; }
   const std::set<int64_t>& dirty() const { return dirty_; }
   bool meta_dirty() const { return meta_dirty_; }
   std::set<int64_t> take_dirty() { return std::exchange(dirty_, {}); }
@@ -196,7 +253,11 @@ class World {
   bool is_programmer(int64_t id) const { const Object* o = get(id); return o && o->has_flag(FLAG_PROGRAMMER); }
   bool is_player(int64_t id) const { const Object* o = get(id); return o && o->has_flag(FLAG_USER); }
   void set_player_flag(int64_t id, bool on);
-  const std::vector<int64_t>& players() const { return users_; }
+  const std::vector<int64_t>& players() const {
+    if (WorldTx* t = tx()) [[unlikely]]
+      note_meta_read(*t);
+    return users_;
+  }
   // LambdaMOO's controls(): wizard or owner.
   bool controls(int64_t who, int64_t what) const;
   // db_object_allows: owner, the flag set on the object, or wizard.
@@ -215,9 +276,10 @@ class World {
   void move(int64_t what, int64_t where);  // raw: contents bookkeeping only
 
   // ---- properties ----
-  PropSlot* find_slot(int64_t id, std::string_view name);
+  const PropSlot* find_slot(int64_t id, std::string_view name) const;
+  PropSlot* find_slot_mut(int64_t id, std::string_view name);  // get_mut's slot: to change it
   // The effective value of a slot (walking ancestors while clear).
-  Value slot_value(int64_t id, std::string_view name);
+  Value slot_value(int64_t id, std::string_view name) const;
   // A property's name as defined (its definer's spelling).
   std::string prop_name(int64_t definer, std::string_view name) const;
   bool add_propdef(int64_t id, std::string_view name, Value value, int64_t owner, uint8_t perms);
@@ -229,11 +291,11 @@ class World {
   int add_verb(int64_t id, Verb v);  // returns its 1-based index
   // The first verb named `name` on id or its ancestors with the x bit, as
   // LambdaMOO's db_find_callable_verb; sets *definer. Cached.
-  Verb* find_callable_verb(int64_t id, std::string_view name, int64_t* definer);
+  const Verb* find_callable_verb(int64_t id, std::string_view name, int64_t* definer);
   // A verb defined on id by name (verbcasecmp) or by 1-based index.
   Verb* find_defined_verb(int64_t id, const Value& desc, int* index = nullptr);
   void delete_verb(int64_t id, int index0);
-  void verbs_changed() { ++generation_; verb_cache_.clear(); }
+  void verbs_changed();
   // Compiles source; on success stores it and the program. Returns the errors.
   // The first form marks `id` (the verb's object) dirty; the second does not.
   // Compiles source in `syntax` (the verb's own when absent); on success it
@@ -241,13 +303,13 @@ class World {
   std::vector<std::string> set_verb_code(int64_t id, Verb& v, std::string source,
                                          std::optional<Syntax> syntax = std::nullopt);
   std::vector<std::string> set_verb_code(Verb& v, std::string source, std::optional<Syntax> syntax = std::nullopt);
-  std::shared_ptr<const Program> program_of(Verb& v);
+  std::shared_ptr<const Program> program_of(const Verb& v);
 
   size_t object_bytes(int64_t id) const;
-  uint64_t generation() const { return generation_; }
+  uint64_t generation() const;
   // Counts mark_dirty calls: changes whenever any object may have changed
   // (the version of memoized query answers).
-  uint64_t mutations() const { return mutations_; }
+  uint64_t mutations() const;
   // Distinct for every World of the process (caches keyed by a world).
   uint64_t instance() const { return instance_; }
 
@@ -263,21 +325,80 @@ class World {
   // bi_prop_protected: reading a built-in property is wizard-only when
   // $server_options.protect_<prop> is true (cached as builtin_protected).
   bool builtin_prop_protected(BuiltinProp p);
-  void options_changed() {
-    option_watch_.clear();
-    protect_cache_.clear();
-    prop_protect_cache_.fill(-1);
+  void options_changed();
+
+  // ---- speculation (optimistic concurrency control) ----
+  // While a Speculation is alive, this thread's reads and writes of the
+  // World go through `t` (WorldTx): tasks on other threads may run their own
+  // speculations at the same time. The rules: speculations only read the
+  // shared objects (under the runtime's shared lock); everything else that
+  // changes the World (publish, an exclusive segment, eviction) runs alone.
+  class Speculation {
+   public:
+    Speculation(World& w, WorldTx& t) : prev_(t_tx_) {
+      t.world = &w;
+      if (!t.serial) t.serial = ++w.tx_serial_;
+      t_tx_ = &t;
+    }
+    ~Speculation() { t_tx_ = prev_; }
+    Speculation(const Speculation&) = delete;
+    Speculation& operator=(const Speculation&) = delete;
+
+   private:
+    WorldTx* prev_;
+  };
+  // Whether everything `t` read is as it read it (and so its writes may be
+  // published as if it had run alone, now).
+  bool validate(const WorldTx& t) const;
+  // Installs t's changed objects and marks them dirty (alone; after validate).
+  void publish(WorldTx& t);
+  bool speculating() const { return tx() != nullptr; }
+  // Throws NeedsExclusive when a speculation is running on this thread.
+  void exclusive_only(const char* what) const {
+    if (tx()) throw NeedsExclusive{what};
   }
 
  private:
+  WorldTx* tx() const {
+    WorldTx* t = t_tx_;
+    return t && t->world == this ? t : nullptr;
+  }
+  bool valid_base(int64_t id) const {
+    if (id < 0 || id >= int64_t(objects_.size())) return false;
+    if (pending_count_.load(std::memory_order_relaxed) &&
+        std::atomic_ref<uint8_t>(pending_[size_t(id)]).load(std::memory_order_acquire))
+      return fault(id);
+    return objects_[size_t(id)] != nullptr;
+  }
+  const Object* tx_get(WorldTx& t, int64_t id) const;
+  Object* tx_get_mut(WorldTx& t, int64_t id);
+  void tx_mark_dirty(WorldTx& t, int64_t id);
+  void note_meta_read(WorldTx& t) const {
+    if (!t.meta_read) t.meta_read = meta_version_;
+  }
+  uint64_t current_version(int64_t id) const;
+  bool compute_flag_option(std::string_view name);
+  inline static thread_local WorldTx* t_tx_ = nullptr;
+  inline static thread_local const World* t_loading_ = nullptr;  // fault() running on this thread
+  // Base reads by the World's own bookkeeping during a speculation.
+  struct TxPause {
+    WorldTx* saved = t_tx_;
+    TxPause() { t_tx_ = nullptr; }
+    ~TxPause() { t_tx_ = saved; }
+  };
+
   void inherit_slots(int64_t id, const std::vector<int64_t>& removed, const std::vector<int64_t>& added);
   bool fault(int64_t id) const;  // loads a pending id; true when an object lives there
 
   std::vector<std::unique_ptr<Object>> objects_;
   // Lazy loading: pending_[id] while the loader has not settled id (empty
-  // without a loader); pending_count_ of them.
-  std::vector<uint8_t> pending_;
-  size_t pending_count_ = 0;
+  // without a loader); pending_count_ of them. Speculations on several
+  // threads may fault objects in: one load at a time (load_mu_), and what a
+  // load stages (staged_) becomes visible to others only when it is whole.
+  mutable std::vector<uint8_t> pending_;
+  mutable std::atomic<size_t> pending_count_{0};
+  mutable std::mutex load_mu_;
+  mutable std::vector<int64_t> staged_;
   mutable std::vector<uint8_t> used_;  // get() since the last evict_unused (with a loader)
   std::unique_ptr<ObjectLoader> loader_;
   uint64_t next_serial_ = 0;
@@ -285,18 +406,28 @@ class World {
   bool meta_dirty_ = false;
   std::vector<int64_t> users_;
   ProgramCache programs_;
-  uint64_t generation_ = 0;
+  mutable std::mutex programs_mu_;  // programs_ and Verb::program
+  uint64_t generation_ = 1;
   uint64_t mutations_ = 0;
+  uint64_t meta_version_ = 1, options_version_ = 1;
+  std::atomic<uint64_t> version_clock_{0};
+  std::atomic<uint64_t> tx_serial_{0};
   uint64_t instance_ = next_instance();
   static uint64_t next_instance();
   struct CacheEntry { int64_t definer; size_t index; };
+  // The caches are filled by speculations on any thread: cache_mu_ guards
+  // verb_cache_ and option_watch_; the option answers are atomics, read
+  // without it. -1 entries are unknown.
+  mutable std::mutex cache_mu_;
   std::unordered_map<std::string, CacheEntry> verb_cache_;
   // Objects whose change may change a server option; empty while no option
-  // is cached. -1 entries in the caches are unknown.
+  // is cached.
   std::vector<int64_t> option_watch_;
-  std::vector<int8_t> protect_cache_;
-  std::array<int8_t, 10> prop_protect_cache_{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+  static constexpr size_t kProtectCacheSize = 2048;
+  std::unique_ptr<std::atomic<int8_t>[]> protect_cache_{new std::atomic<int8_t>[kProtectCacheSize]};
+  std::array<std::atomic<int8_t>, 10> prop_protect_cache_{};
   void watch_options();
+  void clear_option_caches();
 };
 
 // The interpreter's view of a World: properties and verb calls with

@@ -219,7 +219,7 @@ TEST_CASE("world_store: changes reach the store, nothing else does") {
     // Through the World API: create, move, chparent, recycle.
     int64_t a = w->create({root}, wiz);
     int64_t b = w->create({root}, wiz);
-    w->get(a)->name = "echo thing a";
+    w->get_mut(a)->name = "echo thing a";
     w->move(a, wiz);
     w->move(b, wiz);
     w->move(wiz, NOTHING);
@@ -436,7 +436,7 @@ TEST_CASE("world_store: unused clean objects leave memory and come back the same
   size_t all = w->resident_objects();
   CHECK(w->evict_unused(all) == 0);  // not over the limit: nothing goes
   // A change not yet committed keeps its object (and so its ancestors).
-  w->get(2)->name = "Changed";
+  w->get_mut(2)->name = "Changed";
   w->mark_dirty(2);
   // An object just used stays for one more round.
   int64_t leaf = NOTHING;
@@ -458,7 +458,7 @@ TEST_CASE("world_store: unused clean objects leave memory and come back the same
   for (int pass = 0; pass < 20; ++pass) w->evict_unused(0);
   CHECK(w->pending(2));
   CHECK(w->get(2)->name == "Changed");
-  eager->get(2)->name = "Changed";
+  eager->get_mut(2)->name = "Changed";
   CHECK(world_diff(*eager, *w) == "");  // every object read back as it was
   // Nothing was lost on the way: the store agrees with the eager World.
   st::WorldImage fresh = to_image(*w, x);

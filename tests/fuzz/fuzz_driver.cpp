@@ -1456,28 +1456,28 @@ void add_verb(World& w, int64_t obj, const std::string& names, const std::string
   v.owner = owner;
   v.perms = perms;
   int i = w.add_verb(obj, std::move(v));
-  w.set_verb_code(w.get(obj)->verbs[size_t(i - 1)], code);  // errors: left uncompiled
+  w.set_verb_code(w.get_mut(obj)->verbs[size_t(i - 1)], code);  // errors: left uncompiled
 }
 
 void make_world(World& w, const std::string& gen_verb) {
   w.create({}, NOTHING);                   // #0
   int64_t root = w.create({}, NOTHING);    // #1
-  w.get(root)->set_flag(FLAG_FERTILE, true);
+  w.get_mut(root)->set_flag(FLAG_FERTILE, true);
   int64_t wiz = w.create({root}, NOTHING);  // #2
-  w.get(wiz)->set_flag(FLAG_WIZARD, true);
-  w.get(wiz)->set_flag(FLAG_PROGRAMMER, true);
+  w.get_mut(wiz)->set_flag(FLAG_WIZARD, true);
+  w.get_mut(wiz)->set_flag(FLAG_PROGRAMMER, true);
   w.set_player_flag(wiz, true);
   int64_t prog = w.create({root}, NOTHING);  // #3
-  w.get(prog)->set_flag(FLAG_PROGRAMMER, true);
+  w.get_mut(prog)->set_flag(FLAG_PROGRAMMER, true);
   w.set_player_flag(prog, true);
-  w.get(0)->owner = wiz;
-  w.get(root)->owner = wiz;
-  w.get(wiz)->owner = wiz;
+  w.get_mut(0)->owner = wiz;
+  w.get_mut(root)->owner = wiz;
+  w.get_mut(wiz)->owner = wiz;
   int64_t thing = w.create({root}, prog);   // #4
   int64_t inner = w.create({thing}, prog);  // #5
   w.move(inner, thing);
   w.move(thing, wiz);
-  w.get(thing)->name = "thing";
+  w.get_mut(thing)->name = "thing";
   w.add_propdef(0, "foo", Value::integer(5), wiz, PF_READ);
   w.add_propdef(0, "sys", Value::obj(1), wiz, PF_READ | PF_WRITE);
   w.add_propdef(root, "p1", Value::str("one"), wiz, PF_READ);
@@ -1527,27 +1527,27 @@ std::string check_world(World& w) {
   auto count = [](const std::vector<int64_t>& v, int64_t x) { return std::count(v.begin(), v.end(), x); };
   std::vector<int64_t> flagged;
   for (int64_t id = 0; id <= w.max_object(); ++id) {
-    Object* o = w.get(id);
+    Object* o = w.get_mut(id);
     if (!o) continue;
     std::string me = "#" + std::to_string(id);
     if (o->id != id) return me + " has id " + std::to_string(o->id);
     if (o->location != NOTHING) {
-      Object* l = w.get(o->location);
+      Object* l = w.get_mut(o->location);
       if (!l) return me + " is in the invalid #" + std::to_string(o->location);
       if (count(l->contents, id) != 1) return me + " is not once in the contents of its location";
     }
     for (int64_t c : o->contents) {
-      Object* x = w.get(c);
+      Object* x = w.get_mut(c);
       if (!x) return me + " contains the invalid #" + std::to_string(c);
       if (x->location != id) return me + " contains #" + std::to_string(c) + " located elsewhere";
     }
     for (int64_t p : o->parents) {
-      Object* x = w.get(p);
+      Object* x = w.get_mut(p);
       if (!x) return me + " has the invalid parent #" + std::to_string(p);
       if (count(x->children, id) != 1) return me + " is not once among its parent's children";
     }
     for (int64_t c : o->children) {
-      Object* x = w.get(c);
+      Object* x = w.get_mut(c);
       if (!x) return me + " has the invalid child #" + std::to_string(c);
       if (count(x->parents, id) != 1) return me + " has child #" + std::to_string(c) + " not naming it";
     }
@@ -1555,14 +1555,14 @@ std::string check_world(World& w) {
     int64_t at = o->location;
     for (int steps = 0; at != NOTHING && steps <= w.max_object() + 1; ++steps) {
       if (at == id) return me + " is inside itself";
-      Object* x = w.get(at);
+      Object* x = w.get_mut(at);
       at = x ? x->location : NOTHING;
     }
     for (int64_t a : w.ancestors(id))
       if (a == id) return me + " is its own ancestor";
     // Inherited property slots.
     for (int64_t a : w.ancestors(id)) {
-      Object* x = w.get(a);
+      Object* x = w.get_mut(a);
       if (!x) return me + " has an invalid ancestor";
       for (auto& d : x->propdefs) {
         std::string k = d;

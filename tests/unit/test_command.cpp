@@ -38,7 +38,7 @@ struct World1 {
   int64_t obj(std::string name, std::vector<int64_t> parents, int64_t where = NOTHING,
               Value aliases = Value::clear()) {
     int64_t id = w.create(parents, NOTHING);
-    w.get(id)->name = std::move(name);
+    w.get_mut(id)->name = std::move(name);
     w.move(id, where);
     if (aliases.type() != Type::Clear) REQUIRE(w.set_prop(id, "aliases", aliases));
     return id;
@@ -341,9 +341,9 @@ TEST_CASE("command: location:huh is the fallback", "[command]") {
   f.verb(3, "xyzzy", ASPEC_NONE, PREP_NONE, ASPEC_NONE);
   CHECK(f.run("xyzzy") == "4:3");  // a real verb first
   // Inherited huh: this is the location, definer where it is defined.
-  f.w.get(2)->verbs.clear();
+  f.w.get_mut(2)->verbs.clear();
   f.w.verbs_changed();
-  f.w.get(1)->verbs[0].perms |= VF_EXEC;
+  f.w.get_mut(1)->verbs[0].perms |= VF_EXEC;
   f.w.verbs_changed();
   CHECK(f.run("frob") == "2:1!huh");
   f.w.move(4, NOTHING);

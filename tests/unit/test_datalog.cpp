@@ -379,7 +379,7 @@ TEST_CASE("datalog: World relations", "[datalog][world]") {
   int64_t c = w.create({a, b}, NOTHING);     // #3: two parents
   int64_t room = w.create({root}, a);        // #4, owned by #1
   w.move(c, room);
-  w.get(c)->owner = a;
+  w.get_mut(c)->owner = a;
   std::vector<std::string> asked;
   WorldRelations host(w, 7, [&](std::span<const std::optional<Value>> p, const Emit& emit) {
     asked.push_back(p[0] ? to_literal(*p[0]) : "?");

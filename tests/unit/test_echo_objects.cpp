@@ -22,11 +22,11 @@ struct World4 {
     int64_t root = w.create({}, NOTHING);
     int64_t wiz = w.create({root}, NOTHING);
     int64_t room = w.create({root}, NOTHING);
-    w.get(root)->set_flag(FLAG_FERTILE, true);
-    w.get(wiz)->set_flag(FLAG_WIZARD, true);
-    w.get(wiz)->set_flag(FLAG_PROGRAMMER, true);
+    w.get_mut(root)->set_flag(FLAG_FERTILE, true);
+    w.get_mut(wiz)->set_flag(FLAG_WIZARD, true);
+    w.get_mut(wiz)->set_flag(FLAG_PROGRAMMER, true);
     w.set_player_flag(wiz, true);
-    for (int64_t i = 0; i <= 3; ++i) w.get(i)->owner = wiz;
+    for (int64_t i = 0; i <= 3; ++i) w.get_mut(i)->owner = wiz;
     w.add_propdef(0, "root_class", Value::obj(root), wiz, PF_READ);
     w.add_propdef(0, "room", Value::obj(room), wiz, PF_READ);
     w.move(wiz, room);
@@ -108,7 +108,7 @@ TEST_CASE("a MOO verb dumps with its syntax marker and loads back as MOO") {
   v.owner = 2;
   v.perms = VF_READ | VF_EXEC;
   int i = a.w.add_verb(3, std::move(v));
-  REQUIRE(a.w.set_verb_code(3, a.w.get(3)->verbs[size_t(i - 1)], "return [];").empty());
+  REQUIRE(a.w.set_verb_code(3, a.w.get_mut(3)->verbs[size_t(i - 1)], "return [];").empty());
   std::string dumped = dump_object_source(a.w, 3);
   CHECK(dumped.find("// syntax: moo") != std::string::npos);
   World4 b;
@@ -236,7 +236,7 @@ namespace {
 struct World5 : World4 {
   World5() {
     int64_t prog = w.create({1}, NOTHING);
-    w.get(prog)->set_flag(FLAG_PROGRAMMER, true);
+    w.get_mut(prog)->set_flag(FLAG_PROGRAMMER, true);
     w.set_player_flag(prog, true);
     w.move(prog, 3);
   }

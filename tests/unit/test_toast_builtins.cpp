@@ -21,15 +21,15 @@ struct Fixture {
   Fixture() {
     w.create({}, NOTHING);                     // #0
     int64_t root = w.create({}, NOTHING);      // #1
-    w.get(root)->set_flag(FLAG_FERTILE, true);
+    w.get_mut(root)->set_flag(FLAG_FERTILE, true);
     int64_t wiz = w.create({root}, NOTHING);   // #2
-    w.get(wiz)->set_flag(FLAG_WIZARD, true);
-    w.get(wiz)->set_flag(FLAG_PROGRAMMER, true);
+    w.get_mut(wiz)->set_flag(FLAG_WIZARD, true);
+    w.get_mut(wiz)->set_flag(FLAG_PROGRAMMER, true);
     w.set_player_flag(wiz, true);
     int64_t prog = w.create({root}, NOTHING);  // #3
-    w.get(prog)->set_flag(FLAG_PROGRAMMER, true);
+    w.get_mut(prog)->set_flag(FLAG_PROGRAMMER, true);
     w.set_player_flag(prog, true);
-    for (int64_t i : {int64_t(0), root, wiz}) w.get(i)->owner = wiz;
+    for (int64_t i : {int64_t(0), root, wiz}) w.get_mut(i)->owner = wiz;
     int64_t room = w.create({root}, prog);     // #4
     int64_t box = w.create({room}, prog);      // #5 (a child of the room, for isa)
     int64_t coin = w.create({root}, wiz);      // #6
@@ -47,7 +47,7 @@ struct Fixture {
     v.owner = owner;
     v.perms = VF_READ | VF_EXEC | VF_DEBUG;
     int i = w.add_verb(obj, std::move(v));
-    auto errs = w.set_verb_code(w.get(obj)->verbs[size_t(i - 1)], std::move(code));
+    auto errs = w.set_verb_code(w.get_mut(obj)->verbs[size_t(i - 1)], std::move(code));
     REQUIRE(errs.empty());
   }
   std::string run(const std::string& code, int64_t progr = 2) {

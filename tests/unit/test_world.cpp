@@ -17,17 +17,17 @@ struct Fixture {
   Fixture() {
     w.create({}, NOTHING);          // #0
     int64_t root = w.create({}, NOTHING);  // #1
-    w.get(root)->set_flag(FLAG_FERTILE, true);
+    w.get_mut(root)->set_flag(FLAG_FERTILE, true);
     int64_t wiz = w.create({root}, NOTHING);  // #2
-    w.get(wiz)->set_flag(FLAG_WIZARD, true);
-    w.get(wiz)->set_flag(FLAG_PROGRAMMER, true);
+    w.get_mut(wiz)->set_flag(FLAG_WIZARD, true);
+    w.get_mut(wiz)->set_flag(FLAG_PROGRAMMER, true);
     w.set_player_flag(wiz, true);
     int64_t prog = w.create({root}, NOTHING);  // #3
-    w.get(prog)->set_flag(FLAG_PROGRAMMER, true);
+    w.get_mut(prog)->set_flag(FLAG_PROGRAMMER, true);
     w.set_player_flag(prog, true);
-    w.get(0)->owner = wiz;
-    w.get(root)->owner = wiz;
-    w.get(wiz)->owner = wiz;
+    w.get_mut(0)->owner = wiz;
+    w.get_mut(root)->owner = wiz;
+    w.get_mut(wiz)->owner = wiz;
     w.create({root}, prog);  // #4
   }
   void verb(int64_t obj, std::string names, std::string code, int64_t owner = 2, uint8_t perms = VF_READ | VF_EXEC | VF_DEBUG) {
@@ -36,7 +36,7 @@ struct Fixture {
     v.owner = owner;
     v.perms = perms;
     int i = w.add_verb(obj, std::move(v));
-    auto errs = w.set_verb_code(w.get(obj)->verbs[size_t(i - 1)], std::move(code));
+    auto errs = w.set_verb_code(w.get_mut(obj)->verbs[size_t(i - 1)], std::move(code));
     REQUIRE(errs.empty());
   }
   // Runs code as `progr` (also the player); returns the literal of the
@@ -87,7 +87,7 @@ TEST_CASE("world: prepositions") {
 
 TEST_CASE("world: built-in properties") {
   Fixture f;
-  f.w.get(4)->name = "thing";
+  f.w.get_mut(4)->name = "thing";
   CHECK(f.run("return #4.name;", 3) == "\"thing\"");
   CHECK(f.run("return #4.owner;", 3) == "#3");
   CHECK(f.run("return {#2.wizard, #3.wizard, #3.programmer, #1.f, #4.r};", 3) == "{1, 0, 1, 1, 0}");
@@ -140,7 +140,7 @@ TEST_CASE("world: add_property, c properties and chown on create") {
   CHECK(f.run("add_property(#4, \"z\", 1, {#3, \"r\", \"n\"});", 3) == "!E_TYPE");
   // #4 is fertile for this: children created by the wizard get the c
   // property owned by the wizard, other properties keep their owner.
-  f.w.get(4)->set_flag(FLAG_FERTILE, true);
+  f.w.get_mut(4)->set_flag(FLAG_FERTILE, true);
   CHECK(f.run("add_property(#4, \"plain\", 0, {#3, \"r\"});", 3) == "0");
   CHECK(f.run("k = create(#4); return {property_info(k, \"color\"), property_info(k, \"plain\"), k.color};",
               2) == "{{#2, \"rc\"}, {#3, \"r\"}, \"red\"}");
@@ -268,7 +268,7 @@ TEST_CASE("world: verb builtins") {
   CHECK(f.run("delete_verb(#4, \"baz\"); return verbs(#4);", 3) == "{}");
   CHECK(f.run("delete_verb(#4, \"baz\");", 3) == "!E_VERBNF");
   // Non-programmers may not set code.
-  f.w.get(3)->set_flag(FLAG_PROGRAMMER, false);
+  f.w.get_mut(3)->set_flag(FLAG_PROGRAMMER, false);
   CHECK(f.run("add_verb(#4, {#3, \"rx\", \"q\"}, {\"this\", \"none\", \"this\"}); return set_verb_code(#4, \"q\", {});", 3) ==
         "!E_PERM");
 }
