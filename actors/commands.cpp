@@ -35,7 +35,7 @@ void SessionPort::stats(const std::string& actor, ConnHandle h, double seconds) 
 }
 void SessionPort::gone(const std::string& actor) const { rt->forget(actor); }
 void SessionPort::listener(caf::actor a) const {
-  std::lock_guard<std::mutex> lk(rt->mu);
+  std::lock_guard<WorldLock> lk(rt->mu);
   rt->listeners_.push_back(std::move(a));
 }
 
@@ -102,7 +102,7 @@ Connection& Runtime::input_queue(int64_t id) {
 }
 
 ConnHandle Runtime::open_connection(caf::actor session, const std::string& name) {
-  std::lock_guard<std::mutex> lk(mu);
+  std::lock_guard<WorldLock> lk(mu);
   Connection& c = new_queue(name);
   ConnHandle h = c.handle;
   set_conn_id(c, next_unconnected_--);
@@ -124,7 +124,7 @@ void Runtime::input_lines(ConnHandle h, std::vector<std::string> lines) {
     for (auto& l : lines) inbox_.emplace_back(h, std::move(l));
   }
   if (slice_running_.load()) return;  // step() drains it
-  std::lock_guard<std::mutex> lk(mu);
+  std::lock_guard<WorldLock> lk(mu);
   drain_inbox();
 }
 
@@ -164,7 +164,7 @@ void Runtime::handle_line(ConnHandle h, std::string line) {
 }
 
 void Runtime::connection_closed(ConnHandle h) {
-  std::lock_guard<std::mutex> lk(mu);
+  std::lock_guard<WorldLock> lk(mu);
   drain_inbox();  // its last lines first
   Connection* c = conn_by_handle(h);
   if (!c) return;
@@ -205,6 +205,10 @@ void Runtime::close_connection(Connection& c, const char* message) {
 }
 
 void Runtime::notify(int64_t conn, std::string_view text, bool newline) {
+  if (TaskEntry* e = speculating_here()) {  // held until its segment commits
+    e->spec_output.push_back(TaskEntry::Output{conn, std::string(text), newline});
+    return;
+  }
   Connection* c = conn_by_id(conn);
   if (!c) return;
   output(*c, text);

@@ -76,7 +76,7 @@ std::string Runtime::status_json() {
   size_t tasks = 0, waiting = 0, conns = 0;
   uint64_t written = 0, synced = 0;
   {
-    std::lock_guard<std::mutex> lk(mu);
+    std::lock_guard<WorldLock> lk(mu);
     rows = actor_stats();
     tasks = tasks_.size();
     waiting = waiting_.size();
@@ -131,7 +131,7 @@ caf::behavior monitor_actor(caf::event_based_actor* self, Runtime* rt) {
 // LambdaMOO's main loop: an un-logged-in connection idle longer than
 // $server_options.connect_timeout (default 300 s; <= 0: never) is closed.
 void Runtime::sweep_connections() {
-  std::lock_guard<std::mutex> lk(mu);
+  std::lock_guard<WorldLock> lk(mu);
   drain_inbox();  // a safety net: step() and input_lines() normally do it
   if (stopping_) return;
   double now = unix_now();
@@ -158,7 +158,7 @@ void Runtime::start_monitor() { monitor_ = sys_->spawn(monitor_actor, this); }
 // they are read again from the store when next used. Under mu, so between
 // slices, as eviction needs.
 void Runtime::evict_objects() {
-  std::lock_guard<std::mutex> lk(mu);
+  std::lock_guard<WorldLock> lk(mu);
   double now = unix_now();
   if (stopping_ || now - last_eviction_ < 60) return;
   last_eviction_ = now;

@@ -34,7 +34,7 @@ caf::behavior checkpoint_timer(caf::event_based_actor* self, Runtime* rt) {
   auto arm = [=] {
     double s;
     {
-      std::lock_guard<std::mutex> lk(rt->mu);
+      std::lock_guard<WorldLock> lk(rt->mu);
       s = rt->checkpoint_interval();
     }
     self->delayed_send(self, std::chrono::milliseconds(int64_t(s * 1000)), tick_atom::value);
@@ -44,7 +44,7 @@ caf::behavior checkpoint_timer(caf::event_based_actor* self, Runtime* rt) {
       [=](tick_atom) {
         auto t0 = std::chrono::steady_clock::now();
         {
-          std::lock_guard<std::mutex> lk(rt->mu);
+          std::lock_guard<WorldLock> lk(rt->mu);
           rt->request_checkpoint();
         }
         arm();
@@ -67,10 +67,10 @@ caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t ob
       [=](deliver_atom, int64_t task_id) {
         auto t0 = std::chrono::steady_clock::now();
         {
-          std::lock_guard<std::mutex> lk(rt->mu);
+          std::lock_guard<WorldLock> lk(rt->mu);
           auto it = rt->objects_.find(obj);
           if (it != rt->objects_.end()) --it->second.pending;
-          rt->delivered(task_id);
+          rt->delivered(task_id, obj);
         }
         rt->record(name, "object", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), obj);
       },
@@ -78,7 +78,7 @@ caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t ob
           [=] {
             bool quit = false;
             {
-              std::lock_guard<std::mutex> lk(rt->mu);
+              std::lock_guard<WorldLock> lk(rt->mu);
               auto it = rt->objects_.find(obj);
               if (it != rt->objects_.end() && it->second.pending == 0 &&
                   it->second.actor == caf::actor_cast<caf::actor>(self)) {
@@ -104,15 +104,46 @@ void Runtime::deliver_to_object(int64_t obj, int64_t task_id, double delay) {
     caf::anon_send(oa.actor, deliver_atom::value, task_id);
 }
 
-void Runtime::delivered(int64_t id) {
+void Runtime::delivered(int64_t id, int64_t obj) {
   TaskEntry* e = task(id);
   if (!e) return;  // killed meanwhile
+  if (obj >= 0) {
+    auto busy = object_running_.find(obj);
+    if (busy != object_running_.end() && busy->second != id) {
+      object_waiting_[obj].push_back(id);
+      return;
+    }
+  }
+  bool started = false;
   if (e->state == TaskEntry::Sleeping) {
     wake(*e);
+    started = e->state != TaskEntry::Sleeping;
   } else if (e->awaiting_delivery) {
     e->awaiting_delivery = false;
+    started = true;
     enqueue(id);
   }
+  if (started && obj >= 0 && task(id)) {
+    object_running_[obj] = id;
+    e->via_object = obj;
+  }
+}
+
+void Runtime::object_segment_done(TaskEntry& e) {
+  int64_t obj = e.via_object;
+  if (obj < 0) return;
+  e.via_object = -1;
+  auto busy = object_running_.find(obj);
+  if (busy == object_running_.end() || busy->second != e.id) return;
+  object_running_.erase(busy);
+  auto w = object_waiting_.find(obj);
+  while (w != object_waiting_.end() && !w->second.empty() && !object_running_.count(obj)) {
+    int64_t next = w->second.front();
+    w->second.pop_front();
+    delivered(next, obj);
+    w = object_waiting_.find(obj);
+  }
+  if (w != object_waiting_.end() && w->second.empty()) object_waiting_.erase(w);
 }
 
 namespace {
@@ -136,13 +167,14 @@ double unix_now() {
 
 Runtime::Runtime(ServerOptions options) : opt_(std::move(options)) {
   trace_ = std::getenv("ECHO_TRACE_TASKS") != nullptr;
+  if (const char* v = std::getenv("ECHO_SPECULATION")) speculation_ = std::string(v) != "0";
   rng_.seed(std::random_device{}());
 }
 
 Runtime::~Runtime() {
   if (syncer_.joinable()) {
     {
-      std::lock_guard<std::mutex> lk(mu);
+      std::lock_guard<WorldLock> lk(mu);
       syncer_stop_ = true;
     }
     sync_cv_.notify_one();
@@ -192,7 +224,7 @@ void Runtime::start() {
   if (opt_.worker_threads) cfg_->set("scheduler.max-threads", opt_.worker_threads);
   sys_ = std::make_unique<caf::actor_system>(*cfg_);
 
-  std::lock_guard<std::mutex> lk(mu);
+  std::lock_guard<WorldLock> lk(mu);
   restore_tasks();
   // LambdaMOO's main_loop: #0:server_started before any input.
   run_notifier(-1, 0, "server_started", Value::empty_list());
@@ -220,7 +252,12 @@ caf::actor_system& Runtime::system() { return *sys_; }
 
 // ---- the world token -------------------------------------------------------
 
+// A Ready task: it runs speculatively when it can, else it queues for the token.
 void Runtime::enqueue(int64_t id) {
+  if (TaskEntry* e = task(id); e && can_speculate(*e)) {
+    start_speculation(*e);
+    return;
+  }
   waiting_.push_back(id);
   if (token_ == 0) grant_next();
 }
@@ -311,6 +348,7 @@ void Runtime::kill_task(int64_t id) {
   std::erase(waiting_, id);
   if (id != current_) {  // the running one is dropped at the end of its slice
     release_origin(*e);  // a command that never ran must not hold its connection
+    object_segment_done(*e);
     tasks_.erase(id);
   }
 }
@@ -390,7 +428,7 @@ void Runtime::step_guarded(caf::event_based_actor* self, int64_t id) {
     double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     bool alive;
     {
-      std::lock_guard<std::mutex> lk(mu);
+      std::lock_guard<WorldLock> lk(mu);
       alive = task(id) != nullptr;
     }
     if (!alive)
@@ -399,7 +437,7 @@ void Runtime::step_guarded(caf::event_based_actor* self, int64_t id) {
       record(name, "task", dt, id);
   } catch (const std::exception& ex) {
     forget(name);
-    std::lock_guard<std::mutex> lk(mu);
+    std::lock_guard<WorldLock> lk(mu);
     log("TASK " + std::to_string(id) + " failed in the server: " + ex.what());
     current_ = 0;
     if (TaskEntry* e = task(id)) {
@@ -413,17 +451,37 @@ void Runtime::step_guarded(caf::event_based_actor* self, int64_t id) {
   }
 }
 
+namespace {
+thread_local TaskEntry* t_speculating = nullptr;
+
+// Lines that arrived during a slice are handled before mu is let go.
+struct InboxDrain {
+  Runtime* rt;
+  std::atomic<bool>* flag;
+  ~InboxDrain() {
+    flag->store(false);
+    rt->drain_inbox();
+  }
+};
+}  // namespace
+
+TaskEntry* Runtime::speculating_here() { return t_speculating; }
+
+Runtime::SpeculationStats Runtime::speculation_stats() {
+  return SpeculationStats{spec_commits_.load(), spec_conflicts_.load(), spec_exclusive_.load(), spec_peak_.load()};
+}
+
 void Runtime::step(caf::event_based_actor* self, int64_t id) {
-  std::unique_lock<std::mutex> lk(mu);
-  // Lines that arrived during the slice are handled before mu is let go
-  // (declared after lk, so it runs first).
-  struct InboxDrain {
-    Runtime* rt;
-    ~InboxDrain() {
-      rt->slice_running_.store(false);
-      rt->drain_inbox();
+  {
+    std::shared_lock<WorldLock> sl(mu);
+    TaskEntry* e = task(id);
+    if (e && e->speculating && !e->commit_waiting) {
+      speculative_slice(self, *e, sl);
+      return;
     }
-  } drain_at_exit{this};
+  }
+  std::unique_lock<WorldLock> lk(mu);
+  InboxDrain drain_at_exit{this, &slice_running_};  // declared after lk: runs first
   drain_inbox();
   TaskEntry* e = task(id);
   if (!e) {
@@ -431,23 +489,61 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
     return;
   }
   if (token_ != id) return;  // a stale run_atom; the token comes with the next one
+  if (e->commit_waiting) {
+    end_speculation(self, *e);
+    return;
+  }
   e->state = TaskEntry::Running;
   e->resumed = false;
   current_ = id;
-  try {
-    if (!e->task) build_job(*e);
-  } catch (const std::exception& ex) {
-    log("TASK " + std::to_string(id) + ": " + ex.what());
-    e->task.reset();
+  if (!e->task) {
+    // A job is built holding the token (it may change the connection); its
+    // world reads are those of the segment, so they go in its WorldTx.
+    bool speculative = speculation_ && !e->exclusive && e->job.kind != Job::Checkpoint && !stopping_;
+    try {
+      if (speculative) {
+        e->tx = std::make_unique<WorldTx>();
+        World::Speculation spec(*world_, *e->tx);
+        build_job(*e);
+      } else {
+        build_job(*e);
+      }
+    } catch (const NeedsExclusive&) {  // built again, alone
+      e->tx.reset();
+      e->task.reset();
+      e->on_end = nullptr;
+      e->exclusive = true;
+      current_ = 0;
+      self->send(self, run_atom::value);
+      return;
+    } catch (const std::exception& ex) {
+      log("TASK " + std::to_string(id) + ": " + ex.what());
+      e->task.reset();
+    }
+    if (!e->task) {  // nothing to run (an intrinsic command, a vanished object...)
+      if (e->tx) world_->publish(*e->tx);  // holding the token: nothing it read has changed
+      e->tx.reset();
+      current_ = 0;
+      finish_task(*e);
+      return;
+    }
+    if (e->tx) {  // the task runs beside others from here; a rollback builds the job again
+      e->checkpoint.reset();
+      e->speculating = e->started = true;
+      e->validated_at = commits_.load();
+      current_ = 0;
+      release_token(id);
+      self->send(self, run_atom::value);
+      return;
+    }
   }
-  if (!e->task) {  // nothing to run (an intrinsic command, a vanished object...)
-    current_ = 0;
-    finish_task(*e);
-    return;
-  }
+  // An exclusive slice: the world changes in place, so running speculations
+  // revalidate when it changed anything.
+  uint64_t before = world_->mutations();
   slice_running_.store(true);
   TaskStatus st = e->task->run(kSliceTicks);
   slice_running_.store(false);
+  if (world_->mutations() != before) ++commits_;
   current_ = 0;
   if (trace_)
     log("TRACE task " + std::to_string(id) + " job " + std::to_string(int(e->job.kind)) + " status " +
@@ -456,8 +552,13 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
                                               ? " read"
                                               : " sleep " + std::to_string(e->task->suspension()->seconds))
                                        : std::string()));
-  if (e->killed) {  // kill_task() from inside the task itself
-    finish_task(*e);
+  after_slice(self, *e, st);
+}
+
+// What a slice's status means for the task (exclusive, holding the token).
+void Runtime::after_slice(caf::event_based_actor* self, TaskEntry& e, TaskStatus st) {
+  if (e.killed) {  // kill_task() from inside the task itself
+    finish_task(e);
     return;
   }
   switch (st) {
@@ -465,23 +566,165 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
       self->send(self, run_atom::value);
       return;
     case TaskStatus::Suspended:
-      suspended(self, *e);
+      suspended(self, e);
       return;
     default:
       break;
   }
-  report_end(*e, st);
-  if (e->on_end) {
-    auto next = std::move(e->on_end);
-    e->on_end = nullptr;
-    std::unique_ptr<Task> old = std::move(e->task);
-    next(*e, st, old.get());
-    if (e->task) {  // a next stage: run it in this segment
+  report_end(e, st);
+  if (e.on_end) {
+    auto next = std::move(e.on_end);
+    e.on_end = nullptr;
+    std::unique_ptr<Task> old = std::move(e.task);
+    next(e, st, old.get());
+    if (e.task) {  // a next stage: run it in this segment
       self->send(self, run_atom::value);
       return;
     }
   }
-  finish_task(*e);
+  finish_task(e);
+}
+
+// ---- speculation -------------------------------------------------------------
+
+bool Runtime::can_speculate(const TaskEntry& e) const {
+  return speculation_ && !stopping_ && !e.exclusive && !e.killed && e.task &&
+         (e.task->status() == TaskStatus::Running || e.task->status() == TaskStatus::Yielded);
+}
+
+// A Ready task with its Task built starts its segment beside the others.
+void Runtime::start_speculation(TaskEntry& e) {
+  e.tx = std::make_unique<WorldTx>();
+  e.speculating = true;
+  e.started = false;  // the checkpoint is taken by its first slice (resume() may change it until then)
+  e.commit_waiting = false;
+  e.validated_at = commits_.load();
+  e.spec_output.clear();
+  caf::anon_send(e.actor, run_atom::value);
+}
+
+// With mu held shared: one slice of a speculative segment.
+void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std::shared_lock<WorldLock>& sl) {
+  int64_t id = e.id;
+  TaskStatus st = TaskStatus::Yielded;
+  bool conflict = false, needs_exclusive = false;
+  {
+    int n = ++spec_running_;
+    for (int peak = spec_peak_.load(); n > peak && !spec_peak_.compare_exchange_weak(peak, n);) {
+    }
+    struct Running {
+      Runtime* rt;
+      ~Running() {
+        --rt->spec_running_;
+        t_speculating = nullptr;
+      }
+    } running{this};
+    if (!e.started) {  // the segment's first slice: where a rollback returns to
+      e.started = true;
+      e.state = TaskEntry::Running;
+      e.resumed = false;
+      e.checkpoint = e.task->save();
+      e.checkpoint_programs.clear();
+      for (const Frame& f : e.task->frames()) e.checkpoint_programs.push_back(f.program);
+    }
+    World::Speculation spec(*world_, *e.tx);
+    t_speculating = &e;
+    // Commits since the last slice: what it read may be stale, and a slice
+    // must never run on a view that mixes two states of the world.
+    uint64_t now = commits_.load();
+    if (e.validated_at != now) {
+      conflict = !world_->validate(*e.tx);
+      e.validated_at = now;
+    }
+    if (!conflict) {
+      try {
+        st = e.task->run(kSliceTicks);
+      } catch (const NeedsExclusive&) {
+        needs_exclusive = true;
+      }
+    }
+  }
+  if (!conflict && !needs_exclusive && st == TaskStatus::Yielded) {
+    self->send(self, run_atom::value);
+    return;
+  }
+  sl.unlock();
+  std::unique_lock<WorldLock> lk(mu);
+  InboxDrain drain_at_exit{this, &slice_running_};
+  drain_inbox();
+  TaskEntry* e2 = task(id);
+  if (!e2) {  // killed meanwhile
+    self->quit();
+    return;
+  }
+  if (conflict || needs_exclusive) {
+    ++(conflict ? spec_conflicts_ : spec_exclusive_);
+    rollback(*e2);
+    e2->exclusive = true;
+    waiting_.push_back(id);
+    grant_next();
+    return;
+  }
+  end_speculation(self, *e2);
+}
+
+// Exclusive: a speculative segment is over. It commits holding the token
+// (waiting for it when an exclusive segment has it), if nothing it read has
+// changed; else it reruns from its start, alone.
+void Runtime::end_speculation(caf::event_based_actor* self, TaskEntry& e) {
+  if (stopping_) {  // as if it had not run: its saved state (if any) stays
+    e.tx.reset();
+    e.speculating = false;
+    e.spec_output.clear();
+    return;
+  }
+  if (token_ != 0 && token_ != e.id) {
+    e.commit_waiting = true;
+    waiting_.push_back(e.id);
+    return;
+  }
+  token_ = e.id;
+  e.commit_waiting = false;
+  if (!world_->validate(*e.tx)) {
+    ++spec_conflicts_;
+    rollback(e);
+    e.exclusive = true;
+    self->send(self, run_atom::value);  // it holds the token: it reruns at once
+    return;
+  }
+  world_->publish(*e.tx);
+  e.tx.reset();
+  e.speculating = false;
+  ++commits_;
+  ++spec_commits_;
+  for (auto& o : e.spec_output) notify(o.conn, o.text, o.newline);
+  e.spec_output.clear();
+  after_slice(self, e, e.task->status());
+}
+
+// Back to the segment's start: its world changes and output are dropped.
+void Runtime::rollback(TaskEntry& e) {
+  e.tx.reset();
+  e.spec_output.clear();
+  e.speculating = e.started = e.commit_waiting = false;
+  if (e.checkpoint) {
+    auto programs = std::move(e.checkpoint_programs);
+    auto compile = [&programs](const std::string& src) -> std::shared_ptr<const Program> {
+      for (auto& p : programs)
+        if (p && p->source == src && p->syntax == "moo") return p;
+      CompileResult r = compile_moo(src);
+      if (!r.ok()) throw std::runtime_error("a task's verb no longer compiles");
+      return r.program;
+    };
+    e.task = Task::restore(*e.checkpoint, host_.get(), compile);
+    e.task->set_id(e.id);
+  } else {
+    e.task.reset();
+    e.on_end = nullptr;
+  }
+  e.checkpoint.reset();
+  e.checkpoint_programs.clear();
+  e.state = TaskEntry::Ready;
 }
 
 void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
@@ -547,7 +790,9 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
 
 // A segment ended with the task still alive (suspended or reading).
 void Runtime::end_segment(TaskEntry& e) {
+  e.exclusive = false;  // its next segment may speculate again
   release_origin(e);
+  object_segment_done(e);
   commit();
   release_token(e.id);
 }
@@ -556,6 +801,7 @@ void Runtime::finish_task(TaskEntry& e) {
   int64_t id = e.id;
   if (e.persisted) dirty_tasks_.insert(id);
   release_origin(e);
+  object_segment_done(e);
   caf::actor a = e.actor;
   tasks_.erase(id);
   commit();
@@ -714,7 +960,7 @@ void Runtime::release_held() {
 }
 
 void Runtime::syncer_loop() {
-  std::unique_lock<std::mutex> lk(mu);
+  std::unique_lock<WorldLock> lk(mu);
   for (;;) {
     sync_cv_.wait(lk, [&] { return written_seq_ > synced_seq_ || syncer_stop_; });
     if (written_seq_ == synced_seq_ && syncer_stop_) return;
@@ -815,18 +1061,18 @@ void Runtime::wait() {
   // Grant the token to no one new, and let the running segment end (it is
   // bounded by its seconds limit): its changes are then whole.
   {
-    std::lock_guard<std::mutex> lk(mu);
+    std::lock_guard<WorldLock> lk(mu);
     stopping_ = true;
   }
   for (int i = 0; i < 400; ++i) {
     {
-      std::lock_guard<std::mutex> lk(mu);
+      std::lock_guard<WorldLock> lk(mu);
       if (token_ == 0) break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   {
-    std::lock_guard<std::mutex> lk(mu);
+    std::lock_guard<WorldLock> lk(mu);
     stopping_ = true;
     log("SHUTDOWN: " + stop_reason_);
     for (auto& [h, c] : conns_) {
@@ -839,7 +1085,7 @@ void Runtime::wait() {
     sync_cv_.notify_one();
   }
   if (syncer_.joinable()) syncer_.join();  // the last writes are durable, their output sent
-  std::lock_guard<std::mutex> lk(mu);
+  std::lock_guard<WorldLock> lk(mu);
   checkpoint(true);
   store_->close();
 }

@@ -1,16 +1,28 @@
 // The runtime's state and scheduling (internal to actors/).
 //
 // Concurrency model. All world state (the World, the task table, the
-// connection table) is guarded by one mutex, `mu`, which a task actor holds
-// while it runs one slice of ticks, and which sessions take briefly to queue
-// input. MOO's atomicity (a task runs alone between its suspension points)
-// is kept by the world token: a task holds it from the start of a segment to
-// its end (task end, suspend(), read()), across slices; a task actor that
-// finds the token taken queues itself and is sent run_atom when it is its
-// turn. Between slices the token holder sends itself run_atom, so its mailbox
-// (kill_task, ...) is served. Each segment ends in a commit: the objects it
-// changed and the task records go to RocksDB in one synced WriteBatch, and
-// only then is the segment's output sent to the sessions.
+// connection table) is guarded by `mu`, a reader-writer lock (WorldLock).
+// MOO's atomicity (a task's segment, from its start to its end, suspend() or
+// read(), runs as if alone) is kept by optimistic concurrency:
+//
+// - A segment normally runs speculatively: its slices hold `mu` shared, so
+//   tasks run on all cores at once; its world reads and writes go through its
+//   own WorldTx (writes copied, reads versioned) and its notify() output is
+//   held in the task.
+// - At its end it takes the world token and `mu` exclusively, and validates:
+//   when nothing it read has changed, its writes are published and committed
+//   and its output released; else it is rolled back (the task saved at the
+//   segment start, or its job built again) and reruns holding the token.
+// - A segment that must do something that cannot be undone (fork, create(),
+//   kill_task(), most server builtins: NeedsExclusive) is rolled back too and
+//   reruns exclusively: it holds the token from its start to its end, and
+//   each of its slices holds `mu` exclusively and changes the world in place.
+//   While the token is held nobody else commits, so an exclusive segment
+//   never conflicts; a speculative one that ends meanwhile waits for it.
+//
+// Sessions and object actors take `mu` exclusively for a moment. Each commit
+// writes the objects changed and the task records to RocksDB in one
+// WriteBatch, and the output waits for its WAL sync.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -27,6 +39,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -34,6 +47,7 @@
 
 #include "actors/runtime.h"
 #include "actors/server.h"
+#include "actors/world_lock.h"
 #include "actors/world_store.h"
 #include "lang/vm.h"
 #include "lang/world/world.h"
@@ -113,6 +127,24 @@ struct TaskEntry {
   // the token (a command).
   bool awaiting_delivery = false;
   bool resumed = false;       // resume() queued it, and it has not run since
+  int64_t via_object = -1;    // the object whose actor started this segment (it waits for the end)
+  // Speculation (see the top of this file).
+  std::unique_ptr<WorldTx> tx;  // the running segment's view; null when exclusive
+  bool speculating = false;     // its slices run beside others (mu shared)
+  bool started = false;         // the speculative segment has run a slice
+  bool exclusive = false;       // this segment runs holding the token (set after a rollback)
+  bool commit_waiting = false;  // ended speculatively; queued for the token to commit
+  uint64_t validated_at = 0;    // Runtime::commits_ when tx was last validated
+  // The task as it was at the segment's start (none: the job is built
+  // again), with its programs, so that a rollback need not recompile.
+  std::optional<Value> checkpoint;
+  std::vector<std::shared_ptr<const Program>> checkpoint_programs;
+  struct Output {
+    int64_t conn;
+    std::string text;
+    bool newline;
+  };
+  std::vector<Output> spec_output;  // notify() during the speculation, sent at its commit
 };
 
 class Runtime {
@@ -169,7 +201,16 @@ class Runtime {
   Value server_option(const char* name);  // Value::none() when unset
   TaskLimits limits(bool foreground);
   double started_at() const { return started_at_; }
-  std::mutex mu;
+  WorldLock mu;
+  // The speculating task on this thread (notify() holds its output), or null.
+  static TaskEntry* speculating_here();
+  struct SpeculationStats {
+    uint64_t commits = 0;      // speculative segments published
+    uint64_t conflicts = 0;    // rolled back: something they read had changed
+    uint64_t exclusive = 0;    // rolled back: they needed to run alone
+    int peak_parallel = 0;     // most speculative slices seen running at once
+  };
+  SpeculationStats speculation_stats();
 
   // ---- monitoring (monitor.cpp) ----
   struct ActorStat {
@@ -205,6 +246,13 @@ class Runtime {
   void enqueue(int64_t id);
   void grant_next();
   void suspended(caf::event_based_actor* self, TaskEntry& e);
+  // After a segment's slice (exclusive, token held): what its status means.
+  void after_slice(caf::event_based_actor* self, TaskEntry& e, TaskStatus st);
+  bool can_speculate(const TaskEntry& e) const;
+  void start_speculation(TaskEntry& e);
+  void speculative_slice(caf::event_based_actor* self, TaskEntry& e, std::shared_lock<WorldLock>& sl);
+  void end_speculation(caf::event_based_actor* self, TaskEntry& e);
+  void rollback(TaskEntry& e);
   void end_segment(TaskEntry& e);
   void finish_task(TaskEntry& e);
   void release_origin(TaskEntry& e);
@@ -243,7 +291,14 @@ class Runtime {
   // With mu held: the task's start (awaiting_delivery) or its wake-up
   // (Sleeping), as a message to `obj`'s actor, after `delay` seconds.
   void deliver_to_object(int64_t obj, int64_t task_id, double delay = 0);
-  void delivered(int64_t task_id);  // what the object actor does with it
+  void delivered(int64_t task_id, int64_t obj);  // what the object actor does with it
+  // An object handles its events one at a time: a task delivered through a
+  // (valid-numbered) object's actor holds it until its segment ends, and the
+  // deliveries behind it wait (object_waiting_), so that an object's events
+  // take effect in mailbox order even when tasks run at once.
+  std::unordered_map<int64_t, int64_t> object_running_;
+  std::unordered_map<int64_t, std::deque<int64_t>> object_waiting_;
+  void object_segment_done(TaskEntry& e);
   friend caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t obj);
   std::map<ConnHandle, Connection> conns_;
   ConnHandle next_handle_ = 1;
@@ -279,12 +334,19 @@ class Runtime {
     bool close;
   };
   std::deque<Held> held_;
-  std::condition_variable sync_cv_;
+  std::condition_variable_any sync_cv_;
   bool syncer_stop_ = false;
   std::thread syncer_;
   std::mutex inbox_mu_;  // lines from sessions not yet handled (input_lines)
   std::vector<std::pair<ConnHandle, std::string>> inbox_;
-  std::atomic<bool> slice_running_{false};
+  std::atomic<bool> slice_running_{false};  // an exclusive slice (it drains the inbox)
+  // Speculation: on unless ECHO_SPECULATION=0; commits_ counts publishes
+  // and exclusive slices (a speculation revalidates when it moved).
+  bool speculation_ = true;
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<int> spec_running_{0};
+  std::atomic<uint64_t> spec_commits_{0}, spec_conflicts_{0}, spec_exclusive_{0};
+  std::atomic<int> spec_peak_{0};
   std::mutex stats_mu_;  // not mu: sessions report without waiting for a slice
   std::map<std::string, ActorStat> stats_;
   caf::actor monitor_;  // ECHO_TRACE_TASKS: log every slice's outcome
@@ -294,7 +356,10 @@ class Runtime {
 class ServerHost : public WorldHost {
  public:
   ServerHost(World& w, Runtime& rt) : WorldHost(w), rt_(rt) {}
-  int64_t fork(ForkRequest req) override { return rt_.fork_task(std::move(req)); }
+  int64_t fork(ForkRequest req) override {
+    the_world().exclusive_only("fork");  // a new task cannot be taken back
+    return rt_.fork_task(std::move(req));
+  }
 
  private:
   Runtime& rt_;

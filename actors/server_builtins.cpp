@@ -451,6 +451,16 @@ Value bf_task_stack(BuiltinContext& ctx, std::span<Value> a) {
 
 }  // namespace
 
+// Builtins with effects outside the world, or that read other tasks or the
+// store: a speculative segment cannot take them back, so it reruns alone
+// (NeedsExclusive). The others only read the connections (stable while a
+// speculation runs) or hold notify()'s output until the commit.
+template <BuiltinFn F>
+Value exclusive(BuiltinContext& ctx, std::span<Value> a) {
+  if (Runtime::speculating_here()) throw NeedsExclusive{"a server builtin"};
+  return F(ctx, a);
+}
+
 void register_server_builtins() {
   Builtins& b = Builtins::instance();
   if (b.find("notify") >= 0) return;
@@ -460,33 +470,33 @@ void register_server_builtins() {
   b.add({"connected_seconds", 1, 1, {A::Obj}, bf_connected_seconds});
   b.add({"idle_seconds", 1, 1, {A::Obj}, bf_idle_seconds});
   b.add({"connection_name", 1, 2, {A::Obj}, bf_connection_name});
-  b.add({"boot_player", 1, 1, {A::Obj}, bf_boot_player});
-  b.add({"connection_info", 1, 1, {A::Obj}, bf_connection_info});
-  b.add({"connection_name_lookup", 1, 2, {A::Obj}, bf_connection_name_lookup});
-  b.add({"set_connection_option", 3, 3, {A::Obj, A::Str}, bf_set_connection_option});
+  b.add({"boot_player", 1, 1, {A::Obj}, exclusive<bf_boot_player>});
+  b.add({"connection_info", 1, 1, {A::Obj}, exclusive<bf_connection_info>});
+  b.add({"connection_name_lookup", 1, 2, {A::Obj}, exclusive<bf_connection_name_lookup>});
+  b.add({"set_connection_option", 3, 3, {A::Obj, A::Str}, exclusive<bf_set_connection_option>});
   b.add({"connection_options", 1, 2, {A::Obj}, bf_connection_options});
   b.add({"connection_option", 2, 2, {A::Obj, A::Str}, bf_connection_option});
   b.add({"buffered_output_length", 0, 1, {A::Obj}, bf_buffered_output_length});
-  b.add({"force_input", 2, 3, {A::Obj, A::Str}, bf_force_input});
+  b.add({"force_input", 2, 3, {A::Obj, A::Str}, exclusive<bf_force_input>});
   b.add({"output_delimiters", 1, 1, {A::Obj}, bf_output_delimiters});
-  b.add({"flush_input", 1, 2, {A::Obj}, bf_flush_input});
-  b.add({"open_network_connection", 0, -1, {}, bf_open_network_connection});
+  b.add({"flush_input", 1, 2, {A::Obj}, exclusive<bf_flush_input>});
+  b.add({"open_network_connection", 0, -1, {}, exclusive<bf_open_network_connection>});
   b.add({"listeners", 0, 1, {}, bf_listeners});
-  b.add({"listen", 2, 3, {A::Obj}, bf_listen});
-  b.add({"unlisten", 1, 1, {}, bf_unlisten});
-  b.add({"switch_player", 2, 3, {A::Obj, A::Obj}, bf_switch_player});
-  b.add({"server_log", 1, 2, {A::Str}, bf_server_log});
-  b.add({"shutdown", 0, 1, {A::Str}, bf_shutdown});
-  b.add({"dump_database", 0, 0, {}, bf_dump_database});
+  b.add({"listen", 2, 3, {A::Obj}, exclusive<bf_listen>});
+  b.add({"unlisten", 1, 1, {}, exclusive<bf_unlisten>});
+  b.add({"switch_player", 2, 3, {A::Obj, A::Obj}, exclusive<bf_switch_player>});
+  b.add({"server_log", 1, 2, {A::Str}, exclusive<bf_server_log>});
+  b.add({"shutdown", 0, 1, {A::Str}, exclusive<bf_shutdown>});
+  b.add({"dump_database", 0, 0, {}, exclusive<bf_dump_database>});
   b.add({"server_version", 0, 1, {}, bf_server_version});
   b.add({"memory_usage", 0, 0, {}, bf_memory_usage});
   b.add({"db_disk_size", 0, 0, {}, bf_db_disk_size});
-  b.add({"load_server_options", 0, 0, {}, bf_load_server_options});
-  b.add({"queued_tasks", 0, 0, {}, bf_queued_tasks});
-  b.add({"actor_stats", 0, 0, {}, bf_actor_stats});
-  b.add({"kill_task", 1, 1, {A::Int}, bf_kill_task});
-  b.add({"resume", 1, 2, {A::Int}, bf_resume});
-  b.add({"task_stack", 1, 2, {A::Int}, bf_task_stack});
+  b.add({"load_server_options", 0, 0, {}, exclusive<bf_load_server_options>});
+  b.add({"queued_tasks", 0, 0, {}, exclusive<bf_queued_tasks>});
+  b.add({"actor_stats", 0, 0, {}, exclusive<bf_actor_stats>});
+  b.add({"kill_task", 1, 1, {A::Int}, exclusive<bf_kill_task>});
+  b.add({"resume", 1, 2, {A::Int}, exclusive<bf_resume>});
+  b.add({"task_stack", 1, 2, {A::Int}, exclusive<bf_task_stack>});
 }
 
 }  // namespace echo::actors
