@@ -75,6 +75,7 @@ std::string Runtime::status_json() {
   std::vector<std::pair<std::string, ActorStat>> rows;
   size_t tasks = 0, waiting = 0, conns = 0;
   uint64_t written = 0, synced = 0;
+  SpeculationStats spec = speculation_stats();
   {
     std::lock_guard<WorldLock> lk(mu);
     rows = actor_stats();
@@ -88,7 +89,11 @@ std::string Runtime::status_json() {
                   std::to_string(unix_now() - started_at_) + ", \"store\": " + json_str(store_dir()) +
                   ", \"tasks\": " + std::to_string(tasks) + ", \"token_queue\": " + std::to_string(waiting) +
                   ", \"connections\": " + std::to_string(conns) + ", \"commits_written\": " + std::to_string(written) +
-                  ", \"commits_synced\": " + std::to_string(synced) + ", \"actors\": [";
+                  ", \"commits_synced\": " + std::to_string(synced) +
+                  ", \"speculation\": {\"commits\": " + std::to_string(spec.commits) +
+                  ", \"conflicts\": " + std::to_string(spec.conflicts) + ", \"exclusive\": " +
+                  std::to_string(spec.exclusive) + ", \"peak_parallel\": " + std::to_string(spec.peak_parallel) +
+                  "}, \"actors\": [";
   bool first = true;
   for (auto& [name, s] : rows) {
     if (!first) j += ", ";

@@ -347,6 +347,21 @@ Value bf_actor_stats(BuiltinContext& ctx, std::span<Value>) {
   return out;
 }
 
+// commit_stats(): how speculative segments ended since the server started
+// (Echo's own): ["commits" -> published, "conflicts" -> rolled back because
+// something they read had changed, "exclusive" -> rolled back to run alone
+// (fork, create(), a server builtin ...), "peak_parallel" -> the most
+// speculative slices seen running at once].
+Value bf_commit_stats(BuiltinContext&, std::span<Value>) {
+  Runtime::SpeculationStats s = rt_of().speculation_stats();
+  Value m = Value::empty_map();
+  m.map_mut()->set(Value::str("commits"), Value::integer(int64_t(s.commits)));
+  m.map_mut()->set(Value::str("conflicts"), Value::integer(int64_t(s.conflicts)));
+  m.map_mut()->set(Value::str("exclusive"), Value::integer(int64_t(s.exclusive)));
+  m.map_mut()->set(Value::str("peak_parallel"), Value::integer(s.peak_parallel));
+  return m;
+}
+
 // ---- the task queue ----
 
 Value frame_list(Runtime& rt, const Task& t, bool lines) {
@@ -494,6 +509,7 @@ void register_server_builtins() {
   b.add({"load_server_options", 0, 0, {}, exclusive<bf_load_server_options>});
   b.add({"queued_tasks", 0, 0, {}, exclusive<bf_queued_tasks>});
   b.add({"actor_stats", 0, 0, {}, exclusive<bf_actor_stats>});
+  b.add({"commit_stats", 0, 0, {}, bf_commit_stats});
   b.add({"kill_task", 1, 1, {A::Int}, exclusive<bf_kill_task>});
   b.add({"resume", 1, 2, {A::Int}, exclusive<bf_resume>});
   b.add({"task_stack", 1, 2, {A::Int}, exclusive<bf_task_stack>});
