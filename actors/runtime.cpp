@@ -428,7 +428,7 @@ void Runtime::step_guarded(caf::event_based_actor* self, int64_t id) {
     double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     bool alive;
     {
-      std::lock_guard<WorldLock> lk(mu);
+      std::shared_lock<WorldLock> lk(mu);  // shared: never wait for another task's slice
       alive = task(id) != nullptr;
     }
     if (!alive)

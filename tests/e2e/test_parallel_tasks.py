@@ -51,6 +51,21 @@ def timed_forks(c, n, objects, timeout=120):
     return time.time() - t0
 
 
+BUSY = "import time\nt = time.time()\nwhile time.time() - t < %f: pass\n"
+
+
+def machine_ratio(seconds=0.4):
+    """The same measure for two busy processes: how much parallelism this
+    machine has free now (about 0.5 on two idle cores, 1.0 on one)."""
+    def run(k):
+        t0 = time.time()
+        ps = [subprocess.Popen([sys.executable, "-c", BUSY % seconds]) for _ in range(k)]
+        for p in ps:
+            p.wait()
+        return time.time() - t0
+    return run(2) / (2 * run(1))
+
+
 def t_parallel(c):
     # Calibrate: one loop of about 0.6 s on this machine (and build).
     n = 200000
@@ -74,7 +89,12 @@ def t_parallel(c):
     print("commit_stats: %r" % st)
     assert st["peak_parallel"] >= 2, st
     # Two cores: at once should take about half; one after the other is 1.0.
-    assert best < 0.8, "two tasks on different objects did not run at once (ratio %.2f)" % best
+    # Unless the machine itself cannot run two things at once just now.
+    if best >= 0.8:
+        free = machine_ratio()
+        print("two busy processes: ratio %.2f" % free)
+        assert free > 0.8, "two tasks on different objects did not run at once (ratio %.2f)" % best
+        print("NOTE: this machine has no second core free; the timing was not checked")
     assert evs(c, "return {$p1.done, $p2.done};").startswith("{")
     del before
 
