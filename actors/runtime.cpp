@@ -606,8 +606,11 @@ void Runtime::start_speculation(TaskEntry& e) {
 // With mu held shared: one slice of a speculative segment.
 void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std::shared_lock<WorldLock>& sl) {
   int64_t id = e.id;
+  // Shutting down: nothing new runs (wait() closes the store once it has mu
+  // exclusively, so no slice is running then either).
+  if (stopping_) return;
   TaskStatus st = TaskStatus::Yielded;
-  bool conflict = false, needs_exclusive = false;
+  bool conflict = false, needs_exclusive = false, unsaved = false;
   {
     int n = ++spec_running_;
     for (int peak = spec_peak_.load(); n > peak && !spec_peak_.compare_exchange_weak(peak, n);) {
@@ -620,12 +623,16 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
       }
     } running{this};
     if (!e.started) {  // the segment's first slice: where a rollback returns to
-      e.started = true;
-      e.state = TaskEntry::Running;
-      e.resumed = false;
-      e.checkpoint = e.task->save();
-      e.checkpoint_programs.clear();
-      for (const Frame& f : e.task->frames()) e.checkpoint_programs.push_back(f.program);
+      try {
+        e.checkpoint = e.task->save();
+        e.checkpoint_programs.clear();
+        for (const Frame& f : e.task->frames()) e.checkpoint_programs.push_back(f.program);
+        e.started = true;
+        e.state = TaskEntry::Running;
+        e.resumed = false;
+      } catch (const std::exception&) {
+        unsaved = true;  // nothing to return to: it runs alone, untouched so far
+      }
     }
     World::Speculation spec(*world_, *e.tx);
     t_speculating = &e;
@@ -636,7 +643,7 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
       conflict = !world_->validate(*e.tx);
       e.validated_at = now;
     }
-    if (!conflict) {
+    if (!conflict && !unsaved) {
       try {
         st = e.task->run(kSliceTicks);
       } catch (const NeedsExclusive&) {
@@ -644,7 +651,7 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
       }
     }
   }
-  if (!conflict && !needs_exclusive && st == TaskStatus::Yielded) {
+  if (!conflict && !needs_exclusive && !unsaved && st == TaskStatus::Yielded) {
     self->send(self, run_atom::value);
     return;
   }
@@ -657,9 +664,14 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
     self->quit();
     return;
   }
-  if (conflict || needs_exclusive) {
+  if (unsaved) {
+    e2->tx.reset();
+    e2->speculating = false;
+  } else if (conflict || needs_exclusive) {
     ++(conflict ? spec_conflicts_ : spec_exclusive_);
     rollback(*e2);
+  }
+  if (unsaved || conflict || needs_exclusive) {
     e2->exclusive = true;
     waiting_.push_back(id);
     grant_next();
