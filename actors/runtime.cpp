@@ -458,7 +458,9 @@ thread_local TaskEntry* t_speculating = nullptr;
 struct InboxDrain {
   Runtime* rt;
   std::atomic<bool>* flag;
+  bool armed = true;  // off once mu is let go early
   ~InboxDrain() {
+    if (!armed) return;
     flag->store(false);
     rt->drain_inbox();
   }
@@ -533,7 +535,15 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
       e->validated_at = commits_.load();
       current_ = 0;
       release_token(id);
-      self->send(self, run_atom::value);
+      // Its first slice now, with mu shared (no message in between: most
+      // commands need one slice).
+      drain_inbox();
+      slice_running_.store(false);
+      drain_at_exit.armed = false;
+      lk.unlock();
+      std::shared_lock<WorldLock> sl(mu);
+      if (TaskEntry* again = task(id); again && again->speculating && !again->commit_waiting)
+        speculative_slice(self, *again, sl);
       return;
     }
   }
@@ -664,6 +674,10 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
     self->quit();
     return;
   }
+  if (trace_)
+    log("TRACE spec task " + std::to_string(id) + " job " + std::to_string(int(e2->job.kind)) + " status " +
+        std::to_string(int(st)) + (conflict ? " conflict" : "") + (needs_exclusive ? " needs-exclusive" : "") +
+        " token " + std::to_string(token_));
   if (unsaved) {
     e2->tx.reset();
     e2->speculating = false;
@@ -704,6 +718,9 @@ void Runtime::end_speculation(caf::event_based_actor* self, TaskEntry& e) {
     self->send(self, run_atom::value);  // it holds the token: it reruns at once
     return;
   }
+  if (trace_)
+    log("TRACE commit task " + std::to_string(e.id) + " outputs " + std::to_string(e.spec_output.size()) +
+        " reads " + std::to_string(e.tx->reads.size()) + " writes " + std::to_string(e.tx->dirty.size()));
   world_->publish(*e.tx);
   e.tx.reset();
   e.speculating = false;
