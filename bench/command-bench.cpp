@@ -79,6 +79,24 @@ bool wait_for(Conn& c, const std::string& needle, double seconds) {
   }
 }
 
+// How the speculative segments ended so far (commit_stats()).
+std::string commit_stats(Conn& wiz) {
+  wiz.buf.clear();
+  send_line(wiz, ";commit_stats()");
+  if (!wait_for(wiz, "=> ", 10)) return "(no commit_stats)";
+  for (int i = 0; i < 100 && wiz.buf.find('\n') == std::string::npos; ++i) {
+    pollfd p{wiz.fd, POLLIN, 0};
+    if (poll(&p, 1, 20) <= 0) continue;
+    char tmp[4096];
+    ssize_t n = read(wiz.fd, tmp, sizeof tmp);
+    if (n <= 0) break;
+    wiz.buf.append(tmp, size_t(n));
+  }
+  std::string s = wiz.buf;
+  size_t nl = s.find('\n');
+  return "commit_stats: " + s.substr(0, nl == std::string::npos ? s.size() : nl);
+}
+
 // The server process; stopped (SIGTERM, then reaped) when it goes out of
 // scope, so that a failed run never leaves one behind.
 struct Server {
@@ -208,7 +226,30 @@ int main(int argc, char** argv) {
     if (wait_for(wiz, std::to_string(k) + "\r", 0.01)) break;
   }
   double fs_ = std::chrono::duration<double>(Clock::now() - f0).count();
-  std::printf("forked tasks: %d in %.2f s = %.0f tasks/s (each its own commit)\n", k, fs_, k / fs_);
+  std::printf("forked tasks: %d in %.2f s = %.0f tasks/s (each its own commit; all add to one counter)\n", k,
+              fs_, k / fs_);
+  std::printf("      %s\n", commit_stats(wiz).c_str());
+  std::fflush(stdout);
+
+  // Two CPU-bound tasks on different objects: one after the other, then at
+  // once (speculation runs them on both cores).
+  send_line(wiz, ";;$server_options.bg_ticks = 2000000000; $server_options.bg_seconds = 100; "
+                 "for p in ({\"bench_a\", \"bench_b\"}) add_property(#0, p, create($thing), {player, \"r\"}); endfor "
+                 "return \"made2\";");
+  wait_for(wiz, "\"made2\"", 30);
+  auto cpu_tasks = [&](std::vector<std::string> objs) {
+    std::string code = ";;";
+    for (auto& o : objs)
+      code += "fork (0) for i in [1..20000000] x = i * 2; endfor player:tell(\"cpu " + o + " done\"); endfork ";
+    auto t0 = Clock::now();
+    send_line(wiz, code);
+    for (size_t i = 0; i < objs.size(); ++i) wait_for(wiz, " done", 120);
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  };
+  double serial = cpu_tasks({"$bench_a"}) + cpu_tasks({"$bench_b"});
+  double both = cpu_tasks({"$bench_a", "$bench_b"});
+  std::printf("two CPU-bound tasks (20M iterations each): one after the other %.2f s, at once %.2f s "
+              "(%.2fx)\n", serial, both, serial / both);
   std::fflush(stdout);
 
   for (int n : counts) {
@@ -286,6 +327,7 @@ int main(int argc, char** argv) {
       else std::snprintf(how, sizeof how, "saturated");
       std::printf("%5d clients, %-18s %8.0f commands/s  p50 %7.2f ms  p99 %7.2f ms  (%zu commands)\n", n, how,
                   double(done) / el, pct(lat, 0.5), pct(lat, 0.99), done);
+      std::printf("      %s\n", commit_stats(wiz).c_str());
       std::fflush(stdout);
     }
     for (auto& c : cs) close(c.fd);
