@@ -3,6 +3,7 @@
 // several threads may speculate on one World at once.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -390,7 +391,7 @@ struct CopyLoader : ObjectLoader {
         continue;
       }
       Object& o = w.emplace(i);
-      std::this_thread::yield();  // others may look at it while it is staged
+      std::this_thread::sleep_for(std::chrono::microseconds(20));  // others look meanwhile
       uint64_t serial = o.serial, version = o.version;
       o = *s;
       o.serial = serial;
@@ -419,23 +420,34 @@ TEST_CASE("world tx: two speculations fault in objects at once and see them whol
   lazy.set_loader(std::make_unique<CopyLoader>(src));
   REQUIRE(lazy.resident_objects() == 0);
 
-  auto body = [&](WorldTx& t, int64_t first, int64_t step, int& bad) {
+  // Both read every object, one a step ahead of the other: each faults
+  // objects in while the other is loading, and must never see one half made.
+  auto body = [&](WorldTx& t, int64_t first, int& bad) {
     Spec g(lazy, t);
-    for (int64_t id = first; id >= 2 && id <= lazy.max_object(); id += step) {
+    int64_t n = lazy.max_object() - 1;  // #2..max_object
+    for (int64_t k = 0; k < n; ++k) {
+      int64_t id = 2 + (first - 2 + k) % n;
       const Object* o = lazy.get(id);
       if (id == 150 || !o) {
         bad += id != 150 || o;
         continue;
       }
       bad += o->props.size() != src.get(id)->props.size();
-      for (int64_t a = id; a != 1; a = lazy.get(a)->parents.at(0))
-        bad += !is_int(lazy.slot_value(id, "p" + std::to_string(a)), a);
       bad += !is_int(lazy.slot_value(id, "x"), 1);
+      for (int64_t a = id; a != 1;) {
+        bad += !is_int(lazy.slot_value(id, "p" + std::to_string(a)), a);
+        const Object* ao = lazy.get(a);
+        if (!ao || ao->parents.empty()) {
+          ++bad;
+          break;
+        }
+        a = ao->parents[0];
+      }
     }
   };
   WorldTx a, b;
   int bad_a = 0, bad_b = 0;
-  std::thread ta(body, std::ref(a), 2, 2, std::ref(bad_a)), tb(body, std::ref(b), 201, -2, std::ref(bad_b));
+  std::thread ta(body, std::ref(a), 2, std::ref(bad_a)), tb(body, std::ref(b), 3, std::ref(bad_b));
   ta.join();
   tb.join();
   CHECK(bad_a == 0);
