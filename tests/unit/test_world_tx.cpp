@@ -32,6 +32,12 @@ struct TxWorld {
   }
   int64_t x(int64_t id) const { return w.slot_value(id, "x").as_int(); }
   bool set_x(int64_t id, int64_t v) { return w.set_prop(id, "x", Value::integer(v)); }
+  // Runs fn under a speculation of t.
+  template <class F>
+  void in(WorldTx& t, F&& fn) {
+    Spec g(w, t);
+    fn();
+  }
   // id.x += 1 in `t` (reading it through t first).
   bool incr(WorldTx& t, int64_t id) {
     Spec g(w, t);
@@ -70,11 +76,8 @@ TEST_CASE("world tx: writes stay in the speculation until publish") {
   CHECK(shared->version == v0);
   CHECK(f.w.dirty().empty());
   CHECK(a.dirty == std::set<int64_t>{1});
-  {  // another speculation reads the shared world, not a's copy
-    WorldTx b;
-    Spec g(f.w, b);
-    CHECK(f.x(1) == 0);
-  }
+  WorldTx b;  // another speculation reads the shared world, not a's copy
+  f.in(b, [&] { CHECK(f.x(1) == 0); });
   {  // a speculation on another World leaves this one direct
     TxWorld other;
     WorldTx o;
@@ -95,14 +98,8 @@ TEST_CASE("world tx: writes stay in the speculation until publish") {
 TEST_CASE("world tx: validate fails when what it read changed") {
   TxWorld f;
   WorldTx a, b;
-  {
-    Spec g(f.w, a);
-    CHECK(f.x(1) == 0);
-  }
-  {
-    Spec g(f.w, b);
-    CHECK(f.w.find_slot(2, "x") != nullptr);  // #2 only: not its ancestors
-  }
+  f.in(a, [&] { CHECK(f.x(1) == 0); });
+  f.in(b, [&] { CHECK(f.w.find_slot(2, "x") != nullptr); });  // #2 only: not its ancestors
   CHECK(b.reads.count(2));
   CHECK_FALSE(b.reads.count(1));
   CHECK(f.w.validate(a));
@@ -129,10 +126,7 @@ TEST_CASE("world tx: validate fails when what it read changed") {
   }
   SECTION("a blind write conflicts too: publishing its stale copy would lose the change") {
     WorldTx c;
-    {
-      Spec g(f.w, c);
-      REQUIRE(f.set_x(1, 100));
-    }
+    f.in(c, [&] { REQUIRE(f.set_x(1, 100)); });
     f.w.get_mut(1)->name = "root";
     f.w.mark_dirty(1);
     CHECK_FALSE(f.w.validate(c));
@@ -148,24 +142,14 @@ TEST_CASE("world tx: max_object, valid past it and players depend on creation") 
   TxWorld f;
   int64_t next = f.w.max_object() + 1;
   WorldTx top, past, players, plain;
-  {
-    Spec g(f.w, top);
-    CHECK(f.w.max_object() == next - 1);
-  }
-  {
-    Spec g(f.w, past);
-    CHECK_FALSE(f.w.valid(next));
-  }
-  {
-    Spec g(f.w, players);
-    CHECK(f.w.players().empty());
-  }
-  {
-    Spec g(f.w, plain);
+  f.in(top, [&] { CHECK(f.w.max_object() == next - 1); });
+  f.in(past, [&] { CHECK_FALSE(f.w.valid(next)); });
+  f.in(players, [&] { CHECK(f.w.players().empty()); });
+  f.in(plain, [&] {
     CHECK(f.w.valid(2));
     CHECK_FALSE(f.w.valid(-1));  // never an object: depends on nothing
     REQUIRE(f.set_x(3, 1));
-  }
+  });
   CHECK(plain.meta_read == 0);
   for (WorldTx* t : {&top, &past, &players, &plain}) CHECK(f.w.validate(*t));
   CHECK(f.w.create({1}, NOTHING) == next);
@@ -183,24 +167,14 @@ TEST_CASE("world tx: the verb cache") {
 
   SECTION("a lookup depends on every verb and parent") {
     WorldTx a, idle;
-    {
-      Spec g(f.w, a);
-      REQUIRE(f.w.find_callable_verb(2, "foo", &d));
-      CHECK(d == 1);
-    }
-    {
-      Spec g(f.w, idle);
-      CHECK(f.w.get(2));
-    }
+    f.in(a, [&] { CHECK((f.w.find_callable_verb(2, "foo", &d) && d == 1)); });
+    f.in(idle, [&] { CHECK(f.w.get(2)); });
     CHECK(f.w.validate(a));
     f.w.add_verb(3, exec_verb("bar"));  // elsewhere: still a change to verbs
     CHECK_FALSE(f.w.validate(a));
     CHECK(f.w.validate(idle));
     WorldTx b;
-    {
-      Spec g(f.w, b);
-      CHECK(f.w.find_callable_verb(3, "bar", &d));
-    }
+    f.in(b, [&] { CHECK(f.w.find_callable_verb(3, "bar", &d)); });
     f.w.verbs_changed();
     CHECK_FALSE(f.w.validate(b));
   }
@@ -269,9 +243,9 @@ TEST_CASE("world tx: two threads speculate at once and both commit") {
   TxWorld f(200);  // #2..#201
   f.w.add_verb(1, exec_verb("look"));
   f.w.take_dirty();
-  // Each thread reads and writes only its own half (and reads #0, #1), and
-  // meanwhile fills the shared verb and option caches: both stay valid.
-  // Returns how many checks failed.
+  // Each thread reads and writes only its own half (and reads #1), and
+  // meanwhile fills the shared verb and option caches: both stay valid. `bad`
+  // counts failed checks.
   auto body = [&](WorldTx& t, int64_t first, int64_t round, int& bad) {
     Spec g(f.w, t);
     for (int64_t id = first; id <= f.w.max_object(); id += 2) {
@@ -344,26 +318,19 @@ TEST_CASE("world tx: server options changed by the speculation itself") {
   REQUIRE(f.w.add_propdef(0, "server_options", Value::integer(0), 1, PF_READ));  // not an object yet
   CHECK_FALSE(f.w.builtin_protected(tostr));  // cached
   CHECK_FALSE(f.w.builtin_prop_protected(BuiltinProp::Name));
-  WorldTx t, reader;
-  {
-    Spec g(f.w, reader);
-    CHECK_FALSE(f.w.builtin_protected(tostr));
-  }
+  WorldTx t, reader, other;
+  f.in(reader, [&] { CHECK_FALSE(f.w.builtin_protected(tostr)); });
   {
     Spec g(f.w, t);
     CHECK_FALSE(f.w.builtin_protected(tostr));
-    f.w.set_prop(0, "server_options", Value::obj(opts));
+    REQUIRE(f.w.set_prop(0, "server_options", Value::obj(opts)));
     CHECK(t.options_touched);
     CHECK(f.w.builtin_protected(tostr));
     CHECK(f.w.builtin_prop_protected(BuiltinProp::Name));
   }
   CHECK_FALSE(f.w.builtin_protected(tostr));  // the shared answer is unchanged
   CHECK_FALSE(f.w.builtin_prop_protected(BuiltinProp::Name));
-  {
-    WorldTx other;
-    Spec g(f.w, other);
-    CHECK_FALSE(f.w.builtin_protected(tostr));
-  }
+  f.in(other, [&] { CHECK_FALSE(f.w.builtin_protected(tostr)); });
   REQUIRE(f.w.validate(t));
   CHECK(f.w.validate(reader));
   f.w.publish(t);
