@@ -365,7 +365,9 @@ class World {
   }
   bool valid_base(int64_t id) const {
     if (id < 0 || id >= int64_t(objects_.size())) return false;
-    if (pending_count_.load(std::memory_order_relaxed) &&
+    // Acquire: a 0 seen here may come from another thread's load that just
+    // settled the last pending object, whose fields are read next.
+    if (pending_count_.load(std::memory_order_acquire) &&
         std::atomic_ref<uint8_t>(pending_[size_t(id)]).load(std::memory_order_acquire))
       return fault(id);
     return objects_[size_t(id)] != nullptr;
