@@ -252,12 +252,8 @@ caf::actor_system& Runtime::system() { return *sys_; }
 
 // ---- the world token -------------------------------------------------------
 
-// A Ready task: it runs speculatively when it can, else it queues for the token.
+// A Ready task queues for the token: its segment's first slice runs holding it.
 void Runtime::enqueue(int64_t id) {
-  if (TaskEntry* e = task(id); e && can_speculate(*e)) {
-    start_speculation(*e);
-    return;
-  }
   waiting_.push_back(id);
   if (token_ == 0) grant_next();
 }
@@ -498,12 +494,13 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
   e->state = TaskEntry::Running;
   e->resumed = false;
   current_ = id;
+  // A segment's first slice runs holding the token, in a WorldTx: a short
+  // segment (most commands) commits at once, a long one goes on beside the
+  // others. A checkpoint job, and a segment rolled back once, run alone.
+  bool speculative = speculation_ && !e->exclusive && !stopping_ && (e->task || e->job.kind != Job::Checkpoint);
   if (!e->task) {
-    // A job is built holding the token (it may change the connection); its
-    // world reads are those of the segment, so they go in its WorldTx.
-    bool speculative = speculation_ && !e->exclusive && e->job.kind != Job::Checkpoint && !stopping_;
     try {
-      if (speculative) {
+      if (speculative) {  // the job's world reads (the command's parse) are the segment's
         e->tx = std::make_unique<WorldTx>();
         World::Speculation spec(*world_, *e->tx);
         build_job(*e);
@@ -529,23 +526,55 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
       finish_task(*e);
       return;
     }
-    if (e->tx) {  // the task runs beside others from here; a rollback builds the job again
+    e->checkpoint.reset();  // a rollback builds the job again
+  } else if (speculative) {
+    try {  // where a rollback returns to
+      e->checkpoint = e->task->save();
+      e->checkpoint_programs.clear();
+      for (const Frame& f : e->task->frames()) e->checkpoint_programs.push_back(f.program);
+      e->tx = std::make_unique<WorldTx>();
+    } catch (const std::exception&) {  // no way back: it runs alone
       e->checkpoint.reset();
-      e->speculating = e->started = true;
-      e->validated_at = commits_.load();
-      current_ = 0;
-      release_token(id);
-      // Its first slice now, with mu shared (no message in between: most
-      // commands need one slice).
-      drain_inbox();
+      e->exclusive = true;
+    }
+  }
+  if (e->tx) {
+    TaskStatus st = TaskStatus::Yielded;
+    bool needs_exclusive = false;
+    {
+      World::Speculation spec(*world_, *e->tx);
+      struct Here {
+        ~Here() { t_speculating = nullptr; }
+      } here;
+      t_speculating = e;
+      slice_running_.store(true);
+      try {
+        st = e->task->run(kSliceTicks);
+      } catch (const NeedsExclusive&) {
+        needs_exclusive = true;
+      }
       slice_running_.store(false);
-      drain_at_exit.armed = false;
-      lk.unlock();
-      std::shared_lock<WorldLock> sl(mu);
-      if (TaskEntry* again = task(id); again && again->speculating && !again->commit_waiting)
-        speculative_slice(self, *again, sl);
+    }
+    current_ = 0;
+    if (trace_)
+      log("TRACE first slice task " + std::to_string(id) + " job " + std::to_string(int(e->job.kind)) +
+          " status " + std::to_string(int(st)) + (needs_exclusive ? " needs-exclusive" : ""));
+    if (needs_exclusive) {  // again from its start, alone (it holds the token)
+      ++spec_exclusive_;
+      rollback(*e);
+      e->exclusive = true;
+      self->send(self, run_atom::value);
       return;
     }
+    if (st == TaskStatus::Yielded) {  // a long segment: on beside the others
+      e->speculating = true;
+      e->validated_at = commits_.load();
+      release_token(id);
+      self->send(self, run_atom::value);
+      return;
+    }
+    end_speculation(self, *e);  // it held the token throughout: it commits
+    return;
   }
   // An exclusive slice: the world changes in place, so running speculations
   // revalidate when it changed anything.
@@ -567,6 +596,9 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
 
 // What a slice's status means for the task (exclusive, holding the token).
 void Runtime::after_slice(caf::event_based_actor* self, TaskEntry& e, TaskStatus st) {
+  // What is left of this segment (a next stage, a read() that raised at
+  // once ...) follows what is already published: it runs holding the token.
+  e.exclusive = true;
   if (e.killed) {  // kill_task() from inside the task itself
     finish_task(e);
     return;
@@ -597,30 +629,14 @@ void Runtime::after_slice(caf::event_based_actor* self, TaskEntry& e, TaskStatus
 
 // ---- speculation -------------------------------------------------------------
 
-bool Runtime::can_speculate(const TaskEntry& e) const {
-  return speculation_ && !stopping_ && !e.exclusive && !e.killed && e.task &&
-         (e.task->status() == TaskStatus::Running || e.task->status() == TaskStatus::Yielded);
-}
-
-// A Ready task with its Task built starts its segment beside the others.
-void Runtime::start_speculation(TaskEntry& e) {
-  e.tx = std::make_unique<WorldTx>();
-  e.speculating = true;
-  e.started = false;  // the checkpoint is taken by its first slice (resume() may change it until then)
-  e.commit_waiting = false;
-  e.validated_at = commits_.load();
-  e.spec_output.clear();
-  caf::anon_send(e.actor, run_atom::value);
-}
-
-// With mu held shared: one slice of a speculative segment.
+// With mu held shared: a slice of a speculative segment (not its first).
 void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std::shared_lock<WorldLock>& sl) {
   int64_t id = e.id;
   // Shutting down: nothing new runs (wait() closes the store once it has mu
   // exclusively, so no slice is running then either).
   if (stopping_) return;
   TaskStatus st = TaskStatus::Yielded;
-  bool conflict = false, needs_exclusive = false, unsaved = false;
+  bool conflict = false, needs_exclusive = false;
   {
     int n = ++spec_running_;
     for (int peak = spec_peak_.load(); n > peak && !spec_peak_.compare_exchange_weak(peak, n);) {
@@ -632,18 +648,6 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
         t_speculating = nullptr;
       }
     } running{this};
-    if (!e.started) {  // the segment's first slice: where a rollback returns to
-      try {
-        e.checkpoint = e.task->save();
-        e.checkpoint_programs.clear();
-        for (const Frame& f : e.task->frames()) e.checkpoint_programs.push_back(f.program);
-        e.started = true;
-        e.state = TaskEntry::Running;
-        e.resumed = false;
-      } catch (const std::exception&) {
-        unsaved = true;  // nothing to return to: it runs alone, untouched so far
-      }
-    }
     World::Speculation spec(*world_, *e.tx);
     t_speculating = &e;
     // Commits since the last slice: what it read may be stale, and a slice
@@ -653,7 +657,7 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
       conflict = !world_->validate(*e.tx);
       e.validated_at = now;
     }
-    if (!conflict && !unsaved) {
+    if (!conflict) {
       try {
         st = e.task->run(kSliceTicks);
       } catch (const NeedsExclusive&) {
@@ -661,7 +665,7 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
       }
     }
   }
-  if (!conflict && !needs_exclusive && !unsaved && st == TaskStatus::Yielded) {
+  if (!conflict && !needs_exclusive && st == TaskStatus::Yielded) {
     self->send(self, run_atom::value);
     return;
   }
@@ -678,14 +682,9 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
     log("TRACE spec task " + std::to_string(id) + " job " + std::to_string(int(e2->job.kind)) + " status " +
         std::to_string(int(st)) + (conflict ? " conflict" : "") + (needs_exclusive ? " needs-exclusive" : "") +
         " token " + std::to_string(token_));
-  if (unsaved) {
-    e2->tx.reset();
-    e2->speculating = false;
-  } else if (conflict || needs_exclusive) {
+  if (conflict || needs_exclusive) {
     ++(conflict ? spec_conflicts_ : spec_exclusive_);
     rollback(*e2);
-  }
-  if (unsaved || conflict || needs_exclusive) {
     e2->exclusive = true;
     waiting_.push_back(id);
     grant_next();
@@ -735,7 +734,7 @@ void Runtime::end_speculation(caf::event_based_actor* self, TaskEntry& e) {
 void Runtime::rollback(TaskEntry& e) {
   e.tx.reset();
   e.spec_output.clear();
-  e.speculating = e.started = e.commit_waiting = false;
+  e.speculating = e.commit_waiting = false;
   if (e.checkpoint) {
     auto programs = std::move(e.checkpoint_programs);
     auto compile = [&programs](const std::string& src) -> std::shared_ptr<const Program> {

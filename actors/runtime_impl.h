@@ -5,14 +5,16 @@
 // MOO's atomicity (a task's segment, from its start to its end, suspend() or
 // read(), runs as if alone) is kept by optimistic concurrency:
 //
-// - A segment normally runs speculatively: its slices hold `mu` shared, so
-//   tasks run on all cores at once; its world reads and writes go through its
-//   own WorldTx (writes copied, reads versioned) and its notify() output is
-//   held in the task.
-// - At its end it takes the world token and `mu` exclusively, and validates:
-//   when nothing it read has changed, its writes are published and committed
-//   and its output released; else it is rolled back (the task saved at the
-//   segment start, or its job built again) and reruns holding the token.
+// - A segment runs in its own WorldTx (writes copied, reads versioned), its
+//   notify() output held in the task. Its first slice runs holding the world
+//   token and `mu` exclusively: a segment that ends within it (most commands)
+//   commits at once, with nothing to validate.
+// - A longer one goes on speculatively: its other slices hold `mu` shared, so
+//   tasks run on all cores at once. At its end it takes the token and `mu`
+//   exclusively and validates: when nothing it read has changed, its writes
+//   are published and committed and its output released; else it is rolled
+//   back (the task saved at the segment start, or its job built again) and
+//   reruns holding the token.
 // - A segment that must do something that cannot be undone (fork, create(),
 //   kill_task(), most server builtins: NeedsExclusive) is rolled back too and
 //   reruns exclusively: it holds the token from its start to its end, and
@@ -131,7 +133,6 @@ struct TaskEntry {
   // Speculation (see the top of this file).
   std::unique_ptr<WorldTx> tx;  // the running segment's view; null when exclusive
   bool speculating = false;     // its slices run beside others (mu shared)
-  bool started = false;         // the speculative segment has run a slice
   bool exclusive = false;       // this segment runs holding the token (set after a rollback)
   bool commit_waiting = false;  // ended speculatively; queued for the token to commit
   uint64_t validated_at = 0;    // Runtime::commits_ when tx was last validated
@@ -248,8 +249,6 @@ class Runtime {
   void suspended(caf::event_based_actor* self, TaskEntry& e);
   // After a segment's slice (exclusive, token held): what its status means.
   void after_slice(caf::event_based_actor* self, TaskEntry& e, TaskStatus st);
-  bool can_speculate(const TaskEntry& e) const;
-  void start_speculation(TaskEntry& e);
   void speculative_slice(caf::event_based_actor* self, TaskEntry& e, std::shared_lock<WorldLock>& sl);
   void end_speculation(caf::event_based_actor* self, TaskEntry& e);
   void rollback(TaskEntry& e);

@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
   auto cpu_tasks = [&](std::vector<std::string> objs) {
     std::string code = ";;";
     for (auto& o : objs)
-      code += "fork (0) for i in [1..20000000] x = i * 2; endfor player:tell(\"cpu " + o + " done\"); endfork ";
+      code += "fork (0) for i in [1..100000000] x = i * 2; endfor player:tell(\"cpu " + o + " done\"); endfork ";
     auto t0 = Clock::now();
     send_line(wiz, code);
     for (size_t i = 0; i < objs.size(); ++i) wait_for(wiz, " done", 120);
@@ -248,7 +248,7 @@ int main(int argc, char** argv) {
   };
   double serial = cpu_tasks({"$bench_a"}) + cpu_tasks({"$bench_b"});
   double both = cpu_tasks({"$bench_a", "$bench_b"});
-  std::printf("two CPU-bound tasks (20M iterations each): one after the other %.2f s, at once %.2f s "
+  std::printf("two CPU-bound tasks (100M iterations each): one after the other %.2f s, at once %.2f s "
               "(%.2fx)\n", serial, both, serial / both);
   std::fflush(stdout);
 

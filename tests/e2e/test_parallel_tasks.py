@@ -101,7 +101,9 @@ def t_parallel(c):
 
 def t_conflicts(c):
     st0 = stats(c)
-    n = 20000
+    # Long enough that each goes past its first slice (a million ticks),
+    # which runs holding the token, and on beside the other.
+    n = 200000
     # One segment each: whichever commits second read a stale count, so it
     # is rolled back and rerun; its "start" line is printed once.
     evs(c, "$counter.n = 0;")
@@ -116,6 +118,9 @@ def t_conflicts(c):
     lines += [l for l in c.drain(0.5) if re.match(r"^(start|end) \d$", l)]
     assert sorted(lines) == ["end 1", "end 2", "start 1", "start 2"], lines
     assert evs(c, "return $counter.n;") == str(2 * n), evs(c, "return $counter.n;")
+    # Both read the count before either committed: one was rolled back.
+    st1 = stats(c)
+    assert st1["conflicts"] > st0["conflicts"], (st0, st1)
     # Many segments each (suspend(0) between increments): still exact.
     evs(c, "$counter.n = 0;")
     c.send(";;for k in [1..2] fork (0) for i in [1..300] $counter.n = $counter.n + 1; "
