@@ -98,6 +98,7 @@ Connection& Runtime::input_queue(int64_t id) {
   Connection& c = new_queue("(no connection)");
   c.id = id;  // not in by_id_: notify() and the connection builtins do not see it
   c.detached = true;
+  ending_.push_back(c.handle);
   return c;
 }
 
@@ -177,6 +178,7 @@ void Runtime::connection_closed(ConnHandle h) {
     c->closed = true;
   else
     c->detached = true;
+  ending_.push_back(h);
   if (c->reading_task) {
     if (TaskEntry* e = task(c->reading_task); e && e->state == TaskEntry::Reading) {
       e->task->resume_raise(E_INVARG, "Invalid argument", Value::integer(0));
@@ -199,6 +201,7 @@ void Runtime::close_connection(Connection& c, const char* message) {
   c.pending.clear();
   if (auto it = by_id_.find(c.id); it != by_id_.end() && it->second == c.handle) by_id_.erase(it);
   c.closed = true;
+  ending_.push_back(c.handle);
   c.session = caf::actor();
   if (c.disconnect_me) run_notifier(c.id, c.listener, "user_disconnected", make_list({Value::obj(c.id)}));
   c.disconnect_me = false;

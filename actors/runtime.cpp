@@ -960,10 +960,18 @@ void Runtime::commit() {
     }
     if (c.disconnect_me && !c.closed) close_connection(c, "*** Disconnected ***");
   }
-  // Closed connections, and unconnected queues whose input has all run, go.
-  std::erase_if(conns_, [](auto& kv) {
-    const Connection& c = kv.second;
-    return (c.closed || (c.detached && c.input.empty())) && !c.busy && c.reading_task == 0;
+  // Closed connections, and unconnected queues whose input has all run, go
+  // (only those that closed or lost their client are looked at: a commit
+  // must not cost a walk over every connection).
+  std::erase_if(ending_, [this](ConnHandle h) {
+    auto it = conns_.find(h);
+    if (it == conns_.end()) return true;
+    const Connection& c = it->second;
+    if ((c.closed || (c.detached && c.input.empty())) && !c.busy && c.reading_task == 0) {
+      conns_.erase(it);
+      return true;
+    }
+    return false;
   });
 }
 

@@ -303,6 +303,7 @@ class Runtime {
   ConnHandle next_handle_ = 1;
   std::unordered_map<int64_t, ConnHandle> by_id_;  // open connections by MOO id
   std::vector<ConnHandle> touched_;                // with output or a boot since the last commit
+  std::vector<ConnHandle> ending_;                 // closed or detached: dropped once idle (commit)
   int64_t next_unconnected_ = -2;  // LambdaMOO: NOTHING - 1, counting down
   int64_t token_ = 0;              // the task holding the world token; 0: free
   std::deque<int64_t> waiting_;    // tasks waiting for the token

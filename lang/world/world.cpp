@@ -860,8 +860,13 @@ const Object* World::tx_get(WorldTx& t, int64_t id) const {
   bool ok = valid_base(id);
   const Object* o = ok ? objects_[size_t(id)].get() : nullptr;
   if (id != t.last_read) {
-    t.reads.try_emplace(id, o ? o->version : 0);
+    t.reads.emplace_back(id, o ? o->version : 0);
     t.last_read = id;
+    if (t.reads.size() >= t.compact_at) {  // a long segment reading the same few objects
+      std::sort(t.reads.begin(), t.reads.end());
+      t.reads.erase(std::unique(t.reads.begin(), t.reads.end()), t.reads.end());
+      t.compact_at = std::max<size_t>(4096, t.reads.size() * 2);
+    }
   }
   if (o && !used_.empty()) std::atomic_ref<uint8_t>(used_[size_t(id)]).store(1, std::memory_order_relaxed);
   return o;

@@ -133,7 +133,11 @@ struct NeedsExclusive {
 struct WorldTx {
   const class World* world = nullptr;
   std::unordered_map<int64_t, std::unique_ptr<Object>> copies;  // written (or about to be)
-  std::unordered_map<int64_t, uint64_t> reads;  // object -> version read (0: nothing there)
+  // Objects read and the version seen (0: nothing there), in reading order:
+  // appending is cheaper than a set on the hot path, and a repeat read of a
+  // newer version only makes validate stricter. Compacted as it grows.
+  std::vector<std::pair<int64_t, uint64_t>> reads;
+  size_t compact_at = 4096;
   std::set<int64_t> dirty;                      // what the commit publishes
   // World-level versions seen (0: not read): max_object and the players
   // list; verbs and parents (the verb cache); the server options.
@@ -143,7 +147,11 @@ struct WorldTx {
   uint64_t mutations = 0;
   uint64_t serial = 0;
   int64_t last_read = -1;
-  size_t objects_read() const { return reads.size(); }
+  bool has_read(int64_t id) const {
+    for (const auto& r : reads)
+      if (r.first == id) return true;
+    return false;
+  }
 };
 
 // Built-in properties, as LambdaMOO's BP_*.

@@ -102,8 +102,8 @@ TEST_CASE("world tx: validate fails when what it read changed") {
   WorldTx a, b;
   f.in(a, [&] { CHECK(f.x(1) == 0); });
   f.in(b, [&] { CHECK(f.w.find_slot(2, "x") != nullptr); });  // #2 only: not its ancestors
-  CHECK(b.reads.count(2));
-  CHECK_FALSE(b.reads.count(1));
+  CHECK(b.has_read(2));
+  CHECK_FALSE(b.has_read(1));
   CHECK(f.w.validate(a));
   // An exclusive change, as the runtime makes it: change, then mark_dirty.
   uint64_t v = f.w.get(1)->version;
