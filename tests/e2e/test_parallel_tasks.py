@@ -41,8 +41,13 @@ def expect_all(c, patterns, timeout=120):
         left = [p for p in left if not re.match(p, m.group(0))]
 
 
+FORKED = {}
+
+
 def timed_forks(c, n, objects, timeout=120):
     """Forks one loop of n iterations per object; seconds until all are done."""
+    for o in objects:
+        FORKED[o] = FORKED.get(o, 0) + 1
     forks = " ".join('fork (0) for i in [1..%d] x = i * 2; endfor %s.done = %s.done + 1; '
                      'player:tell("done %s"); endfork' % (n, o, o, o) for o in objects)
     t0 = time.time()
@@ -51,22 +56,22 @@ def timed_forks(c, n, objects, timeout=120):
     return time.time() - t0
 
 
-BUSY = "import time\nt = time.time()\nwhile time.time() - t < %f: pass\n"
+TICK = os.sysconf("SC_CLK_TCK")
 
 
-def machine_ratio(seconds=0.4):
-    """The same measure for two busy processes: how much parallelism this
-    machine has free now (about 0.5 on two idle cores, 1.0 on one)."""
-    def run(k):
-        t0 = time.time()
-        ps = [subprocess.Popen([sys.executable, "-c", BUSY % seconds]) for _ in range(k)]
-        for p in ps:
-            p.wait()
-        return time.time() - t0
-    return run(2) / (2 * run(1))
+def machine_busy():
+    """CPU seconds spent by every process on the machine so far (/proc/stat)."""
+    v = [int(x) for x in open("/proc/stat").readline().split()[1:9]]
+    return (sum(v) - v[3] - v[4]) / TICK  # all but idle and iowait
 
 
-def t_parallel(c):
+def process_busy(pid):
+    """CPU seconds spent by one process so far (utime + stime)."""
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / TICK
+
+
+def t_parallel(c, server_pid):
     # Calibrate: one loop of about 0.6 s on this machine (and build).
     n = 200000
     while True:
@@ -75,28 +80,33 @@ def t_parallel(c):
             break
         n *= 4
     n = int(n * 0.6 / t)
-    best = None
-    for _ in range(3):  # the best of three: CI machines are noisy
-        before = stats(c)["peak_parallel"]
+    ratios = []  # measured while nothing else kept a core busy
+    for _ in range(4):
         serial = timed_forks(c, n, ["$p1"]) + timed_forks(c, n, ["$p2"])
+        m0, s0, me0 = machine_busy(), process_busy(server_pid), process_busy(os.getpid())
         both = timed_forks(c, n, ["$p1", "$p2"])
+        others = (machine_busy() - m0) - (process_busy(server_pid) - s0) - (process_busy(os.getpid()) - me0)
         ratio = both / serial
-        best = ratio if best is None else min(best, ratio)
-        print("parallel: one after the other %.2f s, at once %.2f s (ratio %.2f)" % (serial, both, ratio))
-        if best < 0.75:
-            break
+        print("parallel: one after the other %.2f s, at once %.2f s (ratio %.2f); other processes used %.2f "
+              "CPU s meanwhile" % (serial, both, ratio, others))
+        # Another busy process takes a core away (and Linux's autogroups may
+        # then give this server's threads one core between them): such a
+        # measure says nothing about Echo.
+        if others < 0.15 * both:
+            ratios.append(ratio)
+            if ratio < 0.75:
+                break
     st = stats(c)
     print("commit_stats: %r" % st)
+    # Two speculative slices were running at the same moment.
     assert st["peak_parallel"] >= 2, st
     # Two cores: at once should take about half; one after the other is 1.0.
-    # Unless the machine itself cannot run two things at once just now.
-    if best >= 0.8:
-        free = machine_ratio()
-        print("two busy processes: ratio %.2f" % free)
-        assert free > 0.8, "two tasks on different objects did not run at once (ratio %.2f)" % best
-        print("NOTE: this machine has no second core free; the timing was not checked")
-    assert evs(c, "return {$p1.done, $p2.done};").startswith("{")
-    del before
+    if ratios:
+        assert min(ratios) < 0.8, "two tasks on different objects did not run at once (ratios %r)" % ratios
+    else:
+        print("NOTE: other processes kept a core busy during every measure; the timing was not checked")
+    # Every task that ran committed its count once.
+    assert evs(c, "return {$p1.done, $p2.done};") == "{%d, %d}" % (FORKED["$p1"], FORKED["$p2"])
 
 
 def t_conflicts(c):
@@ -161,7 +171,7 @@ def main():
                        "return o;" % (name, name, " ".join('add_property(o, "%s", 0, {player, "rw"});' % p
                                                             for p in props)))
             assert re.match(r"^#\d+$", r), r
-        t_parallel(c)
+        t_parallel(c, server.proc.pid)
         t_conflicts(c)
         t_isolation(c)
         c.close()
