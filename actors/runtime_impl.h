@@ -365,6 +365,10 @@ class ServerHost : public WorldHost {
   Runtime& rt_;
 };
 
+// The object whose actor a task's timer goes to: the `this` of its running
+// verb (a delayed fork's, or a suspended task's top frame).
+inline int64_t timer_object(const Task& t) { return t.frames().empty() ? -1 : t.frames().back().this_obj; }
+
 // The runtime the server builtins work on (one per process while serving).
 Runtime* current_runtime();
 

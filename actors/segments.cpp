@@ -1,0 +1,534 @@
+// A task's segments: its slices (exclusive, holding the world token, or
+// speculative beside others), the speculation's commit or rollback, and what
+// the end of a segment means (suspend(), read(), an error, the task's end).
+// See the top of runtime_impl.h for the concurrency model.
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <cstdio>
+
+#include "actors/messages.h"
+#include "actors/runtime_impl.h"
+#include "lang/compiler.h"
+#include "lang/map.h"
+
+namespace echo::actors {
+
+namespace {
+
+// Ticks per slice: long enough that the per-slice message costs nothing
+// (about a millisecond of integer loop), short enough that a long task's
+// mailbox (kill_task) is served promptly.
+constexpr int64_t kSliceTicks = 1'000'000;
+
+}  // namespace
+
+// ---- running -----------------------------------------------------------------
+
+TaskLimits Runtime::limits(bool fg) {
+  TaskLimits l;
+  l.ticks = server_int_option(fg ? "fg_ticks" : "bg_ticks", fg ? 60000 : 30000);
+  l.seconds = double(server_int_option(fg ? "fg_seconds" : "bg_seconds", fg ? 5 : 3));
+  l.max_stack_depth = int(server_int_option("max_stack_depth", 50));
+  if (l.ticks < 100) l.ticks = 100;
+  if (l.seconds < 1) l.seconds = 1;
+  if (l.max_stack_depth < 10) l.max_stack_depth = 10;
+  return l;
+}
+
+Value Runtime::server_option(const char* name) {
+  if (!world_->valid(0) || !world_->find_slot(0, "server_options")) return Value::none();
+  Value so = world_->slot_value(0, "server_options");
+  if (!so.is_obj() || !world_->valid(so.as_obj()) || !world_->find_slot(so.as_obj(), name))
+    return Value::none();
+  return world_->slot_value(so.as_obj(), name);
+}
+
+int64_t Runtime::server_int_option(const char* name, int64_t dflt) {
+  Value v = server_option(name);
+  return v.is_int() ? v.as_int() : dflt;
+}
+
+void Runtime::step_guarded(caf::event_based_actor* self, int64_t id) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::string name = "task " + std::to_string(id);
+  try {
+    step(self, id);
+    double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    bool alive;
+    {
+      std::shared_lock<WorldLock> lk(mu);  // shared: never wait for another task's slice
+      alive = task(id) != nullptr;
+    }
+    if (!alive)
+      forget(name);
+    else
+      record(name, "task", dt, id);
+  } catch (const std::exception& ex) {
+    forget(name);
+    std::lock_guard<WorldLock> lk(mu);
+    log("TASK " + std::to_string(id) + " failed in the server: " + ex.what());
+    current_ = 0;
+    if (TaskEntry* e = task(id)) {
+      e->task.reset();
+      e->on_end = nullptr;
+      finish_task(*e);
+    } else {
+      release_token(id);
+    }
+    self->quit();
+  }
+}
+
+namespace {
+thread_local TaskEntry* t_speculating = nullptr;
+
+// Lines that arrived during a slice are handled before mu is let go.
+struct InboxDrain {
+  Runtime* rt;
+  std::atomic<bool>* flag;
+  bool armed = true;  // off once mu is let go early
+  ~InboxDrain() {
+    if (!armed) return;
+    flag->store(false);
+    rt->drain_inbox();
+  }
+};
+}  // namespace
+
+TaskEntry* Runtime::speculating_here() { return t_speculating; }
+
+Runtime::SpeculationStats Runtime::speculation_stats() {
+  return SpeculationStats{spec_commits_.load(), spec_conflicts_.load(), spec_exclusive_.load(), spec_peak_.load()};
+}
+
+void Runtime::step(caf::event_based_actor* self, int64_t id) {
+  {
+    std::shared_lock<WorldLock> sl(mu);
+    TaskEntry* e = task(id);
+    if (e && e->speculating && !e->commit_waiting) {
+      speculative_slice(self, *e, sl);
+      return;
+    }
+  }
+  std::unique_lock<WorldLock> lk(mu);
+  InboxDrain drain_at_exit{this, &slice_running_};  // declared after lk: runs first
+  drain_inbox();
+  TaskEntry* e = task(id);
+  if (!e) {
+    self->quit();
+    return;
+  }
+  if (token_ != id) return;  // a stale run_atom; the token comes with the next one
+  if (e->commit_waiting) {
+    end_speculation(self, *e);
+    return;
+  }
+  e->state = TaskEntry::Running;
+  e->resumed = false;
+  current_ = id;
+  // A segment's first slice runs holding the token, in a WorldTx: a short
+  // segment (most commands) commits at once, a long one goes on beside the
+  // others. A checkpoint job, and a segment rolled back once, run alone.
+  bool speculative = speculation_ && !e->exclusive && !stopping_ && (e->task || e->job.kind != Job::Checkpoint);
+  if (!e->task) {
+    try {
+      if (speculative) {  // the job's world reads (the command's parse) are the segment's
+        e->tx = std::make_unique<WorldTx>();
+        World::Speculation spec(*world_, *e->tx);
+        build_job(*e);
+      } else {
+        build_job(*e);
+      }
+    } catch (const NeedsExclusive&) {  // built again, alone
+      e->tx.reset();
+      e->task.reset();
+      e->on_end = nullptr;
+      e->exclusive = true;
+      current_ = 0;
+      self->send(self, run_atom::value);
+      return;
+    } catch (const std::exception& ex) {
+      log("TASK " + std::to_string(id) + ": " + ex.what());
+      e->task.reset();
+    }
+    if (!e->task) {  // nothing to run (an intrinsic command, a vanished object...)
+      if (e->tx) world_->publish(*e->tx);  // holding the token: nothing it read has changed
+      e->tx.reset();
+      current_ = 0;
+      finish_task(*e);
+      return;
+    }
+    e->checkpoint.reset();  // a rollback builds the job again
+  } else if (speculative) {
+    try {  // where a rollback returns to
+      e->checkpoint = e->task->save();
+      e->checkpoint_programs.clear();
+      for (const Frame& f : e->task->frames()) e->checkpoint_programs.push_back(f.program);
+      e->tx = std::make_unique<WorldTx>();
+    } catch (const std::exception&) {  // no way back: it runs alone
+      e->checkpoint.reset();
+      e->exclusive = true;
+    }
+  }
+  if (e->tx) {
+    TaskStatus st = TaskStatus::Yielded;
+    bool needs_exclusive = false;
+    {
+      World::Speculation spec(*world_, *e->tx);
+      struct Here {
+        ~Here() { t_speculating = nullptr; }
+      } here;
+      t_speculating = e;
+      slice_running_.store(true);
+      try {
+        st = e->task->run(kSliceTicks);
+      } catch (const NeedsExclusive&) {
+        needs_exclusive = true;
+      }
+      slice_running_.store(false);
+    }
+    current_ = 0;
+    if (trace_)
+      log("TRACE first slice task " + std::to_string(id) + " job " + std::to_string(int(e->job.kind)) +
+          " status " + std::to_string(int(st)) + (needs_exclusive ? " needs-exclusive" : ""));
+    if (needs_exclusive) {  // again from its start, alone (it holds the token)
+      ++spec_exclusive_;
+      rollback(*e);
+      e->exclusive = true;
+      self->send(self, run_atom::value);
+      return;
+    }
+    if (st == TaskStatus::Yielded) {  // a long segment: on beside the others
+      e->speculating = true;
+      e->validated_at = commits_.load();
+      release_token(id);
+      self->send(self, run_atom::value);
+      return;
+    }
+    end_speculation(self, *e);  // it held the token throughout: it commits
+    return;
+  }
+  // An exclusive slice: the world changes in place, so running speculations
+  // revalidate when it changed anything.
+  uint64_t before = world_->mutations();
+  slice_running_.store(true);
+  TaskStatus st = e->task->run(kSliceTicks);
+  slice_running_.store(false);
+  if (world_->mutations() != before) ++commits_;
+  current_ = 0;
+  if (trace_)
+    log("TRACE task " + std::to_string(id) + " job " + std::to_string(int(e->job.kind)) + " status " +
+        std::to_string(int(st)) + (st == TaskStatus::Suspended && e->task->suspension()
+                                       ? (e->task->suspension()->kind == BuiltinContext::Suspend::Read
+                                              ? " read"
+                                              : " sleep " + std::to_string(e->task->suspension()->seconds))
+                                       : std::string()));
+  after_slice(self, *e, st);
+}
+
+// What a slice's status means for the task (exclusive, holding the token).
+void Runtime::after_slice(caf::event_based_actor* self, TaskEntry& e, TaskStatus st) {
+  // What is left of this segment (a next stage, a read() that raised at
+  // once ...) follows what is already published: it runs holding the token.
+  e.exclusive = true;
+  if (e.killed) {  // kill_task() from inside the task itself
+    finish_task(e);
+    return;
+  }
+  switch (st) {
+    case TaskStatus::Yielded:
+      self->send(self, run_atom::value);
+      return;
+    case TaskStatus::Suspended:
+      suspended(self, e);
+      return;
+    default:
+      break;
+  }
+  report_end(e, st);
+  if (e.on_end) {
+    auto next = std::move(e.on_end);
+    e.on_end = nullptr;
+    std::unique_ptr<Task> old = std::move(e.task);
+    next(e, st, old.get());
+    if (e.task) {  // a next stage: run it in this segment
+      self->send(self, run_atom::value);
+      return;
+    }
+  }
+  finish_task(e);
+}
+
+// ---- speculation -------------------------------------------------------------
+
+// With mu held shared: a slice of a speculative segment (not its first).
+void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std::shared_lock<WorldLock>& sl) {
+  int64_t id = e.id;
+  // Shutting down: nothing new runs (wait() closes the store once it has mu
+  // exclusively, so no slice is running then either).
+  if (stopping_) return;
+  TaskStatus st = TaskStatus::Yielded;
+  bool conflict = false, needs_exclusive = false;
+  {
+    int n = ++spec_running_;
+    for (int peak = spec_peak_.load(); n > peak && !spec_peak_.compare_exchange_weak(peak, n);) {
+    }
+    struct Running {
+      Runtime* rt;
+      ~Running() {
+        --rt->spec_running_;
+        t_speculating = nullptr;
+      }
+    } running{this};
+    World::Speculation spec(*world_, *e.tx);
+    t_speculating = &e;
+    // Commits since the last slice: what it read may be stale, and a slice
+    // must never run on a view that mixes two states of the world.
+    uint64_t now = commits_.load();
+    if (e.validated_at != now) {
+      conflict = !world_->validate(*e.tx);
+      e.validated_at = now;
+    }
+    if (!conflict) {
+      try {
+        st = e.task->run(kSliceTicks);
+      } catch (const NeedsExclusive&) {
+        needs_exclusive = true;
+      }
+    }
+  }
+  if (!conflict && !needs_exclusive && st == TaskStatus::Yielded) {
+    self->send(self, run_atom::value);
+    return;
+  }
+  sl.unlock();
+  std::unique_lock<WorldLock> lk(mu);
+  InboxDrain drain_at_exit{this, &slice_running_};
+  drain_inbox();
+  TaskEntry* e2 = task(id);
+  if (!e2) {  // killed meanwhile
+    self->quit();
+    return;
+  }
+  if (trace_)
+    log("TRACE spec task " + std::to_string(id) + " job " + std::to_string(int(e2->job.kind)) + " status " +
+        std::to_string(int(st)) + (conflict ? " conflict" : "") + (needs_exclusive ? " needs-exclusive" : "") +
+        " token " + std::to_string(token_));
+  if (conflict || needs_exclusive) {
+    ++(conflict ? spec_conflicts_ : spec_exclusive_);
+    rollback(*e2);
+    e2->exclusive = true;
+    waiting_.push_back(id);
+    grant_next();
+    return;
+  }
+  end_speculation(self, *e2);
+}
+
+// Exclusive: a speculative segment is over. It commits holding the token
+// (waiting for it when an exclusive segment has it), if nothing it read has
+// changed; else it reruns from its start, alone.
+void Runtime::end_speculation(caf::event_based_actor* self, TaskEntry& e) {
+  if (stopping_) {  // as if it had not run: its saved state (if any) stays
+    e.tx.reset();
+    e.speculating = false;
+    e.spec_output.clear();
+    return;
+  }
+  if (token_ != 0 && token_ != e.id) {
+    e.commit_waiting = true;
+    waiting_.push_back(e.id);
+    return;
+  }
+  token_ = e.id;
+  e.commit_waiting = false;
+  if (!world_->validate(*e.tx)) {
+    ++spec_conflicts_;
+    rollback(e);
+    e.exclusive = true;
+    self->send(self, run_atom::value);  // it holds the token: it reruns at once
+    return;
+  }
+  if (trace_)
+    log("TRACE commit task " + std::to_string(e.id) + " outputs " + std::to_string(e.spec_output.size()) +
+        " reads " + std::to_string(e.tx->reads.size()) + " writes " + std::to_string(e.tx->dirty.size()));
+  world_->publish(*e.tx);
+  e.tx.reset();
+  e.speculating = false;
+  ++commits_;
+  ++spec_commits_;
+  for (auto& o : e.spec_output) notify(o.conn, o.text, o.newline);
+  e.spec_output.clear();
+  after_slice(self, e, e.task->status());
+}
+
+// Back to the segment's start: its world changes and output are dropped.
+void Runtime::rollback(TaskEntry& e) {
+  e.tx.reset();
+  e.spec_output.clear();
+  e.speculating = e.commit_waiting = false;
+  if (e.checkpoint) {
+    auto programs = std::move(e.checkpoint_programs);
+    auto compile = [&programs](const std::string& src) -> std::shared_ptr<const Program> {
+      for (auto& p : programs)
+        if (p && p->source == src && p->syntax == "moo") return p;
+      CompileResult r = compile_moo(src);
+      if (!r.ok()) throw std::runtime_error("a task's verb no longer compiles");
+      return r.program;
+    };
+    e.task = Task::restore(*e.checkpoint, host_.get(), compile);
+    e.task->set_id(e.id);
+  } else {
+    e.task.reset();
+    e.on_end = nullptr;
+  }
+  e.checkpoint.reset();
+  e.checkpoint_programs.clear();
+  e.state = TaskEntry::Ready;
+}
+
+void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
+  const auto& s = *e.task->suspension();
+  if (s.kind == BuiltinContext::Suspend::Read) {
+    // execute.c bf_read: read(conn) for a wizard or conn's owner; read()
+    // (the task's player) only for a wizard, and only in the task that the
+    // player's last line started.
+    int64_t player = e.task->frames().front().player;
+    int64_t cid = s.connection_given ? s.connection : player;
+    Connection* c = conn_by_id(cid);
+    int64_t progr = e.task->frames().back().progr;
+    bool wiz = world_->is_wizard(progr);
+    bool allowed = s.connection_given
+                       ? wiz || (world_->valid(cid) && world_->get(cid)->owner == progr)
+                       : wiz && c && c->last_input_task == e.id;
+    if (!allowed) {
+      e.task->resume_raise(E_PERM, "Permission denied", Value::integer(0));
+      self->send(self, run_atom::value);
+      return;
+    }
+    if (!c || c->closed || c->reading_task != 0) {
+      e.task->resume_raise(E_INVARG, "Invalid argument", Value::integer(0));
+      self->send(self, run_atom::value);
+      return;
+    }
+    if (s.non_blocking) {
+      // tasks.c read_input_now: the first in-band line (dequeue_input_task
+      // with DQ_INBAND leaves out-of-band ones queued), else 0.
+      Value v = Value::integer(0);
+      for (auto it = c->input.begin(); it != c->input.end(); ++it) {
+        if (c->out_of_band(*it)) continue;
+        std::string line = std::move(*it);
+        c->input.erase(it);
+        c->unquote(line);
+        v = Value::str(line);
+        break;
+      }
+      e.task->resume(v);
+      self->send(self, run_atom::value);
+      return;
+    }
+    e.state = TaskEntry::Reading;
+    e.reading_conn = cid;
+    c->reading_task = e.id;
+    dirty_tasks_.insert(e.id);
+    end_segment(e);
+    if (Connection* c2 = conn_by_id(cid); c2 && !c2->input.empty()) dispatch_input(*c2);
+    return;
+  }
+  // tasks.c enqueue_suspended_task: suspending counts against the limit too.
+  if (!under_task_limit(e.task->frames().back().progr)) {
+    e.task->resume_raise(E_QUOTA, "Resource limit exceeded", Value::integer(0));
+    self->send(self, run_atom::value);
+    return;
+  }
+  e.state = TaskEntry::Sleeping;
+  e.wake_at = s.seconds < 0 ? -1 : unix_now() + s.seconds;
+  dirty_tasks_.insert(e.id);
+  if (s.seconds >= 0) deliver_to_object(timer_object(*e.task), e.id, s.seconds);
+  end_segment(e);
+}
+
+// A segment ended with the task still alive (suspended or reading).
+void Runtime::end_segment(TaskEntry& e) {
+  e.exclusive = false;  // its next segment may speculate again
+  release_origin(e);
+  object_segment_done(e);
+  commit();
+  release_token(e.id);
+}
+
+void Runtime::finish_task(TaskEntry& e) {
+  int64_t id = e.id;
+  if (e.persisted) dirty_tasks_.insert(id);
+  release_origin(e);
+  object_segment_done(e);
+  caf::actor a = e.actor;
+  tasks_.erase(id);
+  commit();
+  caf::anon_send_exit(a, caf::exit_reason::normal);
+  release_token(id);
+}
+
+// The connection whose line started the task may take its next line once
+// the task's first segment is over (LambdaMOO runs the next command when the
+// previous one finishes or suspends).
+void Runtime::release_origin(TaskEntry& e) {
+  if (!e.origin) return;
+  ConnHandle h = e.origin;
+  e.origin = 0;
+  Connection* c = conn_by_handle(h);
+  if (!c) return;
+  if (!c->output_suffix.empty() && e.job.kind == Job::Command && e.printed_prefix)
+    notify(c->id, c->output_suffix);
+  c->busy = false;
+  dispatch_input(*c);
+}
+
+void Runtime::report_end(TaskEntry& e, TaskStatus st) {
+  Task& t = *e.task;
+  if (st == TaskStatus::Done) return;
+  // LambdaMOO's traceback (execute.c): the stopped frame with the message,
+  // "... called from" each caller, then "(End of traceback)".
+  std::vector<std::string> lines = st == TaskStatus::Error ? t.error().traceback : t.abort_traceback();
+  if (st != TaskStatus::Error && !lines.empty())
+    lines[0] += st == TaskStatus::AbortedTicks ? ":  Task ran out of ticks" : ":  Task ran out of seconds";
+  lines.push_back("(End of traceback)");
+  // LambdaMOO prints the traceback to the task's player when
+  // #0:handle_uncaught_error / handle_task_timeout does not take it (those
+  // handlers run as their own tasks here, after this one).
+  bool handled = false;
+  const char* handler = st == TaskStatus::Error ? "handle_uncaught_error" : "handle_task_timeout";
+  int64_t def = 0;
+  // A handler's own errors are printed, not handled again (else a handler
+  // that fails would call itself forever).
+  bool in_handler = e.job.kind == Job::Notifier &&
+                    (e.job.verb == "handle_uncaught_error" || e.job.verb == "handle_task_timeout");
+  if (!in_handler && world_->valid(0) && world_->find_callable_verb(0, handler, &def)) {
+    Value formatted = Value::empty_list();
+    for (auto& l : lines) list_append(formatted, Value::str(l));
+    Value args;
+    if (st == TaskStatus::Error) {
+      const RaisedError& err = t.error();
+      args = make_list({err.code, Value::str(err.message), err.value, err.stack, formatted});
+    } else {
+      args = make_list({Value::str(st == TaskStatus::AbortedTicks ? "ticks" : "seconds"),
+                        Value::empty_list(), formatted});
+    }
+    Job j;
+    j.kind = Job::Notifier;
+    j.target = 0;
+    j.verb = handler;
+    j.args = args;
+    TaskEntry& h = new_entry(std::move(j), false, 0);
+    h.player = e.player;
+    h.traceback = lines;  // printed if the handler does not return true
+    h.state = TaskEntry::Ready;
+    enqueue(h.id);
+    handled = true;
+  }
+  if (!handled)
+    for (auto& l : lines) notify(e.player, l);
+}
+
+}  // namespace echo::actors
