@@ -1,10 +1,13 @@
 """A line-oriented telnet client and server launcher for Echo's end-to-end tests."""
+import contextlib
 import os
 import re
+import shutil
 import select
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 
@@ -89,3 +92,33 @@ class Client:
 
     def close(self):
         self.sock.close()
+
+
+def new_world_server(repl, work, name):
+    """A server on a fresh default world in WORK (emptied first)."""
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    store = os.path.join(work, name + ".db")
+    subprocess.run([repl, "new-world", store], check=True, stdout=subprocess.DEVNULL)
+    return ServerProcess(repl, store, os.path.join(work, "server.log"))
+
+
+def expect_all(c, patterns, timeout=15):
+    """One line matching each pattern, in any order (tasks that may run at once)."""
+    left = list(patterns)
+    while left:
+        m = c.expect("|".join("(?:%s)" % p for p in left), timeout)
+        left = [p for p in left if not re.search(p, m.group(0))]
+
+
+@contextlib.contextmanager
+def serving(server):
+    """Stops the server at the end (it must exit 0); on a failure, says how it
+    exited and stops it anyway."""
+    try:
+        yield server
+        assert server.stop() == 0
+    except Exception:
+        print("server exit status: %r" % server.proc.poll(), file=sys.stderr)
+        server.stop(timeout=10)
+        raise

@@ -14,13 +14,11 @@ Usage: test_parallel_tasks.py ECHO_REPL WORK_DIR
 """
 import os
 import re
-import shutil
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from moo_client import Client, ServerProcess  # noqa: E402
+from moo_client import Client, expect_all, new_world_server, serving  # noqa: E402
 
 
 def evs(c, code, timeout=30):
@@ -31,14 +29,6 @@ def evs(c, code, timeout=30):
 def stats(c):
     r = evs(c, "return commit_stats();")
     return {k: int(v) for k, v in re.findall(r'"(\w+)" -> (\d+)', r)}
-
-
-def expect_all(c, patterns, timeout=120):
-    """Waits for one line matching each pattern, in any order."""
-    left = list(patterns)
-    while left:
-        m = c.expect("|".join("(?:%s)" % p for p in left), timeout)
-        left = [p for p in left if not re.match(p, m.group(0))]
 
 
 FORKED = {}
@@ -135,7 +125,7 @@ def t_conflicts(c):
     evs(c, "$counter.n = 0;")
     c.send(";;for k in [1..2] fork (0) for i in [1..300] $counter.n = $counter.n + 1; "
            "if (i % 10 == 0) suspend(0); endif endfor player:tell(\"split \", k); endfork endfor")
-    expect_all(c, [r"^split 1$", r"^split 2$"])
+    expect_all(c, [r"^split 1$", r"^split 2$"], 120)
     assert evs(c, "return $counter.n;") == "600", evs(c, "return $counter.n;")
     st = stats(c)
     print("conflicts: %d rolled back, %d committed" % (st["conflicts"] - st0["conflicts"],
@@ -148,18 +138,12 @@ def t_isolation(c):
     c.send(";;fork (0) for i in [1..20000] $pair.a = i; $pair.b = i; endfor player:tell(\"writer done\"); endfork "
            "fork (0) for i in [1..4000] if ($pair.a != $pair.b) $pair.bad = $pair.bad + 1; endif "
            "if (i % 100 == 0) suspend(0); endif endfor player:tell(\"reader done\"); endfork")
-    expect_all(c, [r"^writer done$", r"^reader done$"])
+    expect_all(c, [r"^writer done$", r"^reader done$"], 120)
     assert evs(c, "return {$pair.a, $pair.b, $pair.bad};") == "{20000, 20000, 0}"
 
 
 def main():
-    repl, work = sys.argv[1], sys.argv[2]
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    store = os.path.join(work, "parallel.db")
-    subprocess.run([repl, "new-world", store], check=True, stdout=subprocess.DEVNULL)
-    server = ServerProcess(repl, store, os.path.join(work, "server.log"))
-    try:
+    with serving(new_world_server(sys.argv[1], sys.argv[2], "parallel")) as server:
         c = Client(server.port, "wizard")
         c.expect(r"connect wizard wizard")
         c.command("connect wizard wizard", r"\*\*\* (Connected|Created) \*\*\*")
@@ -175,11 +159,6 @@ def main():
         t_conflicts(c)
         t_isolation(c)
         c.close()
-        assert server.stop() == 0
-    except Exception:
-        print("server exit status: %r" % server.proc.poll(), file=sys.stderr)
-        server.stop(timeout=10)
-        raise
     print("e2e parallel tasks: all checks passed")
 
 

@@ -18,13 +18,11 @@ Usage: test_server_semantics.py ECHO_REPL WORK_DIR
 """
 import os
 import re
-import shutil
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from moo_client import Client, ServerProcess  # noqa: E402
+from moo_client import Client, expect_all, new_world_server, serving  # noqa: E402
 
 # Checks that Echo does not pass yet: run, reported at the end, not failed.
 KNOWN_GAPS = set()
@@ -73,14 +71,6 @@ def define_verb(c, obj, name, argspec, lines):
     assert r == "{}", "%s:%s did not compile: %s" % (obj, name, r)
 
 
-def expect_all(c, patterns, timeout=15):
-    """One line matching each pattern, in any order."""
-    left = list(patterns)
-    while left:
-        m = c.expect("|".join("(?:%s)" % p for p in left), timeout)
-        left = [p for p in left if not re.search(p, m.group(0))]
-
-
 def login(port, name, line, expect=r"\*\*\* (Connected|Created) \*\*\*"):
     c = Client(port, name)
     c.expect(r"connect wizard wizard")
@@ -90,19 +80,8 @@ def login(port, name, line, expect=r"\*\*\* (Connected|Created) \*\*\*"):
 
 
 def main():
-    repl, work = sys.argv[1], sys.argv[2]
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    store = os.path.join(work, "semantics.db")
-    subprocess.run([repl, "new-world", store], check=True, stdout=subprocess.DEVNULL)
-    server = ServerProcess(repl, store, os.path.join(work, "server.log"))
-    try:
+    with serving(new_world_server(sys.argv[1], sys.argv[2], "semantics")) as server:
         run(server.port)
-        assert server.stop() == 0
-    except Exception:
-        print("server exit status: %r" % server.proc.poll(), file=sys.stderr)
-        server.stop(timeout=10)
-        raise
     if gap_report:
         print("KNOWN_GAPS (not failed):")
         for g in gap_report:
