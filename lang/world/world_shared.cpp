@@ -260,7 +260,12 @@ Object* World::tx_get_mut(WorldTx& t, int64_t id) {
 
 uint64_t World::current_version(int64_t id) const {
   if (id < 0 || id >= int64_t(objects_.size())) return 0;
-  if (pending_count_.load(std::memory_order_relaxed) && pending_[size_t(id)]) return UINT64_MAX;  // evicted since
+  // Evicted since: pending, or loaded again by a speculation on another
+  // thread (validate runs under the shared lock too). Acquire, as in
+  // valid_base: a 0 seen here comes from that load, whose object is read next.
+  if (pending_count_.load(std::memory_order_acquire) &&
+      std::atomic_ref<uint8_t>(pending_[size_t(id)]).load(std::memory_order_acquire))
+    return UINT64_MAX;
   const Object* o = objects_[size_t(id)].get();
   return o ? o->version : 0;
 }
