@@ -87,9 +87,7 @@ thread_local TaskEntry* t_speculating = nullptr;
 struct InboxDrain {
   Runtime* rt;
   std::atomic<bool>* flag;
-  bool armed = true;  // off once mu is let go early
   ~InboxDrain() {
-    if (!armed) return;
     flag->store(false);
     rt->drain_inbox();
   }
@@ -330,7 +328,10 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
 // (waiting for it when an exclusive segment has it), if nothing it read has
 // changed; else it reruns from its start, alone.
 void Runtime::end_speculation(caf::event_based_actor* self, TaskEntry& e) {
-  if (stopping_) {  // as if it had not run: its saved state (if any) stays
+  // Shutting down: one that would have to wait for the token is dropped, as
+  // if it had not run (its saved state, if any, stays); one that holds it
+  // (a short segment) commits, and wait() sees the token come back.
+  if (stopping_ && token_ != e.id) {
     e.tx.reset();
     e.speculating = false;
     e.spec_output.clear();
