@@ -156,6 +156,15 @@ caf::behavior task_actor(caf::event_based_actor* self, Runtime* rt, int64_t id) 
 
 Runtime* current_runtime() { return g_runtime; }
 
+std::shared_ptr<const Program> compile_saved_verb(const std::string& source,
+                                                  const std::vector<std::shared_ptr<const Program>>& known) {
+  for (auto& p : known)
+    if (p && p->source == source && p->syntax == "moo") return p;
+  CompileResult r = compile_moo(source);
+  if (!r.ok()) throw std::runtime_error("a saved task's verb no longer compiles");
+  return r.program;
+}
+
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -499,11 +508,7 @@ void Runtime::syncer_loop() {
 // ---- saved tasks -------------------------------------------------------------
 
 void Runtime::restore_tasks() {
-  auto compile = [](const std::string& src) -> std::shared_ptr<const Program> {
-    CompileResult r = compile_moo(src);
-    if (!r.ok()) throw std::runtime_error("a saved task's verb no longer compiles");
-    return r.program;
-  };
+  auto compile = [](const std::string& src) { return compile_saved_verb(src, {}); };
   size_t n = 0, bad = 0;
   for (uint64_t key : store_->task_ids()) {
     try {

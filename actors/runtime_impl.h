@@ -369,6 +369,11 @@ class ServerHost : public WorldHost {
 // verb (a delayed fork's, or a suspended task's top frame).
 inline int64_t timer_object(const Task& t) { return t.frames().empty() ? -1 : t.frames().back().this_obj; }
 
+// A saved task's MOO program (Task::restore): one of `known` with that
+// source (no recompiling), else compiled; throws when it no longer compiles.
+std::shared_ptr<const Program> compile_saved_verb(const std::string& source,
+                                                  const std::vector<std::shared_ptr<const Program>>& known);
+
 // The runtime the server builtins work on (one per process while serving).
 Runtime* current_runtime();
 

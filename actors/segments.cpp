@@ -371,13 +371,7 @@ void Runtime::rollback(TaskEntry& e) {
   e.speculating = e.commit_waiting = false;
   if (e.checkpoint) {
     auto programs = std::move(e.checkpoint_programs);
-    auto compile = [&programs](const std::string& src) -> std::shared_ptr<const Program> {
-      for (auto& p : programs)
-        if (p && p->source == src && p->syntax == "moo") return p;
-      CompileResult r = compile_moo(src);
-      if (!r.ok()) throw std::runtime_error("a task's verb no longer compiles");
-      return r.program;
-    };
+    auto compile = [&programs](const std::string& src) { return compile_saved_verb(src, programs); };
     e.task = Task::restore(*e.checkpoint, host_.get(), compile);
     e.task->set_id(e.id);
   } else {
