@@ -323,6 +323,7 @@ void Runtime::wake(TaskEntry& e) {
 void Runtime::resume_task(int64_t id, Value v) {
   TaskEntry* e = task(id);
   if (!e || e->state != TaskEntry::Sleeping || e->task->status() != TaskStatus::Suspended) return;
+  e->background = false;
   e->task->resume(std::move(v));
   e->task->set_limits(limits(false));
   e->state = TaskEntry::Ready;
@@ -394,7 +395,7 @@ int64_t Runtime::fork_task(VmHost::ForkRequest req) {
 Value Runtime::task_record(const TaskEntry& e) const {
   Value m = Value::empty_map();
   auto set = [&](const char* k, Value v) { m.map_mut()->set(Value::str(k), std::move(v)); };
-  set("state", Value::str(e.state == TaskEntry::Reading ? "read" : "sleep"));
+  set("state", Value::str(e.state == TaskEntry::Reading ? "read" : e.background ? "background" : "sleep"));
   set("wake", Value::flt(e.wake_at));
   set("player", Value::obj(e.player));
   set("conn", Value::obj(e.reading_conn));
@@ -533,9 +534,12 @@ void Runtime::restore_tasks() {
       ref.task = std::move(t);
       tasks_[ref.id] = std::move(e);
       ref.actor = sys_->spawn(task_actor, this, ref.id);
-      if (state == "read") {
-        // Its connection did not survive the restart.
-        ref.task->resume_raise(E_INVARG, "Invalid argument", Value::integer(0));
+      if (state == "read" || state == "background") {
+        // Its connection, or its builtin's thread, did not survive the restart.
+        if (state == "read")
+          ref.task->resume_raise(E_INVARG, "Invalid argument", Value::integer(0));
+        else
+          ref.task->resume_raise(E_INVARG, "Interrupted by a restart", Value::integer(0));
         ref.state = TaskEntry::Ready;
         enqueue(ref.id);
       } else {
@@ -608,9 +612,12 @@ void Runtime::wait() {
     sync_cv_.notify_one();
   }
   if (syncer_.joinable()) syncer_.join();  // the last writes are durable, their output sent
-  std::lock_guard<WorldLock> lk(mu);
-  checkpoint(true);
-  store_->close();
+  {
+    std::lock_guard<WorldLock> lk(mu);
+    checkpoint(true);
+    store_->close();
+  }
+  wait_background();
 }
 
 }  // namespace echo::actors

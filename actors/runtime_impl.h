@@ -129,6 +129,7 @@ struct TaskEntry {
   // the token (a command).
   bool awaiting_delivery = false;
   bool resumed = false;       // resume() queued it, and it has not run since
+  bool background = false;    // Sleeping until its builtin's background work ends
   int64_t via_object = -1;    // the object whose actor started this segment (it waits for the end)
   // Speculation (see the top of this file).
   std::unique_ptr<WorldTx> tx;  // the running segment's view; null when exclusive
@@ -190,6 +191,12 @@ class Runtime {
   std::map<int64_t, std::unique_ptr<TaskEntry>>& tasks() { return tasks_; }
   int64_t current_task() const { return current_; }
   void resume_task(int64_t id, Value v);
+  // ---- background work (background.cpp) ----
+  // A builtin's work on a thread of its own (BuiltinContext::in_background),
+  // the task sleeping meanwhile; at most kMaxBackground at once.
+  static constexpr int kMaxBackground = 16;
+  void start_background(TaskEntry& e, std::shared_ptr<std::function<Value()>> work);
+  void wait_background();  // at shutdown, without mu
   void kill_task(int64_t id);
   int64_t fork_task(VmHost::ForkRequest req);
   bool under_task_limit(int64_t progr);
@@ -347,6 +354,11 @@ class Runtime {
   std::atomic<int> spec_running_{0};
   std::atomic<uint64_t> spec_commits_{0}, spec_conflicts_{0}, spec_exclusive_{0};
   std::atomic<int> spec_peak_{0};
+  // Background work: running_ counts the threads still to end (they touch
+  // the runtime when they do); with background_mu_.
+  std::mutex background_mu_;
+  std::condition_variable background_cv_;
+  int background_running_ = 0;
   std::mutex stats_mu_;  // not mu: sessions report without waiting for a slice
   std::map<std::string, ActorStat> stats_;
   caf::actor monitor_;  // ECHO_TRACE_TASKS: log every slice's outcome
@@ -360,6 +372,7 @@ class ServerHost : public WorldHost {
     the_world().exclusive_only("fork");  // a new task cannot be taken back
     return rt_.fork_task(std::move(req));
   }
+  bool runs_background() override { return true; }
 
  private:
   Runtime& rt_;

@@ -431,6 +431,19 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
     if (Connection* c2 = conn_by_id(cid); c2 && !c2->input.empty()) dispatch_input(*c2);
     return;
   }
+  if (s.kind == BuiltinContext::Suspend::Background) {
+    start_background(e, s.work);
+    if (!e.background) {  // no thread for it: the builtin raises E_QUOTA
+      e.task->resume_raise(E_QUOTA, "Too many builtins running in the background", Value::integer(0));
+      self->send(self, run_atom::value);
+      return;
+    }
+    e.state = TaskEntry::Sleeping;
+    e.wake_at = -1;
+    dirty_tasks_.insert(e.id);
+    end_segment(e);
+    return;
+  }
   // tasks.c enqueue_suspended_task: suspending counts against the limit too.
   if (!under_task_limit(e.task->frames().back().progr)) {
     e.task->resume_raise(E_QUOTA, "Resource limit exceeded", Value::integer(0));

@@ -431,7 +431,7 @@ Value bf_kill_task(BuiltinContext& ctx, std::span<Value> a) {
   if (!may_control(ctx, *e) && !(id == rt.current_task())) raise(E_PERM);
   rt.kill_task(id);
   // Killing itself: stop now (the runtime drops a killed task when it stops).
-  if (id == rt.current_task()) ctx.suspend = BuiltinContext::Suspend{BuiltinContext::Suspend::Sleep, -1};
+  if (id == rt.current_task()) ctx.suspend.emplace();  // Sleep until resumed: never
   return ok();
 }
 
@@ -446,7 +446,10 @@ Value bf_resume(BuiltinContext& ctx, std::span<Value> a) {
     e->task->replace_resume_value(std::move(v));
     return ok();
   }
-  if (!e || e->state != TaskEntry::Sleeping || !e->task || e->task->status() != TaskStatus::Suspended)
+  // A task waiting for its builtin's background work is not suspend()ed:
+  // only that work's end resumes it.
+  if (!e || e->state != TaskEntry::Sleeping || !e->task || e->task->status() != TaskStatus::Suspended ||
+      e->background)
     raise(E_INVARG);
   if (!may_control(ctx, *e)) raise(E_PERM);
   rt.resume_task(id, std::move(v));

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -40,13 +41,17 @@ class VmHost;  // lang/vm.h
 // (permissions, the object store, the task's own actor) in later layers.
 struct BuiltinContext {
   int64_t progr = -1;          // the task's permissions (an object number)
-  bool wizard = true;          // whether progr is a wizard
   int64_t ticks_left = 0;      // filled in by the VM before each call
   std::chrono::steady_clock::time_point deadline;  // the task's seconds limit
   std::mt19937_64* rng = nullptr;
   void* world = nullptr;       // the world, once there is one
   Task* task = nullptr;        // the running task: frames, id (callers(), pass(), ...)
   VmHost* host = nullptr;      // the task's host (fork for emit(), ...)
+
+  // Whether progr is a wizard, asked of the host at each call: the only
+  // source is the task's permissions (set_task_perms() changes them in the
+  // middle of a verb). With no host (a builtin called directly), false.
+  bool wizard() const;
 
   // A builtin that must run MOO code before it can answer (pass(), create()'s
   // :initialize, move()'s :accept ...) sets `call` and returns anything: the
@@ -79,13 +84,24 @@ struct BuiltinContext {
   // Task::resume(v), making v the builtin's result, or Task::resume_raise()
   // to raise an error where the builtin was called. Not with `call`.
   struct Suspend {
-    enum Kind : uint8_t { Sleep, Read } kind = Sleep;
+    enum Kind : uint8_t { Sleep, Read, Background } kind = Sleep;
     double seconds = -1;      // Sleep: the delay; < 0: until resumed
     int64_t connection = -1;  // Read: the connection; -1: the task's player
     bool connection_given = false;  // Read: read(conn), not read() (they differ in permissions)
     bool non_blocking = false;  // Read
+    // Background: the work, run on another thread. It must not touch the
+    // world or any Value the task holds (their counts are not atomic); its
+    // result, or the MooError it throws, is the builtin's.
+    std::shared_ptr<std::function<Value()>> work;
   };
   std::optional<Suspend> suspend;
+
+  // Runs `work`, a builtin's long computation, where it cannot hold up other
+  // tasks: on another thread while the task suspends (as ToastStunt's
+  // threaded builtins do, so the verb's atomicity ends there, as at
+  // suspend()), when the host can and the verb's thread mode is on
+  // (set_thread_mode); else at once. The builtin returns what this returns.
+  Value in_background(std::function<Value()> work);
 };
 
 enum class ArgType : uint8_t { Any, Int, Float, Numeric, Str, Obj, Err, List, Map, Bool };

@@ -76,6 +76,9 @@ class VmHost {
   virtual int64_t fork(ForkRequest req);
   // Whether obj is a wizard (with no world, every task is a wizard's).
   virtual bool is_wizard(int64_t obj) { (void)obj; return true; }
+  // Whether a builtin may suspend its task for work on another thread
+  // (BuiltinContext::in_background); a host that cannot runs it at once.
+  virtual bool runs_background() { return false; }
   virtual void* world() { return nullptr; }  // given to builtins as BuiltinContext::world
   // $server_options.protect_<name> of builtin `index` is true: only wizards
   // may call it (LambdaMOO's call_bi_func).

@@ -91,7 +91,7 @@ void register_task_builtins(Builtins& b) {
          }});
   b.add({"set_task_perms", 1, 1, {ArgType::Obj}, [](BuiltinContext& ctx, std::span<Value> a) {
            auto& fr = ctx.task ? ctx.task->frames() : throw MooError(E_INVARG);
-           if (!ctx.wizard && a[0].as_obj() != fr.back().progr) throw MooError(E_PERM);
+           if (!ctx.wizard() && a[0].as_obj() != fr.back().progr) throw MooError(E_PERM);
            fr.back().progr = a[0].as_obj();
            return Value::integer(0);
          }});
@@ -151,6 +151,17 @@ void register_task_builtins(Builtins& b) {
            ctx.suspend = s;
            return Value::integer(0);
          }});
+}
+
+bool BuiltinContext::wizard() const { return host && host->is_wizard(progr); }
+
+Value BuiltinContext::in_background(std::function<Value()> work) {
+  bool threaded = task && !task->frames().empty() && task->frames().back().threaded;
+  if (!threaded || !host || !host->runs_background()) return work();
+  suspend.emplace();
+  suspend->kind = Suspend::Background;
+  suspend->work = std::make_shared<std::function<Value()>>(std::move(work));
+  return Value::integer(0);
 }
 
 // ---- task setup --------------------------------------------------------------

@@ -3,8 +3,10 @@
 //
 // ToastStunt runs some builtins (argon2, sort, slice ...) on a thread pool and
 // suspends the task meanwhile; set_thread_mode() turns that off for the
-// calling verb. Echo runs every builtin inline, so the mode is only recorded
-// (per frame, as ToastStunt keeps it per activation) and reported back.
+// calling verb (the mode is kept per frame, as ToastStunt keeps it per
+// activation). Echo does so for argon2(), argon2_verify() and a wizard's
+// crypt() of a chosen strength (BuiltinContext::in_background), the builtins
+// that can run for seconds; the others are bounded and run inline.
 //
 // argon2() hashes with Argon2id, 32 bytes of output, and ToastStunt's
 // defaults (3 iterations, 4096 KiB, 1 thread); failures come back as the
@@ -17,16 +19,10 @@
 #include "lang/builtins/helpers.h"
 #include "lang/map.h"
 #include "lang/vm.h"
-#include "lang/world/world.h"
 
 namespace echo::bi {
 
 namespace {
-
-bool caller_is_wizard(const BuiltinContext& ctx) {
-  if (ctx.world) return static_cast<const World*>(ctx.world)->is_wizard(ctx.progr);
-  return ctx.wizard;
-}
 
 // set_thread_mode([mode]): no argument returns the current mode (1 or 0);
 // with one, sets it for the calling verb and returns 0.
@@ -60,30 +56,33 @@ uint32_t cost_arg(std::span<Value> args, size_t i, uint32_t dflt, int64_t lo, in
 // argon2(password, salt [, iterations, memory KiB, threads]): the encoded hash
 // ("$argon2id$v=19$m=...,t=...,p=...$salt$hash").
 Value bf_argon2(BuiltinContext& ctx, std::span<Value> args) {
-  if (!caller_is_wizard(ctx)) raise(E_PERM);
+  if (!ctx.wizard()) raise(E_PERM);
   std::string_view pwd = args[0].as_str(), salt = args[1].as_str();
   constexpr uint32_t kOutLen = 32;
   uint32_t t_cost = cost_arg(args, 2, 3, 0, 256, "iterations"),
            m_cost = cost_arg(args, 3, 4096, 0, 1 << 20, "memory (KiB)"),
            threads = cost_arg(args, 4, 1, 0, 16, "threads");
   if (salt.size() > UINT32_MAX) return error_map(E_INVARG, "salt too long");
-  std::string encoded(argon2_encodedlen(t_cost, m_cost, threads, uint32_t(salt.size()), kOutLen,
-                                        Argon2_id) + 1,
-                      '\0');
-  int r = argon2_hash(t_cost, m_cost, threads, pwd.data(), pwd.size(), salt.data(), salt.size(),
-                      nullptr, kOutLen, encoded.data(), encoded.size(), Argon2_id,
-                      ARGON2_VERSION_NUMBER);
-  if (r != ARGON2_OK) return error_map(E_INVIND, argon2_error_message(r));
-  encoded.resize(encoded.find('\0'));
-  return str(encoded);
+  // Copies: the work runs on another thread.
+  return ctx.in_background([pwd = std::string(pwd), salt = std::string(salt), t_cost, m_cost, threads] {
+    std::string encoded(argon2_encodedlen(t_cost, m_cost, threads, uint32_t(salt.size()), kOutLen,
+                                          Argon2_id) + 1,
+                        '\0');
+    int r = argon2_hash(t_cost, m_cost, threads, pwd.data(), pwd.size(), salt.data(), salt.size(),
+                        nullptr, kOutLen, encoded.data(), encoded.size(), Argon2_id,
+                        ARGON2_VERSION_NUMBER);
+    if (r != ARGON2_OK) return error_map(E_INVIND, argon2_error_message(r));
+    encoded.resize(encoded.find('\0'));
+    return str(encoded);
+  });
 }
 
 // argon2_verify(hash, password): 1 when password matches the Argon2id hash.
 Value bf_argon2_verify(BuiltinContext& ctx, std::span<Value> args) {
-  if (!caller_is_wizard(ctx)) raise(E_PERM);
-  std::string encoded(args[0].as_str());
-  std::string_view pwd = args[1].as_str();
-  return integer(argon2_verify(encoded.c_str(), pwd.data(), pwd.size(), Argon2_id) == ARGON2_OK);
+  if (!ctx.wizard()) raise(E_PERM);
+  return ctx.in_background([encoded = std::string(args[0].as_str()), pwd = std::string(args[1].as_str())] {
+    return integer(argon2_verify(encoded.c_str(), pwd.data(), pwd.size(), Argon2_id) == ARGON2_OK);
+  });
 }
 
 }  // namespace
