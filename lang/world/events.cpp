@@ -58,7 +58,8 @@ bool is_handler_for(const Verb& v, std::string_view event) {
          compare_ci(first.substr(3), event) == 0;
 }
 
-// {definer, index} of every handler of `event` on obj and its ancestors.
+// {definer, index} of every executable handler of `event` on obj and its
+// ancestors.
 Value handlers(World& w, int64_t obj, std::string_view event) {
   Value out = Value::empty_list();
   std::vector<int64_t> chain = w.ancestors(obj);
@@ -67,7 +68,7 @@ Value handlers(World& w, int64_t obj, std::string_view event) {
     const Object* o = w.get(d);
     if (!o) continue;
     for (size_t i = 0; i < o->verbs.size(); ++i)
-      if (is_handler_for(o->verbs[i], event)) list_append(out, make_list({Value::obj(d), Value::integer(int64_t(i))}));
+      if (is_handler_for(o->verbs[i], event) && (o->verbs[i].perms & VF_EXEC)) list_append(out, make_list({Value::obj(d), Value::integer(int64_t(i))}));
   }
   return out;
 }
@@ -124,7 +125,8 @@ Value bf_emit(BuiltinContext& ctx, std::span<Value> a) {
 }
 
 // Calls one on: verb; used by emit()'s delivery tasks. Any task may call it,
-// as any task may emit: it reaches only event handlers.
+// as any task may emit: it reaches only executable event handlers (E_VERBNF
+// for any other verb, as a call of a verb without x).
 Value bf_deliver_event(BuiltinContext& ctx, std::span<Value> a) {
   if (ctx.resumed) return ctx.resume_value;
   World& w = world_of(ctx);
@@ -133,6 +135,10 @@ Value bf_deliver_event(BuiltinContext& ctx, std::span<Value> a) {
   const Object* o = w.get(d);
   if (!w.valid(a[0].as_obj()) || !o) raise(E_INVIND);
   if (i < 0 || size_t(i) >= o->verbs.size() || o->verbs[size_t(i)].names.rfind("on:", 0) != 0) raise(E_VERBNF);
+  // Only an executable handler: a verb without `x` may not be started from
+  // outside its object, by an event or otherwise (object files' `on`
+  // handlers are made with x).
+  if (!(o->verbs[size_t(i)].perms & VF_EXEC)) raise(E_VERBNF);
   if (!w.is_a(a[0].as_obj(), d)) raise(E_INVARG);
   ctx.call = BuiltinContext::VerbCall{a[0].as_obj(), o->verbs[size_t(i)].names, a[3], Value::integer(0), false, nullptr};
   ctx.call->definer = d;
@@ -170,7 +176,7 @@ Value bf_dump_source(BuiltinContext& ctx, std::span<Value> a) {
   int64_t id = a[0].as_obj();
   if (!w.valid(id)) raise(E_INVARG);
   if (!w.is_wizard(ctx.progr) && !w.controls(ctx.progr, id)) raise(E_PERM);
-  std::string text = dump_object_source(w, id);
+  std::string text = dump_object_source(w, id, ctx.progr);
   Value lines = Value::empty_list();
   size_t start = 0;
   while (start < text.size()) {

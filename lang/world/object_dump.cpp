@@ -112,9 +112,14 @@ std::string echo_literal(const Value& v) {
   return out;
 }
 
-std::string dump_object_source(World& w, int64_t id) {
+std::string dump_object_source(World& w, int64_t id, int64_t reader) {
   const Object* o = w.get(id);
   if (!o) return "";
+  bool all = reader == NOTHING || w.is_wizard(reader);
+  auto readable = [&](uint8_t perms, uint8_t read_bit, int64_t owner) {
+    return all || (perms & read_bit) || owner == reader;
+  };
+  size_t hidden_props = 0, hidden_verbs = 0;
   // An object's name in the file: its corified name when #0 has one.
   auto name_of = [&](int64_t x) -> std::string {
     if (const Object* sys = w.get(0); sys && x >= 0)
@@ -137,12 +142,20 @@ std::string dump_object_source(World& w, int64_t id) {
   for (const std::string& p : o->propdefs) {
     const PropSlot* s = w.find_slot(id, p);
     if (!s) continue;
+    if (!readable(s->perms, PF_READ, s->owner)) {
+      ++hidden_props;
+      continue;
+    }
     out += "  property " + p + " " + perms_text(s->perms, "rwc");
     if (s->value.type() != Type::Clear) out += " = " + echo_literal(s->value);
     out += ";\n";
   }
   for (auto& [key, s] : o->props) {
     if (s.definer == id || s.value.type() == Type::Clear) continue;
+    if (!readable(s.perms, PF_READ, s.owner)) {
+      ++hidden_props;
+      continue;
+    }
     out += "  property " + w.prop_name(s.definer, key) + " = " + echo_literal(s.value) + ";\n";
   }
   auto indent = [](const std::string& code) {
@@ -151,6 +164,10 @@ std::string dump_object_source(World& w, int64_t id) {
     return r;
   };
   for (const Verb& v : o->verbs) {
+    if (!readable(v.perms, VF_READ, v.owner)) {
+      ++hidden_verbs;
+      continue;
+    }
     std::string code = v.source;
     bool code_verb = v.dobj == ASPEC_THIS && v.prep == PREP_NONE && v.iobj == ASPEC_THIS &&
                      v.syntax == Syntax::Echo && v.perms == (VF_READ | VF_EXEC | VF_DEBUG);
@@ -222,6 +239,10 @@ std::string dump_object_source(World& w, int64_t id) {
     out += std::string("\n  ") + (secure ? "secure " : "") + "verb " + echo_literal(Value::str(v.names)) + " (" + spec +
            ") " + perms_text(v.perms, "rwxd") + (secure ? mods.substr(6) : mods) + "\n" + indent(code) + "  endverb\n";
   }
+  if (hidden_props || hidden_verbs)
+    out += "\n  // left out, not readable by #" + std::to_string(reader) + ": " + std::to_string(hidden_props) +
+           (hidden_props == 1 ? " property, " : " properties, ") + std::to_string(hidden_verbs) +
+           (hidden_verbs == 1 ? " verb\n" : " verbs\n");
   return out + "endobject\n";
 }
 

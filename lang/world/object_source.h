@@ -47,7 +47,11 @@ SourceLoadResult load_object_source(World& w, std::string_view text, int64_t pro
 
 // The object as a definition: its parents, the properties it defines or sets,
 // and its verbs. load_object_source of the result gives back the same object.
-std::string dump_object_source(World& w, int64_t id);
+// With a `reader` (an object number), only what it may read is printed: a
+// property whose value it may not read (LambdaMOO's `r` bit, its owner, or a
+// wizard) and a verb whose code it may not read are left out, and a closing
+// comment says how many; without one (NOTHING), everything.
+std::string dump_object_source(World& w, int64_t id, int64_t reader = NOTHING);
 
 // A value in Echo literal syntax (`[->]` for an empty map, `\n` escapes,
 // functions as their text).
