@@ -149,23 +149,44 @@ std::shared_ptr<datalog::RuleSet> rules_of(World& w, int64_t obj) {
   return set;
 }
 
-// has_capability/2 over the grantees' __capabilities lists.
+// A capability's anchor: its first object argument, else #0.
+int64_t capability_anchor(const Value& cap) {
+  for (uint32_t i = 1; i < cap.list_len(); ++i)
+    if (cap.list_at(i).is_obj()) return cap.list_at(i).as_obj();
+  return 0;
+}
+
+// The {grantee, capability} pairs stored on anchor (only well-formed ones).
+Value capability_grants(World& w, int64_t anchor) {
+  Value out = Value::empty_list();
+  if (!w.valid(anchor) || !w.find_slot(anchor, kCapabilityGrantsProp)) return out;
+  Value grants = w.slot_value(anchor, kCapabilityGrantsProp);
+  if (!grants.is_list()) return out;
+  for (uint32_t i = 0; i < grants.list_len(); ++i) {
+    const Value& g = grants.list_at(i);
+    if (g.is_list() && g.list_len() == 2 && g.list_at(0).is_obj() && g.list_at(1).is_list()) list_append(out, g);
+  }
+  return out;
+}
+
+// has_capability/2 over the anchors' grant lists (kCapabilityGrantsProp).
 WorldRelations relations_for(World& w) {
   WorldRelations rel(w, w.mutations());
   rel.set_capabilities([&w](std::span<const std::optional<Value>> pat, const datalog::Emit& emit) {
-    auto scan = [&](int64_t who) {
-      if (!w.find_slot(who, kCapabilityProp)) return true;
-      Value caps = w.slot_value(who, kCapabilityProp);
-      if (!caps.is_list()) return true;
-      for (uint32_t i = 0; i < caps.list_len(); ++i) {
-        if (pat[1] && !equal(*pat[1], caps.list_at(i))) continue;
-        Value t[2] = {Value::obj(who), caps.list_at(i)};
+    auto scan = [&](int64_t anchor) {
+      Value grants = capability_grants(w, anchor);
+      for (uint32_t i = 0; i < grants.list_len(); ++i) {
+        const Value& g = grants.list_at(i);
+        if (pat[0] && !equal(*pat[0], g.list_at(0))) continue;
+        if (pat[1] && !equal(*pat[1], g.list_at(1))) continue;
+        if (!w.valid(g.list_at(0).as_obj())) continue;
+        Value t[2] = {g.list_at(0), g.list_at(1)};
         if (!emit(std::span<const Value>(t, 2))) return false;
       }
       return true;
     };
-    if (pat[0]) {
-      if (pat[0]->is_obj() && w.valid(pat[0]->as_obj())) scan(pat[0]->as_obj());
+    if (pat[1]) {  // the capability names its anchor
+      if (pat[1]->is_list() && pat[1]->list_len() >= 1) scan(capability_anchor(*pat[1]));
       return;
     }
     for (int64_t id = 0; id <= w.max_object(); ++id)
@@ -221,11 +242,12 @@ Value bf_query_all(BuiltinContext& ctx, std::span<Value> a) {
 // ---- capabilities
 
 bool holds_capability(World& w, int64_t who, const Value& cap) {
-  if (!w.valid(who) || !w.find_slot(who, kCapabilityProp)) return false;
-  Value caps = w.slot_value(who, kCapabilityProp);
-  if (!caps.is_list()) return false;
-  for (uint32_t i = 0; i < caps.list_len(); ++i)
-    if (equal(caps.list_at(i), cap)) return true;
+  if (!w.valid(who)) return false;
+  Value grants = capability_grants(w, capability_anchor(cap));
+  for (uint32_t i = 0; i < grants.list_len(); ++i) {
+    const Value& g = grants.list_at(i);
+    if (g.list_at(0).as_obj() == who && equal(g.list_at(1), cap)) return true;
+  }
   return false;
 }
 
@@ -234,16 +256,29 @@ void check_capability_value(const Value& cap) {
     throw MooError(E_INVARG, "a capability is {\"Name\", args...}");
 }
 
-// Only a wizard or the owner of the capability's first object argument.
+// Only a wizard or the owner of the capability's anchor; the anchor must be
+// a valid object, since the grant is written there.
 void check_grantor(World& w, int64_t progr, const Value& cap) {
-  if (w.is_wizard(progr)) return;
-  for (uint32_t i = 1; i < cap.list_len(); ++i)
-    if (cap.list_at(i).is_obj()) {
-      const Object* o = w.get(cap.list_at(i).as_obj());
-      if (o && o->owner == progr) return;
-      break;
-    }
+  int64_t anchor = capability_anchor(cap);
+  const Object* o = w.get(anchor);
+  if (!o) throw MooError(E_INVARG, "the capability's object #" + std::to_string(anchor) + " is not valid");
+  if (w.is_wizard(progr) || o->owner == progr) return;
   throw MooError(E_PERM, "only a wizard or the owner of its object may grant or revoke a capability");
+}
+
+// Writes the anchor's grant list, defining the property on first use.
+void set_capability_grants(World& w, int64_t anchor, Value grants) {
+  if (!w.find_slot(anchor, kCapabilityGrantsProp)) {
+    // Wizard-owned and unreadable: only the engine and wizards see grants.
+    int64_t owner = NOTHING;
+    for (int64_t id = 0; owner == NOTHING && id <= w.max_object(); ++id)
+      if (w.is_wizard(id)) owner = id;
+    if (!w.add_propdef(anchor, kCapabilityGrantsProp, Value::empty_list(), owner, 0))
+      throw MooError(E_INVARG, "#" + std::to_string(anchor) + " cannot hold grants: a relative defines " +
+                                   kCapabilityGrantsProp);
+  }
+  w.set_prop(anchor, kCapabilityGrantsProp, std::move(grants));
+  w.mark_dirty(anchor);
 }
 
 Value bf_grant_capability(BuiltinContext& ctx, std::span<Value> a) {
@@ -253,21 +288,10 @@ Value bf_grant_capability(BuiltinContext& ctx, std::span<Value> a) {
   if (!w.valid(who)) raise(E_INVARG);
   check_grantor(w, ctx.progr, a[0]);
   if (holds_capability(w, who, a[0])) return Value::integer(0);
-  Value caps = Value::empty_list();
-  if (const PropSlot* s = w.find_slot(who, kCapabilityProp)) {
-    Value cur = w.slot_value(who, kCapabilityProp);
-    if (cur.is_list()) caps = cur;
-    (void)s;
-  } else {
-    // Wizard-owned and unreadable: only the engine and wizards see grants.
-    int64_t owner = w.is_wizard(ctx.progr) ? ctx.progr : NOTHING;
-    for (int64_t id = 0; owner == NOTHING && id <= w.max_object(); ++id)
-      if (w.is_wizard(id)) owner = id;
-    w.add_propdef(who, kCapabilityProp, Value::empty_list(), owner, 0);
-  }
-  list_append(caps, a[0]);
-  w.set_prop(who, kCapabilityProp, caps);
-  w.mark_dirty(who);
+  int64_t anchor = capability_anchor(a[0]);
+  Value grants = capability_grants(w, anchor);
+  list_append(grants, make_list({Value::obj(who), a[0]}));
+  set_capability_grants(w, anchor, std::move(grants));
   return Value::integer(1);
 }
 
@@ -278,11 +302,13 @@ Value bf_revoke_capability(BuiltinContext& ctx, std::span<Value> a) {
   if (!w.valid(who)) raise(E_INVARG);
   check_grantor(w, ctx.progr, a[0]);
   if (!holds_capability(w, who, a[0])) return Value::integer(0);
-  Value caps = w.slot_value(who, kCapabilityProp), kept = Value::empty_list();
-  for (uint32_t i = 0; i < caps.list_len(); ++i)
-    if (!equal(caps.list_at(i), a[0])) list_append(kept, caps.list_at(i));
-  w.set_prop(who, kCapabilityProp, kept);
-  w.mark_dirty(who);
+  int64_t anchor = capability_anchor(a[0]);
+  Value grants = capability_grants(w, anchor), kept = Value::empty_list();
+  for (uint32_t i = 0; i < grants.list_len(); ++i) {
+    const Value& g = grants.list_at(i);
+    if (!(g.list_at(0).as_obj() == who && equal(g.list_at(1), a[0]))) list_append(kept, g);
+  }
+  set_capability_grants(w, anchor, std::move(kept));
   return Value::integer(1);
 }
 

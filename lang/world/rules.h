@@ -25,7 +25,11 @@
 
 namespace echo {
 
-constexpr const char* kCapabilityProp = "__capabilities";
+// Capability grants live on the capability's anchor (its first object
+// argument, or #0 for one with none): {grantee, capability} pairs in this
+// wizard-owned, unreadable property. A grant so writes only to an object
+// its grantor controls (the anchor's owner or a wizard may grant).
+constexpr const char* kCapabilityGrantsProp = "__capability_grants";
 
 // Whether a line of verb code holds a rule (`// query ` or `// fact `).
 bool is_rule_line(std::string_view line);
