@@ -8,40 +8,13 @@
 #include "lang/function.h"
 #include "lang/world/object_source.h"
 #include "lang/world/world.h"
+#include "world_fixtures.h"
 
 using namespace echo;
+using echo::test::World4;
+using echo::test::World5;
 
 namespace {
-
-// #0 system, #1 root, #2 the wizard (in #3), #3 a room; $root_class, $room.
-struct World4 {
-  World w;
-  WorldHost host{w};
-  World4() {
-    w.create({}, NOTHING);
-    int64_t root = w.create({}, NOTHING);
-    int64_t wiz = w.create({root}, NOTHING);
-    int64_t room = w.create({root}, NOTHING);
-    w.get_mut(root)->set_flag(FLAG_FERTILE, true);
-    w.get_mut(wiz)->set_flag(FLAG_WIZARD, true);
-    w.get_mut(wiz)->set_flag(FLAG_PROGRAMMER, true);
-    w.set_player_flag(wiz, true);
-    for (int64_t i = 0; i <= 3; ++i) w.get_mut(i)->owner = wiz;
-    w.add_propdef(0, "root_class", Value::obj(root), wiz, PF_READ);
-    w.add_propdef(0, "room", Value::obj(room), wiz, PF_READ);
-    w.move(wiz, room);
-  }
-  SourceLoadResult load(const std::string& text) { return load_object_source(w, text, 2); }
-  EvalOutcome run(const std::string& code, Syntax syntax = Syntax::Echo) {
-    EvalOptions o;
-    o.host = &host;
-    o.player = 2;
-    o.run_forks = true;
-    o.syntax = syntax;
-    return eval_moo(code, o);
-  }
-  std::string result(const std::string& code, Syntax syntax = Syntax::Echo) { return run(code, syntax).describe(); }
-};
 
 const char* kLamp = R"(// the lamp of ECHO-LANGUAGE.md
 object lamp extends $root_class
@@ -231,29 +204,6 @@ TEST_CASE("a function value is rebuilt from its source and captures") {
 }
 
 namespace {
-
-// World4 plus #4, a programmer who is not a wizard.
-struct World5 : World4 {
-  World5() {
-    int64_t prog = w.create({1}, NOTHING);
-    w.get_mut(prog)->set_flag(FLAG_PROGRAMMER, true);
-    w.set_player_flag(prog, true);
-    w.move(prog, 3);
-  }
-  std::string as(int64_t who, const std::string& code) {
-    EvalOptions o;
-    o.host = &host;
-    o.player = who;
-    o.run_forks = true;
-    o.syntax = Syntax::Echo;
-    EvalOutcome r = eval_moo(code, o);
-    std::string s = r.kind == EvalOutcome::Raised && r.error.code.is_err()
-                        ? "!! " + std::string(error_name(r.error.code.as_err())) + " " + r.error.message
-                        : r.describe();
-    for (auto& f : r.fork_reports) s += " | " + f;
-    return s;
-  }
-};
 
 const char* kDocs = R"(object docs extends $root_class
   define capability ReadDocument(doc: Object, reader: Player);
