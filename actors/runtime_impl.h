@@ -194,6 +194,9 @@ class Runtime {
   void kill_task(int64_t id);
   int64_t fork_task(VmHost::ForkRequest req);
   bool under_task_limit(int64_t progr);
+  // Writes deferred_tasks_ now: before a segment shows other tasks' state
+  // (queued_tasks(), task_stack()), a dump_database() snapshot, shutdown.
+  void write_deferred_tasks();
   void request_checkpoint();  // dump_database() and the timer
   double checkpoint_interval();
   void shutdown_from_moo(const std::string& message);
@@ -263,7 +266,6 @@ class Runtime {
   void end_programming(Connection& c);
   void commit();
   void release_token(int64_t task_id);
-  void write_deferred_tasks();  // with mu held; see deferred_tasks_
   void run_notifier(int64_t player, int64_t listener, const char* verb, Value args);
   void checkpoint(bool final);
   void restore_tasks();
@@ -316,7 +318,8 @@ class Runtime {
   // nothing but the task and showed nobody anything. Losing one in a crash
   // restores the task at its previous suspend(), as if the crash had come
   // then, so it may wait; written within kDeferSeconds (commit() and the
-  // monitor's tick), or sooner by a write of that task, and at shutdown.
+  // monitor's tick), or sooner by a write of that task or by
+  // write_deferred_tasks().
   std::map<int64_t, Value> deferred_tasks_;
   double deferred_since_ = 0;  // when the oldest of them was held back
   bool checkpoint_requested_ = false;
