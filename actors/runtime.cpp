@@ -516,6 +516,7 @@ void Runtime::write_deferred_tasks() {
 // they may go out while another task's segment is half done.
 void Runtime::flush_deferred_tasks() {
   std::lock_guard<WorldLock> lk(mu);
+  if (stopping_) return;  // wait() writes them, then closes the store
   if (!deferred_tasks_.empty() && unix_now() - deferred_since_ >= kDeferSeconds) write_deferred_tasks();
 }
 
