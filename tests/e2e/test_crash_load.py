@@ -18,7 +18,6 @@ Usage: test_crash_load.py ECHO_REPL WORK_DIR
 """
 import os
 import random
-import re
 import signal
 import sys
 import threading
@@ -110,7 +109,9 @@ def check(port, objs, acked):
 
 def main():
     repl, work = sys.argv[1], sys.argv[2]
-    rng = random.Random(int(os.environ.get("ECHO_CRASH_SEED", str(int(time.time())))))
+    seed = int(os.environ.get("ECHO_CRASH_SEED", str(int(time.time()))))
+    print("ECHO_CRASH_SEED=%d (the kill times)" % seed, flush=True)
+    rng = random.Random(seed)
     server = new_world_server(repl, work, "crash")
     store = os.path.join(work, "crash.db")
     log = os.path.join(work, "server.log")

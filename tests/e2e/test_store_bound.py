@@ -14,7 +14,6 @@ server is killed (SIGKILL): it must start again within START_LIMIT seconds
 Usage: test_store_bound.py ECHO_REPL WORK_DIR
 """
 import os
-import re
 import signal
 import sys
 import time
