@@ -334,6 +334,7 @@ void Runtime::build_job(TaskEntry& e) {
       // Every earlier segment is committed and none runs now: the store
       // holds exactly the world between two segments.
       commit();
+      write_deferred_tasks();  // the snapshot should hold each task as it is now
       checkpoint(false);
       run_notifier(-1, 0, "checkpoint_finished", make_list({Value::integer(1)}));
       return;

@@ -126,6 +126,7 @@ caf::behavior monitor_actor(caf::event_based_actor* self, Runtime* rt) {
         auto t0 = std::chrono::steady_clock::now();
         rt->sweep_connections();
         rt->evict_objects();
+        rt->flush_deferred_tasks();
         rt->write_status();
         rt->record("monitor", "monitor", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         self->delayed_send(self, std::chrono::seconds(1), monitor_tick_atom::value);

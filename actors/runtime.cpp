@@ -404,28 +404,59 @@ Value Runtime::task_record(const TaskEntry& e) const {
   return m;
 }
 
+namespace {
+// How long commit() may hold a task record back (deferred_tasks_): what a
+// crash can cost a task that only computes and suspends.
+constexpr double kDeferSeconds = 1.0;
+}  // namespace
+
 void Runtime::commit() {
   storage::Batch b;
   std::set<int64_t> dirty = world_->take_dirty();
   bool meta = world_->take_meta_dirty();
   if (!dirty.empty() || meta) add_changes(*world_, extras_, dirty, meta, b);
+  auto keep = [](const TaskEntry* e) {
+    return e && !e->killed && e->task &&
+           (e->state == TaskEntry::Sleeping || e->state == TaskEntry::Reading ||
+            (e->state == TaskEntry::Ready && e->persisted));
+  };
+  // A segment that ended in suspend() having changed nothing in the world
+  // and sent nothing (touched_ is empty) left no trace anyone could see: its
+  // task's record may wait (deferred_tasks_), so a `while (1) suspend(0);`
+  // loop does not write its whole task to the WAL many times a second.
+  bool defer = b.empty() && touched_.empty() && !dirty_tasks_.empty();
+  for (int64_t id : dirty_tasks_) {
+    const TaskEntry* e = task(id);
+    if (!keep(e) || e->state != TaskEntry::Sleeping || !e->persisted || !e->stored_asleep) defer = false;
+  }
   for (int64_t id : dirty_tasks_) {
     TaskEntry* e = task(id);
-    bool keep = e && !e->killed && e->task &&
-                (e->state == TaskEntry::Sleeping || e->state == TaskEntry::Reading ||
-                 (e->state == TaskEntry::Ready && e->persisted));
-    if (keep) {
+    if (keep(e)) {
       try {
-        b.put_task_value(uint64_t(id), task_record(*e));
+        Value record = task_record(*e);
+        if (defer) {
+          if (deferred_tasks_.empty()) deferred_since_ = unix_now();
+          deferred_tasks_[id] = std::move(record);
+          continue;
+        }
+        b.put_task_value(uint64_t(id), record);
         e->persisted = true;
+        e->stored_asleep = e->state == TaskEntry::Sleeping;
       } catch (const std::exception& ex) {
         log("TASK " + std::to_string(id) + " not saved: " + ex.what());
       }
     } else {
       b.delete_task(uint64_t(id));
     }
+    deferred_tasks_.erase(id);  // superseded
   }
   dirty_tasks_.clear();
+  // Not whenever b is written anyway: a loop's big task record would then
+  // go out with every other task's commit.
+  if (!deferred_tasks_.empty() && unix_now() - deferred_since_ >= kDeferSeconds) {
+    for (auto& [id, record] : deferred_tasks_) b.put_task_value(uint64_t(id), record);
+    deferred_tasks_.clear();
+  }
   if (!b.empty()) {
     try {
       // Group commit: written now, made durable by the syncer thread, which
@@ -465,6 +496,29 @@ void Runtime::commit() {
     }
     return false;
   });
+}
+
+void Runtime::write_deferred_tasks() {
+  if (deferred_tasks_.empty()) return;
+  storage::Batch b;
+  for (auto& [id, record] : deferred_tasks_) b.put_task_value(uint64_t(id), record);
+  deferred_tasks_.clear();
+  try {
+    store_->commit(b, false);
+    ++written_seq_;
+    sync_cv_.notify_one();
+  } catch (const std::exception& ex) {
+    log(std::string("COMMIT FAILED: ") + ex.what());
+    request_shutdown(std::string("the store failed: ") + ex.what());
+  }
+}
+
+// Between slices, like commit(): the records are whole segments' ends, so
+// they may go out while another task's segment is half done.
+void Runtime::flush_deferred_tasks() {
+  std::lock_guard<WorldLock> lk(mu);
+  if (stopping_) return;  // wait() writes them, then closes the store
+  if (!deferred_tasks_.empty() && unix_now() - deferred_since_ >= kDeferSeconds) write_deferred_tasks();
 }
 
 // Output reaches a session only once everything it may depend on is durable:
@@ -545,6 +599,7 @@ void Runtime::restore_tasks() {
       } else {
         ref.wake_at = get("wake").as_float();
         ref.state = TaskEntry::Sleeping;
+        ref.stored_asleep = true;
         if (ref.wake_at >= 0)
           deliver_to_object(timer_object(*ref.task), ref.id, std::max(0.0, ref.wake_at - unix_now()));
       }
@@ -608,6 +663,7 @@ void Runtime::wait() {
       close_connection(c, nullptr);
     }
     commit();
+    write_deferred_tasks();
     syncer_stop_ = true;
     sync_cv_.notify_one();
   }

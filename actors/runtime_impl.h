@@ -124,6 +124,7 @@ struct TaskEntry {
   int64_t reading_conn = 0;   // Reading: the connection id
   bool foreground = true;     // limits: fg_* or bg_*
   bool persisted = false;     // a record exists in the store
+  bool stored_asleep = false; // ... and it is of a suspend() (Runtime::commit may defer the next)
   bool killed = false;
   // Ready, and waiting for its object actor's delivery before it queues for
   // the token (a command).
@@ -200,6 +201,9 @@ class Runtime {
   void kill_task(int64_t id);
   int64_t fork_task(VmHost::ForkRequest req);
   bool under_task_limit(int64_t progr);
+  // Writes deferred_tasks_ now: before a segment shows other tasks' state
+  // (queued_tasks(), task_stack()), a dump_database() snapshot, shutdown.
+  void write_deferred_tasks();
   void request_checkpoint();  // dump_database() and the timer
   double checkpoint_interval();
   void shutdown_from_moo(const std::string& message);
@@ -235,6 +239,7 @@ class Runtime {
   std::string status_json();
   void write_status();
   void sweep_connections();  // connect_timeout
+  void flush_deferred_tasks();  // the monitor's tick: deferred_tasks_ past their time
   void evict_objects();      // unused objects leave memory (max_resident_objects)
 
  private:
@@ -316,6 +321,14 @@ class Runtime {
   std::deque<int64_t> waiting_;    // tasks waiting for the token
   int64_t current_ = 0;            // the task running a slice
   std::set<int64_t> dirty_tasks_;  // task records to write or delete at commit
+  // Task records commit() held back: a suspend() whose segment changed
+  // nothing but the task and showed nobody anything. Losing one in a crash
+  // restores the task at its previous suspend(), as if the crash had come
+  // then, so it may wait; written within kDeferSeconds (commit() and the
+  // monitor's tick), or sooner by a write of that task or by
+  // write_deferred_tasks().
+  std::map<int64_t, Value> deferred_tasks_;
+  double deferred_since_ = 0;  // when the oldest of them was held back
   bool checkpoint_requested_ = false;
   double started_at_ = 0;
   double last_eviction_ = 0;

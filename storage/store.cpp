@@ -25,6 +25,10 @@ namespace echo::storage {
 
 namespace {
 
+// The write-ahead log's bound (see open_dir): what a start after a crash
+// replays at most (about 0.2 s).
+constexpr uint64_t kMaxWalBytes = 32 << 20;
+
 const char* const kFamilies[] = {"default", "objects", "verbs", "tasks", "players", "events", "meta"};
 enum FamilyIndex { kDefault, kObjects, kVerbs, kTasks, kPlayers, kEvents, kMeta, kFamilyCount };
 
@@ -145,6 +149,19 @@ std::unique_ptr<Store> Store::open_dir(const std::string& dir, StoreOptions opti
   dbo.create_missing_column_families = true;
   dbo.paranoid_checks = true;
   dbo.max_background_jobs = 2;
+  // The WAL is shared by the families, and a WAL file goes only once every
+  // family's memtable holding its writes is flushed. A family that is written
+  // all the time (tasks) beside ones written seldom (objects) kept every file
+  // until RocksDB's default limit, 4 x the families' write buffers (3.5 GB
+  // here); the next open replayed all of it (15.8 s at 3.1 GB). Past this
+  // size the families holding the oldest file are flushed, and the file goes.
+  dbo.max_total_wal_size = kMaxWalBytes;
+  // RocksDB's info LOG grows by a few lines a flush (6 MB a minute under a
+  // suspend() loop) and was kept, up to 1000, at each open; the MANIFEST by a
+  // record a flush, up to 1 GB.
+  dbo.max_log_file_size = 1 << 20;
+  dbo.keep_log_file_num = 4;
+  dbo.max_manifest_file_size = 64 << 20;
   // One block cache for all families; bloom filters and hashed data-block
   // indexes for the point lookups that dominate (get_object).
   rocksdb::BlockBasedTableOptions table;
@@ -153,6 +170,12 @@ std::unique_ptr<Store> Store::open_dir(const std::string& dir, StoreOptions opti
   table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
   rocksdb::ColumnFamilyOptions cfo;
   cfo.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // A family holds at most 2 memtables unflushed (RocksDB stalls writes
+  // beyond), and each new WAL file is preallocated at 1.1 x this: the
+  // default 64 MB let a fast writer (a task set a property and suspended
+  // 800 times a second with 256 KB in its variables) hold 235 MB of WAL
+  // while the flushes behind max_total_wal_size caught up.
+  cfo.write_buffer_size = kMaxWalBytes / 2;
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   for (const char* f : kFamilies) descs.emplace_back(f, cfo);
   rocksdb::Status s = rocksdb::DB::Open(dbo, im.data_dir, descs, &im.cf, &im.db);

@@ -31,6 +31,9 @@
 // loss; concurrent committers share one sync through RocksDB's write group.
 // (sync = false would survive only a process crash.) Options::sync = false is
 // for bulk loads (import_world syncs once at the end) and benchmarks.
+// The write-ahead log is kept to about 32 MB while the store is open (the
+// families holding its oldest file are flushed), so a store overwritten all
+// the time stays small and an open after a crash replays little.
 //
 // Concurrency: reads and commits may run from several threads at once
 // (RocksDB's DB is thread-safe); close() must not race them. One process at
