@@ -25,7 +25,7 @@ Value word_list(const std::string& line) {
 
 // ---- the session interface ------------------------------------------------------
 
-ConnHandle SessionPort::open(caf::actor session, const std::string& name) const {
+Session SessionPort::open(caf::actor session, const std::string& name) const {
   return rt->open_connection(std::move(session), name);
 }
 void SessionPort::lines(ConnHandle h, std::vector<std::string> ls) const { rt->input_lines(h, std::move(ls)); }
@@ -60,9 +60,26 @@ void Runtime::set_conn_id(Connection& c, int64_t id) {
   if (!c.closed) by_id_[id] = c.handle;
 }
 
-void Runtime::output(Connection& c, std::string_view text) {
-  if (c.pending.empty()) touched_.push_back(c.handle);
-  c.pending.append(text);
+bool Runtime::output(Connection& c, std::string_view text, bool newline, bool flush_ok) {
+  if (!c.out) return true;  // nobody to send it to
+  if (!c.out->push(text, newline, flush_ok, max_queued_output())) return false;
+  touch(c);
+  return true;
+}
+
+// ToastStunt's max_queued_output: a positive value under 2048 counts as
+// 2048; anything but a positive integer leaves LambdaMOO's 65536.
+void Runtime::load_net_options() {
+  Value v = server_option("max_queued_output");
+  size_t limit = OutputQueue::kDefaultLimit;
+  if (v.is_int() && v.as_int() > 0) limit = std::max(size_t(v.as_int()), OutputQueue::kMinLimit);
+  max_queued_output_.store(limit, std::memory_order_relaxed);
+}
+
+void Runtime::touch(Connection& c) {
+  if (c.touched) return;
+  c.touched = true;
+  touched_.push_back(c.handle);
 }
 
 std::vector<Connection*> Runtime::connections() {
@@ -102,17 +119,18 @@ Connection& Runtime::input_queue(int64_t id) {
   return c;
 }
 
-ConnHandle Runtime::open_connection(caf::actor session, const std::string& name) {
+Session Runtime::open_connection(caf::actor session, const std::string& name) {
   std::lock_guard<WorldLock> lk(mu);
   Connection& c = new_queue(name);
   ConnHandle h = c.handle;
   set_conn_id(c, next_unconnected_--);
   c.session = std::move(session);
+  c.out = std::make_shared<OutputQueue>();
   log("ACCEPT: #" + std::to_string(c.id) + " on " + name);
   // LambdaMOO queues an empty line: do_login_command prints the welcome.
   c.input.push_back("");
   dispatch_input(c);
-  return h;
+  return Session{h, c.out};
 }
 
 // Sessions must never wait for a task's slice to end (a busy task would
@@ -157,7 +175,10 @@ void Runtime::handle_line(ConnHandle h, std::string line) {
     // Answered at once, not after the running segment's commit.
     std::string out;
     for (auto& l : flush_input(*c)) out += l + "\r\n";
-    caf::anon_send(c->session, output_atom::value, std::move(out));
+    if (c->out) {
+      c->out->push_now(std::move(out));
+      if (c->out->arm_kick()) caf::anon_send(c->session, output_atom::value);
+    }
     return;
   }
   c->input.push_back(std::move(line));
@@ -172,6 +193,7 @@ void Runtime::connection_closed(ConnHandle h) {
   log("CLIENT DISCONNECTED: #" + std::to_string(c->id) + " on " + c->name);
   by_id_.erase(c->id);
   c->session = caf::actor();
+  c->out.reset();
   // tasks.c free_task_queue: the queue outlives its connection, and lines
   // typed ahead still run as commands (their output goes nowhere).
   if (c->input.empty())
@@ -196,9 +218,12 @@ void Runtime::connection_closed(ConnHandle h) {
 }
 
 void Runtime::close_connection(Connection& c, const char* message) {
-  if (message) c.pending += std::string(message) + "\r\n";
-  if (c.session) send_output(c.session, std::move(c.pending), true);
-  c.pending.clear();
+  if (c.out) {
+    if (message) c.out->push(message, true, true, max_queued_output());
+    c.out->push_close();  // after everything queued before it
+    publish_output(c);
+    c.out.reset();
+  }
   if (auto it = by_id_.find(c.id); it != by_id_.end() && it->second == c.handle) by_id_.erase(it);
   c.closed = true;
   ending_.push_back(c.handle);
@@ -207,21 +232,25 @@ void Runtime::close_connection(Connection& c, const char* message) {
   c.disconnect_me = false;
 }
 
-void Runtime::notify(int64_t conn, std::string_view text, bool newline) {
+bool Runtime::notify(int64_t conn, std::string_view text, bool newline, bool flush_ok) {
   if (TaskEntry* e = speculating_here()) {  // held until its segment commits
+    // Whether it fits depends on the queue when it goes out; and output
+    // beyond the limit is dropped there, so it need not be held here.
+    if (!flush_ok) throw NeedsExclusive{"notify() without flushing"};
+    e->spec_output_bytes += text.size() + 2;
+    if (e->spec_output_bytes > max_queued_output()) throw NeedsExclusive{"notify() past max_queued_output"};
     e->spec_output.push_back(TaskEntry::Output{conn, std::string(text), newline});
-    return;
+    return true;
   }
   Connection* c = conn_by_id(conn);
-  if (!c) return;
-  output(*c, text);
-  if (newline) c->pending += "\r\n";
+  if (!c) return true;
+  return output(*c, text, newline, flush_ok);
 }
 
 void Runtime::boot(int64_t conn) {
   if (Connection* c = conn_by_id(conn)) {
     c->disconnect_me = true;
-    touched_.push_back(c->handle);
+    touch(*c);
   }
 }
 
@@ -467,13 +496,12 @@ void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bo
       for (uint32_t i = 0; i < v.list_len(); ++i)
         if (v.list_at(i).is_str()) notify(to.id, v.list_at(i).as_str());
     } else {
-      output(to, std::string(dflt) + "\r\n");
+      output(to, dflt, true);
     }
   };
   if (existing && existing != &c) {
     log("REDIRECTED: #" + std::to_string(new_id) + ", was " + existing->name + ", now " + c.name);
-    existing->pending += "*** Redirecting connection to new port ***\r\n";
-    close_connection(*existing, nullptr);
+    close_connection(*existing, "*** Redirecting connection to new port ***");
     message(c, "redirect_to_msg", "*** Redirecting old connection to this port ***");
     run_notifier(new_id, c.listener, "user_reconnected", make_list({Value::obj(new_id)}));
     return;

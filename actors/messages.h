@@ -12,8 +12,8 @@ using run_atom = caf::atom_constant<caf::atom("run")>;        // run (or wait fo
 // (an event handler, a command, a timer).
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 
-// Sessions (net/): what the world sends to a connection.
-using output_atom = caf::atom_constant<caf::atom("output")>;  // (std::string text): bytes to send
-using close_atom = caf::atom_constant<caf::atom("close")>;    // flush and close
+// Sessions (net/): there is output (or a close) to take from the
+// connection's OutputQueue (no arguments; one waits at most).
+using output_atom = caf::atom_constant<caf::atom("output")>;
 
 }  // namespace echo::actors

@@ -139,6 +139,7 @@ void Runtime::sweep_connections() {
   std::lock_guard<WorldLock> lk(mu);
   drain_inbox();  // a safety net: step() and input_lines() normally do it
   if (stopping_) return;
+  load_net_options();
   double now = unix_now();
   Value v = server_option("connect_timeout");
   int64_t timeout = v.type() == Type::None ? 300 : v.is_int() ? v.as_int() : 0;

@@ -230,6 +230,7 @@ void Runtime::start() {
   sys_ = std::make_unique<caf::actor_system>(*cfg_);
 
   std::lock_guard<WorldLock> lk(mu);
+  load_net_options();
   restore_tasks();
   // LambdaMOO's main_loop: #0:server_started before any input.
   run_notifier(-1, 0, "server_started", Value::empty_list());
@@ -445,10 +446,8 @@ void Runtime::commit() {
     auto it = conns_.find(h);
     if (it == conns_.end()) continue;
     Connection& c = it->second;
-    if (!c.pending.empty() && c.session) {
-      send_output(c.session, std::move(c.pending), false);
-      c.pending.clear();
-    }
+    c.touched = false;
+    publish_output(c);
     if (c.disconnect_me && !c.closed) close_connection(c, "*** Disconnected ***");
   }
   // Closed connections, and unconnected queues whose input has all run, go
@@ -466,22 +465,33 @@ void Runtime::commit() {
   });
 }
 
+namespace {
+
+// One message waits for a session at most: it takes all there is.
+void kick(OutputQueue& out, const caf::actor& session) {
+  if (session && out.arm_kick()) caf::anon_send(session, output_atom::value);
+}
+
+}  // namespace
+
 // Output reaches a session only once everything it may depend on is durable:
 // each piece waits for the WAL sync that covers the last write before it.
-void Runtime::send_output(const caf::actor& session, std::string text, bool close) {
-  if (held_.empty() && written_seq_ <= synced_seq_) {
-    if (!text.empty()) caf::anon_send(session, output_atom::value, std::move(text));
-    if (close) caf::anon_send(session, close_atom::value);
+void Runtime::publish_output(Connection& c) {
+  if (!c.out) return;
+  c.out->commit(written_seq_);
+  if (written_seq_ <= synced_seq_) {
+    c.out->release(written_seq_);
+    kick(*c.out, c.session);
     return;
   }
-  held_.push_back(Held{written_seq_, session, std::move(text), close});
+  held_.push_back(Held{written_seq_, c.out, c.session});
 }
 
 void Runtime::release_held() {
   while (!held_.empty() && held_.front().seq <= synced_seq_) {
     Held& h = held_.front();
-    if (!h.text.empty()) caf::anon_send(h.session, output_atom::value, std::move(h.text));
-    if (h.close) caf::anon_send(h.session, close_atom::value);
+    h.out->release(h.seq);
+    kick(*h.out, h.session);
     held_.pop_front();
   }
 }
@@ -600,8 +610,7 @@ void Runtime::wait() {
     log("SHUTDOWN: " + stop_reason_);
     for (auto& [h, c] : conns_) {
       if (c.closed) continue;
-      c.pending += "*** Shutting down: " + stop_reason_ + " ***\r\n";
-      close_connection(c, nullptr);
+      close_connection(c, ("*** Shutting down: " + stop_reason_ + " ***").c_str());
     }
     commit();
     syncer_stop_ = true;

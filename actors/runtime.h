@@ -1,26 +1,36 @@
 // The runtime's interface for sessions (net/): connections open, deliver
-// lines and close through these calls; the world answers with output_atom
-// and close_atom messages to the session actor (actors/messages.h).
+// lines and close through these calls; the world queues their output in an
+// OutputQueue and tells the session actor with output_atom
+// (actors/messages.h).
 #pragma once
 
 #include <caf/actor.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace echo::actors {
 
 class Runtime;
+class OutputQueue;
 
 // A stable handle for a connection (its MOO id changes at login).
 using ConnHandle = uint64_t;
+
+// What a session gets when it opens: its handle, and the queue its output
+// arrives in (take() it when told; it says when to close).
+struct Session {
+  ConnHandle handle = 0;
+  std::shared_ptr<OutputQueue> out;
+};
 
 struct SessionPort {
   Runtime* rt = nullptr;
   // A new connection (LambdaMOO's server_new_connection): it gets the next
   // negative id and an empty login line is queued, as LambdaMOO does.
-  ConnHandle open(caf::actor session, const std::string& name) const;
+  Session open(caf::actor session, const std::string& name) const;
   // The lines of one read from the client (already filtered: no CR/LF,
   // printable bytes only), queued together: a command among them never
   // starts before the lines typed after it are waiting for its read().

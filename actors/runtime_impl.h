@@ -47,6 +47,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/output_queue.h"
 #include "actors/runtime.h"
 #include "actors/server.h"
 #include "actors/world_lock.h"
@@ -86,7 +87,10 @@ struct Connection {
   // .program in progress: the verb and the lines so far.
   std::optional<std::pair<int64_t, std::string>> programming;
   std::vector<std::string> program_lines;
-  std::string pending;        // output of the current segment, sent at commit
+  // Its output, bounded by $server_options.max_queued_output; the running
+  // segment's lines are sent after its commit. Null: no client (detached).
+  std::shared_ptr<OutputQueue> out;
+  bool touched = false;       // in touched_: output or a boot since the last commit
 
   // tasks.c: a "#$#" line is out-of-band, and a "#$\"" prefix quotes a line
   // that would be (dequeue_input_task strips it); neither with disable_oob.
@@ -146,6 +150,7 @@ struct TaskEntry {
     bool newline;
   };
   std::vector<Output> spec_output;  // notify() during the speculation, sent at its commit
+  size_t spec_output_bytes = 0;     // their size (bounded by max_queued_output)
 };
 
 class Runtime {
@@ -161,7 +166,7 @@ class Runtime {
   SessionPort sessions() { return SessionPort{this}; }
 
   // ---- sessions (SessionPort) ----
-  ConnHandle open_connection(caf::actor session, const std::string& name);
+  Session open_connection(caf::actor session, const std::string& name);
   void input_lines(ConnHandle h, std::vector<std::string> lines);
   void drain_inbox();  // with mu held
   void connection_closed(ConnHandle h);
@@ -176,7 +181,13 @@ class Runtime {
   Connection* conn_by_id(int64_t id);
   Connection* conn_by_handle(ConnHandle h);
   std::vector<Connection*> connections();
-  void notify(int64_t conn, std::string_view text, bool newline = true);
+  // LambdaMOO's notify(): queues a line (or, without `newline`, the bytes)
+  // for `conn`. False only when `flush_ok` is false and the line would not
+  // fit in max_queued_output without dropping older ones (nothing queued);
+  // true when `conn` has no connection. While speculating the output is held
+  // in the task, up to max_queued_output bytes; past that, or for a
+  // !flush_ok line, the segment throws NeedsExclusive and reruns alone.
+  bool notify(int64_t conn, std::string_view text, bool newline = true, bool flush_ok = true);
   void boot(int64_t conn);
   std::vector<std::string> flush_input(Connection& c);  // drops queued lines; the messages
   void force_input(Connection& c, std::string line, bool at_front);
@@ -201,6 +212,11 @@ class Runtime {
   int64_t server_int_option(const char* name, int64_t dflt);
   Value server_option(const char* name);  // Value::none() when unset
   TaskLimits limits(bool foreground);
+  // $server_options.max_queued_output (ToastStunt's, cached as there): the
+  // bytes of output queued for a connection before old lines are dropped.
+  size_t max_queued_output() const { return max_queued_output_.load(std::memory_order_relaxed); }
+  // Reads the cached options again (load_server_options(), and every second).
+  void load_net_options();
   double started_at() const { return started_at_; }
   WorldLock mu;
   // The speculating task on this thread (notify() holds its output), or null.
@@ -266,8 +282,11 @@ class Runtime {
   void restore_tasks();
   Value task_record(const TaskEntry& e) const;
   void close_connection(Connection& c, const char* message);
-  void output(Connection& c, std::string_view text);
-  void send_output(const caf::actor& session, std::string text, bool close);
+  bool output(Connection& c, std::string_view text, bool newline, bool flush_ok = true);
+  void touch(Connection& c);
+  // At a commit: c's output so far goes once the WAL sync covering the last
+  // write is done (at once if it is).
+  void publish_output(Connection& c);
   void release_held();
   void syncer_loop();
 
@@ -329,9 +348,8 @@ class Runtime {
   uint64_t written_seq_ = 0, synced_seq_ = 0;
   struct Held {
     uint64_t seq;
+    std::shared_ptr<OutputQueue> out;
     caf::actor session;
-    std::string text;
-    bool close;
   };
   std::deque<Held> held_;
   std::condition_variable_any sync_cv_;
@@ -347,6 +365,7 @@ class Runtime {
   std::atomic<int> spec_running_{0};
   std::atomic<uint64_t> spec_commits_{0}, spec_conflicts_{0}, spec_exclusive_{0};
   std::atomic<int> spec_peak_{0};
+  std::atomic<size_t> max_queued_output_{OutputQueue::kDefaultLimit};
   std::mutex stats_mu_;  // not mu: sessions report without waiting for a slice
   std::map<std::string, ActorStat> stats_;
   caf::actor monitor_;  // ECHO_TRACE_TASKS: log every slice's outcome

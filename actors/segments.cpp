@@ -335,6 +335,7 @@ void Runtime::end_speculation(caf::event_based_actor* self, TaskEntry& e) {
     e.tx.reset();
     e.speculating = false;
     e.spec_output.clear();
+    e.spec_output_bytes = 0;
     return;
   }
   if (token_ != 0 && token_ != e.id) {
@@ -361,6 +362,7 @@ void Runtime::end_speculation(caf::event_based_actor* self, TaskEntry& e) {
   ++spec_commits_;
   for (auto& o : e.spec_output) notify(o.conn, o.text, o.newline);
   e.spec_output.clear();
+  e.spec_output_bytes = 0;
   after_slice(self, e, e.task->status());
 }
 
@@ -368,6 +370,7 @@ void Runtime::end_speculation(caf::event_based_actor* self, TaskEntry& e) {
 void Runtime::rollback(TaskEntry& e) {
   e.tx.reset();
   e.spec_output.clear();
+  e.spec_output_bytes = 0;
   e.speculating = e.commit_waiting = false;
   if (e.checkpoint) {
     auto programs = std::move(e.checkpoint_programs);

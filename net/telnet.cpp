@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "actors/messages.h"
+#include "actors/output_queue.h"
 
 namespace echo::net {
 
@@ -70,20 +71,47 @@ namespace {
 
 struct SessionState {
   actors::ConnHandle handle = 0;
+  std::shared_ptr<actors::OutputQueue> out;
   LineFilter filter;
+  size_t unwritten = 0;  // handed to CAF, not yet taken by the socket
   bool closing = false;
 };
+
+// The most output handed to CAF at once: the rest stays in the OutputQueue,
+// where it counts against max_queued_output and old lines can be dropped.
+constexpr size_t kWriteChunk = 16 * 1024;
 
 caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle hdl, actors::SessionPort port,
                              std::string name) {
   auto st = std::make_shared<SessionState>();
   self->configure_read(hdl, caf::io::receive_policy::at_most(4096));
-  st->handle = port.open(caf::actor_cast<caf::actor>(self), name);
+  // data_transferred_msg says how much CAF still holds, so that the next
+  // chunk goes once the socket took the last one.
+  self->ack_writes(hdl, true);
+  actors::Session session = port.open(caf::actor_cast<caf::actor>(self), name);
+  st->handle = session.handle;
+  st->out = std::move(session.out);
   std::string label = "session " + std::to_string(st->handle) + " (" + name + ")";
   // Reports each message's time to the monitor. (Not mailbox().size():
   // reading it from inside the actor upsets CAF 0.17's blocked-mailbox state.)
   auto done = [=](std::chrono::steady_clock::time_point t0) {
     port.stats(label, st->handle, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  };
+  // Hands CAF the next chunk when it has written the last one.
+  auto pump = [=] {
+    if (st->closing || st->unwritten > 0) return;
+    actors::OutputQueue::Chunk chunk = st->out->take(kWriteChunk);
+    if (!chunk.bytes.empty()) {
+      self->write(hdl, chunk.bytes.size(), chunk.bytes.data());
+      self->flush(hdl);
+      st->unwritten += chunk.bytes.size();
+    }
+    if (chunk.close) {  // CAF still sends what it holds, then closes
+      st->closing = true;
+      self->close(hdl);
+      port.gone(label);
+      self->quit();
+    }
   };
   return {
       [=](const caf::io::new_data_msg& msg) {
@@ -98,24 +126,20 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
           }
         done(t0);
       },
+      [=](const caf::io::data_transferred_msg& msg) {
+        st->unwritten = msg.remaining;
+        st->out->set_in_flight(msg.remaining);
+        if (msg.remaining == 0) pump();
+      },
       [=](const caf::io::connection_closed_msg&) {
         if (!st->closing) port.closed(st->handle);
         port.gone(label);
         self->quit();
       },
-      [=](actors::output_atom, const std::string& text) {
+      [=](actors::output_atom) {
         auto t0 = std::chrono::steady_clock::now();
-        if (text.empty()) return;
-        self->write(hdl, text.size(), text.data());
-        self->flush(hdl);
+        pump();
         done(t0);
-      },
-      [=](actors::close_atom) {
-        st->closing = true;
-        self->flush(hdl);
-        self->close(hdl);
-        port.gone(label);
-        self->quit();
       },
   };
 }
