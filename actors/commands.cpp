@@ -25,11 +25,31 @@ Value word_list(const std::string& line) {
 
 // ---- the session interface ------------------------------------------------------
 
-Session SessionPort::open(caf::actor session, const std::string& name) const {
-  return rt->open_connection(std::move(session), name);
+Session SessionPort::open(caf::actor session, const std::string& name, std::shared_ptr<const void> hold) const {
+  Runtime::InboxEvent ev;
+  ev.kind = Runtime::InboxEvent::Open;
+  ev.handle = rt->next_handle_.fetch_add(1);
+  ev.session = std::move(session);
+  ev.name = name;
+  ev.out = std::make_shared<OutputQueue>();
+  ev.hold = std::move(hold);
+  Session s{ev.handle, ev.out};
+  rt->post(std::move(ev));
+  return s;
 }
-void SessionPort::lines(ConnHandle h, std::vector<std::string> ls) const { rt->input_lines(h, std::move(ls)); }
-void SessionPort::closed(ConnHandle h) const { rt->connection_closed(h); }
+void SessionPort::lines(ConnHandle h, std::vector<std::string> ls) const {
+  Runtime::InboxEvent ev;
+  ev.kind = Runtime::InboxEvent::Lines;
+  ev.handle = h;
+  ev.lines = std::move(ls);
+  rt->post(std::move(ev));
+}
+void SessionPort::closed(ConnHandle h) const {
+  Runtime::InboxEvent ev;
+  ev.kind = Runtime::InboxEvent::Closed;
+  ev.handle = h;
+  rt->post(std::move(ev));
+}
 void SessionPort::stats(const std::string& actor, ConnHandle h, double seconds) const {
   rt->record(actor, "session", seconds, int64_t(h));
 }
@@ -90,8 +110,8 @@ std::vector<Connection*> Runtime::connections() {
 }
 
 // A new task queue, with its handle and the default flush command.
-Connection& Runtime::new_queue(const std::string& name) {
-  ConnHandle h = next_handle_++;
+Connection& Runtime::new_queue(const std::string& name, ConnHandle h) {
+  if (h == 0) h = next_handle_.fetch_add(1);
   Connection& c = conns_[h];
   c.handle = h;
   c.name = name;
@@ -119,41 +139,55 @@ Connection& Runtime::input_queue(int64_t id) {
   return c;
 }
 
-Session Runtime::open_connection(caf::actor session, const std::string& name) {
-  std::lock_guard<WorldLock> lk(mu);
-  Connection& c = new_queue(name);
-  ConnHandle h = c.handle;
+void Runtime::open_connection(InboxEvent& ev) {
+  Connection& c = new_queue(ev.name, ev.handle);
   set_conn_id(c, next_unconnected_--);
-  c.session = std::move(session);
-  c.out = std::make_shared<OutputQueue>();
-  log("ACCEPT: #" + std::to_string(c.id) + " on " + name);
+  c.session = std::move(ev.session);
+  c.out = std::move(ev.out);
+  c.hold = std::move(ev.hold);
+  log("ACCEPT: #" + std::to_string(c.id) + " on " + c.name);
   // LambdaMOO queues an empty line: do_login_command prints the welcome.
   c.input.push_back("");
   dispatch_input(c);
-  return Session{h, c.out};
 }
 
-// Sessions must never wait for a task's slice to end (a busy task would
-// starve them of mu: std::mutex is not fair): a line goes into the inbox,
-// handled now if mu is free, else by the running task at the end of its
-// slice (step() drains the inbox before it lets mu go).
-void Runtime::input_lines(ConnHandle h, std::vector<std::string> lines) {
+void Runtime::post(InboxEvent ev) {
   {
     std::lock_guard<std::mutex> lk(inbox_mu_);
-    for (auto& l : lines) inbox_.emplace_back(h, std::move(l));
+    inbox_.push_back(std::move(ev));
   }
-  if (slice_running_.load()) return;  // step() drains it
-  std::lock_guard<WorldLock> lk(mu);
-  drain_inbox();
+  ask_drain();
 }
 
-void Runtime::drain_inbox() {
-  std::vector<std::pair<ConnHandle, std::string>> lines;
+void Runtime::ask_drain() {
+  if (!drain_asked_.exchange(true)) caf::anon_send(inbox_actor_, drain_atom::value);
+}
+
+void Runtime::drain_inbox(size_t max) {
+  std::vector<InboxEvent> events;
+  bool more;
   {
     std::lock_guard<std::mutex> lk(inbox_mu_);
-    lines.swap(inbox_);
+    while (!inbox_.empty() && events.size() < max) {
+      events.push_back(std::move(inbox_.front()));
+      inbox_.pop_front();
+    }
+    more = !inbox_.empty();
   }
-  for (auto& [h, l] : lines) handle_line(h, std::move(l));
+  for (InboxEvent& ev : events) {
+    switch (ev.kind) {
+      case InboxEvent::Open:
+        open_connection(ev);
+        break;
+      case InboxEvent::Lines:
+        for (auto& l : ev.lines) handle_line(ev.handle, std::move(l));
+        break;
+      case InboxEvent::Closed:
+        connection_closed(ev.handle);
+        break;
+    }
+  }
+  if (more) ask_drain();
 }
 
 // LambdaMOO's flush_input (tasks.c): drops the queued lines and returns the
@@ -185,9 +219,8 @@ void Runtime::handle_line(ConnHandle h, std::string line) {
   dispatch_input(*c);
 }
 
+// With mu held, from the inbox (after the connection's last lines).
 void Runtime::connection_closed(ConnHandle h) {
-  std::lock_guard<WorldLock> lk(mu);
-  drain_inbox();  // its last lines first
   Connection* c = conn_by_handle(h);
   if (!c) return;
   log("CLIENT DISCONNECTED: #" + std::to_string(c->id) + " on " + c->name);
@@ -483,7 +516,10 @@ void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bo
   (void)old_id;
   // tasks.c do_login_task: the player's unconnected queue gives up its input.
   for (auto& [h, q] : conns_)  // all of them: a hang-up with lines left may have made another
-    if (q.detached && q.id == new_id) q.input.clear();
+    if (q.detached && q.id == new_id) {
+      q.input.clear();
+      maybe_ending(q);
+    }
   Connection* existing = conn_by_id(new_id);
   if (existing && existing != &c) set_conn_id(*existing, -1000000000 - int64_t(existing->handle));  // no longer the player's
   set_conn_id(c, new_id);

@@ -12,6 +12,9 @@ using run_atom = caf::atom_constant<caf::atom("run")>;        // run (or wait fo
 // (an event handler, a command, a timer).
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 
+// The runtime's inbox actor: handle the session events posted (no arguments).
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+
 // Sessions (net/): there is output (or a close) to take from the
 // connection's OutputQueue (no arguments; one waits at most).
 using output_atom = caf::atom_constant<caf::atom("output")>;

@@ -137,7 +137,7 @@ caf::behavior monitor_actor(caf::event_based_actor* self, Runtime* rt) {
 // $server_options.connect_timeout (default 300 s; <= 0: never) is closed.
 void Runtime::sweep_connections() {
   std::lock_guard<WorldLock> lk(mu);
-  drain_inbox();  // a safety net: step() and input_lines() normally do it
+  drain_inbox();  // a safety net: slices and the inbox actor normally do it
   if (stopping_) return;
   load_net_options();
   double now = unix_now();

@@ -49,6 +49,23 @@ caf::behavior checkpoint_timer(caf::event_based_actor* self, Runtime* rt) {
   };
 }
 
+// The sessions' events (Runtime::post), handled holding mu: on a scheduler
+// thread, never the multiplexer's.
+caf::behavior inbox_actor(caf::event_based_actor* self, Runtime* rt, std::atomic<bool>* asked) {
+  (void)self;
+  return {
+      [=](drain_atom) {
+        auto t0 = std::chrono::steady_clock::now();
+        asked->store(false);  // before draining: an event posted meanwhile asks again
+        {
+          std::lock_guard<WorldLock> lk(rt->mu);
+          rt->drain_inbox();
+        }
+        rt->record("inbox", "sessions", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      },
+  };
+}
+
 }  // namespace
 
 // An object's actor: what is sent to the object arrives as deliver
@@ -188,6 +205,7 @@ Runtime::~Runtime() {
   if (sys_) {
     caf::anon_send_exit(timer_, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(monitor_, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(inbox_actor_, caf::exit_reason::user_shutdown);
     // The middleman waits for its brokers: stop the listeners (sessions were
     // closed by wait()).
     for (auto& l : listeners_) caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
@@ -229,6 +247,7 @@ void Runtime::start() {
   if (opt_.worker_threads) cfg_->set("scheduler.max-threads", opt_.worker_threads);
   sys_ = std::make_unique<caf::actor_system>(*cfg_);
 
+  inbox_actor_ = sys_->spawn(inbox_actor, this, &drain_asked_);
   std::lock_guard<WorldLock> lk(mu);
   load_net_options();
   restore_tasks();
@@ -338,7 +357,10 @@ void Runtime::kill_task(int64_t id) {
   if (!e) return;
   e->killed = true;
   for (auto& [h, c] : conns_)
-    if (c.reading_task == id) c.reading_task = 0;
+    if (c.reading_task == id) {
+      c.reading_task = 0;
+      maybe_ending(c);
+    }
   if (e->persisted) dirty_tasks_.insert(id);
   caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
   std::erase(waiting_, id);
@@ -453,16 +475,13 @@ void Runtime::commit() {
   // Closed connections, and unconnected queues whose input has all run, go
   // (only those that closed or lost their client are looked at: a commit
   // must not cost a walk over every connection).
-  std::erase_if(ending_, [this](ConnHandle h) {
+  for (ConnHandle h : ending_) {
     auto it = conns_.find(h);
-    if (it == conns_.end()) return true;
+    if (it == conns_.end()) continue;
     const Connection& c = it->second;
-    if ((c.closed || (c.detached && c.input.empty())) && !c.busy && c.reading_task == 0) {
-      conns_.erase(it);
-      return true;
-    }
-    return false;
-  });
+    if ((c.closed || (c.detached && c.input.empty())) && !c.busy && c.reading_task == 0) conns_.erase(it);
+  }
+  ending_.clear();
 }
 
 namespace {

@@ -30,7 +30,9 @@ struct SessionPort {
   Runtime* rt = nullptr;
   // A new connection (LambdaMOO's server_new_connection): it gets the next
   // negative id and an empty login line is queued, as LambdaMOO does.
-  Session open(caf::actor session, const std::string& name) const;
+  // `hold` is kept as long as the runtime has the connection (its queued
+  // lines may run after the client went).
+  Session open(caf::actor session, const std::string& name, std::shared_ptr<const void> hold = nullptr) const;
   // The lines of one read from the client (already filtered: no CR/LF,
   // printable bytes only), queued together: a command among them never
   // starts before the lines typed after it are waiting for its read().

@@ -87,6 +87,7 @@ struct Connection {
   // .program in progress: the verb and the lines so far.
   std::optional<std::pair<int64_t, std::string>> programming;
   std::vector<std::string> program_lines;
+  std::shared_ptr<const void> hold;  // the session's (net/ counts connections per address by it)
   // Its output, bounded by $server_options.max_queued_output; the running
   // segment's lines are sent after its commit. Null: no client (detached).
   std::shared_ptr<OutputQueue> out;
@@ -166,10 +167,25 @@ class Runtime {
   SessionPort sessions() { return SessionPort{this}; }
 
   // ---- sessions (SessionPort) ----
-  Session open_connection(caf::actor session, const std::string& name);
-  void input_lines(ConnHandle h, std::vector<std::string> lines);
-  void drain_inbox();  // with mu held
-  void connection_closed(ConnHandle h);
+  // A session's events go into the inbox, in order, and it never waits for
+  // mu: the sessions all run on CAF's one multiplexer thread, so a session
+  // waiting for a slice to end stalled every connection (and accepting).
+  // The inbox is drained with mu held, at the end of a slice or by the
+  // inbox actor.
+  struct InboxEvent {
+    enum Kind { Open, Lines, Closed } kind = Lines;
+    ConnHandle handle = 0;
+    std::vector<std::string> lines;     // Lines
+    caf::actor session;                 // Open
+    std::string name;                   // Open
+    std::shared_ptr<OutputQueue> out;   // Open
+    std::shared_ptr<const void> hold;   // Open: kept while the connection is in conns_
+  };
+  void post(InboxEvent ev);
+  // With mu held: handles up to `max` events (the inbox actor is asked to
+  // come back for the rest, so that mu is let go in between).
+  void drain_inbox(size_t max = 256);
+  void ask_drain();
 
   // ---- task actors ----
   void step(caf::event_based_actor* self, int64_t task_id);
@@ -194,7 +210,7 @@ class Runtime {
   // The input queue of `id`: its open connection, else its unconnected queue
   // (made when there is none).
   Connection& input_queue(int64_t id);
-  Connection& new_queue(const std::string& name);
+  Connection& new_queue(const std::string& name, ConnHandle h = 0);  // 0: a new handle
   Connection* unconnected_queue(int64_t id);  // the detached queue of `id`, if any
   void set_conn_id(Connection& c, int64_t id);  // keeps the id index exact
   TaskEntry* task(int64_t id);
@@ -256,6 +272,8 @@ class Runtime {
   bool build_verb_task(TaskEntry& e, int64_t this_obj, const char* verb, Value args, int64_t player,
                        const std::string& argstr);
   void start_command(Connection& c, const std::string& line);
+  void open_connection(InboxEvent& ev);
+  void connection_closed(ConnHandle h);
   void dispatch_input(Connection& c);
   void handle_line(ConnHandle h, std::string line);
   void command_stage2(TaskEntry& e, ConnHandle h, std::string line);
@@ -319,10 +337,18 @@ class Runtime {
   void object_segment_done(TaskEntry& e);
   friend caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t obj);
   std::map<ConnHandle, Connection> conns_;
-  ConnHandle next_handle_ = 1;
+  std::atomic<ConnHandle> next_handle_{1};  // sessions take theirs without mu
   std::unordered_map<int64_t, ConnHandle> by_id_;  // open connections by MOO id
   std::vector<ConnHandle> touched_;                // with output or a boot since the last commit
-  std::vector<ConnHandle> ending_;                 // closed or detached: dropped once idle (commit)
+  // Closed or detached connections that may have become idle since the last
+  // commit, which drops the idle ones and forgets the rest: whatever makes
+  // one idle later (its task's end, release_origin) lists it again. (A list
+  // of all of them, walked at every commit, cost a flood of 5,000
+  // connections 40% of the server's time.)
+  std::vector<ConnHandle> ending_;
+  void maybe_ending(const Connection& c) {
+    if (c.closed || c.detached) ending_.push_back(c.handle);
+  }
   int64_t next_unconnected_ = -2;  // LambdaMOO: NOTHING - 1, counting down
   int64_t token_ = 0;              // the task holding the world token; 0: free
   std::deque<int64_t> waiting_;    // tasks waiting for the token
@@ -355,9 +381,10 @@ class Runtime {
   std::condition_variable_any sync_cv_;
   bool syncer_stop_ = false;
   std::thread syncer_;
-  std::mutex inbox_mu_;  // lines from sessions not yet handled (input_lines)
-  std::vector<std::pair<ConnHandle, std::string>> inbox_;
-  std::atomic<bool> slice_running_{false};  // an exclusive slice (it drains the inbox)
+  std::mutex inbox_mu_;  // session events not yet handled (post)
+  std::deque<InboxEvent> inbox_;
+  std::atomic<bool> drain_asked_{false};  // a drain message is on its way to inbox_actor_
+  caf::actor inbox_actor_;
   // Speculation: on unless ECHO_SPECULATION=0; commits_ counts publishes
   // and exclusive slices (a speculation revalidates when it moved).
   bool speculation_ = true;
