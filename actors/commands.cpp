@@ -54,6 +54,8 @@ void SessionPort::stats(const std::string& actor, ConnHandle h, double seconds) 
   rt->record(actor, "session", seconds, int64_t(h));
 }
 void SessionPort::gone(const std::string& actor) const { rt->forget(actor); }
+int64_t SessionPort::max_connections_per_ip() const { return rt->max_connections_per_ip(); }
+void SessionPort::log(const std::string& line) const { rt->log(line); }
 void SessionPort::listener(caf::actor a) const {
   std::lock_guard<WorldLock> lk(rt->mu);
   rt->listeners_.push_back(std::move(a));
@@ -88,12 +90,16 @@ bool Runtime::output(Connection& c, std::string_view text, bool newline, bool fl
 }
 
 // ToastStunt's max_queued_output: a positive value under 2048 counts as
-// 2048; anything but a positive integer leaves LambdaMOO's 65536.
+// 2048; anything but a positive integer leaves LambdaMOO's 65536. Echo's
+// max_connections_per_ip: an integer, <= 0 for no limit; else 20.
 void Runtime::load_net_options() {
   Value v = server_option("max_queued_output");
   size_t limit = OutputQueue::kDefaultLimit;
   if (v.is_int() && v.as_int() > 0) limit = std::max(size_t(v.as_int()), OutputQueue::kMinLimit);
   max_queued_output_.store(limit, std::memory_order_relaxed);
+  Value per_ip = server_option("max_connections_per_ip");
+  max_connections_per_ip_.store(per_ip.is_int() ? per_ip.as_int() : kDefaultConnectionsPerIp,
+                                std::memory_order_relaxed);
 }
 
 void Runtime::touch(Connection& c) {

@@ -41,6 +41,11 @@ struct SessionPort {
   void closed(ConnHandle h) const;
   // A listener actor, stopped when the server stops.
   void listener(caf::actor a) const;
+  // $server_options.max_connections_per_ip (cached; <= 0: no limit): the
+  // connections one remote address may have open, counting those whose
+  // typed lines the runtime still runs.
+  int64_t max_connections_per_ip() const;
+  void log(const std::string& line) const;  // the server log
   // For the monitor: the time a session's message took; gone() when it stops.
   void stats(const std::string& actor, ConnHandle h, double seconds) const;
   void gone(const std::string& actor) const;

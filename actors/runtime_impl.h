@@ -231,6 +231,9 @@ class Runtime {
   // $server_options.max_queued_output (ToastStunt's, cached as there): the
   // bytes of output queued for a connection before old lines are dropped.
   size_t max_queued_output() const { return max_queued_output_.load(std::memory_order_relaxed); }
+  int64_t max_connections_per_ip() const { return max_connections_per_ip_.load(std::memory_order_relaxed); }
+  // Echo's default for $server_options.max_connections_per_ip.
+  static constexpr int64_t kDefaultConnectionsPerIp = 20;
   // Reads the cached options again (load_server_options(), and every second).
   void load_net_options();
   double started_at() const { return started_at_; }
@@ -393,6 +396,7 @@ class Runtime {
   std::atomic<uint64_t> spec_commits_{0}, spec_conflicts_{0}, spec_exclusive_{0};
   std::atomic<int> spec_peak_{0};
   std::atomic<size_t> max_queued_output_{OutputQueue::kDefaultLimit};
+  std::atomic<int64_t> max_connections_per_ip_{kDefaultConnectionsPerIp};
   std::mutex stats_mu_;  // not mu: sessions report without waiting for a slice
   std::map<std::string, ActorStat> stats_;
   caf::actor monitor_;  // ECHO_TRACE_TASKS: log every slice's outcome

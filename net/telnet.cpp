@@ -7,7 +7,9 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "actors/messages.h"
 #include "actors/output_queue.h"
@@ -69,7 +71,38 @@ void LineFilter::feed(std::string_view bytes, std::vector<std::string>& out) {
 
 namespace {
 
+// Connections open per remote address, each counted from its accept until
+// both its session and the runtime have let go of it (its typed lines may run
+// after the client went): what one address can make the server hold.
+class AddressCounts : public std::enable_shared_from_this<AddressCounts> {
+ public:
+  // A slot for `addr` (it is given back when the last copy goes), or null
+  // when `addr` has `max` open already (max <= 0: no limit). Thread-safe.
+  std::shared_ptr<const void> take(const std::string& addr, int64_t max) {
+    std::lock_guard<std::mutex> lk(mu_);
+    int64_t& n = open_[addr];
+    if (max > 0 && n >= max) return nullptr;
+    ++n;
+    auto self = shared_from_this();
+    return std::shared_ptr<const void>(new char(0), [self, addr](const void* p) {
+      delete static_cast<const char*>(p);
+      std::lock_guard<std::mutex> lk(self->mu_);
+      if (--self->open_[addr] <= 0) self->open_.erase(addr);
+    });
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, int64_t> open_;
+};
+
+// LambdaMOO's server_full_msg, for one address.
+constexpr char kRefusal[] =
+    "*** Sorry, but the server cannot accept any more connections from your address right now.\r\n"
+    "*** Please try again later.\r\n";
+
 struct SessionState {
+  std::shared_ptr<const void> hold;  // its address's slot
   actors::ConnHandle handle = 0;
   std::shared_ptr<actors::OutputQueue> out;
   LineFilter filter;
@@ -82,13 +115,14 @@ struct SessionState {
 constexpr size_t kWriteChunk = 16 * 1024;
 
 caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle hdl, actors::SessionPort port,
-                             std::string name) {
+                             std::string name, std::shared_ptr<const void> hold) {
   auto st = std::make_shared<SessionState>();
+  st->hold = hold;
   self->configure_read(hdl, caf::io::receive_policy::at_most(4096));
   // data_transferred_msg says how much CAF still holds, so that the next
   // chunk goes once the socket took the last one.
   self->ack_writes(hdl, true);
-  actors::Session session = port.open(caf::actor_cast<caf::actor>(self), name);
+  actors::Session session = port.open(caf::actor_cast<caf::actor>(self), name, std::move(hold));
   st->handle = session.handle;
   st->out = std::move(session.out);
   std::string label = "session " + std::to_string(st->handle) + " (" + name + ")";
@@ -156,11 +190,39 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
   uint16_t bound = r->second;
   port.listener(caf::actor_cast<caf::actor>(self));
   ready->set_value(bound);
+  auto counts = std::make_shared<AddressCounts>();
+  struct Refusals {
+    uint64_t count = 0;  // since the last log line
+    std::chrono::steady_clock::time_point logged;
+  };
+  auto refusals = std::make_shared<Refusals>();
   return {
       [=](const caf::io::new_connection_msg& msg) {
-        std::string name = "port " + std::to_string(bound) + " from " + self->remote_addr(msg.handle) + ", port " +
+        std::string addr = self->remote_addr(msg.handle);
+        int64_t max = port.max_connections_per_ip();
+        auto hold = counts->take(addr, max);
+        if (!hold) {
+          // Refused here, on the network thread, before the runtime or a
+          // session hears of it: a flood from one address costs an accept,
+          // a write and a close per connection. CAF sends the message, then
+          // closes. One log line a second at most.
+          self->write(msg.handle, sizeof kRefusal - 1, kRefusal);
+          self->flush(msg.handle);
+          self->close(msg.handle);
+          ++refusals->count;
+          auto now = std::chrono::steady_clock::now();
+          if (now - refusals->logged >= std::chrono::seconds(1)) {
+            port.log("REFUSED: " + std::to_string(refusals->count) + " connection(s) on port " +
+                     std::to_string(bound) + ", the last from " + addr + ", which has " + std::to_string(max) +
+                     " open (max_connections_per_ip)");
+            refusals->count = 0;
+            refusals->logged = now;
+          }
+          return;
+        }
+        std::string name = "port " + std::to_string(bound) + " from " + addr + ", port " +
                            std::to_string(self->remote_port(msg.handle));
-        self->fork(telnet_session, msg.handle, port, name);
+        self->fork(telnet_session, msg.handle, port, name, std::move(hold));
       },
   };
 }
