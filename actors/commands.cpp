@@ -249,7 +249,7 @@ void Runtime::connection_closed(ConnHandle h) {
     }
     c->reading_task = 0;
   }
-  run_notifier(c->id, c->listener, "user_disconnected", make_list({Value::obj(c->id)}));
+  run_notifier(c->id, c->listener, "user_disconnected", make_list({Value::obj(c->id)}), true);
   if (c->detached)
     dispatch_input(*c);
   else if (!c->busy)
@@ -267,7 +267,7 @@ void Runtime::close_connection(Connection& c, const char* message) {
   c.closed = true;
   ending_.push_back(c.handle);
   c.session = caf::actor();
-  if (c.disconnect_me) run_notifier(c.id, c.listener, "user_disconnected", make_list({Value::obj(c.id)}));
+  if (c.disconnect_me) run_notifier(c.id, c.listener, "user_disconnected", make_list({Value::obj(c.id)}), true);
   c.disconnect_me = false;
 }
 
@@ -355,7 +355,7 @@ void Runtime::dispatch_input(Connection& c) {
   deliver_to_object(c.id >= 0 ? c.id : c.listener, e.id);
 }
 
-void Runtime::run_notifier(int64_t player, int64_t listener, const char* verb, Value args) {
+void Runtime::run_notifier(int64_t player, int64_t listener, const char* verb, Value args, bool via_listener) {
   if (!world_->valid(listener)) return;
   int64_t def = 0;
   if (!world_->find_callable_verb(listener, verb, &def)) return;
@@ -367,7 +367,12 @@ void Runtime::run_notifier(int64_t player, int64_t listener, const char* verb, V
   TaskEntry& e = new_entry(std::move(j), false, 0);
   e.player = player;
   e.state = TaskEntry::Ready;
-  enqueue(e.id);
+  if (via_listener) {
+    e.awaiting_delivery = true;
+    deliver_to_object(listener, e.id);
+  } else {
+    enqueue(e.id);
+  }
 }
 
 // A task calling this_obj:verb(@args) as the server does (run_server_task):
@@ -545,12 +550,13 @@ void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bo
     log("REDIRECTED: #" + std::to_string(new_id) + ", was " + existing->name + ", now " + c.name);
     close_connection(*existing, "*** Redirecting connection to new port ***");
     message(c, "redirect_to_msg", "*** Redirecting old connection to this port ***");
-    run_notifier(new_id, c.listener, "user_reconnected", make_list({Value::obj(new_id)}));
+    run_notifier(new_id, c.listener, "user_reconnected", make_list({Value::obj(new_id)}), true);
     return;
   }
   log(std::string(created ? "CREATED: #" : "CONNECTED: #") + std::to_string(new_id) + " on " + c.name);
   message(c, created ? "create_msg" : "connect_msg", created ? "*** Created ***" : "*** Connected ***");
-  run_notifier(new_id, c.listener, created ? "user_created" : "user_connected", make_list({Value::obj(new_id)}));
+  run_notifier(new_id, c.listener, created ? "user_created" : "user_connected", make_list({Value::obj(new_id)}),
+               true);
 }
 
 // .program, PREFIX/OUTPUTPREFIX, SUFFIX/OUTPUTSUFFIX (tasks.c do_intrinsic_command).

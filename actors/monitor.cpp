@@ -150,7 +150,7 @@ void Runtime::sweep_connections() {
     log("TIMEOUT: #" + std::to_string(c.id) + " on " + c.name);
     int64_t id = c.id, listener = c.listener;
     close_connection(c, "*** Timed-out waiting for login. ***");
-    run_notifier(id, listener, "user_disconnected", make_list({Value::obj(id)}));
+    run_notifier(id, listener, "user_disconnected", make_list({Value::obj(id)}), true);
     any = true;
   }
   if (any) std::erase_if(conns_, [](auto& kv) { return kv.second.closed && !kv.second.busy; });

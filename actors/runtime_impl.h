@@ -298,7 +298,11 @@ class Runtime {
   void end_programming(Connection& c);
   void commit();
   void release_token(int64_t task_id);
-  void run_notifier(int64_t player, int64_t listener, const char* verb, Value args);
+  // A task calling listener:verb(@args), if it has that verb. A connection's
+  // (via_listener) is a message to the listener's actor, so it takes its
+  // turn with the login lines there: a flood's hang-ups wait behind each
+  // other rather than fill the token queue ahead of every player's command.
+  void run_notifier(int64_t player, int64_t listener, const char* verb, Value args, bool via_listener = false);
   void checkpoint(bool final);
   void restore_tasks();
   Value task_record(const TaskEntry& e) const;
