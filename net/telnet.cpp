@@ -18,6 +18,8 @@ namespace echo::net {
 
 namespace {
 
+using log_atom = caf::atom_constant<caf::atom("log")>;
+
 constexpr unsigned char IAC = 255, SB = 250, SE = 240, WILL = 251, WONT = 252, DO = 253, DONT = 254;
 
 }  // namespace
@@ -193,9 +195,21 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
   auto counts = std::make_shared<AddressCounts>();
   struct Refusals {
     uint64_t count = 0;  // since the last log line
+    std::string last;    // the address of the last one
+    int64_t max = 0;
     std::chrono::steady_clock::time_point logged;
+    bool flush_due = false;  // a log_atom is on its way for the ones not logged yet
   };
   auto refusals = std::make_shared<Refusals>();
+  auto log_refusals = [=] {
+    refusals->flush_due = false;
+    if (refusals->count == 0) return;
+    port.log("REFUSED: " + std::to_string(refusals->count) + " connection(s) on port " + std::to_string(bound) +
+             ", the last from " + refusals->last + ", which has " + std::to_string(refusals->max) +
+             " open (max_connections_per_ip)");
+    refusals->count = 0;
+    refusals->logged = std::chrono::steady_clock::now();
+  };
   return {
       [=](const caf::io::new_connection_msg& msg) {
         std::string addr = self->remote_addr(msg.handle);
@@ -210,13 +224,13 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
           self->flush(msg.handle);
           self->close(msg.handle);
           ++refusals->count;
-          auto now = std::chrono::steady_clock::now();
-          if (now - refusals->logged >= std::chrono::seconds(1)) {
-            port.log("REFUSED: " + std::to_string(refusals->count) + " connection(s) on port " +
-                     std::to_string(bound) + ", the last from " + addr + ", which has " + std::to_string(max) +
-                     " open (max_connections_per_ip)");
-            refusals->count = 0;
-            refusals->logged = now;
+          refusals->last = addr;
+          refusals->max = max;
+          if (std::chrono::steady_clock::now() - refusals->logged >= std::chrono::seconds(1)) {
+            log_refusals();
+          } else if (!refusals->flush_due) {  // the rest of this second's, in a second
+            refusals->flush_due = true;
+            self->delayed_send(self, std::chrono::seconds(1), log_atom::value);
           }
           return;
         }
@@ -224,6 +238,7 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
                            std::to_string(self->remote_port(msg.handle));
         self->fork(telnet_session, msg.handle, port, name, std::move(hold));
       },
+      [=](log_atom) { log_refusals(); },
   };
 }
 
