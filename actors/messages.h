@@ -18,5 +18,8 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 // Sessions (net/): there is output (or a close) to take from the
 // connection's OutputQueue (no arguments; one waits at most).
 using output_atom = caf::atom_constant<caf::atom("output")>;
+// Close now, without waiting for the client to take the output left (at
+// shutdown, and a while after a close the client does not read).
+using abort_atom = caf::atom_constant<caf::atom("abort")>;
 
 }  // namespace echo::actors

@@ -207,8 +207,10 @@ Runtime::~Runtime() {
     caf::anon_send_exit(monitor_, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(inbox_actor_, caf::exit_reason::user_shutdown);
     // The middleman waits for its brokers: stop the listeners (sessions were
-    // closed by wait()).
+    // closed by wait(); the checkpoint since gave their clients time to take
+    // the last output, and one that has not is not waited for).
     for (auto& l : listeners_) caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
+    for (auto& s : closed_at_shutdown_) caf::anon_send(s, abort_atom::value);
     for (auto& [id, e] : tasks_) caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
     for (auto& [id, o] : objects_) caf::anon_send_exit(o.actor, caf::exit_reason::user_shutdown);
     // Listeners and sessions belong to net/; do not wait for them.
@@ -629,6 +631,7 @@ void Runtime::wait() {
     log("SHUTDOWN: " + stop_reason_);
     for (auto& [h, c] : conns_) {
       if (c.closed) continue;
+      if (c.session) closed_at_shutdown_.push_back(c.session);
       close_connection(c, ("*** Shutting down: " + stop_reason_ + " ***").c_str());
     }
     commit();

@@ -367,6 +367,7 @@ class Runtime {
   std::mt19937_64 rng_;
   friend struct SessionPort;
   std::vector<caf::actor> listeners_;
+  std::vector<caf::actor> closed_at_shutdown_;  // their sessions: aborted as the server stops
   caf::actor timer_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

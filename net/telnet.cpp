@@ -3,6 +3,8 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include <sys/socket.h>
+
 #include <cstdio>
 #include <chrono>
 #include <future>
@@ -115,6 +117,8 @@ struct SessionState {
 // The most output handed to CAF at once: the rest stays in the OutputQueue,
 // where it counts against max_queued_output and old lines can be dropped.
 constexpr size_t kWriteChunk = 16 * 1024;
+// How long a closing connection may take to send its last output.
+constexpr std::chrono::seconds kCloseGrace{10};
 
 caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle hdl, actors::SessionPort port,
                              std::string name, std::shared_ptr<const void> hold) {
@@ -133,6 +137,19 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
   auto done = [=](std::chrono::steady_clock::time_point t0) {
     port.stats(label, st->handle, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   };
+  auto finish = [=] {
+    self->close(hdl);
+    port.gone(label);
+    self->quit();
+  };
+  // CAF's close() waits for the bytes it holds to be written: a client that
+  // does not read would keep its socket for ever, and the middleman (which
+  // waits for every socket) would never stop. Shut down, the socket fails
+  // that write and CAF lets it go; the unsent bytes are lost.
+  auto abort = [=] {
+    ::shutdown(static_cast<int>(hdl.id()), SHUT_RDWR);  // CAF 0.17: a connection's id is its socket
+    finish();
+  };
   // Hands CAF the next chunk when it has written the last one.
   auto pump = [=] {
     if (st->closing || st->unwritten > 0) return;
@@ -142,11 +159,12 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
       self->flush(hdl);
       st->unwritten += chunk.bytes.size();
     }
-    if (chunk.close) {  // CAF still sends what it holds, then closes
+    if (chunk.close) {  // closed once the socket took the rest, or aborted
       st->closing = true;
-      self->close(hdl);
-      port.gone(label);
-      self->quit();
+      if (st->unwritten == 0)
+        finish();
+      else
+        self->delayed_send(self, kCloseGrace, actors::abort_atom::value);
     }
   };
   return {
@@ -165,8 +183,13 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
       [=](const caf::io::data_transferred_msg& msg) {
         st->unwritten = msg.remaining;
         st->out->set_in_flight(msg.remaining);
-        if (msg.remaining == 0) pump();
+        if (msg.remaining != 0) return;
+        if (st->closing)
+          finish();
+        else
+          pump();
       },
+      [=](actors::abort_atom) { abort(); },
       [=](const caf::io::connection_closed_msg&) {
         if (!st->closing) port.closed(st->handle);
         port.gone(label);
