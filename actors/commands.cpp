@@ -25,15 +25,37 @@ Value word_list(const std::string& line) {
 
 // ---- the session interface ------------------------------------------------------
 
-ConnHandle SessionPort::open(caf::actor session, const std::string& name) const {
-  return rt->open_connection(std::move(session), name);
+Session SessionPort::open(caf::actor session, const std::string& name, std::shared_ptr<const void> hold) const {
+  Runtime::InboxEvent ev;
+  ev.kind = Runtime::InboxEvent::Open;
+  ev.handle = rt->next_handle_.fetch_add(1);
+  ev.session = std::move(session);
+  ev.name = name;
+  ev.out = std::make_shared<OutputQueue>();
+  ev.hold = std::move(hold);
+  Session s{ev.handle, ev.out};
+  rt->post(std::move(ev));
+  return s;
 }
-void SessionPort::lines(ConnHandle h, std::vector<std::string> ls) const { rt->input_lines(h, std::move(ls)); }
-void SessionPort::closed(ConnHandle h) const { rt->connection_closed(h); }
+void SessionPort::lines(ConnHandle h, std::vector<std::string> ls) const {
+  Runtime::InboxEvent ev;
+  ev.kind = Runtime::InboxEvent::Lines;
+  ev.handle = h;
+  ev.lines = std::move(ls);
+  rt->post(std::move(ev));
+}
+void SessionPort::closed(ConnHandle h) const {
+  Runtime::InboxEvent ev;
+  ev.kind = Runtime::InboxEvent::Closed;
+  ev.handle = h;
+  rt->post(std::move(ev));
+}
 void SessionPort::stats(const std::string& actor, ConnHandle h, double seconds) const {
   rt->record(actor, "session", seconds, int64_t(h));
 }
 void SessionPort::gone(const std::string& actor) const { rt->forget(actor); }
+int64_t SessionPort::max_connections_per_ip() const { return rt->max_connections_per_ip(); }
+void SessionPort::log(const std::string& line) const { rt->log(line); }
 void SessionPort::listener(caf::actor a) const {
   std::lock_guard<WorldLock> lk(rt->mu);
   rt->listeners_.push_back(std::move(a));
@@ -60,9 +82,30 @@ void Runtime::set_conn_id(Connection& c, int64_t id) {
   if (!c.closed) by_id_[id] = c.handle;
 }
 
-void Runtime::output(Connection& c, std::string_view text) {
-  if (c.pending.empty()) touched_.push_back(c.handle);
-  c.pending.append(text);
+bool Runtime::output(Connection& c, std::string_view text, bool newline, bool flush_ok) {
+  if (!c.out) return true;  // nobody to send it to
+  if (!c.out->push(text, newline, flush_ok, max_queued_output())) return false;
+  touch(c);
+  return true;
+}
+
+// ToastStunt's max_queued_output: a positive value under 2048 counts as
+// 2048; anything but a positive integer leaves LambdaMOO's 65536. Echo's
+// max_connections_per_ip: an integer, <= 0 for no limit; else 20.
+void Runtime::load_net_options() {
+  Value v = server_option("max_queued_output");
+  size_t limit = OutputQueue::kDefaultLimit;
+  if (v.is_int() && v.as_int() > 0) limit = std::max(size_t(v.as_int()), OutputQueue::kMinLimit);
+  max_queued_output_.store(limit, std::memory_order_relaxed);
+  Value per_ip = server_option("max_connections_per_ip");
+  max_connections_per_ip_.store(per_ip.is_int() ? per_ip.as_int() : kDefaultConnectionsPerIp,
+                                std::memory_order_relaxed);
+}
+
+void Runtime::touch(Connection& c) {
+  if (c.touched) return;
+  c.touched = true;
+  touched_.push_back(c.handle);
 }
 
 std::vector<Connection*> Runtime::connections() {
@@ -73,8 +116,8 @@ std::vector<Connection*> Runtime::connections() {
 }
 
 // A new task queue, with its handle and the default flush command.
-Connection& Runtime::new_queue(const std::string& name) {
-  ConnHandle h = next_handle_++;
+Connection& Runtime::new_queue(const std::string& name, ConnHandle h) {
+  if (h == 0) h = next_handle_.fetch_add(1);
   Connection& c = conns_[h];
   c.handle = h;
   c.name = name;
@@ -102,40 +145,55 @@ Connection& Runtime::input_queue(int64_t id) {
   return c;
 }
 
-ConnHandle Runtime::open_connection(caf::actor session, const std::string& name) {
-  std::lock_guard<WorldLock> lk(mu);
-  Connection& c = new_queue(name);
-  ConnHandle h = c.handle;
+void Runtime::open_connection(InboxEvent& ev) {
+  Connection& c = new_queue(ev.name, ev.handle);
   set_conn_id(c, next_unconnected_--);
-  c.session = std::move(session);
-  log("ACCEPT: #" + std::to_string(c.id) + " on " + name);
+  c.session = std::move(ev.session);
+  c.out = std::move(ev.out);
+  c.hold = std::move(ev.hold);
+  log("ACCEPT: #" + std::to_string(c.id) + " on " + c.name);
   // LambdaMOO queues an empty line: do_login_command prints the welcome.
   c.input.push_back("");
   dispatch_input(c);
-  return h;
 }
 
-// Sessions must never wait for a task's slice to end (a busy task would
-// starve them of mu: std::mutex is not fair): a line goes into the inbox,
-// handled now if mu is free, else by the running task at the end of its
-// slice (step() drains the inbox before it lets mu go).
-void Runtime::input_lines(ConnHandle h, std::vector<std::string> lines) {
+void Runtime::post(InboxEvent ev) {
   {
     std::lock_guard<std::mutex> lk(inbox_mu_);
-    for (auto& l : lines) inbox_.emplace_back(h, std::move(l));
+    inbox_.push_back(std::move(ev));
   }
-  if (slice_running_.load()) return;  // step() drains it
-  std::lock_guard<WorldLock> lk(mu);
-  drain_inbox();
+  ask_drain();
 }
 
-void Runtime::drain_inbox() {
-  std::vector<std::pair<ConnHandle, std::string>> lines;
+void Runtime::ask_drain() {
+  if (!drain_asked_.exchange(true)) caf::anon_send(inbox_actor_, drain_atom::value);
+}
+
+void Runtime::drain_inbox(size_t max) {
+  std::vector<InboxEvent> events;
+  bool more;
   {
     std::lock_guard<std::mutex> lk(inbox_mu_);
-    lines.swap(inbox_);
+    while (!inbox_.empty() && events.size() < max) {
+      events.push_back(std::move(inbox_.front()));
+      inbox_.pop_front();
+    }
+    more = !inbox_.empty();
   }
-  for (auto& [h, l] : lines) handle_line(h, std::move(l));
+  for (InboxEvent& ev : events) {
+    switch (ev.kind) {
+      case InboxEvent::Open:
+        open_connection(ev);
+        break;
+      case InboxEvent::Lines:
+        for (auto& l : ev.lines) handle_line(ev.handle, std::move(l));
+        break;
+      case InboxEvent::Closed:
+        connection_closed(ev.handle);
+        break;
+    }
+  }
+  if (more) ask_drain();
 }
 
 // LambdaMOO's flush_input (tasks.c): drops the queued lines and returns the
@@ -157,21 +215,24 @@ void Runtime::handle_line(ConnHandle h, std::string line) {
     // Answered at once, not after the running segment's commit.
     std::string out;
     for (auto& l : flush_input(*c)) out += l + "\r\n";
-    caf::anon_send(c->session, output_atom::value, std::move(out));
+    if (c->out) {
+      c->out->push_now(std::move(out));
+      if (c->out->arm_kick()) caf::anon_send(c->session, output_atom::value);
+    }
     return;
   }
   c->input.push_back(std::move(line));
   dispatch_input(*c);
 }
 
+// With mu held, from the inbox (after the connection's last lines).
 void Runtime::connection_closed(ConnHandle h) {
-  std::lock_guard<WorldLock> lk(mu);
-  drain_inbox();  // its last lines first
   Connection* c = conn_by_handle(h);
   if (!c) return;
   log("CLIENT DISCONNECTED: #" + std::to_string(c->id) + " on " + c->name);
   by_id_.erase(c->id);
   c->session = caf::actor();
+  c->out.reset();
   // tasks.c free_task_queue: the queue outlives its connection, and lines
   // typed ahead still run as commands (their output goes nowhere).
   if (c->input.empty())
@@ -188,7 +249,7 @@ void Runtime::connection_closed(ConnHandle h) {
     }
     c->reading_task = 0;
   }
-  run_notifier(c->id, c->listener, "user_disconnected", make_list({Value::obj(c->id)}));
+  run_notifier(c->id, c->listener, "user_disconnected", make_list({Value::obj(c->id)}), true);
   if (c->detached)
     dispatch_input(*c);
   else if (!c->busy)
@@ -196,32 +257,39 @@ void Runtime::connection_closed(ConnHandle h) {
 }
 
 void Runtime::close_connection(Connection& c, const char* message) {
-  if (message) c.pending += std::string(message) + "\r\n";
-  if (c.session) send_output(c.session, std::move(c.pending), true);
-  c.pending.clear();
+  if (c.out) {
+    if (message) c.out->push(message, true, true, max_queued_output());
+    c.out->push_close();  // after everything queued before it
+    publish_output(c);
+    c.out.reset();
+  }
   if (auto it = by_id_.find(c.id); it != by_id_.end() && it->second == c.handle) by_id_.erase(it);
   c.closed = true;
   ending_.push_back(c.handle);
   c.session = caf::actor();
-  if (c.disconnect_me) run_notifier(c.id, c.listener, "user_disconnected", make_list({Value::obj(c.id)}));
+  if (c.disconnect_me) run_notifier(c.id, c.listener, "user_disconnected", make_list({Value::obj(c.id)}), true);
   c.disconnect_me = false;
 }
 
-void Runtime::notify(int64_t conn, std::string_view text, bool newline) {
+bool Runtime::notify(int64_t conn, std::string_view text, bool newline, bool flush_ok) {
   if (TaskEntry* e = speculating_here()) {  // held until its segment commits
+    // Whether it fits depends on the queue when it goes out; and output
+    // beyond the limit is dropped there, so it need not be held here.
+    if (!flush_ok) throw NeedsExclusive{"notify() without flushing"};
+    e->spec_output_bytes += text.size() + 2;
+    if (e->spec_output_bytes > max_queued_output()) throw NeedsExclusive{"notify() past max_queued_output"};
     e->spec_output.push_back(TaskEntry::Output{conn, std::string(text), newline});
-    return;
+    return true;
   }
   Connection* c = conn_by_id(conn);
-  if (!c) return;
-  output(*c, text);
-  if (newline) c->pending += "\r\n";
+  if (!c) return true;
+  return output(*c, text, newline, flush_ok);
 }
 
 void Runtime::boot(int64_t conn) {
   if (Connection* c = conn_by_id(conn)) {
     c->disconnect_me = true;
-    touched_.push_back(c->handle);
+    touch(*c);
   }
 }
 
@@ -287,7 +355,7 @@ void Runtime::dispatch_input(Connection& c) {
   deliver_to_object(c.id >= 0 ? c.id : c.listener, e.id);
 }
 
-void Runtime::run_notifier(int64_t player, int64_t listener, const char* verb, Value args) {
+void Runtime::run_notifier(int64_t player, int64_t listener, const char* verb, Value args, bool via_listener) {
   if (!world_->valid(listener)) return;
   int64_t def = 0;
   if (!world_->find_callable_verb(listener, verb, &def)) return;
@@ -299,7 +367,12 @@ void Runtime::run_notifier(int64_t player, int64_t listener, const char* verb, V
   TaskEntry& e = new_entry(std::move(j), false, 0);
   e.player = player;
   e.state = TaskEntry::Ready;
-  enqueue(e.id);
+  if (via_listener) {
+    e.awaiting_delivery = true;
+    deliver_to_object(listener, e.id);
+  } else {
+    enqueue(e.id);
+  }
 }
 
 // A task calling this_obj:verb(@args) as the server does (run_server_task):
@@ -455,7 +528,10 @@ void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bo
   (void)old_id;
   // tasks.c do_login_task: the player's unconnected queue gives up its input.
   for (auto& [h, q] : conns_)  // all of them: a hang-up with lines left may have made another
-    if (q.detached && q.id == new_id) q.input.clear();
+    if (q.detached && q.id == new_id) {
+      q.input.clear();
+      maybe_ending(q);
+    }
   Connection* existing = conn_by_id(new_id);
   if (existing && existing != &c) set_conn_id(*existing, -1000000000 - int64_t(existing->handle));  // no longer the player's
   set_conn_id(c, new_id);
@@ -468,20 +544,20 @@ void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bo
       for (uint32_t i = 0; i < v.list_len(); ++i)
         if (v.list_at(i).is_str()) notify(to.id, v.list_at(i).as_str());
     } else {
-      output(to, std::string(dflt) + "\r\n");
+      output(to, dflt, true);
     }
   };
   if (existing && existing != &c) {
     log("REDIRECTED: #" + std::to_string(new_id) + ", was " + existing->name + ", now " + c.name);
-    existing->pending += "*** Redirecting connection to new port ***\r\n";
-    close_connection(*existing, nullptr);
+    close_connection(*existing, "*** Redirecting connection to new port ***");
     message(c, "redirect_to_msg", "*** Redirecting old connection to this port ***");
-    run_notifier(new_id, c.listener, "user_reconnected", make_list({Value::obj(new_id)}));
+    run_notifier(new_id, c.listener, "user_reconnected", make_list({Value::obj(new_id)}), true);
     return;
   }
   log(std::string(created ? "CREATED: #" : "CONNECTED: #") + std::to_string(new_id) + " on " + c.name);
   message(c, created ? "create_msg" : "connect_msg", created ? "*** Created ***" : "*** Connected ***");
-  run_notifier(new_id, c.listener, created ? "user_created" : "user_connected", make_list({Value::obj(new_id)}));
+  run_notifier(new_id, c.listener, created ? "user_created" : "user_connected", make_list({Value::obj(new_id)}),
+               true);
 }
 
 // .program, PREFIX/OUTPUTPREFIX, SUFFIX/OUTPUTSUFFIX (tasks.c do_intrinsic_command).

@@ -12,8 +12,14 @@ using run_atom = caf::atom_constant<caf::atom("run")>;        // run (or wait fo
 // (an event handler, a command, a timer).
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 
-// Sessions (net/): what the world sends to a connection.
-using output_atom = caf::atom_constant<caf::atom("output")>;  // (std::string text): bytes to send
-using close_atom = caf::atom_constant<caf::atom("close")>;    // flush and close
+// The runtime's inbox actor: handle the session events posted (no arguments).
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+
+// Sessions (net/): there is output (or a close) to take from the
+// connection's OutputQueue (no arguments; one waits at most).
+using output_atom = caf::atom_constant<caf::atom("output")>;
+// Close now, without waiting for the client to take the output left (at
+// shutdown, and a while after a close the client does not read).
+using abort_atom = caf::atom_constant<caf::atom("abort")>;
 
 }  // namespace echo::actors

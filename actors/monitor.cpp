@@ -138,8 +138,9 @@ caf::behavior monitor_actor(caf::event_based_actor* self, Runtime* rt) {
 // $server_options.connect_timeout (default 300 s; <= 0: never) is closed.
 void Runtime::sweep_connections() {
   std::lock_guard<WorldLock> lk(mu);
-  drain_inbox();  // a safety net: step() and input_lines() normally do it
+  drain_inbox();  // a safety net: slices and the inbox actor normally do it
   if (stopping_) return;
+  load_net_options();
   double now = unix_now();
   Value v = server_option("connect_timeout");
   int64_t timeout = v.type() == Type::None ? 300 : v.is_int() ? v.as_int() : 0;
@@ -150,7 +151,7 @@ void Runtime::sweep_connections() {
     log("TIMEOUT: #" + std::to_string(c.id) + " on " + c.name);
     int64_t id = c.id, listener = c.listener;
     close_connection(c, "*** Timed-out waiting for login. ***");
-    run_notifier(id, listener, "user_disconnected", make_list({Value::obj(id)}));
+    run_notifier(id, listener, "user_disconnected", make_list({Value::obj(id)}), true);
     any = true;
   }
   if (any) std::erase_if(conns_, [](auto& kv) { return kv.second.closed && !kv.second.busy; });

@@ -49,6 +49,23 @@ caf::behavior checkpoint_timer(caf::event_based_actor* self, Runtime* rt) {
   };
 }
 
+// The sessions' events (Runtime::post), handled holding mu: on a scheduler
+// thread, never the multiplexer's.
+caf::behavior inbox_actor(caf::event_based_actor* self, Runtime* rt, std::atomic<bool>* asked) {
+  (void)self;
+  return {
+      [=](drain_atom) {
+        auto t0 = std::chrono::steady_clock::now();
+        asked->store(false);  // before draining: an event posted meanwhile asks again
+        {
+          std::lock_guard<WorldLock> lk(rt->mu);
+          rt->drain_inbox();
+        }
+        rt->record("inbox", "sessions", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      },
+  };
+}
+
 }  // namespace
 
 // An object's actor: what is sent to the object arrives as deliver
@@ -188,9 +205,12 @@ Runtime::~Runtime() {
   if (sys_) {
     caf::anon_send_exit(timer_, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(monitor_, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(inbox_actor_, caf::exit_reason::user_shutdown);
     // The middleman waits for its brokers: stop the listeners (sessions were
-    // closed by wait()).
+    // closed by wait(); the checkpoint since gave their clients time to take
+    // the last output, and one that has not is not waited for).
     for (auto& l : listeners_) caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
+    for (auto& s : closed_at_shutdown_) caf::anon_send(s, abort_atom::value);
     for (auto& [id, e] : tasks_) caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
     for (auto& [id, o] : objects_) caf::anon_send_exit(o.actor, caf::exit_reason::user_shutdown);
     // Listeners and sessions belong to net/; do not wait for them.
@@ -229,7 +249,9 @@ void Runtime::start() {
   if (opt_.worker_threads) cfg_->set("scheduler.max-threads", opt_.worker_threads);
   sys_ = std::make_unique<caf::actor_system>(*cfg_);
 
+  inbox_actor_ = sys_->spawn(inbox_actor, this, &drain_asked_);
   std::lock_guard<WorldLock> lk(mu);
+  load_net_options();
   restore_tasks();
   // LambdaMOO's main_loop: #0:server_started before any input.
   run_notifier(-1, 0, "server_started", Value::empty_list());
@@ -338,7 +360,10 @@ void Runtime::kill_task(int64_t id) {
   if (!e) return;
   e->killed = true;
   for (auto& [h, c] : conns_)
-    if (c.reading_task == id) c.reading_task = 0;
+    if (c.reading_task == id) {
+      c.reading_task = 0;
+      maybe_ending(c);
+    }
   if (e->persisted) dirty_tasks_.insert(id);
   caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
   std::erase(waiting_, id);
@@ -477,25 +502,20 @@ void Runtime::commit() {
     auto it = conns_.find(h);
     if (it == conns_.end()) continue;
     Connection& c = it->second;
-    if (!c.pending.empty() && c.session) {
-      send_output(c.session, std::move(c.pending), false);
-      c.pending.clear();
-    }
+    c.touched = false;
+    publish_output(c);
     if (c.disconnect_me && !c.closed) close_connection(c, "*** Disconnected ***");
   }
   // Closed connections, and unconnected queues whose input has all run, go
   // (only those that closed or lost their client are looked at: a commit
   // must not cost a walk over every connection).
-  std::erase_if(ending_, [this](ConnHandle h) {
+  for (ConnHandle h : ending_) {
     auto it = conns_.find(h);
-    if (it == conns_.end()) return true;
+    if (it == conns_.end()) continue;
     const Connection& c = it->second;
-    if ((c.closed || (c.detached && c.input.empty())) && !c.busy && c.reading_task == 0) {
-      conns_.erase(it);
-      return true;
-    }
-    return false;
-  });
+    if ((c.closed || (c.detached && c.input.empty())) && !c.busy && c.reading_task == 0) conns_.erase(it);
+  }
+  ending_.clear();
 }
 
 void Runtime::write_deferred_tasks() {
@@ -521,22 +541,33 @@ void Runtime::flush_deferred_tasks() {
   if (!deferred_tasks_.empty() && unix_now() - deferred_since_ >= kDeferSeconds) write_deferred_tasks();
 }
 
+namespace {
+
+// One message waits for a session at most: it takes all there is.
+void kick(OutputQueue& out, const caf::actor& session) {
+  if (session && out.arm_kick()) caf::anon_send(session, output_atom::value);
+}
+
+}  // namespace
+
 // Output reaches a session only once everything it may depend on is durable:
 // each piece waits for the WAL sync that covers the last write before it.
-void Runtime::send_output(const caf::actor& session, std::string text, bool close) {
-  if (held_.empty() && written_seq_ <= synced_seq_) {
-    if (!text.empty()) caf::anon_send(session, output_atom::value, std::move(text));
-    if (close) caf::anon_send(session, close_atom::value);
+void Runtime::publish_output(Connection& c) {
+  if (!c.out) return;
+  c.out->commit(written_seq_);
+  if (written_seq_ <= synced_seq_) {
+    c.out->release(written_seq_);
+    kick(*c.out, c.session);
     return;
   }
-  held_.push_back(Held{written_seq_, session, std::move(text), close});
+  held_.push_back(Held{written_seq_, c.out, c.session});
 }
 
 void Runtime::release_held() {
   while (!held_.empty() && held_.front().seq <= synced_seq_) {
     Held& h = held_.front();
-    if (!h.text.empty()) caf::anon_send(h.session, output_atom::value, std::move(h.text));
-    if (h.close) caf::anon_send(h.session, close_atom::value);
+    h.out->release(h.seq);
+    kick(*h.out, h.session);
     held_.pop_front();
   }
 }
@@ -659,8 +690,8 @@ void Runtime::wait() {
     log("SHUTDOWN: " + stop_reason_);
     for (auto& [h, c] : conns_) {
       if (c.closed) continue;
-      c.pending += "*** Shutting down: " + stop_reason_ + " ***\r\n";
-      close_connection(c, nullptr);
+      if (c.session) closed_at_shutdown_.push_back(c.session);
+      close_connection(c, ("*** Shutting down: " + stop_reason_ + " ***").c_str());
     }
     commit();
     write_deferred_tasks();

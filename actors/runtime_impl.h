@@ -47,6 +47,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/output_queue.h"
 #include "actors/runtime.h"
 #include "actors/server.h"
 #include "actors/world_lock.h"
@@ -86,7 +87,11 @@ struct Connection {
   // .program in progress: the verb and the lines so far.
   std::optional<std::pair<int64_t, std::string>> programming;
   std::vector<std::string> program_lines;
-  std::string pending;        // output of the current segment, sent at commit
+  std::shared_ptr<const void> hold;  // the session's (net/ counts connections per address by it)
+  // Its output, bounded by $server_options.max_queued_output; the running
+  // segment's lines are sent after its commit. Null: no client (detached).
+  std::shared_ptr<OutputQueue> out;
+  bool touched = false;       // in touched_: output or a boot since the last commit
 
   // tasks.c: a "#$#" line is out-of-band, and a "#$\"" prefix quotes a line
   // that would be (dequeue_input_task strips it); neither with disable_oob.
@@ -148,6 +153,7 @@ struct TaskEntry {
     bool newline;
   };
   std::vector<Output> spec_output;  // notify() during the speculation, sent at its commit
+  size_t spec_output_bytes = 0;     // their size (bounded by max_queued_output)
 };
 
 class Runtime {
@@ -163,10 +169,25 @@ class Runtime {
   SessionPort sessions() { return SessionPort{this}; }
 
   // ---- sessions (SessionPort) ----
-  ConnHandle open_connection(caf::actor session, const std::string& name);
-  void input_lines(ConnHandle h, std::vector<std::string> lines);
-  void drain_inbox();  // with mu held
-  void connection_closed(ConnHandle h);
+  // A session's events go into the inbox, in order, and it never waits for
+  // mu: the sessions all run on CAF's one multiplexer thread, so a session
+  // waiting for a slice to end stalled every connection (and accepting).
+  // The inbox is drained with mu held, at the end of a slice or by the
+  // inbox actor.
+  struct InboxEvent {
+    enum Kind { Open, Lines, Closed } kind = Lines;
+    ConnHandle handle = 0;
+    std::vector<std::string> lines;     // Lines
+    caf::actor session;                 // Open
+    std::string name;                   // Open
+    std::shared_ptr<OutputQueue> out;   // Open
+    std::shared_ptr<const void> hold;   // Open: kept while the connection is in conns_
+  };
+  void post(InboxEvent ev);
+  // With mu held: handles up to `max` events (the inbox actor is asked to
+  // come back for the rest, so that mu is let go in between).
+  void drain_inbox(size_t max = 256);
+  void ask_drain();
 
   // ---- task actors ----
   void step(caf::event_based_actor* self, int64_t task_id);
@@ -178,14 +199,20 @@ class Runtime {
   Connection* conn_by_id(int64_t id);
   Connection* conn_by_handle(ConnHandle h);
   std::vector<Connection*> connections();
-  void notify(int64_t conn, std::string_view text, bool newline = true);
+  // LambdaMOO's notify(): queues a line (or, without `newline`, the bytes)
+  // for `conn`. False only when `flush_ok` is false and the line would not
+  // fit in max_queued_output without dropping older ones (nothing queued);
+  // true when `conn` has no connection. While speculating the output is held
+  // in the task, up to max_queued_output bytes; past that, or for a
+  // !flush_ok line, the segment throws NeedsExclusive and reruns alone.
+  bool notify(int64_t conn, std::string_view text, bool newline = true, bool flush_ok = true);
   void boot(int64_t conn);
   std::vector<std::string> flush_input(Connection& c);  // drops queued lines; the messages
   void force_input(Connection& c, std::string line, bool at_front);
   // The input queue of `id`: its open connection, else its unconnected queue
   // (made when there is none).
   Connection& input_queue(int64_t id);
-  Connection& new_queue(const std::string& name);
+  Connection& new_queue(const std::string& name, ConnHandle h = 0);  // 0: a new handle
   Connection* unconnected_queue(int64_t id);  // the detached queue of `id`, if any
   void set_conn_id(Connection& c, int64_t id);  // keeps the id index exact
   TaskEntry* task(int64_t id);
@@ -212,6 +239,14 @@ class Runtime {
   int64_t server_int_option(const char* name, int64_t dflt);
   Value server_option(const char* name);  // Value::none() when unset
   TaskLimits limits(bool foreground);
+  // $server_options.max_queued_output (ToastStunt's, cached as there): the
+  // bytes of output queued for a connection before old lines are dropped.
+  size_t max_queued_output() const { return max_queued_output_.load(std::memory_order_relaxed); }
+  int64_t max_connections_per_ip() const { return max_connections_per_ip_.load(std::memory_order_relaxed); }
+  // Echo's default for $server_options.max_connections_per_ip.
+  static constexpr int64_t kDefaultConnectionsPerIp = 20;
+  // Reads the cached options again (load_server_options(), and every second).
+  void load_net_options();
   double started_at() const { return started_at_; }
   WorldLock mu;
   // The speculating task on this thread (notify() holds its output), or null.
@@ -252,6 +287,8 @@ class Runtime {
   bool build_verb_task(TaskEntry& e, int64_t this_obj, const char* verb, Value args, int64_t player,
                        const std::string& argstr);
   void start_command(Connection& c, const std::string& line);
+  void open_connection(InboxEvent& ev);
+  void connection_closed(ConnHandle h);
   void dispatch_input(Connection& c);
   void handle_line(ConnHandle h, std::string line);
   void command_stage2(TaskEntry& e, ConnHandle h, std::string line);
@@ -273,13 +310,20 @@ class Runtime {
   void end_programming(Connection& c);
   void commit();
   void release_token(int64_t task_id);
-  void run_notifier(int64_t player, int64_t listener, const char* verb, Value args);
+  // A task calling listener:verb(@args), if it has that verb. A connection's
+  // (via_listener) is a message to the listener's actor, so it takes its
+  // turn with the login lines there: a flood's hang-ups wait behind each
+  // other rather than fill the token queue ahead of every player's command.
+  void run_notifier(int64_t player, int64_t listener, const char* verb, Value args, bool via_listener = false);
   void checkpoint(bool final);
   void restore_tasks();
   Value task_record(const TaskEntry& e) const;
   void close_connection(Connection& c, const char* message);
-  void output(Connection& c, std::string_view text);
-  void send_output(const caf::actor& session, std::string text, bool close);
+  bool output(Connection& c, std::string_view text, bool newline, bool flush_ok = true);
+  void touch(Connection& c);
+  // At a commit: c's output so far goes once the WAL sync covering the last
+  // write is done (at once if it is).
+  void publish_output(Connection& c);
   void release_held();
   void syncer_loop();
 
@@ -312,10 +356,18 @@ class Runtime {
   void object_segment_done(TaskEntry& e);
   friend caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t obj);
   std::map<ConnHandle, Connection> conns_;
-  ConnHandle next_handle_ = 1;
+  std::atomic<ConnHandle> next_handle_{1};  // sessions take theirs without mu
   std::unordered_map<int64_t, ConnHandle> by_id_;  // open connections by MOO id
   std::vector<ConnHandle> touched_;                // with output or a boot since the last commit
-  std::vector<ConnHandle> ending_;                 // closed or detached: dropped once idle (commit)
+  // Closed or detached connections that may have become idle since the last
+  // commit, which drops the idle ones and forgets the rest: whatever makes
+  // one idle later (its task's end, release_origin) lists it again. (A list
+  // of all of them, walked at every commit, cost a flood of 5,000
+  // connections 40% of the server's time.)
+  std::vector<ConnHandle> ending_;
+  void maybe_ending(const Connection& c) {
+    if (c.closed || c.detached) ending_.push_back(c.handle);
+  }
   int64_t next_unconnected_ = -2;  // LambdaMOO: NOTHING - 1, counting down
   int64_t token_ = 0;              // the task holding the world token; 0: free
   std::deque<int64_t> waiting_;    // tasks waiting for the token
@@ -335,6 +387,7 @@ class Runtime {
   std::mt19937_64 rng_;
   friend struct SessionPort;
   std::vector<caf::actor> listeners_;
+  std::vector<caf::actor> closed_at_shutdown_;  // their sessions: aborted as the server stops
   caf::actor timer_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
@@ -349,17 +402,17 @@ class Runtime {
   uint64_t written_seq_ = 0, synced_seq_ = 0;
   struct Held {
     uint64_t seq;
+    std::shared_ptr<OutputQueue> out;
     caf::actor session;
-    std::string text;
-    bool close;
   };
   std::deque<Held> held_;
   std::condition_variable_any sync_cv_;
   bool syncer_stop_ = false;
   std::thread syncer_;
-  std::mutex inbox_mu_;  // lines from sessions not yet handled (input_lines)
-  std::vector<std::pair<ConnHandle, std::string>> inbox_;
-  std::atomic<bool> slice_running_{false};  // an exclusive slice (it drains the inbox)
+  std::mutex inbox_mu_;  // session events not yet handled (post)
+  std::deque<InboxEvent> inbox_;
+  std::atomic<bool> drain_asked_{false};  // a drain message is on its way to inbox_actor_
+  caf::actor inbox_actor_;
   // Speculation: on unless ECHO_SPECULATION=0; commits_ counts publishes
   // and exclusive slices (a speculation revalidates when it moved).
   bool speculation_ = true;
@@ -372,6 +425,8 @@ class Runtime {
   std::mutex background_mu_;
   std::condition_variable background_cv_;
   int background_running_ = 0;
+  std::atomic<size_t> max_queued_output_{OutputQueue::kDefaultLimit};
+  std::atomic<int64_t> max_connections_per_ip_{kDefaultConnectionsPerIp};
   std::mutex stats_mu_;  // not mu: sessions report without waiting for a slice
   std::map<std::string, ActorStat> stats_;
   caf::actor monitor_;  // ECHO_TRACE_TASKS: log every slice's outcome

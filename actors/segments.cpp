@@ -83,14 +83,10 @@ void Runtime::step_guarded(caf::event_based_actor* self, int64_t id) {
 namespace {
 thread_local TaskEntry* t_speculating = nullptr;
 
-// Lines that arrived during a slice are handled before mu is let go.
+// Session events that arrived during a slice are handled before mu is let go.
 struct InboxDrain {
   Runtime* rt;
-  std::atomic<bool>* flag;
-  ~InboxDrain() {
-    flag->store(false);
-    rt->drain_inbox();
-  }
+  ~InboxDrain() { rt->drain_inbox(); }
 };
 }  // namespace
 
@@ -110,7 +106,7 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
     }
   }
   std::unique_lock<WorldLock> lk(mu);
-  InboxDrain drain_at_exit{this, &slice_running_};  // declared after lk: runs first
+  InboxDrain drain_at_exit{this};  // declared after lk: runs first
   drain_inbox();
   TaskEntry* e = task(id);
   if (!e) {
@@ -178,13 +174,11 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
         ~Here() { t_speculating = nullptr; }
       } here;
       t_speculating = e;
-      slice_running_.store(true);
       try {
         st = e->task->run(kSliceTicks);
       } catch (const NeedsExclusive&) {
         needs_exclusive = true;
       }
-      slice_running_.store(false);
     }
     current_ = 0;
     if (trace_)
@@ -210,9 +204,7 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
   // An exclusive slice: the world changes in place, so running speculations
   // revalidate when it changed anything.
   uint64_t before = world_->mutations();
-  slice_running_.store(true);
   TaskStatus st = e->task->run(kSliceTicks);
-  slice_running_.store(false);
   if (world_->mutations() != before) ++commits_;
   current_ = 0;
   if (trace_)
@@ -302,7 +294,7 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
   }
   sl.unlock();
   std::unique_lock<WorldLock> lk(mu);
-  InboxDrain drain_at_exit{this, &slice_running_};
+  InboxDrain drain_at_exit{this};
   drain_inbox();
   TaskEntry* e2 = task(id);
   if (!e2) {  // killed meanwhile
@@ -335,6 +327,7 @@ void Runtime::end_speculation(caf::event_based_actor* self, TaskEntry& e) {
     e.tx.reset();
     e.speculating = false;
     e.spec_output.clear();
+    e.spec_output_bytes = 0;
     return;
   }
   if (token_ != 0 && token_ != e.id) {
@@ -361,6 +354,7 @@ void Runtime::end_speculation(caf::event_based_actor* self, TaskEntry& e) {
   ++spec_commits_;
   for (auto& o : e.spec_output) notify(o.conn, o.text, o.newline);
   e.spec_output.clear();
+  e.spec_output_bytes = 0;
   after_slice(self, e, e.task->status());
 }
 
@@ -368,6 +362,7 @@ void Runtime::end_speculation(caf::event_based_actor* self, TaskEntry& e) {
 void Runtime::rollback(TaskEntry& e) {
   e.tx.reset();
   e.spec_output.clear();
+  e.spec_output_bytes = 0;
   e.speculating = e.commit_waiting = false;
   if (e.checkpoint) {
     auto programs = std::move(e.checkpoint_programs);
@@ -491,6 +486,7 @@ void Runtime::release_origin(TaskEntry& e) {
     notify(c->id, c->output_suffix);
   c->busy = false;
   dispatch_input(*c);
+  maybe_ending(*c);
 }
 
 void Runtime::report_end(TaskEntry& e, TaskStatus st) {

@@ -23,7 +23,9 @@ struct ServerOptions {
   double checkpoint_seconds = -1;   // <0: $dump_interval or LambdaMOO's 3600
   size_t keep_snapshots = 5;        // snapshots kept by the checkpoint timer
   size_t worker_threads = 0;        // CAF scheduler threads; 0: one per core
-  std::function<void(const std::string&)> log;  // server_log() and events; stderr if empty
+  // server_log() and events; stderr if empty. Called from the network
+  // thread too.
+  std::function<void(const std::string&)> log;
 };
 
 class Runtime;

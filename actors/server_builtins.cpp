@@ -46,15 +46,19 @@ Value bf_notify(BuiltinContext& ctx, std::span<Value> a) {
   // A binary connection gets the bytes a binary string stands for, with no
   // newline (LambdaMOO); toastcore's $telnet sends IAC sequences this way.
   // ToastStunt's fourth argument asks for no newline on a text connection.
+  // The third, no_flush: rather than drop older output to make room, queue
+  // nothing and return 0 (LambdaMOO's bf_notify).
+  bool flush_ok = !(a.size() > 2 && a[2].truthy());
   Connection* c = rt.conn_by_id(conn);
+  bool queued;
   if (c && c->binary) {
     std::string raw;
     if (!bi::binary_to_raw(a[1].as_str(), &raw)) raise(E_INVARG);
-    rt.notify(conn, raw, false);
+    queued = rt.notify(conn, raw, false, flush_ok);
   } else {
-    rt.notify(conn, a[1].as_str(), !(a.size() > 3 && a[3].truthy()));
+    queued = rt.notify(conn, a[1].as_str(), !(a.size() > 3 && a[3].truthy()), flush_ok);
   }
-  return Value::integer(1);
+  return Value::integer(queued ? 1 : 0);
 }
 
 Value bf_connected_players(BuiltinContext&, std::span<Value> a) {
@@ -213,13 +217,19 @@ Value bf_connection_options(BuiltinContext& ctx, std::span<Value> a) {
 
 Value bf_connection_option(BuiltinContext& ctx, std::span<Value> a) { return bf_connection_options(ctx, a); }
 
+// The bytes queued for a connection and not yet taken by its socket: the
+// running segment's output, output waiting for its commit's sync, and what
+// the session has not written yet. With no argument, the limit.
 Value bf_buffered_output_length(BuiltinContext& ctx, std::span<Value> a) {
-  if (a.empty()) return Value::integer(65536);  // LambdaMOO: the buffer limit
+  if (a.empty()) {
+    Runtime* rt = current_runtime();
+    return Value::integer(int64_t(rt ? rt->max_queued_output() : OutputQueue::kDefaultLimit));
+  }
   int64_t who = a[0].as_obj();
   Connection* c = rt_of().conn_by_id(who);
   if (!c) raise(E_INVARG);
   if (who != ctx.progr && !is_wiz(ctx)) raise(E_PERM);
-  return Value::integer(int64_t(c->pending.size()));
+  return Value::integer(c->out ? int64_t(c->out->length()) : 0);
 }
 
 Value bf_force_input(BuiltinContext& ctx, std::span<Value> a) {
@@ -328,7 +338,10 @@ Value bf_db_disk_size(BuiltinContext&, std::span<Value>) {
 
 Value bf_load_server_options(BuiltinContext& ctx, std::span<Value>) {
   if (!is_wiz(ctx)) raise(E_PERM);
-  return ok();  // options are read from $server_options each time they are needed
+  // Most options are read from $server_options each time they are needed;
+  // the network's are cached (and read again every second).
+  rt_of().load_net_options();
+  return ok();
 }
 
 // actor_stats(): the monitor's table, a map per live actor.
@@ -497,7 +510,8 @@ void register_server_builtins() {
   b.add({"set_connection_option", 3, 3, {A::Obj, A::Str}, exclusive<bf_set_connection_option>});
   b.add({"connection_options", 1, 2, {A::Obj}, bf_connection_options});
   b.add({"connection_option", 2, 2, {A::Obj, A::Str}, bf_connection_option});
-  b.add({"buffered_output_length", 0, 1, {A::Obj}, bf_buffered_output_length});
+  // Exclusive: a speculation's own output is not in the queue yet.
+  b.add({"buffered_output_length", 0, 1, {A::Obj}, exclusive<bf_buffered_output_length>});
   b.add({"force_input", 2, 3, {A::Obj, A::Str}, exclusive<bf_force_input>});
   b.add({"output_delimiters", 1, 1, {A::Obj}, bf_output_delimiters});
   b.add({"flush_input", 1, 2, {A::Obj}, exclusive<bf_flush_input>});

@@ -3,17 +3,24 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include <sys/socket.h>
+
 #include <cstdio>
 #include <chrono>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "actors/messages.h"
+#include "actors/output_queue.h"
 
 namespace echo::net {
 
 namespace {
+
+using log_atom = caf::atom_constant<caf::atom("log")>;
 
 constexpr unsigned char IAC = 255, SB = 250, SE = 240, WILL = 251, WONT = 252, DO = 253, DONT = 254;
 
@@ -68,22 +75,97 @@ void LineFilter::feed(std::string_view bytes, std::vector<std::string>& out) {
 
 namespace {
 
+// Connections open per remote address, each counted from its accept until
+// both its session and the runtime have let go of it (its typed lines may run
+// after the client went): what one address can make the server hold.
+class AddressCounts : public std::enable_shared_from_this<AddressCounts> {
+ public:
+  // A slot for `addr` (it is given back when the last copy goes), or null
+  // when `addr` has `max` open already (max <= 0: no limit). Thread-safe.
+  std::shared_ptr<const void> take(const std::string& addr, int64_t max) {
+    std::lock_guard<std::mutex> lk(mu_);
+    int64_t& n = open_[addr];
+    if (max > 0 && n >= max) return nullptr;
+    ++n;
+    auto self = shared_from_this();
+    return std::shared_ptr<const void>(new char(0), [self, addr](const void* p) {
+      delete static_cast<const char*>(p);
+      std::lock_guard<std::mutex> lk(self->mu_);
+      if (--self->open_[addr] <= 0) self->open_.erase(addr);
+    });
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, int64_t> open_;
+};
+
+// LambdaMOO's server_full_msg, for one address.
+constexpr char kRefusal[] =
+    "*** Sorry, but the server cannot accept any more connections from your address right now.\r\n"
+    "*** Please try again later.\r\n";
+
 struct SessionState {
+  std::shared_ptr<const void> hold;  // its address's slot
   actors::ConnHandle handle = 0;
+  std::shared_ptr<actors::OutputQueue> out;
   LineFilter filter;
+  size_t unwritten = 0;  // handed to CAF, not yet taken by the socket
   bool closing = false;
 };
 
+// The most output handed to CAF at once: the rest stays in the OutputQueue,
+// where it counts against max_queued_output and old lines can be dropped.
+constexpr size_t kWriteChunk = 16 * 1024;
+// How long a closing connection may take to send its last output.
+constexpr std::chrono::seconds kCloseGrace{10};
+
 caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle hdl, actors::SessionPort port,
-                             std::string name) {
+                             std::string name, std::shared_ptr<const void> hold) {
   auto st = std::make_shared<SessionState>();
+  st->hold = hold;
   self->configure_read(hdl, caf::io::receive_policy::at_most(4096));
-  st->handle = port.open(caf::actor_cast<caf::actor>(self), name);
+  // data_transferred_msg says how much CAF still holds, so that the next
+  // chunk goes once the socket took the last one.
+  self->ack_writes(hdl, true);
+  actors::Session session = port.open(caf::actor_cast<caf::actor>(self), name, std::move(hold));
+  st->handle = session.handle;
+  st->out = std::move(session.out);
   std::string label = "session " + std::to_string(st->handle) + " (" + name + ")";
   // Reports each message's time to the monitor. (Not mailbox().size():
   // reading it from inside the actor upsets CAF 0.17's blocked-mailbox state.)
   auto done = [=](std::chrono::steady_clock::time_point t0) {
     port.stats(label, st->handle, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  };
+  auto finish = [=] {
+    self->close(hdl);
+    port.gone(label);
+    self->quit();
+  };
+  // CAF's close() waits for the bytes it holds to be written: a client that
+  // does not read would keep its socket for ever, and the middleman (which
+  // waits for every socket) would never stop. Shut down, the socket fails
+  // that write and CAF lets it go; the unsent bytes are lost.
+  auto abort = [=] {
+    ::shutdown(static_cast<int>(hdl.id()), SHUT_RDWR);  // CAF 0.17: a connection's id is its socket
+    finish();
+  };
+  // Hands CAF the next chunk when it has written the last one.
+  auto pump = [=] {
+    if (st->closing || st->unwritten > 0) return;
+    actors::OutputQueue::Chunk chunk = st->out->take(kWriteChunk);
+    if (!chunk.bytes.empty()) {
+      self->write(hdl, chunk.bytes.size(), chunk.bytes.data());
+      self->flush(hdl);
+      st->unwritten += chunk.bytes.size();
+    }
+    if (chunk.close) {  // closed once the socket took the rest, or aborted
+      st->closing = true;
+      if (st->unwritten == 0)
+        finish();
+      else
+        self->delayed_send(self, kCloseGrace, actors::abort_atom::value);
+    }
   };
   return {
       [=](const caf::io::new_data_msg& msg) {
@@ -98,24 +180,25 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
           }
         done(t0);
       },
+      [=](const caf::io::data_transferred_msg& msg) {
+        st->unwritten = msg.remaining;
+        st->out->set_in_flight(msg.remaining);
+        if (msg.remaining != 0) return;
+        if (st->closing)
+          finish();
+        else
+          pump();
+      },
+      [=](actors::abort_atom) { abort(); },
       [=](const caf::io::connection_closed_msg&) {
         if (!st->closing) port.closed(st->handle);
         port.gone(label);
         self->quit();
       },
-      [=](actors::output_atom, const std::string& text) {
+      [=](actors::output_atom) {
         auto t0 = std::chrono::steady_clock::now();
-        if (text.empty()) return;
-        self->write(hdl, text.size(), text.data());
-        self->flush(hdl);
+        pump();
         done(t0);
-      },
-      [=](actors::close_atom) {
-        st->closing = true;
-        self->flush(hdl);
-        self->close(hdl);
-        port.gone(label);
-        self->quit();
       },
   };
 }
@@ -132,12 +215,53 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
   uint16_t bound = r->second;
   port.listener(caf::actor_cast<caf::actor>(self));
   ready->set_value(bound);
+  auto counts = std::make_shared<AddressCounts>();
+  struct Refusals {
+    uint64_t count = 0;  // since the last log line
+    std::string last;    // the address of the last one
+    int64_t max = 0;
+    std::chrono::steady_clock::time_point logged;
+    bool flush_due = false;  // a log_atom is on its way for the ones not logged yet
+  };
+  auto refusals = std::make_shared<Refusals>();
+  auto log_refusals = [=] {
+    refusals->flush_due = false;
+    if (refusals->count == 0) return;
+    port.log("REFUSED: " + std::to_string(refusals->count) + " connection(s) on port " + std::to_string(bound) +
+             ", the last from " + refusals->last + ", which has " + std::to_string(refusals->max) +
+             " open (max_connections_per_ip)");
+    refusals->count = 0;
+    refusals->logged = std::chrono::steady_clock::now();
+  };
   return {
       [=](const caf::io::new_connection_msg& msg) {
-        std::string name = "port " + std::to_string(bound) + " from " + self->remote_addr(msg.handle) + ", port " +
+        std::string addr = self->remote_addr(msg.handle);
+        int64_t max = port.max_connections_per_ip();
+        auto hold = counts->take(addr, max);
+        if (!hold) {
+          // Refused here, on the network thread, before the runtime or a
+          // session hears of it: a flood from one address costs an accept,
+          // a write and a close per connection. CAF sends the message, then
+          // closes. One log line a second at most.
+          self->write(msg.handle, sizeof kRefusal - 1, kRefusal);
+          self->flush(msg.handle);
+          self->close(msg.handle);
+          ++refusals->count;
+          refusals->last = addr;
+          refusals->max = max;
+          if (std::chrono::steady_clock::now() - refusals->logged >= std::chrono::seconds(1)) {
+            log_refusals();
+          } else if (!refusals->flush_due) {  // the rest of this second's, in a second
+            refusals->flush_due = true;
+            self->delayed_send(self, std::chrono::seconds(1), log_atom::value);
+          }
+          return;
+        }
+        std::string name = "port " + std::to_string(bound) + " from " + addr + ", port " +
                            std::to_string(self->remote_port(msg.handle));
-        self->fork(telnet_session, msg.handle, port, name);
+        self->fork(telnet_session, msg.handle, port, name, std::move(hold));
       },
+      [=](log_atom) { log_refusals(); },
   };
 }
 

@@ -1,0 +1,94 @@
+#include "actors/output_queue.h"
+
+#include <algorithm>
+
+namespace echo::actors {
+
+bool OutputQueue::push(std::string_view text, bool newline, bool flush_ok, size_t limit) {
+  size_t length = text.size() + (newline ? 2 : 0);
+  std::lock_guard<std::mutex> lk(mu_);
+  size_t total = queued_ + in_flight_;
+  // net_multi.c enqueue_output: an empty queue takes a line of any length.
+  if (total != 0 && total + length > limit) {
+    size_t to_flush = total + length - limit;
+    if (!flush_ok) return false;
+    while (to_flush > 0 && !blocks_.empty() && !blocks_.front().close) {
+      size_t n = blocks_.front().text.size();
+      queued_ -= n;
+      to_flush -= std::min(to_flush, n);
+      ++lines_lost_;
+      blocks_.pop_front();
+    }
+  }
+  Block b{std::string(text), kUncommitted};
+  if (newline) b.text += "\r\n";
+  queued_ += b.text.size();
+  blocks_.push_back(std::move(b));
+  return true;
+}
+
+void OutputQueue::push_now(std::string text) {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto at = std::find_if(blocks_.begin(), blocks_.end(), [&](const Block& b) { return b.seq > released_; });
+  queued_ += text.size();
+  blocks_.insert(at, Block{std::move(text), 0});
+}
+
+void OutputQueue::push_close() {
+  std::lock_guard<std::mutex> lk(mu_);
+  blocks_.push_back(Block{std::string(), kUncommitted, true});
+}
+
+void OutputQueue::commit(uint64_t seq) {
+  std::lock_guard<std::mutex> lk(mu_);
+  // The uncommitted blocks are the queue's tail.
+  for (auto it = blocks_.rbegin(); it != blocks_.rend() && it->seq == kUncommitted; ++it) it->seq = seq;
+}
+
+void OutputQueue::release(uint64_t seq) {
+  std::lock_guard<std::mutex> lk(mu_);
+  released_ = std::max(released_, seq);
+}
+
+size_t OutputQueue::length() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return queued_ + in_flight_;
+}
+
+OutputQueue::Chunk OutputQueue::take(size_t max) {
+  kick_armed_.store(false);  // before looking: a push after this look kicks again
+  Chunk c;
+  std::lock_guard<std::mutex> lk(mu_);
+  // net_multi.c push_output: the notice goes before the output that is left.
+  if (lines_lost_ > 0) {
+    c.bytes = overflow_notice(lines_lost_);
+    lines_lost_ = 0;
+  }
+  while (!blocks_.empty() && blocks_.front().seq <= released_) {
+    Block& b = blocks_.front();
+    if (b.close) {
+      c.close = true;
+      blocks_.pop_front();
+      break;
+    }
+    if (!c.bytes.empty() && c.bytes.size() + b.text.size() > max) break;
+    queued_ -= b.text.size();
+    c.bytes += b.text;
+    blocks_.pop_front();
+  }
+  in_flight_ += c.bytes.size();
+  return c;
+}
+
+void OutputQueue::set_in_flight(size_t bytes) {
+  std::lock_guard<std::mutex> lk(mu_);
+  in_flight_ = bytes;
+}
+
+std::string OutputQueue::overflow_notice(uint64_t lines) {
+  // net_multi.c push_output, with the protocol's end of line (CRLF) around it.
+  return "\r\n>> Network buffer overflow: " + std::to_string(lines) + (lines == 1 ? " line" : " lines") +
+         " of output to you " + (lines == 1 ? "has" : "have") + " been lost <<\r\n";
+}
+
+}  // namespace echo::actors

@@ -1,0 +1,84 @@
+// A connection's output on its way to the client: queued in the server up to
+// a limit, as LambdaMOO's network layer queues it (net_multi.c
+// enqueue_output / push_output), and handed to the session (net/) a chunk at
+// a time as the socket takes it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace echo::actors {
+
+// Thread safety: every member may be called from any thread. The runtime
+// pushes (with its mutex held); the connection's session takes.
+//
+// Durability: a block is pushed uncommitted (the running segment's output),
+// gets a sequence number when its segment commits (commit()) and may be taken
+// only once that sequence is durable (release()).
+class OutputQueue {
+ public:
+  // LambdaMOO's MAX_QUEUED_OUTPUT (options.h), and ToastStunt's floor for
+  // $server_options.max_queued_output.
+  static constexpr size_t kDefaultLimit = 65536;
+  static constexpr size_t kMinLimit = 2048;
+
+  // Queues `text` (and CRLF if `newline`) as one line, uncommitted. When the
+  // queue is not empty and the line would take it past `limit`, the oldest
+  // queued lines are dropped to make room (counted for the overflow notice)
+  // if `flush_ok`; else nothing is queued and it returns false (LambdaMOO's
+  // network_send_line). Bytes already handed to the session (in flight) are
+  // never dropped, so the length can pass the limit by them and by one line.
+  bool push(std::string_view text, bool newline, bool flush_ok, size_t limit);
+  // Queues `text` to go out at once, ahead of the output still waiting for
+  // its commit or sync (the flush command's answer). Never dropped for room.
+  void push_now(std::string text);
+  // The connection closes once everything queued before this is taken.
+  void push_close();
+  // The uncommitted lines belong to a commit that is durable once `seq` is.
+  void commit(uint64_t seq);
+  // Everything committed at or before `seq` is durable: it may be taken.
+  void release(uint64_t seq);
+  // True for the first call after the session last took: the caller tells
+  // the session there is output (one message waits at most).
+  bool arm_kick() { return !kick_armed_.exchange(true); }
+
+  // The bytes held for the client: queued lines (committed or not) and the
+  // ones handed to the session that the socket has not taken yet
+  // (buffered_output_length()).
+  size_t length() const;
+
+  // ---- the session's side ----
+  struct Chunk {
+    std::string bytes;   // to write: the overflow notice first, if lines were lost
+    bool close = false;  // then close the connection
+  };
+  // Up to about `max` bytes of releasable output (a line longer than that
+  // comes whole), and the session's in-flight count grows by its size.
+  Chunk take(size_t max);
+  // What the session has not yet written to the socket (CAF's ack).
+  void set_in_flight(size_t bytes);
+
+  // LambdaMOO's notice for `lines` lost lines, with its CRLFs.
+  static std::string overflow_notice(uint64_t lines);
+
+ private:
+  static constexpr uint64_t kUncommitted = UINT64_MAX;
+  struct Block {
+    std::string text;
+    uint64_t seq;        // kUncommitted, or the commit it waits for
+    bool close = false;  // push_close()'s marker (no text)
+  };
+  mutable std::mutex mu_;
+  std::deque<Block> blocks_;
+  size_t queued_ = 0;      // bytes in blocks_
+  size_t in_flight_ = 0;   // taken, not yet written to the socket
+  uint64_t released_ = 0;  // blocks with seq <= this may be taken
+  uint64_t lines_lost_ = 0;
+  std::atomic<bool> kick_armed_{false};
+};
+
+}  // namespace echo::actors

@@ -1,0 +1,91 @@
+// OutputQueue: LambdaMOO's output limit (net_multi.c enqueue_output and
+// push_output) and Echo's durability gate.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "actors/output_queue.h"
+
+using echo::actors::OutputQueue;
+
+namespace {
+
+std::string line(char c, size_t n) { return std::string(n, c); }
+
+}  // namespace
+
+TEST_CASE("output queue: lines wait for their commit's sync, then go in order", "[net]") {
+  OutputQueue q;
+  q.push("one", true, true, 100);
+  CHECK(q.length() == 5);  // CRLF counts
+  CHECK(q.take(1000).bytes.empty());  // not committed yet
+  q.commit(3);
+  q.release(2);
+  CHECK(q.take(1000).bytes.empty());  // its sync is not done
+  q.release(3);
+  OutputQueue::Chunk c = q.take(1000);
+  CHECK(c.bytes == "one\r\n");
+  CHECK(!c.close);
+  CHECK(q.length() == 5);  // in flight until the socket takes it
+  q.set_in_flight(0);
+  CHECK(q.length() == 0);
+}
+
+TEST_CASE("output queue: past the limit the oldest lines go, and the notice says how many", "[net]") {
+  OutputQueue q;
+  for (char c : {'a', 'b', 'c', 'd'}) q.push(line(c, 38), true, true, 100);  // 40 bytes each
+  CHECK(q.length() == 80);  // a and b were dropped to make room
+  q.commit(0);
+  OutputQueue::Chunk c = q.take(1000);
+  CHECK(c.bytes == "\r\n>> Network buffer overflow: 2 lines of output to you have been lost <<\r\n" +
+                       line('c', 38) + "\r\n" + line('d', 38) + "\r\n");
+  CHECK(OutputQueue::overflow_notice(1) ==
+        "\r\n>> Network buffer overflow: 1 line of output to you has been lost <<\r\n");
+}
+
+TEST_CASE("output queue: no-flush refuses instead of dropping; an empty queue takes any line", "[net]") {
+  OutputQueue q;
+  CHECK(q.push(line('x', 500), true, false, 100));  // LambdaMOO's ChangeLog: a lone long line is accepted
+  CHECK(!q.push("y", true, false, 100));
+  CHECK(q.length() == 502);
+  CHECK(q.push("y", true, true, 100));  // flush_ok: the long line goes
+  CHECK(q.length() == 3);
+}
+
+TEST_CASE("output queue: bytes in flight count and are never dropped", "[net]") {
+  OutputQueue q;
+  q.push(line('a', 58), true, true, 100);
+  q.commit(0);
+  CHECK(q.take(1000).bytes.size() == 60);
+  q.push(line('b', 58), true, true, 100);  // 60 in flight + 60: over, nothing queued to drop but b itself
+  CHECK(q.length() == 120);
+  q.push(line('c', 18), true, true, 100);  // b goes
+  CHECK(q.length() == 80);
+  q.set_in_flight(0);
+  q.commit(0);
+  CHECK(q.take(1000).bytes.rfind("\r\n>> Network buffer overflow: 1 line", 0) == 0);
+}
+
+TEST_CASE("output queue: the flush answer passes held output; close comes after everything", "[net]") {
+  OutputQueue q;
+  q.push("held", true, true, 1000);
+  q.commit(5);
+  q.push_now(">> flushed\r\n");
+  q.push_close();
+  q.commit(5);
+  OutputQueue::Chunk c = q.take(1000);
+  CHECK(c.bytes == ">> flushed\r\n");
+  CHECK(!c.close);
+  q.release(5);
+  c = q.take(1000);
+  CHECK(c.bytes == "held\r\n");
+  CHECK(c.close);
+}
+
+TEST_CASE("output queue: one kick waits at most until the session takes", "[net]") {
+  OutputQueue q;
+  CHECK(q.arm_kick());
+  CHECK(!q.arm_kick());
+  q.take(10);
+  CHECK(q.arm_kick());
+}
