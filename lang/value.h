@@ -75,6 +75,10 @@ struct StrObj : HeapObject {
 struct alignas(8) ListObj : HeapObject {
   uint32_t len = 0;
   uint32_t cap = 0;
+  // value_bytes() remembered (0: not known); list_mut() forgets it. Atomic:
+  // readers of a shared list may fill it in from several threads at once.
+  // It fits in what was padding: the header stays 16 bytes.
+  mutable std::atomic<uint32_t> bytes{0};
   Value* items() { return reinterpret_cast<Value*>(this + 1); }
   const Value* items() const { return reinterpret_cast<const Value*>(this + 1); }
 };
@@ -219,6 +223,13 @@ std::string to_literal(const Value& v);  // as toliteral()
 std::string to_str(const Value& v);      // as tostr() of one argument
 std::string format_float(double d);      // LambdaMOO's float printing: %.15g, ".0" added
 const char* type_name(Type t);           // "INT", "STR", ... for messages
+
+// Bytes of strings, lists and maps this thread has allocated or grown,
+// ever (approximately: headers and capacity, not the allocator's own). Only
+// differences mean anything: a task measures what it holds once this has
+// grown by ValueLimits::kMeterStep (lang/limits.h).
+uint64_t heap_bytes_allocated();
+void count_heap_bytes(size_t n);  // for what is allocated outside value.cpp (map entries)
 
 // Building values.
 Value make_list(std::initializer_list<Value> items);
