@@ -11,39 +11,10 @@ namespace echo {
 
 namespace {
 
-const ValueLimits kDefaults{};
-thread_local const ValueLimits* tl_limits = nullptr;
-
 constexpr int64_t kVar = 16;            // sizeof(Var)
 constexpr int64_t kMapNode = 24;        // sizeof(rbnode) - 2 * sizeof(Var)
 constexpr int64_t kMapHeader = 16;      // sizeof(rbtree)
 constexpr int64_t kUnremembered = int64_t(UINT32_MAX);
-
-// The size of v without walking it, when that is possible: scalars, strings,
-// empty containers and containers whose size is remembered.
-bool quick_bytes(const Value& v, int64_t* n, bool* fixed) {
-  *fixed = true;
-  switch (v.type()) {
-    case Type::Str: *n = kVar + int64_t(v.as_str().size()) + 1; return true;
-    case Type::Float: *n = kVar + 8; return true;
-    case Type::List: {
-      const ListObj* l = v.list_obj();
-      if (l->len == 0) { *n = 2 * kVar; return true; }
-      uint32_t b = l->bytes.load(std::memory_order_relaxed);
-      if (b) { *n = b; return true; }
-      return false;
-    }
-    case Type::Map: {
-      const MapObj* m = v.map_obj();
-      if (m->entries.empty()) { *n = kVar + kMapHeader; return true; }
-      uint32_t b = m->bytes.load(std::memory_order_relaxed);
-      if (b) { *n = b; return true; }
-      return false;
-    }
-    case Type::Func: case Type::Cell: return false;
-    default: *n = kVar; return true;
-  }
-}
 
 void store(const Value& v, int64_t n) {
   if (n <= 0 || n >= kUnremembered) return;
@@ -120,21 +91,18 @@ ValueLimits value_limits_from_options(const std::function<Value(const char* name
   return v;
 }
 
-const ValueLimits& value_limits() { return tl_limits ? *tl_limits : kDefaults; }
-
-ValueLimitsScope::ValueLimitsScope(const ValueLimits* limits) : prev_(tl_limits) { tl_limits = limits; }
-ValueLimitsScope::~ValueLimitsScope() { tl_limits = prev_; }
+ValueLimitsScope::ValueLimitsScope(const ValueLimits* limits) : prev_(detail::tl_value_limits) {
+  detail::tl_value_limits = limits;
+}
+ValueLimitsScope::~ValueLimitsScope() { detail::tl_value_limits = prev_; }
 
 // Iterative, so that deep nesting cannot overflow the stack; each container
 // finished is remembered, so a later question about it or an enclosing
 // value does not walk it again.
-int64_t value_bytes(const Value& root, bool* fixed_out) {
+int64_t detail::value_bytes_walk(const Value& root, bool* fixed_out) {
+  using detail::quick_bytes;
   int64_t n;
   bool fixed;
-  if (quick_bytes(root, &n, &fixed)) {
-    if (fixed_out) *fixed_out = fixed;
-    return n;
-  }
   std::vector<Walk> stack{start(root)};
   for (;;) {
     Walk& w = stack.back();
@@ -159,8 +127,6 @@ int64_t value_bytes(const Value& root, bool* fixed_out) {
     stack.back().fixed = stack.back().fixed && done.fixed;
   }
 }
-
-int64_t value_bytes(const Value& v) { return value_bytes(v, nullptr); }
 
 void remember_bytes(const Value& v, int64_t n) { store(v, n); }
 

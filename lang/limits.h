@@ -18,6 +18,7 @@
 #include <functional>
 
 #include "lang/builtins.h"
+#include "lang/map.h"
 #include "lang/value.h"
 
 namespace echo {
@@ -69,9 +70,17 @@ struct ValueLimits {
 // absent option or one of the wrong type keeps its default.
 ValueLimits value_limits_from_options(const std::function<Value(const char* name)>& option);
 
+namespace detail {
+inline const ValueLimits kDefaultValueLimits{};
+inline thread_local const ValueLimits* tl_value_limits = nullptr;
+}  // namespace detail
+
 // The limits of the task running on this thread (Task::run installs them
 // with a ValueLimitsScope), or the defaults outside any task.
-const ValueLimits& value_limits();
+inline const ValueLimits& value_limits() {
+  const ValueLimits* l = detail::tl_value_limits;
+  return l ? *l : detail::kDefaultValueLimits;
+}
 
 class ValueLimitsScope {
  public:
@@ -99,10 +108,10 @@ struct ValueTooLarge : MooError {
 // its value. A list's or map's size is remembered in its header until the
 // next list_mut()/map_mut() (not for one holding a function or cell, whose
 // size can change without that), so asking again is O(1).
-int64_t value_bytes(const Value& v);
 // The same, and whether the size is fixed until the value is mutated
 // through list_mut()/map_mut() (false when a function or cell is inside).
-int64_t value_bytes(const Value& v, bool* fixed);
+inline int64_t value_bytes(const Value& v, bool* fixed);
+inline int64_t value_bytes(const Value& v) { return value_bytes(v, nullptr); }
 // Remembers n as the size of a list or map just grown in place, when the
 // caller knows it (its old size plus what was added, all fixed).
 void remember_bytes(const Value& v, int64_t n);
@@ -112,5 +121,46 @@ void check_string_length(uint64_t n);            // max_string_concat
 void check_list_length(uint64_t n);              // max_list_concat
 void check_list_value(const Value& list);        // length and value bytes
 void check_map_value(const Value& map);          // value bytes
+
+// ---- inline: the sizes known without a walk --------------------------------
+
+namespace detail {
+int64_t value_bytes_walk(const Value& v, bool* fixed);
+
+// Scalars, strings, empty containers and remembered sizes.
+inline bool quick_bytes(const Value& v, int64_t* n, bool* fixed) {
+  *fixed = true;
+  switch (v.type()) {
+    case Type::Str: *n = 16 + int64_t(v.as_str().size()) + 1; return true;
+    case Type::Float: *n = 16 + 8; return true;
+    case Type::List: {
+      const ListObj* l = v.list_obj();
+      if (l->len == 0) { *n = 32; return true; }
+      uint32_t b = l->bytes.load(std::memory_order_relaxed);
+      *n = b;
+      return b != 0;
+    }
+    case Type::Map: {
+      const MapObj* m = v.map_obj();
+      if (m->entries.empty()) { *n = 32; return true; }
+      uint32_t b = m->bytes.load(std::memory_order_relaxed);
+      *n = b;
+      return b != 0;
+    }
+    case Type::Func: case Type::Cell: return false;
+    default: *n = 16; return true;
+  }
+}
+}  // namespace detail
+
+inline int64_t value_bytes(const Value& v, bool* fixed) {
+  int64_t n;
+  bool f;
+  if (detail::quick_bytes(v, &n, &f)) {
+    if (fixed) *fixed = f;
+    return n;
+  }
+  return detail::value_bytes_walk(v, fixed);
+}
 
 }  // namespace echo

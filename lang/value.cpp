@@ -94,8 +94,6 @@ uint32_t grown_cap(uint32_t cap, uint64_t need) {
   return checked_cap(c);
 }
 
-thread_local uint64_t tl_heap_allocated = 0;
-
 StrObj* alloc_str(uint32_t cap) {
   void* mem = std::malloc(sizeof(StrObj) + size_t(cap) + 1);
   if (!mem) throw std::bad_alloc();
@@ -232,8 +230,7 @@ Value Value::empty_map() {
   return adopt(Type::Map, new MapObj());
 }
 
-uint64_t heap_bytes_allocated() { return tl_heap_allocated; }
-void count_heap_bytes(size_t n) { tl_heap_allocated += n; }
+
 
 void Value::release_slow() {
   HeapObject* h = p_;

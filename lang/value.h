@@ -228,8 +228,11 @@ const char* type_name(Type t);           // "INT", "STR", ... for messages
 // ever (approximately: headers and capacity, not the allocator's own). Only
 // differences mean anything: a task measures what it holds once this has
 // grown by ValueLimits::kMeterStep (lang/limits.h).
-uint64_t heap_bytes_allocated();
-void count_heap_bytes(size_t n);  // for what is allocated outside value.cpp (map entries)
+// Inline and constant-initialised, so that reading it is one TLS load (the
+// VM reads it after every instruction that may allocate).
+inline thread_local uint64_t tl_heap_allocated = 0;
+inline uint64_t heap_bytes_allocated() { return tl_heap_allocated; }
+inline void count_heap_bytes(size_t n) { tl_heap_allocated += n; }
 
 // Building values.
 Value make_list(std::initializer_list<Value> items);

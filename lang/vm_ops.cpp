@@ -481,9 +481,41 @@ Error leaf_growth(const Value& c, const Value* idx, bool last_is_range, const Va
 // `l[i] = x` does not walk l each time.
 Error set_path(Value& root, const Value* idx, int n, bool last_is_range, const Value& v) {
   if (v.type() == Type::None) return E_VARNF;
+  const ValueLimits& lim = value_limits();
+  // The commonest cases, l[i] = v and m[k] = v, with one look-up.
+  if (n == 1 && !last_is_range) {
+    bool fixed = true;
+    if (root.is_list() && idx[0].is_int() && idx[0].as_int() >= 1 && idx[0].as_int() <= int64_t(root.list_len())) {
+      uint32_t k = uint32_t(idx[0].as_int() - 1);
+      int64_t now = bytes_of(root, fixed) + bytes_of(v, fixed) - bytes_of(root.list_at(k), fixed);
+      if (now > lim.max_list_bytes) return E_QUOTA;
+      root.list_mut()->items()[k] = v;
+      if (fixed) remember_bytes(root, now);
+      return E_NONE;
+    }
+    if (root.is_map() && valid_map_key(idx[0])) {
+      long p = root.map_obj()->find(idx[0]);
+      int64_t now = bytes_of(root, fixed) + bytes_of(v, fixed) + bytes_of(idx[0], fixed);  // set() keeps the new key
+      if (p < 0) {
+        now += 24;  // a new node
+      } else {
+        const auto& old = root.map_obj()->entries[size_t(p)];
+        now -= bytes_of(old.first, fixed) + bytes_of(old.second, fixed);
+      }
+      if (now > lim.max_map_bytes) return E_QUOTA;
+      MapObj* m = root.map_mut();
+      if (p < 0) {
+        m->set(idx[0], v);
+      } else {
+        m->entries[size_t(p)].first = idx[0];
+        m->entries[size_t(p)].second = v;
+      }
+      if (fixed) remember_bytes(root, now);
+      return E_NONE;
+    }
+  }
   Error e = precheck(root, idx, n, last_is_range, v);
   if (e != E_NONE) return e;
-  const ValueLimits& lim = value_limits();
   constexpr int kKept = 16;  // deeper paths are checked but not remembered
   int64_t sizes[kKept];
   bool fixed = true, exact;
