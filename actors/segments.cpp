@@ -33,6 +33,9 @@ TaskLimits Runtime::limits(bool fg) {
   if (l.ticks < 100) l.ticks = 100;
   if (l.seconds < 1) l.seconds = 1;
   if (l.max_stack_depth < 10) l.max_stack_depth = 10;
+  // Read once per task (and per resumption), as LambdaMOO caches them in
+  // load_server_options: no world lookup when a value grows.
+  l.values = value_limits_from_options([this](const char* name) { return server_option(name); });
   return l;
 }
 
@@ -70,6 +73,10 @@ void Runtime::step_guarded(caf::event_based_actor* self, int64_t id) {
     log("TASK " + std::to_string(id) + " failed in the server: " + ex.what());
     current_ = 0;
     if (TaskEntry* e = task(id)) {
+      // Its player hears of it too (the details, which may be internal, go
+      // only to the log). Running out of memory does not get here: the VM
+      // makes that a quota abort.
+      notify(e->player, "Task " + std::to_string(id) + " failed in the server and was stopped.");
       e->task.reset();
       e->on_end = nullptr;
       finish_task(*e);

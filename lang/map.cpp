@@ -47,6 +47,7 @@ void MapObj::set(Value key, Value value) {
     return;
   }
   entries.insert(entries.begin() + long(i), {std::move(key), std::move(value)});
+  count_heap_bytes(sizeof(entries[0]));
 }
 
 bool MapObj::erase(const Value& key) {

@@ -13,6 +13,9 @@
 namespace echo {
 
 struct MapObj : HeapObject {
+  // value_bytes() remembered (0: not known), as ListObj::bytes; map_mut()
+  // forgets it.
+  mutable std::atomic<uint32_t> bytes{0};
   std::vector<std::pair<Value, Value>> entries;
 
   // Index of key, or -1.

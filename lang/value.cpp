@@ -97,6 +97,7 @@ uint32_t grown_cap(uint32_t cap, uint64_t need) {
 StrObj* alloc_str(uint32_t cap) {
   void* mem = std::malloc(sizeof(StrObj) + size_t(cap) + 1);
   if (!mem) throw std::bad_alloc();
+  tl_heap_allocated += sizeof(StrObj) + size_t(cap) + 1;
   StrObj* s = new (mem) StrObj();
   s->cap = cap;
   s->len = 0;
@@ -107,6 +108,7 @@ StrObj* alloc_str(uint32_t cap) {
 ListObj* alloc_list(uint32_t cap) {
   void* mem = std::malloc(sizeof(ListObj) + sizeof(Value) * size_t(cap ? cap : 1));
   if (!mem) throw std::bad_alloc();
+  tl_heap_allocated += sizeof(ListObj) + sizeof(Value) * size_t(cap ? cap : 1);
   ListObj* l = new (mem) ListObj();
   l->cap = cap;
   l->len = 0;
@@ -223,7 +225,12 @@ Value Value::list_of_size(uint32_t n) {
   return adopt(Type::List, l);
 }
 
-Value Value::empty_map() { return adopt(Type::Map, new MapObj()); }
+Value Value::empty_map() {
+  tl_heap_allocated += sizeof(MapObj);
+  return adopt(Type::Map, new MapObj());
+}
+
+
 
 void Value::release_slow() {
   HeapObject* h = p_;
@@ -268,6 +275,7 @@ StrObj* Value::str_mut(uint32_t extra_capacity) {
     void* mem = std::realloc(s, sizeof(StrObj) + size_t(cap) + 1);
     if (!mem) throw std::bad_alloc();
     s = static_cast<StrObj*>(mem);
+    tl_heap_allocated += cap - s->cap;
     s->cap = cap;
     p_ = s;
   }
@@ -293,9 +301,11 @@ ListObj* Value::list_mut(uint32_t extra_capacity) {
     void* mem = std::realloc(static_cast<void*>(l), sizeof(ListObj) + sizeof(Value) * size_t(cap));
     if (!mem) throw std::bad_alloc();
     l = static_cast<ListObj*>(mem);
+    tl_heap_allocated += sizeof(Value) * size_t(cap - l->cap);
     l->cap = cap;
     p_ = l;
   }
+  l->bytes.store(0, std::memory_order_relaxed);  // the caller is about to change it
   return l;
 }
 
@@ -304,10 +314,12 @@ MapObj* Value::map_mut() {
   if (m->refs.load(std::memory_order_acquire) != 1) {
     MapObj* n = new MapObj();
     n->entries = m->entries;  // copies retain keys and values
+    tl_heap_allocated += sizeof(MapObj) + sizeof(n->entries[0]) * n->entries.size();
     release();
     p_ = n;
     return n;
   }
+  m->bytes.store(0, std::memory_order_relaxed);  // the caller is about to change it
   return m;
 }
 

@@ -75,6 +75,10 @@ struct StrObj : HeapObject {
 struct alignas(8) ListObj : HeapObject {
   uint32_t len = 0;
   uint32_t cap = 0;
+  // value_bytes() remembered (0: not known); list_mut() forgets it. Atomic:
+  // readers of a shared list may fill it in from several threads at once.
+  // It fits in what was padding: the header stays 16 bytes.
+  mutable std::atomic<uint32_t> bytes{0};
   Value* items() { return reinterpret_cast<Value*>(this + 1); }
   const Value* items() const { return reinterpret_cast<const Value*>(this + 1); }
 };
@@ -219,6 +223,16 @@ std::string to_literal(const Value& v);  // as toliteral()
 std::string to_str(const Value& v);      // as tostr() of one argument
 std::string format_float(double d);      // LambdaMOO's float printing: %.15g, ".0" added
 const char* type_name(Type t);           // "INT", "STR", ... for messages
+
+// Bytes of strings, lists and maps this thread has allocated or grown,
+// ever (approximately: headers and capacity, not the allocator's own). Only
+// differences mean anything: a task measures what it holds once this has
+// grown by ValueLimits::kMeterStep (lang/limits.h).
+// Inline and constant-initialised, so that reading it is one TLS load (the
+// VM reads it after every instruction that may allocate).
+inline thread_local uint64_t tl_heap_allocated = 0;
+inline uint64_t heap_bytes_allocated() { return tl_heap_allocated; }
+inline void count_heap_bytes(size_t n) { tl_heap_allocated += n; }
 
 // Building values.
 Value make_list(std::initializer_list<Value> items);

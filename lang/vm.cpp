@@ -104,6 +104,13 @@ TaskStatus Task::execute() {
     err = (e);        \
     goto raise_error; \
   } while (0)
+// After an instruction that may have allocated: once the thread has
+// allocated kMeterStep since the last look, measure what the task holds.
+#define METER_NEXT()                                                          \
+  do {                                                                        \
+    if (__builtin_expect(heap_bytes_allocated() >= meter_at_, 0)) goto meter; \
+    NEXT();                                                                   \
+  } while (0)
 #define TICKS_LEFT_NOW() (ticks_left_ - (slice - ticks))
 #define FINISH(status)               \
   do {                               \
@@ -224,17 +231,18 @@ arith_slow : {
   if ((in->op == Op::ADD || in->op == Op::ADDK) && in->a == in->b && x.is_str() && y.is_str() &&
       x.unique() && &x != &y) {
     std::string_view t = y.as_str();
+    if (uint64_t(x.as_str().size()) + t.size() > uint64_t(limits_.values.max_string)) RAISE(E_QUOTA);
     StrObj* s = R[in->a].str_mut(uint32_t(t.size()));
     std::memcpy(s->data() + s->len, t.data(), t.size());
     s->len += uint32_t(t.size());
     s->data()[s->len] = '\0';
-    NEXT();
+    METER_NEXT();
   }
   Value out;
   Error e = ops::arith(in->op, x, y, out);
   if (e != E_NONE) RAISE(e);
   R[in->a] = std::move(out);
-  NEXT();
+  METER_NEXT();
 }
 L_POW:
 L_BITAND:
@@ -478,28 +486,32 @@ L_RETURN0 : {
   // ---- lists, maps, strings ----
 L_MAKELIST : {
   uint16_t n = in->c;
+  int64_t bytes = 0;
+  bool fixed = true;
+  if (n && ops::list_bytes(&R[in->b], n, &bytes, &fixed) != E_NONE) RAISE(E_QUOTA);
   Value l = Value::list_of_size(n);
   if (n) {
     ListObj* lo = l.list_mut();
     for (uint16_t i = 0; i < n; ++i) lo->items()[i] = std::move(R[in->b + i]);
+    if (fixed) remember_bytes(l, bytes);  // the next append need not walk it
   }
   R[in->a] = std::move(l);
-  NEXT();
+  METER_NEXT();
 }
 L_LIST_APPEND : {
   Error e = ops::append(R[in->a], R[in->b]);
   if (e != E_NONE) RAISE(e);
-  NEXT();
+  METER_NEXT();
 }
 L_LIST_SPLICE : {
   Error e = ops::splice(R[in->a], R[in->b]);
   if (e != E_NONE) RAISE(e);
-  NEXT();
+  METER_NEXT();
 }
 L_SELF_APPEND : {
   Error e = ops::append(R[in->a], R[in->b]);
   if (e != E_NONE) RAISE(e);
-  NEXT();
+  METER_NEXT();
 }
 L_CHECK_LIST:
   if (R[in->a].type() == Type::None) RAISE(E_VARNF);
@@ -510,7 +522,7 @@ L_MAKEMAP : {
   Error e = ops::make_map(&R[in->b], in->c, out);
   if (e != E_NONE) RAISE(e);
   R[in->a] = std::move(out);
-  NEXT();
+  METER_NEXT();
 }
 L_INDEX:
 L_INDEXK : {
@@ -578,12 +590,12 @@ L_RANGE : {
   Error e = ops::range(R[in->b], R[in->c], R[in->c + 1], out);
   if (e != E_NONE) RAISE(e);
   R[in->a] = std::move(out);
-  NEXT();
+  METER_NEXT();
 }
 L_SETPATH : {
   Error e = ops::set_path(R[in->a], &R[in->b], int(in->d >> 1), in->d & 1, R[in->c]);
   if (e != E_NONE) RAISE(e);
-  NEXT();
+  METER_NEXT();
 }
 
   // ---- objects and calls ----
@@ -683,8 +695,14 @@ L_BUILTIN_LIST : {
       builtins.check_args(in->b, args);
       Value r = spec.fn(ctx_, args);
       if (!ctx_.call) R[in->a] = std::move(r);
+    } catch (const ValueTooLarge&) {
+      pending_raise = quota_error();
     } catch (MooError& me) {
       pending_raise = make_error(std::move(me.code), std::move(me.message), std::move(me.value));
+    } catch (const std::bad_alloc&) {  // as a value too large: the registers are intact
+      pending_raise = quota_error();
+    } catch (const std::length_error&) {
+      pending_raise = quota_error();
     }
     if (ctx_.call && !pending_raise)
       f->waiting = Frame::BuiltinWait{in->b, in->a, std::vector<Value>(args.begin(), args.end()),
@@ -705,7 +723,7 @@ L_BUILTIN_LIST : {
     suspend_reg_ = in->a;
     goto builtin_suspend;
   }
-  NEXT();
+  METER_NEXT();
 }
 
 // A builtin asked to stop the task (BuiltinContext::suspend). The pc is
@@ -763,8 +781,14 @@ builtin_resume : {
     try {
       Value r = spec.fn(ctx_, std::span<Value>(w.args.data(), w.args.size()));
       if (!ctx_.call) R[w.dest] = std::move(r);
+    } catch (const ValueTooLarge&) {
+      pending_raise = quota_error();
     } catch (MooError& me) {
       pending_raise = make_error(std::move(me.code), std::move(me.message), std::move(me.value));
+    } catch (const std::bad_alloc&) {
+      pending_raise = quota_error();
+    } catch (const std::length_error&) {
+      pending_raise = quota_error();
     }
     if (ctx_.call && !pending_raise)
       f->waiting = Frame::BuiltinWait{w.index, w.dest, std::move(w.args), std::move(ctx_.call->state)};
@@ -780,7 +804,7 @@ builtin_resume : {
   }
   if (ctx_.call) goto builtin_call_verb;
   if (ctx_.suspend) goto builtin_suspend;
-  NEXT();
+  METER_NEXT();
 }
 
   // ---- errors ----
@@ -952,6 +976,9 @@ L_FORK : {
 
 raise_error:
   SAVE_PC();
+  // A value past a limit aborts the task unless max_concat_catchable, in a
+  // verb with or without the d flag (LambdaMOO's PUSH_ERROR_UNLESS_QUOTA).
+  if (__builtin_expect(err == E_QUOTA, 0) && !limits_.values.catchable) goto quota_abort;
   // A verb without the d flag: the error becomes the failing expression's
   // value (LambdaMOO's PUSH_ERROR when !debug) and the verb goes on.
   if (!f->debug && in >= code && in + 1 == ip && kErrorValueDest[int(in->op)]) {
@@ -961,6 +988,7 @@ raise_error:
   }
   pending_raise = make_error(Value::err(err), error_message(err), Value::integer(0));
 raise_pending:
+  if (__builtin_expect(pending_raise->quota, 0) && !limits_.values.catchable) goto quota_abort;
   if (!f->debug && in >= code && in + 1 == ip && kErrorValueDest[int(in->op)]) {
     if (kErrorValueDest[int(in->op)] == 1) R[in->a] = std::move(pending_raise->code);
     if (kErrorValueDest[int(in->op)] == 3) ip = code + in->d;
@@ -972,11 +1000,20 @@ raise_pending_keep:
   LOAD_FRAME();
   NEXT();
 
+meter:
+  if (memory_within_budget()) NEXT();
+  RAISE(E_QUOTA);
+
+quota_abort:
+  pending_raise.reset();
+  FINISH(TaskStatus::AbortedSeconds);
+
 #undef LOAD_FRAME
 #undef SAVE_PC
 #undef NEXT
 #undef RAISE
 #undef TICKS_LEFT_NOW
+#undef METER_NEXT
 #undef FINISH
 }
 

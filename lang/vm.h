@@ -15,6 +15,7 @@
 
 #include "lang/builtins.h"
 #include "lang/bytecode.h"
+#include "lang/limits.h"
 #include "lang/value.h"
 
 namespace echo {
@@ -29,6 +30,9 @@ struct RaisedError {
   // builtin that called a verb (no "(End of traceback)").
   std::vector<std::string> traceback;
   Value stack;                         // callers()-style list for except vars
+  // E_QUOTA for a value past a limit (ValueTooLarge, or an allocation that
+  // failed in a builtin): not caught when max_concat_catchable is false.
+  bool quota = false;
 };
 
 // What the interpreter needs from the world. The default answers as a server
@@ -143,12 +147,16 @@ struct TaskLimits {
   int64_t ticks = 60000;       // LambdaMOO's fg_ticks default
   double seconds = 5.0;        // fg_seconds
   int max_stack_depth = 50;    // max_stack_depth
+  ValueLimits values;          // max_string_concat, ... (lang/limits.h)
 };
 
 // Running: not finished (not started yet, or between runs). Suspended: a
 // builtin asked to stop (suspension() says why) until resume() or
 // resume_raise(). Yielded: run(slice_ticks) used its slice; run again to
-// continue.
+// continue. AbortedSeconds also ends a task that would have built a value
+// past its ValueLimits, or held more than max_task_bytes, while
+// max_concat_catchable is false (LambdaMOO: "aborted as if it ran out of
+// seconds"), and one whose allocation failed (std::bad_alloc).
 enum class TaskStatus { Running, Done, Error, AbortedTicks, AbortedSeconds, Suspended, Yielded };
 
 class Task {
@@ -215,6 +223,9 @@ class Task {
     return error_ ? *error_ : none;
   }
   int64_t ticks_used() const { return limits_.ticks - ticks_left_; }
+  // What counts against max_task_bytes (lang/limits.h): the value_bytes()
+  // of every distinct value the task's frames hold.
+  int64_t held_bytes() const;
   int64_t ticks_left() const { return ticks_left_; }
   // LambdaMOO's traceback lines for tick/seconds aborts: the stopped frame
   // first, then "... called from" each caller (no message, no end line).
@@ -230,10 +241,14 @@ class Task {
   Task(RestoreTag, VmHost* host, TaskLimits limits);  // no frames yet
   TaskStatus execute();
   TaskStatus run_for(int64_t budget);
+  // Measures held_bytes() (called once the thread has allocated
+  // kMeterStep since the last time); false when over max_task_bytes.
+  bool memory_within_budget();
   // Raises err in the current frame; returns false when the error escaped
   // the last frame (the task is over).
   bool raise(std::shared_ptr<RaisedError> err);
   std::shared_ptr<RaisedError> make_error(Value code, std::string message, Value value);
+  std::shared_ptr<RaisedError> quota_error();
   bool unwind_for_return(Value v);
   bool finish_return(Value v);
   bool do_exit(uint32_t depth, uint32_t target);
@@ -269,6 +284,8 @@ class Task {
   // Ticks the current run() may still use, and its whole slice.
   int64_t budget_ = 0;
   int64_t budget_start_ = 0;
+  // heap_bytes_allocated() past which the task's values are measured again.
+  uint64_t meter_at_ = 0;
 };
 
 // Formats a value the way the REPL and eval print results.

@@ -54,7 +54,12 @@ Error arith(Op op, const Value& a, const Value& b, Value& out) {
   if (a.type() == Type::None || b.type() == Type::None) return E_VARNF;
   switch (op) {
     case Op::ADD: case Op::ADDK:
-      if (a.is_str() && b.is_str()) { out = str_concat(a, b); return E_NONE; }
+      if (a.is_str() && b.is_str()) {
+        if (uint64_t(a.as_str().size()) + b.as_str().size() > uint64_t(value_limits().max_string))
+          return E_QUOTA;
+        out = str_concat(a, b);
+        return E_NONE;
+      }
       [[fallthrough]];
     case Op::SUB: case Op::SUBK:
     case Op::MUL: case Op::MULK:
@@ -412,19 +417,159 @@ Error precheck(const Value& c, const Value* idx, int n, bool last_is_range, cons
   return precheck(next, idx + 1, n - 1, last_is_range, v);
 }
 
-}  // namespace
-
-Error set_path(Value& root, const Value* idx, int n, bool last_is_range, const Value& v) {
-  if (v.type() == Type::None) return E_VARNF;
-  Error e = precheck(root, idx, n, last_is_range, v);
-  if (e != E_NONE) return e;
-  return set_level(root, idx, n, last_is_range, v);
+// The container at c[i] (i valid: precheck looked).
+const Value& child_at(const Value& c, const Value& i) {
+  if (c.is_map()) return c.map_obj()->entries[size_t(c.map_obj()->find(i))].second;
+  return c.list_at(uint32_t(i.as_int() - 1));
 }
 
+int64_t bytes_of(const Value& v, bool& fixed) {
+  bool f;
+  int64_t n = value_bytes(v, &f);
+  fixed = fixed && f;
+  return n;
+}
+
+// How much the set changes the value_bytes() of the container it writes
+// into (c, the last on the path), or E_QUOTA when c would pass a length
+// limit. Sets *exact false for a map range, whose change is not worked out
+// here.
+Error leaf_growth(const Value& c, const Value* idx, bool last_is_range, const Value& v, int64_t* delta,
+                  bool& fixed, bool* exact) {
+  const ValueLimits& lim = value_limits();
+  *delta = 0;
+  *exact = true;
+  if (last_is_range && c.is_map()) {
+    *exact = false;
+    return E_NONE;
+  }
+  if (last_is_range) {  // as set_range: base[1..from-1] + v + base[to+1..$]
+    int64_t len = c.is_str() ? int64_t(c.as_str().size()) : int64_t(c.list_len());
+    int64_t f = idx[0].as_int(), t = idx[1].as_int();
+    int64_t left = f > 1 ? f - 1 : 0, right = len > t ? len - t : 0;
+    if (c.is_str()) {
+      int64_t vl = int64_t(v.as_str().size());
+      if (left + vl + right > lim.max_string) return E_QUOTA;
+      *delta = left + vl + right - len;
+      return E_NONE;
+    }
+    if (left + int64_t(v.list_len()) + right > lim.max_list_length) return E_QUOTA;
+    int64_t gone = 0;
+    for (int64_t i = left; i < len - right; ++i) gone += bytes_of(c.list_at(uint32_t(i)), fixed);
+    *delta = bytes_of(v, fixed) - 32 - gone;
+    return E_NONE;
+  }
+  if (c.is_str()) return E_NONE;  // one character for another
+  if (c.is_map()) {
+    const MapObj* m = c.map_obj();
+    long p = m->find(idx[0]);
+    *delta = bytes_of(v, fixed) + bytes_of(idx[0], fixed);  // set() stores the new key too
+    if (p < 0) *delta += 24;  // a new node
+    else *delta -= bytes_of(m->entries[size_t(p)].first, fixed) + bytes_of(m->entries[size_t(p)].second, fixed);
+    return E_NONE;
+  }
+  *delta = bytes_of(v, fixed) - bytes_of(c.list_at(uint32_t(idx[0].as_int() - 1)), fixed);
+  return E_NONE;
+}
+
+}  // namespace
+
+// Every container on the path grows by the same number of bytes; each is
+// checked against its own limit before anything changes (ToastStunt checks
+// each listset / mapinsert / rangeset result; LambdaMOO's rangeset_check the
+// length), and their new sizes are remembered afterwards so that a loop of
+// `l[i] = x` does not walk l each time.
+Error set_path(Value& root, const Value* idx, int n, bool last_is_range, const Value& v) {
+  if (v.type() == Type::None) return E_VARNF;
+  const ValueLimits& lim = value_limits();
+  // The commonest cases, l[i] = v and m[k] = v, with one look-up.
+  if (n == 1 && !last_is_range) {
+    bool fixed = true;
+    if (root.is_list() && idx[0].is_int() && idx[0].as_int() >= 1 && idx[0].as_int() <= int64_t(root.list_len())) {
+      uint32_t k = uint32_t(idx[0].as_int() - 1);
+      int64_t now = bytes_of(root, fixed) + bytes_of(v, fixed) - bytes_of(root.list_at(k), fixed);
+      if (now > lim.max_list_bytes) return E_QUOTA;
+      root.list_mut()->items()[k] = v;
+      if (fixed) remember_bytes(root, now);
+      return E_NONE;
+    }
+    if (root.is_map() && valid_map_key(idx[0])) {
+      long p = root.map_obj()->find(idx[0]);
+      int64_t now = bytes_of(root, fixed) + bytes_of(v, fixed) + bytes_of(idx[0], fixed);  // set() keeps the new key
+      if (p < 0) {
+        now += 24;  // a new node
+      } else {
+        const auto& old = root.map_obj()->entries[size_t(p)];
+        now -= bytes_of(old.first, fixed) + bytes_of(old.second, fixed);
+      }
+      if (now > lim.max_map_bytes) return E_QUOTA;
+      MapObj* m = root.map_mut();
+      if (p < 0) {
+        m->set(idx[0], v);
+      } else {
+        m->entries[size_t(p)].first = idx[0];
+        m->entries[size_t(p)].second = v;
+      }
+      if (fixed) remember_bytes(root, now);
+      return E_NONE;
+    }
+  }
+  Error e = precheck(root, idx, n, last_is_range, v);
+  if (e != E_NONE) return e;
+  constexpr int kKept = 16;  // deeper paths are checked but not remembered
+  int64_t sizes[kKept];
+  bool fixed = true, exact;
+  const Value* c = &root;
+  for (int i = 0; i + 1 < n; ++i) c = &child_at(*c, idx[i]);
+  int64_t delta;
+  e = leaf_growth(*c, idx + n - 1, last_is_range, v, &delta, fixed, &exact);
+  if (e != E_NONE) return e;
+  if (!exact) {  // a map range: set, then measured whole
+    Value before = root;
+    e = set_level(root, idx, n, last_is_range, v);
+    if (e != E_NONE) return e;
+    c = &root;
+    for (int i = 0; i < n; ++i) {
+      if ((c->is_list() && value_bytes(*c) > lim.max_list_bytes) ||
+          (c->is_map() && value_bytes(*c) > lim.max_map_bytes)) {
+        root = std::move(before);
+        return E_QUOTA;
+      }
+      if (i + 1 < n) c = &child_at(*c, idx[i]);
+    }
+    return E_NONE;
+  }
+  c = &root;
+  for (int i = 0; i < n; ++i) {
+    if (c->is_str()) break;  // a string leaf: its length was checked
+    int64_t now = bytes_of(*c, fixed) + delta;
+    if (now > (c->is_map() ? lim.max_map_bytes : lim.max_list_bytes)) return E_QUOTA;
+    if (i < kKept) sizes[i] = now;
+    if (i + 1 < n) c = &child_at(*c, idx[i]);
+  }
+  e = set_level(root, idx, n, last_is_range, v);
+  if (e != E_NONE || !fixed || n > kKept) return e;
+  c = &root;
+  for (int i = 0; i < n && !c->is_str(); ++i) {
+    remember_bytes(*c, sizes[i]);
+    if (i + 1 < n) c = &child_at(*c, idx[i]);
+  }
+  return E_NONE;
+}
+
+// The list's size is remembered across appends in place (its old size plus
+// the new elements'), so that `l = {@l, x}` stays O(1): value_bytes() walks
+// the list only the first time.
 Error append(Value& list, const Value& item) {
   if (!list.is_list()) return list.type() == Type::None ? E_VARNF : E_TYPE;
   if (item.type() == Type::None) return E_VARNF;
+  const ValueLimits& lim = value_limits();
+  if (int64_t(list.list_len()) >= lim.max_list_length) return E_QUOTA;  // LambdaMOO: max <= len
+  bool fixed_list, fixed_item;
+  int64_t bytes = value_bytes(list, &fixed_list) + value_bytes(item, &fixed_item);
+  if (bytes > lim.max_list_bytes) return E_QUOTA;
   list_append(list, item);
+  if (fixed_list && fixed_item) remember_bytes(list, bytes);
   return E_NONE;
 }
 
@@ -433,8 +578,32 @@ Error splice(Value& list, const Value& items) {
   if (!list.is_list() || !items.is_list()) return E_TYPE;
   uint32_t n = items.list_len();
   if (n == 0) return E_NONE;
+  const ValueLimits& lim = value_limits();
+  if (int64_t(list.list_len()) + n > lim.max_list_length) return E_QUOTA;  // max < len1 + len2
+  bool fixed_list, fixed_items;
+  // items' own Var and length cell are not copied
+  int64_t bytes = value_bytes(list, &fixed_list) + value_bytes(items, &fixed_items) - 32;
+  if (bytes > lim.max_list_bytes) return E_QUOTA;
   Value keep = items;  // items may be list itself
+  list.list_mut(n);  // one allocation, not n
   for (uint32_t i = 0; i < n; ++i) list_append(list, keep.list_at(i));
+  if (fixed_list && fixed_items) remember_bytes(list, bytes);
+  return E_NONE;
+}
+
+Error list_bytes(const Value* items, int n, int64_t* bytes, bool* fixed) {
+  const ValueLimits& lim = value_limits();
+  if (n > lim.max_list_length) return E_QUOTA;
+  int64_t total = 32;
+  bool all = true;
+  for (int i = 0; i < n; ++i) {
+    bool f;
+    total += value_bytes(items[i], &f);
+    all = all && f;
+  }
+  if (total > lim.max_list_bytes) return E_QUOTA;
+  *bytes = total;
+  *fixed = all;
   return E_NONE;
 }
 
@@ -447,6 +616,7 @@ Error make_map(const Value* kv, int pairs, Value& out) {
     if (!valid_map_key(k)) return E_TYPE;
     mo->set(k, kv[2 * i + 1]);
   }
+  if (pairs && value_bytes(m) > value_limits().max_map_bytes) return E_QUOTA;
   out = std::move(m);
   return E_NONE;
 }

@@ -3,7 +3,10 @@
 //
 //   ["format" -> "echo-task", "version" -> 1, "id" -> INT,
 //    "status" -> "running" | "yielded" | "suspended",
-//    "limits" -> ["ticks" -> INT, "seconds" -> FLOAT, "max_stack_depth" -> INT],
+//    "limits" -> ["ticks" -> INT, "seconds" -> FLOAT, "max_stack_depth" -> INT,
+//                 "max_string", "max_list_length", "max_list_bytes",
+//                 "max_map_bytes", "max_task_bytes", "catchable" -> INT
+//                 (the ValueLimits; optional: the defaults)],
 //    "ticks_left" -> INT, "seconds_used" -> FLOAT,
 //    "suspension" -> 0 | ["kind" -> "sleep" | "read", "seconds" -> FLOAT,
 //                         "connection" -> INT, "non_blocking" -> INT],
@@ -334,6 +337,13 @@ Value Task::save() const {
   put(limits, "ticks", Value::integer(limits_.ticks));
   put(limits, "seconds", Value::flt(limits_.seconds));
   put(limits, "max_stack_depth", Value::integer(limits_.max_stack_depth));
+  const ValueLimits& vl = limits_.values;
+  put(limits, "max_string", Value::integer(vl.max_string));
+  put(limits, "max_list_length", Value::integer(vl.max_list_length));
+  put(limits, "max_list_bytes", Value::integer(vl.max_list_bytes));
+  put(limits, "max_map_bytes", Value::integer(vl.max_map_bytes));
+  put(limits, "max_task_bytes", Value::integer(vl.max_task_bytes));
+  put(limits, "catchable", Value::integer(vl.catchable));
   put(m, "limits", std::move(limits));
   put(m, "ticks_left", Value::integer(ticks_left_));
   put(m, "seconds_used", Value::flt(seconds_used_));
@@ -371,6 +381,20 @@ std::unique_ptr<Task> Task::restore(const Value& saved, VmHost* host, const Comp
   limits.ticks = get_int(lm, "ticks", "task.limits", 0, std::numeric_limits<int64_t>::max());
   limits.seconds = get_number(lm, "seconds", "task.limits", true);
   limits.max_stack_depth = int(get_int(lm, "max_stack_depth", "task.limits", 1, 1000000));
+  // The value limits arrived after the first saved tasks: absent ones keep
+  // the defaults.
+  auto value_limit = [&lm](const char* key, int64_t* out, int64_t lo, int64_t hi) {
+    if (lm.map_obj()->find(Value::str(key)) >= 0) *out = get_int(lm, key, "task.limits", lo, hi);
+  };
+  ValueLimits& vl = limits.values;
+  value_limit("max_string", &vl.max_string, 1, ValueLimits::kMaxString);
+  value_limit("max_list_length", &vl.max_list_length, 1, ValueLimits::kMaxListLength);
+  value_limit("max_list_bytes", &vl.max_list_bytes, 1, ValueLimits::kMaxBytes);
+  value_limit("max_map_bytes", &vl.max_map_bytes, 1, ValueLimits::kMaxBytes);
+  value_limit("max_task_bytes", &vl.max_task_bytes, 0, std::numeric_limits<int64_t>::max());
+  int64_t catchable = vl.catchable;
+  value_limit("catchable", &catchable, 0, 1);
+  vl.catchable = catchable != 0;
 
   std::unique_ptr<Task> t(new Task(RestoreTag{}, host, limits));
   t->id_ = get_int(saved, "id", top, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());

@@ -3,7 +3,9 @@
 // tracebacks. The loop itself is in vm.cpp.
 #include <algorithm>
 #include <cmath>
+#include <new>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "lang/function.h"
 #include "lang/map.h"
@@ -252,9 +254,44 @@ TaskStatus Task::run_for(int64_t budget) {
   double left = std::max(0.0, limits_.seconds - seconds_used_);
   deadline_ = start + std::chrono::microseconds(int64_t(std::min(left, 1e9) * 1e6));
   budget_ = budget_start_ = budget;
-  status_ = execute();
+  ValueLimitsScope scope(&limits_.values);  // for vm_ops and the builtins
+  meter_at_ = heap_bytes_allocated() + ValueLimits::kMeterStep;
+  try {
+    status_ = execute();
+  } catch (const std::bad_alloc&) {
+    // Between instructions of no builtin (those are caught where they are
+    // called): the frame's registers may be half updated, so the task ends,
+    // as after a limit it may not catch, and tells its player so.
+    status_ = TaskStatus::AbortedSeconds;
+  } catch (const std::length_error&) {  // a string or list past 4 GiB
+    status_ = TaskStatus::AbortedSeconds;
+  }
   seconds_used_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return status_;
+}
+
+int64_t Task::held_bytes() const {
+  std::unordered_set<const HeapObject*> seen;
+  int64_t total = 0;
+  auto add = [&](const Value& v) {
+    if (v.is_heap() && !seen.insert(v.heap()).second) return;
+    total += value_bytes(v);
+  };
+  for (const Frame& f : frames_) {
+    for (const Value& v : f.regs) add(v);
+    for (const Handler& h : f.handlers) add(h.pending.value);
+    if (f.waiting) {
+      for (const Value& v : f.waiting->args) add(v);
+      add(f.waiting->state);
+    }
+  }
+  add(result_);
+  return total;
+}
+
+bool Task::memory_within_budget() {
+  meter_at_ = heap_bytes_allocated() + ValueLimits::kMeterStep;
+  return limits_.values.max_task_bytes <= 0 || held_bytes() <= limits_.values.max_task_bytes;
 }
 
 void Task::resume(Value v) {
@@ -315,6 +352,12 @@ std::shared_ptr<RaisedError> Task::make_error(Value code, std::string message, V
                                   Value::obj(f.player), Value::integer(line)}));
   }
   err->stack = std::move(stack);
+  return err;
+}
+
+std::shared_ptr<RaisedError> Task::quota_error() {
+  auto err = make_error(Value::err(E_QUOTA), error_message(E_QUOTA), Value::integer(0));
+  err->quota = true;
   return err;
 }
 

@@ -6,25 +6,20 @@
 #include <string_view>
 
 #include "lang/builtins.h"
+#include "lang/limits.h"
 #include "lang/map.h"
 #include "lang/value.h"
 
 namespace echo::bi {
 
-// The largest string or list a builtin will build. LambdaMOO has no such
-// limit (it runs out of memory); ToastStunt raises E_QUOTA past
-// max_string_concat / max_list_value_bytes. Echo raises E_QUOTA past these.
-constexpr size_t kMaxStringBytes = size_t(64) << 20;   // 64 MiB
-constexpr size_t kMaxListLength = size_t(16) << 20;    // 16 Mi elements
-
 [[noreturn]] inline void raise(Error e) { throw MooError(e); }
 
-inline void check_string_size(size_t n) {
-  if (n > kMaxStringBytes) raise(E_QUOTA);
-}
-inline void check_list_size(size_t n) {
-  if (n > kMaxListLength) raise(E_QUOTA);
-}
+// A builtin's result may not pass the running task's value limits
+// (lang/limits.h): these throw ValueTooLarge, which the VM turns into E_QUOTA
+// or an abort. LambdaMOO checks its streams as they grow (stream_too_big),
+// so a builtin should check while it builds, not only at the end.
+inline void check_string_size(size_t n) { check_string_length(n); }
+inline void check_list_size(size_t n) { check_list_length(n); }
 
 inline Value str(std::string_view s) {
   check_string_size(s.size());
@@ -35,7 +30,7 @@ inline Value integer(int64_t i) { return Value::integer(i); }
 // A string with its bytes copied out (for C APIs that need a NUL).
 inline std::string cstr(const Value& v) { return std::string(v.as_str()); }
 
-// A list built from a vector of values (moved).
+// A list built from a vector of values (moved), within the list limits.
 template <typename Vec>
 Value list_from(Vec&& items) {
   check_list_size(items.size());
@@ -43,6 +38,7 @@ Value list_from(Vec&& items) {
   if (items.empty()) return r;
   ListObj* l = r.list_mut();
   for (size_t i = 0; i < items.size(); ++i) l->items()[i] = std::move(items[i]);
+  check_list_value(r);  // after filling: it remembers the size it finds
   return r;
 }
 

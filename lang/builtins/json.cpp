@@ -348,6 +348,7 @@ struct Parser {
     Value m = Value::empty_map();
     MapObj* mo = m.map_mut();
     for (size_t i = pairs.size(); i-- > 0;) mo->set(std::move(pairs[i].first), std::move(pairs[i].second));
+    check_map_value(m);
     *out = std::move(m);
     return true;
   }

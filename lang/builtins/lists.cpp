@@ -39,10 +39,18 @@ Value bf_is_member(BuiltinContext&, std::span<Value> args) {
   return integer(member(args[0], args[1], true));
 }
 
+// ToastStunt checks value_bytes() of the result of listappend, listinsert,
+// setadd and listset (list.cc); LambdaMOO the length (max_list_concat).
+void check_grown(const Value& list, const Value& added, const Value* replaced) {
+  int64_t bytes = value_bytes(list) + value_bytes(added) - (replaced ? value_bytes(*replaced) : 0);
+  if (bytes > value_limits().max_list_bytes) throw ValueTooLarge();
+}
+
 // Inserts v before 1-based position pos, 1 <= pos <= len + 1.
 Value insert_at(Value list, Value v, uint64_t pos) {
   uint32_t len = list.list_len();
   check_list_size(size_t(len) + 1);
+  check_grown(list, v, nullptr);
   if (pos == uint64_t(len) + 1) {
     list_append(list, std::move(v));
     return list;
@@ -90,6 +98,7 @@ Value bf_listdelete(BuiltinContext&, std::span<Value> args) {
 Value bf_listset(BuiltinContext&, std::span<Value> args) {
   int64_t idx = args[2].as_int();
   if (idx <= 0 || idx > int64_t(args[0].list_len())) raise(E_RANGE);
+  check_grown(args[0], args[1], &args[0].list_at(uint32_t(idx - 1)));
   Value list = std::move(args[0]);
   list.list_mut()->items()[idx - 1] = std::move(args[1]);
   return list;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "lang/builtins/helpers.h"
-#include "lang/function.h"
+#include "lang/limits.h"
 
 namespace echo::bi {
 
@@ -136,46 +136,6 @@ Value bf_tofloat(BuiltinContext&, std::span<Value> args) {
 
 Value bf_equal(BuiltinContext&, std::span<Value> args) {
   return integer(equal_exact(args[0], args[1]) ? 1 : 0);
-}
-
-// value_bytes() as ToastStunt on a 64-bit host: a Var is 16 bytes; strings
-// add their length and a NUL, floats a double, lists a length cell plus
-// their elements, maps a tree header plus a node per entry. Iterative, so
-// deep nesting cannot overflow the stack.
-int64_t value_bytes(const Value& root) {
-  constexpr int64_t kVar = 16;
-  int64_t total = 0;
-  std::vector<const Value*> todo{&root};
-  while (!todo.empty()) {
-    const Value& v = *todo.back();
-    todo.pop_back();
-    total += kVar;
-    switch (v.type()) {
-      case Type::Str: total += int64_t(v.as_str().size()) + 1; break;
-      case Type::Float: total += 8; break;
-      case Type::List:
-        total += kVar;
-        for (uint32_t i = 0; i < v.list_len(); ++i) todo.push_back(&v.list_at(i));
-        break;
-      case Type::Map:
-        total += 16;
-        for (const auto& e : v.map_obj()->entries) {
-          total += 24;
-          todo.push_back(&e.first);
-          todo.push_back(&e.second);
-        }
-        break;
-      case Type::Func: {
-        const FuncObj* f = func_of(v);
-        total += int64_t(sizeof(FuncObj) + f->source.size());
-        for (const Value& c : f->captures) todo.push_back(&c);
-        break;
-      }
-      case Type::Cell: todo.push_back(&cell_of(v)->value); break;
-      default: break;
-    }
-  }
-  return total;
 }
 
 Value bf_value_bytes(BuiltinContext&, std::span<Value> args) { return integer(value_bytes(args[0])); }

@@ -109,6 +109,7 @@ def run(port):
                      ("connections", t_connections), ("force_input", t_force_input),
                      ("prefix suffix", t_prefix_suffix), ("out of band", t_oob), (".program", t_program),
                      ("seconds limit and .flush", t_seconds_limit), ("ticks limit", t_ticks_limit),
+                     ("value limits", t_value_limits),
                      ("command while suspended", t_command_while_suspended),
                      ("no interleaving", t_no_interleaving), ("boot_player", t_boot),
                      ("echo events", t_echo_events)]:
@@ -577,6 +578,27 @@ def t_seconds_limit(ids):
         assert not any("queued" in l and "You say" in l for l in a.consumed), a.consumed
     finally:
         evs(a, "$server_options.fg_ticks = 60000; $server_options.fg_seconds = 5;")
+
+
+def t_value_limits(ids):
+    a, b = ids["a"], ids["b"]
+    # No max_* option set: the defaults still stop a doubling list (it used
+    # to grow until the kernel killed the server), and the player hears of
+    # it: LambdaMOO aborts the task as if it ran out of seconds.
+    t0 = time.time()
+    a.send(";;l = {1}; while (1) l = {@l, @l}; endwhile")
+    a.expect(r"Task ran out of seconds$", 10)
+    a.expect(r"^\(End of traceback\)$")
+    assert time.time() - t0 < 4, time.time() - t0  # not the 5 s of fg_seconds
+    b.command(';"still here"', r'^=> "still here"$', 10)
+    evs(a, 'add_property($server_options, "max_concat_catchable", 1, {player, "r"}); '
+           'add_property($server_options, "max_string_concat", 2000, {player, "r"}); load_server_options();')
+    try:
+        r = evs(a, 's = "x"; try while (1) s = s + s; endwhile except (E_QUOTA) return length(s); endtry')
+        assert r == "1024", r
+    finally:
+        evs(a, 'delete_property($server_options, "max_concat_catchable"); '
+               'delete_property($server_options, "max_string_concat"); load_server_options();')
 
 
 def t_ticks_limit(ids):
