@@ -126,6 +126,30 @@ inline bool too_deep_text(std::string_view src, uint32_t max_depth, ast::Pos* wh
   return false;
 }
 
+// The lowerers' recursion is bounded in levels (their kMaxDepth) and also in
+// stack bytes: a level of nested lists costs about 2.4 KB of stack even in an
+// optimised build (expr, arguments, each_child, argument), and several times
+// that under AddressSanitizer (1990 levels overflowed its 8 MB). The compiler
+// then recurses as deep again over the AST, so lowering gets 3 MB of a
+// thread's 8 MB: about 1,250 nested lists or a 1,400-term `a + a + ...'.
+// AddressSanitizer's frames grow in both walks alike; it gets 5 MB so that
+// what the tests compile (a 1,000-term chain) still compiles under it.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr size_t kMaxLoweringStack = size_t(5) << 20;
+#else
+inline constexpr size_t kMaxLoweringStack = size_t(3) << 20;
+#endif
+
+// An address in the caller's frame, to measure stack use from.
+[[gnu::always_inline]] inline const char* stack_mark() {
+  return static_cast<const char*>(__builtin_frame_address(0));
+}
+// Stack bytes used since `mark` (stacks grow down on every target Echo has).
+[[gnu::always_inline]] inline size_t stack_used_since(const char* mark) {
+  const char* here = stack_mark();
+  return mark > here ? size_t(mark - here) : 0;
+}
+
 // The compile error for a tree too_deep() refuses.
 inline std::string too_deep_message(uint32_t max_depth) {
   return "nested too deeply (more than " + std::to_string(max_depth) + " levels of syntax)";
