@@ -259,7 +259,7 @@ void Lowerer::statement_list(TSNode parent, ast::Block& out) {
 
 void Lowerer::statement(TSNode n, ast::Block& out) {
   DepthGuard guard(depth_);
-  if (depth_ > kMaxDepth) {
+  if (deeper_than_allowed()) {
     if (!too_deep_) fail(n, "statements nested too deeply");
     too_deep_ = true;
     return;

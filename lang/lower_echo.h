@@ -196,6 +196,10 @@ class Lowerer {
   int depth_ = 0;
   bool too_deep_ = false;
   static constexpr int kMaxDepth = 1500;
+  const char* stack_base_ = ts::stack_mark();  // see ts::kMaxLoweringStack
+  bool deeper_than_allowed() const {
+    return depth_ > kMaxDepth || ts::stack_used_since(stack_base_) > ts::kMaxLoweringStack;
+  }
 };
 
 // Echo string literal -> bytes: \n \t \" \\ and \c = c.

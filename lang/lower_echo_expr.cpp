@@ -66,7 +66,7 @@ ExprPtr Lowerer::constant_expression(TSNode n) { return expr(n); }
 ExprPtr Lowerer::expr(TSNode n) {
   DepthGuard guard(depth_);
   Pos p = node_pos(n);
-  if (depth_ > kMaxDepth) {
+  if (deeper_than_allowed()) {
     if (!too_deep_) fail(n, "expression nested too deeply");
     too_deep_ = true;
     return literal(p, Value::integer(0));

@@ -94,6 +94,10 @@ class Lowerer {
   static constexpr int kMaxDepth = 2000;
   int depth_ = 0;
   bool too_deep_ = false;
+  const char* stack_base_ = ts::stack_mark();  // see ts::kMaxLoweringStack
+  bool deeper_than_allowed() const {
+    return depth_ > kMaxDepth || ts::stack_used_since(stack_base_) > ts::kMaxLoweringStack;
+  }
 
   // ------------------------------------------------------------------ helpers
 
@@ -138,7 +142,7 @@ class Lowerer {
 
   void statement(TSNode n, ast::Block& out) {
     DepthGuard guard(depth_);
-    if (depth_ > kMaxDepth) {
+    if (deeper_than_allowed()) {
       if (!too_deep_) fail(n, "statements nested too deeply");
       too_deep_ = true;
       return;
@@ -314,7 +318,7 @@ class Lowerer {
     DepthGuard guard(depth_);
     TSSymbol s = ts_node_symbol(n);
     Pos p = node_pos(n);
-    if (depth_ > kMaxDepth) {
+    if (deeper_than_allowed()) {
       if (!too_deep_) fail(n, "expression nested too deeply");
       too_deep_ = true;
       return literal(p, Value::integer(0));

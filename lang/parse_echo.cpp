@@ -104,6 +104,11 @@ bool parse_echo_tree(std::string_view text, EchoTree& t, std::vector<CompileErro
     errors.push_back({1, 1, "program too large"});
     return false;
   }
+  ast::Pos deep_at;
+  if (ts::too_deep_text(text, ts::kMaxTreeDepth, &deep_at)) {
+    errors.push_back({deep_at.line, deep_at.column, ts::too_deep_message(ts::kMaxTreeDepth)});
+    return false;
+  }
   thread_local ThreadParser tp;
   t.tree = ts_parser_parse_string(tp.parser, nullptr, text.data(), uint32_t(text.size()));
   if (!t.tree) {
@@ -111,6 +116,12 @@ bool parse_echo_tree(std::string_view text, EchoTree& t, std::vector<CompileErro
     return false;
   }
   TSNode root = ts_tree_root_node(t.tree);
+  TSNode deep;
+  if (ts::too_deep(root, ts::kMaxTreeDepth, &deep)) {
+    ast::Pos p = node_pos(deep);
+    errors.push_back({p.line, p.column, ts::too_deep_message(ts::kMaxTreeDepth)});
+    return false;
+  }
   if (ts_node_has_error(root)) {
     report_syntax_errors(root, text, errors);
     return false;

@@ -145,6 +145,11 @@ ParseResult parse_moo(std::string_view source) {
     result.errors.push_back(CompileError{1, 1, "program too large"});
     return result;
   }
+  ast::Pos deep_at;
+  if (ts::too_deep_text(source, ts::kMaxTreeDepth, &deep_at)) {
+    result.errors.push_back(CompileError{deep_at.line, deep_at.column, ts::too_deep_message(ts::kMaxTreeDepth)});
+    return result;
+  }
   thread_local ThreadParser tp;
   std::string cleaned;
   std::string_view text = source;
@@ -161,7 +166,11 @@ ParseResult parse_moo(std::string_view source) {
     return result;
   }
   TSNode root = ts_tree_root_node(tree);
-  if (ts_node_has_error(root))
+  TSNode deep;
+  if (ts::too_deep(root, ts::kMaxTreeDepth, &deep)) {
+    ast::Pos p = ts::node_pos(deep);
+    result.errors.push_back(CompileError{p.line, p.column, ts::too_deep_message(ts::kMaxTreeDepth)});
+  } else if (ts_node_has_error(root))
     moo::report_syntax_errors(root, text, source, result.errors);
   else
     moo::lower_program(root, source, result);

@@ -7,7 +7,8 @@
 //
 // The reader follows db_file.c / db_file.cc and db_io.c / db_io.cc: every
 // count is checked against the lines left in the file (no count can make it
-// allocate more than the file holds), values nest at most kMaxValueDepth deep,
+// allocate more than the file holds), values nest to any depth (they are read
+// with an explicit stack; waifs within waifs at most kMaxValueDepth deep),
 // and the object hierarchy is validated as the servers do after loading
 // (invalid references, cycles in the parent and location chains, parent /
 // child and location / contents lists that disagree) -- but where the servers

@@ -150,8 +150,9 @@ class Reader {
   }
 
   // ---- values ----
-  bool value(Value* out, int depth);
-  bool value_of_type(int64_t type, Value* out, int depth);
+  bool value(Value* out) { return value_of_type(read_int("value type"), out); }
+  bool value_of_type(int64_t type, Value* out);
+  bool scalar(int64_t type, Value* out);
   StoredValue stored_value();
   Value plain_value(const char* what);
   void skip_waif();
@@ -187,20 +188,87 @@ class Reader {
   uint64_t next_report_ = 0;
   uint64_t step_ = 1;
   int version_ = 0;
+  int waif_depth_ = 0;  // skip_waif() calls value() for the waif's properties
 };
 
 // ---------------------------------------------------------------- values
 
-bool Reader::value(Value* out, int depth) {
-  if (depth > kMaxValueDepth)
-    fail("values nested more than " + std::to_string(kMaxValueDepth) + " deep");
-  return value_of_type(read_int("value type"), out, depth);
+// Reads a value whose type code is read into *out; when out is null, or the
+// value holds a type Value cannot represent, only skips it (returning false in
+// the second case).
+// Lists and maps are read with an explicit stack, not by recursion, so that
+// nesting of any depth is read; every count is checked against the lines
+// left, so the stack cannot grow past what the file holds.
+bool Reader::value_of_type(int64_t first_type, Value* out) {
+  // A list, map or ITER whose values are being read.
+  struct Open {
+    int64_t type;  // 4 LIST, 10 MAP, 11 ITER
+    int64_t n, filled;
+    bool want;  // the container is being built (else only skipped)
+    bool ok;    // everything read into it so far is representable
+    Value v;
+    Value key;  // a map's key, until its value is read
+  };
+  std::vector<Open> stack;
+  for (bool first = true;; first = false) {
+    bool want = stack.empty() ? out != nullptr : stack.back().want && stack.back().ok;
+    int64_t type = first ? first_type : read_int("value type");
+    Value v;
+    bool ok = true;
+    int64_t n = 0;
+    switch (type) {
+      case 4:  // LIST
+        n = read_count("list length", 1);
+        if (uint64_t(n) > UINT32_MAX) fail("list of " + std::to_string(n) + " elements");
+        // Allocate up front only what a small list needs, so a corrupt length
+        // costs no more memory than the elements actually read.
+        if (want) v = n <= 4096 ? Value::list_of_size(uint32_t(n)) : Value::empty_list();
+        break;
+      case 10:  // MAP
+        n = read_count("map size", 2) * 2;
+        if (want) v = Value::empty_map();
+        break;
+      case 11:  // ITER: the value it iterates follows
+        n = 1;
+        want = ok = false;
+        break;
+      default:
+        ok = scalar(type, want ? &v : nullptr);
+    }
+    if (n) {
+      stack.push_back({type, n, 0, want, ok, std::move(v), Value()});
+      continue;
+    }
+    // v is complete: place it, and every container it completes, upwards.
+    for (;;) {
+      if (stack.empty()) {
+        if (ok && out) *out = std::move(v);
+        return ok;
+      }
+      Open& o = stack.back();
+      if (!ok) {
+        o.ok = false;
+      } else if (o.want && o.ok) {
+        if (o.type == 4) {
+          if (o.n <= 4096) o.v.list_mut()->items()[o.filled] = std::move(v);
+          else list_append(o.v, std::move(v));
+        } else if (o.filled % 2 == 0) {
+          if (!valid_map_key(v)) fail(std::string("a map key cannot be a ") + type_name(v.type()));
+          o.key = std::move(v);
+        } else {
+          o.v.map_mut()->set(std::move(o.key), std::move(v));
+        }
+      }
+      if (++o.filled < o.n) break;
+      ok = o.ok;
+      v = std::move(o.v);
+      stack.pop_back();
+    }
+  }
 }
 
-// Reads a value whose type code is read; when out is null, or the value holds
-// a type Value cannot represent, only skips it (returning false in the
-// second case).
-bool Reader::value_of_type(int64_t type, Value* out, int depth) {
+// Reads a value of a type code that holds no other values; as value().
+bool Reader::scalar(int64_t type, Value* out) {
   switch (type) {
     case 0: {  // INT
       int64_t n = read_int("integer value");
@@ -222,30 +290,6 @@ bool Reader::value_of_type(int64_t type, Value* out, int depth) {
       if (out) *out = Value::err(static_cast<Error>(n));
       return true;
     }
-    case 4: {  // LIST
-      int64_t n = read_count("list length", 1);
-      if (uint64_t(n) > UINT32_MAX) fail("list of " + std::to_string(n) + " elements");
-      bool ok = true;
-      if (!out) {
-        for (int64_t i = 0; i < n; ++i) value(nullptr, depth + 1);
-        return true;
-      }
-      // Allocate up front only what a small list needs, so a corrupt length
-      // costs no more memory than the elements actually read.
-      Value list = n <= 4096 ? Value::list_of_size(uint32_t(n)) : Value::empty_list();
-      ListObj* items = n <= 4096 ? list.list_mut() : nullptr;
-      for (int64_t i = 0; i < n; ++i) {
-        Value item;
-        ok = value(ok ? &item : nullptr, depth + 1) && ok;
-        if (!ok) continue;
-        if (items)
-          items->items()[i] = std::move(item);
-        else
-          list_append(list, std::move(item));
-      }
-      if (ok) *out = std::move(list);
-      return ok;
-    }
     case 5:  // CLEAR
       if (out) *out = Value::clear();
       return true;
@@ -266,25 +310,6 @@ bool Reader::value_of_type(int64_t type, Value* out, int depth) {
       if (out) *out = Value::flt(d);
       return true;
     }
-    case 10: {  // MAP
-      int64_t n = read_count("map size", 2);
-      bool ok = true;
-      Value map = Value::empty_map();
-      for (int64_t i = 0; i < n; ++i) {
-        Value k, v;
-        ok = value(ok && out ? &k : nullptr, depth + 1) && ok;
-        ok = value(ok && out ? &v : nullptr, depth + 1) && ok;
-        if (ok && out) {
-          if (!valid_map_key(k)) fail(std::string("a map key cannot be a ") + type_name(k.type()));
-          map.map_mut()->set(std::move(k), std::move(v));
-        }
-      }
-      if (ok && out) *out = std::move(map);
-      return ok;
-    }
-    case 11:  // ITER: the value it iterates follows
-      value(nullptr, depth + 1);
-      return false;
     case 13:  // WAIF
       skip_waif();
       return false;
@@ -315,7 +340,10 @@ void Reader::skip_waif() {
     read_int("waif class");
     read_int("waif owner");
     read_count("waif property count", 1);
-    while (read_int("waif property index") >= 0) value(nullptr, 1);
+    // Waifs within waifs recurse here: bounded, as ToastStunt's reader is.
+    if (++waif_depth_ > kMaxValueDepth) fail("waifs nested more than " + std::to_string(kMaxValueDepth) + " deep");
+    while (read_int("waif property index") >= 0) value(nullptr);
+    --waif_depth_;
   }
   next_line("the '.' ending a waif");
 }
@@ -323,7 +351,7 @@ void Reader::skip_waif() {
 StoredValue Reader::stored_value() {
   size_t start = pos_;
   StoredValue sv;
-  if (!value(&sv.value, 0)) {
+  if (!value(&sv.value)) {
     sv.value = Value();
     sv.raw.assign(text_.substr(start, pos_ - start));
     if (sv.raw.back() != '\n') sv.raw += '\n';
@@ -333,7 +361,7 @@ StoredValue Reader::stored_value() {
 
 Value Reader::plain_value(const char* what) {
   Value v;
-  if (!value(&v, 0)) fail(std::string(what) + " holds an anonymous object, a waif or a VM marker");
+  if (!value(&v)) fail(std::string(what) + " holds an anonymous object, a waif or a VM marker");
   return v;
 }
 
@@ -507,7 +535,7 @@ void Reader::section(WorldImage& image, const char* name, bool required,
 }
 
 void Reader::pending_body(int64_t count, bool) {
-  for (int64_t i = 0; i < count; ++i) value(nullptr, 0);
+  for (int64_t i = 0; i < count; ++i) value(nullptr);
 }
 
 void Reader::clocks_body(int64_t count, bool) {
@@ -525,9 +553,9 @@ void Reader::skip_program(const char* what) {
 }
 
 void Reader::skip_activ_as_pi() {
-  value(nullptr, 0);  // the dummy -111
-  if (version_ >= kFormatThis) value(nullptr, 0);      // this
-  if (version_ >= kFormatAnon) value(nullptr, 0);      // vloc
+  value(nullptr);  // the dummy -111
+  if (version_ >= kFormatThis) value(nullptr);      // this
+  if (version_ >= kFormatAnon) value(nullptr);      // vloc
   if (version_ >= kFormatThreaded) read_int("threaded mode");
   std::string_view l = next_line("an activation's numbers");
   int64_t v[9];
@@ -541,7 +569,7 @@ void Reader::skip_rt_env() {
   read_header(" variables", "a variables count ('N variables')", &n);
   for (int64_t i = 0; i < n; ++i) {
     next_line("a variable name");
-    value(nullptr, 0);
+    value(nullptr);
   }
 }
 
@@ -568,9 +596,9 @@ void Reader::skip_activ() {
   skip_rt_env();
   int64_t n;
   read_header(" rt_stack slots in use", "'N rt_stack slots in use'", &n);
-  for (int64_t i = 0; i < n; ++i) value(nullptr, 0);
+  for (int64_t i = 0; i < n; ++i) value(nullptr);
   skip_activ_as_pi();
-  value(nullptr, 0);  // temp
+  value(nullptr);  // temp
   std::string_view l = next_line("a frame's program counters");
   int64_t pcs[3];
   int c;
@@ -587,7 +615,7 @@ void Reader::skip_activ() {
 }
 
 void Reader::skip_vm() {
-  if (version_ >= kFormatTaskLocal) value(nullptr, 0);  // task local
+  if (version_ >= kFormatTaskLocal) value(nullptr);  // task local
   std::string_view l = next_line("a VM header");
   int64_t v[4];
   int n;
@@ -602,7 +630,7 @@ void Reader::suspended_body(int64_t count, bool) {
     int64_t v[3];
     int n;
     if (!parse_ints(l, v, 2, 3, &n)) fail("expected a suspended task header ('START ID [TYPE]') but found " + quote(l));
-    if (n == 3) value_of_type(v[2], nullptr, 0);
+    if (n == 3) value_of_type(v[2], nullptr);
     skip_vm();
   }
 }

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <ostream>
+#include <vector>
 
 #include "lang/map.h"
 #include "storage/textdump.h"
@@ -30,7 +31,8 @@ class Writer {
     out_.append(buf, r.ptr);
     out_ += '\n';
   }
-  void value(const Value& v);
+  void value(const Value& root);
+  size_t node(const Value& v);
   void stored(const Object& o, const StoredValue& v);
   void sections(std::initializer_list<const char*> names);
   void links4();
@@ -46,62 +48,86 @@ class Writer {
   std::vector<Links4> links_;  // format <= 4 written from the ToastStunt form
 };
 
-void Writer::value(const Value& v) {
+// Writes one value; a list or map is followed by its elements (a map's keys
+// and values alternately), written from an explicit stack so that no depth
+// of nesting can overflow the C++ stack.
+void Writer::value(const Value& root) {
+  struct Open {
+    const Value* v;
+    size_t next, n;
+  };
+  std::vector<Open> stack;
+  const Value* v = &root;
+  for (;;) {
+    size_t n = node(*v);
+    if (n) stack.push_back({v, 0, n});
+    while (!stack.empty() && stack.back().next == stack.back().n) stack.pop_back();
+    if (stack.empty()) return;
+    Open& o = stack.back();
+    size_t i = o.next++;
+    if (o.v->is_list()) {
+      v = &o.v->list_at(uint32_t(i));
+    } else {
+      const auto& e = o.v->map_obj()->entries[i / 2];
+      v = (i & 1) ? &e.second : &e.first;
+    }
+  }
+}
+
+// Writes v's type code and payload; returns how many values follow (a list's
+// elements, a map's keys and values).
+size_t Writer::node(const Value& v) {
   switch (v.type()) {
     case Type::Int:
       line("0");
       num(v.as_int());
-      break;
+      return 0;
     case Type::Obj:
       line("1");
       num(v.as_obj());
-      break;
+      return 0;
     case Type::Str:
       line("2");
       line(v.as_str());
-      break;
+      return 0;
     case Type::Err:
       line("3");
       num(v.as_err());
-      break;
+      return 0;
     case Type::List:
       line("4");
       num(v.list_len());
-      for (uint32_t i = 0; i < v.list_len(); ++i) value(v.list_at(i));
-      break;
+      return v.list_len();
     case Type::Clear:
       line("5");
-      break;
+      return 0;
     case Type::None:
       line("6");
-      break;
+      return 0;
     case Type::Float: {
       line("9");
       char buf[40];
       int n = std::snprintf(buf, sizeof buf, "%.19g", v.as_float());
       line(std::string_view(buf, size_t(n)));
-      break;
+      return 0;
     }
     case Type::Map:
       line("10");
       num(int64_t(v.map_obj()->entries.size()));
-      for (const auto& [k, x] : v.map_obj()->entries) {
-        value(k);
-        value(x);
-      }
-      break;
+      return v.map_obj()->entries.size() * 2;
     case Type::Bool:
       line("14");
       num(v.as_bool() ? 1 : 0);
-      break;
+      return 0;
     case Type::Null:
     case Type::Func:
     case Type::Cell:
-      // No textdump format has Echo's null or functions; writing something
-      // else in their place would lose data silently.
-      throw TextdumpError(0, std::string("a ") + type_name(v.type()) +
-                                 " value (Echo only) cannot be written to a textdump; export as --json or keep the store");
+      break;
   }
+  // No textdump format has Echo's null or functions; writing something
+  // else in their place would lose data silently.
+  throw TextdumpError(0, std::string("a ") + type_name(v.type()) +
+                             " value (Echo only) cannot be written to a textdump; export as --json or keep the store");
 }
 
 void Writer::stored(const Object& o, const StoredValue& v) {

@@ -10,14 +10,20 @@
 
 namespace echo::storage {
 
-// Values deeper than this are refused on reading (the textdump reader allows
-// kMaxValueDepth; Cap'n Proto's nesting limit is set to match).
+// A value of any depth is stored. Its first kInlineDepth levels are nested
+// Cap'n Proto structs; a container below them is one `deep` blob in a flat
+// pre-order encoding that is written and read with an explicit stack, so
+// neither side recurses more than kInlineDepth deep.
+inline constexpr int kInlineDepth = 48;
+// Nested structs deeper than this are refused on reading: Echo writes at most
+// kInlineDepth, but records from before `deep` nest up to the textdump
+// reader's old limit of 1000 (Cap'n Proto's nesting limit is set to match).
 inline constexpr int kMaxStoredDepth = 1100;
 
 void encode_value(const Value& v, schema::Value::Builder out);
 void encode_stored(const StoredValue& v, schema::Value::Builder out);
 // Throws StoreError on a malformed value (unknown union member, a map with
-// a list key, nesting too deep).
+// a list key, nested structs too deep, a truncated `deep` blob).
 Value decode_value(schema::Value::Reader in);
 StoredValue decode_stored(schema::Value::Reader in);
 

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "lang/map.h"
 
@@ -70,48 +71,59 @@ std::vector<Objid> object_list(const Value& v) {
 namespace {
 
 // Exact equality: same types, case-sensitive strings, maps entry by entry in
-// order, floats bit for bit.
-bool same(const Value& a, const Value& b) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case Type::Str:
-      return a.as_str() == b.as_str();
-    case Type::Float: {
-      double x = a.as_float(), y = b.as_float();
-      return std::memcmp(&x, &y, sizeof x) == 0;
+// order, floats bit for bit. The pairs still to compare are kept on an
+// explicit stack, so values of any depth compare.
+bool same(const Value& a0, const Value& b0) {
+  std::vector<std::pair<const Value*, const Value*>> todo{{&a0, &b0}};
+  while (!todo.empty()) {
+    const Value& a = *todo.back().first;
+    const Value& b = *todo.back().second;
+    todo.pop_back();
+    if (a.type() != b.type()) return false;
+    switch (a.type()) {
+      case Type::Str:
+        if (a.as_str() != b.as_str()) return false;
+        break;
+      case Type::Float: {
+        double x = a.as_float(), y = b.as_float();
+        if (std::memcmp(&x, &y, sizeof x) != 0) return false;
+        break;
+      }
+      case Type::List:
+        if (a.list_len() != b.list_len()) return false;
+        for (uint32_t i = 0; i < a.list_len(); ++i) todo.emplace_back(&a.list_at(i), &b.list_at(i));
+        break;
+      case Type::Map: {
+        const auto &x = a.map_obj()->entries, &y = b.map_obj()->entries;
+        if (x.size() != y.size()) return false;
+        for (size_t i = 0; i < x.size(); ++i) {
+          todo.emplace_back(&x[i].first, &y[i].first);
+          todo.emplace_back(&x[i].second, &y[i].second);
+        }
+        break;
+      }
+      case Type::Clear:
+      case Type::None:
+      case Type::Null:
+        break;
+      case Type::Cell:
+        todo.emplace_back(&cell_of(a)->value, &cell_of(b)->value);
+        break;
+      case Type::Func: {
+        const FuncObj *f = func_of(a), *g = func_of(b);
+        if (f->source != g->source || f->name != g->name || f->capture_names != g->capture_names ||
+            f->capture_by_ref != g->capture_by_ref || f->captures.size() != g->captures.size() ||
+            f->this_obj != g->this_obj || f->player != g->player || f->caller != g->caller ||
+            f->progr != g->progr || f->definer != g->definer || f->verb_name != g->verb_name)
+          return false;
+        for (size_t i = 0; i < f->captures.size(); ++i) todo.emplace_back(&f->captures[i], &g->captures[i]);
+        break;
+      }
+      default:
+        if (a.as_int() != b.as_int()) return false;
     }
-    case Type::List:
-      if (a.list_len() != b.list_len()) return false;
-      for (uint32_t i = 0; i < a.list_len(); ++i)
-        if (!same(a.list_at(i), b.list_at(i))) return false;
-      return true;
-    case Type::Map: {
-      const auto &x = a.map_obj()->entries, &y = b.map_obj()->entries;
-      if (x.size() != y.size()) return false;
-      for (size_t i = 0; i < x.size(); ++i)
-        if (!same(x[i].first, y[i].first) || !same(x[i].second, y[i].second)) return false;
-      return true;
-    }
-    case Type::Clear:
-    case Type::None:
-    case Type::Null:
-      return true;
-    case Type::Cell:
-      return same(cell_of(a)->value, cell_of(b)->value);
-    case Type::Func: {
-      const FuncObj *f = func_of(a), *g = func_of(b);
-      if (f->source != g->source || f->name != g->name || f->capture_names != g->capture_names ||
-          f->capture_by_ref != g->capture_by_ref || f->captures.size() != g->captures.size() ||
-          f->this_obj != g->this_obj || f->player != g->player || f->caller != g->caller ||
-          f->progr != g->progr || f->definer != g->definer || f->verb_name != g->verb_name)
-        return false;
-      for (size_t i = 0; i < f->captures.size(); ++i)
-        if (!same(f->captures[i], g->captures[i])) return false;
-      return true;
-    }
-    default:
-      return a.as_int() == b.as_int();
   }
+  return true;
 }
 
 bool same(const StoredValue& a, const StoredValue& b) {

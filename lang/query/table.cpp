@@ -3,6 +3,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "lang/map.h"
 #include "lang/query/internal.h"
@@ -24,10 +25,9 @@ uint64_t combine(uint64_t h, uint64_t x) { return mix(h ^ (x + 0x9e3779b97f4a7c1
 
 }  // namespace
 
-// Consistent with same() (compare_values == 0): strings hash folded to
-// lower case (ASCII, as compare_ci), -0.0 as 0.0, every NaN alike; types that
-// compare_values does not look into (functions, ...) hash by type only.
-uint64_t hash_value(const Value& v) {
+namespace {
+
+uint64_t scalar_hash(const Value& v) {
   uint64_t h = mix(uint64_t(v.type()) + 1);
   switch (v.type()) {
     case Type::Int:
@@ -52,14 +52,50 @@ uint64_t hash_value(const Value& v) {
       }
       return combine(h, s);
     }
-    case Type::List:
-      for (uint32_t i = 0; i < v.list_len(); ++i) h = combine(h, hash_value(v.list_at(i)));
-      return combine(h, v.list_len());
-    case Type::Map:
-      for (const auto& [k, x] : v.map_obj()->entries) h = combine(combine(h, hash_value(k)), hash_value(x));
-      return h;
     default:
       return h;
+  }
+}
+
+}  // namespace
+
+// Consistent with same() (compare_values == 0): strings hash folded to
+// lower case (ASCII, as compare_ci), -0.0 as 0.0, every NaN alike; types that
+// compare_values does not look into (functions, ...) hash by type only.
+// A container's hash folds in its elements' (a map's keys and values
+// alternately), then a list's length; the containers being folded are kept
+// on an explicit stack, so values of any depth hash.
+uint64_t hash_value(const Value& root) {
+  if (!root.is_list() && !root.is_map()) return scalar_hash(root);
+  struct Open {
+    const Value* v;
+    size_t next, n;
+    uint64_t h;
+  };
+  auto open = [](const Value& v) {
+    size_t n = v.is_list() ? v.list_len() : v.map_obj()->entries.size() * 2;
+    return Open{&v, 0, n, mix(uint64_t(v.type()) + 1)};
+  };
+  std::vector<Open> stack{open(root)};
+  for (;;) {
+    Open& o = stack.back();
+    if (o.next < o.n) {
+      size_t i = o.next++;
+      const Value* c;
+      if (o.v->is_list()) {
+        c = &o.v->list_at(uint32_t(i));
+      } else {
+        const auto& e = o.v->map_obj()->entries[i / 2];
+        c = (i & 1) ? &e.second : &e.first;
+      }
+      if (c->is_list() || c->is_map()) stack.push_back(open(*c));  // invalidates o
+      else o.h = combine(o.h, scalar_hash(*c));
+      continue;
+    }
+    uint64_t h = o.v->is_list() ? combine(o.h, o.v->list_len()) : o.h;
+    stack.pop_back();
+    if (stack.empty()) return h;
+    stack.back().h = combine(stack.back().h, h);
   }
 }
 

@@ -2,6 +2,7 @@
 // of the loader's mapping, recognizing the lines it adds to verb code.
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 #include "lang/map.h"
 #include "lang/world/object_source.h"
@@ -15,47 +16,63 @@ constexpr const char* kMooMarker = "// syntax: moo";
 
 // ---- printing
 
-void literal_into(std::string& out, const Value& v, int depth) {
-  if (depth > 200) {
-    out += "{}";
+void scalar_into(std::string& out, const Value& v) {
+  if (!v.is_str()) {
+    out += to_literal(v);
     return;
   }
-  switch (v.type()) {
-    case Type::Str:
-      out += '"';
-      for (char c : v.as_str()) {
-        if (c == '"' || c == '\\') out += '\\';
-        if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
-        else out += c;
-      }
-      out += '"';
-      return;
-    case Type::List:
+  out += '"';
+  for (char c : v.as_str()) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else out += c;
+  }
+  out += '"';
+}
+
+// As to_literal(), with Echo's string escapes and "[->]" for an empty map.
+// The lists and maps being printed are kept on an explicit stack, so values
+// of any depth print whole.
+void literal_into(std::string& out, const Value& root) {
+  struct Open {
+    const Value* v;
+    size_t next, n;
+  };
+  std::vector<Open> stack;
+  auto open = [&](const Value& v) {
+    if (v.is_list()) {
       out += '{';
-      for (uint32_t i = 0; i < v.list_len(); ++i) {
-        if (i) out += ", ";
-        literal_into(out, v.list_at(i), depth + 1);
-      }
-      out += '}';
-      return;
-    case Type::Map: {
-      const auto& e = v.map_obj()->entries;
-      if (e.empty()) {
-        out += "[->]";
-        return;
-      }
+      stack.push_back({&v, 0, v.list_len()});
+    } else if (v.map_obj()->entries.empty()) {
+      out += "[->";  // closed below
+      stack.push_back({&v, 0, 0});
+    } else {
       out += '[';
-      for (size_t i = 0; i < e.size(); ++i) {
-        if (i) out += ", ";
-        literal_into(out, e[i].first, depth + 1);
-        out += " -> ";
-        literal_into(out, e[i].second, depth + 1);
-      }
-      out += ']';
-      return;
+      stack.push_back({&v, 0, v.map_obj()->entries.size() * 2});
     }
-    default: out += to_literal(v);
+  };
+  if (!root.is_list() && !root.is_map()) return scalar_into(out, root);
+  open(root);
+  while (!stack.empty()) {
+    Open& o = stack.back();
+    if (o.next == o.n) {
+      out += o.v->is_list() ? '}' : ']';
+      stack.pop_back();
+      continue;
+    }
+    size_t i = o.next++;
+    const Value* c;
+    if (o.v->is_list()) {
+      if (i) out += ", ";
+      c = &o.v->list_at(uint32_t(i));
+    } else {
+      out += (i & 1) ? " -> " : (i ? ", " : "");
+      const auto& e = o.v->map_obj()->entries[i / 2];
+      c = (i & 1) ? &e.second : &e.first;
+    }
+    if (c->is_list() || c->is_map()) open(*c);  // invalidates o
+    else scalar_into(out, *c);
   }
 }
 
@@ -108,7 +125,7 @@ std::string perms_text(uint8_t bits, std::string_view letters) {
 
 std::string echo_literal(const Value& v) {
   std::string out;
-  literal_into(out, v, 0);
+  literal_into(out, v);
   return out;
 }
 

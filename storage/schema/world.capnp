@@ -25,6 +25,8 @@ struct Value {
     null @11 :Void;           # Echo's null
     func @12 :Function;       # an Echo function value
     cell @13 :Value;          # a let-binding captured by reference
+    deep @14 :Data;           # a list, map, cell or function nested too deep
+                              # for Cap'n Proto: flat, see value_codec.cpp
   }
 }
 
