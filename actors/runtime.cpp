@@ -482,19 +482,7 @@ void Runtime::commit() {
     for (auto& [id, record] : deferred_tasks_) b.put_task_value(uint64_t(id), record);
     deferred_tasks_.clear();
   }
-  if (!b.empty()) {
-    try {
-      // Group commit: written now, made durable by the syncer thread, which
-      // releases the output that depends on it (see send_output).
-      store_->commit(b, false);
-      ++written_seq_;
-      sync_cv_.notify_one();
-    } catch (const std::exception& ex) {
-      // Nothing can be promised to the players if the store is gone.
-      log(std::string("COMMIT FAILED: ") + ex.what());
-      request_shutdown(std::string("the store failed: ") + ex.what());
-    }
-  }
+  if (!b.empty()) write_batch(b);
   // Only the connections this segment wrote to or booted (not all of them).
   std::vector<ConnHandle> touched = std::move(touched_);
   touched_.clear();
@@ -518,19 +506,26 @@ void Runtime::commit() {
   ending_.clear();
 }
 
+void Runtime::write_batch(storage::Batch& b) {
+  try {
+    // Group commit: written now, made durable by the syncer thread, which
+    // releases the output that depends on it (see send_output).
+    store_->commit(b, false);
+    ++written_seq_;
+    sync_cv_.notify_one();
+  } catch (const std::exception& ex) {
+    // Nothing can be promised to the players if the store is gone.
+    log(std::string("COMMIT FAILED: ") + ex.what());
+    request_shutdown(std::string("the store failed: ") + ex.what());
+  }
+}
+
 void Runtime::write_deferred_tasks() {
   if (deferred_tasks_.empty()) return;
   storage::Batch b;
   for (auto& [id, record] : deferred_tasks_) b.put_task_value(uint64_t(id), record);
   deferred_tasks_.clear();
-  try {
-    store_->commit(b, false);
-    ++written_seq_;
-    sync_cv_.notify_one();
-  } catch (const std::exception& ex) {
-    log(std::string("COMMIT FAILED: ") + ex.what());
-    request_shutdown(std::string("the store failed: ") + ex.what());
-  }
+  write_batch(b);
 }
 
 // Between slices, like commit(): the records are whole segments' ends, so

@@ -309,6 +309,7 @@ class Runtime {
   bool intrinsic_command(Connection& c, const std::string& line);
   void end_programming(Connection& c);
   void commit();
+  void write_batch(storage::Batch& b);  // with mu held; a failure stops the server
   void release_token(int64_t task_id);
   // A task calling listener:verb(@args), if it has that verb. A connection's
   // (via_listener) is a message to the listener's actor, so it takes its

@@ -106,4 +106,26 @@ void collect_cell_cycles(std::vector<Value>& cells) {
   drop.clear();
 }
 
+size_t value_child_count(const Value& v) {
+  switch (v.type()) {
+    case Type::List: return v.list_len();
+    case Type::Map: return v.map_obj()->entries.size() * 2;
+    case Type::Func: return func_of(v)->captures.size();
+    case Type::Cell: return 1;
+    default: return 0;
+  }
+}
+
+const Value& value_child(const Value& v, size_t i) {
+  switch (v.type()) {
+    case Type::List: return v.list_at(uint32_t(i));
+    case Type::Map: {
+      const auto& e = v.map_obj()->entries[i / 2];
+      return i % 2 ? e.second : e.first;
+    }
+    case Type::Func: return func_of(v)->captures[i];
+    default: return cell_of(v)->value;
+  }
+}
+
 }  // namespace echo

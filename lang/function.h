@@ -48,6 +48,12 @@ Value make_function(FuncObj* f);  // takes ownership (refs == 1)
 inline CellObj* cell_of(const Value& v) { return static_cast<CellObj*>(v.heap()); }
 inline const FuncObj* func_of(const Value& v) { return static_cast<const FuncObj*>(v.heap()); }
 
+// The values a list, a map (each key, then its value), a function (its
+// captures) or a cell holds: for walks over values of any depth with an
+// explicit stack. Other values hold none.
+size_t value_child_count(const Value& v);
+const Value& value_child(const Value& v, size_t i);  // i < value_child_count(v)
+
 // Frees the reference cycles among `cells` (a task's let-cells: a closure
 // stored in a cell it captures, mutually recursive closures, ...), which
 // reference counting alone never frees. Trial deletion: every heap object

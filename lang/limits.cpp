@@ -32,27 +32,7 @@ struct Walk {
   bool fixed = true;
 };
 
-size_t child_count(const Value& v) {
-  switch (v.type()) {
-    case Type::List: return v.list_len();
-    case Type::Map: return v.map_obj()->entries.size() * 2;
-    case Type::Func: return func_of(v)->captures.size();
-    case Type::Cell: return 1;
-    default: return 0;
-  }
-}
 
-const Value& child(const Value& v, size_t i) {
-  switch (v.type()) {
-    case Type::List: return v.list_at(uint32_t(i));
-    case Type::Map: {
-      const auto& e = v.map_obj()->entries[i / 2];
-      return i % 2 ? e.second : e.first;
-    }
-    case Type::Func: return func_of(v)->captures[i];
-    default: return cell_of(v)->value;
-  }
-}
 
 Walk start(const Value& v) {
   Walk w{&v};
@@ -106,8 +86,8 @@ int64_t detail::value_bytes_walk(const Value& root, bool* fixed_out) {
   std::vector<Walk> stack{start(root)};
   for (;;) {
     Walk& w = stack.back();
-    if (w.next < child_count(*w.v)) {
-      const Value& c = child(*w.v, w.next++);
+    if (w.next < value_child_count(*w.v)) {
+      const Value& c = value_child(*w.v, w.next++);
       if (quick_bytes(c, &n, &fixed)) {
         w.sum += n;
         w.fixed = w.fixed && fixed;

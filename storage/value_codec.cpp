@@ -43,27 +43,7 @@ void put_bytes(std::string& out, std::string_view s) {
   out += s;
 }
 
-size_t child_count(const Value& v) {
-  switch (v.type()) {
-    case Type::List: return v.list_len();
-    case Type::Map: return v.map_obj()->entries.size() * 2;
-    case Type::Cell: return 1;
-    case Type::Func: return func_of(v)->captures.size();
-    default: return 0;
-  }
-}
 
-const Value& child(const Value& v, size_t i) {
-  switch (v.type()) {
-    case Type::List: return v.list_at(uint32_t(i));
-    case Type::Map: {
-      const auto& e = v.map_obj()->entries[i / 2];
-      return (i & 1) ? e.second : e.first;
-    }
-    case Type::Cell: return cell_of(v)->value;
-    default: return func_of(v)->captures[i];
-  }
-}
 
 // Writes v's tag and payload, not its children.
 void put_node(std::string& out, const Value& v) {
@@ -118,11 +98,11 @@ std::string write(const Value& root) {
   const Value* v = &root;
   for (;;) {
     put_node(out, *v);
-    if (size_t n = child_count(*v)) stack.push_back({v, 0, n});
+    if (size_t n = value_child_count(*v)) stack.push_back({v, 0, n});
     while (!stack.empty() && stack.back().next == stack.back().n) stack.pop_back();
     if (stack.empty()) return out;
     Open& o = stack.back();
-    v = &child(*o.v, o.next++);
+    v = &value_child(*o.v, o.next++);
   }
 }
 
