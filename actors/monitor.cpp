@@ -64,8 +64,7 @@ std::vector<std::pair<std::string, Runtime::ActorStat>> Runtime::actor_stats() {
       auto it = objects_.find(s.key);
       s.mailbox = it == objects_.end() ? 0 : size_t(std::max<int64_t>(0, it->second.pending));
     } else if (s.kind == "task") {
-      auto at = std::find(waiting_.begin(), waiting_.end(), s.key);
-      s.mailbox = at == waiting_.end() ? 0 : size_t(at - waiting_.begin()) + 1;
+      s.mailbox = waiting_.place(s.key);
     }
   }
   return rows;

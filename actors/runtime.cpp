@@ -281,14 +281,14 @@ caf::actor_system& Runtime::system() { return *sys_; }
 
 // A Ready task queues for the token: its segment's first slice runs holding it.
 void Runtime::enqueue(int64_t id) {
-  waiting_.push_back(id);
+  TaskEntry* e = task(id);
+  waiting_.push(id, e && e->foreground);
   if (token_ == 0) grant_next();
 }
 
 void Runtime::grant_next() {
   while (token_ == 0 && !waiting_.empty() && !stopping_) {
-    int64_t id = waiting_.front();
-    waiting_.pop_front();
+    int64_t id = waiting_.pop();
     TaskEntry* e = task(id);
     if (!e || e->killed) continue;
     token_ = id;
@@ -366,7 +366,7 @@ void Runtime::kill_task(int64_t id) {
     }
   if (e->persisted) dirty_tasks_.insert(id);
   caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
-  std::erase(waiting_, id);
+  waiting_.erase(id);
   if (id != current_) {  // the running one is dropped at the end of its slice
     release_origin(*e);  // a command that never ran must not hold its connection
     object_segment_done(*e);

@@ -54,6 +54,7 @@
 #include "actors/world_store.h"
 #include "lang/vm.h"
 #include "lang/world/world.h"
+#include "actors/token_queue.h"
 #include "storage/store.h"
 
 namespace echo::actors {
@@ -371,7 +372,7 @@ class Runtime {
   }
   int64_t next_unconnected_ = -2;  // LambdaMOO: NOTHING - 1, counting down
   int64_t token_ = 0;              // the task holding the world token; 0: free
-  std::deque<int64_t> waiting_;    // tasks waiting for the token
+  TokenQueue waiting_;             // tasks waiting for the token
   int64_t current_ = 0;            // the task running a slice
   std::set<int64_t> dirty_tasks_;  // task records to write or delete at commit
   // Task records commit() held back: a suspend() whose segment changed

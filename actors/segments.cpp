@@ -316,7 +316,7 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
     ++(conflict ? spec_conflicts_ : spec_exclusive_);
     rollback(*e2);
     e2->exclusive = true;
-    waiting_.push_back(id);
+    waiting_.push(id, e2->foreground);
     grant_next();
     return;
   }
@@ -339,7 +339,7 @@ void Runtime::end_speculation(caf::event_based_actor* self, TaskEntry& e) {
   }
   if (token_ != 0 && token_ != e.id) {
     e.commit_waiting = true;
-    waiting_.push_back(e.id);
+    waiting_.push(e.id, e.foreground);
     return;
   }
   token_ = e.id;
