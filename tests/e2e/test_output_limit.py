@@ -100,8 +100,13 @@ def run(server):
     after = rss_mb(pid)
     grew = after - before
     print("server RSS %.1f MB before the flood, %.1f MB after (%.1f MB more)" % (before, after, grew))
-    # 200 MB was sent; a bounded queue keeps 64 KB of each 100.
-    assert grew < 40, "the server kept the output of a client that does not read: %.1f MB more" % grew
+    # 200 MB was sent; a bounded queue keeps 64 KB of each 100. Under
+    # AddressSanitizer freed memory waits in its quarantine (256 MB) and the
+    # RSS says nothing about what the server keeps: the plain build checks it.
+    if os.environ.get("ASAN_OPTIONS"):
+        print("(AddressSanitizer: the RSS bound is checked in the plain build)")
+    else:
+        assert grew < 40, "the server kept the output of a client that does not read: %.1f MB more" % grew
 
     queued = int(ev(wiz, "buffered_output_length(%s)" % v))
     print("buffered_output_length(victim) = %d" % queued)
