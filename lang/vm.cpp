@@ -695,14 +695,8 @@ L_BUILTIN_LIST : {
       builtins.check_args(in->b, args);
       Value r = spec.fn(ctx_, args);
       if (!ctx_.call) R[in->a] = std::move(r);
-    } catch (const ValueTooLarge&) {
-      pending_raise = quota_error();
-    } catch (MooError& me) {
-      pending_raise = make_error(std::move(me.code), std::move(me.message), std::move(me.value));
-    } catch (const std::bad_alloc&) {  // as a value too large: the registers are intact
-      pending_raise = quota_error();
-    } catch (const std::length_error&) {
-      pending_raise = quota_error();
+    } catch (...) {
+      pending_raise = builtin_error();
     }
     if (ctx_.call && !pending_raise)
       f->waiting = Frame::BuiltinWait{in->b, in->a, std::vector<Value>(args.begin(), args.end()),
@@ -781,14 +775,8 @@ builtin_resume : {
     try {
       Value r = spec.fn(ctx_, std::span<Value>(w.args.data(), w.args.size()));
       if (!ctx_.call) R[w.dest] = std::move(r);
-    } catch (const ValueTooLarge&) {
-      pending_raise = quota_error();
-    } catch (MooError& me) {
-      pending_raise = make_error(std::move(me.code), std::move(me.message), std::move(me.value));
-    } catch (const std::bad_alloc&) {
-      pending_raise = quota_error();
-    } catch (const std::length_error&) {
-      pending_raise = quota_error();
+    } catch (...) {
+      pending_raise = builtin_error();
     }
     if (ctx_.call && !pending_raise)
       f->waiting = Frame::BuiltinWait{w.index, w.dest, std::move(w.args), std::move(ctx_.call->state)};

@@ -249,6 +249,10 @@ class Task {
   bool raise(std::shared_ptr<RaisedError> err);
   std::shared_ptr<RaisedError> make_error(Value code, std::string message, Value value);
   std::shared_ptr<RaisedError> quota_error();
+  // Inside a catch: the error a builtin threw, as the task raises it (a value
+  // past a limit or a failed allocation is a quota error); any other
+  // exception goes on up.
+  std::shared_ptr<RaisedError> builtin_error();
   bool unwind_for_return(Value v);
   bool finish_return(Value v);
   bool do_exit(uint32_t depth, uint32_t target);

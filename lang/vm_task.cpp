@@ -361,6 +361,20 @@ std::shared_ptr<RaisedError> Task::quota_error() {
   return err;
 }
 
+std::shared_ptr<RaisedError> Task::builtin_error() {
+  try {
+    throw;
+  } catch (const ValueTooLarge&) {
+    return quota_error();
+  } catch (MooError& me) {
+    return make_error(std::move(me.code), std::move(me.message), std::move(me.value));
+  } catch (const std::bad_alloc&) {  // as a value too large: the registers are intact
+    return quota_error();
+  } catch (const std::length_error&) {
+    return quota_error();
+  }
+}
+
 static bool code_matches(const Value& codes, const Value& code) {
   if (!codes.is_list()) return true;  // ANY
   for (uint32_t i = 0; i < codes.list_len(); ++i)
