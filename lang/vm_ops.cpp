@@ -430,6 +430,20 @@ int64_t bytes_of(const Value& v, bool& fixed) {
   return n;
 }
 
+// How much c[k + 1] = v changes the value_bytes() of c, a list.
+int64_t list_set_delta(const Value& c, uint32_t k, const Value& v, bool& fixed) {
+  return bytes_of(v, fixed) - bytes_of(c.list_at(k), fixed);
+}
+
+// How much m[key] = v changes the value_bytes() of m; p is key's entry, or
+// < 0 when it has none.
+int64_t map_set_delta(const MapObj* m, long p, const Value& key, const Value& v, bool& fixed) {
+  int64_t d = bytes_of(v, fixed) + bytes_of(key, fixed);  // set() stores the new key too
+  if (p < 0) return d + 24;                               // a new node
+  const auto& old = m->entries[size_t(p)];
+  return d - bytes_of(old.first, fixed) - bytes_of(old.second, fixed);
+}
+
 // How much the set changes the value_bytes() of the container it writes
 // into (c, the last on the path), or E_QUOTA when c would pass a length
 // limit. Sets *exact false for a map range, whose change is not worked out
@@ -462,13 +476,10 @@ Error leaf_growth(const Value& c, const Value* idx, bool last_is_range, const Va
   if (c.is_str()) return E_NONE;  // one character for another
   if (c.is_map()) {
     const MapObj* m = c.map_obj();
-    long p = m->find(idx[0]);
-    *delta = bytes_of(v, fixed) + bytes_of(idx[0], fixed);  // set() stores the new key too
-    if (p < 0) *delta += 24;  // a new node
-    else *delta -= bytes_of(m->entries[size_t(p)].first, fixed) + bytes_of(m->entries[size_t(p)].second, fixed);
+    *delta = map_set_delta(m, m->find(idx[0]), idx[0], v, fixed);
     return E_NONE;
   }
-  *delta = bytes_of(v, fixed) - bytes_of(c.list_at(uint32_t(idx[0].as_int() - 1)), fixed);
+  *delta = list_set_delta(c, uint32_t(idx[0].as_int() - 1), v, fixed);
   return E_NONE;
 }
 
@@ -487,7 +498,7 @@ Error set_path(Value& root, const Value* idx, int n, bool last_is_range, const V
     bool fixed = true;
     if (root.is_list() && idx[0].is_int() && idx[0].as_int() >= 1 && idx[0].as_int() <= int64_t(root.list_len())) {
       uint32_t k = uint32_t(idx[0].as_int() - 1);
-      int64_t now = bytes_of(root, fixed) + bytes_of(v, fixed) - bytes_of(root.list_at(k), fixed);
+      int64_t now = bytes_of(root, fixed) + list_set_delta(root, k, v, fixed);
       if (now > lim.max_list_bytes) return E_QUOTA;
       root.list_mut()->items()[k] = v;
       if (fixed) remember_bytes(root, now);
@@ -495,13 +506,7 @@ Error set_path(Value& root, const Value* idx, int n, bool last_is_range, const V
     }
     if (root.is_map() && valid_map_key(idx[0])) {
       long p = root.map_obj()->find(idx[0]);
-      int64_t now = bytes_of(root, fixed) + bytes_of(v, fixed) + bytes_of(idx[0], fixed);  // set() keeps the new key
-      if (p < 0) {
-        now += 24;  // a new node
-      } else {
-        const auto& old = root.map_obj()->entries[size_t(p)];
-        now -= bytes_of(old.first, fixed) + bytes_of(old.second, fixed);
-      }
+      int64_t now = bytes_of(root, fixed) + map_set_delta(root.map_obj(), p, idx[0], v, fixed);
       if (now > lim.max_map_bytes) return E_QUOTA;
       MapObj* m = root.map_mut();
       if (p < 0) {
