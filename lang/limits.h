@@ -107,9 +107,9 @@ struct ValueTooLarge : MooError {
 // Echo's functions add their object and source and their captures; a cell,
 // its value. A list's or map's size is remembered in its header until the
 // next list_mut()/map_mut() (not for one holding a function or cell, whose
-// size can change without that), so asking again is O(1).
-// The same, and whether the size is fixed until the value is mutated
-// through list_mut()/map_mut() (false when a function or cell is inside).
+// size can change without that), so asking again is O(1). With `fixed`,
+// also whether the size stays fixed until the value is mutated through
+// list_mut()/map_mut() (false when a function or cell is inside).
 inline int64_t value_bytes(const Value& v, bool* fixed);
 inline int64_t value_bytes(const Value& v) { return value_bytes(v, nullptr); }
 // Remembers n as the size of a list or map just grown in place, when the

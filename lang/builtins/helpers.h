@@ -14,15 +14,15 @@ namespace echo::bi {
 
 [[noreturn]] inline void raise(Error e) { throw MooError(e); }
 
-// A builtin's result may not pass the running task's value limits
-// (lang/limits.h): these throw ValueTooLarge, which the VM turns into E_QUOTA
-// or an abort. LambdaMOO checks its streams as they grow (stream_too_big),
-// so a builtin should check while it builds, not only at the end.
-inline void check_string_size(size_t n) { check_string_length(n); }
-inline void check_list_size(size_t n) { check_list_length(n); }
+// A builtin's result may not pass the running task's value limits: it
+// checks with check_string_length / check_list_length / check_list_value
+// (lang/limits.h), which throw ValueTooLarge, which the VM turns into
+// E_QUOTA or an abort. LambdaMOO checks its streams as they grow
+// (stream_too_big), so a builtin should check while it builds, not only at
+// the end.
 
 inline Value str(std::string_view s) {
-  check_string_size(s.size());
+  check_string_length(s.size());
   return Value::str(s);
 }
 inline Value integer(int64_t i) { return Value::integer(i); }
@@ -33,7 +33,7 @@ inline std::string cstr(const Value& v) { return std::string(v.as_str()); }
 // A list built from a vector of values (moved), within the list limits.
 template <typename Vec>
 Value list_from(Vec&& items) {
-  check_list_size(items.size());
+  check_list_length(items.size());
   Value r = Value::list_of_size(static_cast<uint32_t>(items.size()));
   if (items.empty()) return r;
   ListObj* l = r.list_mut();

@@ -194,7 +194,7 @@ struct Parser {
         default:
           return false;
       }
-      check_string_size(out->size());
+      check_string_length(out->size());
     }
   }
 
@@ -310,7 +310,7 @@ struct Parser {
       Value v;
       if (!value(&v)) return false;
       items.push_back(std::move(v));
-      check_list_size(items.size());
+      check_list_length(items.size());
       if (!skip_ws() || pos >= in.size()) return false;
       if (in[pos] == ',') { ++pos; continue; }
       if (in[pos] == ']') { ++pos; break; }
@@ -455,7 +455,7 @@ struct Generator {
   }
 
   bool value(const Value& v, int depth) {
-    check_string_size(out.size());
+    check_string_length(out.size());
     switch (v.type()) {
       case Type::Int:
         out += std::to_string(v.as_int());

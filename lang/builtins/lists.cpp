@@ -49,7 +49,7 @@ void check_grown(const Value& list, const Value& added, const Value* replaced) {
 // Inserts v before 1-based position pos, 1 <= pos <= len + 1.
 Value insert_at(Value list, Value v, uint64_t pos) {
   uint32_t len = list.list_len();
-  check_list_size(size_t(len) + 1);
+  check_list_length(size_t(len) + 1);
   check_grown(list, v, nullptr);
   if (pos == uint64_t(len) + 1) {
     list_append(list, std::move(v));

@@ -162,7 +162,7 @@ Value bf_pcre_match(BuiltinContext& ctx, std::span<Value> a) {
       if (!named[i]) groups.map_mut()->set(str(std::to_string(i)), group_value(subject, ov, i));
     out.push_back(std::move(groups));
     offset = ov[1];
-    check_list_size(out.size());
+    check_list_length(out.size());
     if (!repeat) break;
   }
   return list_from(out);
@@ -309,7 +309,7 @@ Value bf_pcre_replace(BuiltinContext&, std::span<Value> a) {
       } else if (p.ref >= 0 && p.ref < rc && ov[2 * p.ref] != PCRE2_UNSET) {
         out.append(subject, ov[2 * p.ref], ov[2 * p.ref + 1] - ov[2 * p.ref]);
       }
-      check_string_size(out.size());
+      check_string_length(out.size());
     }
     copied = me;
     if (!global) break;

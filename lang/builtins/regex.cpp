@@ -113,7 +113,7 @@ Value bf_substitute(BuiltinContext&, std::span<Value> args) {
       raise(E_INVARG);
     }
     if (start >= 1 && end >= start) out.append(subject.substr(size_t(start - 1), size_t(end - start + 1)));
-    check_string_size(out.size());
+    check_string_length(out.size());
   }
   return str(out);
 }

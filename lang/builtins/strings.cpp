@@ -28,7 +28,7 @@ Value bf_strsub(BuiltinContext&, std::span<Value> args) {
     if (at(src, i, what, case_matters)) {
       out.append(with);
       i += what.size();
-      check_string_size(out.size());
+      check_string_length(out.size());
     } else {
       out += src[i++];
     }
@@ -120,7 +120,7 @@ Value bf_explode(BuiltinContext&, std::span<Value> args) {
     if (i == s.size() || s[i] == delim) {
       if (adjacent || i > start) {
         parts.push_back(Value::str(s.substr(start, i - start)));
-        check_list_size(parts.size());
+        check_list_length(parts.size());
       }
       start = i + 1;
     }
@@ -136,7 +136,7 @@ Value bf_decode_binary(BuiltinContext&, std::span<Value> args) {
   bool fully = args.size() >= 2 && args[1].truthy();
   std::vector<Value> out;
   if (fully) {
-    check_list_size(raw.size());
+    check_list_length(raw.size());
     out.reserve(raw.size());
     for (unsigned char c : raw) out.push_back(integer(c));
     return list_from(out);
@@ -184,7 +184,7 @@ Value bf_encode_binary(BuiltinContext&, std::span<Value> args) {
       } else {
         raise(E_INVARG);
       }
-      check_string_size(raw.size());
+      check_string_length(raw.size());
       stack.pop_back();
     }
   }

@@ -30,7 +30,7 @@ Value bf_tostr(BuiltinContext&, std::span<Value> args) {
   for (const Value& v : args) {
     if (v.is_str()) out.append(v.as_str());
     else out += to_str(v);
-    check_string_size(out.size());
+    check_string_length(out.size());
   }
   return str(out);
 }

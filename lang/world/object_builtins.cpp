@@ -741,7 +741,7 @@ Value bf_all_contents(BuiltinContext& ctx, std::span<Value> a) {
   if (!w.valid(o)) raise(E_INVIND);
   std::vector<int64_t> all = w.get(o)->contents;
   for (size_t i = 0; i < all.size(); ++i) {
-    bi::check_list_size(all.size());
+    check_list_length(all.size());
     if (const Object* c = w.get(all[i])) all.insert(all.end(), c->contents.begin(), c->contents.end());
   }
   return objlist(all);
