@@ -478,10 +478,7 @@ void Runtime::commit() {
   dirty_tasks_.clear();
   // Not whenever b is written anyway: a loop's big task record would then
   // go out with every other task's commit.
-  if (!deferred_tasks_.empty() && unix_now() - deferred_since_ >= kDeferSeconds) {
-    for (auto& [id, record] : deferred_tasks_) b.put_task_value(uint64_t(id), record);
-    deferred_tasks_.clear();
-  }
+  if (deferred_due()) take_deferred(b);
   if (!b.empty()) write_batch(b);
   // Only the connections this segment wrote to or booted (not all of them).
   std::vector<ConnHandle> touched = std::move(touched_);
@@ -520,11 +517,19 @@ void Runtime::write_batch(storage::Batch& b) {
   }
 }
 
+bool Runtime::deferred_due() const {
+  return !deferred_tasks_.empty() && unix_now() - deferred_since_ >= kDeferSeconds;
+}
+
+void Runtime::take_deferred(storage::Batch& b) {
+  for (auto& [id, record] : deferred_tasks_) b.put_task_value(uint64_t(id), record);
+  deferred_tasks_.clear();
+}
+
 void Runtime::write_deferred_tasks() {
   if (deferred_tasks_.empty()) return;
   storage::Batch b;
-  for (auto& [id, record] : deferred_tasks_) b.put_task_value(uint64_t(id), record);
-  deferred_tasks_.clear();
+  take_deferred(b);
   write_batch(b);
 }
 
@@ -533,7 +538,7 @@ void Runtime::write_deferred_tasks() {
 void Runtime::flush_deferred_tasks() {
   std::lock_guard<WorldLock> lk(mu);
   if (stopping_) return;  // wait() writes them, then closes the store
-  if (!deferred_tasks_.empty() && unix_now() - deferred_since_ >= kDeferSeconds) write_deferred_tasks();
+  if (deferred_due()) write_deferred_tasks();
 }
 
 namespace {

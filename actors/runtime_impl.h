@@ -311,6 +311,8 @@ class Runtime {
   void end_programming(Connection& c);
   void commit();
   void write_batch(storage::Batch& b);  // with mu held; a failure stops the server
+  bool deferred_due() const;              // the oldest held-back record has waited long enough
+  void take_deferred(storage::Batch& b);  // moves deferred_tasks_ into b
   void release_token(int64_t task_id);
   // A task calling listener:verb(@args), if it has that verb. A connection's
   // (via_listener) is a message to the listener's actor, so it takes its
