@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <rocksdb/cache.h>
-#include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -16,6 +15,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "storage/store_impl.h"
 #include "storage/store_records.h"
 #include "storage/store_util.h"
 
@@ -29,9 +29,6 @@ namespace {
 // replays at most (about 0.2 s).
 constexpr uint64_t kMaxWalBytes = 32 << 20;
 
-const char* const kFamilies[] = {"default", "objects", "verbs", "tasks", "players", "events", "meta"};
-enum FamilyIndex { kDefault, kObjects, kVerbs, kTasks, kPlayers, kEvents, kMeta, kFamilyCount };
-
 int family_index(Batch::Family f) {
   switch (f) {
     case Batch::Family::Objects: return kObjects;
@@ -42,6 +39,8 @@ int family_index(Batch::Family f) {
   return kDefault;
 }
 
+}  // namespace
+
 std::string hex(std::string_view key) {
   static const char* d = "0123456789abcdef";
   std::string r;
@@ -51,8 +50,6 @@ std::string hex(std::string_view key) {
   }
   return r;
 }
-
-}  // namespace
 
 // ---- Batch
 
@@ -81,44 +78,6 @@ void Batch::put_task_value(uint64_t task_id, const Value& state) {
 void Batch::delete_task(uint64_t task_id) { add(Family::Tasks, records::task_key(task_id), std::nullopt); }
 
 // ---- Store
-
-struct Store::Impl {
-  rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> cf;
-  StoreOptions options;
-  std::string data_dir;
-
-  void check(const rocksdb::Status& s, const std::string& what) const {
-    if (!s.ok()) throw StoreError(data_dir + ": " + what + ": " + s.ToString());
-  }
-
-  std::optional<std::string> get(int family, const std::string& key) const {
-    if (!db) throw StoreError(data_dir + ": the store is closed");
-    rocksdb::PinnableSlice value;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[family], key, &value);
-    if (s.IsNotFound()) return std::nullopt;
-    check(s, std::string("reading ") + kFamilies[family] + " key " + hex(key));
-    return value.ToString();
-  }
-
-  template <typename Fn>
-  void scan(int family, Fn fn) const {
-    if (!db) throw StoreError(data_dir + ": the store is closed");
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[family]));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) fn(it->key().ToStringView(), it->value().ToStringView());
-    check(it->status(), std::string("scanning ") + kFamilies[family]);
-  }
-
-  // The keys that start with `prefix`, in order: one seek.
-  template <typename Fn>
-  void scan_prefix(int family, const std::string& prefix, Fn fn) const {
-    if (!db) throw StoreError(data_dir + ": the store is closed");
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[family]));
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
-      fn(it->key().ToStringView(), it->value().ToStringView());
-    check(it->status(), std::string("scanning ") + kFamilies[family] + " from " + hex(prefix));
-  }
-};
 
 std::string Store::dir_for(const std::string& name) {
   std::string d = name;

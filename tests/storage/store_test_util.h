@@ -1,10 +1,13 @@
 // Helpers shared by the store tests.
 #pragma once
 
+#include <catch2/catch.hpp>
+#include <rocksdb/db.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace storage_test {
 
@@ -27,5 +30,23 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Writes raw bytes under a key of a column family, bypassing the store
+// (which must be closed): how the tests plant corrupt records.
+inline void poke(const std::string& store_dir, const std::string& family, const std::string& key,
+                 const std::string& value) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (const char* f : {"default", "objects", "verbs", "tasks", "players", "events", "meta"})
+    descs.emplace_back(f, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> cf;
+  rocksdb::DB* db = nullptr;
+  REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), store_dir + "/data", descs, &cf, &db).ok());
+  size_t i = 0;
+  while (descs[i].name != family) ++i;
+  REQUIRE(db->Put(rocksdb::WriteOptions(), cf[i], key, value).ok());
+  for (auto* h : cf) db->DestroyColumnFamilyHandle(h);
+  db->Close();
+  delete db;
+}
 
 }  // namespace storage_test

@@ -1,8 +1,6 @@
 // The persistent store: records, commits, snapshots, import / export.
 #include <catch2/catch.hpp>
 
-#include <rocksdb/db.h>
-
 #include <filesystem>
 
 #include "lang/compiler.h"
@@ -15,6 +13,7 @@
 using namespace echo;
 using namespace echo::storage;
 using storage_test::data_path;
+using storage_test::poke;
 using storage_test::slurp;
 using storage_test::TempDir;
 namespace fs = std::filesystem;
@@ -50,22 +49,6 @@ Object sample_object(Objid id) {
   v.program.reset();
   o.verbs.push_back(v);
   return o;
-}
-
-// Writes raw bytes under a key of a column family, bypassing the store.
-void poke(const std::string& store_dir, const std::string& family, const std::string& key, const std::string& value) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (const char* f : {"default", "objects", "verbs", "tasks", "players", "events", "meta"})
-    descs.emplace_back(f, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> cf;
-  rocksdb::DB* db = nullptr;
-  REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), store_dir + "/data", descs, &cf, &db).ok());
-  size_t i = 0;
-  while (descs[i].name != family) ++i;
-  REQUIRE(db->Put(rocksdb::WriteOptions(), cf[i], key, value).ok());
-  for (auto* h : cf) db->DestroyColumnFamilyHandle(h);
-  db->Close();
-  delete db;
 }
 
 std::string key_of(Objid id) {
