@@ -18,7 +18,9 @@
 //   objects  id                  -> ObjectRecord (no verb programs)
 //   verbs    id ++ u32 BE index  -> VerbSource (the verb's program)
 //   tasks    u64 BE task id      -> opaque bytes (serialized continuations)
-//   players  (reserved: credentials and sessions)
+//   players  "s" ++ SHA-256(token), 32 raw bytes -> SessionRecord (a web
+//                                 session; the one-byte kind prefix leaves
+//                                 room for other kinds, e.g. credentials)
 //   events   (reserved: the append-only event log)
 //   meta     "world"             -> MetaRecord
 //
@@ -51,6 +53,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/textdump.h"
@@ -82,6 +85,20 @@ struct MetaInfo {
   std::vector<size_t> anonymous_batches;
 };
 
+// A web session, stored under the SHA-256 hash of its token (the token, 256
+// random bits given to the browser at login, is never stored). Times are
+// unix seconds.
+struct SessionRecord {
+  Objid player = kNothing;
+  double created = 0;
+  double expires = 0;
+  double last_used = 0;
+  std::string remote_addr;  // the address the browser logged in from
+};
+// The length of a session key's hash (SHA-256); the session calls refuse
+// any other length with a StoreError.
+inline constexpr size_t kSessionHashBytes = 32;
+
 // Changes applied together by Store::commit. Records are encoded when added.
 class Batch {
  public:
@@ -95,13 +112,18 @@ class Batch {
   // A task's state as a MOO value, in a TaskRecord (get_task_value reads it).
   void put_task_value(uint64_t task_id, const Value& state);
   void delete_task(uint64_t task_id);
+  // token_hash is the 32-byte SHA-256 of the session token; another length
+  // throws StoreError (and adds nothing). Deleting a missing session is not
+  // an error.
+  void put_session(std::string_view token_hash, const SessionRecord& session);
+  void delete_session(std::string_view token_hash);
 
   size_t size() const { return ops_.size(); }
   size_t bytes() const { return bytes_; }
   bool empty() const { return ops_.empty(); }
   void clear() { ops_.clear(); bytes_ = 0; }
 
-  enum class Family { Objects, Verbs, Tasks, Meta };
+  enum class Family { Objects, Verbs, Tasks, Players, Meta };
   struct Op {
     Family family;
     std::string key;
@@ -152,6 +174,14 @@ class Store {
   // lazy loader's way to read an object's verbs).
   void for_each_verb_source_of(Objid id, const std::function<void(uint32_t, std::string&&)>& fn) const;
   std::vector<uint64_t> task_ids() const;
+
+  // Web sessions (store_sessions.cpp). A token_hash of another length than
+  // kSessionHashBytes throws StoreError.
+  std::optional<SessionRecord> get_session(std::string_view token_hash) const;
+  // Every session, in hash order: a scan, to end all of one player's
+  // sessions or drop the expired ones (collect the hashes, then commit a
+  // Batch of delete_session). `hash` lives only during the call.
+  void for_each_session(const std::function<void(std::string_view hash, const SessionRecord&)>& fn) const;
 
   // Atomic: all of the batch or none of it. Durable on return when
   // options.sync (the default).

@@ -92,6 +92,19 @@ uint64_t task_id_of_key(std::string_view key) {
   return get_be(key, 0, 8);
 }
 
+std::string session_key(std::string_view token_hash) {
+  if (token_hash.size() != kSessionHashBytes)
+    throw StoreError("players: a session hash of " + std::to_string(token_hash.size()) + " bytes (not " +
+                     std::to_string(kSessionHashBytes) + ")");
+  return kSessionPrefix + std::string(token_hash);
+}
+
+std::string_view session_hash_of_key(std::string_view key) {
+  if (key.size() != kSessionPrefix.size() + kSessionHashBytes || !key.starts_with(kSessionPrefix))
+    throw StoreError("players: a session key of " + std::to_string(key.size()) + " bytes");
+  return key.substr(kSessionPrefix.size());
+}
+
 std::string encode_object(const Object& o, bool anonymous) {
   capnp::MallocMessageBuilder mb;
   auto r = mb.initRoot<schema::ObjectRecord>();
@@ -251,6 +264,36 @@ std::string encode_task(const Value& state) {
 Value decode_task(std::string_view bytes, const std::string& what) {
   return with_record<schema::TaskRecord>(bytes, what,
                                          [](schema::TaskRecord::Reader r) { return decode_value(r.getState()); });
+}
+
+namespace {
+// Text as bytes: embedded NULs survive (cStr() would stop at the first).
+capnp::Text::Reader as_text(const std::string& s) { return capnp::Text::Reader(s.c_str(), s.size()); }
+std::string from_text(capnp::Text::Reader t) { return std::string(t.begin(), t.size()); }
+}  // namespace
+
+std::string encode_session(const SessionRecord& s) {
+  capnp::MallocMessageBuilder mb;
+  auto r = mb.initRoot<schema::SessionRecord>();
+  r.setFormatVersion(kRecordFormat);
+  r.setPlayer(s.player);
+  r.setCreated(s.created);
+  r.setExpires(s.expires);
+  r.setLastUsed(s.last_used);
+  r.setRemoteAddr(as_text(s.remote_addr));
+  return to_bytes(mb);
+}
+
+SessionRecord decode_session(std::string_view bytes, const std::string& what) {
+  return with_record<schema::SessionRecord>(bytes, what, [](schema::SessionRecord::Reader r) {
+    SessionRecord s;
+    s.player = r.getPlayer();
+    s.created = r.getCreated();
+    s.expires = r.getExpires();
+    s.last_used = r.getLastUsed();
+    s.remote_addr = from_text(r.getRemoteAddr());
+    return s;
+  });
 }
 
 }  // namespace echo::storage::records

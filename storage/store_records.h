@@ -15,6 +15,10 @@ void verb_of_key(std::string_view key, Objid* id, uint32_t* verb_index);
 std::string task_key(uint64_t task_id);
 uint64_t task_id_of_key(std::string_view key);
 inline const std::string kMetaKey = "world";
+// players: a kind byte, then the kind's key.
+inline const std::string kSessionPrefix = "s";
+std::string session_key(std::string_view token_hash);  // throws StoreError unless 32 bytes
+std::string_view session_hash_of_key(std::string_view key);
 
 std::string encode_object(const Object& o, bool anonymous);
 std::string encode_verb_source(std::string_view source);
@@ -26,5 +30,7 @@ std::string decode_verb_source(std::string_view bytes, const std::string& what);
 MetaInfo decode_meta(std::string_view bytes, const std::string& what);
 std::string encode_task(const Value& state);
 Value decode_task(std::string_view bytes, const std::string& what);
+std::string encode_session(const SessionRecord& s);
+SessionRecord decode_session(std::string_view bytes, const std::string& what);
 
 }  // namespace echo::storage::records

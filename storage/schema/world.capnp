@@ -131,3 +131,15 @@ struct TaskRecord {
   formatVersion @0 :UInt32;
   state @1 :Value;
 }
+
+# A web session in the players family, under "s" ++ SHA-256(token): the
+# token itself is never stored, so reading the store does not log anyone in.
+# Times are unix seconds.
+struct SessionRecord {
+  formatVersion @0 :UInt32;
+  player @1 :Int64;
+  created @2 :Float64;
+  expires @3 :Float64;
+  lastUsed @4 :Float64;
+  remoteAddr @5 :Text;        # the address the browser logged in from
+}
