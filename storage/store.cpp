@@ -35,6 +35,7 @@ int family_index(Batch::Family f) {
     case Batch::Family::Verbs: return kVerbs;
     case Batch::Family::Tasks: return kTasks;
     case Batch::Family::Players: return kPlayers;
+    case Batch::Family::Events: return kEvents;
     case Batch::Family::Meta: return kMeta;
   }
   return kDefault;

@@ -21,7 +21,8 @@
 //   players  "s" ++ SHA-256(token), 32 raw bytes -> SessionRecord (a web
 //                                 session; the one-byte kind prefix leaves
 //                                 room for other kinds, e.g. credentials)
-//   events   (reserved: the append-only event log)
+//   events   u64 BE seq          -> EventRecord (the append-only event log;
+//                                 keys sort in order of append)
 //   meta     "world"             -> MetaRecord
 //
 // Records are read one key at a time, on demand: opening a store reads no
@@ -99,6 +100,33 @@ struct SessionRecord {
 // any other length with a StoreError.
 inline constexpr size_t kSessionHashBytes = 32;
 
+// One entry of the event log. seq is assigned by the caller, from 1 up
+// (last_event_seq() + 1 after an open); 0 means "before every event".
+struct EventRecord {
+  uint64_t seq = 0;
+  double time = 0;   // unix seconds
+  std::string type;  // "event", "connect", "disconnect", "login", "login_failed",
+                     // "task_error", "checkpoint", ...
+  Objid source = kNothing;
+  Objid target = kNothing;
+  Objid player = kNothing;
+  Value payload;  // any MOO value, nested to any depth (the value codec)
+};
+
+// The most records one read_events call examines, matching or not.
+inline constexpr size_t kEventScanLimit = 10000;
+
+// What read_events found, and where to go on from.
+struct EventPage {
+  std::vector<EventRecord> events;  // the matches, in seq order
+  // The seq of the last record examined (since_seq when none was): pass it
+  // as since_seq to continue after this page.
+  uint64_t next_since = 0;
+  // No event after next_since existed when the read ran; false when the
+  // read stopped at `limit` matches or at the scan bound with more to read.
+  bool at_end = false;
+};
+
 // Changes applied together by Store::commit. Records are encoded when added.
 class Batch {
  public:
@@ -117,13 +145,17 @@ class Batch {
   // an error.
   void put_session(std::string_view token_hash, const SessionRecord& session);
   void delete_session(std::string_view token_hash);
+  // Appends e under e.seq, in this batch: an event is written atomically
+  // with the commit that caused it. Throws StoreError for seq 0. Putting an
+  // existing seq replaces that event (the caller numbers them uniquely).
+  void put_event(const EventRecord& e);
 
   size_t size() const { return ops_.size(); }
   size_t bytes() const { return bytes_; }
   bool empty() const { return ops_.empty(); }
   void clear() { ops_.clear(); bytes_ = 0; }
 
-  enum class Family { Objects, Verbs, Tasks, Players, Meta };
+  enum class Family { Objects, Verbs, Tasks, Players, Events, Meta };
   struct Op {
     Family family;
     std::string key;
@@ -182,6 +214,34 @@ class Store {
   // sessions or drop the expired ones (collect the hashes, then commit a
   // Batch of delete_session). `hash` lives only during the call.
   void for_each_session(const std::function<void(std::string_view hash, const SessionRecord&)>& fn) const;
+
+  // The event log (store_events.cpp).
+  // The highest seq stored, 0 when the log is empty (one seek).
+  uint64_t last_event_seq() const;
+  // The events with seq > since_seq for which filter returns true (every
+  // one when filter is empty), in seq order: at most `limit` of them, from at
+  // most max_scan records examined, so that a filter matching nothing costs
+  // one bounded read, never a scan of the whole log. The page says where it
+  // stopped (next_since) and whether the log ended there (at_end). Events
+  // trimmed away are simply absent: a first seq above since_seq + 1 means a
+  // gap. A corrupt record throws StoreError naming its seq.
+  EventPage read_events(uint64_t since_seq, size_t limit, const std::function<bool(const EventRecord&)>& filter = {},
+                        size_t max_scan = kEventScanLimit) const;
+  // Retention: deletes, from the oldest up, every event that is not among
+  // the last keep_last_n sequence numbers (seq <= last_event_seq() -
+  // keep_last_n; as many events as that when seqs have no gaps) or whose
+  // time is < older_than_unix, as one DeleteRange. The age cut stops at the
+  // first event that is not old enough, since times grow with seq (an older
+  // time after a clock step back waits for the next cut). Returns how many
+  // events went. It starts where the last call stopped and reads only the
+  // events it deletes plus one (decoding those the age cut looks at), so
+  // calling it at every checkpoint costs about the appends since the last
+  // call. keep_last_n = UINT64_MAX and older_than_unix = 0 disable either
+  // bound; keep_last_n = 0 deletes every event. A corrupt record the age cut
+  // must read stops it: the events before it are deleted, then StoreError.
+  // Durable on return when options.sync; an event put meanwhile with a new
+  // seq is never deleted.
+  size_t trim_events(uint64_t keep_last_n, double older_than_unix);
 
   // Atomic: all of the batch or none of it. Durable on return when
   // options.sync (the default).

@@ -4,6 +4,8 @@
 
 #include <rocksdb/db.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +27,13 @@ struct Store::Impl {
   std::vector<rocksdb::ColumnFamilyHandle*> cf;
   StoreOptions options;
   std::string data_dir;
+  // No event below this seq is left by the last trim_events, which seeks
+  // here rather than to the first key: the deleted keys stay in the files
+  // under a range tombstone until compaction, and stepping over them cost
+  // 5 ms at 300k. In memory only (0 after an open). An event put later
+  // below it (callers number from last_event_seq() + 1, so only a rewrite
+  // of an old seq) escapes trims until the next open.
+  std::atomic<uint64_t> events_floor{0};
 
   void check(const rocksdb::Status& s, const std::string& what) const {
     if (!s.ok()) throw StoreError(data_dir + ": " + what + ": " + s.ToString());

@@ -105,6 +105,13 @@ std::string_view session_hash_of_key(std::string_view key) {
   return key.substr(kSessionPrefix.size());
 }
 
+std::string event_key(uint64_t seq) { return task_key(seq); }
+
+uint64_t event_seq_of_key(std::string_view key) {
+  if (key.size() != 8) throw StoreError("events: a key of " + std::to_string(key.size()) + " bytes");
+  return get_be(key, 0, 8);
+}
+
 std::string encode_object(const Object& o, bool anonymous) {
   capnp::MallocMessageBuilder mb;
   auto r = mb.initRoot<schema::ObjectRecord>();
@@ -293,6 +300,34 @@ SessionRecord decode_session(std::string_view bytes, const std::string& what) {
     s.last_used = r.getLastUsed();
     s.remote_addr = from_text(r.getRemoteAddr());
     return s;
+  });
+}
+
+std::string encode_event(const EventRecord& e) {
+  capnp::MallocMessageBuilder mb;
+  auto r = mb.initRoot<schema::EventRecord>();
+  r.setFormatVersion(kRecordFormat);
+  r.setSeq(e.seq);
+  r.setTime(e.time);
+  r.setType(as_text(e.type));
+  r.setSource(e.source);
+  r.setTarget(e.target);
+  r.setPlayer(e.player);
+  encode_value(e.payload, r.initPayload());
+  return to_bytes(mb);
+}
+
+EventRecord decode_event(std::string_view bytes, const std::string& what) {
+  return with_record<schema::EventRecord>(bytes, what, [](schema::EventRecord::Reader r) {
+    EventRecord e;
+    e.seq = r.getSeq();
+    e.time = r.getTime();
+    e.type = from_text(r.getType());
+    e.source = r.getSource();
+    e.target = r.getTarget();
+    e.player = r.getPlayer();
+    e.payload = decode_value(r.getPayload());
+    return e;
   });
 }
 

@@ -19,6 +19,8 @@ inline const std::string kMetaKey = "world";
 inline const std::string kSessionPrefix = "s";
 std::string session_key(std::string_view token_hash);  // throws StoreError unless 32 bytes
 std::string_view session_hash_of_key(std::string_view key);
+std::string event_key(uint64_t seq);
+uint64_t event_seq_of_key(std::string_view key);
 
 std::string encode_object(const Object& o, bool anonymous);
 std::string encode_verb_source(std::string_view source);
@@ -32,5 +34,7 @@ std::string encode_task(const Value& state);
 Value decode_task(std::string_view bytes, const std::string& what);
 std::string encode_session(const SessionRecord& s);
 SessionRecord decode_session(std::string_view bytes, const std::string& what);
+std::string encode_event(const EventRecord& e);
+EventRecord decode_event(std::string_view bytes, const std::string& what);
 
 }  // namespace echo::storage::records

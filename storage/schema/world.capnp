@@ -143,3 +143,15 @@ struct SessionRecord {
   lastUsed @4 :Float64;
   remoteAddr @5 :Text;        # the address the browser logged in from
 }
+
+# One entry of the append-only event log (the events family, keyed by seq).
+struct EventRecord {
+  formatVersion @0 :UInt32;
+  seq @1 :UInt64;             # equals the key; checked on reading
+  time @2 :Float64;           # unix seconds
+  type @3 :Text;              # "event", "connect", "login_failed", ...
+  source @4 :Int64;
+  target @5 :Int64;
+  player @6 :Int64;
+  payload @7 :Value;          # any MOO value
+}

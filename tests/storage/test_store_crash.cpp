@@ -44,6 +44,11 @@ std::string payload(uint64_t n) { return "batch " + std::to_string(n) + std::str
       o.id = Objid(n % 50);
       o.name = "object written by batch " + std::to_string(n);
       b.put_object(o);
+      EventRecord e;
+      e.seq = n;
+      e.type = "batch";
+      e.payload = echo::Value::str(payload(n));
+      b.put_event(e);
       s->commit(b);
       if (::write(fd, &n, sizeof n) != sizeof n) _exit(3);
     }
@@ -111,10 +116,12 @@ TEST_CASE("store: every acknowledged batch survives SIGKILL", "[store][crash]") 
         REQUIRE(have.count(i));
         REQUIRE(s->get_task(i) == std::optional<std::string>(payload(i)));
       }
-      // Atomicity: the object of the last batch present carries its number
-      // (its task and its object were one WriteBatch).
+      // Atomicity: the object and the event of the last batch present carry
+      // its number (its task, object and event were one WriteBatch).
       REQUIRE(!ids.empty());
       uint64_t last = *have.rbegin();
+      CHECK(s->last_event_seq() == last);
+      CHECK(s->read_events(acked - 1, 1).events.at(0).payload.as_str() == payload(acked));
       auto o = s->get_object(Objid(last % 50));
       REQUIRE(o);
       CHECK(o->name == "object written by batch " + std::to_string(last));
