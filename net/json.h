@@ -1,8 +1,13 @@
 // JSON for the web layer (HTTP API and WebSocket, issue 15): a small
-// document type and a strict bounded parser and writer.
+// document type, a strict bounded parser and writer, and the one mapping
+// between Echo values and JSON (docs/web.md, "Values in JSON").
 //
-// Depends only on the standard library: no CAF, RocksDB or CivetWeb, so
-// handlers and their tests can use it without a server.
+// Depends only on lang/ values and the standard library: no CAF, RocksDB or
+// CivetWeb, so handlers and their tests can use it without a server.
+//
+// This is not the parse_json()/generate_json() builtins (lang/builtins/
+// json.cpp): those follow ToastStunt's lossy conventions for MOO code; this
+// mapping is reversible and is what clients of the web API see.
 #pragma once
 
 #include <concepts>
@@ -17,9 +22,11 @@
 #include <variant>
 #include <vector>
 
+#include "lang/value.h"
+
 namespace echo::net {
 
-// Thrown by Json's typed accessors. path()
+// Thrown by Json's typed accessors, by to_json() and by from_json(). path()
 // says where (empty: the whole value or document); what() is
 // "path: message", or the message alone when the path is empty.
 class JsonError : public std::runtime_error {
@@ -169,5 +176,47 @@ JsonParse parse_json(std::string_view text, const JsonLimits& limits = {});
 // Whether s is well-formed UTF-8 (no overlong forms, surrogates or code
 // points past U+10FFFF).
 bool valid_utf8(std::string_view s);
+
+// ---- Echo values in JSON ----------------------------------------------------
+//
+// The mapping (docs/web.md, "Values in JSON"):
+//   INT 12            <-> 12                FLOAT 2.0    <-> 2.0 (in: also {"float": 2})
+//   STR "a"           <-> "a"               STR not UTF-8 <-> {"bytes": "<base64>"}
+//   OBJ #12           <-> {"obj": 12}       (in: also {"obj": "#12"})
+//   ERR E_PERM        <-> {"error": "E_PERM"}
+//   BOOL, null        <-> true/false, null  LIST          <-> array
+//   MAP, string keys  <-> object            other MAP     <-> {"map": [[k, v], ...]}
+// A one-member object whose key is a tag ("obj", "error", "float", "bytes",
+// "map", "unsupported") is always read as that tag, so a map that would
+// print as one (["obj" -> 1]) is written in the {"map": ...} form instead.
+// Keys of a MOO map ignore case, so {"a": 1, "A": 2} is an input error.
+
+enum class Unsupported {
+  Refuse,       // throw JsonError naming the type and where it was
+  Placeholder,  // write {"unsupported": "function"} (from_json refuses it)
+};
+
+struct ToJsonOptions {
+  // The deepest JSON to make, counting the tagged forms' own levels (a
+  // non-string-keyed map adds three); deeper values are refused. It also
+  // bounds to_json's recursion: Echo values can nest 1,000,000 deep.
+  size_t max_depth = JsonLimits{}.max_depth;
+  Unsupported unsupported = Unsupported::Refuse;
+};
+
+// A value as JSON. Throws JsonError for what has no JSON form: functions
+// and internal values (CLEAR, NONE, cells) unless options.unsupported is
+// Placeholder, and always for values nested past options.max_depth. Also
+// under Refuse: a FLOAT NaN or infinity and an ERR code without a name.
+// The path is a MOO index expression into v: "[3][\"name\"]" (1-based).
+Json to_json(const Value& v, const ToJsonOptions& options = {});
+
+// The value a JSON document stands for. Throws JsonError for a malformed
+// tagged form, an unknown error name, a list or map as a map key, two keys
+// that are one MOO key, or a value past the task's value limits
+// (lang/limits.h: value_limits()). The path is into the document, 0-based,
+// and starts with `where` (say "args"): "args[2].map[0]". Recurses once per
+// level of j (see Json on depth).
+Value from_json(const Json& j, std::string_view where = {});
 
 }  // namespace echo::net

@@ -1,19 +1,27 @@
 // The web layer's JSON (net/json.h): the document type, the strict parser
-// and writer.
+// and writer, and the mapping of Echo values (docs/web.md "Values in JSON").
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <random>
+#include <set>
 #include <string>
 
+#include "lang/function.h"
+#include "lang/limits.h"
+#include "lang/map.h"
 #include "net/json.h"
 
+using namespace echo;
 using echo::net::Json;
 using echo::net::JsonError;
 using echo::net::JsonLimits;
+using echo::net::from_json;
 using echo::net::parse_json;
+using echo::net::to_json;
 
 namespace {
 
@@ -24,6 +32,20 @@ Json parse_ok(std::string_view text) {
   return r.value;
 }
 
+Value S(std::string_view s) { return Value::str(s); }
+Value I(int64_t i) { return Value::integer(i); }
+Value F(double d) { return Value::flt(d); }
+Value L(std::initializer_list<Value> items) { return make_list(items); }
+Value M(std::initializer_list<std::pair<Value, Value>> entries) {
+  Value m = Value::empty_map();
+  for (const auto& [k, v] : entries) m.map_mut()->set(k, v);
+  return m;
+}
+
+// A value's JSON text, and the value read back from that text.
+std::string out(const Value& v) { return to_json(v).dump(); }
+Value in(std::string_view text) { return from_json(parse_ok(text)); }
+
 // The JsonError's what() of f(), or "" when it does not throw.
 template <class F>
 std::string error_of(F f) {
@@ -33,6 +55,12 @@ std::string error_of(F f) {
     return e.what();
   }
   return "";
+}
+
+// A list nested `depth` deep around `leaf`.
+Value nest(size_t depth, Value leaf) {
+  for (size_t i = 0; i < depth; ++i) leaf = L({std::move(leaf)});
+  return leaf;
 }
 
 std::string repeat(std::string_view s, size_t n) {
@@ -303,4 +331,332 @@ TEST_CASE("json: damaged texts give an error in the text, or a document that dum
   }
   CHECK(accepted > 500);
   CHECK(refused > 10000);
+}
+
+// ---- Echo values ----------------------------------------------------------
+
+TEST_CASE("json values: each type's JSON form", "[net][json-values]") {
+  CHECK(out(I(12)) == "12");
+  CHECK(out(I(INT64_MIN)) == "-9223372036854775808");
+  CHECK(out(F(2.0)) == "2.0");
+  CHECK(out(F(-0.0)) == "-0.0");
+  CHECK(out(F(0.1)) == "0.1");
+  CHECK(out(S("hi \"you\"")) == R"("hi \"you\"")");
+  CHECK(out(S(std::string_view("a\0b", 3))) == R"("a\u0000b")");
+  CHECK(out(S("\xFF\xFE")) == R"({"bytes":"//4="})");
+  CHECK(out(Value::obj(12)) == R"({"obj":12})");
+  CHECK(out(Value::obj(-1)) == R"({"obj":-1})");
+  CHECK(out(Value::err(E_PERM)) == R"({"error":"E_PERM"})");
+  CHECK(out(Value::boolean(true)) == "true");
+  CHECK(out(Value::null()) == "null");
+  CHECK(out(L({I(1), L({S("a")}), L({})})) == R"([1,["a"],[]])");
+  CHECK(out(M({})) == "{}");
+  CHECK(out(M({{S("b"), I(2)}, {S("a"), I(1)}})) == R"({"a":1,"b":2})");  // the map's order
+  CHECK(out(M({{I(1), S("one")}, {S("a"), Value::obj(3)}})) == R"({"map":[[1,"one"],["a",{"obj":3}]]})");
+  // A one-key map that would read back as a tag is written as pairs...
+  CHECK(out(M({{S("obj"), I(12)}})) == R"({"map":[["obj",12]]})");
+  CHECK(out(M({{S("error"), S("x")}})) == R"({"map":[["error","x"]]})");
+  // ... but not with another key beside it, nor with another spelling.
+  CHECK(out(M({{S("obj"), I(12)}, {S("x"), I(1)}})) == R"({"obj":12,"x":1})");
+  CHECK(out(M({{S("OBJ"), I(12)}})) == R"({"OBJ":12})");
+  // A key that is not UTF-8 cannot be an object member.
+  CHECK(out(M({{S("\xFF"), I(1)}})) == R"({"map":[[{"bytes":"/w=="},1]]})");
+}
+
+TEST_CASE("json values: what JSON reads as", "[net][json-values]") {
+  CHECK(to_literal(in("12")) == "12");
+  CHECK(to_literal(in("2.0")) == "2.0");
+  CHECK(in("2.0").is_float());
+  CHECK(in("1e2").is_float());
+  CHECK(in("9223372036854775808").is_float());
+  CHECK(to_literal(in(R"({"float": 2})")) == "2.0");  // a JavaScript client's 2.0
+  CHECK(to_literal(in(R"({"float": 2.5})")) == "2.5");
+  CHECK(to_literal(in(R"({"obj": 12})")) == "#12");
+  CHECK(to_literal(in(R"({"obj": "#12"})")) == "#12");
+  CHECK(to_literal(in(R"({"obj": "#-1"})")) == "#-1");
+  CHECK(to_literal(in(R"({"error": "E_PERM"})")) == "E_PERM");
+  CHECK(to_literal(in(R"({"error": "e_perm"})")) == "E_PERM");  // as error_from_name
+  CHECK(in(R"({"bytes": "//4="})").as_str() == "\xFF\xFE");
+  CHECK(in(R"({"bytes": ""})").as_str() == "");
+  CHECK(in(R"({"bytes": "YWJj"})").as_str() == "abc");
+  CHECK(in(R"({"bytes": "YQ=="})").as_str() == "a");
+  CHECK(in(R"({"bytes": "YWI="})").as_str() == "ab");
+  CHECK(in("null").is_null());
+  CHECK(in("false").is_bool());
+  CHECK(to_literal(in(R"(["a", [1, []]])")) == "{\"a\", {1, {}}}");
+  CHECK(to_literal(in(R"({"b": 1, "a": {"x": null}})")) == "[\"a\" -> [\"x\" -> null], \"b\" -> 1]");
+  CHECK(to_literal(in(R"({})")) == "[]");
+  CHECK(to_literal(in(R"({"map": []})")) == "[]");
+  CHECK(to_literal(in(R"({"map": [[1, "one"], [{"obj": 2}, 2], [1.5, 3], [true, 4], ["k", 5]]})")) ==
+        "[1 -> \"one\", #2 -> 2, \"k\" -> 5, 1.5 -> 3, true -> 4]");
+  // Two members are never a tagged form.
+  CHECK(to_literal(in(R"({"obj": 12, "x": 1})")) == "[\"obj\" -> 12, \"x\" -> 1]");
+  CHECK(to_literal(in(R"({"OBJ": 12})")) == "[\"OBJ\" -> 12]");
+}
+
+TEST_CASE("json values: input errors name the place in the document", "[net][json-values]") {
+  auto err = [](std::string_view text, std::string_view where = {}) {
+    Json j = parse_ok(text);
+    return error_of([&] { from_json(j, where); });
+  };
+  CHECK(err(R"({"obj": "12"})") == R"(obj: expected an object number such as 12 or "#12")");
+  CHECK(err(R"({"obj": "#12x"})") == R"(obj: expected an object number such as 12 or "#12")");
+  CHECK(err(R"({"obj": 1.5})") == R"(obj: expected an object number such as 12 or "#12")");
+  CHECK(err(R"({"error": "E_NOPE"})") == R"(error: unknown error name "E_NOPE")");
+  CHECK(err(R"({"error": 3})") == R"(error: expected an error name such as "E_PERM")");
+  CHECK(err(R"({"float": "2"})") == "float: expected a number");
+  CHECK(err(R"({"bytes": "abc"})") == "bytes: expected the string's bytes in base64 (RFC 4648, padded)");
+  CHECK(err(R"({"bytes": "ab=c"})") == "bytes: expected the string's bytes in base64 (RFC 4648, padded)");
+  CHECK(err(R"({"bytes": "a==="})") == "bytes: expected the string's bytes in base64 (RFC 4648, padded)");
+  CHECK(err(R"({"map": 3})") == "map: expected an array of [key, value] pairs");
+  CHECK(err(R"({"map": [[1, 2], [3]]})") == "map[1]: expected a [key, value] pair");
+  CHECK(err(R"({"map": [[1, 2], 3]})") == "map[1]: expected a [key, value] pair");
+  CHECK(err(R"({"map": [[[1], 2]]})") == "map[0][0]: a LIST cannot be a map key");
+  CHECK(err(R"({"map": [[{}, 2]]})") == "map[0][0]: a MAP cannot be a map key");
+  CHECK(err(R"({"map": [[1, {"obj": []}]]})") == R"(map[0][1].obj: expected an object number such as 12 or "#12")");
+  CHECK(err(R"({"map": [["a", 1], [2, 2], ["A", 3]]})") ==
+        R"(map[2]: keys "a" and "A" are one MOO map key (string keys ignore case))");
+  CHECK(err(R"({"map": [[1, 1], [1, 2]]})") == "map[1]: duplicate map key 1");
+  CHECK(err(R"({"map": [["a", 1], ["a", 2]]})") == R"(map[1]: duplicate map key "a")");
+  CHECK(err(R"({"x": {"a": 1, "A": 2}})") == R"(x: keys "a" and "A" are one MOO map key (string keys ignore case))");
+  CHECK(err(R"({"unsupported": "function"})") ==
+        R"(unsupported: a placeholder for a value with no JSON form ("function") cannot be read back)");
+  // The path: members by name (quoted when not an identifier), elements from 0.
+  CHECK(err(R"([1, {"map": [[1, 2], [[1], 3]]}])", "args") == "args[1].map[1][0]: a LIST cannot be a map key");
+  CHECK(err(R"({"a b": [{"obj": true}]})") ==
+        R"(["a b"][0].obj: expected an object number such as 12 or "#12")");
+  CHECK(err(R"({"args": [{"error": "x"}]})", "body") == R"(body.args[0].error: unknown error name "x")");
+  CHECK(err(R"([{"error": "x"}])", "") == R"([0].error: unknown error name "x")");
+  CHECK(err(R"({"error": "E_NONE"})").empty());
+}
+
+TEST_CASE("json values: values past the task's value limits are refused", "[net][json-values]") {
+  ValueLimits limits;
+  limits.max_string = 5;
+  limits.max_list_length = 3;
+  ValueLimitsScope scope(&limits);
+  CHECK(error_of([] { in(R"("12345")"); }).empty());
+  CHECK(error_of([] { in(R"(["123456"])"); }) == "[0]: larger than the server's limits on values");
+  CHECK(error_of([] { in(R"({"bytes": "MTIzNDU2"})"); }) == "bytes: larger than the server's limits on values");
+  CHECK(error_of([] { in(R"({"k": [1, 2, 3, 4]})"); }) == "k: larger than the server's limits on values");
+  limits.max_list_length = 1000;
+  limits.max_map_bytes = 2000;
+  std::string big = "{";
+  for (int i = 0; i < 100; ++i) big += std::string(i ? "," : "") + "\"k" + std::to_string(i) + "\":0";
+  CHECK(error_of([&] { in(big + "}"); }) == "larger than the server's limits on values");
+}
+
+TEST_CASE("json values: functions and internal values are refused, or stood in for", "[net][json-values]") {
+  auto* f = new FuncObj();
+  f->source = "x => x";
+  Value fn = make_function(f);
+  Value v = L({I(1), M({{S("f"), fn}})});
+  CHECK(error_of([&] { to_json(v); }) == R"([2]["f"]: a function (FUNC) has no JSON form)");
+  CHECK(error_of([&] { to_json(M({{I(3), L({Value::clear()})}})); }) ==
+        "[3][1]: an internal CLEAR value has no JSON form");
+  CHECK(error_of([&] { to_json(F(std::nan(""))); }) == "FLOAT NaN has no JSON form");
+  CHECK(error_of([&] { to_json(L({F(-HUGE_VAL)})); }) == "[1]: FLOAT -Infinity has no JSON form");
+  CHECK(error_of([&] { to_json(Value::err(Error(99))); }) == "error code 99 has no name");
+
+  net::ToJsonOptions placeholder;
+  placeholder.unsupported = net::Unsupported::Placeholder;
+  CHECK(to_json(v, placeholder).dump() == R"([1,{"f":{"unsupported":"function"}}])");
+  CHECK(to_json(Value::none(), placeholder).dump() == R"({"unsupported":"none"})");
+  CHECK(to_json(F(HUGE_VAL), placeholder).dump() == R"({"unsupported":"Infinity"})");
+  CHECK(error_of([&] { from_json(to_json(v, placeholder)); }) ==
+        R"([1].f.unsupported: a placeholder for a value with no JSON form ("function") cannot be read back)");
+}
+
+TEST_CASE("json values: depth is bounded by the JSON depth limit, at any value depth", "[net][json-values]") {
+  // 128 levels of JSON are written, 129 are not, counting the tagged forms' own.
+  CHECK(to_json(nest(128, I(1))).dump() == repeat("[", 128) + "1" + repeat("]", 128));
+  std::string too_deep = "nested too deeply: the JSON would pass the limit of 128 levels";
+  CHECK(error_of([] { to_json(nest(129, I(1))); }) == repeat("[1]", 128) + ": " + too_deep);
+  CHECK(error_of([] { to_json(nest(127, Value::obj(1))); }).empty());
+  CHECK(error_of([] { to_json(nest(128, Value::obj(1))); }) == repeat("[1]", 128) + ": " + too_deep);
+  CHECK(error_of([] { to_json(nest(125, M({{I(1), I(2)}}))); }).empty());  // a map of pairs: 3 levels
+  CHECK(error_of([] { to_json(nest(126, M({{I(1), I(2)}}))); }) == repeat("[1]", 126) + ": " + too_deep);
+  // What to_json writes, parse_json reads back.
+  Value deepest = nest(124, M({{I(1), Value::obj(2)}}));
+  Json j = to_json(deepest);
+  CHECK(equal_exact(from_json(parse_ok(j.dump())), deepest));
+
+  // Echo builds values a million deep; to_json stops at the limit.
+  Value huge = nest(1000000, I(1));
+  CHECK(error_of([&] { to_json(huge); }).ends_with(too_deep));
+  net::ToJsonOptions shallow;
+  shallow.max_depth = 3;
+  CHECK(error_of([&] { to_json(huge, shallow); }) ==
+        "[1][1][1]: nested too deeply: the JSON would pass the limit of 3 levels");
+}
+
+TEST_CASE("json values: every type survives Value -> JSON text -> Value", "[net][json-values]") {
+  std::string all_bytes;
+  for (int c = 0; c < 256; ++c) all_bytes += char(c);
+  std::vector<Value> values = {
+      I(0), I(-1), I(INT64_MAX), I(INT64_MIN),
+      F(2.0), F(0.1), F(1e300), F(-0.0), F(5e-324), F(-1.5e-7), F(9007199254740993.0),
+      S(""), S("plain"), S(std::string_view("nul\0inside", 10)), S("\x01\x1f\n\t\x7f"),
+      S("caf\xC3\xA9 \xF0\x9F\x98\x80"), S("\xFF"), S("bad \xC3 cut"), S(all_bytes),
+      S("{\"obj\": 1}"),
+      Value::obj(0), Value::obj(-1), Value::obj(INT64_MAX), Value::err(E_NONE), Value::err(E_FLOAT),
+      Value::boolean(true), Value::boolean(false), Value::null(),
+      L({}), L({L({L({})})}), L({I(1), F(1.0), S("1"), Value::obj(1), L({S("\xFE")})}),
+      M({}), M({{S("a"), I(1)}, {S("B"), M({{S("c"), L({})}})}}),
+      M({{I(1), I(2)}, {F(1.5), S("x")}, {Value::obj(3), Value::err(E_TYPE)}, {Value::boolean(true), Value::null()},
+         {Value::null(), I(0)}, {S("s"), I(4)}, {Value::err(E_ARGS), F(-0.0)}}),
+      M({{S("obj"), I(12)}}), M({{S("error"), S("E_PERM")}}), M({{S("float"), I(2)}}),
+      M({{S("map"), L({L({I(1), I(2)})})}}), M({{S("bytes"), S("//4=")}}), M({{S("unsupported"), S("function")}}),
+      M({{S("Map"), I(1)}}), M({{S("\xFF"), S("\xFF")}}),
+  };
+  for (const Value& v : values) {
+    INFO("value: " << to_literal(v));
+    std::string text = out(v);
+    INFO("json: " << text);
+    Value back = in(text);
+    CHECK(equal_exact(back, v));
+    CHECK(out(back) == text);  // also tells -0.0 from 0.0, which equal_exact does not
+  }
+}
+
+TEST_CASE("json values: documents survive JSON -> Value -> JSON", "[net][json-values]") {
+  // Exact, when object members are already in MOO's key order and numbers
+  // have their shortest form.
+  for (const char* text : {
+           R"(null)", R"(12)", R"(-2.5)", R"(2.0)", R"("x")", R"([1,[2.0,[]],{}])",
+           R"({"a":{"obj":3},"b":{"error":"E_PERM"},"c":[true,false,null]})",
+           R"({"map":[[1,2],[{"obj":1},"x"],["k",{"bytes":"/w=="}]]})",
+           R"({"bytes":"/w=="})", R"({"map":[["obj",1]]})",
+       }) {
+    INFO("json: " << text);
+    CHECK(out(in(text)) == text);
+  }
+  // Otherwise the same document, in MOO's forms: members in key order
+  // (case-insensitive), tags in their canonical spelling.
+  CHECK(out(in(R"({"b":1,"A":2,"a_":3})")) == R"({"A":2,"a_":3,"b":1})");
+  CHECK(out(in(R"({"float":2})")) == "2.0");
+  CHECK(out(in(R"({"obj":"#7"})")) == R"({"obj":7})");
+  CHECK(out(in(R"({"error":"e_args"})")) == R"({"error":"E_ARGS"})");
+  CHECK(out(in(R"({"bytes":"YWJj"})")) == R"("abc")");
+  CHECK(out(in(R"({"map":[["b",1],["a",2]]})")) == R"({"a":2,"b":1})");
+  CHECK(out(in("1E2")) == "100.0");
+}
+
+namespace {
+
+// Random values of every type that has a JSON form, with the awkward cases
+// (tag-like keys, case-clashing keys, invalid UTF-8, extreme numbers) often.
+class RandomValues {
+ public:
+  explicit RandomValues(uint64_t seed) : rng_(seed) {}
+
+  Value value(int depth) {
+    switch (pick(depth > 0 ? 11 : 8)) {
+      case 0: return I(integer());
+      case 1: return F(real());
+      case 2: return S(string());
+      case 3: return Value::obj(integer());
+      case 4: return Value::err(Error(pick(ERROR_COUNT)));
+      case 5: return Value::boolean(pick(2));
+      case 6: return Value::null();
+      case 7: return S(tag_like());
+      case 8: case 9: {
+        Value l = Value::empty_list();
+        for (int n = pick(5); n > 0; --n) list_append(l, value(depth - 1));
+        return l;
+      }
+      default: {
+        Value m = Value::empty_map();
+        for (int n = pick(5); n > 0; --n) m.map_mut()->set(key(), value(depth - 1));
+        return m;
+      }
+    }
+  }
+
+ private:
+  int pick(int n) { return int(rng_() % uint64_t(n)); }
+
+  int64_t integer() {
+    switch (pick(4)) {
+      case 0: return int64_t(rng_());
+      case 1: return pick(2) ? INT64_MAX : INT64_MIN;
+      default: return pick(201) - 100;
+    }
+  }
+
+  double real() {
+    switch (pick(4)) {
+      case 0: return pick(2) ? 0.0 : -0.0;
+      case 1: return double(pick(2001) - 1000) / 8;
+      default: {
+        double d;
+        do {
+          uint64_t bits = rng_();
+          std::memcpy(&d, &bits, sizeof d);
+        } while (!std::isfinite(d));
+        return d;
+      }
+    }
+  }
+
+  std::string string() {
+    static const std::string_view kPieces[] = {"a", "B", "~", "\"", "\\", "\n", std::string_view("\0", 1),
+                                               "\xC3\xA9", "\xF0\x9F\x98\x80", "\xFF", "\xC3", "\xED\xA0\x80", " "};
+    std::string s;
+    for (int n = pick(8); n > 0; --n) s += kPieces[pick(13)];
+    return s;
+  }
+
+  std::string tag_like() {
+    static const char* const kTags[] = {"obj", "error", "float", "bytes", "map", "unsupported", "Obj", "MAP"};
+    return kTags[pick(8)];
+  }
+
+  Value key() {
+    switch (pick(6)) {
+      case 0: return I(integer());
+      case 1: return Value::obj(pick(10));
+      case 2: return S(tag_like());
+      case 3: return F(real());
+      default: return S(string());
+    }
+  }
+
+  std::mt19937_64 rng_;
+};
+
+// How many objects of each form a document holds: "" for plain objects,
+// else the tag.
+void count_forms(const Json& j, std::map<std::string, int>& forms) {
+  if (j.is_array()) {
+    for (const Json& e : j.as_array()) count_forms(e, forms);
+  } else if (j.is_object()) {
+    const auto& members = j.as_object();
+    static const std::set<std::string> kTags = {"obj", "error", "float", "bytes", "map", "unsupported"};
+    bool tagged = members.size() == 1 && kTags.count(members[0].first);
+    ++forms[tagged ? members[0].first : ""];
+    for (const auto& [k, v] : members) count_forms(v, forms);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("json values: random values survive the round trip", "[net][json-values]") {
+  RandomValues random(15);
+  std::map<std::string, int> forms;
+  for (int i = 0; i < 4000; ++i) {
+    Value v = random.value(4);
+    Json j = to_json(v);
+    std::string text = j.dump();
+    INFO("case " << i << ": " << to_literal(v) << "\njson: " << text);
+    Value back = in(text);
+    REQUIRE(equal_exact(back, v));
+    REQUIRE(out(back) == text);
+    count_forms(j, forms);
+  }
+  // The generator reaches every form, often.
+  for (const char* form : {"", "obj", "error", "bytes", "map"}) {
+    INFO("form: " << form);
+    CHECK(forms[form] > 200);
+  }
 }
