@@ -152,6 +152,17 @@ void Runtime::open_connection(InboxEvent& ev) {
   c.out = std::move(ev.out);
   c.hold = std::move(ev.hold);
   log("ACCEPT: #" + std::to_string(c.id) + " on " + c.name);
+  if (ev.as_player >= 0) {  // a web session whose token was checked: logged in at once
+    if (world_->is_player(ev.as_player))
+      player_connected(c, c.id, ev.as_player, false);
+    else
+      close_connection(c, "*** That player no longer exists. ***");
+    return;
+  }
+  if (ev.login_watch) {  // a web login: its one line comes next, no welcome
+    c.login_watch = std::move(ev.login_watch);
+    return;
+  }
   // LambdaMOO queues an empty line: do_login_command prints the welcome.
   c.input.push_back("");
   dispatch_input(c);
@@ -190,6 +201,9 @@ void Runtime::drain_inbox(size_t max) {
         break;
       case InboxEvent::Closed:
         connection_closed(ev.handle);
+        break;
+      case InboxEvent::Call:
+        ev.call();
         break;
     }
   }
@@ -287,6 +301,7 @@ bool Runtime::notify(int64_t conn, std::string_view text, bool newline, bool flu
 }
 
 void Runtime::boot(int64_t conn) {
+  if (conn >= 0) revoke_web_sessions(conn);  // boot_player() ends the player's web sessions too
   if (Connection* c = conn_by_id(conn)) {
     c->disconnect_me = true;
     touch(*c);
@@ -403,6 +418,26 @@ void Runtime::build_job(TaskEntry& e) {
   switch (j.kind) {
     case Job::None:
       return;
+    case Job::Web: {
+      if (!j.program) {  // POST /api/objects/{id}/methods
+        if (!build_verb_task(e, j.target, j.verb.c_str(), j.args, e.player, "")) {
+          if (e.web_reply)
+            std::exchange(e.web_reply, nullptr)(WebReply::fail(404, "E_VERBNF", "#" + std::to_string(j.target) +
+                                                                        " has no callable verb \"" + j.verb + "\""));
+          return;
+        }
+      } else {
+        auto t = std::make_unique<Task>(j.program, host_.get(), limits(true));
+        t->set_id(e.id);
+        t->set_identity(e.player, j.target, j.progr, j.verb);
+        Frame& f = t->frames().front();
+        f.regs[VAR_ARGS] = j.args;
+        f.regs[VAR_CALLER] = Value::obj(e.player);
+        e.task = std::move(t);
+      }
+      e.on_end = [this](TaskEntry& en, TaskStatus st, Task* t) { web_task_end(en, st, t); };
+      return;
+    }
     case Job::Checkpoint:
       // Every earlier segment is committed and none runs now: the store
       // holds exactly the world between two segments.
@@ -441,7 +476,11 @@ void Runtime::build_job(TaskEntry& e) {
       if (build_verb_task(e, c->listener, "do_login_command", word_list(j.line), c->id, j.line))
         e.on_end = [this, h, old_max](TaskEntry& en, TaskStatus st, Task* t) {
           if (st == TaskStatus::Done) after_login(en, h, old_max, t->result());
+          Connection* c = conn_by_handle(h);
+          if (c && c->login_watch) web_login_done(*c, -1);  // not logged in
         };
+      else if (c->login_watch)
+        web_login_done(*c, -1);
       return;
     }
     case Job::Command: {
@@ -520,6 +559,10 @@ void Runtime::after_login(TaskEntry& e, ConnHandle h, int64_t old_max, const Val
   Connection* c = conn_by_handle(h);
   // tasks.c do_login_task: only a connection logs in.
   if (!c || c->detached || !result.is_obj() || !world_->is_player(result.as_obj())) return;
+  if (c->login_watch) {
+    web_login_done(*c, result.as_obj());
+    return;
+  }
   player_connected(*c, c->id, result.as_obj(), result.as_obj() > old_max);
 }
 

@@ -250,6 +250,7 @@ void Runtime::start() {
   sys_ = std::make_unique<caf::actor_system>(*cfg_);
 
   inbox_actor_ = sys_->spawn(inbox_actor, this, &drain_asked_);
+  web_ = make_web_state();
   std::lock_guard<WorldLock> lk(mu);
   load_net_options();
   restore_tasks();
@@ -665,7 +666,7 @@ void Runtime::request_shutdown(const std::string& why) {
 
 void Runtime::shutdown_from_moo(const std::string& message) { request_shutdown(message); }
 
-void Runtime::wait() {
+void Runtime::wait(const std::function<void()>& before_close) {
   {
     std::unique_lock<std::mutex> lk(stop_mu_);
     while (!stop_flag_ && !signal_flag_) stop_cv_.wait_for(lk, std::chrono::milliseconds(100));
@@ -684,6 +685,7 @@ void Runtime::wait() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
+  if (before_close) before_close();
   {
     std::lock_guard<WorldLock> lk(mu);
     stopping_ = true;

@@ -55,6 +55,7 @@
 #include "lang/vm.h"
 #include "lang/world/world.h"
 #include "actors/token_queue.h"
+#include "actors/web.h"
 #include "storage/store.h"
 
 namespace echo::actors {
@@ -93,6 +94,9 @@ struct Connection {
   // segment's lines are sent after its commit. Null: no client (detached).
   std::shared_ptr<OutputQueue> out;
   bool touched = false;       // in touched_: output or a boot since the last commit
+  // A web login's connection (WebPort::login): told the login's outcome,
+  // then closed without #0:user_connected.
+  std::function<void(int64_t player)> login_watch;
 
   // tasks.c: a "#$#" line is out-of-band, and a "#$\"" prefix quotes a line
   // that would be (dequeue_input_task strips it); neither with disable_oob.
@@ -104,12 +108,16 @@ struct Connection {
 
 // What a task actor does when it gets the token with no Task built yet.
 struct Job {
-  enum Kind { None, Login, Command, OutOfBand, Notifier, Checkpoint } kind = None;
+  enum Kind { None, Login, Command, OutOfBand, Notifier, Checkpoint, Web } kind = None;
   ConnHandle conn = 0;
   std::string line;
   int64_t target = 0;         // Notifier: the object
   std::string verb;           // Notifier: the verb
   Value args;                 // Notifier: the arguments
+  // Web: `program` run as `progr` with this = target, or (no program) the
+  // callable verb target:verb, as an HTTP API request (actors/web.cpp).
+  std::shared_ptr<const Program> program;
+  int64_t progr = -1;
 };
 
 struct TaskEntry {
@@ -155,6 +163,10 @@ struct TaskEntry {
   };
   std::vector<Output> spec_output;  // notify() during the speculation, sent at its commit
   size_t spec_output_bytes = 0;     // their size (bounded by max_queued_output)
+  // An HTTP API request's answer, called once: at the task's end, or with
+  // 202 when its first segment suspends (the end is kept for TaskResult).
+  std::function<void(WebReply)> web_reply;
+  bool web_later = false;  // answered 202: keep the outcome for TaskResult
 };
 
 class Runtime {
@@ -163,7 +175,7 @@ class Runtime {
   ~Runtime();
 
   void start();  // loads the world and restores its tasks; listeners come after
-  void wait();
+  void wait(const std::function<void()>& before_close = {});
   void request_shutdown(const std::string& why);
   static void signal_shutdown();  // async-signal-safe
   caf::actor_system& system();
@@ -176,13 +188,16 @@ class Runtime {
   // The inbox is drained with mu held, at the end of a slice or by the
   // inbox actor.
   struct InboxEvent {
-    enum Kind { Open, Lines, Closed } kind = Lines;
+    enum Kind { Open, Lines, Closed, Call } kind = Lines;
     ConnHandle handle = 0;
     std::vector<std::string> lines;     // Lines
     caf::actor session;                 // Open
     std::string name;                   // Open
     std::shared_ptr<OutputQueue> out;   // Open
     std::shared_ptr<const void> hold;   // Open: kept while the connection is in conns_
+    int64_t as_player = -1;             // Open: logged in as this player at once (a web session)
+    std::function<void(int64_t)> login_watch;  // Open: a web login's (no greeting line)
+    std::function<void()> call;         // Call: run with mu held (a web request)
   };
   void post(InboxEvent ev);
   // With mu held: handles up to `max` events (the inbox actor is asked to
@@ -294,6 +309,15 @@ class Runtime {
   void handle_line(ConnHandle h, std::string line);
   void command_stage2(TaskEntry& e, ConnHandle h, std::string line);
   void after_login(TaskEntry& e, ConnHandle h, int64_t old_max, const Value& result);
+  // ---- the web layer (web.cpp) ----
+  friend struct WebPort;
+  std::shared_ptr<struct WebState> web_;
+  void web_request(WebRequest& req, std::function<void(WebReply)> done);
+  void web_task_end(TaskEntry& e, TaskStatus st, Task* t);  // Job::Web's on_end
+  void web_task_gone(TaskEntry& e);                          // ended with no outcome (killed)
+  void web_task_suspended(TaskEntry& e);                     // 202, once
+  void web_login_done(Connection& c, int64_t player);
+  void revoke_web_sessions(int64_t player);                  // boot_player()
   void enqueue(int64_t id);
   void grant_next();
   void suspended(caf::event_based_actor* self, TaskEntry& e);
@@ -458,6 +482,8 @@ inline int64_t timer_object(const Task& t) { return t.frames().empty() ? -1 : t.
 // source (no recompiling), else compiled; throws when it no longer compiles.
 std::shared_ptr<const Program> compile_saved_verb(const std::string& source,
                                                   const std::vector<std::shared_ptr<const Program>>& known);
+
+std::shared_ptr<struct WebState> make_web_state();  // web.cpp
 
 // The runtime the server builtins work on (one per process while serving).
 Runtime* current_runtime();

@@ -461,6 +461,7 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
 
 // A segment ended with the task still alive (suspended or reading).
 void Runtime::end_segment(TaskEntry& e) {
+  if (e.web_reply) web_task_suspended(e);
   e.exclusive = false;  // its next segment may speculate again
   release_origin(e);
   object_segment_done(e);
@@ -470,6 +471,7 @@ void Runtime::end_segment(TaskEntry& e) {
 
 void Runtime::finish_task(TaskEntry& e) {
   int64_t id = e.id;
+  if (e.web_reply || e.web_later) web_task_gone(e);
   if (e.persisted) dirty_tasks_.insert(id);
   release_origin(e);
   object_segment_done(e);

@@ -12,11 +12,12 @@ Server::Server(ServerOptions options) : rt_(std::make_unique<Runtime>(std::move(
 Server::~Server() = default;
 
 void Server::start() { rt_->start(); }
-void Server::wait() { rt_->wait(); }
+void Server::wait(const std::function<void()>& before_close) { rt_->wait(before_close); }
 void Server::request_shutdown(const std::string& why) { rt_->request_shutdown(why); }
 void Server::signal_shutdown() { Runtime::signal_shutdown(); }
 caf::actor_system& Server::system() { return rt_->system(); }
 SessionPort Server::sessions() { return rt_->sessions(); }
+WebPort Server::web() { return WebPort{rt_.get()}; }
 Runtime& Server::runtime() { return *rt_; }
 
 }  // namespace echo::actors

@@ -13,6 +13,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/runtime.h"
+#include "actors/web.h"
 
 namespace echo::actors {
 
@@ -48,9 +49,12 @@ class Server {
   // For the listeners (net/), once started.
   caf::actor_system& system();
   SessionPort sessions();
+  WebPort web();
   // Blocks until shutdown() (the builtin) or request_shutdown(); then
   // checkpoints the world (tasks included) and closes every connection.
-  void wait();
+  // before_close runs once no new segment starts, before the connections
+  // close (the listeners stop there).
+  void wait(const std::function<void()>& before_close = {});
   // A request to stop (thread-safe); signal_shutdown() is the one for
   // signal handlers (async-signal-safe).
   void request_shutdown(const std::string& why);

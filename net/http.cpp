@@ -1,0 +1,636 @@
+// The HTTP API on CivetWeb (docs/web.md). Each request is parsed and checked
+// here, on a CivetWeb worker, then handed to the runtime (actors/web.h) as a
+// message; the worker waits for the answer, at most request_timeout.
+#include "net/http.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <future>
+#include <stdexcept>
+
+#include "net/http_impl.h"
+
+namespace echo::net {
+
+double unix_time() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+
+using actors::WebReply;
+using actors::WebRequest;
+
+struct Request {
+  mg_connection* conn;
+  std::string method;
+  std::vector<std::string> params;  // the {id} / {name} parts of the path, decoded
+  std::string body;
+  int64_t player = -1;
+  std::string token;
+  std::string address;
+};
+
+struct Answer {
+  int status = 200;
+  Json body;
+};
+
+Answer error_answer(int status, std::string error, std::string message) {
+  return Answer{status, Json::object({{"error", std::move(error)}, {"message", std::move(message)}})};
+}
+
+Answer from_reply(const WebReply& r) {
+  if (r.status < 300) {
+    try {
+      return Answer{r.status, to_json(r.body)};
+    } catch (const JsonError& e) {
+      return error_answer(422, "unrepresentable", std::string("the answer has no JSON form: ") + e.what());
+    }
+  }
+  Answer a = error_answer(r.status, r.error, r.message);
+  if (!r.traceback.empty()) {
+    Json tb = Json::array();
+    for (auto& l : r.traceback) tb.push_back(l);
+    a.body.set("traceback", std::move(tb));
+  }
+  if (!r.compile_errors.empty()) {
+    Json errs = Json::array();
+    for (auto& e : r.compile_errors)
+      errs.push_back(Json::object({{"line", e.line}, {"column", e.column}, {"message", e.message}}));
+    a.body.set("errors", std::move(errs));
+  }
+  return a;
+}
+
+const char* reason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 202: return "Accepted";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Status";
+  }
+}
+
+void send(mg_connection* conn, int status, const std::string& body, const char* type = "application/json") {
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n"
+            "X-Content-Type-Options: nosniff\r\n\r\n",
+            status, reason(status), type, body.size());
+  mg_write(conn, body.data(), body.size());
+}
+
+// ---- the routes ----------------------------------------------------------------
+
+using Handler = std::function<Answer(HttpServer::Impl&, Request&)>;
+
+struct Route {
+  const char* method;
+  const char* path;  // "{id}" and "{name}" segments are parameters
+  bool login;        // needs a session token
+  const char* summary;
+  Handler handler;
+};
+
+// The request's JSON body (an object), or a 400 answer.
+bool parse_body(const Request& rq, Json& out, Answer& fail) {
+  JsonParse p = parse_json(rq.body);
+  if (!p) {
+    fail = error_answer(400, "bad_json", "the body is not JSON: " + p.error.describe());
+    return false;
+  }
+  if (!p.value.is_object()) {
+    fail = error_answer(400, "bad_request", "the body must be a JSON object");
+    return false;
+  }
+  out = std::move(p.value);
+  return true;
+}
+
+// A string member, or a 400 answer.
+bool member_string(const Json& body, const char* key, std::string& out, Answer& fail, bool required = true) {
+  const Json* v = body.find(key);
+  if (!v) {
+    if (required) fail = error_answer(400, "bad_request", std::string("missing member \"") + key + "\"");
+    return !required;
+  }
+  if (!v->is_string()) {
+    fail = error_answer(400, "bad_request", std::string("\"") + key + "\" must be a string");
+    return false;
+  }
+  out = v->as_string();
+  return true;
+}
+
+Answer ask(HttpServer::Impl& s, WebRequest req) {
+  auto promise = std::make_shared<std::promise<WebReply>>();
+  auto fut = promise->get_future();
+  s.web.request(std::move(req), [promise](WebReply r) { promise->set_value(std::move(r)); });
+  // In steps, so that a server stopping (whose tasks no longer run) lets
+  // its workers go at once.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(s.opt.request_timeout);
+  while (fut.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    if (s.stopping_flag.load()) return error_answer(503, "stopping", "the server is shutting down");
+    if (std::chrono::steady_clock::now() >= deadline)
+      return error_answer(504, "timeout", "the world did not answer in time");
+  }
+  return from_reply(fut.get());
+}
+
+Answer login(HttpServer::Impl& s, Request& rq) {
+  Json body;
+  Answer fail;
+  std::string name, password;
+  if (!parse_body(rq, body, fail) || !member_string(body, "name", name, fail) ||
+      !member_string(body, "password", password, fail))
+    return fail;
+  double now = unix_time();
+  {
+    std::lock_guard<std::mutex> lk(s.login_mu);
+    auto& f = s.login_failures[rq.address];
+    if (now - f.window_start >= 60) f = {now, 0};
+    if (f.count >= s.opt.login_failures_per_minute)
+      return error_answer(429, "rate_limited", "too many failed logins from your address; wait a minute");
+  }
+  auto promise = std::make_shared<std::promise<actors::WebLogin>>();
+  auto fut = promise->get_future();
+  s.web.login(name, password, rq.address, [promise](actors::WebLogin l) { promise->set_value(std::move(l)); });
+  if (fut.wait_for(std::chrono::duration<double>(s.opt.request_timeout)) != std::future_status::ready)
+    return error_answer(504, "timeout", "the world's login did not answer in time");
+  actors::WebLogin l = fut.get();
+  if (l.player < 0) {
+    std::lock_guard<std::mutex> lk(s.login_mu);
+    ++s.login_failures[rq.address].count;
+    return error_answer(401, "login_failed", l.message);
+  }
+  return Answer{200, Json::object({{"token", l.token}, {"player", Json::object({{"obj", l.player}})},
+                                   {"expires", l.expires}})};
+}
+
+Answer logout(HttpServer::Impl& s, Request& rq) {
+  s.web.logout(rq.token);
+  std::shared_ptr<WebSession> ws;
+  {
+    std::lock_guard<std::mutex> lk(s.sessions_mu);
+    if (auto it = s.web_sessions.find(rq.token); it != s.web_sessions.end()) {
+      ws = it->second;
+      s.web_sessions.erase(it);
+    }
+  }
+  if (ws) {
+    s.sessions.closed(ws->conn.handle);  // #0:user_disconnected
+    std::lock_guard<std::mutex> lk(ws->mu);
+    ws->ended = true;
+    for (WsConn* c : ws->attached) ws_close(*c, 4001, "logged out");
+  }
+  return Answer{200, Json::object({{"ok", true}})};
+}
+
+Answer health(HttpServer::Impl& s, Request&) {
+  actors::WebPort::Health h = s.web.health();
+  return Answer{h.store_writable ? 200 : 503,
+                Json::object({{"status", h.store_writable ? "ok" : "stopping"},
+                              {"store_writable", h.store_writable},
+                              {"commit_lag", h.commit_lag_seconds},
+                              {"tasks", h.tasks},
+                              {"connections", h.connections},
+                              {"uptime_seconds", h.uptime_seconds}})};
+}
+
+Answer simple(HttpServer::Impl& s, Request& rq, WebRequest::Kind kind) {
+  WebRequest req;
+  req.kind = kind;
+  req.player = rq.player;
+  if (!rq.params.empty()) req.object = rq.params[0];
+  if (rq.params.size() > 1) req.name = rq.params[1];
+  return ask(s, std::move(req));
+}
+
+Answer call_verb(HttpServer::Impl& s, Request& rq) {
+  Json body;
+  Answer fail;
+  WebRequest req;
+  req.kind = WebRequest::CallVerb;
+  req.player = rq.player;
+  req.object = rq.params[0];
+  if (!parse_body(rq, body, fail) || !member_string(body, "verb", req.name, fail)) return fail;
+  req.args = Value::empty_list();
+  if (const Json* a = body.find("args")) {
+    if (!a->is_array()) return error_answer(400, "bad_request", "\"args\" must be an array");
+    try {
+      req.args = from_json(*a, "args");
+    } catch (const JsonError& e) {
+      return error_answer(400, "bad_value", e.what());
+    }
+  }
+  return ask(s, std::move(req));
+}
+
+Answer put_verb(HttpServer::Impl& s, Request& rq) {
+  Json body;
+  Answer fail;
+  WebRequest req;
+  req.kind = WebRequest::PutVerb;
+  req.player = rq.player;
+  req.object = rq.params[0];
+  req.name = rq.params[1];
+  if (!parse_body(rq, body, fail) || !member_string(body, "source", req.source, fail) ||
+      !member_string(body, "syntax", req.syntax, fail, false))
+    return fail;
+  return ask(s, std::move(req));
+}
+
+Answer put_property(HttpServer::Impl& s, Request& rq) {
+  Json body;
+  Answer fail;
+  WebRequest req;
+  req.kind = WebRequest::PutProperty;
+  req.player = rq.player;
+  req.object = rq.params[0];
+  req.name = rq.params[1];
+  if (!parse_body(rq, body, fail)) return fail;
+  const Json* v = body.find("value");
+  if (!v) return error_answer(400, "bad_request", "missing member \"value\"");
+  try {
+    req.value = from_json(*v, "value");
+  } catch (const JsonError& e) {
+    return error_answer(400, "bad_value", e.what());
+  }
+  return ask(s, std::move(req));
+}
+
+Answer eval(HttpServer::Impl& s, Request& rq) {
+  Json body;
+  Answer fail;
+  WebRequest req;
+  req.kind = WebRequest::Eval;
+  req.player = rq.player;
+  if (!parse_body(rq, body, fail) || !member_string(body, "code", req.source, fail) ||
+      !member_string(body, "syntax", req.syntax, fail, false))
+    return fail;
+  return ask(s, std::move(req));
+}
+
+Answer emit_event(HttpServer::Impl& s, Request& rq) {
+  Json body;
+  Answer fail;
+  WebRequest req;
+  req.kind = WebRequest::EmitEvent;
+  req.player = rq.player;
+  if (!parse_body(rq, body, fail) || !member_string(body, "target", req.object, fail) ||
+      !member_string(body, "name", req.name, fail))
+    return fail;
+  req.value = Value::null();
+  if (const Json* d = body.find("data")) {
+    try {
+      req.value = from_json(*d, "data");
+    } catch (const JsonError& e) {
+      return error_answer(400, "bad_value", e.what());
+    }
+  }
+  return ask(s, std::move(req));
+}
+
+Answer task_result(HttpServer::Impl& s, Request& rq) {
+  WebRequest req;
+  req.kind = WebRequest::TaskResult;
+  req.player = rq.player;
+  char* end = nullptr;
+  req.task = std::strtoll(rq.params[0].c_str(), &end, 10);
+  if (rq.params[0].empty() || *end) return error_answer(400, "bad_request", "a task id is a number");
+  return ask(s, std::move(req));
+}
+
+Answer openapi(HttpServer::Impl& s, Request& rq);
+Answer metrics(HttpServer::Impl& s, Request& rq);
+
+const std::vector<Route>& routes() {
+  static const std::vector<Route> r = {
+      {"POST", "/api/login", false, "Log in with the world's own login; answers a session token", login},
+      {"POST", "/api/logout", true, "End this session", logout},
+      {"GET", "/api/health", false, "Whether the store is writable and how far commits lag", health},
+      {"GET", "/metrics", false, "Prometheus metrics", metrics},
+      {"GET", "/api/openapi.json", false, "This description", openapi},
+      {"GET", "/api/objects/{id}", true, "An object as the player may see it",
+       [](auto& s, auto& rq) { return simple(s, rq, WebRequest::GetObject); }},
+      {"POST", "/api/objects/{id}/methods", true, "Call a verb: {\"verb\", \"args\"}", call_verb},
+      {"GET", "/api/objects/{id}/verbs/{name}", true, "A verb's code and info",
+       [](auto& s, auto& rq) { return simple(s, rq, WebRequest::GetVerb); }},
+      {"PUT", "/api/objects/{id}/verbs/{name}", true, "Program a verb: {\"source\", \"syntax\"}", put_verb},
+      {"GET", "/api/objects/{id}/properties/{name}", true, "A property's value",
+       [](auto& s, auto& rq) { return simple(s, rq, WebRequest::GetProperty); }},
+      {"PUT", "/api/objects/{id}/properties/{name}", true, "Set a property: {\"value\"}", put_property},
+      {"GET", "/api/players/{id}", true, "A player: name, connected, idle, location",
+       [](auto& s, auto& rq) { return simple(s, rq, WebRequest::GetPlayer); }},
+      {"POST", "/api/events", true, "Emit an event: {\"target\", \"name\", \"data\"}", emit_event},
+      {"POST", "/api/eval", true, "Run code as the player (programmers): {\"code\", \"syntax\"}", eval},
+      {"GET", "/api/tasks/{id}", true, "The outcome of a call answered 202", task_result},
+  };
+  return r;
+}
+
+Answer openapi(HttpServer::Impl&, Request&) {
+  Json paths = Json::object();
+  for (const Route& r : routes()) {
+    Json op = Json::object({{"summary", r.summary}});
+    if (r.login) op.set("security", Json::array({Json::object({{"bearer", Json::array()}})}));
+    std::string lower = r.method;
+    for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    Json* p = paths.find(r.path);
+    if (!p) {
+      paths.set(r.path, Json::object());
+      p = paths.find(r.path);
+    }
+    p->set(lower, std::move(op));
+  }
+  return Answer{200, Json::object({{"openapi", "3.0.3"},
+                                   {"info", Json::object({{"title", "Echo HTTP API"}, {"version", "1"}})},
+                                   {"components", Json::object({{"securitySchemes",
+                                                                 Json::object({{"bearer", Json::object({{"type", "http"},
+                                                                                                        {"scheme", "bearer"}})}})}})},
+                                   {"paths", std::move(paths)}})};
+}
+
+// Splits "/api/objects/12/verbs/look" against a route's path; fills params.
+bool match(const char* pattern, const std::string& path, std::vector<std::string>& params) {
+  params.clear();
+  std::string_view p(pattern), u(path);
+  while (!p.empty() || !u.empty()) {
+    if (p.empty() || u.empty() || p[0] != '/' || u[0] != '/') return false;
+    p.remove_prefix(1);
+    u.remove_prefix(1);
+    size_t pe = p.find('/'), ue = u.find('/');
+    std::string_view ps = p.substr(0, pe), us = u.substr(0, ue);
+    if (!ps.empty() && ps[0] == '{') {
+      if (us.empty()) return false;
+      std::string decoded(us.size() + 1, '\0');
+      int n = mg_url_decode(us.data(), int(us.size()), decoded.data(), int(decoded.size()), 0);
+      if (n < 0) return false;
+      decoded.resize(size_t(n));
+      params.push_back(std::move(decoded));
+    } else if (ps != us) {
+      return false;
+    }
+    p = pe == std::string_view::npos ? std::string_view() : p.substr(pe);
+    u = ue == std::string_view::npos ? std::string_view() : u.substr(ue);
+  }
+  return true;
+}
+
+// The body, up to max+1 bytes (past max: too large).
+bool read_body(mg_connection* conn, size_t max, std::string& out) {
+  const mg_request_info* ri = mg_get_request_info(conn);
+  if (ri->content_length > 0 && size_t(ri->content_length) > max) return false;
+  char buf[16384];
+  int n;
+  while ((n = mg_read(conn, buf, sizeof buf)) > 0) {
+    out.append(buf, size_t(n));
+    if (out.size() > max) return false;
+  }
+  return true;
+}
+
+std::string bearer(mg_connection* conn) {
+  const char* h = mg_get_header(conn, "Authorization");
+  if (!h) return {};
+  std::string_view v(h);
+  if (v.size() < 7 || strncasecmp(h, "Bearer ", 7) != 0) return {};
+  v.remove_prefix(7);
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  return std::string(v);
+}
+
+int handle(mg_connection* conn, void* data) {
+  auto& s = *static_cast<HttpServer::Impl*>(data);
+  auto t0 = std::chrono::steady_clock::now();
+  const mg_request_info* ri = mg_get_request_info(conn);
+  std::string path = ri->local_uri ? ri->local_uri : "";
+  Request rq{conn, ri->request_method ? ri->request_method : "", {}, {}, -1, {}, ri->remote_addr};
+  const Route* found = nullptr;
+  bool path_known = false;
+  std::vector<std::string> params;
+  for (const Route& r : routes()) {
+    if (!match(r.path, path, params)) continue;
+    path_known = true;
+    if (rq.method == r.method) {
+      found = &r;
+      rq.params = params;
+      break;
+    }
+  }
+  Answer a;
+  std::string route_name = found ? std::string(found->method) + " " + found->path : "other";
+  if (!found) {
+    a = path_known ? error_answer(405, "method_not_allowed", rq.method + " is not allowed on " + path)
+                   : error_answer(404, "not_found", "no such endpoint: " + path);
+  } else if (!read_body(conn, s.opt.max_body, rq.body)) {
+    a = error_answer(413, "too_large", "the body is over " + std::to_string(s.opt.max_body) + " bytes");
+  } else {
+    if (found->login) {
+      rq.token = bearer(conn);
+      rq.player = rq.token.empty() ? -1 : s.web.authenticate(rq.token);
+    }
+    if (found->login && rq.player < 0)
+      a = error_answer(401, "unauthorized",
+                       rq.token.empty() ? "log in first (POST /api/login), then send Authorization: Bearer TOKEN"
+                                        : "the session token is unknown or has expired");
+    else
+      try {
+        a = found->handler(s, rq);
+      } catch (const std::exception& e) {
+        a = error_answer(500, "server_error", e.what());
+      }
+  }
+  if (found && std::strcmp(found->path, "/metrics") == 0 && a.status == 200 && a.body.is_string())
+    send(conn, 200, a.body.as_string(), "text/plain; version=0.0.4");
+  else
+    send(conn, a.status, a.body.dump());
+  s.count(route_name, a.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return a.status;
+}
+
+Answer metrics(HttpServer::Impl& s, Request&) {
+  actors::WebPort::Health h = s.web.health();
+  std::string out;
+  auto line = [&](const std::string& name, const std::string& labels, double v) {
+    char num[64];
+    std::snprintf(num, sizeof num, "%.17g", v);
+    out += name + (labels.empty() ? "" : "{" + labels + "}") + " " + num + "\n";
+  };
+  out += "# TYPE echo_tasks gauge\n";
+  line("echo_tasks", "", double(h.tasks));
+  out += "# TYPE echo_connections gauge\n";
+  line("echo_connections", "", double(h.connections));
+  out += "# TYPE echo_actors gauge\n";
+  line("echo_actors", "", double(h.actors));
+  out += "# TYPE echo_commits_total counter\n";
+  line("echo_commits_total", "", double(h.commits));
+  out += "# TYPE echo_conflicts_total counter\n";
+  line("echo_conflicts_total", "", double(h.conflicts));
+  out += "# TYPE echo_reruns_total counter\n";
+  line("echo_reruns_total", "", double(h.reruns));
+  out += "# TYPE echo_websockets gauge\n";
+  line("echo_websockets", "", double(s.ws_open.load()));
+  out += "# TYPE echo_uptime_seconds gauge\n";
+  line("echo_uptime_seconds", "", h.uptime_seconds);
+  out += "# TYPE echo_http_requests_total counter\n";
+  for (auto& [route, st] : s.route_stats)
+    for (int c = 0; c < 6; ++c)
+      if (uint64_t n = st.count[c].load())
+        line("echo_http_requests_total", "route=\"" + route + "\",code=\"" + (c ? std::to_string(c) + "xx" : "other") + "\"",
+             double(n));
+  out += "# TYPE echo_http_request_seconds histogram\n";
+  for (auto& [route, st] : s.route_stats) {
+    uint64_t total = 0;
+    for (int c = 0; c < 6; ++c) total += st.count[c].load();
+    if (!total) continue;
+    uint64_t cumulative = 0;
+    for (int b = 0; b < 12; ++b) {
+      cumulative += st.buckets[b].load();
+      char le[32];
+      std::snprintf(le, sizeof le, "%g", HttpServer::Impl::kBuckets[b]);
+      line("echo_http_request_seconds_bucket", "route=\"" + route + "\",le=\"" + le + "\"", double(cumulative));
+    }
+    line("echo_http_request_seconds_bucket", "route=\"" + route + "\",le=\"+Inf\"", double(total));
+    line("echo_http_request_seconds_sum", "route=\"" + route + "\"", double(st.sum_us.load()) / 1e6);
+    line("echo_http_request_seconds_count", "route=\"" + route + "\"", double(total));
+  }
+  return Answer{200, Json(out)};
+}
+
+// CivetWeb reads the certificate and its key from one PEM file (and calls
+// through null pointers if an init_ssl callback sets the context up
+// instead): the two files are joined into a private temporary one, read at
+// start and removed.
+std::string joined_pem(const std::string& cert, const std::string& key) {
+  auto slurp = [](const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) throw std::runtime_error("cannot serve HTTPS: cannot read " + path + ": " + std::strerror(errno));
+    std::string text;
+    char buf[8192];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    std::fclose(f);
+    return text;
+  };
+  std::string pem = slurp(cert) + "\n" + slurp(key);
+  char path[] = "/tmp/echo-tls-XXXXXX";
+  int fd = mkstemp(path);  // mode 0600: the key stays private
+  if (fd < 0) throw std::runtime_error(std::string("cannot serve HTTPS: no temporary file: ") + std::strerror(errno));
+  bool ok = write(fd, pem.data(), pem.size()) == ssize_t(pem.size());
+  close(fd);
+  if (!ok) {
+    unlink(path);
+    throw std::runtime_error("cannot serve HTTPS: cannot write a temporary file");
+  }
+  return path;
+}
+
+int log_message(const mg_connection*, const char* message) {
+  std::fprintf(stderr, "HTTP: %s\n", message);
+  return 1;
+}
+
+}  // namespace
+
+void HttpServer::Impl::count(const std::string& route, int status, double seconds) {
+  auto it = route_stats.find(route);
+  if (it == route_stats.end()) return;
+  RouteStats& st = it->second;
+  int c = status / 100;
+  ++st.count[c >= 1 && c <= 5 ? c : 0];
+  int b = 0;
+  while (b < 12 && seconds > kBuckets[b]) ++b;
+  if (b < 12) ++st.buckets[b];
+  st.sum_us += uint64_t(seconds * 1e6);
+}
+
+HttpServer::HttpServer(caf::actor_system& sys, actors::SessionPort sessions, actors::WebPort web, HttpOptions options)
+    : impl_(std::make_unique<Impl>(sys, sessions, web, std::move(options))) {
+  Impl& s = *impl_;
+  for (const Route& r : routes()) s.route_stats[std::string(r.method) + " " + r.path];
+  s.route_stats["other"];
+  bool tls = !s.opt.tls_cert.empty() || !s.opt.tls_key.empty();
+  if (tls && (s.opt.tls_cert.empty() || s.opt.tls_key.empty()))
+    throw std::runtime_error("TLS needs both --tls-cert and --tls-key");
+  if (tls && !dlopen(ECHO_TLS_SHIM, RTLD_NOW | RTLD_GLOBAL))  // before CivetWeb opens libssl.so
+    throw std::runtime_error(std::string("cannot serve HTTPS: ") + dlerror());
+  mg_init_library(tls ? MG_FEATURES_TLS : 0);
+  std::string ports = s.opt.bind + ":" + std::to_string(s.opt.port) + (tls ? "s" : "");
+  std::string threads = std::to_string(s.opt.threads);
+  std::vector<const char*> cfg = {"listening_ports", ports.c_str(),
+                                  "num_threads", threads.c_str(),
+                                  "request_timeout_ms", "30000",
+                                  "enable_keep_alive", "yes",
+                                  "keep_alive_timeout_ms", "30000",
+                                  "enable_websocket_ping_pong", "yes",
+                                  "websocket_timeout_ms", "120000",
+                                  "document_root", nullptr};
+  cfg.pop_back();
+  cfg.pop_back();
+  std::string pem;
+  if (tls) {
+    pem = joined_pem(s.opt.tls_cert, s.opt.tls_key);
+    cfg.push_back("ssl_certificate");
+    cfg.push_back(pem.c_str());
+  }
+  cfg.push_back(nullptr);
+  mg_callbacks cb{};
+  cb.log_message = log_message;
+  mg_init_data init{};
+  init.callbacks = &cb;
+  init.user_data = &s;
+  init.configuration_options = cfg.data();
+  mg_error_data err{};
+  char errtext[256] = "";
+  err.text = errtext;
+  err.text_buffer_size = sizeof errtext;
+  s.ctx = mg_start2(&init, &err);
+  if (!pem.empty()) unlink(pem.c_str());
+  if (!s.ctx)
+    throw std::runtime_error("cannot serve HTTP on " + s.opt.bind + " port " + std::to_string(s.opt.port) + ": " +
+                             (errtext[0] ? errtext : "CivetWeb failed to start"));
+  mg_server_port sp[4];
+  int n = mg_get_server_ports(s.ctx, 4, sp);
+  if (n > 0) s.bound_port = uint16_t(sp[0].port);
+  mg_set_request_handler(s.ctx, "/api", handle, &s);
+  mg_set_request_handler(s.ctx, "/metrics", handle, &s);
+  s.register_websocket();
+  s.sweeper = std::thread([&s] { s.sweep(); });
+}
+
+HttpServer::~HttpServer() {
+  Impl& s = *impl_;
+  {
+    std::lock_guard<std::mutex> lk(s.stop_mu);
+    s.stopping = true;
+  }
+  s.stopping_flag = true;
+  s.stop_cv.notify_all();
+  if (s.sweeper.joinable()) s.sweeper.join();
+  s.close_all_websockets();
+  if (s.ctx) mg_stop(s.ctx);
+}
+
+uint16_t HttpServer::port() const { return impl_->bound_port; }
+bool HttpServer::tls() const { return !impl_->opt.tls_cert.empty(); }
+
+}  // namespace echo::net

@@ -1,0 +1,371 @@
+// The WebSocket gateway (/ws): JSON frames to and from a web session, which
+// is a runtime connection logged in as the player (docs/web.md).
+//
+// Client to server: {"type": "auth", "token", "last_seq"} (unless the token
+// came in Sec-WebSocket-Protocol as "token.<hex>" beside "echo"),
+// {"type": "command", "command", "args"}, {"type": "event", "name",
+// "target", "data"}, {"type": "ping"}.
+// Server to client: {"type": "welcome"}, {"type": "output", "text", "seq"},
+// {"type": "reload"}, {"type": "error"}, {"type": "pong"}, and a close frame
+// whose code says why (4001 session ended, 4401 not logged in, 1008 rate,
+// 1009 frame too big).
+#include <caf/all.hpp>
+
+#include <cstring>
+
+#include "actors/messages.h"
+#include "net/http_impl.h"
+
+namespace echo::net {
+
+namespace {
+
+constexpr int kCloseEnded = 4001, kCloseAuth = 4401, kClosePolicy = 1008, kCloseTooBig = 1009;
+
+Json error_frame(const std::string& error, const std::string& message) {
+  return Json::object({{"type", "error"}, {"error", error}, {"message", message}});
+}
+
+// Numbers a frame, keeps it for replay and sends it to every attached
+// WebSocket.
+void publish(WebSession& ws, Json frame) {
+  std::vector<WsConn*> to;
+  std::string text;
+  {
+    std::lock_guard<std::mutex> lk(ws.mu);
+    frame.set("seq", ++ws.seq);
+    text = frame.dump();
+    ws.replay.emplace_back(ws.seq, text);
+    ws.replay_bytes += text.size();
+    while (ws.replay.size() > WebSession::kReplayFrames || ws.replay_bytes > WebSession::kReplayBytes) {
+      ws.replay_bytes -= ws.replay.front().second.size();
+      ws.replay.pop_front();
+    }
+    to.assign(ws.attached.begin(), ws.attached.end());
+    for (WsConn* c : to) ws_send(*c, text);  // under ws.mu: a closing WebSocket is detached under it too
+  }
+}
+
+// The runtime's output for the session: whole lines become output frames.
+void pump(HttpServer::Impl& s, const std::shared_ptr<WebSession>& ws) {
+  for (;;) {
+    actors::OutputQueue::Chunk chunk = ws->conn.out->take(64 * 1024);
+    ws->conn.out->set_in_flight(0);
+    if (!chunk.bytes.empty()) {
+      std::string text = std::move(ws->partial) + chunk.bytes;
+      ws->partial.clear();
+      size_t start = 0;
+      for (;;) {
+        size_t nl = text.find("\r\n", start);
+        if (nl == std::string::npos) break;
+        publish(*ws, Json::object({{"type", "output"}, {"text", text.substr(start, nl - start)}}));
+        start = nl + 2;
+      }
+      ws->partial = text.substr(start);
+    }
+    if (chunk.close) {
+      if (!ws->partial.empty()) publish(*ws, Json::object({{"type", "output"}, {"text", ws->partial}}));
+      std::vector<WsConn*> to;
+      {
+        std::lock_guard<std::mutex> lk(ws->mu);
+        ws->ended = true;
+        to.assign(ws->attached.begin(), ws->attached.end());
+        for (WsConn* c : to) ws_close(*c, kCloseEnded, "the session ended");
+      }
+      std::lock_guard<std::mutex> lk(s.sessions_mu);
+      if (auto it = s.web_sessions.find(ws->token); it != s.web_sessions.end() && it->second == ws)
+        s.web_sessions.erase(it);
+      return;
+    }
+    if (chunk.bytes.empty()) return;
+  }
+}
+
+caf::behavior session_actor(caf::event_based_actor* self, HttpServer::Impl* s, std::weak_ptr<WebSession> weak) {
+  return {
+      [=](actors::output_atom) {
+        if (auto ws = weak.lock()) {
+          pump(*s, ws);
+          if (ws->ended) self->quit();
+        } else {
+          self->quit();
+        }
+      },
+      [=](actors::abort_atom) {  // the server stops
+        if (auto ws = weak.lock()) {
+          std::lock_guard<std::mutex> lk(ws->mu);
+          ws->ended = true;
+          for (WsConn* c : ws->attached) ws_close(*c, 1001, "the server is stopping");
+        }
+        self->quit();
+      },
+  };
+}
+
+// Attaches a WebSocket to the token's session (made, with its runtime
+// connection, if it has none) and replays what it missed after last_seq.
+void attach(HttpServer::Impl& s, WsConn& c, const std::string& token, int64_t last_seq) {
+  int64_t player = s.web.authenticate(token);
+  if (player < 0) {
+    ws_send(c, error_frame("unauthorized", "the session token is unknown or has expired").dump());
+    ws_close(c, kCloseAuth, "not logged in");
+    return;
+  }
+  bool fresh = false;
+  std::shared_ptr<WebSession> ws;
+  {
+    std::lock_guard<std::mutex> lk(s.sessions_mu);
+    auto it = s.web_sessions.find(token);
+    if (it != s.web_sessions.end() && !it->second->ended) {
+      ws = it->second;
+    } else {
+      ws = std::make_shared<WebSession>();
+      ws->token = token;
+      ws->player = player;
+      s.web_sessions[token] = ws;
+      fresh = true;
+    }
+  }
+  if (fresh) {
+    ws->actor = s.sys.spawn(session_actor, &s, std::weak_ptr<WebSession>(ws));
+    ws->conn = s.web.open_as(ws->actor, "web " + c.address, player);
+  }
+  std::lock_guard<std::mutex> lk(ws->mu);
+  c.session = ws;
+  ws->attached.insert(&c);
+  ws->detached_since = 0;
+  ws_send(c, Json::object({{"type", "welcome"}, {"player", Json::object({{"obj", player}})}, {"seq", ws->seq}}).dump());
+  if (last_seq < 0) return;
+  uint64_t from = uint64_t(last_seq);
+  uint64_t oldest = ws->replay.empty() ? ws->seq + 1 : ws->replay.front().first;
+  if ((fresh && last_seq > 0) || from + 1 < oldest) {
+    ws_send(c, Json::object({{"type", "reload"}, {"reason", "the frames after " + std::to_string(from) + " are gone"}}).dump());
+    return;
+  }
+  for (auto& [seq, text] : ws->replay)
+    if (seq > from) ws_send(c, text);
+}
+
+// A typed line for the connection: newlines split it into several (a
+// pasted .program), control characters but tab are dropped, as telnet's
+// LineFilter drops them.
+std::vector<std::string> command_lines(const std::string& command) {
+  std::vector<std::string> out(1);
+  for (char ch : command) {
+    unsigned char u = static_cast<unsigned char>(ch);
+    if (ch == '\n') out.emplace_back();
+    else if (u >= 0x20 || ch == '\t') out.back().push_back(ch);
+  }
+  if (out.size() > 1 && out.back().empty()) out.pop_back();
+  return out;
+}
+
+int on_connect(const mg_connection* conn, void* data) {
+  auto& s = *static_cast<HttpServer::Impl*>(data);
+  const mg_request_info* ri = mg_get_request_info(conn);
+  std::string addr = ri->remote_addr;
+  int64_t max = s.sessions.max_connections_per_ip();
+  {
+    std::lock_guard<std::mutex> lk(s.ws_mu);
+    int64_t& n = s.ws_per_address[addr];
+    if (max > 0 && n >= max) return 1;  // refused before the handshake
+    ++n;
+  }
+  auto* c = new WsConn;
+  c->conn = const_cast<mg_connection*>(conn);
+  c->address = addr;
+  if (const char* protos = mg_get_header(conn, "Sec-WebSocket-Protocol")) {
+    std::string p = protos;
+    size_t at = p.find("token.");
+    if (at != std::string::npos) {
+      size_t end = p.find_first_of(", ", at);
+      c->offered_token = p.substr(at + 6, end == std::string::npos ? std::string::npos : end - at - 6);
+    }
+  }
+  mg_set_user_connection_data(conn, c);
+  ++s.ws_open;
+  return 0;
+}
+
+void on_ready(mg_connection* conn, void* data) {
+  auto& s = *static_cast<HttpServer::Impl*>(data);
+  auto* c = static_cast<WsConn*>(mg_get_user_connection_data(conn));
+  if (c && !c->offered_token.empty()) attach(s, *c, c->offered_token, -1);
+}
+
+int on_data(mg_connection* conn, int bits, char* bytes, size_t len, void* data) {
+  auto& s = *static_cast<HttpServer::Impl*>(data);
+  auto* c = static_cast<WsConn*>(mg_get_user_connection_data(conn));
+  if (!c) return 0;
+  int opcode = bits & 0x0F;
+  if (opcode == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE) return 0;
+  if (opcode == MG_WEBSOCKET_OPCODE_PING || opcode == MG_WEBSOCKET_OPCODE_PONG) return 1;
+  if (len > s.opt.max_frame) {
+    ws_close(*c, kCloseTooBig, "frame over " + std::to_string(s.opt.max_frame) + " bytes");
+    return 0;
+  }
+  double now = unix_time();
+  if (now - c->window_start >= 1) {
+    c->window_start = now;
+    c->window_count = 0;
+  }
+  if (++c->window_count > s.opt.messages_per_second) {
+    ws_close(*c, kClosePolicy, "over " + std::to_string(s.opt.messages_per_second) + " messages a second");
+    return 0;
+  }
+  if (opcode != MG_WEBSOCKET_OPCODE_TEXT) {
+    ws_send(*c, error_frame("bad_frame", "frames are JSON text").dump());
+    return 1;
+  }
+  JsonParse p = parse_json(std::string_view(bytes, len));
+  if (!p || !p.value.is_object() || !p.value.find("type") || !p.value["type"].is_string()) {
+    ws_send(*c, error_frame("bad_json", p ? "a frame is an object with a \"type\"" : p.error.describe()).dump());
+    return 1;
+  }
+  const Json& f = p.value;
+  const std::string& type = f["type"].as_string();
+  if (type == "ping") {
+    ws_send(*c, Json::object({{"type", "pong"}}).dump());
+    return 1;
+  }
+  if (type == "auth") {
+    const Json* t = f.find("token");
+    const Json* last = f.find("last_seq");
+    if (!t || !t->is_string()) {
+      ws_send(*c, error_frame("bad_request", "auth needs a \"token\"").dump());
+      return 1;
+    }
+    if (c->session) {
+      ws_send(*c, error_frame("bad_request", "already logged in").dump());
+      return 1;
+    }
+    attach(s, *c, t->as_string(), last && last->is_int() ? last->as_int() : -1);
+    return c->closing ? 0 : 1;
+  }
+  std::shared_ptr<WebSession> ws = c->session;
+  if (!ws) {
+    ws_send(*c, error_frame("unauthorized", "send {\"type\": \"auth\", \"token\": ...} first").dump());
+    return 1;
+  }
+  if (type == "command") {
+    const Json* cmd = f.find("command");
+    if (!cmd || !cmd->is_string()) {
+      ws_send(*c, error_frame("bad_request", "command needs a \"command\" string").dump());
+      return 1;
+    }
+    std::string line = cmd->as_string();
+    if (const Json* args = f.find("args"); args && args->is_array())
+      for (const Json& a : args->as_array())
+        if (a.is_string()) line += " " + a.as_string();
+    s.sessions.lines(ws->conn.handle, command_lines(line));
+    return 1;
+  }
+  if (type == "event") {
+    const Json* name = f.find("name");
+    const Json* target = f.find("target");
+    if (!name || !name->is_string() || !target || !target->is_string()) {
+      ws_send(*c, error_frame("bad_request", "event needs \"name\" and \"target\" strings").dump());
+      return 1;
+    }
+    actors::WebRequest req;
+    req.kind = actors::WebRequest::EmitEvent;
+    req.player = ws->player;
+    req.object = target->as_string();
+    req.name = name->as_string();
+    req.value = Value::null();
+    if (const Json* d = f.find("data")) {
+      try {
+        req.value = from_json(*d, "data");
+      } catch (const JsonError& e) {
+        ws_send(*c, error_frame("bad_value", e.what()).dump());
+        return 1;
+      }
+    }
+    std::weak_ptr<WebSession> weak = ws;
+    s.web.request(std::move(req), [weak](actors::WebReply r) {
+      if (r.status < 300) return;  // handlers' output arrives as output frames
+      if (auto w = weak.lock()) publish(*w, error_frame(r.error, r.message));
+    });
+    return 1;
+  }
+  ws_send(*c, error_frame("bad_request", "unknown frame type \"" + type + "\"").dump());
+  return 1;
+}
+
+void on_close(const mg_connection* conn, void* data) {
+  auto& s = *static_cast<HttpServer::Impl*>(data);
+  auto* c = static_cast<WsConn*>(mg_get_user_connection_data(conn));
+  if (!c) return;
+  if (auto ws = c->session) {
+    std::lock_guard<std::mutex> lk(ws->mu);
+    ws->attached.erase(c);
+    if (ws->attached.empty()) ws->detached_since = unix_time();
+  }
+  {
+    std::lock_guard<std::mutex> lk(s.ws_mu);
+    if (--s.ws_per_address[c->address] <= 0) s.ws_per_address.erase(c->address);
+  }
+  --s.ws_open;
+  delete c;
+}
+
+}  // namespace
+
+void ws_close(WsConn& c, int code, const std::string& why) {
+  std::lock_guard<std::mutex> lk(c.write_mu);
+  if (c.closing) return;
+  c.closing = true;
+  std::string payload;
+  payload.push_back(char((code >> 8) & 0xFF));
+  payload.push_back(char(code & 0xFF));
+  payload += why.substr(0, 120);
+  mg_websocket_write(c.conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, payload.data(), payload.size());
+}
+
+bool ws_send(WsConn& c, const std::string& text) {
+  std::lock_guard<std::mutex> lk(c.write_mu);
+  if (c.closing) return false;
+  return mg_websocket_write(c.conn, MG_WEBSOCKET_OPCODE_TEXT, text.data(), text.size()) > 0;
+}
+
+void HttpServer::Impl::register_websocket() {
+  static const char* kProtocols[] = {"echo", nullptr};
+  static mg_websocket_subprotocols subprotocols{1, kProtocols};
+  mg_set_websocket_handler_with_subprotocols(ctx, "/ws", &subprotocols, on_connect, on_ready, on_data, on_close,
+                                             this);
+}
+
+void HttpServer::Impl::sweep() {
+  std::unique_lock<std::mutex> lk(stop_mu);
+  while (!stopping) {
+    stop_cv.wait_for(lk, std::chrono::seconds(1));
+    double now = unix_time();
+    std::vector<std::shared_ptr<WebSession>> expired;
+    {
+      std::lock_guard<std::mutex> sl(sessions_mu);
+      for (auto it = web_sessions.begin(); it != web_sessions.end();) {
+        WebSession& ws = *it->second;
+        std::lock_guard<std::mutex> wl(ws.mu);
+        if (ws.attached.empty() && ws.detached_since > 0 && now - ws.detached_since > opt.detached_grace) {
+          expired.push_back(it->second);
+          it = web_sessions.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& ws : expired) sessions.closed(ws->conn.handle);  // #0:user_disconnected
+    std::lock_guard<std::mutex> ll(login_mu);
+    std::erase_if(login_failures, [&](auto& kv) { return now - kv.second.window_start >= 60; });
+  }
+}
+
+void HttpServer::Impl::close_all_websockets() {
+  std::lock_guard<std::mutex> sl(sessions_mu);
+  for (auto& [token, ws] : web_sessions) {
+    std::lock_guard<std::mutex> wl(ws->mu);
+    for (WsConn* c : ws->attached) ws_close(*c, 1001, "the server is stopping");
+  }
+}
+
+}  // namespace echo::net
