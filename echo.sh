@@ -2,6 +2,7 @@
 # Echo's one entry point on a Debian 12 machine.
 #   ./echo.sh run     install what the build needs, build, serve the default world
 #                     (made into default-world.db the first time) on telnet port 7777
+#                     and HTTP port 8080 (the API and WebSocket)
 #   ./echo.sh repl    install, build, start the MOO REPL on an in-memory world
 #   ./echo.sh test    install, build, and run every test (also under ASan/UBSan)
 #   ./echo.sh build   install and build only
@@ -39,7 +40,7 @@ case "${1:-}" in
     # The world lives in default-world.db (gitignored); made once from the
     # object files compiled into echo-repl (config/world/*.echo), then kept.
     [[ -d default-world.db ]] || build/cli/echo-repl new-world default-world.db
-    exec build/cli/echo-repl serve default-world.db "${@:2}"
+    exec build/cli/echo-repl serve default-world.db --http-port 8080 "${@:2}"
     ;;
   repl)
     deps

@@ -10,6 +10,7 @@
 
 #include "actors/server.h"
 #include "cli/world_commands.h"
+#include "net/http.h"
 #include "net/telnet.h"
 #include "storage/store.h"
 #include "storage/textdump.h"
@@ -28,6 +29,9 @@ int cmd_serve(int argc, char** argv) {
   std::string world, to;
   actors::ServerOptions opt;
   long port = 7777;
+  long http_port = -1;  // no HTTP unless asked
+  net::HttpOptions http;
+  bool http_bind_set = false;
   for (size_t i = 0; i < a.size(); ++i) {
     auto need = [&](const char* flag) -> std::string {
       if (i + 1 >= a.size()) throw std::runtime_error(std::string(flag) + " needs a value");
@@ -36,6 +40,11 @@ int cmd_serve(int argc, char** argv) {
     try {
       if (a[i] == "--telnet-port") port = std::stol(need("--telnet-port"));
       else if (a[i] == "--bind") opt.bind = need("--bind");
+      else if (a[i] == "--http-port") http_port = std::stol(need("--http-port"));
+      else if (a[i] == "--http-bind") http.bind = need("--http-bind"), http_bind_set = true;
+      else if (a[i] == "--http-threads") http.threads = int(std::stol(need("--http-threads")));
+      else if (a[i] == "--tls-cert") http.tls_cert = need("--tls-cert");
+      else if (a[i] == "--tls-key") http.tls_key = need("--tls-key");
       else if (a[i] == "--to") to = need("--to");
       else if (a[i] == "--checkpoint-seconds") opt.checkpoint_seconds = std::stod(need("--checkpoint-seconds"));
       else if (a[i] == "--keep-snapshots") opt.keep_snapshots = std::stoul(need("--keep-snapshots"));
@@ -49,8 +58,9 @@ int cmd_serve(int argc, char** argv) {
       return 2;
     }
   }
-  if (world.empty() || port < 0 || port > 65535) {
-    std::cerr << "usage: echo-repl serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR] [--to NAME.db]\n";
+  if (world.empty() || port < 0 || port > 65535 || http_port < -1 || http_port > 65535 || http.threads < 4) {
+    std::cerr << "usage: echo-repl serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR] [--to NAME.db]\n"
+                 "         [--http-port N [--http-bind ADDR] [--tls-cert FILE --tls-key FILE] [--http-threads N]]\n";
     return 2;
   }
   try {
@@ -84,7 +94,16 @@ int cmd_serve(int argc, char** argv) {
     std::signal(SIGTERM, on_signal);
     std::signal(SIGPIPE, SIG_IGN);
     std::cout << "Echo is listening for telnet on " << opt.bind << " port " << bound << std::endl;
-    server.wait();
+    std::unique_ptr<net::HttpServer> web;
+    if (http_port >= 0) {
+      if (!http_bind_set) http.bind = opt.bind;  // --bind moves both unless --http-bind says otherwise
+      http.port = uint16_t(http_port);
+      web = std::make_unique<net::HttpServer>(server.system(), server.sessions(), server.web(), http);
+      std::string host = http.bind == "0.0.0.0" ? "localhost" : http.bind;
+      std::cout << "Echo is serving HTTP on " << (web->tls() ? "https://" : "http://") << host << ":" << web->port()
+                << "/ (API at /api, WebSocket at /ws)" << std::endl;
+    }
+    server.wait([&web] { web.reset(); });
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "echo-repl serve: " << e.what() << "\n";
