@@ -244,6 +244,7 @@ void Runtime::connection_closed(ConnHandle h) {
   Connection* c = conn_by_handle(h);
   if (!c) return;
   log("CLIENT DISCONNECTED: #" + std::to_string(c->id) + " on " + c->name);
+  if (c->id >= 0) log_event("disconnect", NOTHING, NOTHING, c->id, Value::str(c->name));
   by_id_.erase(c->id);
   c->session = caf::actor();
   c->out.reset();
@@ -281,6 +282,7 @@ void Runtime::close_connection(Connection& c, const char* message) {
   c.closed = true;
   ending_.push_back(c.handle);
   c.session = caf::actor();
+  if (c.id >= 0 && !c.login_watch) log_event("disconnect", NOTHING, NOTHING, c.id, Value::str(c.name));
   if (c.disconnect_me) run_notifier(c.id, c.listener, "user_disconnected", make_list({Value::obj(c.id)}), true);
   c.disconnect_me = false;
 }
@@ -474,9 +476,12 @@ void Runtime::build_job(TaskEntry& e) {
       int64_t old_max = world_->max_object();
       ConnHandle h = j.conn;
       if (build_verb_task(e, c->listener, "do_login_command", word_list(j.line), c->id, j.line))
-        e.on_end = [this, h, old_max](TaskEntry& en, TaskStatus st, Task* t) {
+        e.on_end = [this, h, old_max, line = j.line](TaskEntry& en, TaskStatus st, Task* t) {
           if (st == TaskStatus::Done) after_login(en, h, old_max, t->result());
           Connection* c = conn_by_handle(h);
+          // A "connect" line that did not log in (the others show the welcome, make players ...).
+          if (c && c->id < 0 && strncasecmp(line.c_str(), "connect ", 8) == 0)
+            log_event("login_failed", NOTHING, NOTHING, NOTHING, Value::str(c->name));
           if (c && c->login_watch) web_login_done(*c, -1);  // not logged in
         };
       else if (c->login_watch)
@@ -559,6 +564,7 @@ void Runtime::after_login(TaskEntry& e, ConnHandle h, int64_t old_max, const Val
   Connection* c = conn_by_handle(h);
   // tasks.c do_login_task: only a connection logs in.
   if (!c || c->detached || !result.is_obj() || !world_->is_player(result.as_obj())) return;
+  log_event("login", NOTHING, NOTHING, result.as_obj(), Value::str(c->name));
   if (c->login_watch) {
     web_login_done(*c, result.as_obj());
     return;
@@ -598,6 +604,7 @@ void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bo
     return;
   }
   log(std::string(created ? "CREATED: #" : "CONNECTED: #") + std::to_string(new_id) + " on " + c.name);
+  log_event("connect", NOTHING, NOTHING, new_id, Value::str(c.name));
   message(c, created ? "create_msg" : "connect_msg", created ? "*** Created ***" : "*** Connected ***");
   run_notifier(new_id, c.listener, created ? "user_created" : "user_connected", make_list({Value::obj(new_id)}),
                true);

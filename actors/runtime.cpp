@@ -480,6 +480,8 @@ void Runtime::commit() {
   // Not whenever b is written anyway: a loop's big task record would then
   // go out with every other task's commit.
   if (deferred_due()) take_deferred(b);
+  for (const auto& ev : pending_events_) b.put_event(ev);  // with the changes that caused them
+  pending_events_.clear();
   if (!b.empty()) write_batch(b);
   // Only the connections this segment wrote to or booted (not all of them).
   std::vector<ConnHandle> touched = std::move(touched_);
@@ -648,6 +650,13 @@ void Runtime::checkpoint(bool final) {
   try {
     std::string path = store_->snapshot();
     size_t pruned = store_->prune_snapshots(opt_.keep_snapshots);
+    // Logged after the snapshot it names (which therefore does not hold it).
+    log_event("checkpoint", NOTHING, NOTHING, NOTHING, Value::str(path));
+    storage::Batch b;
+    for (const auto& ev : pending_events_) b.put_event(ev);
+    pending_events_.clear();
+    store_->commit(b);
+    trim_event_log();
     log(std::string(final ? "FINAL " : "") + "CHECKPOINT: " + path +
         (pruned ? " (" + std::to_string(pruned) + " old snapshot(s) pruned)" : ""));
   } catch (const std::exception& ex) {

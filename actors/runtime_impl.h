@@ -274,6 +274,13 @@ class Runtime {
     int peak_parallel = 0;     // most speculative slices seen running at once
   };
   SpeculationStats speculation_stats();
+  // ---- the event log (event_log.cpp) ----
+  // Appends an entry, written in the next commit's batch (mu held), so that
+  // the log never claims what a crash undid.
+  void log_event(std::string type, int64_t source, int64_t target, int64_t player, Value payload);
+  void trim_event_log();  // retention: $server_options.event_log_max_count / event_log_max_days
+  // Entries after `since` (type "" for all), at most `limit`, as MOO maps.
+  Value read_event_log(uint64_t since, size_t limit, const std::string& type, uint64_t* next_since);
 
   // ---- monitoring (monitor.cpp) ----
   struct ActorStat {
@@ -312,6 +319,8 @@ class Runtime {
   // ---- the web layer (web.cpp) ----
   friend struct WebPort;
   std::shared_ptr<struct WebState> web_;
+  uint64_t event_seq_ = 0;  // the last event log entry's number
+  std::vector<storage::EventRecord> pending_events_;
   void web_request(WebRequest& req, std::function<void(WebReply)> done);
   void web_task_end(TaskEntry& e, TaskStatus st, Task* t);  // Job::Web's on_end
   void web_task_gone(TaskEntry& e);                          // ended with no outcome (killed)
@@ -469,6 +478,7 @@ class ServerHost : public WorldHost {
     return rt_.fork_task(std::move(req));
   }
   bool runs_background() override { return true; }
+  void record_event(std::string_view name, int64_t source, int64_t target, int64_t player, const Value& args) override;
 
  private:
   Runtime& rt_;

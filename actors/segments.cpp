@@ -507,6 +507,13 @@ void Runtime::report_end(TaskEntry& e, TaskStatus st) {
   if (st != TaskStatus::Error && !lines.empty())
     lines[0] += st == TaskStatus::AbortedTicks ? ":  Task ran out of ticks" : ":  Task ran out of seconds";
   lines.push_back("(End of traceback)");
+  {
+    Value tb = Value::empty_list();
+    for (auto& l : lines) list_append(tb, Value::str(l));
+    Value code = st == TaskStatus::Error ? t.error().code : Value::str(st == TaskStatus::AbortedTicks ? "ticks" : "seconds");
+    log_event("task_error", t.frames().empty() ? NOTHING : t.frames().front().this_obj, NOTHING, e.player,
+              make_list({code, tb}));
+  }
   // LambdaMOO prints the traceback to the task's player when
   // #0:handle_uncaught_error / handle_task_timeout does not take it (those
   // handlers run as their own tasks here, after this one).

@@ -495,6 +495,8 @@ Value exclusive(BuiltinContext& ctx, std::span<Value> a) {
   return F(ctx, a);
 }
 
+Value bf_event_log(BuiltinContext& ctx, std::span<Value> a);  // event_log.cpp
+
 void register_server_builtins() {
   Builtins& b = Builtins::instance();
   if (b.find("notify") >= 0) return;
@@ -521,6 +523,7 @@ void register_server_builtins() {
   b.add({"unlisten", 1, 1, {}, exclusive<bf_unlisten>});
   b.add({"switch_player", 2, 3, {A::Obj, A::Obj}, exclusive<bf_switch_player>});
   b.add({"server_log", 1, 2, {A::Str}, exclusive<bf_server_log>});
+  b.add({"event_log", 0, 3, {A::Int, A::Int, A::Str}, exclusive<bf_event_log>});
   b.add({"shutdown", 0, 1, {A::Str}, exclusive<bf_shutdown>});
   b.add({"dump_database", 0, 0, {}, exclusive<bf_dump_database>});
   b.add({"server_version", 0, 1, {}, bf_server_version});

@@ -451,6 +451,13 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
     if (it == ws.results.end()) return done(WebReply::fail(404, "not_found", "no such task result (kept: the last 1000)"));
     return done(it->second);
   }
+  if (req.kind == WebRequest::EventLog) {
+    if (!w.is_wizard(req.player)) return done(WebReply::fail(403, "E_PERM", "only wizards read the event log"));
+    uint64_t next = 0;
+    Value events = read_event_log(uint64_t(std::max<int64_t>(req.since, 0)), size_t(std::max<int64_t>(req.limit, 0)),
+                                  req.name, &next);
+    return done(WebReply::ok(mkmap({{"events", events}, {"next_since", Value::integer(int64_t(next))}})));
+  }
   int64_t id = req.kind == WebRequest::Eval ? req.player : resolve_object(w, req.object);
   if (id == -2 || !w.valid(id))
     return done(WebReply::fail(404, "E_INVIND", "no such object: " + req.object));
@@ -576,6 +583,7 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
       return start(std::move(j), id);
     }
     case WebRequest::TaskResult:
+    case WebRequest::EventLog:
       break;
   }
 }

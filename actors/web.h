@@ -58,6 +58,7 @@ struct WebRequest {
     GetPlayer,    // object
     EmitEvent,    // object (the target), name (the event), value (its data)
     TaskResult,   // task
+    EventLog,     // since, limit, name (a type, or empty); wizards only
   } kind = GetObject;
   int64_t player = -1;   // who asks (authenticated)
   std::string object;    // "#12", "12" or "$name"
@@ -67,6 +68,7 @@ struct WebRequest {
   std::string source;
   std::string syntax;    // "moo" (default) or "echo"
   int64_t task = 0;
+  int64_t since = 0, limit = 100;
 };
 
 struct WebLogin {

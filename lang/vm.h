@@ -87,6 +87,11 @@ class VmHost {
   // $server_options.protect_<name> of builtin `index` is true: only wizards
   // may call it (LambdaMOO's call_bi_func).
   virtual bool builtin_protected(int index) { (void)index; return false; }
+  // emit() of event `name` by `source` (the emitting verb's this) to
+  // `target` (-1: the room); the server appends it to its event log.
+  virtual void record_event(std::string_view name, int64_t source, int64_t target, int64_t player, const Value& args) {
+    (void)name, (void)source, (void)target, (void)player, (void)args;
+  }
 };
 
 // Why a finally block is running, and what to do at its end.

@@ -318,6 +318,27 @@ Answer task_result(HttpServer::Impl& s, Request& rq) {
   return ask(s, std::move(req));
 }
 
+// GET /api/events?since=N&limit=N&type=T (wizards).
+Answer event_log(HttpServer::Impl& s, Request& rq) {
+  WebRequest req;
+  req.kind = WebRequest::EventLog;
+  req.player = rq.player;
+  const mg_request_info* ri = mg_get_request_info(rq.conn);
+  const char* q = ri->query_string ? ri->query_string : "";
+  size_t qlen = std::strlen(q);
+  char buf[256];
+  auto number = [&](const char* name, int64_t& out) {
+    if (mg_get_var(q, qlen, name, buf, sizeof buf) < 0) return true;
+    char* end = nullptr;
+    out = std::strtoll(buf, &end, 10);
+    return *buf && !*end && out >= 0;
+  };
+  if (!number("since", req.since) || !number("limit", req.limit))
+    return error_answer(400, "bad_request", "since and limit are whole numbers");
+  if (mg_get_var(q, qlen, "type", buf, sizeof buf) >= 0) req.name = buf;
+  return ask(s, std::move(req));
+}
+
 Answer openapi(HttpServer::Impl& s, Request& rq);
 Answer metrics(HttpServer::Impl& s, Request& rq);
 
@@ -340,6 +361,7 @@ const std::vector<Route>& routes() {
       {"GET", "/api/players/{id}", true, "A player: name, connected, idle, location",
        [](auto& s, auto& rq) { return simple(s, rq, WebRequest::GetPlayer); }},
       {"POST", "/api/events", true, "Emit an event: {\"target\", \"name\", \"data\"}", emit_event},
+      {"GET", "/api/events", true, "The event log (wizards): ?since=&type=&limit=", event_log},
       {"POST", "/api/eval", true, "Run code as the player (programmers): {\"code\", \"syntax\"}", eval},
       {"GET", "/api/tasks/{id}", true, "The outcome of a call answered 202", task_result},
   };

@@ -87,6 +87,7 @@ Value bf_emit(BuiltinContext& ctx, std::span<Value> a) {
     receivers.push_back(self->location);
     for (int64_t c : w.get(self->location)->contents) receivers.push_back(c);
   }
+  ctx.host->record_event(event, f.this_obj, receivers.size() == 1 ? receivers[0] : NOTHING, f.player, args);
   const auto& prog = dispatcher();
   int64_t started = 0;
   for (int64_t r : receivers) {

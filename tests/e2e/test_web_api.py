@@ -330,6 +330,29 @@ def main():
         doc = expect_status(wiz2, "GET", "/api/objects/%231", 200)
         check(doc["id"] == {"obj": 1}, "after restart: %r" % doc)
         expect_status(Api(server.http_port, token=nor.token), "GET", "/api/objects/%231", 401)
+        # The event log kept what happened before the restart, in order.
+        doc = expect_status(wiz2, "GET", "/api/events?limit=1000", 200)
+        events = doc["events"]
+        types = {e["type"] for e in events}
+        for t in ("login", "login_failed", "connect", "disconnect", "event", "task_error", "checkpoint"):
+            check(t in types, "event log has %s: %r" % (t, sorted(types)))
+        seqs = [e["seq"] for e in events]
+        check(seqs == sorted(seqs) and len(set(seqs)) == len(seqs), "event log order")
+        poke = [e for e in events if e["type"] == "event"]
+        check(poke and poke[0]["data"][0] == "poke" and poke[0]["target"] == {"obj": num(ids["vault"])},
+              "emitted event logged: %r" % poke[:1])
+        doc = expect_status(wiz2, "GET", "/api/events?type=login_failed", 200)
+        check(doc["events"] and all(e["type"] == "login_failed" for e in doc["events"]), "type filter: %r" % doc)
+        expect_status(wiz2, "GET", "/api/events?since=x", 400)
+        nor2 = Api(server.http_port)
+        nor2.login("Norma", "n0rma")
+        expect_status(nor2, "GET", "/api/events", 403)
+        doc = expect_status(wiz2, "POST", "/api/eval", 200, {"code": "return event_log(0, 3, \"login\");"})
+        check(len(doc["result"]) == 3 and doc["result"][0]["type"] == "login", "event_log(): %r" % doc)
+        mal2 = Api(server.http_port)
+        mal2.login("Mallory", "mal1ce")
+        doc = expect_status(mal2, "POST", "/api/eval", 403, {"code": "return event_log();"})
+        check(doc["error"] == "E_PERM", "event_log() for a programmer: %r" % doc)
         # Failed logins are limited per address.
         anon = Api(server.http_port)
         statuses = [anon.call("POST", "/api/login", {"name": "Norma", "password": "guess%d" % i})[0]
