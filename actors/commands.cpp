@@ -153,6 +153,7 @@ void Runtime::open_connection(InboxEvent& ev) {
   c.hold = std::move(ev.hold);
   log("ACCEPT: #" + std::to_string(c.id) + " on " + c.name);
   if (ev.as_player >= 0) {  // a web session whose token was checked: logged in at once
+    c.web = true;
     if (world_->is_player(ev.as_player))
       player_connected(c, c.id, ev.as_player, false);
     else

@@ -35,6 +35,43 @@ void ServerHost::record_event(std::string_view name, int64_t source, int64_t tar
   // Logged only by a segment that cannot be rolled back.
   the_world().exclusive_only("an event log entry");
   rt_.log_event("event", source, target, player, make_list({Value::str(name), args}));
+  rt_.push_client_events(name, source, target, args);
+}
+
+void Runtime::push_client_events(std::string_view name, int64_t source, int64_t target, const Value& args) {
+  std::optional<Value> ev;
+  for (auto& [h, c] : conns_) {
+    if (!c.web || c.closed || !c.out || c.id < 0) continue;
+    const Object* p = world_->get(c.id);
+    bool sees = target == c.id || (p && target == p->location) || c.subscriptions.count(target);
+    if (!sees) continue;
+    if (!ev) ev = make_list({Value::str(name), Value::obj(source), Value::obj(target), args});
+    c.out->push_event(*ev, max_queued_output());
+    touch(c);
+  }
+}
+
+bool Runtime::push_client_event(int64_t player, std::string_view name, int64_t source, const Value& data) {
+  Connection* c = conn_by_id(player);
+  if (!c || !c->web || !c->out) return false;
+  c->out->push_event(make_list({Value::str(name), Value::obj(source), Value::obj(player), data}), max_queued_output());
+  touch(*c);
+  return true;
+}
+
+// client_event(player, name [, data]): an event frame to the player's web
+// sessions (a browser client's ui_update ...); 1 if it has one, else 0.
+// For the player itself, its owner or a wizard, as notify() is.
+Value bf_client_event(BuiltinContext& ctx, std::span<Value> a) {
+  Runtime* rt = current_runtime();
+  if (!rt) throw MooError(E_PERM);
+  int64_t player = a[0].as_obj();
+  World& w = rt->world();
+  if (!ctx.wizard() && ctx.progr != player && !(w.valid(player) && w.get(player)->owner == ctx.progr))
+    throw MooError(E_PERM);
+  if (a[1].as_str().empty()) throw MooError(E_INVARG, "an event needs a name");
+  int64_t source = ctx.task && !ctx.task->frames().empty() ? ctx.task->frames().back().this_obj : NOTHING;
+  return Value::integer(rt->push_client_event(player, a[1].as_str(), source, a.size() > 2 ? a[2] : Value::null()));
 }
 
 void Runtime::trim_event_log() {

@@ -2,7 +2,17 @@
 
 #include <algorithm>
 
+#include "lang/limits.h"
+
 namespace echo::actors {
+
+OutputQueue::Block OutputQueue::block(std::string text, uint64_t seq) {
+  Block b;
+  b.text = std::move(text);
+  b.seq = seq;
+  b.size = b.text.size();
+  return b;
+}
 
 bool OutputQueue::push(std::string_view text, bool newline, bool flush_ok, size_t limit) {
   size_t length = text.size() + (newline ? 2 : 0);
@@ -13,30 +23,55 @@ bool OutputQueue::push(std::string_view text, bool newline, bool flush_ok, size_
     size_t to_flush = total + length - limit;
     if (!flush_ok) return false;
     while (to_flush > 0 && !blocks_.empty() && !blocks_.front().close) {
-      size_t n = blocks_.front().text.size();
+      size_t n = blocks_.front().size;
       queued_ -= n;
       to_flush -= std::min(to_flush, n);
       ++lines_lost_;
       blocks_.pop_front();
     }
   }
-  Block b{std::string(text), kUncommitted};
+  Block b = block(std::string(text), kUncommitted);
   if (newline) b.text += "\r\n";
-  queued_ += b.text.size();
+  b.size = b.text.size();
+  queued_ += b.size;
   blocks_.push_back(std::move(b));
   return true;
+}
+
+void OutputQueue::push_event(Value event, size_t limit) {
+  size_t size = value_bytes(event);
+  std::lock_guard<std::mutex> lk(mu_);
+  size_t total = queued_ + in_flight_;
+  if (total != 0 && total + size > limit) {
+    size_t to_flush = total + size - limit;
+    while (to_flush > 0 && !blocks_.empty() && !blocks_.front().close) {
+      queued_ -= blocks_.front().size;
+      to_flush -= std::min(to_flush, blocks_.front().size);
+      ++lines_lost_;
+      blocks_.pop_front();
+    }
+  }
+  Block b = block(std::string(), kUncommitted);
+  b.event = std::move(event);
+  b.size = size;
+  queued_ += size;
+  blocks_.push_back(std::move(b));
 }
 
 void OutputQueue::push_now(std::string text) {
   std::lock_guard<std::mutex> lk(mu_);
   auto at = std::find_if(blocks_.begin(), blocks_.end(), [&](const Block& b) { return b.seq > released_; });
   queued_ += text.size();
-  blocks_.insert(at, Block{std::move(text), 0});
+  Block b = block(std::move(text), 0);
+  b.size = b.text.size();
+  blocks_.insert(at, std::move(b));
 }
 
 void OutputQueue::push_close() {
   std::lock_guard<std::mutex> lk(mu_);
-  blocks_.push_back(Block{std::string(), kUncommitted, true});
+  Block b = block(std::string(), kUncommitted);
+  b.close = true;
+  blocks_.push_back(std::move(b));
 }
 
 void OutputQueue::commit(uint64_t seq) {
@@ -71,8 +106,16 @@ OutputQueue::Chunk OutputQueue::take(size_t max) {
       blocks_.pop_front();
       break;
     }
+    if (b.event) {  // the lines before it go first; it comes alone
+      if (c.bytes.empty()) {
+        c.event = std::move(b.event);
+        queued_ -= b.size;
+        blocks_.pop_front();
+      }
+      break;
+    }
     if (!c.bytes.empty() && c.bytes.size() + b.text.size() > max) break;
-    queued_ -= b.text.size();
+    queued_ -= b.size;
     c.bytes += b.text;
     blocks_.pop_front();
   }

@@ -9,7 +9,10 @@
 #include <deque>
 #include <mutex>
 #include <string>
+#include <optional>
 #include <string_view>
+
+#include "lang/value.h"
 
 namespace echo::actors {
 
@@ -38,6 +41,9 @@ class OutputQueue {
   void push_now(std::string text);
   // The connection closes once everything queued before this is taken.
   void push_close();
+  // An event for a web client ({name, source, target, args}), queued in
+  // order with the lines and dropped for room like them (web sessions only).
+  void push_event(Value event, size_t limit);
   // The uncommitted lines belong to a commit that is durable once `seq` is.
   void commit(uint64_t seq);
   // Everything committed at or before `seq` is durable: it may be taken.
@@ -55,6 +61,7 @@ class OutputQueue {
   struct Chunk {
     std::string bytes;   // to write: the overflow notice first, if lines were lost
     bool close = false;  // then close the connection
+    std::optional<Value> event;  // after bytes: the event that was next (push_event)
   };
   // Up to about `max` bytes of releasable output (a line longer than that
   // comes whole), and the session's in-flight count grows by its size.
@@ -71,7 +78,10 @@ class OutputQueue {
     std::string text;
     uint64_t seq;        // kUncommitted, or the commit it waits for
     bool close = false;  // push_close()'s marker (no text)
+    std::optional<Value> event;  // push_event()'s (text is empty; size counts its bytes)
+    size_t size = 0;             // text.size(), or the event's estimated size
   };
+  static Block block(std::string text, uint64_t seq);
   mutable std::mutex mu_;
   std::deque<Block> blocks_;
   size_t queued_ = 0;      // bytes in blocks_

@@ -97,6 +97,10 @@ struct Connection {
   // A web login's connection (WebPort::login): told the login's outcome,
   // then closed without #0:user_connected.
   std::function<void(int64_t player)> login_watch;
+  // A web session (WebPort::open_as): it also gets events, those of its
+  // player's room, addressed to the player, or of the objects subscribed to.
+  bool web = false;
+  std::set<int64_t> subscriptions;
 
   // tasks.c: a "#$#" line is out-of-band, and a "#$\"" prefix quotes a line
   // that would be (dequeue_input_task strips it); neither with disable_oob.
@@ -281,6 +285,10 @@ class Runtime {
   void trim_event_log();  // retention: $server_options.event_log_max_count / event_log_max_days
   // Entries after `since` (type "" for all), at most `limit`, as MOO maps.
   Value read_event_log(uint64_t since, size_t limit, const std::string& type, uint64_t* next_since);
+  // An emitted event to the web sessions that see it (mu held, exclusive).
+  void push_client_events(std::string_view name, int64_t source, int64_t target, const Value& args);
+  // client_event(): one event to `player`'s web sessions; false if it has none.
+  bool push_client_event(int64_t player, std::string_view name, int64_t source, const Value& data);
 
   // ---- monitoring (monitor.cpp) ----
   struct ActorStat {

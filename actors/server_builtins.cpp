@@ -495,7 +495,8 @@ Value exclusive(BuiltinContext& ctx, std::span<Value> a) {
   return F(ctx, a);
 }
 
-Value bf_event_log(BuiltinContext& ctx, std::span<Value> a);  // event_log.cpp
+Value bf_event_log(BuiltinContext& ctx, std::span<Value> a);     // event_log.cpp
+Value bf_client_event(BuiltinContext& ctx, std::span<Value> a);  // event_log.cpp
 
 void register_server_builtins() {
   Builtins& b = Builtins::instance();
@@ -524,6 +525,7 @@ void register_server_builtins() {
   b.add({"switch_player", 2, 3, {A::Obj, A::Obj}, exclusive<bf_switch_player>});
   b.add({"server_log", 1, 2, {A::Str}, exclusive<bf_server_log>});
   b.add({"event_log", 0, 3, {A::Int, A::Int, A::Str}, exclusive<bf_event_log>});
+  b.add({"client_event", 2, 3, {A::Obj, A::Str}, exclusive<bf_client_event>});
   b.add({"shutdown", 0, 1, {A::Str}, exclusive<bf_shutdown>});
   b.add({"dump_database", 0, 0, {}, exclusive<bf_dump_database>});
   b.add({"server_version", 0, 1, {}, bf_server_version});

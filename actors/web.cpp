@@ -582,6 +582,21 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
       j.args = make_list({Value::str(req.name), Value::obj(id), req.value});
       return start(std::move(j), id);
     }
+    case WebRequest::Subscribe:
+    case WebRequest::Unsubscribe: {
+      Connection* c = conn_by_handle(req.conn);
+      if (!c || !c->web || c->id != req.player) return done(WebReply::fail(409, "no_session", "the session is gone"));
+      if (req.kind == WebRequest::Unsubscribe) {
+        c->subscriptions.erase(id);
+        return done(WebReply::ok(mkmap({{"unsubscribed", Value::obj(id)}})));
+      }
+      // Nothing the player may not read: a readable object, or one it owns.
+      if (!w.object_allows(id, req.player, FLAG_READ))
+        return done(WebReply::fail(403, "E_PERM", req.object + " is not readable"));
+      if (c->subscriptions.size() >= 256) return done(WebReply::fail(429, "too_many", "256 subscriptions at most"));
+      c->subscriptions.insert(id);
+      return done(WebReply::ok(mkmap({{"subscribed", Value::obj(id)}})));
+    }
     case WebRequest::TaskResult:
     case WebRequest::EventLog:
       break;

@@ -59,6 +59,8 @@ struct WebRequest {
     EmitEvent,    // object (the target), name (the event), value (its data)
     TaskResult,   // task
     EventLog,     // since, limit, name (a type, or empty); wizards only
+    Subscribe,    // object, conn: its events to that web session (the player may read it)
+    Unsubscribe,  // object, conn
   } kind = GetObject;
   int64_t player = -1;   // who asks (authenticated)
   std::string object;    // "#12", "12" or "$name"
@@ -69,6 +71,7 @@ struct WebRequest {
   std::string syntax;    // "moo" (default) or "echo"
   int64_t task = 0;
   int64_t since = 0, limit = 100;
+  ConnHandle conn = 0;
 };
 
 struct WebLogin {

@@ -63,6 +63,22 @@ void pump(HttpServer::Impl& s, const std::shared_ptr<WebSession>& ws) {
       }
       ws->partial = text.substr(start);
     }
+    if (chunk.event && chunk.event->is_list() && chunk.event->list_len() == 4) {
+      const Value& e = *chunk.event;
+      ToJsonOptions o;
+      o.unsupported = Unsupported::Placeholder;  // a function in an event's data: named, not fatal
+      Json args;
+      try {
+        args = to_json(e.list_at(3), o);
+      } catch (const JsonError& err) {
+        args = Json::object({{"unsupported", err.what()}});
+      }
+      publish(*ws, Json::object({{"type", "event"},
+                                 {"name", std::string(e.list_at(0).as_str())},
+                                 {"source", Json::object({{"obj", e.list_at(1).as_obj()}})},
+                                 {"target", Json::object({{"obj", e.list_at(2).as_obj()}})},
+                                 {"data", std::move(args)}}));
+    }
     if (chunk.close) {
       if (!ws->partial.empty()) publish(*ws, Json::object({{"type", "output"}, {"text", ws->partial}}));
       std::vector<WsConn*> to;
@@ -77,7 +93,7 @@ void pump(HttpServer::Impl& s, const std::shared_ptr<WebSession>& ws) {
         s.web_sessions.erase(it);
       return;
     }
-    if (chunk.bytes.empty()) return;
+    if (chunk.bytes.empty() && !chunk.event) return;
   }
 }
 
@@ -285,6 +301,34 @@ int on_data(mg_connection* conn, int bits, char* bytes, size_t len, void* data) 
     s.web.request(std::move(req), [weak](actors::WebReply r) {
       if (r.status < 300) return;  // handlers' output arrives as output frames
       if (auto w = weak.lock()) publish(*w, error_frame(r.error, r.message));
+    });
+    return 1;
+  }
+  if (type == "subscribe" || type == "unsubscribe") {
+    const Json* target = f.find("target");
+    if (!target || !target->is_string()) {
+      ws_send(*c, error_frame("bad_request", type + " needs a \"target\" string").dump());
+      return 1;
+    }
+    actors::WebRequest req;
+    req.kind = type == "subscribe" ? actors::WebRequest::Subscribe : actors::WebRequest::Unsubscribe;
+    req.player = ws->player;
+    req.object = target->as_string();
+    req.conn = ws->conn.handle;
+    std::weak_ptr<WebSession> weak = ws;
+    s.web.request(std::move(req), [weak, type](actors::WebReply r) {
+      auto w = weak.lock();
+      if (!w) return;
+      if (r.status >= 300) {
+        publish(*w, error_frame(r.error, r.message));
+        return;
+      }
+      Json frame = Json::object({{"type", type == "subscribe" ? "subscribed" : "unsubscribed"}});
+      try {
+        frame.set("target", to_json(r.body).as_object().front().second);
+      } catch (const std::exception&) {
+      }
+      publish(*w, std::move(frame));
     });
     return 1;
   }

@@ -87,7 +87,8 @@ Value bf_emit(BuiltinContext& ctx, std::span<Value> a) {
     receivers.push_back(self->location);
     for (int64_t c : w.get(self->location)->contents) receivers.push_back(c);
   }
-  ctx.host->record_event(event, f.this_obj, receivers.size() == 1 ? receivers[0] : NOTHING, f.player, args);
+  // The target: the object named, or the room (the first receiver then).
+  ctx.host->record_event(event, f.this_obj, receivers.empty() ? NOTHING : receivers[0], f.player, args);
   const auto& prog = dispatcher();
   int64_t started = 0;
   for (int64_t r : receivers) {

@@ -80,6 +80,7 @@ def setup(port):
         m = re.match(r"#\d+", v)  # LambdaCore prints "#97  (Mallory)"
         check(m, "setup %s: %s" % (k, v))
         ids[k] = m.group(0)
+    ids["beacon"] = re.match(r"#\d+", wiz.run("o = create(#1); o.name = \"beacon\"; o.r = 1; return o;")).group(0)
     # Mallory's own object, with a verb to program (made by the wizard:
     # LambdaCore's quotas stop a new programmer's create() and add_verb()).
     ids["gadget"] = re.match(r"#\d+", wiz.run(
@@ -217,7 +218,7 @@ def http_checks(port, ids, tls=False):
     return wiz, mal, nor
 
 
-def websocket_checks(port, http_port, ids, wiz_tel, mal, nor):
+def websocket_checks(port, http_port, ids, wiz_tel, wiz, mal, nor):
     # Not logged in: told so.
     ws = WebSocket(http_port)
     ws.command("look")
@@ -257,6 +258,30 @@ def websocket_checks(port, http_port, ids, wiz_tel, mal, nor):
     ws.expect(r"to both tabs")
     ws2.expect(r"to both tabs")
     ws2.close()
+    # Events: to the player, in its room, of what it subscribed to, and
+    # nothing else (a marker line shows what did not come).
+    expect_status(wiz, "POST", "/api/eval", 200,
+                  {"code": 'return client_event(%s, "ui_update", ["hp" -> 10]);' % ids["norma"]})
+    f = ws.expect(lambda f: f["type"] == "event")
+    check(f["name"] == "ui_update" and f["data"] == {"hp": 10} and f["target"] == {"obj": num(ids["norma"])},
+          "client_event: %r" % f)
+    wiz_tel.run('emit("chime", {player.location, 7}); return 1;')
+    f = ws.expect(lambda f: f["type"] == "event")
+    check(f["name"] == "chime" and f["data"][1] == 7, "room event: %r" % f)
+    ws.send({"type": "subscribe", "target": ids["vault"]})
+    f = ws.expect(lambda f: f["type"] in ("error", "subscribed"))
+    check(f["type"] == "error" and f["error"] == "E_PERM", "subscribe to an unreadable object: %r" % f)
+    wiz_tel.run('emit("hum", {%s}); return 1;' % ids["beacon"])
+    ws.send({"type": "subscribe", "target": ids["beacon"]})
+    f = ws.expect(lambda f: f["type"] in ("error", "subscribed", "event"))
+    check(f["type"] == "subscribed" and f["target"] == {"obj": num(ids["beacon"])}, "subscribe: %r" % f)
+    wiz_tel.run('emit("hum", {%s}); emit("hidden", {%s}); notify(%s, "MARK"); return 1;'
+                % (ids["beacon"], ids["vault"], ids["norma"]))
+    f = ws.expect(lambda f: f["type"] == "event" or f.get("text") == "MARK")
+    check(f.get("name") == "hum", "subscribed event: %r" % f)
+    f = ws.expect(lambda f: f["type"] == "event" or f.get("text") == "MARK")
+    check(f.get("text") == "MARK", "an event of an object not subscribed to came: %r" % f)
+    check(wiz_tel.run('return client_event(%s, "x");' % ids["mallory"]) == "0", "client_event without a web session")
     # Bad frames.
     ws.send_raw(b"{not json")
     f = ws.expect(lambda f: f["type"] == "error")
@@ -316,7 +341,7 @@ def main():
     try:
         wiz_tel, ids = setup(server.port)
         wiz, mal, nor = http_checks(server.http_port, ids)
-        websocket_checks(server.port, server.http_port, ids, wiz_tel, mal, nor)
+        websocket_checks(server.port, server.http_port, ids, wiz_tel, wiz, mal, nor)
         garbage(server.http_port)
         wiz_tel.c.close()
         check(server.stop() == 0, "server exit status")
