@@ -6,6 +6,8 @@
 // with event_log() and GET /api/events.
 #include "actors/runtime_impl.h"
 
+#include <strings.h>
+
 #include "lang/builtins.h"
 #include "lang/map.h"
 
@@ -36,6 +38,13 @@ void ServerHost::record_event(std::string_view name, int64_t source, int64_t tar
   the_world().exclusive_only("an event log entry");
   rt_.log_event("event", source, target, player, make_list({Value::str(name), args}));
   rt_.push_client_events(name, source, target, args);
+}
+
+void ServerHost::set_property(int64_t obj, std::string_view name, Value v, int64_t progr) {
+  bool password = strcasecmp(std::string(name).c_str(), "password") == 0 && the_world().is_player(obj);
+  if (password) the_world().exclusive_only("a password change");  // sessions end: not undone
+  WorldHost::set_property(obj, name, std::move(v), progr);
+  if (password) rt_.revoke_web_sessions(obj);
 }
 
 void Runtime::push_client_events(std::string_view name, int64_t source, int64_t target, const Value& args) {

@@ -487,6 +487,8 @@ class ServerHost : public WorldHost {
   }
   bool runs_background() override { return true; }
   void record_event(std::string_view name, int64_t source, int64_t target, int64_t player, const Value& args) override;
+  // A player's new password ends its web sessions (event_log.cpp).
+  void set_property(int64_t obj, std::string_view name, Value v, int64_t progr) override;
 
  private:
   Runtime& rt_;

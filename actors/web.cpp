@@ -125,16 +125,17 @@ WebReply WebReply::fail(int status, std::string error, std::string message) {
 // ---- WebPort ---------------------------------------------------------------------
 
 void WebPort::login(const std::string& name, const std::string& password, const std::string& address,
-                    std::function<void(WebLogin)> done) const {
+                    std::function<void(WebLogin)> done, bool create) const {
   Runtime* r = rt;
   Runtime::InboxEvent open;
   open.kind = Runtime::InboxEvent::Open;
   open.handle = r->next_handle_.fetch_add(1);
   open.name = "web " + address;
-  open.login_watch = [r, done = std::move(done), address](int64_t player) {
+  open.login_watch = [r, done = std::move(done), address, create](int64_t player) {
     WebLogin out;
     if (player < 0) {
-      out.message = "Either that player does not exist, or has a different password.";
+      out.message = create ? "The world did not create that player (the name may be taken, or it makes none)."
+                           : "Either that player does not exist, or has a different password.";
       done(std::move(out));
       return;
     }
@@ -174,7 +175,8 @@ void WebPort::login(const std::string& name, const std::string& password, const 
   line.handle = h;
   // No password: "connect NAME", as a telnet player of a world without
   // passwords types it (LambdaCore's wizard).
-  line.lines.push_back("connect " + quote(name) + (password.empty() ? "" : " " + quote(password)));
+  line.lines.push_back((create ? "create " : "connect ") + quote(name) +
+                       (password.empty() ? "" : " " + quote(password)));
   r->post(std::move(line));
 }
 

@@ -87,8 +87,9 @@ struct WebPort {
   // POST /api/login: "connect NAME PASSWORD" through #0:do_login_command.
   // On success a session token is made; only its SHA-256 is stored (the
   // players column family), so it survives a restart.
+  // With `create`, "create NAME PASSWORD" instead, where the world allows it.
   void login(const std::string& name, const std::string& password, const std::string& address,
-             std::function<void(WebLogin)> done) const;
+             std::function<void(WebLogin)> done, bool create = false) const;
   // The player a token stands for, or -1 (unknown, expired, or revoked by
   // boot_player() or logout). Thread-safe; reads the store, not the world.
   int64_t authenticate(const std::string& token) const;

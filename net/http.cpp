@@ -171,7 +171,13 @@ Answer login(HttpServer::Impl& s, Request& rq) {
   }
   auto promise = std::make_shared<std::promise<actors::WebLogin>>();
   auto fut = promise->get_future();
-  s.web.login(name, password, rq.address, [promise](actors::WebLogin l) { promise->set_value(std::move(l)); });
+  bool create = false;
+  if (const Json* c = body.find("create")) {
+    if (!c->is_bool()) return error_answer(400, "bad_request", "\"create\" must be true or false");
+    create = c->as_bool();
+  }
+  s.web.login(name, password, rq.address, [promise](actors::WebLogin l) { promise->set_value(std::move(l)); },
+              create);
   if (fut.wait_for(std::chrono::duration<double>(s.opt.request_timeout)) != std::future_status::ready)
     return error_answer(504, "timeout", "the world's login did not answer in time");
   actors::WebLogin l = fut.get();

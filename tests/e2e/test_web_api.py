@@ -175,6 +175,19 @@ def http_checks(port, ids, tls=False):
     check(doc["value"] == {"map": [[1, 2.0]]} and isinstance(doc["value"]["map"][0][1], float),
           "float stays a float: %r" % doc)
 
+    # A player made through the login, then its password changed: its sessions end.
+    webby = Api(port, tls=tls)
+    st, doc = webby.call("POST", "/api/login", {"name": "Webby", "password": "w3bby", "create": True})
+    check(st == 200, "create through the login: %d %r" % (st, doc))
+    webby.token = doc["token"]
+    expect_status(anon, "POST", "/api/login", 401, {"name": "Webby", "password": "x", "create": True})
+    expect_status(anon, "POST", "/api/login", 400, {"name": "Webby", "password": "x", "create": "yes"})
+    me = expect_status(webby, "GET", "/api/players/%d" % doc["player"]["obj"], 200)
+    check(me["name"] == "Webby", "created player: %r" % me)
+    expect_status(wiz, "POST", "/api/eval", 200, {"code": "#%d.password = crypt(\"other\"); return 1;"
+                                                          % doc["player"]["obj"]})
+    expect_status(webby, "GET", "/api/objects/%231", 401)
+
     # Programming and eval.
     expect_status(nor, "POST", "/api/eval", 403, {"code": "return 1;"})
     doc = expect_status(mal, "POST", "/api/eval", 200, {"code": "return {player, player.programmer};"})
