@@ -246,7 +246,15 @@ void Runtime::connection_closed(ConnHandle h) {
   if (!c) return;
   log("CLIENT DISCONNECTED: #" + std::to_string(c->id) + " on " + c->name);
   if (c->id >= 0) log_event("disconnect", NOTHING, NOTHING, c->id, Value::str(c->name));
-  by_id_.erase(c->id);
+  // The player is still connected when another of its connections stays.
+  bool still_connected = false;
+  if (c->extra) {
+    forget_extra(*c);
+    still_connected = true;
+  } else if (auto it = by_id_.find(c->id); it != by_id_.end() && it->second == h) {
+    by_id_.erase(it);
+    still_connected = c->id >= 0 && promote_extra(c->id);
+  }
   c->session = caf::actor();
   c->out.reset();
   // tasks.c free_task_queue: the queue outlives its connection, and lines
@@ -265,7 +273,7 @@ void Runtime::connection_closed(ConnHandle h) {
     }
     c->reading_task = 0;
   }
-  run_notifier(c->id, c->listener, "user_disconnected", make_list({Value::obj(c->id)}), true);
+  if (!still_connected) run_notifier(c->id, c->listener, "user_disconnected", make_list({Value::obj(c->id)}), true);
   if (c->detached)
     dispatch_input(*c);
   else if (!c->busy)
@@ -279,11 +287,32 @@ void Runtime::close_connection(Connection& c, const char* message) {
     publish_output(c);
     c.out.reset();
   }
-  if (auto it = by_id_.find(c.id); it != by_id_.end() && it->second == c.handle) by_id_.erase(it);
+  bool primary = false;
+  if (c.extra) {
+    forget_extra(c);
+  } else if (auto it = by_id_.find(c.id); it != by_id_.end() && it->second == c.handle) {
+    by_id_.erase(it);
+    primary = true;
+  }
   c.closed = true;
   ending_.push_back(c.handle);
   c.session = caf::actor();
   if (c.id >= 0 && !c.login_watch) log_event("disconnect", NOTHING, NOTHING, c.id, Value::str(c.name));
+  if (primary && c.id >= 0) {
+    if (c.disconnect_me) {  // boot_player(): every connection of the player goes
+      if (auto it = more_conns_.find(c.id); it != more_conns_.end()) {
+        std::vector<ConnHandle> extra = std::move(it->second);
+        more_conns_.erase(it);
+        for (ConnHandle h : extra)
+          if (Connection* x = conn_by_handle(h)) {
+            x->extra = false;
+            close_connection(*x, message);
+          }
+      }
+    } else if (promote_extra(c.id)) {
+      c.disconnect_me = false;  // the player stays connected on another one
+    }
+  }
   if (c.disconnect_me) run_notifier(c.id, c.listener, "user_disconnected", make_list({Value::obj(c.id)}), true);
   c.disconnect_me = false;
 }
@@ -300,7 +329,37 @@ bool Runtime::notify(int64_t conn, std::string_view text, bool newline, bool flu
   }
   Connection* c = conn_by_id(conn);
   if (!c) return true;
-  return output(*c, text, newline, flush_ok);
+  bool ok = output(*c, text, newline, flush_ok);
+  if (auto it = more_conns_.find(conn); it != more_conns_.end())
+    for (ConnHandle h : it->second)
+      if (Connection* x = conn_by_handle(h)) output(*x, text, newline, flush_ok);
+  return ok;
+}
+
+void Runtime::forget_extra(Connection& c) {
+  auto it = more_conns_.find(c.id);
+  if (it != more_conns_.end()) {
+    std::erase(it->second, c.handle);
+    if (it->second.empty()) more_conns_.erase(it);
+  }
+  c.extra = false;
+}
+
+bool Runtime::promote_extra(int64_t id) {
+  auto it = more_conns_.find(id);
+  while (it != more_conns_.end() && !it->second.empty()) {
+    ConnHandle h = it->second.front();
+    it->second.erase(it->second.begin());
+    Connection* x = conn_by_handle(h);
+    if (!x) continue;
+    if (it->second.empty()) more_conns_.erase(it);
+    x->extra = false;
+    by_id_[id] = h;
+    log("CONNECTION: #" + std::to_string(id) + " goes on on " + x->name);
+    return true;
+  }
+  if (it != more_conns_.end()) more_conns_.erase(it);
+  return false;
 }
 
 void Runtime::boot(int64_t conn) {
@@ -583,6 +642,19 @@ void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bo
       maybe_ending(q);
     }
   Connection* existing = conn_by_id(new_id);
+  if (existing && existing != &c && (c.web || existing->web)) {
+    // A browser beside telnet (or another browser): both stay, and both
+    // hear the player's narrative, rather than LambdaMOO's redirect.
+    if (auto it = by_id_.find(c.id); it != by_id_.end() && it->second == c.handle) by_id_.erase(it);
+    c.id = new_id;
+    c.extra = true;
+    c.connected_at = unix_now();
+    more_conns_[new_id].push_back(c.handle);
+    log("CONNECTED: #" + std::to_string(new_id) + " on " + c.name + " (beside " + existing->name + ")");
+    log_event("connect", NOTHING, NOTHING, new_id, Value::str(c.name));
+    output(c, "*** Connected ***", true);
+    return;
+  }
   if (existing && existing != &c) set_conn_id(*existing, -1000000000 - int64_t(existing->handle));  // no longer the player's
   set_conn_id(c, new_id);
   c.connected_at = unix_now();

@@ -61,11 +61,20 @@ void Runtime::push_client_events(std::string_view name, int64_t source, int64_t 
 }
 
 bool Runtime::push_client_event(int64_t player, std::string_view name, int64_t source, const Value& data) {
-  Connection* c = conn_by_id(player);
-  if (!c || !c->web || !c->out) return false;
-  c->out->push_event(make_list({Value::str(name), Value::obj(source), Value::obj(player), data}), max_queued_output());
-  touch(*c);
-  return true;
+  std::vector<Connection*> all;
+  if (Connection* c = conn_by_id(player)) all.push_back(c);
+  if (auto it = more_conns_.find(player); it != more_conns_.end())
+    for (ConnHandle h : it->second)
+      if (Connection* x = conn_by_handle(h)) all.push_back(x);
+  bool any = false;
+  Value ev = make_list({Value::str(name), Value::obj(source), Value::obj(player), data});
+  for (Connection* c : all) {
+    if (!c->web || !c->out) continue;
+    c->out->push_event(ev, max_queued_output());
+    touch(*c);
+    any = true;
+  }
+  return any;
 }
 
 // client_event(player, name [, data]): an event frame to the player's web

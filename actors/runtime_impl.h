@@ -101,6 +101,11 @@ struct Connection {
   // player's room, addressed to the player, or of the objects subscribed to.
   bool web = false;
   std::set<int64_t> subscriptions;
+  // Another connection of a player who has one already (a browser beside
+  // telnet): it hears what the player hears and its lines run as the
+  // player's, but the connection builtins see the first one (by_id_), and
+  // it takes that one's place when it closes (Runtime::more_conns_).
+  bool extra = false;
 
   // tasks.c: a "#$#" line is out-of-band, and a "#$\"" prefix quotes a line
   // that would be (dequeue_input_task strips it); neither with disable_oob.
@@ -403,6 +408,9 @@ class Runtime {
   std::map<ConnHandle, Connection> conns_;
   std::atomic<ConnHandle> next_handle_{1};  // sessions take theirs without mu
   std::unordered_map<int64_t, ConnHandle> by_id_;  // open connections by MOO id
+  std::unordered_map<int64_t, std::vector<ConnHandle>> more_conns_;  // a player's extra connections
+  void forget_extra(Connection& c);         // an extra connection goes
+  bool promote_extra(int64_t id);           // the first extra one becomes the player's; false: none
   std::vector<ConnHandle> touched_;                // with output or a boot since the last commit
   // Closed or detached connections that may have become idle since the last
   // commit, which drops the idle ones and forgets the rest: whatever makes

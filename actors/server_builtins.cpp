@@ -65,7 +65,7 @@ Value bf_connected_players(BuiltinContext&, std::span<Value> a) {
   bool all = !a.empty() && a[0].truthy();
   Value out = Value::empty_list();
   for (Connection* c : rt_of().connections())
-    if ((all || c->connected_at != 0) && !c->disconnect_me) list_append(out, Value::obj(c->id));
+    if ((all || c->connected_at != 0) && !c->disconnect_me && !c->extra) list_append(out, Value::obj(c->id));
   return out;
 }
 

@@ -313,9 +313,30 @@ def websocket_checks(port, http_port, ids, wiz_tel, wiz, mal, nor):
     except WebSocketClosed as e:
         check(e.code == 4001, "booted: %s" % e)
     expect_status(nor, "GET", "/api/objects/%231", 401)
-    # Logout.
+    # Mallory in a browser beside its telnet: both hear the room, and the
+    # browser's lines run as Mallory; neither redirects the other.
+    mws = WebSocket(http_port)
+    mws.send({"type": "auth", "token": mal.token})
+    mws.expect(lambda f: f["type"] == "welcome")
+    wiz_tel.c.send("say to Mallory twice")
+    mws.expect(r"to Mallory twice")
+    tel.c.expect(r"to Mallory twice")
+    mws.command("say typed in the browser")
+    tel.c.expect(r'You say, "typed in the browser"')
+    mws.expect(r'You say, "typed in the browser"')
+    doc = expect_status(wiz, "POST", "/api/eval", 200, {"code": "return connected_players();"})
+    check(doc["result"].count({"obj": num(ids["mallory"])}) == 1, "Mallory listed once: %r" % doc)
+    # Logout ends the browser's connection; the telnet one stays, unannounced.
     expect_status(mal, "POST", "/api/logout", 200, {})
     expect_status(mal, "GET", "/api/objects/%231", 401)
+    try:
+        mws.expect(lambda f: False, timeout=10)
+    except WebSocketClosed as e:
+        check(e.code == 4001, "logged out: %s" % e)
+    tel.c.send("say still here")
+    tel.c.expect(r'You say, "still here"')
+    doc = expect_status(wiz, "POST", "/api/eval", 200, {"code": "return connected_players();"})
+    check({"obj": num(ids["mallory"])} in doc["result"], "Mallory still connected: %r" % doc)
     tel.c.close()
 
 
