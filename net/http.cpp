@@ -606,9 +606,12 @@ HttpServer::HttpServer(caf::actor_system& sys, actors::SessionPort sessions, act
   std::string threads = std::to_string(s.opt.threads);
   std::vector<const char*> cfg = {"listening_ports", ports.c_str(),
                                   "num_threads", threads.c_str(),
-                                  "request_timeout_ms", "30000",
+                                  // A request must arrive whole within 10 s and an idle
+                                  // keep-alive connection lets its worker go after 5 s:
+                                  // slow clients (slowloris) hold workers for that long.
+                                  "request_timeout_ms", "10000",
                                   "enable_keep_alive", "yes",
-                                  "keep_alive_timeout_ms", "30000",
+                                  "keep_alive_timeout_ms", "5000",
                                   "enable_websocket_ping_pong", "yes",
                                   "websocket_timeout_ms", "120000",
                                   "document_root", nullptr};

@@ -21,7 +21,9 @@ struct HttpOptions {
   uint16_t port = 8080;      // 0: any free port
   std::string tls_cert;      // PEM files: both set, the listener speaks HTTPS only
   std::string tls_key;
-  int threads = 128;         // CivetWeb workers; each open WebSocket holds one
+  // CivetWeb workers. Each connection holds one while it is read (a slow
+  // client for at most request_timeout_ms), each open WebSocket for good.
+  int threads = 512;
   size_t max_body = 1 << 20; // bytes of a request body (413 past it)
   double request_timeout = 30;  // seconds a request waits for the world (then 504)
   int login_failures_per_minute = 10;  // per address (then 429)

@@ -343,8 +343,11 @@ def websocket_checks(port, http_port, ids, wiz_tel, wiz, mal, nor):
 def garbage(http_port):
     """Random bytes, half-sent requests and a slow client: the server answers others meanwhile."""
     rnd = random.Random(15)
-    slow = socket.create_connection(("127.0.0.1", http_port))
-    slow.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+    slow = []
+    for _ in range(200):  # slowloris: headers begun, never ended
+        s = socket.create_connection(("127.0.0.1", http_port))
+        s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")
+        slow.append(s)
     for i in range(40):
         s = socket.create_connection(("127.0.0.1", http_port), timeout=5)
         kind = i % 4
@@ -360,7 +363,8 @@ def garbage(http_port):
     t0 = time.time()
     st, doc = Api(http_port).call("GET", "/api/health")
     check(st == 200 and time.time() - t0 < 5, "health after garbage: %d in %.1fs" % (st, time.time() - t0))
-    slow.close()
+    for s in slow:
+        s.close()
 
 
 def main():
