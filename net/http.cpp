@@ -3,6 +3,8 @@
 // message; the worker waits for the answer, at most request_timeout.
 #include "net/http.h"
 
+#include <caf/all.hpp>
+
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -202,6 +204,7 @@ Answer logout(HttpServer::Impl& s, Request& rq) {
   }
   if (ws) {
     s.sessions.closed(ws->conn.handle);  // #0:user_disconnected
+    caf::anon_send_exit(ws->actor, caf::exit_reason::user_shutdown);
     std::lock_guard<std::mutex> lk(ws->mu);
     ws->ended = true;
     for (WsConn* c : ws->attached) ws_close(*c, 4001, "logged out");

@@ -138,13 +138,12 @@ void attach(HttpServer::Impl& s, WsConn& c, const std::string& token, int64_t la
       ws = std::make_shared<WebSession>();
       ws->token = token;
       ws->player = player;
+      // Under sessions_mu: a second tab finding it sees its connection.
+      ws->actor = s.sys.spawn(session_actor, &s, std::weak_ptr<WebSession>(ws));
+      ws->conn = s.web.open_as(ws->actor, "web " + c.address, player);
       s.web_sessions[token] = ws;
       fresh = true;
     }
-  }
-  if (fresh) {
-    ws->actor = s.sys.spawn(session_actor, &s, std::weak_ptr<WebSession>(ws));
-    ws->conn = s.web.open_as(ws->actor, "web " + c.address, player);
   }
   std::lock_guard<std::mutex> lk(ws->mu);
   c.session = ws;
@@ -398,7 +397,10 @@ void HttpServer::Impl::sweep() {
         }
       }
     }
-    for (auto& ws : expired) sessions.closed(ws->conn.handle);  // #0:user_disconnected
+    for (auto& ws : expired) {
+      sessions.closed(ws->conn.handle);  // #0:user_disconnected
+      caf::anon_send_exit(ws->actor, caf::exit_reason::user_shutdown);
+    }
     std::lock_guard<std::mutex> ll(login_mu);
     std::erase_if(login_failures, [&](auto& kv) { return now - kv.second.window_start >= 60; });
   }
