@@ -26,15 +26,21 @@ Value word_list(const std::string& line) {
 // ---- the session interface ------------------------------------------------------
 
 Session SessionPort::open(caf::actor session, const std::string& name, std::shared_ptr<const void> hold) const {
-  Runtime::InboxEvent ev;
-  ev.kind = Runtime::InboxEvent::Open;
-  ev.handle = rt->next_handle_.fetch_add(1);
+  return rt->open_session(std::move(session), name, std::move(hold), -1);
+}
+
+Session Runtime::open_session(caf::actor session, const std::string& name, std::shared_ptr<const void> hold,
+                              int64_t as_player) {
+  InboxEvent ev;
+  ev.kind = InboxEvent::Open;
+  ev.handle = next_handle_.fetch_add(1);
   ev.session = std::move(session);
   ev.name = name;
   ev.out = std::make_shared<OutputQueue>();
   ev.hold = std::move(hold);
+  ev.as_player = as_player;
   Session s{ev.handle, ev.out};
-  rt->post(std::move(ev));
+  post(std::move(ev));
   return s;
 }
 void SessionPort::lines(ConnHandle h, std::vector<std::string> ls) const {

@@ -209,6 +209,9 @@ class Runtime {
     std::function<void()> call;         // Call: run with mu held (a web request)
   };
   void post(InboxEvent ev);
+  // SessionPort::open, and WebPort::open_as (as_player >= 0: logged in at once).
+  Session open_session(caf::actor session, const std::string& name, std::shared_ptr<const void> hold,
+                       int64_t as_player);
   // With mu held: handles up to `max` events (the inbox actor is asked to
   // come back for the rest, so that mu is let go in between).
   void drain_inbox(size_t max = 256);

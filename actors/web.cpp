@@ -233,17 +233,7 @@ void WebPort::request(WebRequest req, WebDone done) const {
 
 Session WebPort::open_as(caf::actor session, const std::string& name, int64_t player,
                          std::shared_ptr<const void> hold) const {
-  Runtime::InboxEvent ev;
-  ev.kind = Runtime::InboxEvent::Open;
-  ev.handle = rt->next_handle_.fetch_add(1);
-  ev.session = std::move(session);
-  ev.name = name;
-  ev.out = std::make_shared<OutputQueue>();
-  ev.hold = std::move(hold);
-  ev.as_player = player;
-  Session s{ev.handle, ev.out};
-  rt->post(std::move(ev));
-  return s;
+  return rt->open_session(std::move(session), name, std::move(hold), player);
 }
 
 WebPort::Health WebPort::health() const {
@@ -439,6 +429,25 @@ Value lines_of(const std::string& text) {
   return l;
 }
 
+// req.source in req.syntax (else `syntax`, which becomes the one used): its
+// program, or null after answering 400 (an unknown syntax) or 422 with
+// each compile error's line and column.
+std::shared_ptr<const Program> compiles(const WebRequest& req, Syntax& syntax,
+                                        std::function<void(WebReply)>& done) {
+  if (!req.syntax.empty() && !syntax_from_name(req.syntax, &syntax)) {
+    done(WebReply::fail(400, "bad_request", "syntax is \"moo\" or \"echo\""));
+    return nullptr;
+  }
+  CompileResult cr = compile_source(req.source, syntax);
+  if (!cr.ok()) {
+    WebReply r = WebReply::fail(422, "compile_error", cr.errors[0].to_string());
+    for (auto& e : cr.errors) r.compile_errors.push_back({e.line, e.column, e.message});
+    done(std::move(r));
+    return nullptr;
+  }
+  return cr.program;
+}
+
 }  // namespace
 
 void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
@@ -528,15 +537,8 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
       Verb* v = w.find_defined_verb(id, Value::str(req.name));
       if (!v) return done(WebReply::fail(404, "E_VERBNF", req.object + " defines no verb \"" + req.name + "\""));
       Syntax syntax = v->syntax;
-      if (!req.syntax.empty() && !syntax_from_name(req.syntax, &syntax))
-        return done(WebReply::fail(400, "bad_request", "syntax is \"moo\" or \"echo\""));
       // Compiled here first, so that a 422 says where each error is.
-      CompileResult cr = compile_source(req.source, syntax);
-      if (!cr.ok()) {
-        WebReply r = WebReply::fail(422, "compile_error", cr.errors[0].to_string());
-        for (auto& e : cr.errors) r.compile_errors.push_back({e.line, e.column, e.message});
-        return done(std::move(r));
-      }
+      if (!compiles(req, syntax, done)) return;
       if (!ws.put_verb) ws.put_verb = compile_or_die("return set_verb_code(@args);");
       Job j;
       j.program = ws.put_verb;
@@ -549,16 +551,10 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
     case WebRequest::Eval: {
       if (!w.is_programmer(req.player)) return done(WebReply::fail(403, "E_PERM", "only programmers may eval"));
       Syntax syntax = Syntax::Moo;
-      if (!req.syntax.empty() && !syntax_from_name(req.syntax, &syntax))
-        return done(WebReply::fail(400, "bad_request", "syntax is \"moo\" or \"echo\""));
-      CompileResult cr = compile_source(req.source, syntax);
-      if (!cr.ok()) {
-        WebReply r = WebReply::fail(422, "compile_error", cr.errors[0].to_string());
-        for (auto& e : cr.errors) r.compile_errors.push_back({e.line, e.column, e.message});
-        return done(std::move(r));
-      }
+      auto program = compiles(req, syntax, done);
+      if (!program) return;
       Job j;
-      j.program = cr.program;
+      j.program = program;
       j.progr = req.player;
       j.target = NOTHING;
       j.verb = "eval";

@@ -141,6 +141,22 @@ bool member_string(const Json& body, const char* key, std::string& out, Answer& 
   return true;
 }
 
+// A member holding an Echo value (docs/web.md, "Values in JSON"), or a 400.
+bool member_value(const Json& body, const char* key, Value& out, Answer& fail) {
+  const Json* v = body.find(key);
+  if (!v) {
+    fail = error_answer(400, "bad_request", std::string("missing member \"") + key + "\"");
+    return false;
+  }
+  try {
+    out = from_json(*v, key);
+    return true;
+  } catch (const JsonError& e) {
+    fail = error_answer(400, "bad_value", e.what());
+    return false;
+  }
+}
+
 Answer ask(HttpServer::Impl& s, WebRequest req) {
   auto promise = std::make_shared<std::promise<WebReply>>();
   auto fut = promise->get_future();
@@ -243,11 +259,7 @@ Answer call_verb(HttpServer::Impl& s, Request& rq) {
   req.args = Value::empty_list();
   if (const Json* a = body.find("args")) {
     if (!a->is_array()) return error_answer(400, "bad_request", "\"args\" must be an array");
-    try {
-      req.args = from_json(*a, "args");
-    } catch (const JsonError& e) {
-      return error_answer(400, "bad_value", e.what());
-    }
+    if (!member_value(body, "args", req.args, fail)) return fail;
   }
   return ask(s, std::move(req));
 }
@@ -274,14 +286,7 @@ Answer put_property(HttpServer::Impl& s, Request& rq) {
   req.player = rq.player;
   req.object = rq.params[0];
   req.name = rq.params[1];
-  if (!parse_body(rq, body, fail)) return fail;
-  const Json* v = body.find("value");
-  if (!v) return error_answer(400, "bad_request", "missing member \"value\"");
-  try {
-    req.value = from_json(*v, "value");
-  } catch (const JsonError& e) {
-    return error_answer(400, "bad_value", e.what());
-  }
+  if (!parse_body(rq, body, fail) || !member_value(body, "value", req.value, fail)) return fail;
   return ask(s, std::move(req));
 }
 
@@ -307,13 +312,7 @@ Answer emit_event(HttpServer::Impl& s, Request& rq) {
       !member_string(body, "name", req.name, fail))
     return fail;
   req.value = Value::null();
-  if (const Json* d = body.find("data")) {
-    try {
-      req.value = from_json(*d, "data");
-    } catch (const JsonError& e) {
-      return error_answer(400, "bad_value", e.what());
-    }
-  }
+  if (body.find("data") && !member_value(body, "data", req.value, fail)) return fail;
   return ask(s, std::move(req));
 }
 
