@@ -352,6 +352,32 @@ void on_close(const mg_connection* conn, void* data) {
   delete c;
 }
 
+// Sends one frame in one write (a server's frames are not masked, and
+// never compressed: an uncompressed frame is valid even where
+// permessage-deflate was agreed). CivetWeb's mg_websocket_write writes the
+// header and the payload apart: with TCP_NODELAY two segments, and two
+// wakeups for the client, per frame.
+int write_frame(mg_connection* conn, int opcode, const char* data, size_t len) {
+  std::string f;
+  f.reserve(len + 10);
+  f.push_back(char(0x80 | opcode));
+  if (len < 126) {
+    f.push_back(char(len));
+  } else if (len < 65536) {
+    f.push_back(char(126));
+    f.push_back(char(len >> 8));
+    f.push_back(char(len & 0xFF));
+  } else {
+    f.push_back(char(127));
+    for (int shift = 56; shift >= 0; shift -= 8) f.push_back(char((uint64_t(len) >> shift) & 0xFF));
+  }
+  f.append(data, len);
+  mg_lock_connection(conn);  // as mg_websocket_write does: CivetWeb's own pongs take it too
+  int n = mg_write(conn, f.data(), f.size());
+  mg_unlock_connection(conn);
+  return n;
+}
+
 }  // namespace
 
 void ws_close(WsConn& c, int code, const std::string& why) {
@@ -362,13 +388,13 @@ void ws_close(WsConn& c, int code, const std::string& why) {
   payload.push_back(char((code >> 8) & 0xFF));
   payload.push_back(char(code & 0xFF));
   payload += why.substr(0, 120);
-  mg_websocket_write(c.conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, payload.data(), payload.size());
+  write_frame(c.conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, payload.data(), payload.size());
 }
 
 bool ws_send(WsConn& c, const std::string& text) {
   std::lock_guard<std::mutex> lk(c.write_mu);
   if (c.closing) return false;
-  return mg_websocket_write(c.conn, MG_WEBSOCKET_OPCODE_TEXT, text.data(), text.size()) > 0;
+  return write_frame(c.conn, MG_WEBSOCKET_OPCODE_TEXT, text.data(), text.size()) > 0;
 }
 
 void HttpServer::Impl::register_websocket() {
