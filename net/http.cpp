@@ -18,6 +18,7 @@
 #include <stdexcept>
 
 #include "net/http_impl.h"
+#include "net/telnet.h"
 
 namespace echo::net {
 
@@ -608,6 +609,8 @@ HttpServer::HttpServer(caf::actor_system& sys, actors::SessionPort sessions, act
   bool tls = !s.opt.tls_cert.empty() || !s.opt.tls_key.empty();
   if (tls && (s.opt.tls_cert.empty() || s.opt.tls_key.empty()))
     throw std::runtime_error("TLS needs both --tls-cert and --tls-key");
+  if (std::string why = port_problem(s.opt.bind, s.opt.port, "--http-port"); !why.empty())
+    throw std::runtime_error(why);
   if (tls && !dlopen(ECHO_TLS_SHIM, RTLD_NOW | RTLD_GLOBAL))  // before CivetWeb opens libssl.so
     throw std::runtime_error(std::string("cannot serve HTTPS: ") + dlerror());
   mg_init_library(tls ? MG_FEATURES_TLS : 0);

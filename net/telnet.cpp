@@ -3,7 +3,12 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include <netdb.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cstdio>
 #include <chrono>
@@ -267,7 +272,32 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
 
 }  // namespace
 
+std::string port_problem(const std::string& bind, uint16_t port, const char* flag) {
+  if (port == 0) return {};
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  if (getaddrinfo(bind.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
+    return "cannot use the address " + bind + " (use an IP address such as 127.0.0.1 or 0.0.0.0)";
+  int fd = socket(res->ai_family, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  int rc = fd < 0 ? -1 : ::bind(fd, res->ai_addr, res->ai_addrlen);
+  int err = errno;
+  if (fd >= 0) ::close(fd);
+  freeaddrinfo(res);
+  if (rc == 0) return {};
+  std::string where = "port " + std::to_string(port) + " on " + bind;
+  if (err == EADDRINUSE) return where + " is in use (another server?); pick another with " + flag;
+  if (err == EACCES) return where + " needs privileges; pick one above 1023 with " + flag;
+  if (err == EADDRNOTAVAIL) return bind + " is not an address of this machine";
+  return "cannot listen on " + where + ": " + std::strerror(err);
+}
+
 uint16_t start_telnet(caf::actor_system& sys, actors::SessionPort port, const TelnetOptions& options) {
+  if (std::string why = port_problem(options.bind, options.port, "--telnet-port"); !why.empty())
+    throw std::runtime_error(why);
   auto ready = std::make_shared<std::promise<uint16_t>>();
   auto fut = ready->get_future();
   sys.middleman().spawn_broker(telnet_acceptor, port, options, ready);

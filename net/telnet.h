@@ -37,6 +37,11 @@ struct TelnetOptions {
   uint16_t port = 7777;  // 0: any free port
 };
 
+// Why `port` on `bind` cannot be listened on, in words a user can act on
+// ("port 7777 is in use; pick another with --telnet-port"), or "" when it
+// can (a probe: bound and closed at once). `flag` names the option.
+std::string port_problem(const std::string& bind, uint16_t port, const char* flag);
+
 // Starts listening; returns the port. Throws std::runtime_error when the
 // address cannot be bound.
 uint16_t start_telnet(caf::actor_system& sys, actors::SessionPort port, const TelnetOptions& options);

@@ -416,6 +416,15 @@ def main():
         mal2.login("Mallory", "mal1ce")
         doc = expect_status(mal2, "POST", "/api/eval", 403, {"code": "return event_log();"})
         check(doc["error"] == "E_PERM", "event_log() for a programmer: %r" % doc)
+        # Busy ports are named as such, with the option that picks another.
+        other = os.path.join(work, "other.db")
+        subprocess.run([repl, "new-world", other], check=True, stdout=subprocess.DEVNULL)
+        for args, flag in (([str(server.port), "--http-port", "0"], "--telnet-port"),
+                           (["0", "--http-port", str(server.http_port)], "--http-port")):
+            busy = subprocess.run([repl, "serve", other, "--telnet-port"] + args, capture_output=True, text=True,
+                                  timeout=60)
+            check(busy.returncode == 1 and "is in use" in busy.stderr and flag in busy.stderr,
+                  "busy port: %d %s" % (busy.returncode, busy.stderr[-300:]))
         # Failed logins are limited per address.
         anon = Api(server.http_port)
         statuses = [anon.call("POST", "/api/login", {"name": "Norma", "password": "guess%d" % i})[0]
