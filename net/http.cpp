@@ -17,6 +17,7 @@
 #include <future>
 #include <stdexcept>
 
+#include "net/assets.h"
 #include "net/http_impl.h"
 #include "net/telnet.h"
 
@@ -94,12 +95,13 @@ const char* reason(int status) {
 }
 
 // The head and the body in one write: one segment for a small answer.
-void send(mg_connection* conn, int status, const std::string& body, const char* type = "application/json") {
-  char head[256];
+void send(mg_connection* conn, int status, std::string_view body, const char* type = "application/json",
+          const char* extra = "") {
+  char head[512];
   int n = std::snprintf(head, sizeof head,
                         "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n"
-                        "X-Content-Type-Options: nosniff\r\n\r\n",
-                        status, reason(status), type, body.size());
+                        "X-Content-Type-Options: nosniff\r\n%s\r\n",
+                        status, reason(status), type, body.size(), extra);
   std::string out;
   out.reserve(size_t(n) + body.size());
   out.append(head, size_t(n));
@@ -554,6 +556,23 @@ Answer metrics(HttpServer::Impl& s, Request&) {
   return Answer{200, Json(out)};
 }
 
+// The browser client: / and /assets/NAME, from the binary. The page may
+// load only its own files and talk only to this server.
+int serve_asset(mg_connection* conn, void*) {
+  const mg_request_info* ri = mg_get_request_info(conn);
+  std::string_view uri = ri->local_uri ? ri->local_uri : "";
+  const Asset* a = nullptr;
+  if (uri == "/" || uri == "/index.html") a = find_asset("index.html");
+  else if (uri.rfind("/assets/", 0) == 0) a = find_asset(uri.substr(8));
+  if (!a || std::strcmp(ri->request_method, "GET") != 0) {
+    send(conn, a ? 405 : 404, a ? "method not allowed\n" : "not found\n", "text/plain; charset=utf-8");
+    return a ? 405 : 404;
+  }
+  send(conn, 200, a->text, std::string(a->mime).c_str(),
+       "Content-Security-Policy: default-src 'self'; connect-src 'self'; frame-ancestors 'none'\r\n");
+  return 200;
+}
+
 // CivetWeb reads the certificate and its key from one PEM file (and calls
 // through null pointers if an init_ssl callback sets the context up
 // instead): the two files are joined into a private temporary one, read at
@@ -660,6 +679,9 @@ HttpServer::HttpServer(caf::actor_system& sys, actors::SessionPort sessions, act
   if (n > 0) s.bound_port = uint16_t(sp[0].port);
   mg_set_request_handler(s.ctx, "/api", handle, &s);
   mg_set_request_handler(s.ctx, "/metrics", handle, &s);
+  mg_set_request_handler(s.ctx, "/$", serve_asset, &s);
+  mg_set_request_handler(s.ctx, "/index.html$", serve_asset, &s);
+  mg_set_request_handler(s.ctx, "/assets/", serve_asset, &s);
   s.register_websocket();
   s.sweeper = std::thread([&s] { s.sweep(); });
 }

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""End to end in a real browser: Echo's player client in headless Chromium.
+
+Starts `echo-repl serve` on a fresh default world with --http-port, opens
+http://127.0.0.1:PORT/ in Debian's chromium driven through the DevTools
+protocol (a small client over web_client.WebSocket), logs in as the wizard,
+types `look` and sees the room, talks with a telnet player in the same room
+(each sees the other's say), gets a ui_update from the world into the page,
+and, after the server restarts on the same ports, reconnects by itself and
+plays on. Screenshots go to WORK_DIR (client.png, after-restart.png).
+Skipped (exit 0, with a line saying so) when chromium is not installed.
+Usage: test_browser_client.py ECHO_REPL WORK_DIR
+"""
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import base64
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from moo_client import Client  # noqa: E402
+from web_client import Api, WebSocket  # noqa: E402
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    def __init__(self, repl, store, log, telnet, http):
+        self.log = open(log, "ab")
+        self.proc = subprocess.Popen([repl, "serve", store, "--telnet-port", str(telnet), "--http-port", str(http)],
+                                     stdout=subprocess.PIPE, stderr=self.log)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if b"serving HTTP" in line:
+                return
+            if not line and self.proc.poll() is not None:
+                break
+        raise RuntimeError("server did not start (see %s)" % log)
+
+    def stop(self):
+        self.proc.terminate()
+        rc = self.proc.wait(timeout=60)
+        self.log.close()
+        return rc
+
+
+class Page:
+    """One Chromium tab through the DevTools protocol."""
+
+    def __init__(self, chromium, url, work):
+        self.profile = tempfile.mkdtemp(prefix="echo-chromium-", dir=work)
+        self.proc = subprocess.Popen(
+            [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--remote-debugging-port=0", "--user-data-dir=" + self.profile, "--window-size=1100,700",
+             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        port = None
+        deadline = time.time() + 60
+        while time.time() < deadline and port is None:
+            line = self.proc.stderr.readline().decode(errors="replace")
+            m = re.search(r"DevTools listening on ws://[^:]+:(\d+)/", line)
+            if m:
+                port = int(m.group(1))
+        if port is None:
+            raise RuntimeError("chromium did not start")
+        req = urllib.request.Request("http://127.0.0.1:%d/json/new?%s" % (port, url), method="PUT")
+        target = json.load(urllib.request.urlopen(req, timeout=30))
+        path = target["webSocketDebuggerUrl"].split(":%d" % port, 1)[1]
+        self.ws = WebSocket(port, path=path)
+        self.next_id = 0
+
+    def call(self, method, **params):
+        self.next_id += 1
+        self.ws.send({"id": self.next_id, "method": method, "params": params})
+        while True:
+            f = self.ws.recv(timeout=30)
+            if f.get("id") == self.next_id:
+                if "error" in f:
+                    raise RuntimeError("%s: %s" % (method, f["error"]))
+                return f["result"]
+
+    def js(self, expr):
+        r = self.call("Runtime.evaluate", expression=expr, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in r:
+            raise RuntimeError("page script failed: %s" % r["exceptionDetails"])
+        return r["result"].get("value")
+
+    def wait(self, expr, what, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.js(expr):
+                return
+            time.sleep(0.1)
+        raise AssertionError("%s; the page shows: %r" % (what, self.js("document.body.innerText")[-1500:]))
+
+    def type_command(self, text):
+        self.js("(() => { const i = document.getElementById('command'); i.value = %s; "
+                "document.getElementById('command-form').requestSubmit(); })()" % json.dumps(text))
+
+    def output_has(self, pattern):
+        return "new RegExp(%s).test(document.getElementById('output').innerText)" % json.dumps(pattern)
+
+    def screenshot(self, path):
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+
+    def close(self):
+        try:
+            self.ws.close()
+        finally:
+            self.proc.kill()
+            self.proc.wait()
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def main():
+    repl, work = sys.argv[1], sys.argv[2]
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        print("e2e browser client: SKIPPED, chromium is not installed (apt-get install chromium)")
+        return
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    store = os.path.join(work, "w.db")
+    log = os.path.join(work, "server.log")
+    subprocess.run([repl, "new-world", store], check=True, stdout=subprocess.DEVNULL)
+    telnet, http = free_port(), free_port()
+    server = Server(repl, store, log, telnet, http)
+    page = None
+    try:
+        page = Page(chromium, "http://127.0.0.1:%d/" % http, work)
+        page.wait("document.getElementById('login') && !document.getElementById('login').hidden",
+                  "the login form is shown")
+        page.js("document.getElementById('name').value = 'wizard';"
+                "document.getElementById('password').value = 'wizard';"
+                "document.getElementById('login').requestSubmit()")
+        page.wait("document.getElementById('status').textContent === 'connected'", "the page connects")
+        page.wait("getComputedStyle(document.getElementById('login')).display === 'none'",
+                  "the login form goes away")
+        page.wait(page.output_has("The First Room"), "user_connected shows the room")
+        page.type_command("look")
+        page.wait(page.output_has("> look"), "the command is echoed")
+        page.wait(page.output_has("brass plaque[\\s\\S]*brass plaque"), "look shows the room again")
+        # A telnet player in the same room: each hears the other.
+        alice = Client(telnet, "alice")
+        alice.expect(r"connect wizard wizard")
+        alice.command("create Alice secret", r"\*\*\* Created \*\*\*")
+        alice.drain()
+        page.type_command("say hello from the browser")
+        alice.expect(r'Wizard says, "hello from the browser"')
+        alice.send("say hello from telnet")
+        page.wait(page.output_has('Alice says, "hello from telnet"'), "the browser hears telnet")
+        # The world changes the page.
+        api = Api(http)
+        api.login("wizard", "wizard")
+        st, doc = api.call("POST", "/api/eval", {"code": 'return client_event(player, "ui_update", '
+                                                         '["element" -> "button1", "property" -> "text", '
+                                                         '"value" -> "Click Me!"]);'})
+        assert st == 200 and doc["result"] == 1, (st, doc)
+        page.wait("document.getElementById('ui').innerText.includes('Click Me!')", "ui_update reaches the page")
+        page.screenshot(os.path.join(work, "client.png"))
+        alice.close()
+        # The server restarts on the same ports: the page reconnects with its token.
+        assert server.stop() == 0
+        page.wait("document.getElementById('status').textContent !== 'connected'", "the page sees the drop")
+        server = Server(repl, store, log, telnet, http)
+        page.wait("document.getElementById('status').textContent === 'connected'", "the page reconnects", 40)
+        page.type_command("say back again")
+        page.wait(page.output_has('You say, "back again"'), "commands work after the restart")
+        page.screenshot(os.path.join(work, "after-restart.png"))
+        assert server.stop() == 0
+    except Exception:
+        server.proc.kill()
+        raise
+    finally:
+        if page:
+            page.close()
+    print("e2e browser client: login, look, say both ways, ui_update and reconnect after a restart")
+
+
+if __name__ == "__main__":
+    main()
