@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <random>
 
+#include <unistd.h>
+
 #include "actors/messages.h"
 #include "lang/compiler.h"
 #include "lang/map.h"
@@ -234,6 +236,11 @@ void Runtime::start() {
   if (g_runtime) throw std::runtime_error("a server is already running in this process");
   auto t0 = std::chrono::steady_clock::now();
   store_ = storage::Store::open(opt_.store, storage::StoreOptions{false, true});
+  // Who holds the store, for the message another process gets (Store::open).
+  if (std::FILE* f = std::fopen((store_->dir() + "/server.pid").c_str(), "w")) {
+    std::fprintf(f, "%ld\n", long(getpid()));
+    std::fclose(f);
+  }
   world_ = load_world(*store_, &extras_);
   host_ = std::make_unique<ServerHost>(*world_, *this);
   register_server_builtins();
@@ -713,6 +720,7 @@ void Runtime::wait(const std::function<void()>& before_close) {
   {
     std::lock_guard<WorldLock> lk(mu);
     checkpoint(true);
+    std::remove((store_->dir() + "/server.pid").c_str());
     store_->close();
   }
   wait_background();

@@ -9,6 +9,7 @@
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -140,7 +141,23 @@ std::unique_ptr<Store> Store::open_dir(const std::string& dir, StoreOptions opti
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   for (const char* f : kFamilies) descs.emplace_back(f, cfo);
   rocksdb::Status s = rocksdb::DB::Open(dbo, im.data_dir, descs, &im.cf, &im.db);
-  if (!s.ok()) throw StoreError(im.data_dir + ": cannot open: " + s.ToString());
+  if (!s.ok()) {
+    // RocksDB's LOCK: another process has the store (a server writes its
+    // pid beside it, in server.pid).
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      std::string pid;
+      if (std::FILE* f = std::fopen((store->dir_ + "/server.pid").c_str(), "r")) {
+        char buf[32] = "";
+        if (std::fgets(buf, sizeof buf, f)) pid = buf;
+        std::fclose(f);
+        while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+      }
+      throw StoreError(store->dir_ + " is in use by " +
+                       (pid.empty() ? std::string("another process") : "a running server (pid " + pid + ")") +
+                       "; stop it first, or see what it is doing with `echo-repl status " + store->dir_ + "`");
+    }
+    throw StoreError(im.data_dir + ": cannot open: " + s.ToString());
+  }
   return store;
 }
 

@@ -425,6 +425,11 @@ def main():
                                   timeout=60)
             check(busy.returncode == 1 and "is in use" in busy.stderr and flag in busy.stderr,
                   "busy port: %d %s" % (busy.returncode, busy.stderr[-300:]))
+        # The store a server holds is named as such, with the server's pid.
+        held = subprocess.run([repl, "serve", store, "--telnet-port", "0"], capture_output=True, text=True,
+                              timeout=60)
+        check(held.returncode == 1 and "in use by a running server (pid %d)" % server.proc.pid in held.stderr,
+              "store in use: %d %s" % (held.returncode, held.stderr[-300:]))
         # Failed logins are limited per address.
         anon = Api(server.http_port)
         statuses = [anon.call("POST", "/api/login", {"name": "Norma", "password": "guess%d" % i})[0]
