@@ -366,7 +366,8 @@ Value flag_list(const Object& o) {
 }
 
 Value verb_args(const Verb& v) {
-  return make_list({Value::str(argspec_name(v.dobj)), Value::str(unparse_prep(v.prep)), Value::str(argspec_name(v.iobj))});
+  return make_list(
+      {Value::str(argspec_name(v.dobj)), Value::str(unparse_prep(v.prep)), Value::str(argspec_name(v.iobj))});
 }
 
 bool verb_readable(World& w, const Verb& v, int64_t who) {
@@ -472,6 +473,16 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
   int64_t id = req.kind == WebRequest::Eval ? req.player : resolve_object(w, req.object);
   if (id == -2 || !w.valid(id))
     return done(WebReply::fail(404, "E_INVIND", "no such object: " + req.object));
+  // A job running `program` as the player, with this = target.
+  auto job = [&](std::shared_ptr<const Program> program, int64_t target, const char* verb, Value args) {
+    Job j;
+    j.program = std::move(program);
+    j.progr = req.player;
+    j.target = target;
+    j.verb = verb;
+    j.args = std::move(args);
+    return j;
+  };
   // A task for the request, started through `via`'s actor.
   auto start = [&](Job j, int64_t via) {
     j.kind = Job::Web;
@@ -525,13 +536,8 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
     }
     case WebRequest::PutProperty: {
       if (!ws.put_property) ws.put_property = compile_or_die("args[1].(args[2]) = args[3]; return args[3];");
-      Job j;
-      j.program = ws.put_property;
-      j.progr = req.player;
-      j.target = id;
-      j.verb = "web:put_property";
-      j.args = make_list({Value::obj(id), Value::str(req.name), req.value});
-      return start(std::move(j), id);
+      Value args = make_list({Value::obj(id), Value::str(req.name), req.value});
+      return start(job(ws.put_property, id, "web:put_property", args), id);
     }
     case WebRequest::PutVerb: {
       Verb* v = w.find_defined_verb(id, Value::str(req.name));
@@ -540,26 +546,16 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
       // Compiled here first, so that a 422 says where each error is.
       if (!compiles(req, syntax, done)) return;
       if (!ws.put_verb) ws.put_verb = compile_or_die("return set_verb_code(@args);");
-      Job j;
-      j.program = ws.put_verb;
-      j.progr = req.player;
-      j.target = id;
-      j.verb = "web:put_verb";
-      j.args = make_list({Value::obj(id), Value::str(req.name), lines_of(req.source), Value::str(syntax_name(syntax))});
-      return start(std::move(j), id);
+      Value args =
+          make_list({Value::obj(id), Value::str(req.name), lines_of(req.source), Value::str(syntax_name(syntax))});
+      return start(job(ws.put_verb, id, "web:put_verb", args), id);
     }
     case WebRequest::Eval: {
       if (!w.is_programmer(req.player)) return done(WebReply::fail(403, "E_PERM", "only programmers may eval"));
       Syntax syntax = Syntax::Moo;
       auto program = compiles(req, syntax, done);
       if (!program) return;
-      Job j;
-      j.program = program;
-      j.progr = req.player;
-      j.target = NOTHING;
-      j.verb = "eval";
-      j.args = Value::empty_list();
-      return start(std::move(j), req.player);
+      return start(job(program, NOTHING, "eval", Value::empty_list()), req.player);
     }
     case WebRequest::CallVerb: {
       Job j;
@@ -572,13 +568,8 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
       // An Echo event from the player to the object: emit() as the player,
       // so that its permission rules and handlers are the MOO code's own.
       if (!ws.emit_event) ws.emit_event = compile_or_die("return emit(args[1], {args[2], args[3]});");
-      Job j;
-      j.program = ws.emit_event;
-      j.progr = req.player;
-      j.target = id;
-      j.verb = "web:emit";
-      j.args = make_list({Value::str(req.name), Value::obj(id), req.value});
-      return start(std::move(j), id);
+      Value args = make_list({Value::str(req.name), Value::obj(id), req.value});
+      return start(job(ws.emit_event, id, "web:emit", args), id);
     }
     case WebRequest::Subscribe:
     case WebRequest::Unsubscribe: {

@@ -167,6 +167,17 @@ bool member_value(const Json& body, const char* key, Value& out, Answer& fail) {
   }
 }
 
+// A request of `kind` from the logged-in player, with the path's {id} and
+// {name} as its object and name.
+WebRequest request_for(const Request& rq, WebRequest::Kind kind) {
+  WebRequest req;
+  req.kind = kind;
+  req.player = rq.player;
+  if (!rq.params.empty()) req.object = rq.params[0];
+  if (rq.params.size() > 1) req.name = rq.params[1];
+  return req;
+}
+
 Answer ask(HttpServer::Impl& s, WebRequest req) {
   auto promise = std::make_shared<std::promise<WebReply>>();
   auto fut = promise->get_future();
@@ -249,22 +260,12 @@ Answer health(HttpServer::Impl& s, Request&) {
                               {"uptime_seconds", h.uptime_seconds}})};
 }
 
-Answer simple(HttpServer::Impl& s, Request& rq, WebRequest::Kind kind) {
-  WebRequest req;
-  req.kind = kind;
-  req.player = rq.player;
-  if (!rq.params.empty()) req.object = rq.params[0];
-  if (rq.params.size() > 1) req.name = rq.params[1];
-  return ask(s, std::move(req));
-}
+Answer simple(HttpServer::Impl& s, Request& rq, WebRequest::Kind kind) { return ask(s, request_for(rq, kind)); }
 
 Answer call_verb(HttpServer::Impl& s, Request& rq) {
   Json body;
   Answer fail;
-  WebRequest req;
-  req.kind = WebRequest::CallVerb;
-  req.player = rq.player;
-  req.object = rq.params[0];
+  WebRequest req = request_for(rq, WebRequest::CallVerb);
   if (!parse_body(rq, body, fail) || !member_string(body, "verb", req.name, fail)) return fail;
   req.args = Value::empty_list();
   if (const Json* a = body.find("args")) {
@@ -277,11 +278,7 @@ Answer call_verb(HttpServer::Impl& s, Request& rq) {
 Answer put_verb(HttpServer::Impl& s, Request& rq) {
   Json body;
   Answer fail;
-  WebRequest req;
-  req.kind = WebRequest::PutVerb;
-  req.player = rq.player;
-  req.object = rq.params[0];
-  req.name = rq.params[1];
+  WebRequest req = request_for(rq, WebRequest::PutVerb);
   if (!parse_body(rq, body, fail) || !member_string(body, "source", req.source, fail) ||
       !member_string(body, "syntax", req.syntax, fail, false))
     return fail;
@@ -291,11 +288,7 @@ Answer put_verb(HttpServer::Impl& s, Request& rq) {
 Answer put_property(HttpServer::Impl& s, Request& rq) {
   Json body;
   Answer fail;
-  WebRequest req;
-  req.kind = WebRequest::PutProperty;
-  req.player = rq.player;
-  req.object = rq.params[0];
-  req.name = rq.params[1];
+  WebRequest req = request_for(rq, WebRequest::PutProperty);
   if (!parse_body(rq, body, fail) || !member_value(body, "value", req.value, fail)) return fail;
   return ask(s, std::move(req));
 }
@@ -303,9 +296,7 @@ Answer put_property(HttpServer::Impl& s, Request& rq) {
 Answer eval(HttpServer::Impl& s, Request& rq) {
   Json body;
   Answer fail;
-  WebRequest req;
-  req.kind = WebRequest::Eval;
-  req.player = rq.player;
+  WebRequest req = request_for(rq, WebRequest::Eval);
   if (!parse_body(rq, body, fail) || !member_string(body, "code", req.source, fail) ||
       !member_string(body, "syntax", req.syntax, fail, false))
     return fail;
@@ -315,9 +306,7 @@ Answer eval(HttpServer::Impl& s, Request& rq) {
 Answer emit_event(HttpServer::Impl& s, Request& rq) {
   Json body;
   Answer fail;
-  WebRequest req;
-  req.kind = WebRequest::EmitEvent;
-  req.player = rq.player;
+  WebRequest req = request_for(rq, WebRequest::EmitEvent);
   if (!parse_body(rq, body, fail) || !member_string(body, "target", req.object, fail) ||
       !member_string(body, "name", req.name, fail))
     return fail;
@@ -327,9 +316,7 @@ Answer emit_event(HttpServer::Impl& s, Request& rq) {
 }
 
 Answer task_result(HttpServer::Impl& s, Request& rq) {
-  WebRequest req;
-  req.kind = WebRequest::TaskResult;
-  req.player = rq.player;
+  WebRequest req = request_for(rq, WebRequest::TaskResult);
   char* end = nullptr;
   req.task = std::strtoll(rq.params[0].c_str(), &end, 10);
   if (rq.params[0].empty() || *end) return error_answer(400, "bad_request", "a task id is a number");
@@ -338,9 +325,7 @@ Answer task_result(HttpServer::Impl& s, Request& rq) {
 
 // GET /api/events?since=N&limit=N&type=T (wizards).
 Answer event_log(HttpServer::Impl& s, Request& rq) {
-  WebRequest req;
-  req.kind = WebRequest::EventLog;
-  req.player = rq.player;
+  WebRequest req = request_for(rq, WebRequest::EventLog);
   const mg_request_info* ri = mg_get_request_info(rq.conn);
   const char* q = ri->query_string ? ri->query_string : "";
   size_t qlen = std::strlen(q);
