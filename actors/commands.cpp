@@ -303,7 +303,10 @@ void Runtime::close_connection(Connection& c, const char* message) {
   c.closed = true;
   ending_.push_back(c.handle);
   c.session = caf::actor();
-  if (c.id >= 0 && !c.login_watch) log_event("disconnect", NOTHING, NOTHING, c.id, Value::str(c.name));
+  if (c.id >= 0 && !c.login_watch) {
+    log("DISCONNECTED: #" + std::to_string(c.id) + " on " + c.name);  // server.c's word for a boot
+    log_event("disconnect", NOTHING, NOTHING, c.id, Value::str(c.name));
+  }
   if (primary && c.id >= 0) {
     if (c.disconnect_me) {  // boot_player(): every connection of the player goes
       if (auto it = more_conns_.find(c.id); it != more_conns_.end()) {

@@ -3,6 +3,7 @@
 //   echo-repl dump OBJ [--world NAME.db]          print OBJ (#N or $name) as a definition
 // The world defaults to default-world.db, the one `./echo.sh run` serves.
 // Both refuse a store a running server holds (RocksDB's lock says so).
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -37,6 +38,20 @@ bool parse(int argc, char** argv, Args* out, const char* usage) {
   return !out->target.empty();
 }
 
+// The world's store, opened as it is: a name with no store is refused
+// before anything is written (RocksDB would make an empty one).
+std::unique_ptr<storage::Store> open_world(const std::string& name) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(name + "/data", ec))
+    throw std::runtime_error("no world at " + name + " (make one with `echo-repl new-world " + name +
+                             "`, or import a textdump with `echo-repl import FILE --to " + name + "`)");
+  return storage::Store::open_dir(name, storage::StoreOptions{false, true});
+}
+
+std::string count(size_t n, const char* thing) {
+  return std::to_string(n) + " " + thing + (n == 1 ? "" : "s");
+}
+
 }  // namespace
 
 int cmd_load(int argc, char** argv) {
@@ -50,7 +65,7 @@ int cmd_load(int argc, char** argv) {
   std::stringstream text;
   text << in.rdbuf();
   try {
-    auto store = storage::Store::open_dir(a.world);
+    auto store = open_world(a.world);
     WorldExtras extras;
     std::unique_ptr<World> world = load_world(*store, &extras);
     // The file's objects belong to the first wizard (the store's #3 in a
@@ -67,7 +82,7 @@ int cmd_load(int argc, char** argv) {
     }
     commit_changes(*world, extras, *store);
     store->sync_wal();
-    std::cout << "loaded " << a.target << " into " << a.world << ": " << r.objects.size() << " objects ("
+    std::cout << "loaded " << a.target << " into " << a.world << ": " << count(r.objects.size(), "object") << " ("
               << r.created.size() << " new)\n";
     return 0;
   } catch (const std::exception& e) {
@@ -80,7 +95,7 @@ int cmd_dump(int argc, char** argv) {
   Args a;
   if (!parse(argc, argv, &a, "usage: echo-repl dump #N|$name [--world NAME.db]\n")) return 2;
   try {
-    auto store = storage::Store::open_dir(a.world);
+    auto store = open_world(a.world);
     std::unique_ptr<World> world = load_world(*store);
     int64_t id = NOTHING;
     if (a.target[0] == '#') {

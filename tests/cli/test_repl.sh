@@ -55,6 +55,13 @@ else
   printf '** LambdaMOO Database, Format Version 4 **\nnot a number\n' > "$tmp/bad.db"
   check "broken input"    1 "line 2"                -- "$repl" import "$tmp/bad.db" --to "$tmp/bad-store.db"
   if [[ -e $tmp/bad-store.db ]]; then echo "FAIL broken import left a store"; fails=$((fails + 1)); fi
+  # load and dump on a world that does not exist: refused, nothing made.
+  printf 'object $gizmo\nendobject\n' > "$tmp/gizmo.echo"
+  check "load no world"   1 "no world at"           -- "$repl" load "$tmp/gizmo.echo" --world "$tmp/none.db"
+  check "dump no world"   1 "new-world"             -- "$repl" dump '#0' --world "$tmp/none.db"
+  if [[ -e $tmp/none.db ]]; then echo "FAIL load made an empty store"; fails=$((fails + 1)); fi
+  check "new-world"       0 "wrote"                 -- "$repl" new-world "$tmp/w.db"
+  check "load one"        0 ": 1 object ("          -- "$repl" load "$tmp/gizmo.echo" --world "$tmp/w.db"
 fi
 echo "cli: $passes passed, $fails failed"
 [[ $fails -eq 0 ]]

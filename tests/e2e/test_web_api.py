@@ -383,6 +383,8 @@ def main():
         garbage(server.http_port)
         wiz_tel.c.close()
         check(server.stop() == 0, "server exit status")
+        with open(log, errors="replace") as f:  # boot_player() is logged as LambdaMOO logs it
+            check("DISCONNECTED: %s on web" % ids["norma"] in f.read(), "the boot is in the server log")
     except Exception:
         server.stop(timeout=10)
         raise
