@@ -89,3 +89,35 @@ TEST_CASE("output queue: one kick waits at most until the session takes", "[net]
   q.take(10);
   CHECK(q.arm_kick());
 }
+
+TEST_CASE("output queue: an event comes alone, after the lines before it", "[net]") {
+  using echo::Value;
+  OutputQueue q;
+  q.push("before", true, true, 65536);
+  q.push_event(echo::make_list({Value::str("ui_update"), Value::integer(7)}), 65536);
+  q.push("after", true, true, 65536);
+  CHECK(q.length() > 17);  // the event counts too
+  q.commit(1);
+  q.release(1);
+  OutputQueue::Chunk c = q.take(1000);
+  CHECK(c.bytes == "before\r\n");
+  CHECK(!c.event);
+  q.set_in_flight(0);
+  c = q.take(1000);
+  CHECK(c.bytes.empty());
+  REQUIRE(c.event);
+  CHECK(c.event->list_at(1).as_int() == 7);
+  c = q.take(1000);
+  CHECK(c.bytes == "after\r\n");
+  CHECK(!c.event);
+}
+
+TEST_CASE("output queue: events are dropped for room like lines", "[net]") {
+  using echo::Value;
+  OutputQueue q;
+  for (int i = 0; i < 50; ++i) q.push_event(echo::make_list({Value::str(std::string(100, 'x'))}), 2048);
+  CHECK(q.length() <= 2048 + 200);
+  q.commit(0);
+  OutputQueue::Chunk c = q.take(100000);
+  CHECK(c.bytes.find("lines of output to you have been lost") != std::string::npos);
+}
