@@ -247,7 +247,7 @@ WebPort::Health WebPort::health() const {
   h.conflicts = rt->spec_conflicts_.load();
   h.reruns = rt->spec_exclusive_.load();
   h.uptime_seconds = unix_now() - rt->started_at_;
-  h.commit_lag_seconds = rt->held_.empty() ? 0.0 : double(rt->written_seq_ - rt->synced_seq_);
+  h.unsynced_commits = rt->written_seq_ - rt->synced_seq_;
   return h;
 }
 

@@ -104,7 +104,7 @@ struct WebPort {
   // GET /api/health and /metrics (no login): plain figures, cheap to read.
   struct Health {
     bool store_writable = true;
-    double commit_lag_seconds = 0;  // how long the oldest unsynced commit has waited
+    uint64_t unsynced_commits = 0;  // written, their WAL sync not done yet (output waits for it)
     size_t tasks = 0, connections = 0, actors = 0;
     uint64_t commits = 0, conflicts = 0, reruns = 0;
     double uptime_seconds = 0;

@@ -254,7 +254,7 @@ Answer health(HttpServer::Impl& s, Request&) {
   return Answer{h.store_writable ? 200 : 503,
                 Json::object({{"status", h.store_writable ? "ok" : "stopping"},
                               {"store_writable", h.store_writable},
-                              {"commit_lag", h.commit_lag_seconds},
+                              {"unsynced_commits", h.unsynced_commits},
                               {"tasks", h.tasks},
                               {"connections", h.connections},
                               {"uptime_seconds", h.uptime_seconds}})};
@@ -508,6 +508,8 @@ Answer metrics(HttpServer::Impl& s, Request&) {
   line("echo_actors", "", double(h.actors));
   out += "# TYPE echo_commits_total counter\n";
   line("echo_commits_total", "", double(h.commits));
+  out += "# TYPE echo_unsynced_commits gauge\n";
+  line("echo_unsynced_commits", "", double(h.unsynced_commits));
   out += "# TYPE echo_conflicts_total counter\n";
   line("echo_conflicts_total", "", double(h.conflicts));
   out += "# TYPE echo_reruns_total counter\n";
