@@ -31,8 +31,10 @@ struct WebState {
     double expires;
   };
   std::unordered_map<std::string, Cached> sessions;  // by token hash
-  std::set<int64_t> running;                         // answered 202, not ended
-  std::map<int64_t, WebReply> results;
+  // Tasks answered 202, by id: the player who asked (only they, or a
+  // wizard, may read the outcome).
+  std::map<int64_t, int64_t> running;
+  std::map<int64_t, std::pair<int64_t, WebReply>> results;
   std::deque<int64_t> result_order;
   std::shared_ptr<const Program> put_property, put_verb, emit_event;  // compiled once
 };
@@ -220,12 +222,18 @@ void WebPort::request(WebRequest req, WebDone done) const {
   Runtime::InboxEvent ev;
   ev.kind = Runtime::InboxEvent::Call;
   auto shared = std::make_shared<WebRequest>(std::move(req));
-  ev.call = [r, shared, done = std::move(done)]() mutable {
+  // Answered once, whoever answers first: the request's own path, or the
+  // 500 below if it throws after handing the answer on (to a task, say).
+  auto once = std::make_shared<WebDone>(std::move(done));
+  WebDone reply = [once](WebReply a) {
+    if (WebDone f = std::exchange(*once, nullptr)) f(std::move(a));
+  };
+  ev.call = [r, shared, reply]() {
     try {
-      r->web_request(*shared, std::move(done));
+      r->web_request(*shared, reply);
     } catch (const std::exception& e) {
       r->log(std::string("WEB: a request failed in the server: ") + e.what());
-      if (done) done(WebReply::fail(500, "server_error", e.what()));
+      reply(WebReply::fail(500, "server_error", e.what()));
     }
   };
   r->post(std::move(ev));
@@ -278,16 +286,16 @@ void Runtime::web_task_suspended(TaskEntry& e) {
   e.web_later = true;
   {
     std::lock_guard<std::mutex> lk(web_->mu);
-    web_->running.insert(e.id);
+    web_->running[e.id] = e.player;
   }
   reply(WebReply::ok(mkmap({{"task", Value::integer(e.id)}}), 202));
 }
 
 namespace {
-void keep_result(WebState& ws, int64_t id, WebReply r) {
+void keep_result(WebState& ws, int64_t id, int64_t player, WebReply r) {
   std::lock_guard<std::mutex> lk(ws.mu);
   ws.running.erase(id);
-  ws.results[id] = std::move(r);
+  ws.results[id] = {player, std::move(r)};
   ws.result_order.push_back(id);
   while (ws.result_order.size() > kKeptResults) {
     ws.results.erase(ws.result_order.front());
@@ -316,7 +324,7 @@ void Runtime::web_task_end(TaskEntry& e, TaskStatus st, Task* t) {
     std::exchange(e.web_reply, nullptr)(std::move(r));
   } else if (e.web_later) {
     e.web_later = false;
-    keep_result(*web_, e.id, std::move(r));
+    keep_result(*web_, e.id, e.player, std::move(r));
   }
 }
 
@@ -325,7 +333,7 @@ void Runtime::web_task_gone(TaskEntry& e) {
   if (e.web_reply)
     std::exchange(e.web_reply, nullptr)(std::move(r));
   else if (e.web_later)
-    keep_result(*web_, e.id, std::move(r));
+    keep_result(*web_, e.id, e.player, std::move(r));
   e.web_later = false;
 }
 
@@ -457,11 +465,15 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
   World& w = *world_;
   if (req.kind == WebRequest::TaskResult) {
     std::lock_guard<std::mutex> lk(ws.mu);
-    if (ws.running.count(req.task))
+    // Someone else's task is as good as absent (its result may be private).
+    bool wizard = w.is_wizard(req.player);
+    auto mine = [&](int64_t owner) { return owner == req.player || wizard; };
+    if (auto r = ws.running.find(req.task); r != ws.running.end() && mine(r->second))
       return done(WebReply::ok(mkmap({{"task", Value::integer(req.task)}, {"state", Value::str("running")}}), 202));
     auto it = ws.results.find(req.task);
-    if (it == ws.results.end()) return done(WebReply::fail(404, "not_found", "no such task result (kept: the last 1000)"));
-    return done(it->second);
+    if (it == ws.results.end() || !mine(it->second.first))
+      return done(WebReply::fail(404, "not_found", "no such task result of yours (the last 1000 are kept)"));
+    return done(it->second.second);
   }
   if (req.kind == WebRequest::EventLog) {
     if (!w.is_wizard(req.player)) return done(WebReply::fail(403, "E_PERM", "only wizards read the event log"));

@@ -154,9 +154,12 @@ def http_checks(port, ids, tls=False):
     task = doc["task"]
     doc = expect_status(nor, "GET", "/api/tasks/%d" % task, 202)
     check(doc["state"] == "running", "running: %r" % doc)
+    expect_status(mal, "GET", "/api/tasks/%d" % task, 404)  # another player's task
     time.sleep(1.5)
     doc = expect_status(nor, "GET", "/api/tasks/%d" % task, 200)
     check(doc["result"] == 42, "later result: %r" % doc)
+    expect_status(mal, "GET", "/api/tasks/%d" % task, 404)
+    expect_status(wiz, "GET", "/api/tasks/%d" % task, 200)
 
     # Verbs and properties.
     expect_status(nor, "GET", V + "/verbs/hidden", 403)
