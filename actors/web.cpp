@@ -163,10 +163,14 @@ void WebPort::login(const std::string& name, const std::string& password, const 
   };
   ConnHandle h = open.handle;
   r->post(std::move(open));
-  // LambdaMOO's login words: quoted as a telnet client would type them.
+  // LambdaMOO's login words: quoted as a telnet client would type them,
+  // and, as telnet's line filter does, without control characters (a
+  // newline would end the line early).
   auto quote = [](const std::string& s) {
     std::string q = "\"";
     for (char c : s) {
+      unsigned char u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7F) continue;
       if (c == '"' || c == '\\') q.push_back('\\');
       q.push_back(c);
     }

@@ -109,6 +109,10 @@ def http_checks(port, ids, tls=False):
     check(login["player"] == {"obj": num(ids["wiz"])} and len(login["token"]) == 64, "wizard login: %r" % login)
     mal.login("Mallory", "mal1ce")
     nor.login("Norma", "n0rma")
+    # Control characters are dropped as telnet drops them: no second line.
+    doc = expect_status(anon, "POST", "/api/login", 200, {"name": "Nor\nma", "password": "n0rma"})
+    check(doc["player"] == {"obj": num(ids["norma"])}, "a newline in a login: %r" % doc)
+    expect_status(anon, "POST", "/api/login", 401, {"name": "Norma", "password": "n0rma\r\nconnect wizard"})
 
     # Bad input: a clear answer, nothing changed.
     st, doc = nor.call("POST", "/api/objects/%23" + ids["vault"][1:] + "/methods", '{"verb": "echo", ')
