@@ -46,13 +46,24 @@ struct WebSession {
 };
 
 // One WebSocket connection (CivetWeb's user connection data).
+//
+// Frames go out through an outbox and a writer thread of its own: a write
+// to a client that does not read blocks (up to CivetWeb's timeout), and it
+// must block neither the runtime's actors nor other clients. A client that
+// lets kMaxOutbox bytes pile up is closed (1008).
 struct WsConn {
   mg_connection* conn = nullptr;
   std::string address;
   std::string offered_token;  // from Sec-WebSocket-Protocol, if any
   std::shared_ptr<WebSession> session;
-  std::mutex write_mu;
-  bool closing = false;
+  std::mutex write_mu;        // guards the outbox and closing
+  std::condition_variable outbox_cv;
+  std::deque<std::pair<int, std::string>> outbox;  // (opcode, payload)
+  size_t outbox_bytes = 0;
+  bool closing = false;       // a close frame is queued: nothing more goes out
+  bool stop = false;          // the connection is gone: the writer ends
+  std::thread writer;
+  static constexpr size_t kMaxOutbox = 1 << 20;
   // Rate limit: messages in the current second.
   double window_start = 0;
   int window_count = 0;
@@ -112,9 +123,13 @@ struct HttpServer::Impl {
 };
 
 double unix_time();
-// Sends one text frame, whole (CivetWeb's writes to one connection are
-// serialized by the connection's write_mu).
+// Queues one text frame for the connection's writer; false once it closes.
 bool ws_send(WsConn& c, const std::string& text);
+// The connection's writer thread (on_ready starts it, on_close ends it).
+void ws_writer(WsConn* c);
+// Waits (a second at most) until the frames queued so far are written: a
+// handler about to end the connection lets its close frame out first.
+void ws_flush(WsConn& c);
 // Sends a close frame with `code` and `why` (once); the client closes.
 void ws_close(WsConn& c, int code, const std::string& why);
 

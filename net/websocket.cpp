@@ -205,6 +205,7 @@ int on_connect(const mg_connection* conn, void* data) {
 void on_ready(mg_connection* conn, void* data) {
   auto& s = *static_cast<HttpServer::Impl*>(data);
   auto* c = static_cast<WsConn*>(mg_get_user_connection_data(conn));
+  if (c) c->writer = std::thread(ws_writer, c);
   if (c && !c->offered_token.empty()) attach(s, *c, c->offered_token, -1);
 }
 
@@ -214,9 +215,14 @@ int on_data(mg_connection* conn, int bits, char* bytes, size_t len, void* data) 
   if (!c) return 0;
   int opcode = bits & 0x0F;
   if (opcode == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE) return 0;
+  {
+    std::lock_guard<std::mutex> lk(c->write_mu);
+    if (c->closing) return 0;  // cut off (it fell behind, or a write failed): whatever it says ends it
+  }
   if (opcode == MG_WEBSOCKET_OPCODE_PING || opcode == MG_WEBSOCKET_OPCODE_PONG) return 1;
   if (len > s.opt.max_frame) {
     ws_close(*c, kCloseTooBig, "frame over " + std::to_string(s.opt.max_frame) + " bytes");
+    ws_flush(*c);
     return 0;
   }
   double now = unix_time();
@@ -226,6 +232,7 @@ int on_data(mg_connection* conn, int bits, char* bytes, size_t len, void* data) 
   }
   if (++c->window_count > s.opt.messages_per_second) {
     ws_close(*c, kClosePolicy, "over " + std::to_string(s.opt.messages_per_second) + " messages a second");
+    ws_flush(*c);
     return 0;
   }
   if (opcode != MG_WEBSOCKET_OPCODE_TEXT) {
@@ -255,7 +262,14 @@ int on_data(mg_connection* conn, int bits, char* bytes, size_t len, void* data) 
       return 1;
     }
     attach(s, *c, t->as_string(), last && last->is_int() ? last->as_int() : -1);
-    return c->closing ? 0 : 1;
+    bool closing;
+    {
+      std::lock_guard<std::mutex> lk(c->write_mu);
+      closing = c->closing;
+    }
+    if (!closing) return 1;
+    ws_flush(*c);  // the refusal and its close frame go out first
+    return 0;
   }
   std::shared_ptr<WebSession> ws = c->session;
   if (!ws) {
@@ -348,6 +362,13 @@ void on_close(const mg_connection* conn, void* data) {
     std::lock_guard<std::mutex> lk(s.ws_mu);
     if (--s.ws_per_address[c->address] <= 0) s.ws_per_address.erase(c->address);
   }
+  {
+    std::lock_guard<std::mutex> lk(c->write_mu);
+    c->stop = true;
+    c->closing = true;
+  }
+  c->outbox_cv.notify_all();
+  if (c->writer.joinable()) c->writer.join();  // a write in progress fails or times out: the socket is going
   --s.ws_open;
   delete c;
 }
@@ -380,21 +401,63 @@ int write_frame(mg_connection* conn, int opcode, const char* data, size_t len) {
 
 }  // namespace
 
-void ws_close(WsConn& c, int code, const std::string& why) {
-  std::lock_guard<std::mutex> lk(c.write_mu);
+namespace {
+
+// With write_mu held: queues the close frame; nothing goes out after it.
+void queue_close(WsConn& c, int code, const std::string& why) {
   if (c.closing) return;
   c.closing = true;
   std::string payload;
   payload.push_back(char((code >> 8) & 0xFF));
   payload.push_back(char(code & 0xFF));
   payload += why.substr(0, 120);
-  write_frame(c.conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, payload.data(), payload.size());
+  c.outbox.emplace_back(MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, std::move(payload));
+  c.outbox_cv.notify_all();
+}
+
+}  // namespace
+
+void ws_writer(WsConn* c) {
+  std::unique_lock<std::mutex> lk(c->write_mu);
+  for (;;) {
+    c->outbox_cv.wait(lk, [c] { return c->stop || !c->outbox.empty(); });
+    if (c->stop) return;
+    auto [opcode, payload] = std::move(c->outbox.front());
+    c->outbox.pop_front();
+    if (opcode == MG_WEBSOCKET_OPCODE_TEXT) c->outbox_bytes -= payload.size();
+    lk.unlock();
+    bool ok = write_frame(c->conn, opcode, payload.data(), payload.size()) > 0;
+    lk.lock();
+    if (!ok || opcode == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE) {  // nothing more can go out
+      c->closing = true;
+      c->outbox.clear();
+      c->outbox_bytes = 0;
+    }
+    c->outbox_cv.notify_all();  // ws_flush waits for an empty outbox
+  }
+}
+
+void ws_flush(WsConn& c) {
+  std::unique_lock<std::mutex> lk(c.write_mu);
+  c.outbox_cv.wait_for(lk, std::chrono::seconds(1), [&c] { return c.outbox.empty() || c.stop; });
+}
+
+void ws_close(WsConn& c, int code, const std::string& why) {
+  std::lock_guard<std::mutex> lk(c.write_mu);
+  queue_close(c, code, why);
 }
 
 bool ws_send(WsConn& c, const std::string& text) {
   std::lock_guard<std::mutex> lk(c.write_mu);
   if (c.closing) return false;
-  return write_frame(c.conn, MG_WEBSOCKET_OPCODE_TEXT, text.data(), text.size()) > 0;
+  if (c.outbox_bytes + text.size() > WsConn::kMaxOutbox) {  // it does not read
+    queue_close(c, 1008, "output not read: over 1 MiB waiting");
+    return false;
+  }
+  c.outbox_bytes += text.size();
+  c.outbox.emplace_back(MG_WEBSOCKET_OPCODE_TEXT, text);
+  c.outbox_cv.notify_all();
+  return true;
 }
 
 void HttpServer::Impl::register_websocket() {

@@ -11,6 +11,7 @@ ending a web session, logout, sessions surviving a restart, the login rate
 limit, and garbage on the HTTP port.
 Usage: test_web_api.py ECHO_REPL DATA_DIR WORK_DIR
 """
+import json
 import os
 import random
 import re
@@ -347,6 +348,29 @@ def websocket_checks(port, http_port, ids, wiz_tel, wiz, mal, nor):
     tel.c.close()
 
 
+def slow_reader(http_port, ids, wiz, wiz_tel):
+    """A WebSocket that does not read while the world writes it 20 MB: nobody
+    else waits for it (its frames are written by a thread of its own, and
+    the runtime's max_queued_output drops what it cannot take)."""
+    w = Api(http_port)
+    w.login("Mallory", "mal1ce")  # alone on the web now: the flood goes nowhere else
+    ws = WebSocket(http_port)
+    ws.send({"type": "auth", "token": w.token})
+    ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    code = ('s = "0123456789abcdef"; for i in [1..6] s = s + s; endfor '
+            'for i in [1..20000] notify(player, s); if (i % 50 == 0) suspend(0); endif endfor return 1;')
+    st, doc = w.call("POST", "/api/eval", {"code": code})
+    check(st in (200, 202), "flood started: %d %r" % (st, doc))
+    worst = 0.0
+    for _ in range(10):
+        t0 = time.time()
+        wiz_tel.run("return 1;")
+        worst = max(worst, time.time() - t0)
+        time.sleep(0.2)
+    check(worst < 1.0, "a telnet command waited %.2f s beside a WebSocket that does not read" % worst)
+    ws.sock.close()
+
+
 def garbage(http_port):
     """Random bytes, half-sent requests and a slow client: the server answers others meanwhile."""
     rnd = random.Random(15)
@@ -387,6 +411,7 @@ def main():
         wiz_tel, ids = setup(server.port)
         wiz, mal, nor = http_checks(server.http_port, ids)
         websocket_checks(server.port, server.http_port, ids, wiz_tel, wiz, mal, nor)
+        slow_reader(server.http_port, ids, wiz, wiz_tel)
         garbage(server.http_port)
         wiz_tel.c.close()
         check(server.stop() == 0, "server exit status")
