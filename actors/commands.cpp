@@ -238,7 +238,7 @@ void Runtime::handle_line(ConnHandle h, std::string line) {
     for (auto& l : flush_input(*c)) out += l + "\r\n";
     if (c->out) {
       c->out->push_now(std::move(out));
-      if (c->out->arm_kick()) caf::anon_send(c->session, output_atom::value);
+      kick(*c->out, c->session);
     }
     return;
   }
@@ -253,14 +253,8 @@ void Runtime::connection_closed(ConnHandle h) {
   log("CLIENT DISCONNECTED: #" + std::to_string(c->id) + " on " + c->name);
   if (c->id >= 0) log_event("disconnect", NOTHING, NOTHING, c->id, Value::str(c->name));
   // The player is still connected when another of its connections stays.
-  bool still_connected = false;
-  if (c->extra) {
-    forget_extra(*c);
-    still_connected = true;
-  } else if (auto it = by_id_.find(c->id); it != by_id_.end() && it->second == h) {
-    by_id_.erase(it);
-    still_connected = c->id >= 0 && promote_extra(c->id);
-  }
+  bool extra = c->extra;
+  bool still_connected = release_id(*c) ? c->id >= 0 && promote_extra(c->id) : extra;
   c->session = caf::actor();
   c->out.reset();
   // tasks.c free_task_queue: the queue outlives its connection, and lines
@@ -293,13 +287,7 @@ void Runtime::close_connection(Connection& c, const char* message) {
     publish_output(c);
     c.out.reset();
   }
-  bool primary = false;
-  if (c.extra) {
-    forget_extra(c);
-  } else if (auto it = by_id_.find(c.id); it != by_id_.end() && it->second == c.handle) {
-    by_id_.erase(it);
-    primary = true;
-  }
+  bool primary = release_id(c);
   c.closed = true;
   ending_.push_back(c.handle);
   c.session = caf::actor();
@@ -336,13 +324,25 @@ bool Runtime::notify(int64_t conn, std::string_view text, bool newline, bool flu
     e->spec_output.push_back(TaskEntry::Output{conn, std::string(text), newline});
     return true;
   }
-  Connection* c = conn_by_id(conn);
-  if (!c) return true;
-  bool ok = output(*c, text, newline, flush_ok);
-  if (auto it = more_conns_.find(conn); it != more_conns_.end())
-    for (ConnHandle h : it->second)
-      if (Connection* x = conn_by_handle(h)) output(*x, text, newline, flush_ok);
+  // The first connection's answer is notify()'s (the others hear it too).
+  bool ok = true, first = true;
+  for_each_conn_of(conn, [&](Connection& c) {
+    bool sent = output(c, text, newline, flush_ok);
+    if (first) ok = sent;
+    first = false;
+  });
   return ok;
+}
+
+bool Runtime::release_id(Connection& c) {
+  if (c.extra) {
+    forget_extra(c);
+    return false;
+  }
+  auto it = by_id_.find(c.id);
+  if (it == by_id_.end() || it->second != c.handle) return false;
+  by_id_.erase(it);
+  return true;
 }
 
 void Runtime::forget_extra(Connection& c) {
@@ -364,7 +364,7 @@ bool Runtime::promote_extra(int64_t id) {
     if (it->second.empty()) more_conns_.erase(it);
     x->extra = false;
     by_id_[id] = h;
-    log("CONNECTION: #" + std::to_string(id) + " goes on on " + x->name);
+    log("CONNECTION: #" + std::to_string(id) + " stays connected on " + x->name);
     return true;
   }
   if (it != more_conns_.end()) more_conns_.erase(it);

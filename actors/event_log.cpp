@@ -32,6 +32,11 @@ void Runtime::log_event(std::string type, int64_t source, int64_t target, int64_
   pending_events_.push_back(std::move(r));
 }
 
+void Runtime::take_events(storage::Batch& b) {
+  for (const auto& ev : pending_events_) b.put_event(ev);
+  pending_events_.clear();
+}
+
 void ServerHost::record_event(std::string_view name, int64_t source, int64_t target, int64_t player,
                               const Value& args) {
   // Logged only by a segment that cannot be rolled back.
@@ -41,7 +46,8 @@ void ServerHost::record_event(std::string_view name, int64_t source, int64_t tar
 }
 
 void ServerHost::set_property(int64_t obj, std::string_view name, Value v, int64_t progr) {
-  bool password = strcasecmp(std::string(name).c_str(), "password") == 0 && the_world().is_player(obj);
+  // Every property write comes here: compared in place, no allocation.
+  bool password = name.size() == 8 && strncasecmp(name.data(), "password", 8) == 0 && the_world().is_player(obj);
   if (password) the_world().exclusive_only("a password change");  // sessions end: not undone
   WorldHost::set_property(obj, name, std::move(v), progr);
   if (password) rt_.revoke_web_sessions(obj);
@@ -61,19 +67,14 @@ void Runtime::push_client_events(std::string_view name, int64_t source, int64_t 
 }
 
 bool Runtime::push_client_event(int64_t player, std::string_view name, int64_t source, const Value& data) {
-  std::vector<Connection*> all;
-  if (Connection* c = conn_by_id(player)) all.push_back(c);
-  if (auto it = more_conns_.find(player); it != more_conns_.end())
-    for (ConnHandle h : it->second)
-      if (Connection* x = conn_by_handle(h)) all.push_back(x);
   bool any = false;
   Value ev = make_list({Value::str(name), Value::obj(source), Value::obj(player), data});
-  for (Connection* c : all) {
-    if (!c->web || !c->out) continue;
-    c->out->push_event(ev, max_queued_output());
-    touch(*c);
+  for_each_conn_of(player, [&](Connection& c) {
+    if (!c.web || !c.out) return;
+    c.out->push_event(ev, max_queued_output());
+    touch(c);
     any = true;
-  }
+  });
   return any;
 }
 

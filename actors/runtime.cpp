@@ -487,8 +487,7 @@ void Runtime::commit() {
   // Not whenever b is written anyway: a loop's big task record would then
   // go out with every other task's commit.
   if (deferred_due()) take_deferred(b);
-  for (const auto& ev : pending_events_) b.put_event(ev);  // with the changes that caused them
-  pending_events_.clear();
+  take_events(b);  // with the changes that caused them
   if (!b.empty()) write_batch(b);
   // Only the connections this segment wrote to or booted (not all of them).
   std::vector<ConnHandle> touched = std::move(touched_);
@@ -550,15 +549,6 @@ void Runtime::flush_deferred_tasks() {
   if (stopping_) return;  // wait() writes them, then closes the store
   if (deferred_due()) write_deferred_tasks();
 }
-
-namespace {
-
-// One message waits for a session at most: it takes all there is.
-void kick(OutputQueue& out, const caf::actor& session) {
-  if (session && out.arm_kick()) caf::anon_send(session, output_atom::value);
-}
-
-}  // namespace
 
 // Output reaches a session only once everything it may depend on is durable:
 // each piece waits for the WAL sync that covers the last write before it.
@@ -660,8 +650,7 @@ void Runtime::checkpoint(bool final) {
     // Logged after the snapshot it names (which therefore does not hold it).
     log_event("checkpoint", NOTHING, NOTHING, NOTHING, Value::str(path));
     storage::Batch b;
-    for (const auto& ev : pending_events_) b.put_event(ev);
-    pending_events_.clear();
+    take_events(b);
     store_->commit(b);
     trim_event_log();
     log(std::string(final ? "FINAL " : "") + "CHECKPOINT: " + path +

@@ -47,6 +47,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/messages.h"
 #include "actors/output_queue.h"
 #include "actors/runtime.h"
 #include "actors/server.h"
@@ -61,6 +62,11 @@
 namespace echo::actors {
 
 double unix_now();
+
+// One message waits for a session at most: it takes all there is.
+inline void kick(OutputQueue& out, const caf::actor& session) {
+  if (session && out.arm_kick()) caf::anon_send(session, output_atom::value);
+}
 
 struct Connection {
   ConnHandle handle = 0;
@@ -414,6 +420,19 @@ class Runtime {
   std::unordered_map<int64_t, std::vector<ConnHandle>> more_conns_;  // a player's extra connections
   void forget_extra(Connection& c);         // an extra connection goes
   bool promote_extra(int64_t id);           // the first extra one becomes the player's; false: none
+  // c stops being one of its player's connections; true when it was the
+  // first (by_id_'s), false for an extra one or none.
+  bool release_id(Connection& c);
+  // fn(Connection&) for every open connection of `id`: the first, then the
+  // extra ones (no allocation: notify() calls it for every line).
+  template <class Fn>
+  void for_each_conn_of(int64_t id, Fn&& fn) {
+    if (Connection* c = conn_by_id(id)) fn(*c);
+    if (auto it = more_conns_.find(id); it != more_conns_.end())
+      for (ConnHandle h : it->second)
+        if (Connection* x = conn_by_handle(h)) fn(*x);
+  }
+  void take_events(storage::Batch& b);      // pending_events_ into b
   std::vector<ConnHandle> touched_;                // with output or a boot since the last commit
   // Closed or detached connections that may have become idle since the last
   // commit, which drops the idle ones and forgets the rest: whatever makes
