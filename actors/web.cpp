@@ -19,7 +19,8 @@
 
 namespace echo::actors {
 
-// Sessions last 30 days from their last use (Echo's own default).
+// Sessions last 30 days from their login (Echo's own default; last_used is
+// written at login and not kept up to date yet).
 constexpr double kSessionSeconds = 30 * 24 * 3600.0;
 // Outcomes of tasks answered 202, kept for TaskResult (oldest dropped).
 constexpr size_t kKeptResults = 1000;

@@ -178,18 +178,31 @@ WebRequest request_for(const Request& rq, WebRequest::Kind kind) {
   return req;
 }
 
+// Waits for the world's answer, at most request_timeout; false (with the
+// 503 or 504 in `fail`) when it does not come. In steps, so that a server
+// stopping (whose tasks no longer run) lets its workers go at once.
+template <class T>
+bool await(HttpServer::Impl& s, std::future<T>& fut, Answer& fail) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(s.opt.request_timeout);
+  while (fut.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    if (s.stopping.load()) {
+      fail = error_answer(503, "stopping", "the server is shutting down");
+      return false;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      fail = error_answer(504, "timeout", "the world did not answer in time");
+      return false;
+    }
+  }
+  return true;
+}
+
 Answer ask(HttpServer::Impl& s, WebRequest req) {
   auto promise = std::make_shared<std::promise<WebReply>>();
   auto fut = promise->get_future();
   s.web.request(std::move(req), [promise](WebReply r) { promise->set_value(std::move(r)); });
-  // In steps, so that a server stopping (whose tasks no longer run) lets
-  // its workers go at once.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(s.opt.request_timeout);
-  while (fut.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
-    if (s.stopping_flag.load()) return error_answer(503, "stopping", "the server is shutting down");
-    if (std::chrono::steady_clock::now() >= deadline)
-      return error_answer(504, "timeout", "the world did not answer in time");
-  }
+  Answer fail;
+  if (!await(s, fut, fail)) return fail;
   return from_reply(fut.get());
 }
 
@@ -217,8 +230,7 @@ Answer login(HttpServer::Impl& s, Request& rq) {
   }
   s.web.login(name, password, rq.address, [promise](actors::WebLogin l) { promise->set_value(std::move(l)); },
               create);
-  if (fut.wait_for(std::chrono::duration<double>(s.opt.request_timeout)) != std::future_status::ready)
-    return error_answer(504, "timeout", "the world's login did not answer in time");
+  if (!await(s, fut, fail)) return fail;
   actors::WebLogin l = fut.get();
   if (l.player < 0) {
     std::lock_guard<std::mutex> lk(s.login_mu);
@@ -676,10 +688,9 @@ HttpServer::HttpServer(caf::actor_system& sys, actors::SessionPort sessions, act
 HttpServer::~HttpServer() {
   Impl& s = *impl_;
   {
-    std::lock_guard<std::mutex> lk(s.stop_mu);
+    std::lock_guard<std::mutex> lk(s.stop_mu);  // the sweeper checks it under stop_mu
     s.stopping = true;
   }
-  s.stopping_flag = true;
   s.stop_cv.notify_all();
   if (s.sweeper.joinable()) s.sweeper.join();
   s.close_all_websockets();

@@ -109,8 +109,7 @@ struct HttpServer::Impl {
   std::thread sweeper;
   std::mutex stop_mu;
   std::condition_variable stop_cv;
-  bool stopping = false;
-  std::atomic<bool> stopping_flag{false};  // read by waiting workers without stop_mu
+  std::atomic<bool> stopping{false};  // also read by waiting workers, without stop_mu
   void sweep();
 
   Impl(caf::actor_system& s, actors::SessionPort p, actors::WebPort w, HttpOptions o)
