@@ -100,8 +100,14 @@ class Page:
     def wait(self, expr, what, timeout=20):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if self.js(expr):
-                return
+            try:
+                if self.js(expr):
+                    return
+            except RuntimeError as e:
+                # The page is still loading (the tab was opened on its URL):
+                # its context goes away under an evaluation. Ask again.
+                if "navigated" not in str(e) and "context" not in str(e):
+                    raise
             time.sleep(0.1)
         raise AssertionError("%s; the page shows: %r" % (what, self.js("document.body.innerText")[-1500:]))
 
