@@ -166,6 +166,9 @@ struct TaskEntry {
   bool speculating = false;     // its slices run beside others (mu shared)
   bool exclusive = false;       // this segment runs holding the token (set after a rollback)
   bool commit_waiting = false;  // ended speculatively; queued for the token to commit
+  bool first_slice = false;     // its first slice is running (mu exclusive, the token held)
+  bool went_exclusive = false;  // ... and stopped speculating in it (go_exclusive)
+  bool job_built_now = false;   // step() built the task from its job for this slice
   uint64_t validated_at = 0;    // Runtime::commits_ when tx was last validated
   // The task as it was at the segment's start (none: the job is built
   // again), with its programs, so that a rollback need not recompile.
@@ -285,6 +288,13 @@ class Runtime {
   WorldLock mu;
   // The speculating task on this thread (notify() holds its output), or null.
   static TaskEntry* speculating_here();
+  // What cannot be undone is about to happen in this thread's speculation:
+  // false when it may not go on (the caller throws NeedsExclusive, and the
+  // segment reruns alone); true when there was none, or when it was a first
+  // slice, which then stops speculating in place (go_exclusive).
+  bool exclusive_here() { return !speculating_here() || world_->try_go_exclusive(); }
+  bool go_exclusive(TaskEntry& e);
+  void publish_in_place(TaskEntry& e);  // go_exclusive's work, from outside the slice too
   struct SpeculationStats {
     uint64_t commits = 0;      // speculative segments published
     uint64_t conflicts = 0;    // rolled back: something they read had changed

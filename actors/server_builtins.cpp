@@ -491,7 +491,7 @@ Value bf_task_stack(BuiltinContext& ctx, std::span<Value> a) {
 // speculation runs) or hold notify()'s output until the commit.
 template <BuiltinFn F>
 Value exclusive(BuiltinContext& ctx, std::span<Value> a) {
-  if (Runtime::speculating_here()) throw NeedsExclusive{"a server builtin"};
+  if (!rt_of().exclusive_here()) throw NeedsExclusive{"a server builtin"};
   return F(ctx, a);
 }
 
