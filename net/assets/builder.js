@@ -144,5 +144,3 @@ $("eval-input").addEventListener("keydown", evalKeys);
 document.addEventListener("echo:welcome", (ev) => welcome(ev.detail));
 document.addEventListener("echo:logout", logout);
 if (window.echoSession) welcome(window.echoSession);  // welcomed before this module ran
-// The page's scripts have run (client.js runs first): its forms are live.
-document.documentElement.dataset.scripts = "ready";

@@ -169,3 +169,6 @@ if (token) {
 } else {
   showPlay(false);
 }
+// The forms are live now (the HTML shows them before this module runs, and
+// a form submitted before then reloads the page): tests wait for this.
+document.documentElement.dataset.scripts = "ready";

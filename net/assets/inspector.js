@@ -75,7 +75,11 @@ export class Inspector {
     document.getElementById("inspect-id").value = `#${n}`;
     document.getElementById("inspect-back").disabled = !this.history.length;
     this.say("");
+    // A link followed inside the inspector is replaced with the page: the
+    // new object's title takes the focus, so the keyboard is not lost.
+    const inside = this.root.contains(document.activeElement);
     this.show(r.doc);
+    if (inside) document.getElementById("inspector-title").focus();
   }
 
   refresh() {

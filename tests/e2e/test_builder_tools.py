@@ -66,7 +66,7 @@ class Builder:
 
 
 def login(page, name, password):
-    # The form is in the HTML before the scripts run: submitted too early it
+    # The form is in the HTML before client.js runs: submitted too early it
     # would reload the page instead of logging in.
     page.wait("document.documentElement?.dataset.scripts === 'ready' && !document.getElementById('login').hidden",
               "the login form is shown and live")
