@@ -4,7 +4,8 @@
 Starts `echo-repl serve` on a fresh default world, opens the client in
 headless Chromium (the Page of test_browser_client.py) and, as the wizard
 (a programmer): opens the Build tab, inspects an object and follows an
-object link, edits a property value, opens a verb (highlighted), saves it
+object link, edits a property value, adds and deletes a property, opens a
+verb (highlighted by each syntax's own words), saves it
 with a syntax error and sees the error at its line in the editor while the
 stored verb stays as it was, fixes it, saves and runs it and sees the
 result; makes it fail at run time and follows the traceback to the line;
@@ -134,6 +135,15 @@ def main():
         b.wait_text("#inspector-body tr[data-prop=colour] td.value", '^\\{1, "two", #1\\}$', "the new value shows")
         st, doc = wiz.call("GET", W + "/properties/colour")
         assert doc["value"] == [1, "two", {"obj": 1}], ("the value is stored", doc)
+        # A property added and deleted through the inspector.
+        page.js("(() => { const f = document.querySelector('#inspector-body form[aria-label=\"Add a property\"]'); "
+                "f.elements.name.value = 'size'; f.elements.value.value = '2 + 1'; f.requestSubmit(); })()")
+        b.wait_text("#inspector-body tr[data-prop=size] td.value", "^3$", "the new property shows")
+        b.click("#inspector-body tr[data-prop=size] button.danger")
+        b.click("#inspector-body tr[data-prop=size] button.danger")
+        page.wait("!document.querySelector('#inspector-body tr[data-prop=size]')", "the property is gone")
+        st, _ = wiz.call("GET", W + "/properties/size")
+        assert st == 404, "the property is deleted"
 
         # Eval: values as MOO literals (objects open in the inspector, below).
         b.eval("{#%d, 2.0, \"a\", E_PERM, [\"k\" -> 1]}" % widget)
@@ -145,6 +155,16 @@ def main():
         assert page.js("document.getElementById('editor-source').value") == 'return "hello";'
         assert b.text("#editor-highlight .hl-keyword") == "return", "return is a keyword"
         assert b.text("#editor-highlight .hl-string") == '"hello"', "a string is highlighted"
+        # Each syntax its own grammar's words: `let` is an Echo keyword, a MOO variable.
+        b.set_source("let x = 1;")
+        page.js("(() => { const s = document.getElementById('editor-syntax'); s.value = 'echo'; "
+                "s.dispatchEvent(new Event('change')); })()")
+        assert b.text("#editor-highlight .hl-keyword") == "let", "let is an Echo keyword"
+        page.js("(() => { const s = document.getElementById('editor-syntax'); s.value = 'moo'; "
+                "s.dispatchEvent(new Event('change')); })()")
+        assert not page.js("document.querySelector('#editor-highlight .hl-keyword')"), "let is no MOO keyword"
+        names = page.js("[...document.querySelectorAll('#editor-highlight .hl-variable')].map(e => e.textContent)")
+        assert names == ["let", "x"], "in MOO let and x are variables: %r" % names
 
         # A syntax error: shown at its line, nothing saved.
         b.set_source(BROKEN)
