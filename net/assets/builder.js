@@ -70,11 +70,20 @@ function evalLine(...parts) {
   return div;
 }
 
-// As `;` on telnet: an expression alone is returned.
-function evalSource(code, syntax) {
+// As `;` and `;;` on telnet (the default world's eval verb): ";CODE" runs
+// as statements. Otherwise one statement's worth (no ";" but a last one) is
+// an expression and returned; more is statements. When that reading does
+// not compile the other is tried (a loop without ";", say).
+async function evalRequest(code, syntax) {
   const trimmed = code.trim();
-  if (syntax === "moo" && !/;\s*$/.test(trimmed) && !/^return\b/.test(trimmed)) return `return ${trimmed};`;
-  return trimmed;
+  if (trimmed.startsWith(";")) return api("POST", "/api/eval", {code: trimmed.slice(1), syntax});
+  const expr = trimmed.replace(/;\s*$/, "");
+  const tries = [`return ${expr};`, trimmed];
+  if (expr.includes(";")) tries.reverse();
+  const r = await api("POST", "/api/eval", {code: tries[0], syntax});
+  if (r.status !== 422 || r.doc.error !== "compile_error") return r;
+  const again = await api("POST", "/api/eval", {code: tries[1], syntax});
+  return again.status === 422 && again.doc.error === "compile_error" ? r : again;
 }
 
 async function runEval(ev) {
@@ -88,7 +97,7 @@ async function runEval(ev) {
   evalAt = evalHistory.length;
   const syntax = $("eval-syntax").value;
   evalLine(`; ${code}`).className = "own";
-  const r = await api("POST", "/api/eval", {code: evalSource(code, syntax), syntax});
+  const r = await evalRequest(code, syntax);
   const open = (n) => { selectTab("build"); inspector.open(n); };
   if (r.ok && "result" in r.doc) {
     evalLine("=> ", render(r.doc.result, open)).className = "result";

@@ -223,6 +223,10 @@ def main():
         # Eval: values as MOO literals, objects open in the inspector.
         b.eval("1 / 0")
         b.wait_text("#eval-log", "E_DIV", "eval shows errors")
+        b.eval(";x = 6; return x * 7;")
+        b.wait_text("#eval-log", "=> 42", "a line starting with ; runs as statements")
+        b.eval("y = 5; return y + 1;")
+        b.wait_text("#eval-log", "=> 6", "statements that are no expression run as statements")
         b.inspect("#1")
         b.wait_text("#inspector-title", "Root Class", "away from the widget")
         b.click("#eval-log .result button.objref[data-obj='%d']" % widget)
