@@ -9,6 +9,7 @@ import {objLink, render, literal} from "./values.js";
 import {verbKey} from "./editor.js";
 
 const MAX_REFS = 200;  // children and contents shown; the rest counted
+const LONG_VALUE = 600;  // characters of a value's literal shown before "Show all"
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -49,7 +50,10 @@ export class Inspector {
     document.getElementById("inspect-form").addEventListener("submit", (ev) => {
       ev.preventDefault();
       const v = document.getElementById("inspect-id").value.trim();
-      if (v) this.open(v.startsWith("$") ? v : v.replace(/^#/, ""));
+      const m = v.match(/^(\$\w+|#?-?\d+):(.+)$/);  // obj:verb opens the verb too
+      const obj = (m ? m[1] : v).replace(/^#/, "");
+      if (!obj) return;
+      this.open(obj).then((ok) => { if (ok && m) this.openVerb(this.current, m[2].trim()); });
     });
     document.getElementById("inspect-back").addEventListener("click", () => {
       if (this.history.length) this.open(this.history.pop(), false);
@@ -62,12 +66,12 @@ export class Inspector {
     s.className = kind || "";
   }
 
-  // Opens an object: a number, or "$name".
+  // Opens an object: a number, or "$name". False (and said why) when it cannot.
   async open(id, remember = true) {
     const r = await this.api("GET", `/api/objects/${encodeURIComponent(String(id))}`);
     if (!r.ok) {
       this.say(`Cannot inspect ${String(id).startsWith("$") ? id : `#${id}`}: ${r.doc.message || r.status}`, "error");
-      return;
+      return false;
     }
     const n = r.doc.id.obj;
     if (remember && this.current !== null && this.current !== n) this.history.push(this.current);
@@ -80,6 +84,7 @@ export class Inspector {
     const inside = this.root.contains(document.activeElement);
     this.show(r.doc);
     if (inside) document.getElementById("inspector-title").focus();
+    return true;
   }
 
   refresh() {
@@ -120,7 +125,7 @@ export class Inspector {
         (h) => el("th", {scope: "col"}, h)))));
     const body = el("tbody");
     for (const p of o.properties) {
-      const value = el("td", {class: "value"}, render(p.value, go, names));
+      const value = el("td", {class: "value"}, this.valueCell(p.value, go, names));
       const edit = el("button", {type: "button", "aria-label": `Edit ${p.name}`}, "Edit");
       edit.addEventListener("click", () => this.editValue(n, p, value));
       const actions = el("td", {class: "actions"}, edit);
@@ -179,6 +184,18 @@ export class Inspector {
         this.openVerb(n, verbKey(names));
     });
     return el("section", {"aria-label": "Verbs"}, el("h3", {}, `Verbs (${o.verbs.length})`), ul, form);
+  }
+
+  // A value as a literal; a long one cut short with a button for the rest
+  // (LambdaCore's help texts would make the table very long and slow).
+  valueCell(v, go, names) {
+    const text = literal(v);
+    if (text.length <= LONG_VALUE) return render(v, go, names);
+    const span = el("span", {}, text.slice(0, LONG_VALUE), el("span", {class: "meta"}, " …"));
+    const more = el("button", {type: "button", class: "more"}, `Show all (${text.length} characters)`);
+    more.addEventListener("click", () => span.replaceChildren(render(v, go, names)));
+    span.append(" ", more);
+    return span;
   }
 
   // A change through the API; the inspector shows the outcome and reloads.

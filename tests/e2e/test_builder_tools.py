@@ -194,6 +194,16 @@ def main():
         b.click("#editor-run")
         b.wait_text("#editor-status .result", "^=> 21$", "running it shows the result")
 
+        # "#N:verb" in the inspector's box opens the verb directly.
+        b.inspect("#%d:greet" % widget)
+        b.wait_text("#editor-status", "Opened #%d:greet" % widget, "obj:verb opens the verb")
+        # A long value is cut short, with a button for the rest.
+        wiz.call("PUT", W + "/properties/colour", {"value": ["x" * 50] * 40})
+        b.inspect("#%d" % widget)
+        b.wait_text("#inspector-body tr[data-prop=colour] button.more", "Show all", "a long value is cut short")
+        b.click("#inspector-body tr[data-prop=colour] button.more")
+        b.wait_text("#inspector-body tr[data-prop=colour] td.value", '"x{50}"\\}$', "and shown whole on request")
+
         # A runtime error: the traceback links to the line.
         b.set_source("x = 0;\nreturn 1 / x;")
         b.click("#editor-save")
