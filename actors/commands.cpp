@@ -171,7 +171,7 @@ void Runtime::open_connection(InboxEvent& ev) {
     return;
   }
   // LambdaMOO queues an empty line: do_login_command prints the welcome.
-  c.input.push_back("");
+  queue_line(c, "", false);
   dispatch_input(c);
 }
 
@@ -222,10 +222,39 @@ void Runtime::drain_inbox(size_t max) {
 std::vector<std::string> Runtime::flush_input(Connection& c) {
   if (c.input.empty()) return {">> No pending input to flush..."};
   std::vector<std::string> msgs{">> Flushing the following pending input:"};
-  for (auto& l : c.input) msgs.push_back(">>     " + l);
+  size_t bytes = 0;
+  for (auto& l : c.input) {
+    msgs.push_back(">>     " + l);
+    bytes += l.size() + 1;
+  }
   msgs.push_back(">> (Done flushing)");
   c.input.clear();
+  input_taken(c, bytes);
   return msgs;
+}
+
+// A line put on the connection's queue by the server (the login's empty
+// line, force_input()): counted as the session counts the client's.
+void Runtime::queue_line(Connection& c, std::string line, bool at_front) {
+  if (c.out) c.out->input.queued.fetch_add(int64_t(line.size()) + 1);
+  if (at_front)
+    c.input.push_front(std::move(line));
+  else
+    c.input.push_back(std::move(line));
+}
+
+// The next line off the connection's queue, which may let its session read
+// from the client again (InputMeter).
+std::string Runtime::take_line(Connection& c) {
+  std::string line = std::move(c.input.front());
+  c.input.pop_front();
+  input_taken(c, line.size() + 1);
+  return line;
+}
+
+void Runtime::input_taken(Connection& c, size_t bytes) {
+  if (c.out && c.out->input.taken(int64_t(bytes)) && c.session)
+    caf::anon_send(c.session, resume_input_atom::value);
 }
 
 void Runtime::handle_line(ConnHandle h, std::string line) {
@@ -240,9 +269,10 @@ void Runtime::handle_line(ConnHandle h, std::string line) {
       c->out->push_now(std::move(out));
       kick(*c->out, c->session);
     }
+    input_taken(*c, line.size() + 1);
     return;
   }
-  c->input.push_back(std::move(line));
+  c->input.push_back(std::move(line));  // counted by its session (InputMeter::sent)
   dispatch_input(*c);
 }
 
@@ -385,10 +415,7 @@ void Runtime::boot(int64_t conn) {
 // typed, and run as soon as the connection is free (now, if it is idle and
 // not the forcing task's own).
 void Runtime::force_input(Connection& c, std::string line, bool at_front) {
-  if (at_front)
-    c.input.push_front(std::move(line));
-  else
-    c.input.push_back(std::move(line));
+  queue_line(c, std::move(line), at_front);
   dispatch_input(c);
 }
 
@@ -402,8 +429,7 @@ void Runtime::dispatch_input(Connection& c) {
   if (c.reading_task && !front_oob) {
     TaskEntry* e = task(c.reading_task);
     if (e && e->state == TaskEntry::Reading) {
-      std::string line = std::move(c.input.front());
-      c.input.pop_front();
+      std::string line = take_line(c);
       c.unquote(line);
       c.reading_task = 0;
       e->task->resume(Value::str(line));
@@ -422,8 +448,7 @@ void Runtime::dispatch_input(Connection& c) {
     c.reading_task = 0;
   }
   if (c.busy || (c.hold_input && !front_oob)) return;
-  std::string line = std::move(c.input.front());
-  c.input.pop_front();
+  std::string line = take_line(c);
   Job j;
   j.conn = c.handle;
   j.line = std::move(line);

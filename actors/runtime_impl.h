@@ -246,6 +246,10 @@ class Runtime {
   void boot(int64_t conn);
   std::vector<std::string> flush_input(Connection& c);  // drops queued lines; the messages
   void force_input(Connection& c, std::string line, bool at_front);
+  void hold_input_ended(Connection& c) { dispatch_input(c); }  // set_connection_option
+  void queue_line(Connection& c, std::string line, bool at_front);
+  std::string take_line(Connection& c);
+  void input_taken(Connection& c, size_t bytes);  // may wake the session (InputMeter)
   // The input queue of `id`: its open connection, else its unconnected queue
   // (made when there is none).
   Connection& input_queue(int64_t id);

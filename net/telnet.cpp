@@ -177,14 +177,22 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
         auto t0 = std::chrono::steady_clock::now();
         std::vector<std::string> lines;
         st->filter.feed(std::string_view(msg.buf.data(), msg.buf.size()), lines);
+        int64_t bytes = 0;
+        for (const auto& l : lines) bytes += int64_t(l.size()) + 1;
         // An exception would end this broker (and the connection) silently.
         if (!lines.empty()) try {
             port.lines(st->handle, std::move(lines));
           } catch (const std::exception& e) {
             std::fprintf(stderr, "SESSION %s: input dropped: %s\n", std::string(name).c_str(), e.what());
           }
+        // Too much typed ahead: TCP holds the rest until the runtime takes it.
+        if (bytes > 0 && st->out->input.sent(bytes)) {
+          self->halt(hdl);
+          if (st->out->input.resumable()) self->trigger(hdl);
+        }
         done(t0);
       },
+      [=](actors::resume_input_atom) { self->trigger(hdl); },
       [=](const caf::io::data_transferred_msg& msg) {
         st->unwritten = msg.remaining;
         st->out->set_in_flight(msg.remaining);
