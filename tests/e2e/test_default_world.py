@@ -186,7 +186,7 @@ def play(port):
     b.expect(r'Wizard pages, "yes"')
     a.command("page nobody hi", r"There is no player named nobody\.")
     b.command("help", r"^look \[THING\]")
-    b.expect(r"^help \[COMMAND\]")
+    b.expect(r"^help \[COMMAND\|TOPIC\]")
     b.command("help dig", r"^@dig ROOM")
     b.command("help frobnicate", r"There is no help on frobnicate")
 
