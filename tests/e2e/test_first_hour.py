@@ -8,7 +8,9 @@ On a fresh `echo-repl new-world` store, over telnet:
 - @verb and @program take a syntax and say which is in use, @list prints a
   verb with its syntax, Echo code sent into a MOO verb gets a hint, and
   @examine and @show print LambdaCore's shapes;
-- a wizard makes a player a programmer with @programmer.
+- a wizard makes a player a programmer with @programmer;
+- the wizard is told to change the default password, and the welcome stops
+  advertising it once it has been changed.
 Usage: test_first_hour.py ECHO_REPL WORK_DIR
 """
 import os
@@ -50,6 +52,8 @@ def paste_examples(c, name, last):
 
 def programming(port):
     w = login(port, "wizard", "connect wizard wizard")
+    w.expect(r'^Your password is still "wizard", as in every new world')
+    w.expect(r"^Change it now with @password wizard NEW-PASSWORD\.$")
     paste_examples(w, "programming", r"^See also:")
     paste_examples(w, "echo", r"evaluates Echo")
     w.command("help verbs", r"this none none answers rub lamp")
@@ -127,11 +131,30 @@ def programmers(port, w):
     a.close()
 
 
+def passwords(port, w):
+    """Once the wizard's password has been changed, the welcome no longer
+    shows it, nor does the wizard's login ask for the change."""
+    w.command("@password wizard sesame", r"Password changed\.")
+    w.command("@quit", r"Goodbye\.")
+    w.close()
+    y = Client(port, "after the change")
+    y.command("", r"Once in, type help")  # an empty line shows the welcome again
+    y.drain()
+    assert not any("wizard wizard" in l for l in y.consumed + y.lines), y.consumed
+    y.command("connect wizard wizard", r"different password")
+    y.command("connect wizard sesame", r"\*\*\* Connected \*\*\*")
+    y.expect(r"^Exits: north, east, down\.$")
+    later = y.drain()
+    assert not any("still" in l for l in later), later
+    return y
+
+
 def main():
     repl, work = sys.argv[1], sys.argv[2]
     with serving(new_world_server(repl, work, "first-hour")) as server:
         w = programming(server.port)
         programmers(server.port, w)
+        w = passwords(server.port, w)
         w.close()
     print("e2e first hour: all checks passed")
 
