@@ -87,7 +87,7 @@ def play(port):
     # look, and looking at things.
     a.command("look", r"^The First Room$")
     a.expect(r"whitewashed walls")
-    a.expect(r"You see brass plaque here\.")
+    a.expect(r"You see a brass plaque here\.")
     a.expect(r"Alice is here\.")
     a.command("l plaque", r"It reads: Welcome!")
     a.command("look at me", r"imposing figure")

@@ -10,7 +10,10 @@ On a fresh `echo-repl new-world` store, over telnet:
   @examine and @show print LambdaCore's shapes;
 - a wizard makes a player a programmer with @programmer;
 - the wizard is told to change the default password, and the welcome stops
-  advertising it once it has been changed.
+  advertising it once it has been changed;
+- commands that fail say why: no such object, no exit that way, a mistyped
+  login command, @dig to a room name that exists; rooms list their contents
+  as a sentence.
 Usage: test_first_hour.py ECHO_REPL WORK_DIR
 """
 import os
@@ -149,12 +152,36 @@ def passwords(port, w):
     return y
 
 
+def messages(port, w):
+    x = Client(port, "typo")
+    x.expect(r"create NAME PASSWORD")
+    x.command("conect wizard sesame", r"^There is no conect command before you log in: type connect NAME PASSWORD")
+    x.close()
+
+    w.command("look", r"^You see a brass plaque here\.$")  # an article, as a sentence
+    w.command("look unicorn", r"^You see no unicorn here\.$")
+    w.command("take unicorn", r"^You see no unicorn here\.$")
+    w.command("rub unicorn", r"^You see no unicorn here\.$")
+    w.command("west", r"^You can't go west from here\.$")
+    w.command("go sideways", r"^You can't go sideways from here\.$")
+    w.command("dance", r"^I don't understand that\.")
+    w.command("let x = 1;", r"To run code, start the line with ; for an expression or ;; for statements\.")
+
+    w.command("@dig Attic", r"^Attic \((#\d+)\) created\.$")
+    attic = w.consumed[-1].split("(")[1].split(")")[0]
+    w.command("@dig Attic", r"^There is already a room called Attic \(%s\); no new room was made\." % attic)
+    w.command("@dig up,u to attic", r"^Using the room Attic \(%s\), which already exists\.$" % attic)
+    w.expect(r"^Exit from The First Room \(#2\) to Attic \(%s\)" % attic)
+    w.command("up", r"^Attic$")
+
+
 def main():
     repl, work = sys.argv[1], sys.argv[2]
     with serving(new_world_server(repl, work, "first-hour")) as server:
         w = programming(server.port)
         programmers(server.port, w)
         w = passwords(server.port, w)
+        messages(server.port, w)
         w.close()
     print("e2e first hour: all checks passed")
 
