@@ -88,6 +88,7 @@ int run_repl(Syntax syntax) {
   opts.player = kReplWizard;
   opts.expression_fallback = true;
   opts.run_forks = true;
+  opts.keep_bindings = true;  // Echo lines' top-level let and const last too
   std::string pending;
   Syntax pending_syntax = syntax;
   for (;;) {
@@ -111,6 +112,7 @@ int run_repl(Syntax syntax) {
     EvalOutcome r = eval_moo(pending, opts);
     pending.clear();
     std::cout << r.describe() << "\n";
+    if (r.kind != EvalOutcome::CompileFailed) opts.constants = r.constants;
     for (auto& [name, value] : r.vars) {
       bool found = false;
       for (auto& [n, v] : opts.vars)

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "lang/compiler.h"
+#include "lang/function.h"
 
 namespace echo {
 
@@ -93,22 +94,41 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
+// Compiles source as options say; a REPL line fills in `repl`.
+CompileResult compile_for_eval(std::string_view source, const EvalOptions& options, ReplScope& repl) {
+  if (!options.keep_bindings || options.syntax != Syntax::Echo) return compile_source(source, options.syntax);
+  repl = ReplScope{};
+  for (auto& [name, value] : options.vars) repl.variables.push_back(name);
+  repl.constants = options.constants;
+  return compile_echo(source, &repl);
+}
+
 }  // namespace
 
 EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
   EvalOutcome out;
-  CompileResult compiled = compile_source(source, options.syntax);
+  ReplScope repl;
+  CompileResult compiled = compile_for_eval(source, options, repl);
   if (!compiled.ok() && options.expression_fallback) {
     std::string t = trim(source);
     if (!t.empty() && t.back() == ';') t.pop_back();
-    CompileResult as_expr = compile_source("return " + t + ";", options.syntax);
-    if (as_expr.ok()) compiled = std::move(as_expr);
+    ReplScope repl_expr;
+    CompileResult as_expr = compile_for_eval("return " + t + ";", options, repl_expr);
+    if (as_expr.ok()) {
+      compiled = std::move(as_expr);
+      repl = std::move(repl_expr);
+    }
   }
   if (!compiled.ok()) {
     out.kind = EvalOutcome::CompileFailed;
     out.compile_errors = std::move(compiled.errors);
     return out;
   }
+  for (auto& c : options.constants)
+    if (std::find(repl.declared_variables.begin(), repl.declared_variables.end(), c) == repl.declared_variables.end())
+      out.constants.push_back(c);
+  for (auto& c : repl.declared_constants)
+    if (std::find(out.constants.begin(), out.constants.end(), c) == out.constants.end()) out.constants.push_back(c);
   auto start = std::chrono::steady_clock::now();
   ForkQueue forks(start, options.host);
   VmHost* host = options.run_forks ? &forks : options.host;
@@ -152,11 +172,14 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
     const Frame& f = task.frames().front();
     for (size_t i = BUILTIN_VAR_COUNT; i < p.var_names.size(); ++i) {
       // Echo's block-scoped bindings (`x#1`) and hidden temporaries (`$m1`)
-      // are not variables of the program; a cell is never a value.
+      // are not variables of the program. A REPL line's let that a function
+      // captured lives in a cell: the REPL keeps its value (the function
+      // keeps the cell).
       const std::string& name = p.var_names[i];
-      if (name.find('#') != std::string::npos || name.rfind("$", 0) == 0 || f.regs[i].is_cell()) continue;
-      if (f.regs[i].type() != Type::None && int32_t(i) != p.anon_reg && int32_t(i) != p.waif_reg)
-        out.vars.emplace_back(name, f.regs[i]);
+      if (name.find('#') != std::string::npos || name.rfind("$", 0) == 0) continue;
+      const Value& v = f.regs[i].is_cell() ? cell_of(f.regs[i])->value : f.regs[i];
+      if (v.type() != Type::None && int32_t(i) != p.anon_reg && int32_t(i) != p.waif_reg)
+        out.vars.emplace_back(name, v);
     }
   }
   return out;

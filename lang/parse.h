@@ -28,7 +28,23 @@ struct ParseResult {
 // Parses MOO source (the body of a verb or an eval) into an AST.
 ParseResult parse_moo(std::string_view source);
 
-// Parses Echo source (the body of a verb or an eval) into an AST.
-ParseResult parse_echo(std::string_view source);
+// A REPL session's names, for Echo source evaluated in it (parse_echo with
+// one, compile_echo, EvalOptions::keep_bindings). Read by the parser:
+// `variables`, what earlier lines left, are in scope by name (so `sq(9)`
+// calls the function in `sq`), and those also in `constants` cannot be
+// assigned. Written by it: the line's top-level let, const and fn
+// statements keep their source names (so the REPL finds them afterwards,
+// as it finds MOO variables) and are appended to `declared_variables` or
+// `declared_constants`. A nested block's bindings stay in their block.
+struct ReplScope {
+  std::vector<std::string> variables;
+  std::vector<std::string> constants;  // a subset of variables
+  std::vector<std::string> declared_variables;
+  std::vector<std::string> declared_constants;
+};
+
+// Parses Echo source (the body of a verb or an eval) into an AST; with a
+// REPL scope, as a line of that REPL.
+ParseResult parse_echo(std::string_view source, ReplScope* repl = nullptr);
 
 }  // namespace echo
