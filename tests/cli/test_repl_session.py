@@ -4,12 +4,18 @@
 - Echo lines: top-level let, const and fn bindings last to the next line
   (`let sq = x => x * x;` then `sq(9)`), constants stay constant, and a
   nested block's bindings stay in their block.
+- On a terminal (a pty): Ctrl-C cancels the input being typed, even an
+  unfinished multi-line statement, and the prompt comes back; Ctrl-D on an
+  empty line exits with status 0; :help lists the REPL's commands.
 Usage: test_repl_session.py ECHO_REPL
 """
 import os
+import pty
+import select
 import subprocess
 import sys
 import tempfile
+import time
 
 
 def session(repl, lines):
@@ -56,9 +62,66 @@ def check_bindings(repl):
     assert rest[:1] == ["(End of traceback)"] and "=> 120" in rest and rest[-1] == "=> 3", rest
 
 
+def check_keys(repl):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["HOME"] = tempfile.mkdtemp()
+        os.execv(repl, [repl, "--syntax", "echo"])
+    seen = b""
+
+    def wait_for(text, timeout=10):
+        nonlocal seen
+        deadline = time.time() + timeout
+        while text.encode() not in seen:
+            left = deadline - time.time()
+            assert left > 0, "no %r in %r" % (text, seen)
+            r, _, _ = select.select([fd], [], [], left)
+            if r:
+                try:
+                    seen += os.read(fd, 4096)
+                except OSError:  # the child has gone
+                    break
+        found = seen.index(text.encode()) + len(text)
+        before, seen = seen[:found], seen[found:]
+        # The prompt is printed before editline puts the terminal in its own
+        # mode; a key typed in between may be read in the old mode (a Ctrl-D
+        # is then lost). A person types later than that.
+        time.sleep(0.2)
+        return before.decode("latin-1")
+
+    def exit_status(timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return status
+            time.sleep(0.05)
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        raise AssertionError("echo-repl did not exit; it printed %r" % seen)
+
+    wait_for("echo> ")
+    os.write(fd, b"if 1 == 1\r")          # unfinished: the REPL asks for more
+    wait_for("...> ")
+    os.write(fd, b"  return 99;")
+    os.write(fd, b"\x03")                 # Ctrl-C: the statement is dropped
+    wait_for("input dropped")
+    wait_for("echo> ")
+    os.write(fd, b"1 + 1\r")
+    out = wait_for("echo> ")
+    assert "=> 2" in out and "99" not in out.split("1 + 1", 1)[1], out
+    os.write(fd, b":help\r")              # the REPL's own commands
+    out = wait_for("echo> ")
+    assert ":quit" in out and "Ctrl-C" in out and "new-world" in out, out
+    os.write(fd, b"\x04")                 # Ctrl-D on an empty line: exit
+    status = exit_status()
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "exit status %r" % status
+
+
 def main():
     repl = sys.argv[1]
     check_bindings(repl)
+    check_keys(repl)
     print("repl session: all checks passed")
 
 
