@@ -113,10 +113,20 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
     std::string t = trim(source);
     if (!t.empty() && t.back() == ';') t.pop_back();
     ReplScope repl_expr;
-    CompileResult as_expr = compile_for_eval("return " + t + ";", options, repl_expr);
+    const std::string wrap = "return ";
+    CompileResult as_expr = compile_for_eval(wrap + t + ";", options, repl_expr);
     if (as_expr.ok()) {
       compiled = std::move(as_expr);
       repl = std::move(repl_expr);
+    } else if (source.find_first_of(";\n") == std::string_view::npos) {
+      // One line with no `;` was meant as an expression: its errors as one
+      // say more than the statement's ("expected a statement"). Their
+      // columns count what was typed, not the wrapping.
+      size_t lead = std::min(source.find_first_not_of(" \t\r"), source.size());
+      int shift = int(lead) - int(wrap.size());
+      for (CompileError& e : as_expr.errors)
+        if (e.line == 1) e.column = std::max(1, e.column + shift);
+      compiled.errors = std::move(as_expr.errors);
     }
   }
   if (!compiled.ok()) {

@@ -4,6 +4,7 @@
 - Echo lines: top-level let, const and fn bindings last to the next line
   (`let sq = x => x * x;` then `sq(9)`), constants stay constant, and a
   nested block's bindings stay in their block.
+- An expression's compile errors count the columns as typed.
 - On a terminal (a pty): Ctrl-C cancels the input being typed, even an
   unfinished multi-line statement, and the prompt comes back; Ctrl-D on an
   empty line exits with status 0; :help lists the REPL's commands.
@@ -60,6 +61,12 @@ def check_bindings(repl):
     assert got[:len(want)] == want, "bindings:\n  got  %r\n  want %r" % (got[:len(want)], want)
     rest = [l for l in got[len(want):] if l]  # the REPL ends with an empty line
     assert rest[:1] == ["(End of traceback)"] and "=> 120" in rest and rest[-1] == "=> 3", rest
+
+
+def check_messages(repl):
+    got = session(repl, ["  nosuch(9)"])
+    want = ["Line 1, column 3: Unknown built-in function: nosuch"]  # counted as typed
+    assert got[:len(want)] == want, "messages:\n  got  %r\n  want %r" % (got, want)
 
 
 def check_keys(repl):
@@ -121,6 +128,7 @@ def check_keys(repl):
 def main():
     repl = sys.argv[1]
     check_bindings(repl)
+    check_messages(repl)
     check_keys(repl)
     print("repl session: all checks passed")
 

@@ -74,6 +74,18 @@ TEST_CASE("a function of a later REPL line captures an earlier line's variable b
   CHECK(s.line("get()") == "=> 1");
 }
 
+TEST_CASE("an expression's compile errors count the columns as typed, not the return wrapped around it") {
+  EvalOptions o;
+  o.syntax = Syntax::Echo;
+  o.expression_fallback = true;
+  EvalOutcome r = eval_moo("  nosuch(9)", o);
+  REQUIRE(r.kind == EvalOutcome::CompileFailed);
+  CHECK(r.describe() == "Line 1, column 3: Unknown built-in function: nosuch");
+  // With a `;` it is a statement, and its own errors are reported.
+  r = eval_moo("nosuch(9);", o);
+  CHECK(r.describe() == "Line 1, column 1: Unknown built-in function: nosuch");
+}
+
 TEST_CASE("without keep_bindings a let lasts only for its line") {
   EvalOptions o;
   o.syntax = Syntax::Echo;
