@@ -18,7 +18,7 @@
 
 namespace echo::cli {
 
-bool is_unfinished(std::string_view text, Syntax syntax) {
+InputState input_state(std::string_view text, Syntax syntax) {
   int blocks = 0, brackets = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -59,7 +59,8 @@ bool is_unfinished(std::string_view text, Syntax syntax) {
       i = j - 1;
     }
   }
-  return in_string || blocks > 0 || brackets > 0;
+  if (in_string) return InputState::OpenString;
+  return blocks > 0 || brackets > 0 ? InputState::Unfinished : InputState::Complete;
 }
 
 // A line that starts with `moo:` or `echo:` is in that syntax whatever the
@@ -172,8 +173,16 @@ int run_repl(Syntax syntax) {
       }
       pending_syntax = line_syntax(line, syntax);
     }
+    size_t before = pending.size();
     pending += pending.empty() ? line : "\n" + line;
-    if (is_unfinished(pending, pending_syntax)) continue;
+    InputState state = input_state(pending, pending_syntax);
+    if (state == InputState::OpenString) {
+      pending.resize(before);  // the lines before it stay
+      std::cout << "That line leaves a string open, and a string must end on the line it starts on\n"
+                   "(write \\n for a line break). Type the line again.\n";
+      continue;
+    }
+    if (state == InputState::Unfinished) continue;
     add_history(pending.c_str());
     opts.syntax = pending_syntax;
     EvalOutcome r = eval_moo(pending, opts);

@@ -4,7 +4,8 @@
 - Echo lines: top-level let, const and fn bindings last to the next line
   (`let sq = x => x * x;` then `sq(9)`), constants stay constant, and a
   nested block's bindings stay in their block.
-- An expression's compile errors count the columns as typed.
+- A line that leaves a string open says that strings end on their line;
+  an expression's compile errors count the columns as typed.
 - On a terminal (a pty): Ctrl-C cancels the input being typed, even an
   unfinished multi-line statement, and the prompt comes back; Ctrl-D on an
   empty line exits with status 0; :help lists the REPL's commands.
@@ -64,8 +65,11 @@ def check_bindings(repl):
 
 
 def check_messages(repl):
-    got = session(repl, ["  nosuch(9)"])
-    want = ["Line 1, column 3: Unknown built-in function: nosuch"]  # counted as typed
+    got = session(repl, ['"abc', '"abc"', "  nosuch(9)"])
+    want = ["That line leaves a string open, and a string must end on the line it starts on",
+            "(write \\n for a line break). Type the line again.",
+            '=> "abc"',
+            "Line 1, column 3: Unknown built-in function: nosuch"]  # counted as typed
     assert got[:len(want)] == want, "messages:\n  got  %r\n  want %r" % (got, want)
 
 
