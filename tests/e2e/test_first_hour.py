@@ -165,6 +165,7 @@ def messages(port, w):
     w.command("west", r"^You can't go west from here\.$")
     w.command("go sideways", r"^You can't go sideways from here\.$")
     w.command("dance", r"^I don't understand that\.")
+    w.command("frob me:greet", r"^I don't understand that\.")  # not a name
     w.command("let x = 1;", r"To run code, start the line with ; for an expression or ;; for statements\.")
 
     w.command("@dig Attic", r"^Attic \((#\d+)\) created\.$")
