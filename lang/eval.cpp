@@ -134,11 +134,13 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
     out.compile_errors = std::move(compiled.errors);
     return out;
   }
+  auto declared = [&](const std::string& name) {
+    return std::any_of(repl.declared.begin(), repl.declared.end(), [&](auto& d) { return d.name == name; });
+  };
   for (auto& c : options.constants)
-    if (std::find(repl.declared_variables.begin(), repl.declared_variables.end(), c) == repl.declared_variables.end())
-      out.constants.push_back(c);
-  for (auto& c : repl.declared_constants)
-    if (std::find(out.constants.begin(), out.constants.end(), c) == out.constants.end()) out.constants.push_back(c);
+    if (!declared(c)) out.constants.push_back(c);
+  for (auto& d : repl.declared)
+    if (d.is_const) out.constants.push_back(d.name);
   auto start = std::chrono::steady_clock::now();
   ForkQueue forks(start, options.host);
   VmHost* host = options.run_forks ? &forks : options.host;
@@ -180,17 +182,23 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
   const Program& p = *compiled.program;
   if (!task.frames().empty()) {
     const Frame& f = task.frames().front();
+    // A captured let lives in a cell; the REPL keeps its value (the
+    // function keeps the cell).
+    auto value_of = [&](size_t i) -> const Value& { return f.regs[i].is_cell() ? cell_of(f.regs[i])->value : f.regs[i]; };
+    auto keep = [&](const std::string& name, const Value& v) {
+      if (v.type() != Type::None) out.vars.emplace_back(name, v);
+    };
     for (size_t i = BUILTIN_VAR_COUNT; i < p.var_names.size(); ++i) {
       // Echo's block-scoped bindings (`x#1`) and hidden temporaries (`$m1`)
-      // are not variables of the program. A REPL line's let that a function
-      // captured lives in a cell: the REPL keeps its value (the function
-      // keeps the cell).
+      // are not variables of the program; a REPL line's top-level binding
+      // replaces the variable of its name.
       const std::string& name = p.var_names[i];
-      if (name.find('#') != std::string::npos || name.rfind("$", 0) == 0) continue;
-      const Value& v = f.regs[i].is_cell() ? cell_of(f.regs[i])->value : f.regs[i];
-      if (v.type() != Type::None && int32_t(i) != p.anon_reg && int32_t(i) != p.waif_reg)
-        out.vars.emplace_back(name, v);
+      if (name.find('#') != std::string::npos || name.rfind("$", 0) == 0 || declared(name)) continue;
+      if (int32_t(i) != p.anon_reg && int32_t(i) != p.waif_reg) keep(name, value_of(i));
     }
+    for (auto& d : repl.declared)
+      for (size_t i = BUILTIN_VAR_COUNT; i < p.var_names.size(); ++i)
+        if (p.var_names[i] == d.internal) keep(d.name, value_of(i));
   }
   return out;
 }

@@ -180,16 +180,15 @@ Binding Lowerer::declare(TSNode at, std::string_view name, bool is_const, bool i
 }
 
 // The name a let, const or fn statement declares. On a REPL line's top level
-// it is the variable of the same name, which outlives the line (ReplScope):
-// the REPL's variables are the root function's first scope, the line's top
-// level its second.
+// it is recorded, to outlive the line (ReplScope): the REPL's variables are
+// the root function's first scope, the line's top level its second. It has
+// a variable of its own even when it redeclares one of the REPL's (the
+// line may read the old one first, and a function may capture the new one
+// in a cell).
 Binding Lowerer::declare_statement_name(TSNode at, std::string_view name, bool is_const) {
   Binding b = declare(at, name, is_const);
-  if (!repl_ || fn_ != root_fn_ || fn_->scopes.size() != 2) return b;
-  b.internal = std::string(name);
-  fn_->scopes.back().names[lower_case(name)] = b;
-  fn_->used.insert(lower_case(name));
-  (is_const ? repl_->declared_constants : repl_->declared_variables).push_back(b.internal);
+  if (repl_ && fn_ == root_fn_ && fn_->scopes.size() == 2)
+    repl_->declared.push_back({std::string(name), b.internal, is_const});
   return b;
 }
 

@@ -32,15 +32,19 @@ ParseResult parse_moo(std::string_view source);
 // one, compile_echo, EvalOptions::keep_bindings). Read by the parser:
 // `variables`, what earlier lines left, are in scope by name (so `sq(9)`
 // calls the function in `sq`), and those also in `constants` cannot be
-// assigned. Written by it: the line's top-level let, const and fn
-// statements keep their source names (so the REPL finds them afterwards,
-// as it finds MOO variables) and are appended to `declared_variables` or
-// `declared_constants`. A nested block's bindings stay in their block.
+// assigned. Written by it: each top-level let, const and fn statement of
+// the line, as its source name and the variable that holds it (`sq#1`),
+// so that the REPL can keep it under its name; a nested block's bindings
+// stay in their block.
 struct ReplScope {
+  struct Declared {
+    std::string name;      // as written
+    std::string internal;  // the program's variable
+    bool is_const = false;
+  };
   std::vector<std::string> variables;
   std::vector<std::string> constants;  // a subset of variables
-  std::vector<std::string> declared_variables;
-  std::vector<std::string> declared_constants;
+  std::vector<Declared> declared;      // in the order declared
 };
 
 // Parses Echo source (the body of a verb or an eval) into an AST; with a

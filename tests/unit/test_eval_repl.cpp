@@ -55,6 +55,17 @@ TEST_CASE("a REPL constant stays constant until a let declares the name again") 
   CHECK(s.line("k") == "=> 6");
 }
 
+TEST_CASE("a REPL let may read the variable it replaces, also when a function captures it") {
+  Session s;
+  s.line("let n = 1;");
+  CHECK(s.line("let n = n + 1; let f = () => n;") == "=> 0");
+  CHECK(s.line("n") == "=> 2");
+  CHECK(s.line("f()") == "=> 2");
+  s.line("x = 3;");
+  s.line("y = x; let x = 4;");  // a MOO variable replaced by a let
+  CHECK(s.line("[x, y]") == "=> {4, 3}");
+}
+
 TEST_CASE("a REPL line's nested blocks keep their bindings to themselves") {
   Session s;
   s.line("if true { let inner = 1; }");
