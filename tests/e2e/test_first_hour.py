@@ -83,7 +83,7 @@ def programming(port):
     w.expect(r"^That is Echo code, not MOO: to program the verb in Echo, type @program lamp:shine echo$")
     w.command("@list lamp:shine", r"\(MOO syntax\)")  # the hint changed nothing
     w.expect(r"That verb has not been programmed")
-    w.command("@program lamp:shine echo", r"^Now programming lamp:shine \(#\d+\) in Echo syntax\.$")
+    w.command("@program lamp:shine Echo", r"^Now programming lamp:shine \(#\d+\) in Echo syntax\.$")  # any case
     w.send("let n = 2;")
     w.send("if n > 1 { player:tell(\"The lamp shines \", n, \" times.\"); }")
     w.send(".")
