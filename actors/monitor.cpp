@@ -1,10 +1,13 @@
-// Monitoring: every actor reports, after each message it handles, its
-// mailbox depth and the time it took; the monitor actor writes the table
-// to <store>/status.json once a second (what `echo-repl status` prints), and
-// actor_stats() returns it to MOO code.
+// Monitoring: every actor reports, after each message it handles, the time
+// it took (counted in its LatencyHistogram, actors/monitor.h). Once a
+// second the monitor actor samples the table and the server's totals into
+// the Telemetry the operator's console reads, and writes the table to
+// <store>/status.json (what `echo-repl status` prints); actor_stats()
+// returns it to MOO code.
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -41,6 +44,7 @@ void Runtime::record(const std::string& name, const char* kind, double seconds, 
   s.key = key;
   s.handled += 1;
   s.seconds += seconds;
+  s.hist.add(seconds);
   s.last = unix_now();
 }
 
@@ -70,14 +74,16 @@ std::vector<std::pair<std::string, Runtime::ActorStat>> Runtime::actor_stats() {
   return rows;
 }
 
+// What the monitor sampled last (sample_monitor(), just before), with the
+// counts of the moment.
 std::string Runtime::status_json() {
-  std::vector<std::pair<std::string, ActorStat>> rows;
+  size_t matched = 0;
+  std::vector<ActorView> rows = telemetry_.actors("", SIZE_MAX, &matched);
   size_t tasks = 0, waiting = 0, conns = 0;
   uint64_t written = 0, synced = 0;
   SpeculationStats spec = speculation_stats();
   {
     std::lock_guard<WorldLock> lk(mu);
-    rows = actor_stats();
     tasks = tasks_.size();
     waiting = waiting_.size();
     conns = by_id_.size();
@@ -94,12 +100,13 @@ std::string Runtime::status_json() {
                   std::to_string(spec.exclusive) + ", \"peak_parallel\": " + std::to_string(spec.peak_parallel) +
                   "}, \"actors\": [";
   bool first = true;
-  for (auto& [name, s] : rows) {
+  for (const ActorView& a : rows) {
     if (!first) j += ", ";
     first = false;
-    j += "{\"name\": " + json_str(name) + ", \"kind\": " + json_str(s.kind) +
-         ", \"mailbox\": " + std::to_string(s.mailbox) + ", \"handled\": " + std::to_string(s.handled) +
-         ", \"seconds\": " + std::to_string(s.seconds) + "}";
+    j += "{\"name\": " + json_str(a.name) + ", \"kind\": " + json_str(a.kind) +
+         ", \"mailbox\": " + std::to_string(a.mailbox) + ", \"handled\": " + std::to_string(a.handled) +
+         ", \"seconds\": " + std::to_string(a.seconds) + ", \"p50\": " + std::to_string(a.p50) +
+         ", \"p99\": " + std::to_string(a.p99) + "}";
   }
   return j + "]}\n";
 }
@@ -126,6 +133,7 @@ caf::behavior monitor_actor(caf::event_based_actor* self, Runtime* rt) {
         rt->sweep_connections();
         rt->evict_objects();
         rt->flush_deferred_tasks();
+        rt->sample_monitor();
         rt->write_status();
         rt->record("monitor", "monitor", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         self->delayed_send(self, std::chrono::seconds(1), monitor_tick_atom::value);
@@ -173,6 +181,156 @@ void Runtime::evict_objects() {
   if (size_t n = world_->evict_unused(size_t(keep)))
     log("EVICTED: " + std::to_string(n) + " unused objects; " + std::to_string(world_->resident_objects()) +
         " resident");
+}
+
+void Runtime::sample_monitor() {
+  std::vector<std::pair<std::string, ActorStat>> stats;
+  Telemetry::Totals t;
+  {
+    std::lock_guard<WorldLock> lk(mu);
+    stats = actor_stats();
+    t.command_latency = command_latency_;
+    t.commands = commands_done_;
+    t.wal_syncs = wal_syncs_;
+    t.commits = written_seq_;
+    t.connections = int64_t(by_id_.size());
+    t.tasks = int64_t(tasks_.size());
+    t.resident_objects = int64_t(world_->resident_objects());
+  }
+  t.conflicts = spec_conflicts_.load();
+  t.reruns = spec_exclusive_.load();
+  std::vector<Telemetry::ActorRow> rows;
+  rows.reserve(stats.size());
+  for (auto& [name, s] : stats)
+    rows.push_back(Telemetry::ActorRow{name, std::move(s.kind), s.mailbox, s.handled, s.seconds, s.hist});
+  telemetry_.sample(unix_now(), std::move(rows), t);
+}
+
+// ---- Telemetry (monitor.h) ----------------------------------------------------
+
+double LatencyHistogram::upper_bound(int bucket) {
+  if (bucket <= 0) return 1e-6;
+  int k = (bucket - 1) / 2;
+  double low = std::ldexp(1.0, k);  // 2^k µs
+  return ((bucket - 1) % 2 ? 2 * low : 1.5 * low) * 1e-6;
+}
+
+void Telemetry::sample(double now, std::vector<ActorRow> rows, const Totals& totals) {
+  // Recent messages weigh 0.9^age: about the last ten seconds.
+  constexpr float kDecay = 0.9f;
+  std::lock_guard<std::mutex> lk(mu_);
+  double dt = have_totals_ ? std::max(now - last_time_, 1e-3) : 1;
+  std::vector<ActorView> views;
+  views.reserve(rows.size());
+  std::unordered_map<std::string, Recent> recent;
+  recent.reserve(rows.size());
+  for (ActorRow& r : rows) {
+    Recent rc;
+    if (auto it = recent_.find(r.name); it != recent_.end()) rc = it->second;
+    ActorView v;
+    v.kind = r.kind;
+    v.mailbox = r.mailbox;
+    v.handled = r.handled;
+    v.seconds = r.seconds;
+    // A counter smaller than last time: a new actor under an old name.
+    bool restarted = r.handled < rc.handled;
+    uint64_t dn = restarted ? r.handled : r.handled - rc.handled;
+    double ds = restarted ? r.seconds : r.seconds - rc.seconds;
+    v.rate = double(dn) / dt;
+    v.busy = std::max(0.0, ds) / dt;
+    float recent_total = 0;
+    for (int b = 0; b < LatencyHistogram::kBuckets; ++b) {
+      size_t i = size_t(b);
+      uint32_t d = restarted || r.hist.count[i] < rc.seen.count[i] ? r.hist.count[i] : r.hist.count[i] - rc.seen.count[i];
+      rc.decayed[i] = rc.decayed[i] * kDecay + float(d);
+      if (rc.decayed[i] < 1e-3f) rc.decayed[i] = 0;
+      recent_total += rc.decayed[i];
+    }
+    if (recent_total >= 1) {
+      v.p50 = LatencyHistogram::quantile(rc.decayed, 0.5);
+      v.p99 = LatencyHistogram::quantile(rc.decayed, 0.99);
+    } else {  // idle for a while: all it did
+      v.p50 = LatencyHistogram::quantile(r.hist.count, 0.5);
+      v.p99 = LatencyHistogram::quantile(r.hist.count, 0.99);
+    }
+    rc.handled = r.handled;
+    rc.seconds = r.seconds;
+    rc.seen = r.hist;
+    v.name = r.name;
+    recent.emplace(std::move(r.name), rc);
+    views.push_back(std::move(v));
+  }
+  recent_ = std::move(recent);  // gone actors are forgotten
+  std::sort(views.begin(), views.end(), [](const ActorView& a, const ActorView& b) {
+    if (a.busy != b.busy) return a.busy > b.busy;
+    if (a.mailbox != b.mailbox) return a.mailbox > b.mailbox;
+    if (a.rate != b.rate) return a.rate > b.rate;
+    return a.name < b.name;
+  });
+  views_ = std::move(views);
+  if (have_totals_) {
+    auto per_second = [&](uint64_t now_count, uint64_t before) {
+      return now_count >= before ? double(now_count - before) / dt : 0.0;
+    };
+    MonitorSample m;
+    m.time = now;
+    m.commits = per_second(totals.commits, last_.commits);
+    m.conflicts = per_second(totals.conflicts, last_.conflicts);
+    m.reruns = per_second(totals.reruns, last_.reruns);
+    m.wal_syncs = per_second(totals.wal_syncs, last_.wal_syncs);
+    m.commands = per_second(totals.commands, last_.commands);
+    std::array<uint32_t, LatencyHistogram::kBuckets> d{};
+    for (size_t i = 0; i < d.size(); ++i)
+      d[i] = totals.command_latency.count[i] - last_.command_latency.count[i];
+    m.command_p50 = LatencyHistogram::quantile(d, 0.5);
+    m.command_p99 = LatencyHistogram::quantile(d, 0.99);
+    m.connections = totals.connections;
+    m.resident_objects = totals.resident_objects;
+    m.tasks = totals.tasks;
+    m.actors = int64_t(views_.size());
+    ring_.push_back(m);
+    while (ring_.size() > kSamples) ring_.pop_front();
+  }
+  last_ = totals;
+  last_time_ = now;
+  have_totals_ = true;
+}
+
+std::vector<MonitorSample> Telemetry::series() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return {ring_.begin(), ring_.end()};
+}
+
+MonitorSample Telemetry::last() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return ring_.empty() ? MonitorSample{} : ring_.back();
+}
+
+namespace {
+bool contains_nocase(std::string_view hay, std::string_view needle) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+  if (needle.empty()) return true;
+  if (needle.size() > hay.size()) return false;
+  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    size_t j = 0;
+    while (j < needle.size() && lower(hay[i + j]) == lower(needle[j])) ++j;
+    if (j == needle.size()) return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::vector<ActorView> Telemetry::actors(const std::string& filter, size_t limit, size_t* matched) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  std::vector<ActorView> out;
+  size_t n = 0;
+  for (const ActorView& v : views_) {
+    if (!contains_nocase(v.name, filter) && !contains_nocase(v.kind, filter)) continue;
+    ++n;
+    if (out.size() < limit) out.push_back(v);
+  }
+  if (matched) *matched = n;
+  return out;
 }
 
 }  // namespace echo::actors
