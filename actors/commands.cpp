@@ -56,8 +56,8 @@ void SessionPort::closed(ConnHandle h) const {
   ev.handle = h;
   rt->post(std::move(ev));
 }
-void SessionPort::stats(const std::string& actor, ConnHandle h, double seconds) const {
-  rt->record(actor, "session", seconds, int64_t(h));
+void SessionPort::stats(const std::string& actor, ConnHandle h, double seconds, const char* kind) const {
+  rt->record(actor, kind, seconds, int64_t(h));
 }
 void SessionPort::gone(const std::string& actor) const { rt->forget(actor); }
 int64_t SessionPort::max_connections_per_ip() const { return rt->max_connections_per_ip(); }

@@ -106,6 +106,11 @@ def main():
             tel.send("look")
         tel.send(";;player:tell(\"before read\"); return read();")
         tel.expect(r"before read")
+        # Norma plays in the browser: a web session.
+        play = WebSocket(port, protocols=["echo", "token." + norma.token])
+        play.expect(lambda f: f.get("type") == "welcome", what="Norma's welcome")
+        play.send({"type": "command", "command": "look"})
+        play.expect(r"First Room")
         # A suspended fork, as the wizard.
         st, doc = wiz.call("POST", "/api/eval", {"code": "fork t (0) suspend(); endfork return t;"})
         check(st == 200 and isinstance(doc["result"], int), "the fork starts: %d %r" % (st, doc))
@@ -128,10 +133,13 @@ def main():
         check(rd and rd["owner"] == {"obj": 3} and rd["line"] >= 1 and len(rd["stack"]) >= 1,
               "the reading command: %r" % states)
 
-        doc = wait_for(lambda: (lambda d: d if d["sample"]["time"] > 0 else None)(monitor()),
-                       "a first sample", 5)
-        kinds = {a["kind"] for a in doc["actors"]}
-        check({"object", "monitor", "session"} <= kinds, "actor kinds: %r" % kinds)
+        def every_kind():  # in the next sample
+            d = monitor()
+            names = [a["name"] for a in d["actors"]]
+            return d if ({"object", "monitor", "session", "sessions", "listener"} <= {a["kind"] for a in d["actors"]}
+                         and any(n.startswith("web session ") for n in names)
+                         and any(n.startswith("listener port ") for n in names)) else None
+        doc = wait_for(every_kind, "object actors, the monitor, the inbox, a telnet and a web session, a listener")
         for a in doc["actors"]:
             check(all(k in a for k in ("name", "mailbox", "handled", "rate", "busy", "p50", "p99")), "actor row: %r" % a)
             check(a["p99"] >= a["p50"] >= 0, "percentiles in order: %r" % a)
@@ -210,6 +218,7 @@ def main():
         check(st == 200 and b"Wizards only" in body and "default-src 'self'" in r.getheader("Content-Security-Policy"),
               "the console page: %d" % st)
         tel.close()
+        play.close()
         check(server.stop() == 0, "server exit status")
     except Exception:
         server.stop(timeout=10)
