@@ -192,7 +192,7 @@ void Runtime::sample_monitor() {
     t.command_latency = command_latency_;
     t.commands = commands_done_;
     t.wal_syncs = wal_syncs_;
-    t.commits = written_seq_;
+    t.commits = commits_.load();
     t.connections = int64_t(by_id_.size());
     t.tasks = int64_t(tasks_.size());
     t.resident_objects = int64_t(world_->resident_objects());

@@ -66,7 +66,7 @@ struct LatencyHistogram {
 struct MonitorSample {
   double time = 0;  // unix time
   // Per second, over the second before `time`.
-  double commits = 0;    // batches written to the store (commit_stats()'s commits count speculations only)
+  double commits = 0;    // segments published (/metrics' echo_commits_total; commit_stats() counts speculative ones)
   double conflicts = 0;  // speculative segments rolled back: something they read had changed
   double reruns = 0;     // speculative segments rolled back to run alone (fork, create(), ...)
   double wal_syncs = 0;  // RocksDB WAL syncs (one covers a group of commits)
