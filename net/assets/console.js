@@ -62,9 +62,16 @@ function show(which) {
   $("logout").hidden = which !== "console";
 }
 
+// Stops following the server and forgets what the last login saw.
 function stop() {
   for (const t of timers) clearInterval(t);
   timers = [];
+  series = [];
+  events = [];
+  eventSince = null;
+  lastFrame = null;
+  $("summary").textContent = "";
+  for (const body of document.querySelectorAll("#console tbody")) body.replaceChildren();
   if (socket) {
     socket.onclose = null;
     socket.close();
@@ -289,6 +296,8 @@ function niceMax(v) {
 function drawPlots() {
   const css = getComputedStyle(document.documentElement);
   const now = series.length ? series[series.length - 1].time : Date.now() / 1000;
+  // The last five minutes; less while the server is younger (a minute at least).
+  const span = Math.min(300, Math.max(60, series.length ? Math.ceil((now - series[0].time) / 30) * 30 : 60));
   for (const canvas of document.querySelectorAll("canvas[data-plot]")) {
     const lines = plots[canvas.dataset.plot];
     const dpr = window.devicePixelRatio || 1;
@@ -305,7 +314,7 @@ function drawPlots() {
       for (const s of series) max = Math.max(max, (s[key] || 0) * scale);
     max = niceMax(max * 1.1);
     const left = 0, top = 4 * dpr, bottom = h - 12 * dpr, width = w - left;
-    const x = (t) => left + width * (1 - (now - t) / 300);
+    const x = (t) => left + width * (1 - (now - t) / span);
     const y = (v) => bottom - (bottom - top) * (v / max);
     g.strokeStyle = "#2a2e35";
     g.lineWidth = 1;
@@ -321,7 +330,7 @@ function drawPlots() {
     g.textBaseline = "top";
     g.fillText(fmtNum(max), 2 * dpr, top + 1);
     g.textBaseline = "bottom";
-    g.fillText("5 min ago", 2 * dpr, h);
+    g.fillText(span >= 120 ? `${span / 60} min ago` : `${span} s ago`, 2 * dpr, h);
     g.textAlign = "right";
     g.fillText("now", w - 2 * dpr, h);
     g.textAlign = "left";
@@ -331,7 +340,7 @@ function drawPlots() {
       g.beginPath();
       let started = false;
       for (const s of series) {
-        if (now - s.time > 300) continue;
+        if (now - s.time > span) continue;
         const px = x(s.time), py = y((s[key] || 0) * scale);
         if (started) g.lineTo(px, py);
         else g.moveTo(px, py);
@@ -340,13 +349,7 @@ function drawPlots() {
       g.stroke();
     }
     // The latest values beside the title.
-    const cap = canvas.parentElement.querySelector("figcaption");
-    let value = cap.querySelector(".value");
-    if (!value) {
-      value = document.createElement("span");
-      value.className = "value";
-      cap.append(value);
-    }
+    const value = canvas.parentElement.querySelector("figcaption .value");
     const last = series[series.length - 1];
     value.textContent = last ? lines.map(([key, , scale = 1]) => fmtNum(+((last[key] || 0) * scale).toFixed(2))).join(" / ") : "";
   }
