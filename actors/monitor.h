@@ -71,7 +71,7 @@ struct MonitorSample {
   double reruns = 0;     // speculative segments rolled back to run alone (fork, create(), ...)
   double wal_syncs = 0;  // RocksDB WAL syncs (one covers a group of commits)
   double commands = 0;   // typed commands whose first segment ended
-  double command_p50 = 0, command_p99 = 0;  // their latency in seconds (line taken to first commit); 0: none
+  double command_p50 = 0, command_p99 = 0;  // their latency in seconds (line taken to first segment's end); 0: none
   int64_t connections = 0, resident_objects = 0, tasks = 0, actors = 0;
 };
 

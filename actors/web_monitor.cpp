@@ -51,18 +51,27 @@ Value actor_value(const ActorView& a) {
                 {"p99", Value::flt(a.p99)}});
 }
 
-const char* state_name(const TaskEntry& e, int64_t token) {
-  if (e.state == TaskEntry::Running || e.id == token) return "running";
+// A task's state as the console shows it, in the order it lists them.
+enum class Shown { Running, Queued, Reading, Suspended, Background };
+
+Shown shown_state(const TaskEntry& e, int64_t token) {
+  if (e.state == TaskEntry::Running || e.id == token) return Shown::Running;
   switch (e.state) {
-    case TaskEntry::Sleeping: return e.background ? "background" : "suspended";
-    case TaskEntry::Reading: return "reading";
-    default: return "queued";
+    case TaskEntry::Sleeping: return e.background ? Shown::Background : Shown::Suspended;
+    case TaskEntry::Reading: return Shown::Reading;
+    default: return Shown::Queued;
   }
 }
 
-int state_order(const TaskEntry& e, int64_t token) {
-  std::string_view s = state_name(e, token);
-  return s == "running" ? 0 : s == "queued" ? 1 : s == "reading" ? 2 : 3;
+const char* shown_name(Shown s) {
+  switch (s) {
+    case Shown::Running: return "running";
+    case Shown::Queued: return "queued";
+    case Shown::Reading: return "reading";
+    case Shown::Suspended: return "suspended";
+    case Shown::Background: return "background";
+  }
+  return "?";
 }
 
 int frame_line(const Frame& f) { return f.program->line_at(f.code(), f.pc ? f.pc - 1 : 0); }
@@ -109,12 +118,12 @@ void Runtime::monitor_request(WebRequest& req, std::function<void(WebReply)> don
       size_t matched = 0;
       Value actors = Value::empty_list();
       for (const ActorView& a : telemetry_.actors(req.name, limit, &matched)) list_append(actors, actor_value(a));
-      // Tasks: running first, then queued, reading and suspended.
+      // Tasks: running first, then queued, reading, suspended, waiting for background work.
       std::vector<const TaskEntry*> order;
       for (auto& [id, e] : tasks_)
         if (!e->killed) order.push_back(e.get());
       std::stable_sort(order.begin(), order.end(), [&](const TaskEntry* a, const TaskEntry* b) {
-        return state_order(*a, token_) < state_order(*b, token_);
+        return shown_state(*a, token_) < shown_state(*b, token_);
       });
       Value tasks = Value::empty_list();
       for (size_t i = 0; i < order.size() && i < kMaxTaskRows; ++i) {
@@ -139,7 +148,7 @@ void Runtime::monitor_request(WebRequest& req, std::function<void(WebReply)> don
         // LambdaMOO's: a reading task is its reader's (tasks.c).
         if (e.state == TaskEntry::Reading) owner = e.reading_conn;
         Value t = mkmap({{"id", Value::integer(e.id)},
-                         {"state", Value::str(state_name(e, token_))},
+                         {"state", Value::str(shown_name(shown_state(e, token_)))},
                          {"owner", Value::obj(owner)},
                          {"player", Value::obj(e.player)},
                          {"verb", Value::str(verb)},
