@@ -216,10 +216,10 @@ double LatencyHistogram::upper_bound(int bucket) {
 }
 
 void Telemetry::sample(double now, std::vector<ActorRow> rows, const Totals& totals) {
-  // Recent messages weigh 0.9^age: about the last ten seconds.
-  constexpr float kDecay = 0.9f;
   std::lock_guard<std::mutex> lk(mu_);
   double dt = have_totals_ ? std::max(now - last_time_, 1e-3) : 1;
+  bool turn = ++window_age_ >= kWindow;  // this sample ends the filling window
+  if (turn) window_age_ = 0;
   std::vector<ActorView> views;
   views.reserve(rows.size());
   std::unordered_map<std::string, Recent> recent;
@@ -234,24 +234,23 @@ void Telemetry::sample(double now, std::vector<ActorRow> rows, const Totals& tot
     v.seconds = r.seconds;
     // A counter smaller than last time: a new actor under an old name.
     bool restarted = r.handled < rc.handled;
-    uint64_t dn = restarted ? r.handled : r.handled - rc.handled;
-    double ds = restarted ? r.seconds : r.seconds - rc.seconds;
-    v.rate = double(dn) / dt;
-    v.busy = std::max(0.0, ds) / dt;
-    float recent_total = 0;
-    for (int b = 0; b < LatencyHistogram::kBuckets; ++b) {
-      size_t i = size_t(b);
-      uint32_t d = restarted || r.hist.count[i] < rc.seen.count[i] ? r.hist.count[i] : r.hist.count[i] - rc.seen.count[i];
-      rc.decayed[i] = rc.decayed[i] * kDecay + float(d);
-      if (rc.decayed[i] < 1e-3f) rc.decayed[i] = 0;
-      recent_total += rc.decayed[i];
+    if (restarted) rc = Recent{};
+    v.rate = double(r.handled - rc.handled) / dt;
+    v.busy = std::max(0.0, r.seconds - rc.seconds) / dt;
+    std::array<uint32_t, LatencyHistogram::kBuckets> window{};
+    uint64_t in_window = 0;
+    for (size_t i = 0; i < window.size(); ++i) {
+      uint32_t d = r.hist.count[i] >= rc.seen.count[i] ? r.hist.count[i] - rc.seen.count[i] : r.hist.count[i];
+      rc.filling.count[i] += d;
+      window[i] = rc.filling.count[i] + rc.full.count[i];
+      in_window += window[i];
     }
-    if (recent_total >= 1) {
-      v.p50 = LatencyHistogram::quantile(rc.decayed, 0.5);
-      v.p99 = LatencyHistogram::quantile(rc.decayed, 0.99);
-    } else {  // idle for a while: all it did
-      v.p50 = LatencyHistogram::quantile(r.hist.count, 0.5);
-      v.p99 = LatencyHistogram::quantile(r.hist.count, 0.99);
+    const auto& counts = in_window ? window : r.hist.count;  // idle for a while: all it did
+    v.p50 = LatencyHistogram::quantile(counts, 0.5);
+    v.p99 = LatencyHistogram::quantile(counts, 0.99);
+    if (turn) {
+      rc.full = rc.filling;
+      rc.filling = LatencyHistogram{};
     }
     rc.handled = r.handled;
     rc.seconds = r.seconds;

@@ -6,8 +6,9 @@
 //   and allocates nothing, so it runs after every message.
 // - Telemetry: what the monitor actor samples once a second. Per actor, the
 //   messages a second, the share of a second spent on them and p50/p99 over
-//   roughly the last ten seconds (its buckets' counts decay by 0.9 a
-//   second); for the whole server, a ring of the last kSamples seconds
+//   the last 10 to 20 seconds (two windows of kWindow samples: the one
+//   filling and the last full one); for the whole server, a ring of the
+//   last kSamples seconds
 //   (commits, conflicts, reruns, WAL syncs and commands a second, command
 //   latency, connections, resident objects, tasks).
 //
@@ -83,12 +84,13 @@ struct ActorView {
   double seconds = 0;     // time spent on them
   double rate = 0;        // messages a second, in the last second
   double busy = 0;        // seconds spent a second, in the last second (1 = always busy)
-  double p50 = 0, p99 = 0;  // seconds a message, over about the last 10 s (all its messages before that)
+  double p50 = 0, p99 = 0;  // seconds a message, over the last 10 to 20 s (all its messages if none since)
 };
 
 class Telemetry {
  public:
   static constexpr size_t kSamples = 300;
+  static constexpr int kWindow = 10;  // samples in a percentile window
 
   // The monitor's table at one moment (Runtime::actor_stats() with its
   // histograms), and the server's running totals.
@@ -120,10 +122,11 @@ class Telemetry {
   struct Recent {
     uint64_t handled = 0;
     double seconds = 0;
-    LatencyHistogram seen;                               // the counts at the last sample
-    std::array<float, LatencyHistogram::kBuckets> decayed{};  // recent messages, decaying
+    LatencyHistogram seen;           // the counts at the last sample
+    LatencyHistogram filling, full;  // the messages of this window, and of the last one
   };
   std::unordered_map<std::string, Recent> recent_;  // by actor name; gone actors are dropped
+  int window_age_ = 0;  // samples in the filling window (all actors' windows turn together)
   bool have_totals_ = false;
   double last_time_ = 0;
   Totals last_;
