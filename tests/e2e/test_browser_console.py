@@ -6,7 +6,8 @@ typing commands and a suspended task forked through the API's eval. In
 headless Chromium (test_browser_client.Page) the wizard logs in on
 /console, sees the actors (object actors, the monitor, the telnet session)
 and the suspended task, kills it with the page's two-click Kill and sees it
-gone (the API agrees); the plots have data. Then a plain player logs in on
+gone (the API agrees); opens a task's stack; filters the actors and the event
+log; the plots have figures. Then a plain player logs in on
 the same page and gets the "Wizards only" page, with no console shown.
 Screenshots go to WORK_DIR (console.png, denied.png); with
 ECHO_CONSOLE_WARMUP=SECONDS the traffic runs that long first, for a fuller
@@ -97,6 +98,23 @@ def main():
                   " && document.querySelectorAll('#actors tbody tr').length > 0", "the actor filter applies")
         page.js(filter_js % json.dumps(""))
         page.wait("/object #/.test(%s)" % rows, "the filter cleared")
+        # A task's stack opens under its row.
+        page.js("%s.click()" % task_row)
+        page.wait("/#-1:eval +line 1/.test(document.querySelector('#tasks tr.stack').innerText)",
+                  "clicking the task shows its stack")
+        page.js("%s.click()" % task_row)
+        page.wait("!document.querySelector('#tasks tr.stack')", "clicking again hides it")
+        # The event log by type (asked of the server) and by text (in the page).
+        page.js("(() => { const t = document.getElementById('event-type'); t.value = 'connect';"
+                " t.dispatchEvent(new Event('change')); })()")
+        types = "[...document.querySelectorAll('#events tbody tr:not(.empty)')].map(r => r.cells[2].innerText)"
+        page.wait("%s.length > 0 && %s.every(t => t === 'connect')" % (types, types), "the event log by type")
+        page.js("(() => { const t = document.getElementById('event-type'); t.value = '';"
+                " t.dispatchEvent(new Event('change')); const f = document.getElementById('event-filter');"
+                " f.value = 'web 127'; f.dispatchEvent(new Event('input')); })()")
+        page.wait("%s.length > 0 && %s.every(t => t === 'login')" % (types, types), "the event log by text")
+        page.js("(() => { const f = document.getElementById('event-filter'); f.value = '';"
+                " f.dispatchEvent(new Event('input')); })()")
         page.screenshot(os.path.join(work, "console.png"))
         # Kill: the first click asks, the second kills.
         kill = "document.querySelector('#tasks button.kill[data-task=\"%d\"]')" % task
