@@ -11,8 +11,8 @@ read(), each with its state, owner, verb, line and stack; who is connected
 from where; the last seconds' samples, with the telnet commands' latency.
 Killing the suspended task through the console kills it (it leaves the list;
 killing it again is a 404); killing the reading one frees its connection. A
-snapshot taken appears in the list. The socket sends a frame a second and
-follows `watch` filters.
+snapshot taken appears in the list. The socket sends a frame a second,
+follows `watch` filters, and closes when its session ends.
 Usage: test_console_api.py ECHO_REPL WORK_DIR
 """
 import os
@@ -209,6 +209,14 @@ def main():
         ws.send({"type": "watch", "limit": 0})
         ws.expect(lambda f: f.get("type") == "error" and f["error"] == "bad_request", what="a bad watch refused")
         ws.close()
+        # A console ends with its session.
+        other = Api(port)
+        other.login("wizard", "wizard")
+        ws = WebSocket(port, path="/ws/console", protocols=["echo", "token." + other.token])
+        ws.expect(lambda f: f.get("type") == "monitor", what="a frame for the token in the protocol list")
+        st, _ = other.call("POST", "/api/logout")
+        check(st == 200, "logout: %d" % st)
+        check(closed_with(ws, 5) == 4401, "the console closes at logout with 4401: %r" % (ws.closed,))
 
         # Described, and the page is served with its policy.
         st, doc = Api(port).call("GET", "/api/openapi.json")
