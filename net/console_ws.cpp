@@ -219,7 +219,8 @@ int on_data(mg_connection* conn, int bits, char* bytes, size_t len, void* data) 
     ws_flush(ws);
     return 0;
   };
-  if (len > h.s.opt.max_frame) return refuse(kCloseTooBig, "frame over " + std::to_string(h.s.opt.max_frame) + " bytes");
+  if (len > h.s.opt.max_frame)
+    return refuse(kCloseTooBig, "frame over " + std::to_string(h.s.opt.max_frame) + " bytes");
   double now = unix_time();
   if (now - ws.window_start >= 1) {
     ws.window_start = now;

@@ -111,7 +111,8 @@ caf::behavior session_actor(caf::event_based_actor* self, HttpServer::Impl* s, s
         if (auto ws = weak.lock()) {
           pump(*s, ws);
           if (label->empty()) *label = "web session " + std::to_string(ws->conn.handle);
-          port.stats(*label, ws->conn.handle, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+          port.stats(*label, ws->conn.handle,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
           if (ws->ended) self->quit();
         } else {
           self->quit();
