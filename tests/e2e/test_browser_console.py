@@ -70,6 +70,7 @@ def main():
 
         page = Page(chromium, "http://127.0.0.1:%d/console" % http, work)
         page.call("Emulation.setDeviceMetricsOverride", width=1360, height=780, deviceScaleFactor=1, mobile=False)
+        page.call("Runtime.enable")  # the page's uncaught errors and console.error() come as events
         page.wait("document.getElementById('login') && !document.getElementById('login').hidden",
                   "the console asks for a login")
         page.js("document.getElementById('name').value = 'wizard';"
@@ -143,6 +144,10 @@ def main():
         visible = page.js("!document.getElementById('console').hidden")
         assert not visible, "the console is not shown to a plain player"
         page.screenshot(os.path.join(work, "denied.png"))
+        errors = [f["params"] for f in page.ws.frames
+                  if f.get("method") == "Runtime.exceptionThrown" or
+                  (f.get("method") == "Runtime.consoleAPICalled" and f["params"].get("type") == "error")]
+        assert not errors, "the page reported errors: %s" % json.dumps(errors)[:2000]
         stop.set()
         typist.join(10)
         assert server.stop() == 0
