@@ -220,6 +220,11 @@ function renderActors(f) {
 }
 
 function renderTasks(f) {
+  // The rows are made again each second: what had the focus gets it back.
+  const active = document.activeElement;
+  const focused = $("tasks").contains(active) && active.dataset.task ?
+    `${active.tagName.toLowerCase()}${active.classList.contains("kill") ? ".kill" : ".task"}[data-task="${active.dataset.task}"]` :
+    null;
   const rows = [];
   for (const t of f.tasks) {
     const kill = document.createElement("button");
@@ -234,6 +239,8 @@ function renderTasks(f) {
                    [String(t.line), "n"], fmtAge(f.time - t.started), kill]);
     r.dataset.task = t.id;
     r.classList.add("task");
+    r.tabIndex = 0;  // Enter or Space shows the stack, as a click does
+    r.title = "Show or hide the stack";
     rows.push(r);
     if (expanded.has(t.id)) {
       const lines = t.stack.map((s) => `${s.verb}  line ${s.line}  this ${obj(s.this)}  as ${obj(s.programmer)}`);
@@ -243,6 +250,7 @@ function renderTasks(f) {
     }
   }
   fill("tasks", rows, "no tasks", 7);
+  if (focused) document.querySelector(`#tasks ${focused}`)?.focus();
   $("tasks-count").textContent = f.tasks_total > f.tasks.length ? `${f.tasks.length} of ${f.tasks_total}` :
     `${f.tasks_total}`;
 }
@@ -428,6 +436,16 @@ $("tasks").addEventListener("click", (e) => {
   }
   const tr = e.target.closest("tr.task");
   if (!tr) return;
+  const id = Number(tr.dataset.task);
+  if (expanded.has(id)) expanded.delete(id);
+  else expanded.add(id);
+  if (lastFrame) renderTasks(lastFrame);
+});
+
+$("tasks").addEventListener("keydown", (e) => {
+  const tr = e.target.closest("tr.task");
+  if (!tr || e.target !== tr || (e.key !== "Enter" && e.key !== " ")) return;
+  e.preventDefault();
   const id = Number(tr.dataset.task);
   if (expanded.has(id)) expanded.delete(id);
   else expanded.add(id);

@@ -105,6 +105,14 @@ def main():
                   "clicking the task shows its stack")
         page.js("%s.click()" % task_row)
         page.wait("!document.querySelector('#tasks tr.stack')", "clicking again hides it")
+        # With the keyboard: the row keeps its focus through the page's updates.
+        page.js("%s.focus(); document.activeElement.dispatchEvent("
+                "new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}))" % task_row)
+        page.wait("!!document.querySelector('#tasks tr.stack')", "Enter on the task shows its stack")
+        time.sleep(1.5)  # a frame or two later
+        assert page.js("document.activeElement === %s" % task_row), "the task row keeps the focus"
+        page.js("document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: ' ', bubbles: true}))")
+        page.wait("!document.querySelector('#tasks tr.stack')", "Space hides it")
         # The event log by type (asked of the server) and by text (in the page).
         page.js("(() => { const t = document.getElementById('event-type'); t.value = 'connect';"
                 " t.dispatchEvent(new Event('change')); })()")
