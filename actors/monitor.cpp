@@ -222,11 +222,10 @@ void Telemetry::sample(double now, std::vector<ActorRow> rows, const Totals& tot
   if (turn) window_age_ = 0;
   std::vector<ActorView> views;
   views.reserve(rows.size());
-  std::unordered_map<std::string, Recent> recent;
-  recent.reserve(rows.size());
+  ++generation_;
   for (ActorRow& r : rows) {
-    Recent rc;
-    if (auto it = recent_.find(r.name); it != recent_.end()) rc = it->second;
+    Recent& rc = recent_[r.name];  // in place: the same actors' entries are not made again each second
+    rc.generation = generation_;
     ActorView v;
     v.kind = r.kind;
     v.mailbox = r.mailbox;
@@ -234,7 +233,10 @@ void Telemetry::sample(double now, std::vector<ActorRow> rows, const Totals& tot
     v.seconds = r.seconds;
     // A counter smaller than last time: a new actor under an old name.
     bool restarted = r.handled < rc.handled;
-    if (restarted) rc = Recent{};
+    if (restarted) {
+      rc = Recent{};
+      rc.generation = generation_;
+    }
     v.rate = double(r.handled - rc.handled) / dt;
     v.busy = std::max(0.0, r.seconds - rc.seconds) / dt;
     std::array<uint32_t, LatencyHistogram::kBuckets> window{};
@@ -255,11 +257,10 @@ void Telemetry::sample(double now, std::vector<ActorRow> rows, const Totals& tot
     rc.handled = r.handled;
     rc.seconds = r.seconds;
     rc.seen = r.hist;
-    v.name = r.name;
-    recent.emplace(std::move(r.name), rc);
+    v.name = std::move(r.name);
     views.push_back(std::move(v));
   }
-  recent_ = std::move(recent);  // gone actors are forgotten
+  std::erase_if(recent_, [&](const auto& kv) { return kv.second.generation != generation_; });  // gone actors
   std::sort(views.begin(), views.end(), [](const ActorView& a, const ActorView& b) {
     if (a.busy != b.busy) return a.busy > b.busy;
     if (a.mailbox != b.mailbox) return a.mailbox > b.mailbox;

@@ -120,6 +120,7 @@ class Telemetry {
   std::deque<MonitorSample> ring_;
   std::vector<ActorView> views_;
   struct Recent {
+    uint64_t generation = 0;  // the last sample that saw the actor
     uint64_t handled = 0;
     double seconds = 0;
     LatencyHistogram seen;           // the counts at the last sample
@@ -127,6 +128,7 @@ class Telemetry {
   };
   std::unordered_map<std::string, Recent> recent_;  // by actor name; gone actors are dropped
   int window_age_ = 0;  // samples in the filling window (all actors' windows turn together)
+  uint64_t generation_ = 0;  // samples taken
   bool have_totals_ = false;
   double last_time_ = 0;
   Totals last_;
