@@ -53,6 +53,24 @@ void Runtime::forget(const std::string& name) {
   stats_.erase(name);
 }
 
+// With mu held: what waits for the actor of `kind` and `key` now.
+size_t Runtime::mailbox_of(std::string_view kind, int64_t key) {
+  if (kind == "session") {
+    auto it = conns_.find(ConnHandle(key));
+    return it == conns_.end() ? 0 : it->second.input.size();
+  }
+  if (kind == "object") {
+    auto it = objects_.find(key);
+    return it == objects_.end() ? 0 : size_t(std::max<int64_t>(0, it->second.pending));
+  }
+  if (kind == "task") return waiting_.place(key);
+  if (kind == "sessions") {  // the inbox actor: the sessions' events not yet handled
+    std::lock_guard<std::mutex> lk(inbox_mu_);
+    return inbox_.size();
+  }
+  return 0;
+}
+
 // With mu held: what waits for each actor now.
 std::vector<std::pair<std::string, Runtime::ActorStat>> Runtime::actor_stats() {
   std::vector<std::pair<std::string, ActorStat>> rows;
@@ -60,17 +78,7 @@ std::vector<std::pair<std::string, Runtime::ActorStat>> Runtime::actor_stats() {
     std::lock_guard<std::mutex> lk(stats_mu_);
     rows.assign(stats_.begin(), stats_.end());
   }
-  for (auto& [name, s] : rows) {
-    if (s.kind == "session") {
-      auto it = conns_.find(ConnHandle(s.key));
-      s.mailbox = it == conns_.end() ? 0 : it->second.input.size();
-    } else if (s.kind == "object") {
-      auto it = objects_.find(s.key);
-      s.mailbox = it == objects_.end() ? 0 : size_t(std::max<int64_t>(0, it->second.pending));
-    } else if (s.kind == "task") {
-      s.mailbox = waiting_.place(s.key);
-    }
-  }
+  for (auto& [name, s] : rows) s.mailbox = mailbox_of(s.kind, s.key);
   return rows;
 }
 
@@ -184,11 +192,23 @@ void Runtime::evict_objects() {
 }
 
 void Runtime::sample_monitor() {
-  std::vector<std::pair<std::string, ActorStat>> stats;
+  // The table is copied holding only stats_mu_ (as the actors report);
+  // mu, which every task's slice needs, only for the mailboxes and counts.
+  std::vector<Telemetry::ActorRow> rows;
+  std::vector<int64_t> keys;
+  {
+    std::lock_guard<std::mutex> lk(stats_mu_);
+    rows.reserve(stats_.size());
+    keys.reserve(stats_.size());
+    for (const auto& [name, s] : stats_) {
+      rows.push_back(Telemetry::ActorRow{name, s.kind, 0, s.handled, s.seconds, s.hist});
+      keys.push_back(s.key);
+    }
+  }
   Telemetry::Totals t;
   {
     std::lock_guard<WorldLock> lk(mu);
-    stats = actor_stats();
+    for (size_t i = 0; i < rows.size(); ++i) rows[i].mailbox = mailbox_of(rows[i].kind, keys[i]);
     t.command_latency = command_latency_;
     t.commands = commands_done_;
     t.wal_syncs = wal_syncs_;
@@ -199,10 +219,6 @@ void Runtime::sample_monitor() {
   }
   t.conflicts = spec_conflicts_.load();
   t.reruns = spec_exclusive_.load();
-  std::vector<Telemetry::ActorRow> rows;
-  rows.reserve(stats.size());
-  for (auto& [name, s] : stats)
-    rows.push_back(Telemetry::ActorRow{name, std::move(s.kind), s.mailbox, s.handled, s.seconds, s.hist});
   telemetry_.sample(unix_now(), std::move(rows), t);
 }
 

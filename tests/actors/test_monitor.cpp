@@ -2,6 +2,8 @@
 // buckets and quantiles, and what Telemetry makes of the samples.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -177,4 +179,28 @@ TEST_CASE("telemetry: an actor gone is forgotten; a new one under its name start
   ActorView v = t.actors("", 10, &matched)[0];
   CHECK(v.rate == Approx(3));  // not 3 - 50
   CHECK(v.handled == 3);
+}
+
+// By hand: echo-actors-tests "[.monitor-cost]" prints what a second's
+// sample costs the monitor with 10,000 actors.
+TEST_CASE("telemetry: a sample of 10,000 actors", "[.monitor-cost]") {
+  Telemetry t;
+  Telemetry::Totals z;
+  auto rows = [](int round) {
+    std::vector<Telemetry::ActorRow> r;
+    for (int i = 0; i < 10000; ++i)
+      r.push_back(actor("object #" + std::to_string(i), "object", uint64_t(round * 10), round * 0.01,
+                        std::vector<double>(size_t(round), 0.0002)));
+    return r;
+  };
+  double worst = 0, total = 0;
+  for (int round = 0; round < 20; ++round) {
+    auto r = rows(round);
+    auto t0 = std::chrono::steady_clock::now();
+    t.sample(round, std::move(r), z);
+    double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    worst = std::max(worst, dt);
+    total += dt;
+  }
+  WARN("10,000 actors: " << total / 20 * 1e3 << " ms a sample on average, " << worst * 1e3 << " ms at worst");
 }
