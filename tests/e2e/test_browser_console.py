@@ -113,6 +113,7 @@ def main():
         assert page.js("document.activeElement === %s" % task_row), "the task row keeps the focus"
         page.js("document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: ' ', bubbles: true}))")
         page.wait("!document.querySelector('#tasks tr.stack')", "Space hides it")
+        page.js("document.activeElement.blur()")
         # The event log by type (asked of the server) and by text (in the page).
         page.js("(() => { const t = document.getElementById('event-type'); t.value = 'connect';"
                 " t.dispatchEvent(new Event('change')); })()")
