@@ -318,11 +318,13 @@ bool Runtime::notify(int64_t conn, std::string_view text, bool newline, bool flu
   if (TaskEntry* e = speculating_here()) {  // held until its segment commits
     // Whether it fits depends on the queue when it goes out; and output
     // beyond the limit is dropped there, so it need not be held here.
-    if (!flush_ok) throw NeedsExclusive{"notify() without flushing"};
-    e->spec_output_bytes += text.size() + 2;
-    if (e->spec_output_bytes > max_queued_output()) throw NeedsExclusive{"notify() past max_queued_output"};
-    e->spec_output.push_back(TaskEntry::Output{conn, std::string(text), newline});
-    return true;
+    if (!flush_ok || e->spec_output_bytes + text.size() + 2 > max_queued_output()) {
+      if (!exclusive_here()) throw NeedsExclusive{"notify() without flushing, or past max_queued_output"};
+    } else {
+      e->spec_output_bytes += text.size() + 2;
+      e->spec_output.push_back(TaskEntry::Output{conn, std::string(text), newline});
+      return true;
+    }
   }
   // The first connection's answer is notify()'s (the others hear it too).
   bool ok = true, first = true;

@@ -440,8 +440,11 @@ Value Runtime::task_record(const TaskEntry& e) const {
 
 namespace {
 // How long commit() may hold a task record back (deferred_tasks_): what a
-// crash can cost a task that only computes and suspends.
+// crash can cost a task that only computes and suspends. A big record waits
+// longer, in proportion to its size: a loop that suspends while holding 50
+// MB must not write 50 MB a second.
 constexpr double kDeferSeconds = 1.0;
+constexpr double kDeferBytesPerSecond = 4 << 20;
 }  // namespace
 
 void Runtime::commit() {
@@ -466,14 +469,13 @@ void Runtime::commit() {
   for (int64_t id : dirty_tasks_) {
     TaskEntry* e = task(id);
     if (keep(e)) {
+      encoding_.erase(id);  // a record being encoded off mu is superseded
+      if (defer) {  // made when it is written: held as a Value, it would share the task's lists and maps
+        deferred_tasks_.try_emplace(id, unix_now());
+        continue;
+      }
       try {
-        Value record = task_record(*e);
-        if (defer) {
-          if (deferred_tasks_.empty()) deferred_since_ = unix_now();
-          deferred_tasks_[id] = std::move(record);
-          continue;
-        }
-        b.put_task_value(uint64_t(id), record);
+        b.put_task_value(uint64_t(id), task_record(*e));
         e->persisted = true;
         e->stored_asleep = e->state == TaskEntry::Sleeping;
       } catch (const std::exception& ex) {
@@ -481,13 +483,14 @@ void Runtime::commit() {
       }
     } else {
       b.delete_task(uint64_t(id));
+      encoding_.erase(id);
+      record_not_before_.erase(id);
     }
     deferred_tasks_.erase(id);  // superseded
   }
   dirty_tasks_.clear();
-  // Not whenever b is written anyway: a loop's big task record would then
-  // go out with every other task's commit.
-  if (deferred_due()) take_deferred(b);
+  // Held-back records go out from flush_deferred_tasks(), not with whatever
+  // commit comes next: a loop's big record would then be encoded under mu.
   take_events(b);  // with the changes that caused them
   if (!b.empty()) write_batch(b);
   // Only the connections this segment wrote to or booted (not all of them).
@@ -527,28 +530,88 @@ void Runtime::write_batch(storage::Batch& b) {
   }
 }
 
-bool Runtime::deferred_due() const {
-  return !deferred_tasks_.empty() && unix_now() - deferred_since_ >= kDeferSeconds;
-}
-
-void Runtime::take_deferred(storage::Batch& b) {
-  for (auto& [id, record] : deferred_tasks_) b.put_task_value(uint64_t(id), record);
-  deferred_tasks_.clear();
+// A held-back record is made from the task as it is when it goes out, if
+// it is asleep at a suspend() then: every segment since the record it has in
+// the store changed nothing but the task (a segment that changed more wrote
+// the record with its commit), so that is as good a state to restore as the
+// one it was held at. One that is running now goes out at a later tick.
+std::optional<Value> Runtime::held_record(int64_t id) {
+  const TaskEntry* e = task(id);
+  if (!e || e->killed || !e->task || e->task->status() != TaskStatus::Suspended || e->speculating ||
+      (e->state != TaskEntry::Sleeping && e->state != TaskEntry::Ready))
+    return std::nullopt;
+  return task_record(*e);
 }
 
 void Runtime::write_deferred_tasks() {
-  if (deferred_tasks_.empty()) return;
   storage::Batch b;
-  take_deferred(b);
-  write_batch(b);
+  for (auto it = deferred_tasks_.begin(); it != deferred_tasks_.end();) {
+    try {
+      std::optional<Value> record = held_record(it->first);
+      if (!record) {
+        ++it;
+        continue;
+      }
+      b.put_task_value(uint64_t(it->first), *record);
+    } catch (const std::exception& ex) {
+      log("TASK " + std::to_string(it->first) + " not saved: " + ex.what());
+    }
+    encoding_.erase(it->first);
+    it = deferred_tasks_.erase(it);
+  }
+  if (!b.empty()) write_batch(b);
 }
 
-// Between slices, like commit(): the records are whole segments' ends, so
-// they may go out while another task's segment is half done.
+// The monitor's tick: the held-back records whose time has come are made
+// under mu (cheap: they share the task's values) and encoded off it (a big
+// task's takes a while, and nobody need wait for it), then written unless a
+// newer record of the task was written or held meanwhile.
 void Runtime::flush_deferred_tasks() {
+  std::vector<std::pair<int64_t, Value>> todo;
+  std::vector<std::string> failed;
+  {
+    std::lock_guard<WorldLock> lk(mu);
+    if (stopping_ || flushing_) return;  // wait() writes them, then closes the store
+    double now = unix_now();
+    for (auto& [id, since] : deferred_tasks_) {
+      if (now - since < kDeferSeconds) continue;
+      if (auto nb = record_not_before_.find(id); nb != record_not_before_.end() && now < nb->second) continue;
+      try {
+        if (std::optional<Value> record = held_record(id)) {
+          todo.emplace_back(id, std::move(*record));
+          encoding_.insert(id);
+        }
+      } catch (const std::exception& ex) {
+        log("TASK " + std::to_string(id) + " not saved: " + ex.what());
+      }
+    }
+    if (todo.empty()) return;
+    flushing_ = true;
+  }
+  std::vector<std::string> bytes;
+  for (auto& [id, record] : todo) {
+    try {
+      bytes.push_back(storage::Batch::encode_task_value(record));
+    } catch (const std::exception& ex) {
+      bytes.emplace_back();
+      failed.push_back("TASK " + std::to_string(id) + " not saved: " + ex.what());
+    }
+    record = Value();  // freed here, not under mu (the task may have copied what it shared)
+  }
   std::lock_guard<WorldLock> lk(mu);
-  if (stopping_) return;  // wait() writes them, then closes the store
-  if (deferred_due()) write_deferred_tasks();
+  flushing_ = false;
+  for (auto& f : failed) log(f);
+  if (stopping_) return;
+  storage::Batch b;
+  double now = unix_now();
+  for (size_t i = 0; i < todo.size(); ++i) {
+    int64_t id = todo[i].first;
+    if (!encoding_.erase(id) || bytes[i].empty()) continue;  // superseded meanwhile
+    b.put_task(uint64_t(id), bytes[i]);
+    deferred_tasks_.erase(id);
+    record_not_before_[id] = now + double(bytes[i].size()) / kDeferBytesPerSecond;
+  }
+  if (!b.empty()) write_batch(b);
 }
 
 // Output reaches a session only once everything it may depend on is durable:

@@ -170,6 +170,9 @@ struct TaskEntry {
   bool speculating = false;     // its slices run beside others (mu shared)
   bool exclusive = false;       // this segment runs holding the token (set after a rollback)
   bool commit_waiting = false;  // ended speculatively; queued for the token to commit
+  bool first_slice = false;     // its first slice is running (mu exclusive, the token held)
+  bool went_exclusive = false;  // ... and stopped speculating in it (go_exclusive)
+  bool job_built_now = false;   // step() built the task from its job for this slice
   uint64_t validated_at = 0;    // Runtime::commits_ when tx was last validated
   // The task as it was at the segment's start (none: the job is built
   // again), with its programs, so that a rollback need not recompile.
@@ -289,6 +292,13 @@ class Runtime {
   WorldLock mu;
   // The speculating task on this thread (notify() holds its output), or null.
   static TaskEntry* speculating_here();
+  // What cannot be undone is about to happen in this thread's speculation:
+  // false when it may not go on (the caller throws NeedsExclusive, and the
+  // segment reruns alone); true when there was none, or when it was a first
+  // slice, which then stops speculating in place (go_exclusive).
+  bool exclusive_here() { return !speculating_here() || world_->try_go_exclusive(); }
+  bool go_exclusive(TaskEntry& e);
+  void publish_in_place(TaskEntry& e);  // go_exclusive's work, from outside the slice too
   struct SpeculationStats {
     uint64_t commits = 0;      // speculative segments published
     uint64_t conflicts = 0;    // rolled back: something they read had changed
@@ -378,8 +388,6 @@ class Runtime {
   void end_programming(Connection& c);
   void commit();
   void write_batch(storage::Batch& b);  // with mu held; a failure stops the server
-  bool deferred_due() const;              // the oldest held-back record has waited long enough
-  void take_deferred(storage::Batch& b);  // moves deferred_tasks_ into b
   void release_token(int64_t task_id);
   // A task calling listener:verb(@args), if it has that verb. A connection's
   // (via_listener) is a message to the listener's actor, so it takes its
@@ -460,14 +468,17 @@ class Runtime {
   TokenQueue waiting_;             // tasks waiting for the token
   int64_t current_ = 0;            // the task running a slice
   std::set<int64_t> dirty_tasks_;  // task records to write or delete at commit
-  // Task records commit() held back: a suspend() whose segment changed
-  // nothing but the task and showed nobody anything. Losing one in a crash
-  // restores the task at its previous suspend(), as if the crash had come
-  // then, so it may wait; written within kDeferSeconds (commit() and the
-  // monitor's tick), or sooner by a write of that task or by
-  // write_deferred_tasks().
-  std::map<int64_t, Value> deferred_tasks_;
-  double deferred_since_ = 0;  // when the oldest of them was held back
+  // Tasks whose records commit() held back, and since when: a suspend()
+  // whose segment changed nothing but the task and showed nobody anything.
+  // Losing one in a crash restores the task at an earlier suspend(), as if
+  // the crash had come then, so it may wait: flush_deferred_tasks() writes
+  // it after kDeferSeconds (longer for a big one: record_not_before_), or
+  // sooner a write of that task or write_deferred_tasks().
+  std::map<int64_t, double> deferred_tasks_;
+  std::map<int64_t, double> record_not_before_;
+  std::set<int64_t> encoding_;  // held records flush_deferred_tasks() is encoding off mu
+  bool flushing_ = false;
+  std::optional<Value> held_record(int64_t id);
   bool checkpoint_requested_ = false;
   double started_at_ = 0;
   double last_eviction_ = 0;

@@ -99,6 +99,27 @@ struct InboxDrain {
 
 TaskEntry* Runtime::speculating_here() { return t_speculating; }
 
+// A first slice runs alone (mu exclusive, holding the token), so nothing has
+// been committed since its WorldTx began: its changes can be published as
+// they stand and the rest of the segment run in place, holding the token,
+// instead of being rolled back and run again from its start.
+bool Runtime::go_exclusive(TaskEntry& e) {
+  if (!e.first_slice || t_speculating != &e || !e.tx) return false;
+  World::leave_speculation();
+  t_speculating = nullptr;
+  publish_in_place(e);
+  return true;
+}
+
+void Runtime::publish_in_place(TaskEntry& e) {
+  world_->publish(*e.tx);
+  e.went_exclusive = true;
+  ++spec_exclusive_;
+  for (auto& o : e.spec_output) notify(o.conn, o.text, o.newline);
+  e.spec_output.clear();
+  e.spec_output_bytes = 0;
+}
+
 Runtime::SpeculationStats Runtime::speculation_stats() {
   return SpeculationStats{spec_commits_.load(), spec_conflicts_.load(), spec_exclusive_.load(), spec_peak_.load()};
 }
@@ -161,7 +182,14 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
       return;
     }
     e->checkpoint.reset();  // a rollback builds the job again
-  } else if (speculative) {
+    e->job_built_now = true;
+  } else if (speculative && e->task->ticks_left() >= kSliceTicks) {
+    // A checkpoint costs a save() and, while it is kept, a copy of every
+    // list or map the segment then changes (it shares them): a task that
+    // grows a big map between suspend()s copied it each time. Only a
+    // segment that may outlive its first slice needs one; a shorter one
+    // ends holding the token, where nothing can conflict, and what cannot
+    // be undone ends its speculation in place (go_exclusive).
     try {  // where a rollback returns to
       e->checkpoint = e->task->save();
       e->checkpoint_programs.clear();
@@ -171,16 +199,27 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
       e->checkpoint.reset();
       e->exclusive = true;
     }
+  } else if (speculative) {
+    e->checkpoint.reset();
+    e->tx = std::make_unique<WorldTx>();
   }
+  bool rebuildable = e->job_built_now;  // a rollback without a checkpoint builds the job again
+  e->job_built_now = false;
   if (e->tx) {
     TaskStatus st = TaskStatus::Yielded;
     bool needs_exclusive = false;
+    e->tx->go_exclusive = [this, e] { return go_exclusive(*e); };
     {
       World::Speculation spec(*world_, *e->tx);
       struct Here {
-        ~Here() { t_speculating = nullptr; }
-      } here;
+        TaskEntry* e;
+        ~Here() {
+          t_speculating = nullptr;
+          e->first_slice = false;
+        }
+      } here{e};
       t_speculating = e;
+      e->first_slice = true;
       try {
         st = e->task->run(kSliceTicks);
       } catch (const NeedsExclusive&) {
@@ -188,6 +227,26 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
       }
     }
     current_ = 0;
+    bool no_way_back = !e->checkpoint && !rebuildable;
+    if (needs_exclusive && no_way_back) {  // cannot happen: go_exclusive takes every first slice
+      log("TASK " + std::to_string(id) + ": needed to run alone and cannot be rolled back; stopped");
+      e->task.reset();
+      e->on_end = nullptr;
+      e->tx.reset();
+      finish_task(*e);
+      return;
+    }
+    // A segment that goes on and could not be rolled back goes on alone.
+    if (!e->went_exclusive && st == TaskStatus::Yielded && no_way_back) publish_in_place(*e);
+    if (e->went_exclusive) {
+      e->went_exclusive = false;
+      e->tx.reset();
+      e->checkpoint.reset();
+      e->checkpoint_programs.clear();
+      ++commits_;  // speculations beside it revalidate
+      after_slice(self, *e, st);
+      return;
+    }
     if (trace_)
       log("TRACE first slice task " + std::to_string(id) + " job " + std::to_string(int(e->job.kind)) +
           " status " + std::to_string(int(st)) + (needs_exclusive ? " needs-exclusive" : ""));

@@ -416,8 +416,10 @@ int64_t task_bytes(const Task& t) {
 // task -1, of a resumed one the time it was resumed (do_resume).
 Value bf_queued_tasks(BuiltinContext& ctx, std::span<Value>) {
   Runtime& rt = rt_of();
-  // What it shows of a task must survive a crash (no record held back).
-  rt.write_deferred_tasks();
+  // Not written out first: a task held back at one suspend() may show a
+  // later state than a crash would restore, as LambdaMOO's does until its
+  // next checkpoint (and a caller must not make the server write every big
+  // task record it lists).
   Value out = Value::empty_list();
   for (auto& [id, e] : rt.tasks()) {
     if (!e->task || id == rt.current_task() || e->killed || e->task->frames().empty()) continue;
@@ -479,7 +481,6 @@ Value bf_task_stack(BuiltinContext& ctx, std::span<Value> a) {
   if (!e || !e->task || e->state == TaskEntry::Running || e->task->status() != TaskStatus::Suspended)
     raise(E_INVARG);
   if (!may_control(ctx, *e)) raise(E_PERM);
-  rt.write_deferred_tasks();  // as in queued_tasks()
   return frame_list(rt, *e->task, a.size() >= 2 && a[1].truthy());
 }
 
@@ -491,7 +492,7 @@ Value bf_task_stack(BuiltinContext& ctx, std::span<Value> a) {
 // speculation runs) or hold notify()'s output until the commit.
 template <BuiltinFn F>
 Value exclusive(BuiltinContext& ctx, std::span<Value> a) {
-  if (Runtime::speculating_here()) throw NeedsExclusive{"a server builtin"};
+  if (!rt_of().exclusive_here()) throw NeedsExclusive{"a server builtin"};
   return F(ctx, a);
 }
 

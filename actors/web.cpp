@@ -38,6 +38,7 @@ struct WebState {
   std::map<int64_t, std::pair<int64_t, WebReply>> results;
   std::deque<int64_t> result_order;
   std::shared_ptr<const Program> put_property, put_verb, emit_event;  // compiled once
+  std::shared_ptr<const Program> add_verb, delete_verb, add_property, delete_property;
 };
 
 std::shared_ptr<WebState> make_web_state() { return std::make_shared<WebState>(); }
@@ -416,8 +417,22 @@ Value describe_object(World& w, int64_t id, int64_t who) {
                      {"parents", obj_list(o.parents)},
                      {"location", Value::obj(o.location)},
                      {"contents", obj_list(o.contents)},
+                     {"children", obj_list(o.children)},
                      {"flags", flag_list(o)},
                      {"properties", props}});
+  // Every object named above, by number: names are public (as `.name` is),
+  // and a browser should not need a request per reference to show them.
+  Value names = Value::empty_map();
+  auto name_of = [&](int64_t ref) {
+    if (const Object* r = ref >= 0 ? w.get(ref) : nullptr)
+      names.map_mut()->set(Value::str(std::to_string(ref)), Value::str(r->name));
+  };
+  name_of(id);
+  name_of(o.owner);
+  name_of(o.location);
+  for (const auto* refs : {&o.parents, &o.contents, &o.children})
+    for (int64_t ref : *refs) name_of(ref);
+  out.map_mut()->set(Value::str("object_names"), names);
   if (w.object_allows(id, who, FLAG_READ)) {
     Value verbs = Value::empty_list();
     for (const Verb& v : o.verbs)
@@ -588,6 +603,30 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
       if (!ws.emit_event) ws.emit_event = compile_or_die("return emit(args[1], {args[2], args[3]});");
       Value args = make_list({Value::str(req.name), Value::obj(id), req.value});
       return start(job(ws.emit_event, id, "web:emit", args), id);
+    }
+    case WebRequest::AddVerb: {
+      if (!ws.add_verb)
+        ws.add_verb = compile_or_die("add_verb(args[1], {args[5], args[3], args[2]}, args[4]); return args[2];");
+      Value args =
+          make_list({Value::obj(id), Value::str(req.name), Value::str(req.perms), req.args, Value::obj(req.player)});
+      return start(job(ws.add_verb, id, "web:add_verb", args), id);
+    }
+    case WebRequest::DeleteVerb: {
+      if (!ws.delete_verb) ws.delete_verb = compile_or_die("delete_verb(args[1], args[2]); return 1;");
+      return start(job(ws.delete_verb, id, "web:delete_verb", make_list({Value::obj(id), Value::str(req.name)})), id);
+    }
+    case WebRequest::AddProperty: {
+      if (!ws.add_property)
+        ws.add_property =
+            compile_or_die("add_property(args[1], args[2], args[3], {args[5], args[4]}); return args[3];");
+      Value args =
+          make_list({Value::obj(id), Value::str(req.name), req.value, Value::str(req.perms), Value::obj(req.player)});
+      return start(job(ws.add_property, id, "web:add_property", args), id);
+    }
+    case WebRequest::DeleteProperty: {
+      if (!ws.delete_property) ws.delete_property = compile_or_die("delete_property(args[1], args[2]); return 1;");
+      Value args = make_list({Value::obj(id), Value::str(req.name)});
+      return start(job(ws.delete_property, id, "web:delete_property", args), id);
     }
     case WebRequest::Subscribe:
     case WebRequest::Unsubscribe: {

@@ -61,6 +61,12 @@ struct WebRequest {
     EventLog,     // since, limit, name (a type, or empty); wizards only
     Subscribe,    // object, conn: its events to that web session (the player may read it)
     Unsubscribe,  // object, conn
+    // Builders' changes, each run as a task of the player (add_verb() and
+    // co., so MOO's permissions and errors apply: E_PERM is 403).
+    AddVerb,         // object, name (the names), perms, args {dobj, prep, iobj}
+    DeleteVerb,      // object, name
+    AddProperty,     // object, name, value, perms
+    DeleteProperty,  // object, name
     // The operator's console (actors/web_monitor.cpp); wizards only (else 403).
     Monitor,        // name (filters actors by name or kind), limit: actors, tasks, connections, last sample
     MonitorSeries,  // the last Telemetry::kSamples one-second samples
@@ -76,6 +82,7 @@ struct WebRequest {
   Value value;
   std::string source;
   std::string syntax;    // "moo" (default) or "echo"
+  std::string perms;     // AddVerb ("rxd"), AddProperty ("rc")
   int64_t task = 0;
   int64_t since = 0, limit = 100;
   ConnHandle conn = 0;

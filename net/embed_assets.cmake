@@ -1,17 +1,24 @@
 # cmake -DDIR=net/assets -DFILES=a.html,b.js -DOUT=FILE.cpp -P embed_assets.cmake
 # Writes FILE.cpp defining echo::net::find_asset() (net/assets.h): each
 # file's text in a raw string literal with its MIME type, served at
-# /assets/NAME (index.html also at /).
+# /assets/NAME (index.html also at /). A file given by an absolute path (one
+# generated in the build tree) is served by its file name.
 set(delim "ECHO_ASSET")
 string(REPLACE "," ";" files "${FILES}")
 set(body "")
 set(table "")
 set(i 0)
-foreach(f IN LISTS files)
-  file(READ "${DIR}/${f}" text)
+foreach(path IN LISTS files)
+  if(IS_ABSOLUTE "${path}")
+    get_filename_component(f "${path}" NAME)
+  else()
+    set(f "${path}")
+    set(path "${DIR}/${f}")
+  endif()
+  file(READ "${path}" text)
   string(FIND "${text}" ")${delim}\"" clash)
   if(NOT clash EQUAL -1)
-    message(FATAL_ERROR "${DIR}/${f} contains )${delim}\", which would end the raw string early")
+    message(FATAL_ERROR "${path} contains )${delim}\", which would end the raw string early")
   endif()
   if(f MATCHES "\\.html$")
     set(mime "text/html; charset=utf-8")

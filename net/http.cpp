@@ -305,6 +305,53 @@ Answer put_property(HttpServer::Impl& s, Request& rq) {
   return ask(s, std::move(req));
 }
 
+// Optional "perms": only the letters a verb or property may carry.
+bool member_perms(const Json& body, const char* letters, std::string& out, Answer& fail) {
+  if (!member_string(body, "perms", out, fail, false)) return false;
+  if (out.size() > 4 || out.find_first_not_of(letters) != std::string::npos) {
+    fail = error_answer(400, "bad_request", std::string("\"perms\" is made of the letters ") + letters);
+    return false;
+  }
+  return true;
+}
+
+// POST /api/objects/{id}/verbs {"names", "perms"?: "rxd", "args"?: ["this", "none", "this"]}.
+Answer add_verb(HttpServer::Impl& s, Request& rq) {
+  Json body;
+  Answer fail;
+  WebRequest req = request_for(rq, WebRequest::AddVerb);
+  req.perms = "rxd";
+  if (!parse_body(rq, body, fail) || !member_string(body, "names", req.name, fail) ||
+      !member_perms(body, "rwxd", req.perms, fail))
+    return fail;
+  if (req.name.empty() || req.name.size() > 256)
+    return error_answer(400, "bad_request", "\"names\" is 1 to 256 characters");
+  req.args = make_list({Value::str("this"), Value::str("none"), Value::str("this")});
+  if (const Json* a = body.find("args")) {
+    bool three = a->is_array() && a->size() == 3;
+    for (size_t i = 0; three && i < 3; ++i) three = (*a)[i].is_string() && (*a)[i].as_string().size() <= 64;
+    if (!three) return error_answer(400, "bad_request", "\"args\" is three strings: [dobj, prep, iobj]");
+    if (!member_value(body, "args", req.args, fail)) return fail;
+  }
+  return ask(s, std::move(req));
+}
+
+// POST /api/objects/{id}/properties {"name", "value"?: 0, "perms"?: "rc"}.
+Answer add_property(HttpServer::Impl& s, Request& rq) {
+  Json body;
+  Answer fail;
+  WebRequest req = request_for(rq, WebRequest::AddProperty);
+  req.perms = "rc";
+  req.value = Value::integer(0);
+  if (!parse_body(rq, body, fail) || !member_string(body, "name", req.name, fail) ||
+      !member_perms(body, "rwc", req.perms, fail))
+    return fail;
+  if (req.name.empty() || req.name.size() > 256)
+    return error_answer(400, "bad_request", "\"name\" is 1 to 256 characters");
+  if (body.find("value") && !member_value(body, "value", req.value, fail)) return fail;
+  return ask(s, std::move(req));
+}
+
 Answer eval(HttpServer::Impl& s, Request& rq) {
   Json body;
   Answer fail;
@@ -396,6 +443,13 @@ const std::vector<Route>& routes() {
       {"GET", "/api/objects/{id}/properties/{name}", true, "A property's value",
        [](auto& s, auto& rq) { return simple(s, rq, WebRequest::GetProperty); }},
       {"PUT", "/api/objects/{id}/properties/{name}", true, "Set a property: {\"value\"}", put_property},
+      {"POST", "/api/objects/{id}/verbs", true, "Add a verb: {\"names\", \"perms\", \"args\"}", add_verb},
+      {"DELETE", "/api/objects/{id}/verbs/{name}", true, "Delete a verb",
+       [](auto& s, auto& rq) { return simple(s, rq, WebRequest::DeleteVerb); }},
+      {"POST", "/api/objects/{id}/properties", true, "Add a property: {\"name\", \"value\", \"perms\"}",
+       add_property},
+      {"DELETE", "/api/objects/{id}/properties/{name}", true, "Delete a property",
+       [](auto& s, auto& rq) { return simple(s, rq, WebRequest::DeleteProperty); }},
       {"GET", "/api/players/{id}", true, "A player: name, connected, idle, location",
        [](auto& s, auto& rq) { return simple(s, rq, WebRequest::GetPlayer); }},
       {"POST", "/api/events", true, "Emit an event: {\"target\", \"name\", \"data\"}", emit_event},

@@ -48,9 +48,15 @@ void publish(WebSession& ws, Json frame) {
 
 // The runtime's output for the session: whole lines become output frames.
 void pump(HttpServer::Impl& s, const std::shared_ptr<WebSession>& ws) {
+  std::shared_ptr<actors::OutputQueue> out;
+  {
+    std::lock_guard<std::mutex> lk(ws->mu);
+    out = ws->conn.out;
+  }
+  if (!out) return;  // attach() has not set it yet: it kicks again once it has
   for (;;) {
-    actors::OutputQueue::Chunk chunk = ws->conn.out->take(64 * 1024);
-    ws->conn.out->set_in_flight(0);
+    actors::OutputQueue::Chunk chunk = out->take(64 * 1024);
+    out->set_in_flight(0);
     if (!chunk.bytes.empty()) {
       std::string text = std::move(ws->partial) + chunk.bytes;
       ws->partial.clear();
@@ -98,8 +104,8 @@ void pump(HttpServer::Impl& s, const std::shared_ptr<WebSession>& ws) {
 }
 
 caf::behavior session_actor(caf::event_based_actor* self, HttpServer::Impl* s, std::weak_ptr<WebSession> weak) {
-  // Its row in the monitor's table: named at the first message (the
-  // connection's handle is known by then), gone with the actor.
+  // Its row in the monitor's table: named at the first message after
+  // attach() set the connection, gone with the actor.
   auto label = std::make_shared<std::string>();
   actors::SessionPort port = s->sessions;
   self->attach_functor([port, label] {
@@ -110,9 +116,15 @@ caf::behavior session_actor(caf::event_based_actor* self, HttpServer::Impl* s, s
         auto t0 = std::chrono::steady_clock::now();
         if (auto ws = weak.lock()) {
           pump(*s, ws);
-          if (label->empty()) *label = "web session " + std::to_string(ws->conn.handle);
-          port.stats(*label, ws->conn.handle,
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+          actors::ConnHandle h;
+          {
+            std::lock_guard<std::mutex> lk(ws->mu);  // attach() sets conn under it
+            h = ws->conn.handle;
+          }
+          if (h) {
+            if (label->empty()) *label = "web session " + std::to_string(h);
+            port.stats(*label, h, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+          }
           if (ws->ended) self->quit();
         } else {
           self->quit();
@@ -151,7 +163,15 @@ void attach(HttpServer::Impl& s, WsConn& c, const std::string& token, int64_t la
       ws->player = player;
       // Under sessions_mu: a second tab finding it sees its connection.
       ws->actor = s.sys.spawn(session_actor, &s, std::weak_ptr<WebSession>(ws));
-      ws->conn = s.web.open_as(ws->actor, "web " + c.address, player);
+      // The runtime may have output for it (user_connected) and kick the
+      // actor before open_as() returns: the actor reads conn under ws->mu,
+      // finds none and waits for the kick below.
+      actors::Session conn = s.web.open_as(ws->actor, "web " + c.address, player);
+      {
+        std::lock_guard<std::mutex> lk(ws->mu);
+        ws->conn = conn;
+      }
+      caf::anon_send(ws->actor, actors::output_atom::value);
       s.web_sessions[token] = ws;
       fresh = true;
     }

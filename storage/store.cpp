@@ -78,6 +78,7 @@ void Batch::put_task(uint64_t task_id, std::string_view bytes) {
 void Batch::put_task_value(uint64_t task_id, const Value& state) {
   add(Family::Tasks, records::task_key(task_id), records::encode_task(state));
 }
+std::string Batch::encode_task_value(const Value& state) { return records::encode_task(state); }
 void Batch::delete_task(uint64_t task_id) { add(Family::Tasks, records::task_key(task_id), std::nullopt); }
 
 // ---- Store

@@ -139,6 +139,9 @@ class Batch {
   void put_task(uint64_t task_id, std::string_view bytes);
   // A task's state as a MOO value, in a TaskRecord (get_task_value reads it).
   void put_task_value(uint64_t task_id, const Value& state);
+  // The bytes put_task_value writes: a big task can be encoded off a lock
+  // and added with put_task.
+  static std::string encode_task_value(const Value& state);
   void delete_task(uint64_t task_id);
   // token_hash is the 32-byte SHA-256 of the session token; another length
   // throws StoreError (and adds nothing). Deleting a missing session is not

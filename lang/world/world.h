@@ -15,6 +15,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -147,6 +148,12 @@ struct WorldTx {
   uint64_t mutations = 0;
   uint64_t serial = 0;
   int64_t last_read = -1;
+  // Set by a runtime whose segment may stop speculating where it stands
+  // (its first slice, run alone): called where NeedsExclusive would be
+  // thrown; true when it has ended the speculation on this thread
+  // (World::leave_speculation) and published the tx, so the caller goes on
+  // in place, with no rollback and rerun.
+  std::function<bool()> go_exclusive;
   bool has_read(int64_t id) const {
     for (const auto& r : reads)
       if (r.first == id) return true;
@@ -361,9 +368,18 @@ class World {
   // Installs t's changed objects and marks them dirty (alone; after validate).
   void publish(WorldTx& t);
   bool speculating() const { return tx() != nullptr; }
-  // Throws NeedsExclusive when a speculation is running on this thread.
+  // Throws NeedsExclusive when a speculation is running on this thread,
+  // unless its go_exclusive ends it here.
   void exclusive_only(const char* what) const {
-    if (tx()) throw NeedsExclusive{what};
+    if (WorldTx* t = tx(); t && !(t->go_exclusive && t->go_exclusive())) throw NeedsExclusive{what};
+  }
+  // For go_exclusive: this thread's speculation is over (its Speculation
+  // object restores nothing when it goes).
+  static void leave_speculation() { t_tx_ = nullptr; }
+  // go_exclusive of this thread's speculation, if any; false when none.
+  bool try_go_exclusive() const {
+    WorldTx* t = tx();
+    return t && t->go_exclusive && t->go_exclusive();
   }
 
  private:

@@ -3,6 +3,8 @@
 // numbered output and event frames out. After a drop it reconnects with the
 // last frame number it saw, so nothing is missed; the token is kept in
 // localStorage, so a reload or a server restart keeps the session.
+// builder.js hears who is logged in through the echo:welcome and
+// echo:logout events on the document (and window.echoSession).
 const $ = (id) => document.getElementById(id);
 const MAX_LINES = 5000;  // scrollback kept in the page
 const HISTORY = 200;
@@ -60,6 +62,8 @@ function onFrame(f) {
       retry = 0;
       status("connected");
       if (lastSeq < 0) lastSeq = f.seq;
+      window.echoSession = {token, player: f.player};
+      document.dispatchEvent(new CustomEvent("echo:welcome", {detail: window.echoSession}));
       break;
     case "output":
       line(f.text);
@@ -99,6 +103,8 @@ function connect() {
 }
 
 function forget() {
+  window.echoSession = null;
+  document.dispatchEvent(new CustomEvent("echo:logout"));
   token = null;
   localStorage.removeItem("echo.token");
   status("not connected");
@@ -163,3 +169,6 @@ if (token) {
 } else {
   showPlay(false);
 }
+// The forms are live now (the HTML shows them before this module runs, and
+// a form submitted before then reloads the page): tests wait for this.
+document.documentElement.dataset.scripts = "ready";

@@ -148,8 +148,10 @@ def main():
     page = None
     try:
         page = Page(chromium, "http://127.0.0.1:%d/" % http, work)
-        page.wait("document.getElementById('login') && !document.getElementById('login').hidden",
-                  "the login form is shown")
+        # Shown by the HTML before client.js runs: submitted before then, the
+        # form would reload the page rather than log in.
+        page.wait("document.documentElement?.dataset.scripts === 'ready' && !document.getElementById('login').hidden",
+                  "the login form is shown and live")
         page.js("document.getElementById('name').value = 'wizard';"
                 "document.getElementById('password').value = 'wizard';"
                 "document.getElementById('login').requestSubmit()")

@@ -207,6 +207,7 @@ def http_checks(port, ids, tls=False):
     expect_status(mal, "PUT", thing + "/verbs/hi", 200, {"source": "return \"hi \" + player.name;"})
     doc = expect_status(nor, "POST", thing + "/methods", 200, {"verb": "hi"})
     check(doc["result"] == "hi Norma", "programmed verb: %r" % doc)
+    builder_checks(ids, wiz, mal, nor, V, thing)
     doc = expect_status(mal, "POST", "/api/eval", 200, {"code": "return {1.0, #3, E_ARGS, [\"obj\" -> 1]};"})
     check(doc["result"] == [1.0, {"obj": 3}, {"error": "E_ARGS"}, {"map": [["obj", 1]]}], "values: %r" % doc)
     check(isinstance(doc["result"][0], float), "1.0 is a float")
@@ -237,6 +238,71 @@ def http_checks(port, ids, tls=False):
             served += 1
     check(served >= 15, "openapi describes %d operations" % served)
     return wiz, mal, nor
+
+
+def builder_checks(ids, wiz, mal, nor, V, thing):
+    """Adding and deleting verbs and properties: as the player's task, with MOO's permissions."""
+    def verbs(path):
+        return [v["names"] for v in expect_status(wiz, "GET", path, 200).get("verbs", [])]
+
+    def props(path):
+        return {p["name"]: p["value"] for p in expect_status(wiz, "GET", path, 200)["properties"]}
+
+    before = (verbs(V), props(V), verbs(thing), props(thing))
+    # A plain player is refused everywhere, and nothing changes.
+    doc = expect_status(nor, "POST", thing + "/verbs", 403, {"names": "sneak"})
+    check(doc["error"] == "E_PERM", "add_verb by a non-programmer: %r" % doc)
+    expect_status(nor, "POST", V + "/verbs", 403, {"names": "sneak"})
+    expect_status(nor, "POST", V + "/properties", 403, {"name": "sneak", "value": 1})
+    expect_status(nor, "POST", thing + "/properties", 403, {"name": "sneak", "value": 1})
+    expect_status(nor, "DELETE", V + "/verbs/echo", 403)
+    expect_status(nor, "DELETE", V + "/properties/public", 403)
+    expect_status(nor, "DELETE", thing + "/verbs/hi", 403)
+    # A programmer is refused on what is not theirs.
+    expect_status(mal, "POST", V + "/verbs", 403, {"names": "sneak"})
+    expect_status(mal, "DELETE", V + "/verbs/echo", 403)
+    expect_status(mal, "DELETE", V + "/properties/public", 403)
+    check((verbs(V), props(V), verbs(thing), props(thing)) == before, "refused changes changed nothing")
+    # Bad input: 400, with what is wrong.
+    for body, what in (({"names": 5}, "names"), ({"names": ""}, "names"), ({"names": "x", "perms": "rwz"}, "perms"),
+                       ({"names": "x", "args": ["this", "none"]}, "args"), ({"names": "x", "args": "any"}, "args")):
+        doc = expect_status(mal, "POST", thing + "/verbs", 400, body)
+        check(what in doc["message"], "bad add_verb %r: %r" % (body, doc))
+    doc = expect_status(mal, "POST", thing + "/properties", 400, {"value": 1})
+    check("name" in doc["message"], "property without a name: %r" % doc)
+    expect_status(mal, "POST", thing + "/properties", 400, {"name": "x", "value": {"obj": "x"}})
+    # LambdaCore's own wrappers apply (#0:bf_add_verb): its quota stops a new programmer.
+    doc = expect_status(mal, "POST", thing + "/verbs", 422, {"names": "greet"})
+    check(doc["error"] == "E_QUOTA" and any("bf_add_verb" in l for l in doc["traceback"]), "quota: %r" % doc)
+    # The owner (here the wizard) adds, programs, calls and deletes.
+    doc = expect_status(wiz, "POST", V + "/verbs", 200, {"names": "greet hello", "perms": "rx",
+                                                         "args": ["this", "none", "this"]})
+    check(doc["result"] == "greet hello", "add_verb: %r" % doc)
+    doc = expect_status(wiz, "GET", V + "/verbs/hello", 200)
+    check(doc["perms"] == "rx" and doc["args"] == ["this", "none", "this"] and doc["owner"] == {"obj": num(ids["wiz"])},
+          "new verb: %r" % doc)
+    expect_status(wiz, "PUT", V + "/verbs/greet", 200, {"source": "return \"hello\";"})
+    doc = expect_status(nor, "POST", V + "/methods", 200, {"verb": "greet"})
+    check(doc["result"] == "hello", "new verb runs: %r" % doc)
+    expect_status(nor, "DELETE", V + "/verbs/greet", 403)
+    expect_status(wiz, "DELETE", V + "/verbs/greet", 200)
+    expect_status(wiz, "GET", V + "/verbs/greet", 404)
+    expect_status(wiz, "DELETE", V + "/verbs/greet", 404)
+    doc = expect_status(wiz, "POST", V + "/properties", 200, {"name": "colour", "value": "red", "perms": "r"})
+    check(doc["result"] == "red", "add_property: %r" % doc)
+    doc = expect_status(nor, "GET", V + "/properties/colour", 200)
+    check(doc["value"] == "red", "new property: %r" % doc)
+    doc = expect_status(wiz, "POST", V + "/properties", 422, {"name": "colour"})
+    check(doc["error"] == "E_INVARG", "a second property of that name: %r" % doc)
+    expect_status(nor, "DELETE", V + "/properties/colour", 403)
+    expect_status(wiz, "DELETE", V + "/properties/colour", 200)
+    expect_status(wiz, "GET", V + "/properties/colour", 404)
+    expect_status(wiz, "DELETE", V + "/properties/colour", 404)
+    check((verbs(V), props(V), verbs(thing), props(thing)) == before, "added and deleted again")
+    # Children and the names of what an object refers to.
+    doc = expect_status(nor, "GET", "/api/objects/1", 200)
+    check({"obj": num(ids["vault"])} in doc["children"], "#1's children: %r" % doc["children"])
+    check(doc["object_names"][ids["vault"][1:]] == "vault", "object_names: %r" % doc["object_names"])
 
 
 def websocket_checks(port, http_port, ids, wiz_tel, wiz, mal, nor):

@@ -239,6 +239,46 @@ TEST_CASE("world tx: world-level changes refuse to run speculatively") {
   CHECK(f.w.create({1}, NOTHING) == max + 1);  // and alone, they run
 }
 
+TEST_CASE("world tx: go_exclusive ends the speculation in place, its writes published") {
+  TxWorld f;
+  int64_t max = f.w.max_object();
+  WorldTx t;
+  int calls = 0;
+  t.go_exclusive = [&] {  // as the runtime's first slice does
+    ++calls;
+    World::leave_speculation();
+    f.w.publish(t);
+    return true;
+  };
+  int64_t made = NOTHING;
+  {
+    Spec g(f.w, t);
+    REQUIRE(f.set_x(2, 7));
+    CHECK(f.w.speculating());
+    made = f.w.create({1}, NOTHING);  // no NeedsExclusive: it goes on, no longer speculating
+    CHECK_FALSE(f.w.speculating());
+    REQUIRE(f.set_x(3, 8));           // straight into the world now
+    CHECK(f.w.try_go_exclusive() == false);
+  }
+  CHECK(calls == 1);
+  CHECK(made == max + 1);
+  CHECK(f.x(2) == 7);  // the write made while speculating was published
+  CHECK(f.x(3) == 8);
+  CHECK(f.w.dirty().count(2) == 1);
+  CHECK(f.w.dirty().count(3) == 1);
+  CHECK(f.w.dirty().count(made) == 1);
+
+  WorldTx refused;  // a hook that says no: NeedsExclusive, and nothing published
+  refused.go_exclusive = [] { return false; };
+  {
+    Spec g(f.w, refused);
+    REQUIRE(f.set_x(4, 9));
+    CHECK_THROWS_AS(f.w.create({1}, NOTHING), NeedsExclusive);
+  }
+  CHECK(f.x(4) == 0);
+  CHECK(f.w.max_object() == made);
+}
+
 TEST_CASE("world tx: two threads speculate at once and both commit") {
   register_all_builtins();
   int tostr = Builtins::instance().find("tostr");
