@@ -56,8 +56,8 @@ void SessionPort::closed(ConnHandle h) const {
   ev.handle = h;
   rt->post(std::move(ev));
 }
-void SessionPort::stats(const std::string& actor, ConnHandle h, double seconds) const {
-  rt->record(actor, "session", seconds, int64_t(h));
+void SessionPort::stats(const std::string& actor, ConnHandle h, double seconds, const char* kind) const {
+  rt->record(actor, kind, seconds, int64_t(h));
 }
 void SessionPort::gone(const std::string& actor) const { rt->forget(actor); }
 int64_t SessionPort::max_connections_per_ip() const { return rt->max_connections_per_ip(); }
@@ -422,6 +422,11 @@ void Runtime::force_input(Connection& c, std::string line, bool at_front) {
 // The next line of a connection, when nothing of it is running: to the task
 // reading it, else as a command (or login) task.
 void Runtime::dispatch_input(Connection& c) {
+  if (c.command_since > 0 && !c.busy) {  // release_origin: its command's first segment ended
+    command_latency_.add(unix_now() - c.command_since);
+    ++commands_done_;
+    c.command_since = 0;
+  }
   if (c.closed || c.input.empty()) return;
   // tasks.c run_ready_tasks: out-of-band lines pass a reader by (and
   // hold-input does not hold them).
@@ -460,6 +465,7 @@ void Runtime::dispatch_input(Connection& c) {
   // tasks.c run_server_task_setting_id: read() without a connection is for
   // this task only (out-of-band lines do not count).
   if (!oob) c.last_input_task = e.id;
+  if (e.job.kind == Job::Command) c.command_since = e.started_at;
   e.player = c.id;
   e.state = TaskEntry::Ready;
   // A command is a message to the player's actor (a login line, to the

@@ -263,8 +263,18 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
     refusals->full = false;
     refusals->logged = std::chrono::steady_clock::now();
   };
+  std::string label = "listener port " + std::to_string(bound);  // its row in the monitor's table
   return {
       [=](const caf::io::new_connection_msg& msg) {
+        struct Report {  // the accept's time to the monitor, however it ends (refused or not)
+          actors::SessionPort port;
+          const std::string& label;
+          std::chrono::steady_clock::time_point t0;
+          ~Report() {
+            port.stats(label, 0, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                       "listener");
+          }
+        } report{port, label, std::chrono::steady_clock::now()};
         std::string addr = self->remote_addr(msg.handle);
         int64_t max = port.max_connections_per_ip();
         bool full = false;

@@ -106,10 +106,27 @@ void pump(HttpServer::Impl& s, const std::shared_ptr<WebSession>& ws) {
 }
 
 caf::behavior session_actor(caf::event_based_actor* self, HttpServer::Impl* s, std::weak_ptr<WebSession> weak) {
+  // Its row in the monitor's table: named at the first message after
+  // attach() set the connection, gone with the actor.
+  auto label = std::make_shared<std::string>();
+  actors::SessionPort port = s->sessions;
+  self->attach_functor([port, label] {
+    if (!label->empty()) port.gone(*label);
+  });
   return {
       [=](actors::output_atom) {
+        auto t0 = std::chrono::steady_clock::now();
         if (auto ws = weak.lock()) {
           pump(*s, ws);
+          actors::ConnHandle h;
+          {
+            std::lock_guard<std::mutex> lk(ws->mu);  // attach() sets conn under it
+            h = ws->conn.handle;
+          }
+          if (h) {
+            if (label->empty()) *label = "web session " + std::to_string(h);
+            port.stats(*label, h, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+          }
           if (ws->ended) self->quit();
         } else {
           self->quit();
