@@ -213,7 +213,8 @@ Runtime::~Runtime() {
     // the last output, and one that has not is not waited for).
     for (auto& l : listeners_) caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
     for (auto& s : closed_at_shutdown_) caf::anon_send(s, abort_atom::value);
-    for (auto& [id, e] : tasks_) caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
+    for (auto& [id, e] : tasks_)
+      if (e->actor) caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
     for (auto& [id, o] : objects_) caf::anon_send_exit(o.actor, caf::exit_reason::user_shutdown);
     // Listeners and sessions belong to net/; do not wait for them.
     sys_->await_actors_before_shutdown(false);
@@ -300,6 +301,9 @@ void Runtime::grant_next() {
     TaskEntry* e = task(id);
     if (!e || e->killed) continue;
     token_ = id;
+    // Spawned when it first runs: a fork or a restored task may wait a long
+    // time, and a fork bomb's thousands of tasks cost no actors until then.
+    if (!e->actor) e->actor = sys_->spawn(task_actor, this, id);
     caf::anon_send(e->actor, run_atom::value);
   }
 }
@@ -332,8 +336,7 @@ TaskEntry& Runtime::new_entry(Job job, bool foreground, ConnHandle origin) {
   e->started_at = unix_now();
   TaskEntry& ref = *e;
   tasks_[ref.id] = std::move(e);
-  ref.actor = sys_->spawn(task_actor, this, ref.id);
-  return ref;
+  return ref;  // its actor comes with its first run (grant_next)
 }
 
 void Runtime::wake(TaskEntry& e) {
@@ -373,7 +376,7 @@ void Runtime::kill_task(int64_t id) {
       maybe_ending(c);
     }
   if (e->persisted) dirty_tasks_.insert(id);
-  caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
+  if (e->actor) caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
   waiting_.erase(id);
   if (id != current_) {  // the running one is dropped at the end of its slice
     release_origin(*e);  // a command that never ran must not hold its connection
@@ -683,7 +686,6 @@ void Runtime::restore_tasks() {
       TaskEntry& ref = *e;
       ref.task = std::move(t);
       tasks_[ref.id] = std::move(e);
-      ref.actor = sys_->spawn(task_actor, this, ref.id);
       if (state == "read" || state == "background") {
         // Its connection, or its builtin's thread, did not survive the restart.
         if (state == "read")

@@ -538,7 +538,7 @@ void Runtime::finish_task(TaskEntry& e) {
   caf::actor a = e.actor;
   tasks_.erase(id);
   commit();
-  caf::anon_send_exit(a, caf::exit_reason::normal);
+  if (a) caf::anon_send_exit(a, caf::exit_reason::normal);
   release_token(id);
 }
 
