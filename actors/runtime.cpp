@@ -741,7 +741,18 @@ void Runtime::shutdown_from_moo(const std::string& message) { request_shutdown(m
 void Runtime::wait(const std::function<void()>& before_close) {
   {
     std::unique_lock<std::mutex> lk(stop_mu_);
-    while (!stop_flag_ && !signal_flag_) stop_cv_.wait_for(lk, std::chrono::milliseconds(100));
+    while (!stop_flag_ && !signal_flag_) {
+      stop_cv_.wait_for(lk, std::chrono::milliseconds(100));
+      if (checkpoint_flag_.exchange(false)) {
+        lk.unlock();
+        {
+          std::lock_guard<WorldLock> wl(mu);
+          log("CHECKPOINT: requested by a signal");
+          request_checkpoint();
+        }
+        lk.lock();
+      }
+    }
     if (stop_reason_.empty()) stop_reason_ = "shutdown signal received";
   }
   // Grant the token to no one new, and let the running segment end (it is

@@ -199,7 +199,8 @@ class Runtime {
   void start();  // loads the world and restores its tasks; listeners come after
   void wait(const std::function<void()>& before_close = {});
   void request_shutdown(const std::string& why);
-  static void signal_shutdown();  // async-signal-safe
+  static void signal_shutdown();    // async-signal-safe
+  static void signal_checkpoint();  // async-signal-safe: a checkpoint soon (SIGUSR2)
   caf::actor_system& system();
   SessionPort sessions() { return SessionPort{this}; }
 
@@ -496,6 +497,7 @@ class Runtime {
   std::string stop_reason_;
   bool stop_flag_ = false;
   static std::atomic<bool> signal_flag_;
+  static std::atomic<bool> checkpoint_flag_;
   bool stopping_ = false;
   bool trace_ = false;
   // Group commit: segments write without syncing (written_seq_ counts

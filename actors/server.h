@@ -59,6 +59,9 @@ class Server {
   // signal handlers (async-signal-safe).
   void request_shutdown(const std::string& why);
   static void signal_shutdown();
+  // LambdaMOO's remote checkpoint signal (SIGUSR2): a checkpoint, as
+  // dump_database() asks for, soon after. Async-signal-safe.
+  static void signal_checkpoint();
 
   Runtime& runtime();
 

@@ -20,6 +20,7 @@ namespace echo::cli {
 namespace {
 
 void on_signal(int) { actors::Server::signal_shutdown(); }
+void on_checkpoint_signal(int) { actors::Server::signal_checkpoint(); }
 
 }  // namespace
 
@@ -94,6 +95,8 @@ int cmd_serve(int argc, char** argv) {
     uint16_t bound = net::start_telnet(server.system(), server.sessions(), t);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    std::signal(SIGUSR1, on_signal);             // LambdaMOO's remote shutdown signal
+    std::signal(SIGUSR2, on_checkpoint_signal);  // ... and its remote checkpoint signal
     std::signal(SIGPIPE, SIG_IGN);
     std::cout << "Echo is listening for telnet on " << opt.bind << " port " << bound << std::endl;
     if (t.max_connections > 0)

@@ -62,6 +62,18 @@ else
   if [[ -e $tmp/none.db ]]; then echo "FAIL load made an empty store"; fails=$((fails + 1)); fi
   check "new-world"       0 "wrote"                 -- "$repl" new-world "$tmp/w.db"
   check "load one"        0 ": 1 object ("          -- "$repl" load "$tmp/gizmo.echo" --world "$tmp/w.db"
+  # A snapshot of a store a server is running on: the server takes it
+  # (SIGUSR2, LambdaMOO's remote checkpoint signal); SIGUSR1 stops it.
+  "$repl" serve "$tmp/w.db" --telnet-port 0 >"$tmp/serve.out" 2>"$tmp/serve.log" &
+  server=$!
+  for _ in $(seq 100); do grep -q "port" "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
+  check "snapshot running" 0 "is taking the snapshot" -- "$repl" snapshot "$tmp/w.db"
+  kill -USR1 "$server"
+  if wait "$server" && grep -q "CHECKPOINT: requested by a signal" "$tmp/serve.log"; then
+    echo "ok   remote checkpoint and shutdown signals"; passes=$((passes + 1))
+  else
+    echo "FAIL the server did not take the signalled checkpoint or stop on SIGUSR1"; fails=$((fails + 1))
+  fi
 fi
 echo "cli: $passes passed, $fails failed"
 [[ $fails -eq 0 ]]
