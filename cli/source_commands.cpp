@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/running_store.h"
 #include "actors/world_store.h"
 #include "cli/world_commands.h"
 #include "lang/world/object_source.h"
@@ -95,8 +96,13 @@ int cmd_dump(int argc, char** argv) {
   Args a;
   if (!parse(argc, argv, &a, "usage: echo-repl dump #N|$name [--world NAME.db]\n")) return 2;
   try {
-    auto store = open_world(a.world);
-    std::unique_ptr<World> world = load_world(*store);
+    std::unique_ptr<World> world;
+    {
+      ReadableStore source(a.world);  // a running server's: a snapshot it takes now
+      auto store = open_world(source.dir());
+      world = load_world(*store);
+      world->load_all();  // every object read before the scratch store goes
+    }
     int64_t id = NOTHING;
     if (a.target[0] == '#') {
       id = std::strtoll(a.target.c_str() + 1, nullptr, 10);

@@ -1,18 +1,16 @@
 #include "cli/world_commands.h"
 
-#include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "cli/running_store.h"
 #include "storage/json_export.h"
 #include "storage/store.h"
 #include "storage/textdump.h"
@@ -99,8 +97,12 @@ int cmd_export(int argc, char** argv) {
   if (name.empty() || to.empty() || (!json && format != 4 && format != 17))
     return usage_error("usage: echo-repl export NAME.db --format 4|17 FILE.db  |  --json FILE.json");
   try {
-    auto store = storage::Store::open_dir(name);
-    storage::WorldImage image = storage::export_world(*store);
+    ReadableStore source(name);  // a running server's: a snapshot it takes now
+    storage::WorldImage image;
+    {
+      auto store = storage::Store::open_dir(source.dir());
+      image = storage::export_world(*store);
+    }
     // Written beside the target and renamed, so a failure leaves no half file.
     std::string tmp = to + ".tmp-" + std::to_string(getpid());
     {
@@ -121,52 +123,6 @@ int cmd_export(int argc, char** argv) {
   }
 }
 
-namespace {
-
-// The pid of a live server serving the store `name` (its server.pid), or 0.
-long running_server(const std::string& name) {
-  std::ifstream f(storage::Store::dir_for(name) + "/server.pid");
-  long pid = 0;
-  if (!(f >> pid) || pid <= 0) return 0;
-  return ::kill(pid_t(pid), 0) == 0 ? pid : 0;
-}
-
-// A running server holds its store: it is asked to take the snapshot itself
-// (LambdaMOO's remote checkpoint signal, SIGUSR2), and the new one is awaited.
-int snapshot_of_running(const std::string& name, long pid, long keep) {
-  namespace fs = std::filesystem;
-  std::string dir = storage::Store::dir_for(name);
-  auto snaps = [&dir] {
-    std::vector<std::string> r;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      std::string n = e.path().filename().string();
-      if (n.rfind("snap.", 0) == 0 && n.find(".tmp") == std::string::npos) r.push_back(e.path().string());
-    }
-    return r;
-  };
-  std::vector<std::string> before = snaps();
-  if (::kill(pid_t(pid), SIGUSR2) != 0) {
-    std::cerr << "echo-repl: snapshot failed: cannot signal the server (pid " << pid << ") serving " << dir << "\n";
-    return 1;
-  }
-  std::cerr << "the server (pid " << pid << ") serving " << dir << " is taking the snapshot...\n";
-  for (int i = 0; i < 1200; ++i) {  // two minutes: its checkpoint waits for the running segment
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    for (const std::string& p : snaps())
-      if (std::find(before.begin(), before.end(), p) == before.end()) {
-        std::printf("snapshot %s\n", p.c_str());
-        if (keep >= 0) std::printf("not pruned: the running server keeps what its --keep-snapshots says\n");
-        return 0;
-      }
-  }
-  std::cerr << "echo-repl: snapshot failed: the server (pid " << pid << ") took none within two minutes; "
-            << "see its log\n";
-  return 1;
-}
-
-}  // namespace
-
 int cmd_snapshot(int argc, char** argv) {
   std::string name;
   long keep = -1;
@@ -177,7 +133,16 @@ int cmd_snapshot(int argc, char** argv) {
     else return usage_error("snapshot: unexpected argument '" + a[i] + "'");
   }
   if (name.empty()) return usage_error("usage: echo-repl snapshot NAME.db [--keep N]");
-  if (long pid = running_server(name); pid > 0) return snapshot_of_running(name, pid, keep);
+  if (long pid = running_server(name); pid > 0) {  // it holds the store: it takes one itself
+    try {
+      std::printf("snapshot %s\n", take_running_snapshot(name, pid).c_str());
+      if (keep >= 0) std::printf("not pruned: the running server keeps what its --keep-snapshots says\n");
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "echo-repl: snapshot failed: " << e.what() << "\n";
+      return 1;
+    }
+  }
   try {
     auto store = storage::Store::open_dir(name);
     std::string path = store->snapshot();

@@ -67,7 +67,10 @@ else
   "$repl" serve "$tmp/w.db" --telnet-port 0 >"$tmp/serve.out" 2>"$tmp/serve.log" &
   server=$!
   for _ in $(seq 100); do grep -q "port" "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
-  check "snapshot running" 0 "is taking the snapshot" -- "$repl" snapshot "$tmp/w.db"
+  check "snapshot running" 0 "is taking a snapshot"  -- "$repl" snapshot "$tmp/w.db"
+  check "export running"   0 "exported"              -- "$repl" export "$tmp/w.db" --json "$tmp/w.json"
+  check "dump running"     0 "gizmo"                 -- "$repl" dump '$gizmo' --world "$tmp/w.db"
+  if ls -d "$tmp"/w.db/view.* >/dev/null 2>&1; then echo "FAIL a scratch store was left"; fails=$((fails + 1)); fi
   kill -USR1 "$server"
   if wait "$server" && grep -q "CHECKPOINT: requested by a signal" "$tmp/serve.log"; then
     echo "ok   remote checkpoint and shutdown signals"; passes=$((passes + 1))
