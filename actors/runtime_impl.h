@@ -314,6 +314,15 @@ class Runtime {
   // client_event(): one event to `player`'s web sessions; false if it has none.
   bool push_client_event(int64_t player, std::string_view name, int64_t source, const Value& data);
 
+  // ---- who and what is here, for web sessions (room_watch.cpp) ----
+  // A web session opened (mu held): it gets room frames from now on.
+  void watch_room(ConnHandle h);
+  // The session's room frame again, now, even if unchanged (a page loaded
+  // afresh); false if `h` is not a watched web session. mu held.
+  bool room_again(ConnHandle h);
+  void check_rooms();  // the watcher's tick: takes mu
+  size_t web_sessions_watched() const { return web_watched_.load(std::memory_order_relaxed); }
+
   // ---- monitoring (monitor.cpp) ----
   struct ActorStat {
     std::string kind;
@@ -348,6 +357,25 @@ class Runtime {
   void handle_line(ConnHandle h, std::string line);
   void command_stage2(TaskEntry& e, ConnHandle h, std::string line);
   void after_login(TaskEntry& e, ConnHandle h, int64_t old_max, const Value& result);
+  // room_watch.cpp: what each web session was last shown.
+  struct RoomSeen {
+    bool sent = false;
+    int64_t room = NOTHING;
+    uint64_t version = 0;     // the room's, when last looked at
+    uint64_t epoch = 0;       // presence_epoch_, then
+    std::string key;          // what was sent (room_view's key)
+  };
+  struct RoomView {
+    Value data;       // the frame's members
+    std::string key;  // the same, idle times as idle or not
+  };
+  std::unordered_map<ConnHandle, RoomSeen> room_watch_;
+  std::atomic<size_t> web_watched_{0};  // room_watch_.size(), read without mu
+  uint64_t presence_epoch_ = 0;         // bumped at every login and hang-up
+  double room_full_at_ = 0;
+  caf::actor room_watcher_;             // spawned with the first web session
+  RoomView room_view(int64_t player, double now);
+  void check_rooms_locked();
   // ---- the web layer (web.cpp) ----
   friend struct WebPort;
   std::shared_ptr<struct WebState> web_;

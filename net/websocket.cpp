@@ -4,8 +4,10 @@
 // Client to server: {"type": "auth", "token", "last_seq"} (unless the token
 // came in Sec-WebSocket-Protocol as "token.<hex>" beside "echo"),
 // {"type": "command", "command", "args"}, {"type": "event", "name",
-// "target", "data"}, {"type": "ping"}.
+// "target", "data"}, {"type": "subscribe"/"unsubscribe", "target"},
+// {"type": "room"} (the room frame again), {"type": "ping"}.
 // Server to client: {"type": "welcome"}, {"type": "output", "text", "seq"},
+// {"type": "event"}, {"type": "room"} (who and what is here, on each change),
 // {"type": "reload"}, {"type": "error"}, {"type": "pong"}, and a close frame
 // whose code says why (4001 session ended, 4401 not logged in, 1008 rate,
 // 1009 frame too big).
@@ -84,6 +86,19 @@ void pump(HttpServer::Impl& s, const std::shared_ptr<WebSession>& ws) {
                                  {"source", Json::object({{"obj", e.list_at(1).as_obj()}})},
                                  {"target", Json::object({{"obj", e.list_at(2).as_obj()}})},
                                  {"data", std::move(args)}}));
+    }
+    if (chunk.event && chunk.event->is_list() && chunk.event->list_len() == 2 && chunk.event->list_at(0).is_str()) {
+      // A frame of its own ({type, members}: the room watch's "room").
+      Json frame;
+      try {
+        frame = to_json(chunk.event->list_at(1));
+      } catch (const JsonError& err) {
+        frame = Json::object({{"unsupported", err.what()}});
+      }
+      if (frame.is_object()) {
+        frame.set("type", std::string(chunk.event->list_at(0).as_str()));
+        publish(*ws, std::move(frame));
+      }
     }
     if (chunk.close) {
       if (!ws->partial.empty()) publish(*ws, Json::object({{"type", "output"}, {"text", ws->partial}}));
@@ -327,6 +342,18 @@ int on_data(mg_connection* conn, int bits, char* bytes, size_t len, void* data) 
     std::weak_ptr<WebSession> weak = ws;
     s.web.request(std::move(req), [weak](actors::WebReply r) {
       if (r.status < 300) return;  // handlers' output arrives as output frames
+      if (auto w = weak.lock()) publish(*w, error_frame(r.error, r.message));
+    });
+    return 1;
+  }
+  if (type == "room") {  // the room frame again (a page loaded afresh has none)
+    actors::WebRequest req;
+    req.kind = actors::WebRequest::Room;
+    req.player = ws->player;
+    req.conn = ws->conn.handle;
+    std::weak_ptr<WebSession> weak = ws;
+    s.web.request(std::move(req), [weak](actors::WebReply r) {
+      if (r.status < 300) return;
       if (auto w = weak.lock()) publish(*w, error_frame(r.error, r.message));
     });
     return 1;

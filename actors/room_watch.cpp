@@ -1,0 +1,172 @@
+// Who and what is here, for web sessions: each web session is sent a room
+// frame ({"type": "room"}, docs/web.md) whenever what its player could see
+// with `look` and `@who` changes: the player's location, the players there
+// (connected or not, idle or not) and the other objects there.
+//
+// Polled, not hooked: a watcher actor looks at every web session's room a
+// few times a second while there are web sessions, and never otherwise.
+// A move costs nothing extra (the command path of issue 21 is untouched, and
+// a world with only telnet players pays nothing at all); a check that finds
+// nothing changed is a few hash lookups per web session: the room's version
+// (World bumps it at every change of the room, its contents included) and
+// presence_epoch_ (bumped at every login and hang-up) against the ones last
+// seen. A full look, for idle times and renamed things, comes every
+// kFullCheckSeconds; a frame goes only when it differs from the last one.
+//
+// Honest: the frame shows the committed world. Under mu with no token held
+// nothing uncommitted is in the world, and the frame goes out after the WAL
+// sync of the last write (publish_output); with the token held (an exclusive
+// segment between slices, whose in-place changes are never rolled back) it
+// waits for that segment's commit, like the segment's own output.
+#include "actors/runtime_impl.h"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+#include "lang/map.h"
+
+namespace echo::actors {
+
+namespace {
+
+using room_tick_atom = caf::atom_constant<caf::atom("roomtick")>;
+
+constexpr auto kTick = std::chrono::milliseconds(200);
+constexpr double kFullCheckSeconds = 5;
+constexpr double kIdleSeconds = 60;      // shown idle from then on (the client counts the minutes)
+constexpr size_t kMaxListed = 100;       // players, and things, listed in a frame; "more" counts the rest
+constexpr size_t kMaxNameBytes = 200;    // a longer name is cut (at a UTF-8 boundary)
+
+std::string short_name(const std::string& s) {
+  if (s.size() <= kMaxNameBytes) return s;
+  size_t n = kMaxNameBytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // not inside a character
+  return s.substr(0, n) + "...";
+}
+
+void set(Value& m, const char* k, Value v) { m.map_mut()->set(Value::str(k), std::move(v)); }
+
+caf::behavior room_watcher(caf::event_based_actor* self, Runtime* rt) {
+  self->delayed_send(self, kTick, room_tick_atom::value);
+  return {
+      [=](room_tick_atom) {
+        if (rt->web_sessions_watched() > 0) {
+          auto t0 = std::chrono::steady_clock::now();
+          rt->check_rooms();
+          rt->record("room watch", "monitor",
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        }
+        self->delayed_send(self, kTick, room_tick_atom::value);
+      },
+  };
+}
+
+}  // namespace
+
+void Runtime::watch_room(ConnHandle h) {
+  room_watch_[h] = RoomSeen{};
+  web_watched_.store(room_watch_.size(), std::memory_order_relaxed);
+  if (!room_watcher_) room_watcher_ = sys_->spawn(room_watcher, this);
+}
+
+bool Runtime::room_again(ConnHandle h) {
+  auto it = room_watch_.find(h);
+  if (it == room_watch_.end()) return false;
+  it->second = RoomSeen{};
+  check_rooms_locked();
+  return true;
+}
+
+void Runtime::check_rooms() {
+  std::lock_guard<WorldLock> lk(mu);
+  check_rooms_locked();
+}
+
+// The room as `player` sees it: the frame's data, and its key (the frame
+// without idle seconds, which change all the time: only idle or not).
+Runtime::RoomView Runtime::room_view(int64_t player, double now) {
+  RoomView v;
+  const Object* p = world_->get(player);
+  int64_t room = p ? p->location : NOTHING;
+  const Object* r = room == NOTHING ? nullptr : world_->get(room);
+  v.data = Value::empty_map();
+  set(v.data, "room", Value::obj(r ? room : NOTHING));
+  set(v.data, "name", Value::str(r ? short_name(r->name) : std::string()));
+  v.key = std::to_string(r ? room : NOTHING) + '\n' + (r ? r->name : std::string()) + '\n';
+  Value players = Value::empty_list(), things = Value::empty_list();
+  size_t np = 0, nt = 0, more = 0;
+  for (int64_t id : r ? r->contents : std::vector<int64_t>{}) {
+    const Object* o = world_->get(id);
+    if (!o) continue;
+    bool is_player = world_->is_player(id);
+    if ((is_player ? np : nt) >= kMaxListed) {
+      ++more;
+      continue;
+    }
+    Value item = Value::empty_map();
+    set(item, "obj", Value::obj(id));
+    set(item, "name", Value::str(short_name(o->name)));
+    v.key += std::to_string(id) + ' ' + o->name;
+    if (is_player) {
+      Connection* c = conn_by_id(id);
+      bool connected = c && c->connected_at > 0;
+      double idle = connected ? std::max(0.0, now - c->last_activity) : 0;
+      set(item, "connected", Value::boolean(connected));
+      if (connected) set(item, "idle", Value::integer(int64_t(idle)));
+      v.key += connected ? (idle >= kIdleSeconds ? " idle" : " here") : " away";
+      list_append(players, std::move(item));
+      ++np;
+    } else {
+      list_append(things, std::move(item));
+      ++nt;
+    }
+    v.key += '\n';
+  }
+  set(v.data, "players", std::move(players));
+  set(v.data, "things", std::move(things));
+  set(v.data, "more", Value::integer(int64_t(more)));
+  v.key += std::to_string(more);
+  return v;
+}
+
+void Runtime::check_rooms_locked() {
+  if (stopping_) return;
+  double now = unix_now();
+  bool full = now - room_full_at_ >= kFullCheckSeconds;
+  if (full) room_full_at_ = now;
+  // Sessions in one room share its look (999 listeners in a hall: one).
+  std::unordered_map<int64_t, RoomView> seen;
+  for (auto it = room_watch_.begin(); it != room_watch_.end();) {
+    Connection* c = conn_by_handle(it->first);
+    if (!c || !c->web || c->closed || !c->out) {
+      it = room_watch_.erase(it);
+      continue;
+    }
+    RoomSeen& s = it->second;
+    ++it;
+    if (c->id < 0) continue;
+    const Object* p = world_->get(c->id);
+    int64_t room = p ? p->location : NOTHING;
+    const Object* r = room == NOTHING ? nullptr : world_->get(room);
+    uint64_t version = r ? r->version : 0;
+    if (!full && s.sent && s.room == room && s.version == version && s.epoch == presence_epoch_) continue;
+    s.room = room;
+    s.version = version;
+    s.epoch = presence_epoch_;
+    auto at = seen.find(room);
+    if (at == seen.end()) at = seen.emplace(room, room_view(c->id, now)).first;
+    if (s.sent && s.key == at->second.key) continue;
+    s.sent = true;
+    s.key = at->second.key;
+    c->out->push_event(make_list({Value::str("room"), at->second.data}), max_queued_output());
+    if (token_ == 0)
+      publish_output(*c);  // nothing uncommitted anywhere: out once the last write is durable
+    else
+      touch(*c);  // an exclusive segment is between slices: out with its commit
+  }
+  web_watched_.store(room_watch_.size(), std::memory_order_relaxed);
+}
+
+}  // namespace echo::actors
