@@ -1,7 +1,8 @@
 // Who and what is here, for web sessions: each web session is sent a room
 // frame ({"type": "room"}, docs/web.md) whenever what its player could see
 // with `look` and `@who` changes: the player's location, the players there
-// (connected or not, idle or not) and the other objects there.
+// (connected or not, idle or not), the other objects there, and the room's
+// exits.
 //
 // Polled, not hooked: a watcher actor looks at every web session's room a
 // few times a second while there are web sessions, and never otherwise.
@@ -84,20 +85,34 @@ void Runtime::check_rooms() {
   check_rooms_locked();
 }
 
-// The room as `player` sees it: the frame's data, and its key (the frame
-// without idle seconds, which change all the time: only idle or not).
+// Who may see what in the room: the same for everyone, unless the room's
+// exits, or the builtin name and contents ($server_options.protect_*), are
+// not for everyone to read. Sessions with the same class share a look.
+int64_t Runtime::room_viewer_class(int64_t player, int64_t room) {
+  if (world_->is_wizard(player)) return -1;
+  const PropSlot* s = room == NOTHING ? nullptr : world_->find_slot(room, "exits");
+  return s && !(s->perms & PF_READ) ? player : 0;
+}
+
+// The room as `player` sees it (what `look` shows a telnet player, by the
+// same permissions): the frame's data, and its key (the frame with idle
+// seconds as idle or not: they change all the time).
 Runtime::RoomView Runtime::room_view(int64_t player, double now) {
   RoomView v;
   const Object* p = world_->get(player);
   int64_t room = p ? p->location : NOTHING;
   const Object* r = room == NOTHING ? nullptr : world_->get(room);
+  bool wizard = world_->is_wizard(player);
+  bool names = wizard || !world_->builtin_prop_protected(BuiltinProp::Name);
+  bool contents = wizard || !world_->builtin_prop_protected(BuiltinProp::Contents);
+  auto name_of = [&](const Object* o) { return names ? short_name(o->name) : "#" + std::to_string(o->id); };
   v.data = Value::empty_map();
   set(v.data, "room", Value::obj(r ? room : NOTHING));
-  set(v.data, "name", Value::str(r ? short_name(r->name) : std::string()));
-  v.key = std::to_string(r ? room : NOTHING) + '\n' + (r ? r->name : std::string()) + '\n';
-  Value players = Value::empty_list(), things = Value::empty_list();
+  set(v.data, "name", Value::str(r ? name_of(r) : std::string()));
+  v.key = std::to_string(r ? room : NOTHING) + '\n' + (r ? name_of(r) : std::string()) + '\n';
+  Value players = Value::empty_list(), things = Value::empty_list(), exits = Value::empty_list();
   size_t np = 0, nt = 0, more = 0;
-  for (int64_t id : r ? r->contents : std::vector<int64_t>{}) {
+  for (int64_t id : r && contents ? r->contents : std::vector<int64_t>{}) {
     const Object* o = world_->get(id);
     if (!o) continue;
     bool is_player = world_->is_player(id);
@@ -107,8 +122,8 @@ Runtime::RoomView Runtime::room_view(int64_t player, double now) {
     }
     Value item = Value::empty_map();
     set(item, "obj", Value::obj(id));
-    set(item, "name", Value::str(short_name(o->name)));
-    v.key += std::to_string(id) + ' ' + o->name;
+    set(item, "name", Value::str(name_of(o)));
+    v.key += std::to_string(id) + ' ' + name_of(o);
     if (is_player) {
       Connection* c = conn_by_id(id);
       bool connected = c && c->connected_at > 0;
@@ -124,8 +139,27 @@ Runtime::RoomView Runtime::room_view(int64_t player, double now) {
     }
     v.key += '\n';
   }
+  // The room's `exits` (LambdaCore's and the default world's), when the
+  // player may read it: a list of objects, each shown by name.
+  const PropSlot* slot = r ? world_->find_slot(room, "exits") : nullptr;
+  if (slot && ((slot->perms & PF_READ) || slot->owner == player || wizard)) {
+    Value l = world_->slot_value(room, "exits");
+    size_t ne = 0;
+    for (uint32_t i = 0; l.is_list() && i < l.list_len() && ne < kMaxListed; ++i) {
+      const Value& e = l.list_at(i);
+      const Object* o = e.is_obj() ? world_->get(e.as_obj()) : nullptr;
+      if (!o) continue;
+      Value item = Value::empty_map();
+      set(item, "obj", Value::obj(o->id));
+      set(item, "name", Value::str(name_of(o)));
+      v.key += "exit " + std::to_string(o->id) + ' ' + name_of(o) + '\n';
+      list_append(exits, std::move(item));
+      ++ne;
+    }
+  }
   set(v.data, "players", std::move(players));
   set(v.data, "things", std::move(things));
+  set(v.data, "exits", std::move(exits));
   set(v.data, "more", Value::integer(int64_t(more)));
   v.key += std::to_string(more);
   return v;
@@ -137,7 +171,7 @@ void Runtime::check_rooms_locked() {
   bool full = now - room_full_at_ >= kFullCheckSeconds;
   if (full) room_full_at_ = now;
   // Sessions in one room share its look (999 listeners in a hall: one).
-  std::unordered_map<int64_t, RoomView> seen;
+  std::map<std::pair<int64_t, int64_t>, RoomView> seen;  // by room and room_viewer_class
   for (auto it = room_watch_.begin(); it != room_watch_.end();) {
     Connection* c = conn_by_handle(it->first);
     if (!c || !c->web || c->closed || !c->out) {
@@ -155,8 +189,9 @@ void Runtime::check_rooms_locked() {
     s.room = room;
     s.version = version;
     s.epoch = presence_epoch_;
-    auto at = seen.find(room);
-    if (at == seen.end()) at = seen.emplace(room, room_view(c->id, now)).first;
+    std::pair<int64_t, int64_t> look{room, room_viewer_class(c->id, room)};
+    auto at = seen.find(look);
+    if (at == seen.end()) at = seen.emplace(look, room_view(c->id, now)).first;
     if (s.sent && s.key == at->second.key) continue;
     s.sent = true;
     s.key = at->second.key;

@@ -375,6 +375,7 @@ class Runtime {
   double room_full_at_ = 0;
   caf::actor room_watcher_;             // spawned with the first web session
   RoomView room_view(int64_t player, double now);
+  int64_t room_viewer_class(int64_t player, int64_t room);
   void check_rooms_locked();
   // ---- the web layer (web.cpp) ----
   friend struct WebPort;

@@ -437,6 +437,7 @@ def room_checks(port, http_port, ids, wiz_tel):
     check(who(f).get("Norma") is True and who(f).get("Wizard") is True, "who is here: %r" % f)
     check(all(set(p) >= {"obj", "name", "connected"} for p in f["players"]) and f["more"] == 0, "players: %r" % f)
     check("idle" in next(p for p in f["players"] if p["name"] == "Norma"), "a connected player's idle time: %r" % f)
+    check(isinstance(f["exits"], list) and isinstance(f["things"], list), "exits and things: %r" % f)
     ws.send({"type": "room"})
     f = room_frame(lambda f: True, "the room frame again when asked")
     check(f["room"] == room, "asked: %r" % f)
