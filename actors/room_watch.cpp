@@ -74,9 +74,11 @@ void Runtime::watch_room(ConnHandle h) {
 
 bool Runtime::room_again(ConnHandle h) {
   auto it = room_watch_.find(h);
-  if (it == room_watch_.end()) return false;
+  Connection* c = it == room_watch_.end() ? nullptr : conn_by_handle(h);
+  if (!c || !c->web || c->closed || !c->out) return false;
   it->second = RoomSeen{};
-  check_rooms_locked();
+  RoomLooks looks;
+  check_room(*c, it->second, looks, unix_now(), false);  // this one only: a client may ask 50 times a second
   return true;
 }
 
@@ -170,38 +172,40 @@ void Runtime::check_rooms_locked() {
   double now = unix_now();
   bool full = now - room_full_at_ >= kFullCheckSeconds;
   if (full) room_full_at_ = now;
-  // Sessions in one room share its look (999 listeners in a hall: one).
-  std::map<std::pair<int64_t, int64_t>, RoomView> seen;  // by room and room_viewer_class
+  RoomLooks looks;  // sessions in one room share its look (999 listeners in a hall: one)
   for (auto it = room_watch_.begin(); it != room_watch_.end();) {
     Connection* c = conn_by_handle(it->first);
     if (!c || !c->web || c->closed || !c->out) {
       it = room_watch_.erase(it);
       continue;
     }
-    RoomSeen& s = it->second;
+    check_room(*c, it->second, looks, now, full);
     ++it;
-    if (c->id < 0) continue;
-    const Object* p = world_->get(c->id);
-    int64_t room = p ? p->location : NOTHING;
-    const Object* r = room == NOTHING ? nullptr : world_->get(room);
-    uint64_t version = r ? r->version : 0;
-    if (!full && s.sent && s.room == room && s.version == version && s.epoch == presence_epoch_) continue;
-    s.room = room;
-    s.version = version;
-    s.epoch = presence_epoch_;
-    std::pair<int64_t, int64_t> look{room, room_viewer_class(c->id, room)};
-    auto at = seen.find(look);
-    if (at == seen.end()) at = seen.emplace(look, room_view(c->id, now)).first;
-    if (s.sent && s.key == at->second.key) continue;
-    s.sent = true;
-    s.key = at->second.key;
-    c->out->push_event(make_list({Value::str("room"), at->second.data}), max_queued_output());
-    if (token_ == 0)
-      publish_output(*c);  // nothing uncommitted anywhere: out once the last write is durable
-    else
-      touch(*c);  // an exclusive segment is between slices: out with its commit
   }
   web_watched_.store(room_watch_.size(), std::memory_order_relaxed);
+}
+
+void Runtime::check_room(Connection& c, RoomSeen& s, RoomLooks& looks, double now, bool full) {
+  if (c.id < 0) return;
+  const Object* p = world_->get(c.id);
+  int64_t room = p ? p->location : NOTHING;
+  const Object* r = room == NOTHING ? nullptr : world_->get(room);
+  uint64_t version = r ? r->version : 0;
+  if (!full && s.sent && s.room == room && s.version == version && s.epoch == presence_epoch_) return;
+  s.room = room;
+  s.version = version;
+  s.epoch = presence_epoch_;
+  std::pair<int64_t, int64_t> look{room, room_viewer_class(c.id, room)};
+  auto at = looks.find(look);
+  if (at == looks.end()) at = looks.emplace(look, room_view(c.id, now)).first;
+  if (s.sent && s.key == at->second.key) return;
+  s.sent = true;
+  s.key = at->second.key;
+  c.out->push_event(make_list({Value::str("room"), at->second.data}), max_queued_output());
+  if (token_ == 0)
+    publish_output(c);  // nothing uncommitted anywhere: out once the last write is durable
+  else
+    touch(c);  // an exclusive segment is between slices: out with its commit
 }
 
 }  // namespace echo::actors

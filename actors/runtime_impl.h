@@ -374,9 +374,14 @@ class Runtime {
   uint64_t presence_epoch_ = 0;         // bumped at every login and hang-up
   double room_full_at_ = 0;
   caf::actor room_watcher_;             // spawned with the first web session
+  // Looks made in one check, by room and room_viewer_class.
+  using RoomLooks = std::map<std::pair<int64_t, int64_t>, RoomView>;
   RoomView room_view(int64_t player, double now);
   int64_t room_viewer_class(int64_t player, int64_t room);
-  void check_rooms_locked();
+  void check_rooms_locked();  // every watched session (mu held)
+  // Sends c its frame if what it shows changed. The room is looked at only when
+  // its version or presence_epoch_ moved, or when `full` (idle times, names).
+  void check_room(Connection& c, RoomSeen& s, RoomLooks& looks, double now, bool full);
   // ---- the web layer (web.cpp) ----
   friend struct WebPort;
   std::shared_ptr<struct WebState> web_;
