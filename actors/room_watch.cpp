@@ -39,6 +39,8 @@ constexpr double kFullCheckSeconds = 5;
 constexpr double kIdleSeconds = 60;      // shown idle from then on (the client counts the minutes)
 constexpr size_t kMaxListed = 100;       // players, and things, listed in a frame; "more" counts the rest
 constexpr size_t kMaxNameBytes = 200;    // a longer name is cut (at a UTF-8 boundary)
+constexpr size_t kCrowd = 20;            // more players and things than this: a crowd
+constexpr double kCrowdedSeconds = 1;    // between a crowd's frames to one session
 
 std::string short_name(const std::string& s) {
   if (s.size() <= kMaxNameBytes) return s;
@@ -163,6 +165,8 @@ Runtime::RoomView Runtime::room_view(int64_t player, double now) {
   set(v.data, "things", std::move(things));
   set(v.data, "exits", std::move(exits));
   set(v.data, "more", Value::integer(int64_t(more)));
+  v.crowded = np + nt + more > kCrowd;
+  v.key_hash = std::hash<std::string>{}(v.key);
   v.key += std::to_string(more);
   return v;
 }
@@ -192,15 +196,20 @@ void Runtime::check_room(Connection& c, RoomSeen& s, RoomLooks& looks, double no
   const Object* r = room == NOTHING ? nullptr : world_->get(room);
   uint64_t version = r ? r->version : 0;
   if (!full && s.sent && s.room == room && s.version == version && s.epoch == presence_epoch_) return;
-  s.room = room;
-  s.version = version;
-  s.epoch = presence_epoch_;
   std::pair<int64_t, int64_t> look{room, room_viewer_class(c.id, room)};
   auto at = looks.find(look);
   if (at == looks.end()) at = looks.emplace(look, room_view(c.id, now)).first;
-  if (s.sent && s.key == at->second.key) return;
+  bool same = s.sent && s.key == at->second.key_hash;
+  // A crowd's frames are big and change often (each login there): one a
+  // second at most, the change looked at again at the next tick.
+  if (!same && s.sent && at->second.crowded && now - s.sent_at < kCrowdedSeconds) return;
+  s.room = room;
+  s.version = version;
+  s.epoch = presence_epoch_;
+  if (same) return;
   s.sent = true;
-  s.key = at->second.key;
+  s.sent_at = now;
+  s.key = at->second.key_hash;
   c.out->push_event(make_list({Value::str("room"), at->second.data}), max_queued_output());
   if (token_ == 0)
     publish_output(c);  // nothing uncommitted anywhere: out once the last write is durable

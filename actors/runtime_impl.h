@@ -363,11 +363,14 @@ class Runtime {
     int64_t room = NOTHING;
     uint64_t version = 0;     // the room's, when last looked at
     uint64_t epoch = 0;       // presence_epoch_, then
-    std::string key;          // what was sent (room_view's key)
+    size_t key = 0;           // what was sent (room_view's key_hash)
+    double sent_at = 0;
   };
   struct RoomView {
     Value data;       // the frame's members
     std::string key;  // the same, idle times as idle or not
+    size_t key_hash = 0;  // compared per session (a crowd's key is kilobytes, its sessions many)
+    bool crowded = false;
   };
   std::unordered_map<ConnHandle, RoomSeen> room_watch_;
   std::atomic<size_t> web_watched_{0};  // room_watch_.size(), read without mu
