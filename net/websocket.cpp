@@ -1,7 +1,7 @@
 // The WebSocket gateway (/ws): JSON frames to and from a web session, which
 // is a runtime connection logged in as the player (docs/web.md).
 //
-// Client to server: {"type": "auth", "token", "last_seq"} (unless the token
+// Client to server: {"type": "auth", "token", "last_seq", "batch"} (unless the token
 // came in Sec-WebSocket-Protocol as "token.<hex>" beside "echo"),
 // {"type": "command", "command", "args"}, {"type": "event", "name",
 // "target", "data"}, {"type": "subscribe"/"unsubscribe", "target"},
@@ -290,6 +290,10 @@ int on_data(mg_connection* conn, int bits, char* bytes, size_t len, void* data) 
       ws_send(*c, error_frame("bad_request", "already logged in").dump());
       return 1;
     }
+    if (const Json* b = f.find("batch"); b && b->is_bool() && b->as_bool()) {
+      std::lock_guard<std::mutex> lk(c->write_mu);
+      c->batch = true;
+    }
     attach(s, *c, t->as_string(), last && last->is_int() ? last->as_int() : -1);
     bool closing;
     {
@@ -458,6 +462,9 @@ void queue_close(WsConn& c, int code, const std::string& why) {
 
 }  // namespace
 
+// A batch message's size, about (a frame bigger than this goes alone).
+constexpr size_t kBatchBytes = 256 * 1024;
+
 void ws_writer(WsConn* c) {
   std::unique_lock<std::mutex> lk(c->write_mu);
   for (;;) {
@@ -466,6 +473,20 @@ void ws_writer(WsConn* c) {
     auto [opcode, payload] = std::move(c->outbox.front());
     c->outbox.pop_front();
     if (opcode == MG_WEBSOCKET_OPCODE_TEXT) c->outbox_bytes -= payload.size();
+    if (c->batch && opcode == MG_WEBSOCKET_OPCODE_TEXT && !c->outbox.empty() &&
+        c->outbox.front().first == MG_WEBSOCKET_OPCODE_TEXT) {
+      // The frames that piled up while the last write went out, as one
+      // message: a browser pays per message, and a burst is thousands.
+      std::string joined = "[" + payload;
+      while (!c->outbox.empty() && c->outbox.front().first == MG_WEBSOCKET_OPCODE_TEXT &&
+             joined.size() + c->outbox.front().second.size() < kBatchBytes) {
+        joined += ",";
+        joined += c->outbox.front().second;
+        c->outbox_bytes -= c->outbox.front().second.size();
+        c->outbox.pop_front();
+      }
+      payload = joined + "]";
+    }
     lk.unlock();
     bool ok = write_frame(c->conn, opcode, payload.data(), payload.size()) > 0;
     lk.lock();

@@ -102,9 +102,14 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   socket = new WebSocket(`${scheme}//${location.host}/ws`);
   status(retry ? "reconnecting..." : "connecting...");
-  socket.onopen = () => socket.send(JSON.stringify({type: "auth", token, last_seq: lastSeq}));
+  // batch: frames that pile up in a burst come as one message, an array.
+  socket.onopen = () => socket.send(JSON.stringify({type: "auth", token, last_seq: lastSeq, batch: true}));
   socket.onmessage = (m) => {
-    try { onFrame(JSON.parse(m.data)); } catch (e) { console.error(e); }
+    let doc;
+    try { doc = JSON.parse(m.data); } catch (e) { console.error(e); return; }
+    for (const f of Array.isArray(doc) ? doc : [doc]) {
+      try { onFrame(f); } catch (e) { console.error(e); }
+    }
   };
   socket.onclose = (e) => {
     socket = null;

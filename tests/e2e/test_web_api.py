@@ -8,7 +8,7 @@ endpoint and error status as the wizard and as both players, the JSON value
 mapping both ways, a WebSocket client and a telnet client talking in one
 room, a WebSocket that drops and reconnects missing nothing, boot_player()
 ending a web session, room frames (who and what is here) as players come
-and go, logout, sessions surviving a restart, the login rate
+and go, batched frames, logout, sessions surviving a restart, the login rate
 limit, and garbage on the HTTP port.
 Usage: test_web_api.py ECHO_REPL DATA_DIR WORK_DIR
 """
@@ -463,6 +463,29 @@ def room_checks(port, http_port, ids, wiz_tel):
     ws.close()
 
 
+def batch_checks(http_port, wiz):
+    """{"batch": true} in the auth frame: frames that pile up in a burst come
+    as one message, a JSON array of them, in order and numbered as ever."""
+    ws = WebSocket(http_port)
+    ws.send({"type": "auth", "token": wiz.token, "batch": True})
+    ws.expect(lambda f: isinstance(f, dict) and f.get("type") == "welcome")
+    expect_status(wiz, "POST", "/api/eval", 200,
+                  {"code": 'for i in [1..2000] notify(player, tostr("burst ", i)); endfor return 1;'})
+    messages, frames = 0, []
+    deadline = time.time() + 20
+    while not frames or frames[-1].get("text") != "burst 2000":
+        check(time.time() < deadline, "the burst did not end: %r" % frames[-3:])
+        m = ws.recv()
+        messages += 1
+        batch = m if isinstance(m, list) else [m]
+        check(batch and all(isinstance(f, dict) and "type" in f for f in batch), "a message of frames: %r" % m)
+        frames += [f for f in batch if f.get("type") == "output" and f["text"].startswith("burst ")]
+    check([f["text"] for f in frames] == ["burst %d" % i for i in range(1, 2001)], "the burst in order")
+    check(all(b["seq"] > a["seq"] for a, b in zip(frames, frames[1:])), "numbered in order")
+    check(messages < len(frames), "2,000 frames in %d messages: none batched" % messages)
+    ws.close()
+
+
 def slow_reader(http_port, ids, wiz, wiz_tel):
     """A WebSocket that does not read while the world writes it 20 MB: nobody
     else waits for it (its frames are written by a thread of its own, and
@@ -527,6 +550,7 @@ def main():
         wiz, mal, nor = http_checks(server.http_port, ids)
         websocket_checks(server.port, server.http_port, ids, wiz_tel, wiz, mal, nor)
         room_checks(server.port, server.http_port, ids, wiz_tel)
+        batch_checks(server.http_port, wiz)
         slow_reader(server.http_port, ids, wiz, wiz_tel)
         garbage(server.http_port)
         wiz_tel.c.close()
