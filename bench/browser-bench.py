@@ -44,7 +44,9 @@ def login(page):
       window.benchT0 = performance.now(); window.benchFirst = null;
       const out = document.getElementById('output');
       const mo = new MutationObserver(() => {
-        if (out.childElementCount && window.benchFirst === null) { window.benchFirst = performance.now(); mo.disconnect(); }
+        if (!out.childElementCount || window.benchFirst !== null) return;
+        window.benchFirst = performance.now();
+        mo.disconnect();
       });
       mo.observe(out, {childList: true});
       document.getElementById('name').value = 'wizard';
@@ -62,7 +64,8 @@ def logout(page):
 
 STREAM = """
 for i in [1..%d]
-  notify(player, tostr("line ", i, ": the quick brown fox jumps over the lazy dog; #", i %% 97, " https://example.org/", i));
+  notify(player, tostr("line ", i, ": the quick brown fox jumps over the lazy dog; #", i %% 97,
+                       " https://example.org/", i));
   if (i %% %d == 0)
     suspend(%s);
   endif
@@ -79,8 +82,9 @@ def stream(page, api, lines, batch, pause):
                             if (window.benchDone === null) requestAnimationFrame(tick); };
       requestAnimationFrame(tick);
       try {
-        new PerformanceObserver((l) => { for (const e of l.getEntries()) window.benchLong = Math.max(window.benchLong, e.duration); })
-          .observe({type: 'longtask', buffered: false});
+        new PerformanceObserver((l) => {
+          for (const e of l.getEntries()) window.benchLong = Math.max(window.benchLong, e.duration);
+        }).observe({type: 'longtask', buffered: false});
       } catch (e) {}
       window.benchT0 = performance.now();
       const out = document.getElementById('output');
@@ -136,7 +140,10 @@ def main():
               % (len(firsts), statistics.median(firsts), min(firsts), max(firsts)))
         idle = page.js("""new Promise((done) => {
           const d = []; let last = performance.now();
-          const tick = (t) => { d.push(t - last); last = t; if (d.length < 120) requestAnimationFrame(tick); else done(d.slice(1)); };
+          const tick = (t) => {
+            d.push(t - last); last = t;
+            if (d.length < 120) requestAnimationFrame(tick); else done(d.slice(1));
+          };
           requestAnimationFrame(tick);
         })""")
         print("frame time with nothing happening (the floor): p50 %.1f ms, p99 %.1f ms, max %.1f ms"

@@ -7,7 +7,8 @@ protocol (a small client over web_client.WebSocket), logs in as the wizard,
 types `look` and sees the room, talks with a telnet player in the same room
 (each sees the other's say) and sees her in the side panel as she comes and
 goes, gets a ui_update from the world into the page, follows links (an exit,
-a command the world marks, #1 into the inspector), and, after the server restarts on the same ports, reconnects by itself and
+a command the world marks, #1 into the inspector), and, after the server
+restarts on the same ports, reconnects by itself and
 plays on. Screenshots go to WORK_DIR (client.png, after-restart.png).
 Skipped (exit 0, with a line saying so) when chromium is not installed.
 Usage: test_browser_client.py ECHO_REPL WORK_DIR
@@ -158,11 +159,12 @@ def links(page, api):
     page.wait(page.output_has("> north"), "the exit's link types its name")
     page.wait("document.getElementById('room-name').textContent === 'The Library'", "the panel follows to the library")
     page.wait("document.getElementById('exits').innerText.includes('south')", "the library's exits")
-    api.call("POST", "/api/eval", {"code": 'notify(player, "Go [south](moo://cmd/south), or [leave](moo://cmd/@quit).");'
-                                           ' return 1;'})
+    api.call("POST", "/api/eval",
+             {"code": 'notify(player, "Go [south](moo://cmd/south), or [leave](moo://cmd/@quit)."); return 1;'})
     page.wait("!!document.querySelector('#output a.cmd[data-cmd=\"@quit\"]')", "marked links")
     page.click("#output a.cmd[data-cmd='@quit']")
-    assert page.js("document.getElementById('command').value") == "@quit", "a link not labelled as its command is offered"
+    assert page.js("document.getElementById('command').value") == "@quit", \
+        "a link not labelled as its command is offered"
     page.js("document.getElementById('command').value = ''")
     page.click("#output a.cmd[data-cmd='south']")
     page.wait("document.getElementById('room-name').textContent === 'The First Room'", "a marked link runs its command")
@@ -227,8 +229,8 @@ def main():
                                                          '"value" -> "Click Me!"]);'})
         assert st == 200 and doc["result"] == 1, (st, doc)
         page.wait("document.getElementById('ui').innerText.includes('Click Me!')", "ui_update reaches the page")
-        api.call("POST", "/api/eval", {"code": 'notify(player, "The manual: https://example.org/echo (or ask in #1\'s help).");'
-                                               ' return 1;'})
+        api.call("POST", "/api/eval",
+                 {"code": 'notify(player, "The manual: https://example.org/echo (or ask in #1\'s help)."); return 1;'})
         page.wait("!!document.querySelector('#output a[href=\"https://example.org/echo\"]')", "a URL is a link")
         page.screenshot(os.path.join(work, "client.png"))
         alice.close()

@@ -251,7 +251,8 @@ def main():
         # Object numbers are not links for them: not in the side panel, and
         # #1 in the narrative stays text that opens nothing.
         page.wait("document.querySelectorAll('#people li').length > 0", "the side panel lists who is here")
-        assert page.js("[...document.querySelectorAll('#here .objnum')].every(a => getComputedStyle(a).display === 'none')"), \
+        assert page.js("[...document.querySelectorAll('#here .objnum')]"
+                       ".every(a => getComputedStyle(a).display === 'none')"), \
             "a plain player sees no object numbers in the side panel"
         page.js("(() => { const i = document.getElementById('command'); i.value = 'say see #1'; "
                 "document.getElementById('command-form').requestSubmit(); })()")
