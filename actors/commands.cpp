@@ -56,8 +56,8 @@ void SessionPort::closed(ConnHandle h) const {
   ev.handle = h;
   rt->post(std::move(ev));
 }
-void SessionPort::stats(const std::string& actor, ConnHandle h, double seconds) const {
-  rt->record(actor, "session", seconds, int64_t(h));
+void SessionPort::stats(const std::string& actor, ConnHandle h, double seconds, const char* kind) const {
+  rt->record(actor, kind, seconds, int64_t(h));
 }
 void SessionPort::gone(const std::string& actor) const { rt->forget(actor); }
 int64_t SessionPort::max_connections_per_ip() const { return rt->max_connections_per_ip(); }
@@ -172,7 +172,7 @@ void Runtime::open_connection(InboxEvent& ev) {
     return;
   }
   // LambdaMOO queues an empty line: do_login_command prints the welcome.
-  c.input.push_back("");
+  queue_line(c, "", false);
   dispatch_input(c);
 }
 
@@ -223,10 +223,39 @@ void Runtime::drain_inbox(size_t max) {
 std::vector<std::string> Runtime::flush_input(Connection& c) {
   if (c.input.empty()) return {">> No pending input to flush..."};
   std::vector<std::string> msgs{">> Flushing the following pending input:"};
-  for (auto& l : c.input) msgs.push_back(">>     " + l);
+  size_t bytes = 0;
+  for (auto& l : c.input) {
+    msgs.push_back(">>     " + l);
+    bytes += l.size() + 1;
+  }
   msgs.push_back(">> (Done flushing)");
   c.input.clear();
+  input_taken(c, bytes);
   return msgs;
+}
+
+// A line put on the connection's queue by the server (the login's empty
+// line, force_input()): counted as the session counts the client's.
+void Runtime::queue_line(Connection& c, std::string line, bool at_front) {
+  if (c.out) c.out->input.queued.fetch_add(int64_t(line.size()) + 1);
+  if (at_front)
+    c.input.push_front(std::move(line));
+  else
+    c.input.push_back(std::move(line));
+}
+
+// The next line off the connection's queue, which may let its session read
+// from the client again (InputMeter).
+std::string Runtime::take_line(Connection& c) {
+  std::string line = std::move(c.input.front());
+  c.input.pop_front();
+  input_taken(c, line.size() + 1);
+  return line;
+}
+
+void Runtime::input_taken(Connection& c, size_t bytes) {
+  if (c.out && c.out->input.taken(int64_t(bytes)) && c.session)
+    caf::anon_send(c.session, resume_input_atom::value);
 }
 
 void Runtime::handle_line(ConnHandle h, std::string line) {
@@ -241,9 +270,10 @@ void Runtime::handle_line(ConnHandle h, std::string line) {
       c->out->push_now(std::move(out));
       kick(*c->out, c->session);
     }
+    input_taken(*c, line.size() + 1);
     return;
   }
-  c->input.push_back(std::move(line));
+  c->input.push_back(std::move(line));  // counted by its session (InputMeter::sent)
   dispatch_input(*c);
 }
 
@@ -387,16 +417,18 @@ void Runtime::boot(int64_t conn) {
 // typed, and run as soon as the connection is free (now, if it is idle and
 // not the forcing task's own).
 void Runtime::force_input(Connection& c, std::string line, bool at_front) {
-  if (at_front)
-    c.input.push_front(std::move(line));
-  else
-    c.input.push_back(std::move(line));
+  queue_line(c, std::move(line), at_front);
   dispatch_input(c);
 }
 
 // The next line of a connection, when nothing of it is running: to the task
 // reading it, else as a command (or login) task.
 void Runtime::dispatch_input(Connection& c) {
+  if (c.command_since > 0 && !c.busy) {  // release_origin: its command's first segment ended
+    command_latency_.add(unix_now() - c.command_since);
+    ++commands_done_;
+    c.command_since = 0;
+  }
   if (c.closed || c.input.empty()) return;
   // tasks.c run_ready_tasks: out-of-band lines pass a reader by (and
   // hold-input does not hold them).
@@ -404,8 +436,7 @@ void Runtime::dispatch_input(Connection& c) {
   if (c.reading_task && !front_oob) {
     TaskEntry* e = task(c.reading_task);
     if (e && e->state == TaskEntry::Reading) {
-      std::string line = std::move(c.input.front());
-      c.input.pop_front();
+      std::string line = take_line(c);
       c.unquote(line);
       c.reading_task = 0;
       e->task->resume(Value::str(line));
@@ -424,8 +455,7 @@ void Runtime::dispatch_input(Connection& c) {
     c.reading_task = 0;
   }
   if (c.busy || (c.hold_input && !front_oob)) return;
-  std::string line = std::move(c.input.front());
-  c.input.pop_front();
+  std::string line = take_line(c);
   Job j;
   j.conn = c.handle;
   j.line = std::move(line);
@@ -437,6 +467,7 @@ void Runtime::dispatch_input(Connection& c) {
   // tasks.c run_server_task_setting_id: read() without a connection is for
   // this task only (out-of-band lines do not count).
   if (!oob) c.last_input_task = e.id;
+  if (e.job.kind == Job::Command) c.command_since = e.started_at;
   e.player = c.id;
   e.state = TaskEntry::Ready;
   // A command is a message to the player's actor (a login line, to the

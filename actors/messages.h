@@ -21,5 +21,8 @@ using output_atom = caf::atom_constant<caf::atom("output")>;
 // Close now, without waiting for the client to take the output left (at
 // shutdown, and a while after a close the client does not read).
 using abort_atom = caf::atom_constant<caf::atom("abort")>;
+// Read from the client again: the runtime has taken most of the input that
+// made the session stop (InputMeter).
+using resume_input_atom = caf::atom_constant<caf::atom("resumein")>;
 
 }  // namespace echo::actors

@@ -16,6 +16,30 @@
 
 namespace echo::actors {
 
+// A connection's input the runtime has not yet taken, in bytes (LambdaMOO's
+// MAX_QUEUED_INPUT, tasks.c INPUT_HIWAT / INPUT_LOWAT): past kHigh the
+// session stops reading its socket, so a client that types faster than its
+// commands run is held back by TCP instead of growing the server; the
+// runtime wakes the session again below kLow. Shared by the two, lock-free.
+struct InputMeter {
+  static constexpr int64_t kHigh = 65536;
+  static constexpr int64_t kLow = kHigh / 2;
+  std::atomic<int64_t> queued{0};
+  std::atomic<bool> halted{false};  // the session stopped reading; whoever clears it resumes it
+
+  // The session's side: `bytes` more sent on. True when it should stop
+  // reading now (it has set halted; it calls resumable() once it has).
+  bool sent(int64_t bytes) {
+    return queued.fetch_add(bytes) + bytes > kHigh && !halted.exchange(true);
+  }
+  // After stopping: true when the runtime took enough meanwhile that the
+  // session must read again itself (the runtime saw halted unset).
+  bool resumable() { return queued.load() < kLow && halted.exchange(false); }
+  // The runtime's side: `bytes` taken. True when the session must be told
+  // to read again.
+  bool taken(int64_t bytes) { return queued.fetch_sub(bytes) - bytes < kLow && halted.exchange(false); }
+};
+
 // Thread safety: every member may be called from any thread. The runtime
 // pushes (with its mutex held); the connection's session takes.
 //
@@ -71,6 +95,10 @@ class OutputQueue {
 
   // LambdaMOO's notice for `lines` lost lines, with its CRLFs.
   static std::string overflow_notice(uint64_t lines);
+
+  // The connection's input on its way the other way (sessions count what
+  // they send, the runtime what it takes).
+  InputMeter input;
 
  private:
   static constexpr uint64_t kUncommitted = UINT64_MAX;

@@ -380,6 +380,7 @@ void Runtime::kill_task(int64_t id) {
     release_origin(*e);  // a command that never ran must not hold its connection
     object_segment_done(*e);
     tasks_.erase(id);
+    forget("task " + std::to_string(id));  // it handles no more messages (step_guarded forgets the others)
   }
 }
 
@@ -650,6 +651,7 @@ void Runtime::syncer_loop() {
       request_shutdown(std::string("the store failed: ") + ex.what());
     }
     lk.lock();
+    ++wal_syncs_;
     synced_seq_ = target;
     release_held();
   }

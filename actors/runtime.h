@@ -46,8 +46,9 @@ struct SessionPort {
   // typed lines the runtime still runs.
   int64_t max_connections_per_ip() const;
   void log(const std::string& line) const;  // the server log
-  // For the monitor: the time a session's message took; gone() when it stops.
-  void stats(const std::string& actor, ConnHandle h, double seconds) const;
+  // For the monitor: the time a session's (or a listener's) message took;
+  // gone() when it stops.
+  void stats(const std::string& actor, ConnHandle h, double seconds, const char* kind = "session") const;
   void gone(const std::string& actor) const;
 };
 

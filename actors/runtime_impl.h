@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "actors/messages.h"
+#include "actors/monitor.h"
 #include "actors/output_queue.h"
 #include "actors/runtime.h"
 #include "actors/server.h"
@@ -112,6 +113,9 @@ struct Connection {
   // player's, but the connection builtins see the first one (by_id_), and
   // it takes that one's place when it closes (Runtime::more_conns_).
   bool extra = false;
+  // Unix time its running command's line was taken (0: none): the
+  // monitor's command latency ends when the command's first segment does.
+  double command_since = 0;
 
   // tasks.c: a "#$#" line is out-of-band, and a "#$\"" prefix quotes a line
   // that would be (dequeue_input_task strips it); neither with disable_oob.
@@ -246,6 +250,10 @@ class Runtime {
   void boot(int64_t conn);
   std::vector<std::string> flush_input(Connection& c);  // drops queued lines; the messages
   void force_input(Connection& c, std::string line, bool at_front);
+  void hold_input_ended(Connection& c) { dispatch_input(c); }  // set_connection_option
+  void queue_line(Connection& c, std::string line, bool at_front);
+  std::string take_line(Connection& c);
+  void input_taken(Connection& c, size_t bytes);  // may wake the session (InputMeter)
   // The input queue of `id`: its open connection, else its unconnected queue
   // (made when there is none).
   Connection& input_queue(int64_t id);
@@ -331,15 +339,21 @@ class Runtime {
     uint64_t handled = 0;  // messages handled
     double seconds = 0;    // time spent handling them
     double last = 0;       // unix time of the last one
+    LatencyHistogram hist; // their times
   };
   void record(const std::string& name, const char* kind, double seconds, int64_t key = 0);
   void forget(const std::string& name);
-  std::vector<std::pair<std::string, ActorStat>> actor_stats();
+  std::vector<std::pair<std::string, ActorStat>> actor_stats();  // with mu held
+  size_t mailbox_of(std::string_view kind, int64_t key);         // with mu held
   std::string status_json();
   void write_status();
   void sweep_connections();  // connect_timeout
   void flush_deferred_tasks();  // the monitor's tick: deferred_tasks_ past their time
   void evict_objects();      // unused objects leave memory (max_resident_objects)
+  // The monitor's tick: the actors' table and the server's totals into
+  // telemetry_ (the operator's console reads them there).
+  void sample_monitor();
+  const Telemetry& telemetry() const { return telemetry_; }
 
  private:
   void start_monitor();
@@ -395,6 +409,8 @@ class Runtime {
   void web_task_gone(TaskEntry& e);                          // ended with no outcome (killed)
   void web_task_suspended(TaskEntry& e);                     // 202, once
   void web_login_done(Connection& c, int64_t player);
+  // The console's requests (web_monitor.cpp; WebRequest::is_monitor()), wizards only.
+  void monitor_request(WebRequest& req, std::function<void(WebReply)> done);
   void revoke_web_sessions(int64_t player);                  // boot_player()
   void enqueue(int64_t id);
   void grant_next();
@@ -552,6 +568,12 @@ class Runtime {
   std::atomic<int64_t> max_connections_per_ip_{kDefaultConnectionsPerIp};
   std::mutex stats_mu_;  // not mu: sessions report without waiting for a slice
   std::map<std::string, ActorStat> stats_;
+  // For the console (with mu): commands' latency (Connection::command_since),
+  // and WAL syncs done.
+  LatencyHistogram command_latency_;
+  uint64_t commands_done_ = 0;
+  uint64_t wal_syncs_ = 0;
+  Telemetry telemetry_;
   caf::actor monitor_;  // ECHO_TRACE_TASKS: log every slice's outcome
 };
 

@@ -476,6 +476,7 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
         if (c->out_of_band(*it)) continue;
         std::string line = std::move(*it);
         c->input.erase(it);
+        input_taken(*c, line.size() + 1);
         c->unquote(line);
         v = Value::str(line);
         break;

@@ -181,6 +181,10 @@ Value bf_set_connection_option(BuiltinContext& ctx, std::span<Value> a) {
     c->binary = v.truthy();
   } else if (opt == "hold-input") {
     c->hold_input = v.truthy();
+    // tasks.c: "Anything to be done?" The lines held run now, not when the
+    // next one arrives (which may be never: its session stops reading once
+    // enough wait).
+    if (!c->hold_input) rt_of().hold_input_ended(*c);
   } else if (opt == "disable-oob") {
     c->disable_oob = v.truthy();
   } else if (opt == "flush-command") {

@@ -481,6 +481,7 @@ std::shared_ptr<const Program> compiles(const WebRequest& req, Syntax& syntax,
 
 void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
   if (!web_) return done(WebReply::fail(503, "unavailable", "the server is not ready"));
+  if (WebRequest::is_monitor(req.kind)) return monitor_request(req, std::move(done));
   WebState& ws = *web_;
   World& w = *world_;
   if (req.kind == WebRequest::TaskResult) {
@@ -651,6 +652,8 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
     case WebRequest::TaskResult:
     case WebRequest::EventLog:
     case WebRequest::Room:
+    case WebRequest::Monitor: case WebRequest::MonitorSeries: case WebRequest::Snapshots:
+    case WebRequest::TakeSnapshot: case WebRequest::KillTask:
       break;
   }
 }

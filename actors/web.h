@@ -68,7 +68,14 @@ struct WebRequest {
     DeleteVerb,      // object, name
     AddProperty,     // object, name, value, perms
     DeleteProperty,  // object, name
+    // The operator's console (actors/web_monitor.cpp); wizards only (else 403).
+    Monitor,        // name (filters actors by name or kind), limit: actors, tasks, connections, last sample
+    MonitorSeries,  // the last Telemetry::kSamples one-second samples
+    Snapshots,      // the store's snapshots, oldest first
+    TakeSnapshot,   // a checkpoint, as dump_database(): 202; listed by Snapshots once written
+    KillTask,       // task: kill_task(task), run as the wizard
   } kind = GetObject;
+  static bool is_monitor(Kind k) { return k >= Monitor && k <= KillTask; }
   int64_t player = -1;   // who asks (authenticated)
   std::string object;    // "#12", "12" or "$name"
   std::string name;

@@ -3,11 +3,14 @@
 #include <editline/readline.h>
 
 #include <cctype>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "cli/repl_world.h"
 #include "lang/compiler.h"
@@ -15,7 +18,7 @@
 
 namespace echo::cli {
 
-bool is_unfinished(std::string_view text, Syntax syntax) {
+InputState input_state(std::string_view text, Syntax syntax) {
   int blocks = 0, brackets = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -56,7 +59,8 @@ bool is_unfinished(std::string_view text, Syntax syntax) {
       i = j - 1;
     }
   }
-  return in_string || blocks > 0 || brackets > 0;
+  if (in_string) return InputState::OpenString;
+  return blocks > 0 || brackets > 0 ? InputState::Unfinished : InputState::Complete;
 }
 
 // A line that starts with `moo:` or `echo:` is in that syntax whatever the
@@ -72,7 +76,58 @@ static Syntax line_syntax(std::string& line, Syntax current) {
   return current;
 }
 
+namespace {
+
+// Ctrl-C. Its handler is installed without SA_RESTART, so the signal makes
+// readline's read of the terminal fail and readline return. A signal that
+// arrives in readline before that read would be missed: until the loop has
+// seen the flag, an alarm each second interrupts the read again.
+volatile std::sig_atomic_t interrupted = 0;
+
+void on_interrupt(int) {
+  interrupted = 1;
+  alarm(1);
+}
+
+void on_alarm(int) {
+  if (interrupted) alarm(1);
+}
+
+void catch_interrupts() {
+  struct sigaction sa {};
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART
+  sa.sa_handler = on_interrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, nullptr);
+  rl_catch_signals = 0;  // editline's own handlers would end the process
+}
+
+// Whether Ctrl-C was typed since the last call; clears it.
+bool take_interrupt() {
+  if (!interrupted) return false;
+  interrupted = 0;
+  alarm(0);
+  return true;
+}
+
+const char* const kReplHelp =
+    "Type a statement (x = 1;) or an expression (x + 1) and Enter; an unfinished one (an open\n"
+    "if, bracket or string) continues on the next line.\n"
+    "  :syntax moo | :syntax echo   the syntax of the lines that follow\n"
+    "  moo: LINE, echo: LINE        one line in the other syntax\n"
+    "  :help                        this text\n"
+    "  :quit, or Ctrl-D             leave (on an empty line)\n"
+    "  Ctrl-C                       drop the input typed so far\n"
+    "Variables last from line to line, and in Echo so do top-level let, const and fn.\n"
+    "The world is in memory and is lost on leaving; to keep one, make a store\n"
+    "(echo-repl new-world NAME.db) and serve it (echo-repl serve NAME.db).\n";
+
+}  // namespace
+
 int run_repl(Syntax syntax) {
+  catch_interrupts();
   std::string history_file;
   if (const char* home = std::getenv("HOME")) history_file = std::string(home) + "/.echo_history";
   using_history();
@@ -80,7 +135,7 @@ int run_repl(Syntax syntax) {
   std::cout << "Echo REPL on an in-memory world (#0-#3, you are #3, a wizard).\n"
                "Type statements or expressions in " << syntax_name(syntax)
             << " syntax; a line starting with moo: or echo: is in that syntax;\n"
-               ":syntax moo|echo switches; Ctrl-D exits.\n";
+               ":syntax moo|echo switches; :help for more; Ctrl-C drops the input, Ctrl-D exits.\n";
   std::unique_ptr<World> world = make_minimal_world();
   WorldHost host(*world);
   EvalOptions opts;
@@ -88,11 +143,20 @@ int run_repl(Syntax syntax) {
   opts.player = kReplWizard;
   opts.expression_fallback = true;
   opts.run_forks = true;
+  opts.keep_bindings = true;  // Echo lines' top-level let and const last too
   std::string pending;
   Syntax pending_syntax = syntax;
   for (;;) {
     std::string prompt = pending.empty() ? std::string(syntax_name(syntax)) + "> " : "...> ";
+    // A Ctrl-C while a line was evaluated drops nothing but is reported.
+    if (take_interrupt()) std::cout << "^C" << std::endl;
     char* raw = readline(prompt.c_str());
+    if (take_interrupt()) {
+      std::free(raw);
+      std::cout << "^C (input dropped)" << std::endl;
+      pending.clear();
+      continue;
+    }
     if (!raw) break;
     std::string line(raw);
     std::free(raw);
@@ -101,16 +165,30 @@ int run_repl(Syntax syntax) {
       if (line == ":syntax echo" || line == ":syntax moo") {
         syntax_from_name(line.substr(8), &syntax);
         continue;
+      } else if (line == ":help") {
+        std::cout << kReplHelp;
+        continue;
+      } else if (line == ":quit") {
+        break;
       }
       pending_syntax = line_syntax(line, syntax);
     }
+    size_t before = pending.size();
     pending += pending.empty() ? line : "\n" + line;
-    if (is_unfinished(pending, pending_syntax)) continue;
+    InputState state = input_state(pending, pending_syntax);
+    if (state == InputState::OpenString) {
+      pending.resize(before);  // the lines before it stay
+      std::cout << "That line leaves a string open, and a string must end on the line it starts on\n"
+                   "(write \\n for a line break). Type the line again.\n";
+      continue;
+    }
+    if (state == InputState::Unfinished) continue;
     add_history(pending.c_str());
     opts.syntax = pending_syntax;
     EvalOutcome r = eval_moo(pending, opts);
     pending.clear();
     std::cout << r.describe() << "\n";
+    if (r.kind != EvalOutcome::CompileFailed) opts.constants = r.constants;
     for (auto& [name, value] : r.vars) {
       bool found = false;
       for (auto& [n, v] : opts.vars)

@@ -89,11 +89,16 @@ int cmd_serve(int argc, char** argv) {
     net::TelnetOptions t;
     t.bind = opt.bind;
     t.port = uint16_t(port);
+    // CivetWeb holds at most a connection per thread, and its queue.
+    t.max_connections = net::connection_limit(http_port >= 0 ? http.threads + 64 : 0);
     uint16_t bound = net::start_telnet(server.system(), server.sessions(), t);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     std::signal(SIGPIPE, SIG_IGN);
     std::cout << "Echo is listening for telnet on " << opt.bind << " port " << bound << std::endl;
+    if (t.max_connections > 0)
+      std::cerr << "serve: at most " << t.max_connections
+                << " telnet connections at once (what the file descriptor limit leaves)\n";
     std::unique_ptr<net::HttpServer> web;
     if (http_port >= 0) {
       if (!http_bind_set) http.bind = opt.bind;  // --bind moves both unless --http-bind says otherwise

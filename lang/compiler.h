@@ -29,7 +29,8 @@ CompileResult compile_moo(std::string_view source);
 
 // Parses and compiles a verb body (or an eval) in Echo syntax
 // (lang/parse_echo.cpp). Its Program records syntax "echo".
-CompileResult compile_echo(std::string_view source);
+// With a REPL scope, as a line of that REPL (see ReplScope in parse.h).
+CompileResult compile_echo(std::string_view source, ReplScope* repl = nullptr);
 
 const char* syntax_name(Syntax s);                      // "moo", "echo"
 bool syntax_from_name(std::string_view name, Syntax* out);

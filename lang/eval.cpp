@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "lang/compiler.h"
+#include "lang/function.h"
 
 namespace echo {
 
@@ -93,22 +94,53 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
+// Compiles source as options say; a REPL line fills in `repl`.
+CompileResult compile_for_eval(std::string_view source, const EvalOptions& options, ReplScope& repl) {
+  if (!options.keep_bindings || options.syntax != Syntax::Echo) return compile_source(source, options.syntax);
+  repl = ReplScope{};
+  for (auto& [name, value] : options.vars) repl.variables.push_back(name);
+  repl.constants = options.constants;
+  return compile_echo(source, &repl);
+}
+
 }  // namespace
 
 EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
   EvalOutcome out;
-  CompileResult compiled = compile_source(source, options.syntax);
+  ReplScope repl;
+  CompileResult compiled = compile_for_eval(source, options, repl);
   if (!compiled.ok() && options.expression_fallback) {
     std::string t = trim(source);
     if (!t.empty() && t.back() == ';') t.pop_back();
-    CompileResult as_expr = compile_source("return " + t + ";", options.syntax);
-    if (as_expr.ok()) compiled = std::move(as_expr);
+    ReplScope repl_expr;
+    const std::string wrap = "return ";
+    CompileResult as_expr = compile_for_eval(wrap + t + ";", options, repl_expr);
+    if (as_expr.ok()) {
+      compiled = std::move(as_expr);
+      repl = std::move(repl_expr);
+    } else if (source.find_first_of(";\n") == std::string_view::npos) {
+      // One line with no `;` was meant as an expression: its errors as one
+      // say more than the statement's ("expected a statement"). Their
+      // columns count what was typed, not the wrapping.
+      size_t lead = std::min(source.find_first_not_of(" \t\r"), source.size());
+      int shift = int(lead) - int(wrap.size());
+      for (CompileError& e : as_expr.errors)
+        if (e.line == 1) e.column = std::max(1, e.column + shift);
+      compiled.errors = std::move(as_expr.errors);
+    }
   }
   if (!compiled.ok()) {
     out.kind = EvalOutcome::CompileFailed;
     out.compile_errors = std::move(compiled.errors);
     return out;
   }
+  auto declared = [&](const std::string& name) {
+    return std::any_of(repl.declared.begin(), repl.declared.end(), [&](auto& d) { return d.name == name; });
+  };
+  for (auto& c : options.constants)
+    if (!declared(c)) out.constants.push_back(c);
+  for (auto& d : repl.declared)
+    if (d.is_const) out.constants.push_back(d.name);
   auto start = std::chrono::steady_clock::now();
   ForkQueue forks(start, options.host);
   VmHost* host = options.run_forks ? &forks : options.host;
@@ -150,14 +182,23 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
   const Program& p = *compiled.program;
   if (!task.frames().empty()) {
     const Frame& f = task.frames().front();
+    // A captured let lives in a cell; the REPL keeps its value (the
+    // function keeps the cell).
+    auto value_of = [&](size_t i) -> const Value& { return f.regs[i].is_cell() ? cell_of(f.regs[i])->value : f.regs[i]; };
+    auto keep = [&](const std::string& name, const Value& v) {
+      if (v.type() != Type::None) out.vars.emplace_back(name, v);
+    };
     for (size_t i = BUILTIN_VAR_COUNT; i < p.var_names.size(); ++i) {
       // Echo's block-scoped bindings (`x#1`) and hidden temporaries (`$m1`)
-      // are not variables of the program; a cell is never a value.
+      // are not variables of the program; a REPL line's top-level binding
+      // replaces the variable of its name.
       const std::string& name = p.var_names[i];
-      if (name.find('#') != std::string::npos || name.rfind("$", 0) == 0 || f.regs[i].is_cell()) continue;
-      if (f.regs[i].type() != Type::None && int32_t(i) != p.anon_reg && int32_t(i) != p.waif_reg)
-        out.vars.emplace_back(name, f.regs[i]);
+      if (name.find('#') != std::string::npos || name.rfind("$", 0) == 0 || declared(name)) continue;
+      if (int32_t(i) != p.anon_reg && int32_t(i) != p.waif_reg) keep(name, value_of(i));
     }
+    for (auto& d : repl.declared)
+      for (size_t i = BUILTIN_VAR_COUNT; i < p.var_names.size(); ++i)
+        if (p.var_names[i] == d.internal) keep(d.name, value_of(i));
   }
   return out;
 }

@@ -26,6 +26,11 @@ struct EvalOptions {
   int64_t player = -1;
   // Which syntax the source is in.
   Syntax syntax = Syntax::Moo;
+  // Echo source as a REPL line (ReplScope in lang/parse.h): `vars` are in
+  // scope by name, those in `constants` cannot be assigned, and the
+  // top-level let/const/fn bindings come back in EvalOutcome::vars.
+  bool keep_bindings = false;
+  std::vector<std::string> constants;
 };
 
 struct EvalOutcome {
@@ -36,6 +41,9 @@ struct EvalOutcome {
   std::vector<std::string> abort_traceback;  // AbortedTicks / AbortedSeconds
   int64_t ticks = 0;
   std::vector<std::pair<std::string, Value>> vars;  // variables after the run
+  // With keep_bindings, once the line compiled: EvalOptions::constants
+  // without the names the line declared with let or fn, with its consts.
+  std::vector<std::string> constants;
   std::vector<std::string> fork_reports;  // what forked tasks raised, if anything
 
   std::string describe() const;  // what the REPL prints

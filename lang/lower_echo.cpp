@@ -179,6 +179,19 @@ Binding Lowerer::declare(TSNode at, std::string_view name, bool is_const, bool i
   return b;
 }
 
+// The name a let, const or fn statement declares. On a REPL line's top level
+// it is recorded, to outlive the line (ReplScope): the REPL's variables are
+// the root function's first scope, the line's top level its second. It has
+// a variable of its own even when it redeclares one of the REPL's (the
+// line may read the old one first, and a function may capture the new one
+// in a cell).
+Binding Lowerer::declare_statement_name(TSNode at, std::string_view name, bool is_const) {
+  Binding b = declare(at, name, is_const);
+  if (repl_ && fn_ == root_fn_ && fn_->scopes.size() == 2)
+    repl_->declared.push_back({std::string(name), b.internal, is_const});
+  return b;
+}
+
 // See lower_echo.h for the order. A let of an enclosing function is shared
 // through a cell: each function between it and this one captures the cell.
 std::optional<Binding> Lowerer::lookup(Fn& fn, const std::string& key) {
@@ -233,13 +246,22 @@ std::string Lowerer::write_target(TSNode at, std::string_view name) {
 
 ast::Program Lowerer::program(TSNode root) {
   fns_.push_back(std::make_unique<Fn>());
-  fn_ = fns_.back().get();
+  fn_ = root_fn_ = fns_.back().get();
   prescan(root, *fn_);
   for (auto& v : fn_->moo_vars) fn_->used.insert(v);
   ast::Program prog;
+  if (repl_) {  // the REPL's variables, as MOO variables: functions capture them by value
+    push_scope();
+    for (const std::string& v : repl_->variables) {
+      bool is_const = std::find(repl_->constants.begin(), repl_->constants.end(), v) != repl_->constants.end();
+      fn_->scopes.back().names[lower_case(v)] = Binding{v, false, is_const};
+      fn_->used.insert(lower_case(v));
+    }
+  }
   push_scope();
   each_child(root, [&](TSNode n) { statement(n, prog.body); });
   pop_scope();
+  if (repl_) pop_scope();
   prog.boxed.assign(fn_->boxed.begin(), fn_->boxed.end());
   return prog;
 }
@@ -275,7 +297,7 @@ void Lowerer::statement(TSNode n, ast::Block& out) {
       if ((kind_of(e) == K::function_expression || kind_of(e) == K::function_declaration) &&
           !ts_node_is_null(field(e, "name"))) {
         TSNode name = field(e, "name");
-        Binding b = declare(name, text(name), false);
+        Binding b = declare_statement_name(name, text(name), false);
         StmtPtr st = stmt(StmtKind::Expr);
         ExprPtr a = make(ExprKind::Assign, node_pos(n));
         a->declare = true;
@@ -505,7 +527,7 @@ void Lowerer::let_declaration(TSNode n, bool is_const, ast::Block& out) {
     // outer x.
     ExprPtr rhs;
     if (!fn_value) rhs = ts_node_is_null(value) ? literal(p, Value::null()) : expr(value);
-    Binding b = declare(pat, text(pat), is_const);
+    Binding b = declare_statement_name(pat, text(pat), is_const);
     if (fn_value) {
       self_name_ = std::string(text(pat));  // the function refers to itself by it
       rhs = expr(value);
@@ -546,7 +568,7 @@ void Lowerer::let_declaration(TSNode n, bool is_const, ast::Block& out) {
   });
   // The names are declared first: a default may use the names before it.
   std::vector<std::string> internals;
-  for (auto& it : items) internals.push_back(declare(it.node, it.name, is_const).internal);
+  for (auto& it : items) internals.push_back(declare_statement_name(it.node, it.name, is_const).internal);
   std::vector<ExprPtr> defaults_map, defaults_list;
   for (auto& it : items) {
     bool has = !ts_node_is_null(it.def);

@@ -89,8 +89,10 @@ class Lowerer {
  public:
   Lowerer(std::string_view src, std::vector<CompileError>& errors) : src_(src), errors_(errors) {}
 
-  // A verb body (or eval): the statements of a source_file.
+  // A verb body (or eval): the statements of a source_file. With a REPL
+  // scope set first, a line of that REPL (see ReplScope in lang/parse.h).
   ast::Program program(TSNode root);
+  void set_repl(ReplScope* repl) { repl_ = repl; }
   // A function compiled on its own (after a restore): `node` is the lambda
   // or function_expression, `captures` its capture names in order.
   std::shared_ptr<ast::Function> standalone_function(TSNode node, const std::vector<std::string>& captures,
@@ -122,6 +124,7 @@ class Lowerer {
   void prescan(TSNode n, Fn& fn);
   std::string fresh_name(Fn& fn, std::string_view source_name);
   Binding declare(TSNode at, std::string_view name, bool is_const, bool is_let = true);
+  Binding declare_statement_name(TSNode at, std::string_view name, bool is_const);
   std::optional<Binding> lookup(Fn& fn, const std::string& key);
   std::optional<Binding> lookup(std::string_view name);
   std::string write_target(TSNode at, std::string_view name);
@@ -189,6 +192,8 @@ class Lowerer {
   std::string_view src_;
   std::vector<CompileError>& errors_;
   Fn* fn_ = nullptr;
+  Fn* root_fn_ = nullptr;  // program()'s, whose second scope is a REPL line's top level
+  ReplScope* repl_ = nullptr;
   Fn* prepared_ = nullptr;
   std::string self_name_;   // the let name the next function value is given  // standalone_function's context, taken by function_from
   std::vector<std::unique_ptr<Fn>> fns_;

@@ -142,7 +142,7 @@ void report_syntax_errors(TSNode root, std::string_view src, std::vector<Compile
 
 }  // namespace echo_syntax
 
-ParseResult parse_echo(std::string_view source) {
+ParseResult parse_echo(std::string_view source, ReplScope* repl) {
   ParseResult result;
   echo_syntax::EchoTree t;
   if (!echo_syntax::parse_echo_tree(source, t, result.errors)) {
@@ -150,14 +150,15 @@ ParseResult parse_echo(std::string_view source) {
     return result;
   }
   echo_syntax::Lowerer lowerer(source, result.errors);
+  lowerer.set_repl(repl);
   result.program = lowerer.program(ts_tree_root_node(t.tree));
   echo_syntax::sort_errors(result.errors);
   if (!result.errors.empty()) result.program.body.clear();
   return result;
 }
 
-CompileResult compile_echo(std::string_view source) {
-  ParseResult parsed = parse_echo(source);
+CompileResult compile_echo(std::string_view source, ReplScope* repl) {
+  ParseResult parsed = parse_echo(source, repl);
   if (!parsed.ok()) {
     CompileResult r;
     r.errors = std::move(parsed.errors);

@@ -1,6 +1,12 @@
 // The interpreter loop. Dispatch is by computed goto; every instruction first
 // pays its ticks. Fast paths (INT and FLOAT arithmetic, list and string
 // indexing) are inline; everything else goes through vm_ops.
+//
+// One function of about 950 lines, and so a file past the usual ~800: the
+// labels a computed goto jumps to must all be in the function that jumps,
+// and the dispatch registers stay in machine registers only within it (as
+// Lua's luaV_execute). What an instruction does beyond a few lines lives in
+// vm_ops.cpp and vm_task.cpp.
 #include "lang/vm.h"
 #include "lang/function.h"
 

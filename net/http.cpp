@@ -401,6 +401,29 @@ Answer event_log(HttpServer::Impl& s, Request& rq) {
   return ask(s, std::move(req));
 }
 
+// The operator's console (wizards): ?filter=&limit= for the actors, and
+// the task's number from /api/monitor/tasks/{id}/kill.
+Answer monitor(HttpServer::Impl& s, Request& rq, WebRequest::Kind kind) {
+  WebRequest req = request_for(rq, kind);
+  req.limit = 200;
+  if (kind == WebRequest::KillTask) {
+    char* end = nullptr;
+    req.task = std::strtoll(rq.params[0].c_str(), &end, 10);
+    if (rq.params[0].empty() || *end) return error_answer(400, "bad_request", "a task id is a number");
+  }
+  const mg_request_info* ri = mg_get_request_info(rq.conn);
+  const char* q = ri->query_string ? ri->query_string : "";
+  char buf[256];
+  if (mg_get_var(q, std::strlen(q), "filter", buf, sizeof buf) >= 0) req.name = buf;
+  if (mg_get_var(q, std::strlen(q), "limit", buf, sizeof buf) >= 0) {
+    char* end = nullptr;
+    req.limit = std::strtoll(buf, &end, 10);
+    if (!*buf || *end || req.limit < 1 || req.limit > 1000)
+      return error_answer(400, "bad_request", "limit is a whole number from 1 to 1000");
+  }
+  return ask(s, std::move(req));
+}
+
 Answer openapi(HttpServer::Impl& s, Request& rq);
 Answer metrics(HttpServer::Impl& s, Request& rq);
 
@@ -433,6 +456,16 @@ const std::vector<Route>& routes() {
       {"GET", "/api/events", true, "The event log (wizards): ?since=&type=&limit=", event_log},
       {"POST", "/api/eval", true, "Run code as the player (programmers): {\"code\", \"syntax\"}", eval},
       {"GET", "/api/tasks/{id}", true, "The outcome of a call answered 202", task_result},
+      {"GET", "/api/monitor", true, "Console (wizards): actors (?filter=&limit=), tasks, connections, last sample",
+       [](auto& s, auto& rq) { return monitor(s, rq, WebRequest::Monitor); }},
+      {"GET", "/api/monitor/series", true, "Console (wizards): the last 300 one-second samples",
+       [](auto& s, auto& rq) { return monitor(s, rq, WebRequest::MonitorSeries); }},
+      {"GET", "/api/monitor/snapshots", true, "Console (wizards): the store's snapshots",
+       [](auto& s, auto& rq) { return monitor(s, rq, WebRequest::Snapshots); }},
+      {"POST", "/api/monitor/snapshots", true, "Console (wizards): take a snapshot now (202)",
+       [](auto& s, auto& rq) { return monitor(s, rq, WebRequest::TakeSnapshot); }},
+      {"POST", "/api/monitor/tasks/{id}/kill", true, "Console (wizards): kill_task(id) as the wizard",
+       [](auto& s, auto& rq) { return monitor(s, rq, WebRequest::KillTask); }},
   };
   return r;
 }
@@ -609,13 +642,14 @@ Answer metrics(HttpServer::Impl& s, Request&) {
   return Answer{200, Json(out)};
 }
 
-// The browser client: / and /assets/NAME, from the binary. The page may
+// The browser client: /, /console and /assets/NAME, from the binary. The page may
 // load only its own files and talk only to this server.
 int serve_asset(mg_connection* conn, void*) {
   const mg_request_info* ri = mg_get_request_info(conn);
   std::string_view uri = ri->local_uri ? ri->local_uri : "";
   const Asset* a = nullptr;
   if (uri == "/" || uri == "/index.html") a = find_asset("index.html");
+  else if (uri == "/console") a = find_asset("console.html");
   else if (uri.rfind("/assets/", 0) == 0) a = find_asset(uri.substr(8));
   if (!a || std::strcmp(ri->request_method, "GET") != 0) {
     send(conn, a ? 405 : 404, a ? "method not allowed\n" : "not found\n", "text/plain; charset=utf-8");
@@ -735,7 +769,9 @@ HttpServer::HttpServer(caf::actor_system& sys, actors::SessionPort sessions, act
   mg_set_request_handler(s.ctx, "/$", serve_asset, &s);
   mg_set_request_handler(s.ctx, "/index.html$", serve_asset, &s);
   mg_set_request_handler(s.ctx, "/assets/", serve_asset, &s);
+  mg_set_request_handler(s.ctx, "/console$", serve_asset, &s);
   s.register_websocket();
+  s.register_console();
   s.sweeper = std::thread([&s] { s.sweep(); });
 }
 
@@ -748,6 +784,7 @@ HttpServer::~HttpServer() {
   s.stop_cv.notify_all();
   if (s.sweeper.joinable()) s.sweeper.join();
   s.close_all_websockets();
+  s.close_consoles();
   if (s.ctx) mg_stop(s.ctx);
 }
 

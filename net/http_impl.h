@@ -22,6 +22,7 @@
 namespace echo::net {
 
 struct WsConn;
+struct ConsoleHub;  // console_ws.cpp
 
 // A logged-in browser session: one runtime connection (a player logged in,
 // as a telnet one is) shared by the WebSockets that present its token, and
@@ -122,6 +123,13 @@ struct HttpServer::Impl {
   void register_websocket();
   std::shared_ptr<WebSession> session_for(const std::string& token, int64_t player, const std::string& address);
   void close_all_websockets();
+
+  // ---- console_ws.cpp: the operator's console socket (/ws/console) ----
+  void register_console();
+  void close_consoles();
+  // Declared last: destroyed first, its pusher thread stopped while the
+  // rest is still here.
+  std::shared_ptr<ConsoleHub> console;
 };
 
 double unix_time();

@@ -4,6 +4,7 @@
 #include <caf/io/all.hpp>
 
 #include <netdb.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,16 +87,21 @@ namespace {
 class AddressCounts : public std::enable_shared_from_this<AddressCounts> {
  public:
   // A slot for `addr` (it is given back when the last copy goes), or null
-  // when `addr` has `max` open already (max <= 0: no limit). Thread-safe.
-  std::shared_ptr<const void> take(const std::string& addr, int64_t max) {
+  // when `addr` has `max` open already, or all addresses `total_max`, and
+  // then `full` says which (<= 0: no limit). Thread-safe.
+  std::shared_ptr<const void> take(const std::string& addr, int64_t max, int64_t total_max, bool& full) {
     std::lock_guard<std::mutex> lk(mu_);
+    full = total_max > 0 && total_ >= total_max;
+    if (full) return nullptr;
     int64_t& n = open_[addr];
     if (max > 0 && n >= max) return nullptr;
     ++n;
+    ++total_;
     auto self = shared_from_this();
     return std::shared_ptr<const void>(new char(0), [self, addr](const void* p) {
       delete static_cast<const char*>(p);
       std::lock_guard<std::mutex> lk(self->mu_);
+      --self->total_;
       if (--self->open_[addr] <= 0) self->open_.erase(addr);
     });
   }
@@ -103,11 +109,15 @@ class AddressCounts : public std::enable_shared_from_this<AddressCounts> {
  private:
   std::mutex mu_;
   std::unordered_map<std::string, int64_t> open_;
+  int64_t total_ = 0;
 };
 
-// LambdaMOO's server_full_msg, for one address.
+// LambdaMOO's server_full_msg, for one address, and for all of them.
 constexpr char kRefusal[] =
     "*** Sorry, but the server cannot accept any more connections from your address right now.\r\n"
+    "*** Please try again later.\r\n";
+constexpr char kFull[] =
+    "*** Sorry, but the server cannot accept any more connections right now.\r\n"
     "*** Please try again later.\r\n";
 
 struct SessionState {
@@ -177,14 +187,22 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
         auto t0 = std::chrono::steady_clock::now();
         std::vector<std::string> lines;
         st->filter.feed(std::string_view(msg.buf.data(), msg.buf.size()), lines);
+        int64_t bytes = 0;
+        for (const auto& l : lines) bytes += int64_t(l.size()) + 1;
         // An exception would end this broker (and the connection) silently.
         if (!lines.empty()) try {
             port.lines(st->handle, std::move(lines));
           } catch (const std::exception& e) {
             std::fprintf(stderr, "SESSION %s: input dropped: %s\n", std::string(name).c_str(), e.what());
           }
+        // Too much typed ahead: TCP holds the rest until the runtime takes it.
+        if (bytes > 0 && st->out->input.sent(bytes)) {
+          self->halt(hdl);
+          if (st->out->input.resumable()) self->trigger(hdl);
+        }
         done(t0);
       },
+      [=](actors::resume_input_atom) { self->trigger(hdl); },
       [=](const caf::io::data_transferred_msg& msg) {
         st->unwritten = msg.remaining;
         st->out->set_in_flight(msg.remaining);
@@ -227,28 +245,50 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
     int64_t max = 0;
     std::chrono::steady_clock::time_point logged;
     bool flush_due = false;  // a log_atom is on its way for the ones not logged yet
+    bool full = false;       // some were refused for the server's limit, not the address's
   };
   auto refusals = std::make_shared<Refusals>();
   auto log_refusals = [=] {
     refusals->flush_due = false;
     if (refusals->count == 0) return;
-    port.log("REFUSED: " + std::to_string(refusals->count) + " connection(s) on port " + std::to_string(bound) +
-             ", the last from " + refusals->last + ", which has " + std::to_string(refusals->max) +
-             " open (max_connections_per_ip)");
+    if (refusals->full)  // LambdaMOO's "SERVER FULL" line
+      port.log("SERVER FULL: refused " + std::to_string(refusals->count) + " connection(s) on port " +
+               std::to_string(bound) + ", the last from " + refusals->last + " (" +
+               std::to_string(opt.max_connections) + " open, the most this server's file descriptors allow)");
+    else
+      port.log("REFUSED: " + std::to_string(refusals->count) + " connection(s) on port " + std::to_string(bound) +
+               ", the last from " + refusals->last + ", which has " + std::to_string(refusals->max) +
+               " open (max_connections_per_ip)");
     refusals->count = 0;
+    refusals->full = false;
     refusals->logged = std::chrono::steady_clock::now();
   };
+  std::string label = "listener port " + std::to_string(bound);  // its row in the monitor's table
   return {
       [=](const caf::io::new_connection_msg& msg) {
+        struct Report {  // the accept's time to the monitor, however it ends (refused or not)
+          actors::SessionPort port;
+          const std::string& label;
+          std::chrono::steady_clock::time_point t0;
+          ~Report() {
+            port.stats(label, 0, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                       "listener");
+          }
+        } report{port, label, std::chrono::steady_clock::now()};
         std::string addr = self->remote_addr(msg.handle);
         int64_t max = port.max_connections_per_ip();
-        auto hold = counts->take(addr, max);
+        bool full = false;
+        auto hold = counts->take(addr, max, opt.max_connections, full);
         if (!hold) {
           // Refused here, on the network thread, before the runtime or a
           // session hears of it: a flood from one address costs an accept,
           // a write and a close per connection. CAF sends the message, then
           // closes. One log line a second at most.
-          self->write(msg.handle, sizeof kRefusal - 1, kRefusal);
+          if (full)
+            self->write(msg.handle, sizeof kFull - 1, kFull);
+          else
+            self->write(msg.handle, sizeof kRefusal - 1, kRefusal);
+          refusals->full = refusals->full || full;
           self->flush(msg.handle);
           self->close(msg.handle);
           ++refusals->count;
@@ -293,6 +333,21 @@ std::string port_problem(const std::string& bind, uint16_t port, const char* fla
   if (err == EACCES) return where + " needs privileges; pick one above 1023 with " + flag;
   if (err == EADDRNOTAVAIL) return bind + " is not an address of this machine";
   return "cannot listen on " + where + ": " + std::strerror(err);
+}
+
+int64_t connection_limit(int64_t others) {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return 0;
+  if (r.rlim_cur < r.rlim_max) {
+    rlimit raised = r;
+    raised.rlim_cur = r.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) r = raised;
+  }
+  if (r.rlim_cur == RLIM_INFINITY) return 0;
+  // The store's files, logs and listeners: a quarter, at least 64.
+  int64_t fds = int64_t(std::min<rlim_t>(r.rlim_cur, rlim_t(1) << 40));
+  int64_t left = fds - std::max<int64_t>(64, fds / 4) - std::max<int64_t>(others, 0);
+  return std::max<int64_t>(left, 16);
 }
 
 uint16_t start_telnet(caf::actor_system& sys, actors::SessionPort port, const TelnetOptions& options) {

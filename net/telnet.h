@@ -35,7 +35,17 @@ class LineFilter {
 struct TelnetOptions {
   std::string bind = "127.0.0.1";
   uint16_t port = 7777;  // 0: any free port
+  // Connections open at once, from every address; past it a newcomer gets
+  // LambdaMOO's server_full_msg. <= 0: no limit (connection_limit() is the
+  // usual value).
+  int64_t max_connections = 0;
 };
+
+// How many telnet connections a server may hold so that, with `others`
+// descriptors for HTTP, it never runs out of file descriptors (the store
+// needs some to write, and an accept at the limit fails over and over):
+// raises the soft RLIMIT_NOFILE to the hard one first.
+int64_t connection_limit(int64_t others);
 
 // Why `port` on `bind` cannot be listened on, in words a user can act on
 // ("port 7777 is in use; pick another with --telnet-port"), or "" when it

@@ -13,7 +13,9 @@
 // 1009 frame too big).
 #include <caf/all.hpp>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "actors/messages.h"
 #include "net/http_impl.h"
@@ -119,15 +121,33 @@ void pump(HttpServer::Impl& s, const std::shared_ptr<WebSession>& ws) {
 }
 
 caf::behavior session_actor(caf::event_based_actor* self, HttpServer::Impl* s, std::weak_ptr<WebSession> weak) {
+  // Its row in the monitor's table: named at the first message after
+  // attach() set the connection, gone with the actor.
+  auto label = std::make_shared<std::string>();
+  actors::SessionPort port = s->sessions;
+  self->attach_functor([port, label] {
+    if (!label->empty()) port.gone(*label);
+  });
   return {
       [=](actors::output_atom) {
+        auto t0 = std::chrono::steady_clock::now();
         if (auto ws = weak.lock()) {
           pump(*s, ws);
+          actors::ConnHandle h;
+          {
+            std::lock_guard<std::mutex> lk(ws->mu);  // attach() sets conn under it
+            h = ws->conn.handle;
+          }
+          if (h) {
+            if (label->empty()) *label = "web session " + std::to_string(h);
+            port.stats(*label, h, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+          }
           if (ws->ended) self->quit();
         } else {
           self->quit();
         }
       },
+      [=](actors::resume_input_atom) {},  // its reading thread waits on the meter itself
       [=](actors::abort_atom) {  // the server stops
         if (auto ws = weak.lock()) {
           std::lock_guard<std::mutex> lk(ws->mu);
@@ -319,7 +339,24 @@ int on_data(mg_connection* conn, int bits, char* bytes, size_t len, void* data) 
     if (const Json* args = f.find("args"); args && args->is_array())
       for (const Json& a : args->as_array())
         if (a.is_string()) line += " " + a.as_string();
-    s.sessions.lines(ws->conn.handle, command_lines(line));
+    std::vector<std::string> lines = command_lines(line);
+    int64_t bytes = 0;
+    for (const auto& l : lines) bytes += int64_t(l.size()) + 1;
+    s.sessions.lines(ws->conn.handle, std::move(lines));
+    // Too much typed ahead (InputMeter): this connection's thread stops
+    // reading until the runtime has taken most of it.
+    std::shared_ptr<actors::OutputQueue> out;
+    {
+      std::lock_guard<std::mutex> lk(ws->mu);
+      out = ws->conn.out;
+    }
+    auto ended = [&ws] {
+      std::lock_guard<std::mutex> lk(ws->mu);
+      return ws->ended;
+    };
+    if (out && out->input.queued.fetch_add(bytes) + bytes > actors::InputMeter::kHigh)
+      while (out->input.queued.load() >= actors::InputMeter::kLow && !s.stopping.load() && !ended())
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     return 1;
   }
   if (type == "event") {

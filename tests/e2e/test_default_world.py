@@ -87,7 +87,7 @@ def play(port):
     # look, and looking at things.
     a.command("look", r"^The First Room$")
     a.expect(r"whitewashed walls")
-    a.expect(r"You see brass plaque here\.")
+    a.expect(r"You see a brass plaque here\.")
     a.expect(r"Alice is here\.")
     a.command("l plaque", r"It reads: Welcome!")
     a.command("look at me", r"imposing figure")
@@ -186,7 +186,7 @@ def play(port):
     b.expect(r'Wizard pages, "yes"')
     a.command("page nobody hi", r"There is no player named nobody\.")
     b.command("help", r"^look \[THING\]")
-    b.expect(r"^help \[COMMAND\]")
+    b.expect(r"^help \[COMMAND\|TOPIC\]")
     b.command("help dig", r"^@dig ROOM")
     b.command("help frobnicate", r"There is no help on frobnicate")
 

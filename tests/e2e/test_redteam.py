@@ -11,6 +11,8 @@ could change, then:
   - the programmer calls every builtin of function_info() with hostile
     arguments (what must not crash the server or change anything);
   - the non-programmer tries to run code and program verbs;
+  - both try the same through the HTTP API (docs/web.md), which must refuse
+    with the status of LambdaMOO's answer (403 for E_PERM);
   - the fingerprint must be unchanged, and the server still answers.
 Prints the attempts and results by category.
 Usage: test_redteam.py ECHO_REPL DATA_DIR WORK_DIR
@@ -24,7 +26,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from moo_client import Client, ServerProcess, serving  # noqa: E402
+from moo_client import Client, serving  # noqa: E402
+from web_client import Api, WebServer  # noqa: E402
 
 # Builtins the sweep leaves out: they wait (suspend, read) or end the
 # caller's own connection, which is its right.
@@ -81,6 +84,9 @@ class World:
             "set_verb_code(o, \"on:poke\", {\"this.hits = this.hits + 100;\"}); "
             "return {\"ok\", o};")
         self.target = re.search(r"#\d+", t).group(0)
+        # A verb the non-programmer owns (made for it: she may not program it).
+        wiz.run("add_verb(%s, {%s, \"rx\", \"greet\"}, {\"this\", \"none\", \"this\"}); return {\"ok\"};"
+                % (self.user_obj, self.user_obj))
         self.task = re.search(r"\d+", wiz.run("fork t (600) endfork return {\"ok\", t};")).group(0)
         self.hash = wiz.value("%s.password" % self.prog_obj)
 
@@ -190,6 +196,59 @@ def sweep(w, counts):
             counts["sweep " + result.strip('"')] += 1
 
 
+def http_attacks(w):
+    """(who, category, what, method, path, body, allowed statuses) through the
+    HTTP API: the same refusals as MOO code gets (403 for E_PERM, 404 for a
+    verb that may not be called, as LambdaMOO's E_VERBNF for a verb without x)."""
+    W, T, P, U, K = w.wiz_obj, w.target, w.prog_obj, w.user_obj, w.task
+    q = lambda o: o.replace("#", "%23")  # noqa: E731
+    mallory = [
+        ("!r", "a property without r", "GET", "/api/objects/%s/properties/secret" % q(T), None, {403}),
+        ("!r", "a verb's code without r", "GET", "/api/objects/%s/verbs/hidden" % q(T), None, {403}),
+        ("!w", "a wizard's property", "PUT", "/api/objects/%s/properties/secret" % q(T), {"value": "x"}, {403}),
+        ("!w", "a wizard's verb", "PUT", "/api/objects/%s/verbs/hidden" % q(T), {"source": "return 1;"}, {403}),
+        ("!x", "a verb without x", "POST", "/api/objects/%s/methods" % q(T), {"verb": "hidden"}, {403, 404}),
+        ("wizard bit", "its own wizard flag", "PUT", "/api/objects/%s/properties/wizard" % q(P), {"value": 1},
+         {403}),
+        ("wizard bit", "set_task_perms through eval", "POST", "/api/eval",
+         {"code": "set_task_perms(%s); player.wizard = 1; return 1;" % W}, {403}),
+        ("ownership", "a verb on #0", "POST", "/api/objects/%230/verbs", {"names": "evil"}, {403}),
+        ("ownership", "deleting #0's login verb", "DELETE", "/api/objects/%230/verbs/do_login_command", None,
+         {403}),
+        ("ownership", "deleting a wizard's property", "DELETE", "/api/objects/%s/properties/secret" % q(T), None,
+         {403}),
+        ("ownership", "a property on the wizard", "POST", "/api/objects/%s/properties" % q(W), {"name": "loot"},
+         {403}),
+        ("privileged", "the event log", "GET", "/api/events", None, {403}),
+        ("privileged", "a wizard's task", "GET", "/api/tasks/%s" % K, None, {403, 404}),
+    ]
+    norma = [
+        ("programmer", "eval as a non-programmer", "POST", "/api/eval", {"code": "return 1;"}, {403}),
+        # LambdaMOO's add_verb() asks no programmer bit; set_verb_code() does.
+        ("programmer", "programming its own verb", "PUT", "/api/objects/%s/verbs/greet" % q(U),
+         {"source": "return 1;"}, {403}),
+    ]
+    return [("Mallory", "mal1ce", mallory), ("Norma", "n0rma", norma)]
+
+
+def attack_http(w):
+    results, failures = collections.Counter(), []
+    for name, password, tries in http_attacks(w):
+        api = Api(w.http_port)
+        api.login(name, password)
+        for category, what, method, path, body, allowed in tries:
+            status, doc = api.call(method, path, body)
+            ok = status in allowed
+            results[(category, ok)] += 1
+            if not ok:
+                failures.append("%s: HTTP %s: %s %s %s -> %d %s (expected %s)"
+                                % (w.name, category, what, method, path, status, doc, sorted(allowed)))
+    print("%s: %d attacks through the HTTP API:" % (w.name, sum(results.values())))
+    for cat in sorted({c for c, _ in results}):
+        print("  %-20s %d refused as expected, %d not" % (cat, results[(cat, True)], results[(cat, False)]))
+    return failures
+
+
 def attack(w, keep_prog=False):
     P = Player(w.port, "Mallory", "connect Mallory mal1ce", w.welcome)
     w.prog = P
@@ -219,6 +278,7 @@ def attack(w, keep_prog=False):
     N.c.drain(1.0)
     nonprog = N.c.command("@who", r".")  # still connected and answered
     assert nonprog
+    failures += attack_http(w)
     # The forked attack above has run; nothing changed.
     after = w.fingerprint()
     if before != after:
@@ -274,16 +334,18 @@ def main():
     store = os.path.join(work, "lc.db")
     subprocess.run([repl, "import", os.path.join(data, "LambdaCore-latest.db"), "--to", store],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with serving(ServerProcess(repl, store, os.path.join(work, "lc.log"))) as s:
+    with serving(WebServer(repl, store, os.path.join(work, "lc.log"))) as s:
         w = World("LambdaCore", s.port, r"connect wizard", "connect wizard", "$prog", "$player")
+        w.http_port = s.http_port
         failures += attack(w)
         w.wiz.c.close()
 
     store = os.path.join(work, "default.db")
     subprocess.run([repl, "new-world", store], check=True, stdout=subprocess.DEVNULL)
-    with serving(ServerProcess(repl, store, os.path.join(work, "default.log"))) as s:
+    with serving(WebServer(repl, store, os.path.join(work, "default.log"))) as s:
         w = World("default world", s.port, r"connect wizard wizard", "connect wizard wizard", "$player",
                   "$player")
+        w.http_port = s.http_port
         failures += attack(w, keep_prog=True)
         failures += long_builtin(w)
         w.prog.c.close()

@@ -26,14 +26,16 @@ RSS_LIMIT = 1536 << 20     # the server's resident memory, at any moment
 if os.environ.get("ASAN_OPTIONS"):  # AddressSanitizer's shadow and quarantine
     RSS_LIMIT *= 3
 STORE_LIMIT = 512 << 20    # the store's disk use
-LATENCY_LIMIT = 2.0        # the honest client's worst round trip, seconds (p99 is printed)
+LATENCY_LIMIT = 2.0        # the honest client's worst round trip, seconds
+P99_LIMIT = 0.1            # ... and its 99th percentile: issue 14's "within 100 ms"
+if os.environ.get("ASAN_OPTIONS"):  # every instruction and allocation costs several times more
+    P99_LIMIT *= 5
 # Attacks whose stall is known and open in issue 14 (docs/security.md): their
-# latency is printed, not bounded; a hang still fails (each command waits 30 s
-# at most), as does a crash or memory past the limit.
-#   - a map mutated after every suspend() is copied at each segment's start;
-#   - the fork bomb's own forking segment holds the token (0.8 s here, up to
-#     8 s under ASan, where each fork costs ten times more).
-KNOWN_STALLS = {"map grown across suspend()", "fork bomb"}
+# worst round trip is printed, not bounded (their p99 is); a hang still fails
+# (each command waits 30 s at most), as does a crash or memory past the limit.
+#   - the fork bomb's own forking segment holds the token while it makes and
+#     then stores some 15,000 tasks (0.4-1 s here, several under ASan).
+KNOWN_STALLS = {"fork bomb"}
 
 # (name, MOO statements run by the attacker in a forked task, a regex of how it
 # must end, or None when it is killed after ATTACK_SECONDS). Doubling is
@@ -124,7 +126,10 @@ def main():
         ev(wiz, "for p in (players()) p.programmer = 1; endfor return 1;")
         ev(attacker, "add_property(player, \"loot\", 0, {player, \"rw\"}); return 1;")
         me = attacker_obj(attacker)
+        only = os.environ.get("ECHO_ATTACK")  # by hand: the attacks whose name has this
         for name, code, ending in ATTACKS:
+            if only and only not in name:
+                continue
             sampler = Sampler(server.proc.pid, store)
             sampler.start()
             out = ev(attacker, "fork t (0) try %s except e (ANY) player:tell(\"ENDED \", toliteral(e[1])); "
@@ -148,6 +153,8 @@ def main():
                 failures.append("%s: ended with %s, not %s" % (name, ended or "nothing", ending))
             if lat[-1] > LATENCY_LIMIT and name not in KNOWN_STALLS:
                 failures.append("%s: the honest client waited %.2f s" % (name, lat[-1]))
+            if p99 > P99_LIMIT:
+                failures.append("%s: the honest client's p99 was %.0f ms" % (name, 1000 * p99))
             if sampler.rss > RSS_LIMIT:
                 failures.append("%s: the server's RSS reached %d MB" % (name, sampler.rss >> 20))
             if sampler.disk > STORE_LIMIT:
