@@ -198,9 +198,16 @@ void attach(HttpServer::Impl& s, WsConn& c, const std::string& token, int64_t la
   c.session = ws;
   ws->attached.insert(&c);
   ws->detached_since = 0;
-  ws_send(c, Json::object({{"type", "welcome"}, {"player", Json::object({{"obj", player}})}, {"seq", ws->seq}}).dump());
-  if (last_seq < 0) return;
-  uint64_t from = uint64_t(last_seq);
+  // A session made by this WebSocket may have frames already: the runtime's
+  // first output (user_connected, "*** Connected ***") can be pumped between
+  // open_as() above and the attach. They are its, all of them: replayed
+  // after a welcome that says nothing has been seen. (Another WebSocket
+  // without last_seq starts from now, as a second tab does.)
+  bool whole = fresh && last_seq < 0;
+  ws_send(c, Json::object({{"type", "welcome"}, {"player", Json::object({{"obj", player}})},
+                           {"seq", whole ? uint64_t(0) : ws->seq}}).dump());
+  if (last_seq < 0 && !whole) return;
+  uint64_t from = whole ? 0 : uint64_t(last_seq);
   uint64_t oldest = ws->replay.empty() ? ws->seq + 1 : ws->replay.front().first;
   if ((fresh && last_seq > 0) || from + 1 < oldest) {
     ws_send(c, Json::object({{"type", "reload"}, {"reason", "the frames after " + std::to_string(from) + " are gone"}}).dump());
