@@ -160,6 +160,7 @@ void Runtime::open_connection(InboxEvent& ev) {
   log("ACCEPT: #" + std::to_string(c.id) + " on " + c.name);
   if (ev.as_player >= 0) {  // a web session whose token was checked: logged in at once
     c.web = true;
+    watch_room(c.handle);
     if (world_->is_player(ev.as_player))
       player_connected(c, c.id, ev.as_player, false);
     else
@@ -281,6 +282,7 @@ void Runtime::connection_closed(ConnHandle h) {
   Connection* c = conn_by_handle(h);
   if (!c) return;
   log("CLIENT DISCONNECTED: #" + std::to_string(c->id) + " on " + c->name);
+  ++presence_epoch_;
   if (c->id >= 0) log_event("disconnect", NOTHING, NOTHING, c->id, Value::str(c->name));
   // The player is still connected when another of its connections stays.
   bool extra = c->extra;
@@ -677,6 +679,7 @@ void Runtime::after_login(TaskEntry& e, ConnHandle h, int64_t old_max, const Val
 // LambdaMOO's player_connected (server.c).
 void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bool created) {
   (void)old_id;
+  ++presence_epoch_;  // room frames (room_watch.cpp)
   // tasks.c do_login_task: the player's unconnected queue gives up its input.
   for (auto& [h, q] : conns_)  // all of them: a hang-up with lines left may have made another
     if (q.detached && q.id == new_id) {

@@ -207,6 +207,7 @@ Runtime::~Runtime() {
   if (sys_) {
     caf::anon_send_exit(timer_, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(monitor_, caf::exit_reason::user_shutdown);
+    if (room_watcher_) caf::anon_send_exit(room_watcher_, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(inbox_actor_, caf::exit_reason::user_shutdown);
     // The middleman waits for its brokers: stop the listeners (sessions were
     // closed by wait(); the checkpoint since gave their clients time to take

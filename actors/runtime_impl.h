@@ -323,6 +323,15 @@ class Runtime {
   // client_event(): one event to `player`'s web sessions; false if it has none.
   bool push_client_event(int64_t player, std::string_view name, int64_t source, const Value& data);
 
+  // ---- who and what is here, for web sessions (room_watch.cpp) ----
+  // A web session opened (mu held): it gets room frames from now on.
+  void watch_room(ConnHandle h);
+  // The session's room frame again, now, even if unchanged (a page loaded
+  // afresh); false if `h` is not a watched web session. mu held.
+  bool room_again(ConnHandle h);
+  void check_rooms();  // the watcher's tick: takes mu
+  size_t web_sessions_watched() const { return web_watched_.load(std::memory_order_relaxed); }
+
   // ---- monitoring (monitor.cpp) ----
   struct ActorStat {
     std::string kind;
@@ -363,6 +372,34 @@ class Runtime {
   void handle_line(ConnHandle h, std::string line);
   void command_stage2(TaskEntry& e, ConnHandle h, std::string line);
   void after_login(TaskEntry& e, ConnHandle h, int64_t old_max, const Value& result);
+  // room_watch.cpp: what each web session was last shown.
+  struct RoomSeen {
+    bool sent = false;
+    int64_t room = NOTHING;
+    uint64_t version = 0;     // the room's, when last looked at
+    uint64_t epoch = 0;       // presence_epoch_, then
+    size_t key = 0;           // what was sent (room_view's key_hash)
+    double sent_at = 0;
+  };
+  struct RoomView {
+    Value data;       // the frame's members
+    std::string key;  // the same, idle times as idle or not
+    size_t key_hash = 0;  // compared per session (a crowd's key is kilobytes, its sessions many)
+    bool crowded = false;
+  };
+  std::unordered_map<ConnHandle, RoomSeen> room_watch_;
+  std::atomic<size_t> web_watched_{0};  // room_watch_.size(), read without mu
+  uint64_t presence_epoch_ = 0;         // bumped at every login and hang-up
+  double room_full_at_ = 0;
+  caf::actor room_watcher_;             // spawned with the first web session
+  // Looks made in one check, by room and room_viewer_class.
+  using RoomLooks = std::map<std::pair<int64_t, int64_t>, RoomView>;
+  RoomView room_view(int64_t player, double now);
+  int64_t room_viewer_class(int64_t player, int64_t room);
+  void check_rooms_locked();  // every watched session (mu held)
+  // Sends c its frame if what it shows changed. The room is looked at only when
+  // its version or presence_epoch_ moved, or when `full` (idle times, names).
+  void check_room(Connection& c, RoomSeen& s, RoomLooks& looks, double now, bool full);
   // ---- the web layer (web.cpp) ----
   friend struct WebPort;
   std::shared_ptr<struct WebState> web_;

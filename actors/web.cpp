@@ -503,6 +503,12 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
                                   req.name, &next);
     return done(WebReply::ok(mkmap({{"events", events}, {"next_since", Value::integer(int64_t(next))}})));
   }
+  if (req.kind == WebRequest::Room) {
+    Connection* c = conn_by_handle(req.conn);
+    if (!c || !c->web || c->id != req.player || !room_again(req.conn))
+      return done(WebReply::fail(409, "no_session", "the session is gone"));
+    return done(WebReply::ok(Value::null()));  // the frame itself comes in order with the output
+  }
   int64_t id = req.kind == WebRequest::Eval ? req.player : resolve_object(w, req.object);
   if (id == -2 || !w.valid(id))
     return done(WebReply::fail(404, "E_INVIND", "no such object: " + req.object));
@@ -645,6 +651,7 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
     }
     case WebRequest::TaskResult:
     case WebRequest::EventLog:
+    case WebRequest::Room:
     case WebRequest::Monitor: case WebRequest::MonitorSeries: case WebRequest::Snapshots:
     case WebRequest::TakeSnapshot: case WebRequest::KillTask:
       break;

@@ -61,6 +61,7 @@ struct WebRequest {
     EventLog,     // since, limit, name (a type, or empty); wizards only
     Subscribe,    // object, conn: its events to that web session (the player may read it)
     Unsubscribe,  // object, conn
+    Room,         // conn: that web session's room frame again, now (runtime_impl.h room_again)
     // Builders' changes, each run as a task of the player (add_verb() and
     // co., so MOO's permissions and errors apply: E_PERM is 403).
     AddVerb,         // object, name (the names), perms, args {dobj, prep, iobj}

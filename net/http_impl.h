@@ -63,6 +63,9 @@ struct WsConn {
   size_t outbox_bytes = 0;
   bool closing = false;       // a close frame is queued: nothing more goes out
   bool stop = false;          // the connection is gone: the writer ends
+  // Asked for in its auth frame ("batch": true): text frames waiting in
+  // the outbox together go out as one message, a JSON array of them.
+  bool batch = false;
   std::thread writer;
   static constexpr size_t kMaxOutbox = 1 << 20;
   // Rate limit: messages in the current second.

@@ -1,11 +1,13 @@
 // The WebSocket gateway (/ws): JSON frames to and from a web session, which
 // is a runtime connection logged in as the player (docs/web.md).
 //
-// Client to server: {"type": "auth", "token", "last_seq"} (unless the token
+// Client to server: {"type": "auth", "token", "last_seq", "batch"} (unless the token
 // came in Sec-WebSocket-Protocol as "token.<hex>" beside "echo"),
 // {"type": "command", "command", "args"}, {"type": "event", "name",
-// "target", "data"}, {"type": "ping"}.
+// "target", "data"}, {"type": "subscribe"/"unsubscribe", "target"},
+// {"type": "room"} (the room frame again), {"type": "ping"}.
 // Server to client: {"type": "welcome"}, {"type": "output", "text", "seq"},
+// {"type": "event"}, {"type": "room"} (who and what is here, on each change),
 // {"type": "reload"}, {"type": "error"}, {"type": "pong"}, and a close frame
 // whose code says why (4001 session ended, 4401 not logged in, 1008 rate,
 // 1009 frame too big).
@@ -86,6 +88,19 @@ void pump(HttpServer::Impl& s, const std::shared_ptr<WebSession>& ws) {
                                  {"source", Json::object({{"obj", e.list_at(1).as_obj()}})},
                                  {"target", Json::object({{"obj", e.list_at(2).as_obj()}})},
                                  {"data", std::move(args)}}));
+    }
+    if (chunk.event && chunk.event->is_list() && chunk.event->list_len() == 2 && chunk.event->list_at(0).is_str()) {
+      // A frame of its own ({type, members}: the room watch's "room").
+      Json frame;
+      try {
+        frame = to_json(chunk.event->list_at(1));
+      } catch (const JsonError& err) {
+        frame = Json::object({{"unsupported", err.what()}});
+      }
+      if (frame.is_object()) {
+        frame.set("type", std::string(chunk.event->list_at(0).as_str()));
+        publish(*ws, std::move(frame));
+      }
     }
     if (chunk.close) {
       if (!ws->partial.empty()) publish(*ws, Json::object({{"type", "output"}, {"text", ws->partial}}));
@@ -183,9 +198,16 @@ void attach(HttpServer::Impl& s, WsConn& c, const std::string& token, int64_t la
   c.session = ws;
   ws->attached.insert(&c);
   ws->detached_since = 0;
-  ws_send(c, Json::object({{"type", "welcome"}, {"player", Json::object({{"obj", player}})}, {"seq", ws->seq}}).dump());
-  if (last_seq < 0) return;
-  uint64_t from = uint64_t(last_seq);
+  // A session made by this WebSocket may have frames already: the runtime's
+  // first output (user_connected, "*** Connected ***") can be pumped between
+  // open_as() above and the attach. They are its, all of them: replayed
+  // after a welcome that says nothing has been seen. (Another WebSocket
+  // without last_seq starts from now, as a second tab does.)
+  bool whole = fresh && last_seq < 0;
+  ws_send(c, Json::object({{"type", "welcome"}, {"player", Json::object({{"obj", player}})},
+                           {"seq", whole ? uint64_t(0) : ws->seq}}).dump());
+  if (last_seq < 0 && !whole) return;
+  uint64_t from = whole ? 0 : uint64_t(last_seq);
   uint64_t oldest = ws->replay.empty() ? ws->seq + 1 : ws->replay.front().first;
   if ((fresh && last_seq > 0) || from + 1 < oldest) {
     ws_send(c, Json::object({{"type", "reload"}, {"reason", "the frames after " + std::to_string(from) + " are gone"}}).dump());
@@ -295,6 +317,10 @@ int on_data(mg_connection* conn, int bits, char* bytes, size_t len, void* data) 
       ws_send(*c, error_frame("bad_request", "already logged in").dump());
       return 1;
     }
+    if (const Json* b = f.find("batch"); b && b->is_bool() && b->as_bool()) {
+      std::lock_guard<std::mutex> lk(c->write_mu);
+      c->batch = true;
+    }
     attach(s, *c, t->as_string(), last && last->is_int() ? last->as_int() : -1);
     bool closing;
     {
@@ -364,6 +390,18 @@ int on_data(mg_connection* conn, int bits, char* bytes, size_t len, void* data) 
     std::weak_ptr<WebSession> weak = ws;
     s.web.request(std::move(req), [weak](actors::WebReply r) {
       if (r.status < 300) return;  // handlers' output arrives as output frames
+      if (auto w = weak.lock()) publish(*w, error_frame(r.error, r.message));
+    });
+    return 1;
+  }
+  if (type == "room") {  // the room frame again (a page loaded afresh has none)
+    actors::WebRequest req;
+    req.kind = actors::WebRequest::Room;
+    req.player = ws->player;
+    req.conn = ws->conn.handle;
+    std::weak_ptr<WebSession> weak = ws;
+    s.web.request(std::move(req), [weak](actors::WebReply r) {
+      if (r.status < 300) return;
       if (auto w = weak.lock()) publish(*w, error_frame(r.error, r.message));
     });
     return 1;
@@ -468,6 +506,9 @@ void queue_close(WsConn& c, int code, const std::string& why) {
 
 }  // namespace
 
+// A batch message's size, about (a frame bigger than this goes alone).
+constexpr size_t kBatchBytes = 256 * 1024;
+
 void ws_writer(WsConn* c) {
   std::unique_lock<std::mutex> lk(c->write_mu);
   for (;;) {
@@ -476,6 +517,20 @@ void ws_writer(WsConn* c) {
     auto [opcode, payload] = std::move(c->outbox.front());
     c->outbox.pop_front();
     if (opcode == MG_WEBSOCKET_OPCODE_TEXT) c->outbox_bytes -= payload.size();
+    if (c->batch && opcode == MG_WEBSOCKET_OPCODE_TEXT && !c->outbox.empty() &&
+        c->outbox.front().first == MG_WEBSOCKET_OPCODE_TEXT) {
+      // The frames that piled up while the last write went out, as one
+      // message: a browser pays per message, and a burst is thousands.
+      std::string joined = "[" + payload;
+      while (!c->outbox.empty() && c->outbox.front().first == MG_WEBSOCKET_OPCODE_TEXT &&
+             joined.size() + c->outbox.front().second.size() < kBatchBytes) {
+        joined += ",";
+        joined += c->outbox.front().second;
+        c->outbox_bytes -= c->outbox.front().second.size();
+        c->outbox.pop_front();
+      }
+      payload = joined + "]";
+    }
     lk.unlock();
     bool ok = write_frame(c->conn, opcode, payload.data(), payload.size()) > 0;
     lk.lock();

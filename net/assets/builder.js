@@ -152,4 +152,10 @@ $("eval-form").addEventListener("submit", runEval);
 $("eval-input").addEventListener("keydown", evalKeys);
 document.addEventListener("echo:welcome", (ev) => welcome(ev.detail));
 document.addEventListener("echo:logout", logout);
+// An object link in the narrative or the side panel (client.js).
+document.addEventListener("echo:inspect", (ev) => {
+  if (!token || document.body.dataset.builder !== "yes") return;
+  selectTab("build");
+  inspector.open(ev.detail);
+});
 if (window.echoSession) welcome(window.echoSession);  // welcomed before this module ran

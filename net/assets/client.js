@@ -4,7 +4,12 @@
 // last frame number it saw, so nothing is missed; the token is kept in
 // localStorage, so a reload or a server restart keeps the session.
 // builder.js hears who is logged in through the echo:welcome and
-// echo:logout events on the document (and window.echoSession).
+// echo:logout events on the document (and window.echoSession), and is asked
+// to inspect an object with echo:inspect. The narrative pane is
+// narrative.js, the side panel's who and what is here here.js.
+import {Narrative} from "./narrative.js";
+import {Here} from "./here.js";
+
 const $ = (id) => document.getElementById(id);
 const MAX_LINES = 5000;  // scrollback kept in the page
 const HISTORY = 200;
@@ -16,16 +21,24 @@ let retry = 0;
 let history = [];
 let historyAt = 0;
 
-function line(text, kind) {
-  const out = $("output");
-  const atBottom = out.scrollTop + out.clientHeight >= out.scrollHeight - 4;
-  const div = document.createElement("div");
-  div.textContent = text;  // never HTML: the world's text is shown as it is
-  if (kind) div.className = kind;
-  out.appendChild(div);
-  while (out.childElementCount > MAX_LINES) out.firstElementChild.remove();
-  if (atBottom) out.scrollTop = out.scrollHeight;
+function inspect(ref) {
+  document.dispatchEvent(new CustomEvent("echo:inspect", {detail: ref}));
 }
+
+const narrative = new Narrative($("output"), {
+  max: MAX_LINES,
+  // A link whose label is its command runs it; another is offered in the
+  // input line, to be read first (narrative.js says why).
+  onCommand: (text, direct) => {
+    if (direct) return send(text);
+    $("command").value = text;
+    $("command").focus();
+  },
+  onInspect: inspect,
+});
+const here = new Here($("here"), {onCommand: (text) => send(text), onInspect: inspect});
+
+function line(text, kind) { narrative.add(text, kind); }
 
 function status(text) { $("status").textContent = text; }
 
@@ -63,6 +76,8 @@ function onFrame(f) {
       status("connected");
       if (lastSeq < 0) lastSeq = f.seq;
       window.echoSession = {token, player: f.player};
+      here.setPlayer(f.player);
+      socket.send(JSON.stringify({type: "room"}));  // a page loaded afresh has not seen one
       document.dispatchEvent(new CustomEvent("echo:welcome", {detail: window.echoSession}));
       break;
     case "output":
@@ -70,6 +85,9 @@ function onFrame(f) {
       break;
     case "event":
       if (f.name === "ui_update") uiUpdate(f.data);
+      break;
+    case "room":
+      here.show(f);
       break;
     case "reload":
       line("(some output was missed while disconnected)", "note");
@@ -84,9 +102,14 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   socket = new WebSocket(`${scheme}//${location.host}/ws`);
   status(retry ? "reconnecting..." : "connecting...");
-  socket.onopen = () => socket.send(JSON.stringify({type: "auth", token, last_seq: lastSeq}));
+  // batch: frames that pile up in a burst come as one message, an array.
+  socket.onopen = () => socket.send(JSON.stringify({type: "auth", token, last_seq: lastSeq, batch: true}));
   socket.onmessage = (m) => {
-    try { onFrame(JSON.parse(m.data)); } catch (e) { console.error(e); }
+    let doc;
+    try { doc = JSON.parse(m.data); } catch (e) { console.error(e); return; }
+    for (const f of Array.isArray(doc) ? doc : [doc]) {
+      try { onFrame(f); } catch (e) { console.error(e); }
+    }
   };
   socket.onclose = (e) => {
     socket = null;
@@ -107,6 +130,7 @@ function forget() {
   document.dispatchEvent(new CustomEvent("echo:logout"));
   token = null;
   localStorage.removeItem("echo.token");
+  here.clear();
   status("not connected");
   showPlay(false);
 }
@@ -126,7 +150,7 @@ $("login").addEventListener("submit", async (ev) => {
     token = doc.token;
     localStorage.setItem("echo.token", token);
     lastSeq = -1;
-    $("output").replaceChildren();
+    narrative.clear();
     showPlay(true);
     connect();
   } catch (e) {
@@ -134,11 +158,8 @@ $("login").addEventListener("submit", async (ev) => {
   }
 });
 
-$("command-form").addEventListener("submit", (ev) => {
-  ev.preventDefault();
-  const input = $("command");
-  const text = input.value;
-  input.value = "";
+// A command as if typed: echoed, sent, and kept in the history.
+function send(text) {
   if (!socket || socket.readyState !== WebSocket.OPEN) {
     line("(not connected: the command was not sent)", "error");
     return;
@@ -148,6 +169,14 @@ $("command-form").addEventListener("submit", (ev) => {
   if (text && history[history.length - 1] !== text) history.push(text);
   if (history.length > HISTORY) history.shift();
   historyAt = history.length;
+}
+
+$("command-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const input = $("command");
+  const text = input.value;
+  input.value = "";
+  send(text);
 });
 
 $("command").addEventListener("keydown", (ev) => {

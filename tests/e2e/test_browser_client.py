@@ -5,8 +5,10 @@ Starts `echo-repl serve` on a fresh default world with --http-port, opens
 http://127.0.0.1:PORT/ in Debian's chromium driven through the DevTools
 protocol (a small client over web_client.WebSocket), logs in as the wizard,
 types `look` and sees the room, talks with a telnet player in the same room
-(each sees the other's say), gets a ui_update from the world into the page,
-and, after the server restarts on the same ports, reconnects by itself and
+(each sees the other's say) and sees her in the side panel as she comes and
+goes, gets a ui_update from the world into the page, follows links (an exit,
+a command the world marks, #1 into the inspector), and, after the server
+restarts on the same ports, reconnects by itself and
 plays on. Screenshots go to WORK_DIR (client.png, after-restart.png).
 Skipped (exit 0, with a line saying so) when chromium is not installed.
 Usage: test_browser_client.py ECHO_REPL WORK_DIR
@@ -118,6 +120,14 @@ class Page:
     def output_has(self, pattern):
         return "new RegExp(%s).test(document.getElementById('output').innerText)" % json.dumps(pattern)
 
+    def person(self, name, state):
+        """JS: the side panel lists `name` in `state` (active, idle or asleep)."""
+        return ("[...document.querySelectorAll('#people li')].some(li => li.dataset.state === %s && "
+                "li.querySelector('a, .name').textContent.startsWith(%s))" % (json.dumps(state), json.dumps(name)))
+
+    def click(self, selector):
+        self.js("document.querySelector(%s).click()" % json.dumps(selector))
+
     def screenshot(self, path):
         data = self.call("Page.captureScreenshot", format="png")["data"]
         with open(path, "wb") as f:
@@ -130,6 +140,43 @@ class Page:
             self.proc.kill()
             self.proc.wait()
             shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def check_panel(page):
+    """The side panel shows the room, its people, things and exits."""
+    page.wait("document.getElementById('room-name').textContent === 'The First Room'", "the room's name in the panel")
+    page.wait(page.person("Wizard (you)", "active"), "the player itself, active")
+    page.wait("document.getElementById('things').innerText.includes('brass plaque')", "the room's things")
+    exits = page.js("[...document.querySelectorAll('#exits li > a:first-child')].map(a => a.textContent)")
+    assert exits == ["north", "east", "down"], exits
+
+
+def links(page, api):
+    """Links: an exit in the panel, a command the world marks as mooR's do,
+    one whose label is not its command (only offered), and an object number
+    that opens the inspector."""
+    page.click("#exits li > a[data-cmd=north]")
+    page.wait(page.output_has("> north"), "the exit's link types its name")
+    page.wait("document.getElementById('room-name').textContent === 'The Library'", "the panel follows to the library")
+    page.wait("document.getElementById('exits').innerText.includes('south')", "the library's exits")
+    api.call("POST", "/api/eval",
+             {"code": 'notify(player, "Go [south](moo://cmd/south), or [leave](moo://cmd/@quit)."); return 1;'})
+    page.wait("!!document.querySelector('#output a.cmd[data-cmd=\"@quit\"]')", "marked links")
+    page.click("#output a.cmd[data-cmd='@quit']")
+    assert page.js("document.getElementById('command').value") == "@quit", \
+        "a link not labelled as its command is offered"
+    page.js("document.getElementById('command').value = ''")
+    page.click("#output a.cmd[data-cmd='south']")
+    page.wait("document.getElementById('room-name').textContent === 'The First Room'", "a marked link runs its command")
+    assert page.js("document.getElementById('status').textContent") == "connected", "@quit was not sent"
+    # #N opens the inspector for a programmer (the wizard).
+    page.wait("document.body.dataset.builder === 'yes'", "the wizard is a programmer")
+    page.type_command("say see #1")
+    page.wait("!!document.querySelector('#output a.ref[data-inspect=\"1\"]')", "an object number is a link")
+    page.click("#output a.ref[data-inspect='1']")
+    page.wait("!document.getElementById('build').hidden && "
+              "document.getElementById('inspector-body').innerText.includes('#1')", "#1 opens in the inspector")
+    page.click("#tab-play")
 
 
 def main():
@@ -171,6 +218,9 @@ def main():
         alice.expect(r'Wizard says, "hello from the browser"')
         alice.send("say hello from telnet")
         page.wait(page.output_has('Alice says, "hello from telnet"'), "the browser hears telnet")
+        # Who is here, live: Alice came over telnet.
+        page.wait(page.person("Alice", "active"), "Alice shows in the side panel as she arrives")
+        check_panel(page)
         # The world changes the page.
         api = Api(http)
         api.login("wizard", "wizard")
@@ -179,8 +229,13 @@ def main():
                                                          '"value" -> "Click Me!"]);'})
         assert st == 200 and doc["result"] == 1, (st, doc)
         page.wait("document.getElementById('ui').innerText.includes('Click Me!')", "ui_update reaches the page")
+        api.call("POST", "/api/eval",
+                 {"code": 'notify(player, "The manual: https://example.org/echo (or ask in #1\'s help)."); return 1;'})
+        page.wait("!!document.querySelector('#output a[href=\"https://example.org/echo\"]')", "a URL is a link")
         page.screenshot(os.path.join(work, "client.png"))
         alice.close()
+        page.wait("!(%s)" % page.person("Alice", "active"), "Alice is no longer shown awake once she hangs up")
+        links(page, api)
         # The server restarts on the same ports: the page reconnects with its token.
         assert server.stop() == 0
         page.wait("document.getElementById('status').textContent !== 'connected'", "the page sees the drop")
@@ -196,7 +251,7 @@ def main():
     finally:
         if page:
             page.close()
-    print("e2e browser client: login, look, say both ways, ui_update and reconnect after a restart")
+    print("e2e browser client: login, look, say both ways, who is here, links, ui_update and reconnect after a restart")
 
 
 if __name__ == "__main__":

@@ -248,6 +248,18 @@ def main():
         assert page.js("document.body.dataset.builder") == "no"
         assert page.js("document.getElementById('tabs').hidden && document.getElementById('build').hidden"), \
             "a plain player sees no Build tab"
+        # Object numbers are not links for them: not in the side panel, and
+        # #1 in the narrative stays text that opens nothing.
+        page.wait("document.querySelectorAll('#people li').length > 0", "the side panel lists who is here")
+        assert page.js("[...document.querySelectorAll('#here .objnum')]"
+                       ".every(a => getComputedStyle(a).display === 'none')"), \
+            "a plain player sees no object numbers in the side panel"
+        page.js("(() => { const i = document.getElementById('command'); i.value = 'say see #1'; "
+                "document.getElementById('command-form').requestSubmit(); })()")
+        page.wait("!!document.querySelector('#output a.ref[data-inspect=\"1\"]')", "the line with #1")
+        page.js("document.querySelector('#output a.ref[data-inspect=\"1\"]').click()")
+        time.sleep(0.3)
+        assert page.js("document.getElementById('build').hidden"), "#1 opened the inspector for a plain player"
         assert server.stop() == 0
     except Exception:
         server.proc.kill()

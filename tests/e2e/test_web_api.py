@@ -7,7 +7,8 @@ wizard-owned object with an unreadable property and verbs, then checks every
 endpoint and error status as the wizard and as both players, the JSON value
 mapping both ways, a WebSocket client and a telnet client talking in one
 room, a WebSocket that drops and reconnects missing nothing, boot_player()
-ending a web session, logout, sessions surviving a restart, the login rate
+ending a web session, room frames (who and what is here) as players come
+and go, batched frames, logout, sessions surviving a restart, the login rate
 limit, and garbage on the HTTP port.
 Usage: test_web_api.py ECHO_REPL DATA_DIR WORK_DIR
 """
@@ -414,6 +415,82 @@ def websocket_checks(port, http_port, ids, wiz_tel, wiz, mal, nor):
     tel.c.close()
 
 
+def room_checks(port, http_port, ids, wiz_tel):
+    """Room frames: who and what is here, sent to a web session when it
+    opens, when asked, and when players come, go or hang up and things are
+    moved in and out (LambdaCore's own commands and move(), unchanged)."""
+    nor = Api(http_port)
+    nor.login("Norma", "n0rma")
+    ws = WebSocket(http_port)
+    ws.send({"type": "auth", "token": nor.token})
+    f = ws.expect(lambda f: f["type"] == "welcome")
+    # A new session's first frames are this WebSocket's, even those pumped
+    # before it was attached: a welcome at 0, then all of them.
+    check(f["seq"] == 0, "a new session's welcome: %r" % f)
+    room = {"obj": int(wiz_tel.run("return toint(player.location);"))}
+
+    def who(f):
+        return {p["name"]: p["connected"] for p in f["players"]}
+
+    def room_frame(pred, what, timeout=5):
+        return ws.expect(lambda f: f["type"] == "room" and pred(f), timeout, what)
+
+    f = room_frame(lambda f: True, "a room frame when the session opens")
+    if not any(fr.get("text") == "*** Connected ***" for fr in ws.frames):
+        ws.expect(r"^\*\*\* Connected \*\*\*$")
+    check(f["room"] == room and f["name"] and isinstance(f["seq"], int), "room frame: %r" % f)
+    check(who(f).get("Norma") is True and who(f).get("Wizard") is True, "who is here: %r" % f)
+    check(all(set(p) >= {"obj", "name", "connected"} for p in f["players"]) and f["more"] == 0, "players: %r" % f)
+    check("idle" in next(p for p in f["players"] if p["name"] == "Norma"), "a connected player's idle time: %r" % f)
+    check(isinstance(f["exits"], list) and isinstance(f["things"], list), "exits and things: %r" % f)
+    ws.send({"type": "room"})
+    f = room_frame(lambda f: True, "the room frame again when asked")
+    check(f["room"] == room, "asked: %r" % f)
+    # A telnet player logs in, then hangs up: both show within a second.
+    t0 = time.time()
+    tel = Telnet(port, "Mallory", "connect Mallory mal1ce")
+    room_frame(lambda f: who(f).get("Mallory") is True, "Mallory connected")
+    check(time.time() - t0 < 3, "Mallory shown after %.1f s" % (time.time() - t0))
+    tel.c.close()
+    room_frame(lambda f: who(f).get("Mallory") is not True, "Mallory hung up")
+    # Things come and go.
+    wiz_tel.run("move(%s, player.location); return 1;" % ids["beacon"])
+    f = room_frame(lambda f: any(t["name"] == "beacon" for t in f["things"]), "the beacon arrives")
+    check({"obj": {"obj": num(ids["beacon"])}, "name": "beacon"} in f["things"], "things: %r" % f["things"])
+    wiz_tel.run("move(%s, #-1); return 1;" % ids["beacon"])
+    room_frame(lambda f: all(t["name"] != "beacon" for t in f["things"]), "the beacon leaves")
+    # Norma walks out: her frame is of where she is now.
+    wiz_tel.run("move(%s, #-1); return 1;" % ids["norma"])
+    f = room_frame(lambda f: f["room"] == {"obj": -1}, "Norma in #-1")
+    check(f["players"] == [] and f["things"] == [], "nowhere: %r" % f)
+    wiz_tel.run("move(%s, #%d); return 1;" % (ids["norma"], room["obj"]))
+    room_frame(lambda f: f["room"] == room, "Norma back")
+    ws.close()
+
+
+def batch_checks(http_port, wiz):
+    """{"batch": true} in the auth frame: frames that pile up in a burst come
+    as one message, a JSON array of them, in order and numbered as ever."""
+    ws = WebSocket(http_port)
+    ws.send({"type": "auth", "token": wiz.token, "batch": True})
+    ws.expect(lambda f: isinstance(f, dict) and f.get("type") == "welcome")
+    expect_status(wiz, "POST", "/api/eval", 200,
+                  {"code": 'for i in [1..2000] notify(player, tostr("burst ", i)); endfor return 1;'})
+    messages, frames = 0, []
+    deadline = time.time() + 20
+    while not frames or frames[-1].get("text") != "burst 2000":
+        check(time.time() < deadline, "the burst did not end: %r" % frames[-3:])
+        m = ws.recv()
+        messages += 1
+        batch = m if isinstance(m, list) else [m]
+        check(batch and all(isinstance(f, dict) and "type" in f for f in batch), "a message of frames: %r" % m)
+        frames += [f for f in batch if f.get("type") == "output" and f["text"].startswith("burst ")]
+    check([f["text"] for f in frames] == ["burst %d" % i for i in range(1, 2001)], "the burst in order")
+    check(all(b["seq"] > a["seq"] for a, b in zip(frames, frames[1:])), "numbered in order")
+    check(messages < len(frames), "2,000 frames in %d messages: none batched" % messages)
+    ws.close()
+
+
 def slow_reader(http_port, ids, wiz, wiz_tel):
     """A WebSocket that does not read while the world writes it 20 MB: nobody
     else waits for it (its frames are written by a thread of its own, and
@@ -477,6 +554,8 @@ def main():
         wiz_tel, ids = setup(server.port)
         wiz, mal, nor = http_checks(server.http_port, ids)
         websocket_checks(server.port, server.http_port, ids, wiz_tel, wiz, mal, nor)
+        room_checks(server.port, server.http_port, ids, wiz_tel)
+        batch_checks(server.http_port, wiz)
         slow_reader(server.http_port, ids, wiz, wiz_tel)
         garbage(server.http_port)
         wiz_tel.c.close()

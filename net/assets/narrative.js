@@ -1,0 +1,204 @@
+// The narrative pane: the world's lines as they come, with links, fast with
+// thousands of lines of scrollback.
+//
+// Speed (bench/browser-bench.py, docs/web.md): lines wait in a queue and go
+// into the page once per animation frame, with one check of the scroll
+// position before and one scroll after, as many as 5 ms allow (the rest in
+// the next frames). The pane holds blocks of 100 lines: a new line dirties
+// its block only, the pane lays out 50 blocks rather than 5,000 lines, and
+// the blocks out of view are skipped (content-visibility in client.css).
+// It keeps the last `max` lines or a few more (a block goes once all its
+// lines are older), and lines that would leave it before it is drawn are
+// never made. Appending one line at a time and reading the scroll position
+// for each laid out 5,000 lines per line: a 10,000-line burst took minutes
+// at 7 frames a second; with the lines as the pane's children, each frame
+// that added one still took 75-260 ms.
+//
+// Links, never HTML: a line is text nodes and links made here.
+// - http(s) URLs open in a new tab, without access to this page.
+// - A world marks links as mooR's do: [label](moo://cmd/COMMAND) runs the
+//   command as if typed, [label](moo://inspect/REF) opens the inspector
+//   (programmers); a bare moo://cmd/COMMAND is its own label. Any player
+//   can say such a link, so a command runs at a click only when the label is
+//   the command itself (what you read is what runs); else it is put in the
+//   input line, to be read and sent with Enter.
+// - #123 opens the inspector for programmers (body[data-builder=yes]); for
+//   the others it stays text.
+const LINK = new RegExp([
+  String.raw`\[([^\]\n]{1,200})\]\((moo://(?:cmd|inspect)/[^)\s]{1,1000})\)`,  // 1 label, 2 target
+  String.raw`(moo://(?:cmd|inspect)/[^\s)\]]{1,1000})`,                          // 3 bare target
+  String.raw`(https?://[^\s<>"'\x60]{1,2000})`,                                   // 4 URL
+  String.raw`(?<![\w#$])(#-?\d{1,18})(?![\w#])`,                                  // 5 object number
+].join("|"), "g");
+
+const COMMAND_MAX = 1000;
+// Time a frame may spend making lines: the browser needs the rest of its
+// 16.7 ms to lay them out and paint.
+const FRAME_BUDGET_MS = 5;
+// Lines go in blocks of this many (see the top).
+const BLOCK = 100;
+
+function decode(s) {
+  try { return decodeURIComponent(s); } catch { return s; }
+}
+
+// One line of a command: no control characters (a newline would make two).
+function oneLine(s) {
+  return s.replace(/[\x00-\x1f\x7f]/g, " ").trim().slice(0, COMMAND_MAX);
+}
+
+// An inspect target (#12, 12, oid:12, $name) as the inspector takes it, or null.
+function inspectRef(ref) {
+  const r = decode(ref).trim();
+  let m = /^(?:#|oid:)?(-?\d{1,18})$/.exec(r);
+  if (m) return Number(m[1]);
+  m = /^\$\w{1,100}$/.exec(r);
+  return m ? r : null;
+}
+
+function urlLink(url) {
+  // Punctuation after a URL ends the sentence, not the URL; a ")" closes
+  // an opening one only when the URL has it.
+  let u = url.replace(/[.,;:!?'"]+$/, "");
+  if (u.endsWith(")") && !u.includes("(")) u = u.slice(0, -1);
+  const a = document.createElement("a");
+  a.href = u;
+  a.target = "_blank";
+  a.rel = "noopener noreferrer";
+  a.textContent = u;
+  return [a, url.slice(u.length)];
+}
+
+function actionLink(label, target) {
+  const a = document.createElement("a");
+  a.href = "#";
+  a.textContent = label;
+  const [, kind, rest] = /^moo:\/\/(cmd|inspect)\/(.*)$/.exec(target);
+  if (kind === "cmd") {
+    const command = oneLine(decode(rest));
+    if (!command) return document.createTextNode(label);
+    a.className = "cmd";
+    a.dataset.cmd = command;
+    a.title = command;
+  } else {
+    const ref = inspectRef(rest);
+    if (ref === null) return document.createTextNode(label);
+    a.className = "ref";
+    a.dataset.inspect = String(ref);
+  }
+  return a;
+}
+
+// The line's text as nodes: text, and links where it has them.
+export function linkify(text) {
+  const nodes = [];
+  let at = 0;
+  LINK.lastIndex = 0;
+  for (let m; (m = LINK.exec(text));) {
+    if (m.index > at) nodes.push(document.createTextNode(text.slice(at, m.index)));
+    at = LINK.lastIndex;
+    if (m[2]) {
+      nodes.push(actionLink(m[1], m[2]));
+    } else if (m[3]) {
+      nodes.push(actionLink(m[3], m[3]));
+    } else if (m[4]) {
+      const [a, tail] = urlLink(m[4]);
+      nodes.push(a);
+      if (tail) nodes.push(document.createTextNode(tail));
+    } else {
+      const a = document.createElement("a");
+      a.href = "#";
+      a.className = "ref";
+      a.dataset.inspect = m[5].slice(1);
+      a.textContent = m[5];
+      nodes.push(a);
+    }
+  }
+  if (at < text.length) nodes.push(document.createTextNode(text.slice(at)));
+  return nodes;
+}
+
+export class Narrative {
+  // pane: the log element. onCommand(text, direct): a command link was
+  // followed (direct: run it; else offer it). onInspect(ref): an object.
+  constructor(pane, {max, onCommand, onInspect}) {
+    this.pane = pane;
+    this.max = max;
+    this.queue = [];
+    this.count = 0;  // lines in the pane
+    this.scheduled = false;
+    pane.addEventListener("click", (ev) => {
+      const a = ev.target.closest("a.cmd, a.ref");
+      if (!a || !pane.contains(a)) return;
+      ev.preventDefault();
+      if (a.classList.contains("cmd")) {
+        const same = oneLine(a.textContent).toLowerCase() === a.dataset.cmd.toLowerCase();
+        onCommand(a.dataset.cmd, same);
+      } else if (document.body.dataset.builder === "yes") {
+        const n = Number(a.dataset.inspect);
+        onInspect(Number.isNaN(n) ? a.dataset.inspect : n);
+      }
+    });
+  }
+
+  // Queues a line (kind: a class, such as "own", "note" or "error").
+  add(text, kind) {
+    this.queue.push([text, kind]);
+    // A hidden page has no frames: keep only what the pane would.
+    if (this.queue.length > 2 * this.max) this.queue.splice(0, this.queue.length - this.max);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      requestAnimationFrame(() => this.flush());
+    }
+  }
+
+  clear() {
+    this.queue = [];
+    this.count = 0;
+    this.pane.replaceChildren();
+  }
+
+  flush() {
+    this.scheduled = false;
+    const q = this.queue;
+    if (!q.length) return;
+    const pane = this.pane;
+    const atBottom = pane.scrollTop + pane.clientHeight >= pane.scrollHeight - 4;
+    const t0 = performance.now();
+    // Lines older than the last `max` would leave the pane before it is drawn.
+    let i = Math.max(0, q.length - this.max);
+    let block = pane.lastElementChild;
+    const blocks = [];
+    while (i < q.length) {
+      const [text, kind] = q[i++];
+      const div = document.createElement("div");
+      if (kind) div.className = kind;
+      // Most lines have no link: one text node, no regular expression.
+      if (/[#:]/.test(text)) div.append(...linkify(text));
+      else div.textContent = text;
+      if (!block || block.childElementCount >= BLOCK) {
+        block = document.createElement("div");
+        block.className = "block";
+        blocks.push(block);
+      }
+      block.append(div);
+      ++this.count;
+      // A frame's share: the rest waits for the next frame (a burst is drawn
+      // over a few frames rather than freezing the page for one).
+      if ((i & 31) === 0 && performance.now() - t0 > FRAME_BUDGET_MS) break;
+    }
+    this.queue = i < q.length ? q.slice(i) : [];
+    pane.append(...blocks);
+    // Whole blocks go once all their lines are older than the last `max`.
+    for (let first = pane.firstElementChild; first && this.count - first.childElementCount >= this.max;
+         first = pane.firstElementChild) {
+      this.count -= first.childElementCount;
+      first.remove();
+    }
+    if (atBottom) pane.scrollTop = pane.scrollHeight;
+    if (this.queue.length) {
+      this.scheduled = true;
+      requestAnimationFrame(() => this.flush());
+    }
+  }
+}
