@@ -94,6 +94,25 @@ class Client:
         self.sock.close()
 
 
+def login(port, name, line, expect=r"\*\*\* (Connected|Created) \*\*\*"):
+    """A client that waited for the default world's welcome, sent the login
+    `line` and its answer, and drained what followed."""
+    c = Client(port, name)
+    c.expect(r"connect wizard wizard")
+    c.command(line, expect)
+    c.drain()
+    return c
+
+
+def rss_mb(pid):
+    """The resident memory of process `pid`, in MB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
 def new_world_server(repl, work, name):
     """A server on a fresh default world in WORK (emptied first)."""
     shutil.rmtree(work, ignore_errors=True)

@@ -179,19 +179,37 @@ def links(page, api):
     page.click("#tab-play")
 
 
-def main():
-    repl, work = sys.argv[1], sys.argv[2]
+class BrowserWorld:
+    """Chromium and a server on a fresh default world in `work` (store w.db,
+    log server.log), on free telnet and HTTP ports."""
+
+    def __init__(self, repl, work, chromium):
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        self.chromium = chromium
+        self.store = os.path.join(work, "w.db")
+        self.log = os.path.join(work, "server.log")
+        subprocess.run([repl, "new-world", self.store], check=True, stdout=subprocess.DEVNULL)
+        self.telnet, self.http = free_port(), free_port()
+        self.server = Server(repl, self.store, self.log, self.telnet, self.http)
+
+
+def browser_world(repl, work, what):
+    """A BrowserWorld, or None (saying the test `what` is skipped) when
+    Chromium is not installed."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
-        print("e2e browser client: SKIPPED, chromium is not installed (apt-get install chromium)")
+        print("e2e %s: SKIPPED, chromium is not installed (apt-get install chromium)" % what)
+        return None
+    return BrowserWorld(repl, work, chromium)
+
+
+def main():
+    repl, work = sys.argv[1], sys.argv[2]
+    bw = browser_world(repl, work, "browser client")
+    if not bw:
         return
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    store = os.path.join(work, "w.db")
-    log = os.path.join(work, "server.log")
-    subprocess.run([repl, "new-world", store], check=True, stdout=subprocess.DEVNULL)
-    telnet, http = free_port(), free_port()
-    server = Server(repl, store, log, telnet, http)
+    chromium, store, log, telnet, http, server = bw.chromium, bw.store, bw.log, bw.telnet, bw.http, bw.server
     page = None
     try:
         page = Page(chromium, "http://127.0.0.1:%d/" % http, work)

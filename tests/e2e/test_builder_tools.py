@@ -18,13 +18,11 @@ Usage: test_builder_tools.py ECHO_REPL WORK_DIR
 """
 import json
 import os
-import shutil
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_browser_client import Page, Server, free_port  # noqa: E402
+from test_browser_client import Page, browser_world  # noqa: E402
 from web_client import Api  # noqa: E402
 
 BROKEN = "x = 20;\nreturn x +;\n"
@@ -80,17 +78,10 @@ def login(page, name, password):
 
 def main():
     repl, work = sys.argv[1], sys.argv[2]
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        print("e2e builder tools: SKIPPED, chromium is not installed (apt-get install chromium)")
+    bw = browser_world(repl, work, "builder tools")
+    if not bw:
         return
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    store = os.path.join(work, "w.db")
-    log = os.path.join(work, "server.log")
-    subprocess.run([repl, "new-world", store], check=True, stdout=subprocess.DEVNULL)
-    telnet, http = free_port(), free_port()
-    server = Server(repl, store, log, telnet, http)
+    chromium, telnet, http, server = bw.chromium, bw.telnet, bw.http, bw.server
     page = None
     t0 = time.time()
     try:

@@ -13,33 +13,16 @@ sent runs, in order: reading resumed each time the queue drained.
 Usage: test_input_limit.py ECHO_REPL WORK_DIR
 """
 import os
-import socket
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from moo_client import Client, new_world_server, serving  # noqa: E402
+from moo_client import login, new_world_server, rss_mb, serving  # noqa: E402
 
 FLOOD_SECONDS = 3
 FLOOD_BYTES = 64 << 20      # what Typist tries to send while held
 ACCEPT_LIMIT = 24 << 20     # loopback's socket buffers are a few MB each way
 RSS_GROWTH_LIMIT = 64       # MB, while the flood is held back
-
-
-def rss_mb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    raise AssertionError("no VmRSS for %d" % pid)
-
-
-def login(port, name, line):
-    c = Client(port, name)
-    c.expect(r"connect wizard wizard")
-    c.command(line, r"\*\*\* (Connected|Created) \*\*\*")
-    c.drain()
-    return c
 
 
 def ev(c, code, timeout=30):

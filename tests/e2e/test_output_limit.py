@@ -23,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from moo_client import Client, new_world_server, serving  # noqa: E402
+from moo_client import Client, new_world_server, rss_mb, serving  # noqa: E402
 
 LINES = 100000
 FILL = 6000  # lines sent slowly first, to fill the kernel's buffers
@@ -39,14 +39,6 @@ def ev(c, expr, timeout=30):
 def evs(c, code, timeout=30):
     m = c.command(";;" + code, r"^(=> |Error: )(.*)$", timeout)
     return m.group(2) if m.group(1) == "=> " else "Error: " + m.group(2)
-
-
-def rss_mb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    raise AssertionError("no VmRSS for %d" % pid)
 
 
 class SlowClient(Client):

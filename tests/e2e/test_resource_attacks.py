@@ -19,7 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from moo_client import Client, new_world_server, serving  # noqa: E402
+from moo_client import login, new_world_server, serving  # noqa: E402
 
 ATTACK_SECONDS = 4
 RSS_LIMIT = 1536 << 20     # the server's resident memory, at any moment
@@ -87,14 +87,6 @@ class Sampler(threading.Thread):
                         pass
             self.disk = max(self.disk, total)
             time.sleep(0.05)
-
-
-def login(port, name, line):
-    c = Client(port, name)
-    c.expect(r"connect wizard wizard")
-    c.command(line, r"\*\*\* (Connected|Created) \*\*\*")
-    c.drain()
-    return c
 
 
 def ev(c, code, timeout=30):

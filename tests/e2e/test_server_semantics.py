@@ -22,7 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from moo_client import Client, expect_all, new_world_server, serving  # noqa: E402
+from moo_client import expect_all, login, new_world_server, serving  # noqa: E402
 
 # Checks that Echo does not pass yet: run, reported at the end, not failed.
 KNOWN_GAPS = set()
@@ -69,14 +69,6 @@ def define_verb(c, obj, name, argspec, lines):
         ", ".join(moo_str(l) for l in lines))
     r = evs(c, code)
     assert r == "{}", "%s:%s did not compile: %s" % (obj, name, r)
-
-
-def login(port, name, line, expect=r"\*\*\* (Connected|Created) \*\*\*"):
-    c = Client(port, name)
-    c.expect(r"connect wizard wizard")
-    c.command(line, expect)
-    c.drain()
-    return c
 
 
 def main():
