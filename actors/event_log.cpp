@@ -55,7 +55,13 @@ void ServerHost::set_property(int64_t obj, std::string_view name, Value v, int64
 
 void Runtime::push_client_events(std::string_view name, int64_t source, int64_t target, const Value& args) {
   std::optional<Value> ev;
-  for (auto& [h, c] : conns_) {
+  // Only web sessions take events: those the room watch knows (a few stale
+  // ones included), not every connection, so an emit() costs nothing on a
+  // world with no browser open.
+  for (const auto& [h, seen] : room_watch_) {
+    Connection* conn = conn_by_handle(h);
+    if (!conn) continue;
+    Connection& c = *conn;
     if (!c.web || c.closed || !c.out || c.id < 0) continue;
     const Object* p = world_->get(c.id);
     bool sees = target == c.id || (p && target == p->location) || c.subscriptions.count(target);
