@@ -64,5 +64,6 @@ void register_regex_builtins(Builtins& b);   // match, rmatch, substitute
 void register_crypto_builtins(Builtins& b);
 void register_toast_builtins(Builtins& b);   // set_thread_mode, argon2, argon2_verify
 void register_pcre_builtins(Builtins& b);    // pcre_match, pcre_replace
+void register_noise_builtins(Builtins& b);   // simplex_noise
 
 }  // namespace echo::bi
