@@ -92,6 +92,7 @@ void register_toast_builtins(Builtins& b) {
   b.add({"set_thread_mode", 0, 1, {A::Int}, bf_set_thread_mode});
   b.add({"argon2", 2, 5, {A::Str, A::Str, A::Int, A::Int, A::Int}, bf_argon2});
   b.add({"argon2_verify", 2, 2, {A::Str, A::Str}, bf_argon2_verify});
+  register_toast_string_builtins(b);
   register_noise_builtins(b);
 }
 

@@ -143,3 +143,149 @@ TEST_CASE("simplex_noise: Gustavson's noise, as ToastStunt computes it", "[built
   CHECK(err("simplex_noise", {L({F(1e300)})}) == E_INVARG);  // ToastStunt's (int) cast is undefined there
   CHECK(err("simplex_noise", {F(1)}) == E_TYPE);
 }
+
+// ---- lists and strings -----------------------------------------------------
+
+TEST_CASE("all_members: every position of a value, compared as ==", "[builtins][toast-values]") {
+  CHECK(lit("all_members", {I(1), L({I(1), I(2), I(1), S("1"), F(1)})}) == "{1, 3}");
+  CHECK(lit("all_members", {S("a"), L({S("A"), S("b"), S("a")})}) == "{1, 3}");
+  CHECK(lit("all_members", {L({I(1)}), L({L({I(1)}), I(1)})}) == "{1}");
+  CHECK(lit("all_members", {I(9), L({I(1)})}) == "{}");
+  CHECK(lit("all_members", {I(9), L({})}) == "{}");
+  CHECK(err("all_members", {I(1), S("1")}) == E_TYPE);
+  CHECK(err("all_members", {I(1)}) == E_ARGS);
+}
+
+TEST_CASE("chr: bytes from numbers, strings and lists; 32-254 unless a wizard", "[builtins][toast-values]") {
+  Toast t;
+  CHECK(t.moo(4, "return chr(72, 105);") == "=> \"Hi\"");
+  CHECK(t.moo(4, "return chr({72, {105}}, \"!\", {});") == "=> \"Hi!\"");
+  CHECK(t.moo(4, "return chr();") == "=> \"\"");
+  CHECK(t.moo(4, "return length(chr(32, 254));") == "=> 2");
+  CHECK(t.moo(4, "return chr(31);") == "!! E_INVARG");
+  CHECK(t.moo(4, "return chr(255);") == "!! E_INVARG");
+  CHECK(t.moo(4, "return chr(10);") == "!! E_INVARG");
+  CHECK(t.moo(2, "return length(chr(10, 255));") == "=> 2");
+  CHECK(t.moo(2, "return chr(65, 0, 66);") == "=> \"A\"");  // ends at NUL, as ToastStunt's C string
+  CHECK(t.moo(2, "return chr(256);") == "!! E_INVARG");
+  CHECK(t.moo(2, "return chr(-1);") == "!! E_INVARG");
+  CHECK(t.moo(2, "return chr(65.0);") == "!! E_INVARG");
+  CHECK(t.moo(2, "return chr(#1);") == "!! E_INVARG");
+}
+
+TEST_CASE("parse_ansi and remove_ansi: colour tags, any case", "[builtins][toast-values]") {
+  CHECK(raw("parse_ansi", {S("[red]x[NORMAL]")}) == "\x1b[31mx\x1b[0m");
+  CHECK(raw("parse_ansi", {S("[b:blue][Bold][beep][grey]")}) == "\x1b[44m\x1b[1m\a\x1b[1;30m");
+  CHECK(raw("parse_ansi", {S("a[null]b")}) == "ab");
+  CHECK(raw("parse_ansi", {S("[n[null]ull]")}) == "");  // [null] goes twice over
+  CHECK(raw("parse_ansi", {S("[red")}) == "[red");
+  CHECK(raw("parse_ansi", {S("")}) == "");
+  for (int i = 0; i < 50; ++i) {
+    std::string r = raw("parse_ansi", {S("[RANDOM]")});
+    // One of red, green, yellow, blue and magenta: ToastStunt never picks cyan.
+    CHECK((r.size() == 5 && r.substr(0, 3) == "\x1b[3" && r[3] >= '1' && r[3] <= '5' && r[4] == 'm'));
+  }
+  CHECK(raw("remove_ansi", {S("[red]hi[b:blue] [Random][null]there[unknown]")}) == "hi there[unknown]");
+  CHECK(raw("remove_ansi", {S("[re[null]d]")}) == "[red]");  // each tag once, in ToastStunt's order
+  CHECK(err("parse_ansi", {I(1)}) == E_TYPE);
+  CHECK(err("remove_ansi", {}) == E_ARGS);
+}
+
+TEST_CASE("encode_base64 (test_algorithms.rb)", "[builtins][toast-values]") {
+  const char* big =
+      "~A7~CED~8E~D2L~16a~F6~F2~01UZ2~BC~B0)~EC~02~86v~CD~9B~05~E66~F3.vx<~F0~D1E@~C7~DA~F3~C7~C0~AAC~1E~D2~D0~03]!"
+      "~F7~0C~C9~19~F0~82gv~E4~19:~02~F0~7E~F8~BE~CCj'F~C2~C3~B8~1C~91~1F~7E~F7~F5P~D9~0E~D8~D6~89~DA~86~B5~95~E0f~"
+      "0CJ~92~01+~8A~AE.~7F;~88";
+  const char* big64 =
+      "p85EjtJMFmH28gFVWjK8sCnsAoZ2zZsF5jbzLnZ4PPDRRUDH2vPHwKpDHtLQA10h9wzJGfCCZ3bkGToC8H74vsxqJ0bCw7gckR9+9/"
+      "VQ2Q7Y1onahrWV4GYMSpIBK4quLn87iA==";
+  const char* big64safe =
+      "p85EjtJMFmH28gFVWjK8sCnsAoZ2zZsF5jbzLnZ4PPDRRUDH2vPHwKpDHtLQA10h9wzJGfCCZ3bkGToC8H74vsxqJ0bCw7gckR9-9_"
+      "VQ2Q7Y1onahrWV4GYMSpIBK4quLn87iA";
+  CHECK(raw("encode_base64", {S("")}) == "");
+  CHECK(raw("encode_base64", {S("a")}) == "YQ==");
+  CHECK(raw("encode_base64", {S("aa")}) == "YWE=");
+  CHECK(raw("encode_base64", {S("aaa")}) == "YWFh");
+  CHECK(raw("encode_base64", {S("~FF")}) == "/w==");
+  CHECK(raw("encode_base64", {S("~FB")}) == "+w==");
+  CHECK(raw("encode_base64", {S("123456789~00123456789~00123456789~00")}) ==
+        "MTIzNDU2Nzg5ADEyMzQ1Njc4OQAxMjM0NTY3ODkA");
+  CHECK(raw("encode_base64", {S(big)}) == big64);
+  CHECK(raw("encode_base64", {S(""), I(1)}) == "");
+  CHECK(raw("encode_base64", {S("a"), I(1)}) == "YQ");
+  CHECK(raw("encode_base64", {S("aa"), I(1)}) == "YWE");
+  CHECK(raw("encode_base64", {S("aaa"), I(1)}) == "YWFh");
+  CHECK(raw("encode_base64", {S("~FF"), I(1)}) == "_w");
+  CHECK(raw("encode_base64", {S("~FB"), I(1)}) == "-w");
+  CHECK(raw("encode_base64", {S(big), I(1)}) == big64safe);
+  CHECK(raw("encode_base64", {S("~66~6f~6f~62~61~72")}) == "Zm9vYmFy");
+  CHECK(raw("encode_base64", {S("~66~6f~6f~62~61~72"), I(1)}) == "Zm9vYmFy");
+  CHECK(err("encode_base64", {S("~00~#!~00")}) == E_INVARG);
+  CHECK(err("encode_base64", {S("~00~#!~00"), I(1)}) == E_INVARG);
+  CHECK(err("encode_base64", {I(1)}) == E_TYPE);
+  CHECK(err("encode_base64", {S("a"), I(1), I(2)}) == E_ARGS);
+
+  SECTION("decode_base64") {
+    CHECK(raw("decode_base64", {S("YQ==")}) == "a");
+    CHECK(raw("decode_base64", {S("YWE=")}) == "aa");
+    CHECK(raw("decode_base64", {S("YWFh")}) == "aaa");
+    CHECK(raw("decode_base64", {S("/w==")}) == "~FF");
+    CHECK(raw("decode_base64", {S("+w==")}) == "~FB");
+    CHECK(raw("decode_base64", {S("MTIzNDU2Nzg5ADEyMzQ1Njc4OQAxMjM0NTY3ODkA")}) ==
+          "123456789~00123456789~00123456789~00");
+    CHECK(raw("decode_base64", {S(big64)}) == big);
+    CHECK(raw("decode_base64", {S("YQ"), I(1)}) == "a");
+    CHECK(raw("decode_base64", {S("YWE"), I(1)}) == "aa");
+    CHECK(raw("decode_base64", {S("YWFh"), I(1)}) == "aaa");
+    CHECK(raw("decode_base64", {S("_w"), I(1)}) == "~FF");
+    CHECK(raw("decode_base64", {S("-w"), I(1)}) == "~FB");
+    CHECK(raw("decode_base64", {S(big64safe), I(1)}) == big);
+    CHECK(err("decode_base64", {S("@@@@")}) == E_INVARG);
+    CHECK(err("decode_base64", {S("@@@@"), I(1)}) == E_INVARG);
+    CHECK(err("decode_base64", {S("~5A~6D~39~76~59~6D~46~79")}) == E_INVARG);  // not a binary string
+    CHECK(err("decode_base64", {S("~5A~6D~39~76~59~6D~46~79"), I(1)}) == E_INVARG);
+    CHECK(raw("decode_base64", {S("dGVzdA==")}) == "test");
+    CHECK(err("decode_base64", {S("dGVzdA=")}) == E_INVARG);  // padding required...
+    CHECK(err("decode_base64", {S("dGVzdA")}) == E_INVARG);
+    CHECK(raw("decode_base64", {S("dGVzdA=="), I(1)}) == "test");  // ... but not when url-safe
+    CHECK(raw("decode_base64", {S("dGVzdA="), I(1)}) == "test");
+    CHECK(raw("decode_base64", {S("dGVzdA"), I(1)}) == "test");
+    CHECK(err("decode_base64", {S("dGV=zdA=")}) == E_INVARG);
+    CHECK(err("decode_base64", {S("dGV=zdA="), I(1)}) == E_INVARG);
+    CHECK(err("decode_base64", {S("dGVzd===")}) == E_INVARG);
+    CHECK(err("decode_base64", {S("dGVzd==="), I(1)}) == E_INVARG);
+    CHECK(err("decode_base64", {S("A===")}) == E_INVARG);
+    CHECK(err("decode_base64", {S("A"), I(1)}) == E_INVARG);
+    CHECK(raw("decode_base64", {S("")}) == "");
+    CHECK(err("decode_base64", {S("Zm9v"), I(1), I(1)}) == E_ARGS);
+  }
+
+  SECTION("encode then decode: random binary strings") {
+    std::mt19937 g(7);
+    for (int i = 0; i < 100; ++i) {
+      std::string bytes;
+      for (unsigned n = g() % 20; n > 0; --n) bytes += char(g() & 0xFF);
+      std::string bin = raw("encode_binary", {S(bytes)});
+      std::string u = raw("encode_base64", {S(bin), I(i % 2)});
+      CHECK(raw("decode_base64", {S(u), I(i % 2)}) == bin);
+    }
+  }
+}
+
+TEST_CASE("url_encode and url_decode, as curl's escape and unescape", "[builtins][toast-values]") {
+  Toast t;
+  CHECK(raw("url_encode", {S("hello world/~x-y_z.")}) == "hello%20world%2F~x-y_z.");
+  CHECK(raw("url_encode", {S("a+b=c&d?e#f%")}) == "a%2Bb%3Dc%26d%3Fe%23f%25");
+  CHECK(raw("url_encode", {S("")}) == "");
+  CHECK(raw("url_decode", {S("a%20b%2fc+d%zz%4%")}) == "a b/c+d%zz%4%");
+  CHECK(raw("url_decode", {S("%41%62%7E")}) == "Ab~");
+  CHECK(raw("url_decode", {S("x%00y")}) == "x");  // ends at NUL, as ToastStunt's C string
+  CHECK(t.moo(4, "return url_decode(url_encode(\"Caf\\\"e 100%\"));") == "=> \"Caf\\\"e 100%\"");
+  // Bytes chr() would refuse: a wizard gets them, as in ToastStunt; others E_INVARG.
+  CHECK(t.moo(2, "return length(url_decode(\"%0A%FF\"));") == "=> 2");
+  CHECK(t.moo(4, "return url_decode(\"%0A\");") == "!! E_INVARG");
+  CHECK(t.moo(4, "return url_decode(\"%ff\");") == "!! E_INVARG");
+  CHECK(t.moo(4, "return length(url_decode(\"%C3%A9\"));") == "=> 2");
+  CHECK(err("url_encode", {I(1)}) == E_TYPE);
+  CHECK(err("url_decode", {}) == E_ARGS);
+}
