@@ -289,3 +289,131 @@ TEST_CASE("url_encode and url_decode, as curl's escape and unescape", "[builtins
   CHECK(err("url_encode", {I(1)}) == E_TYPE);
   CHECK(err("url_decode", {}) == E_ARGS);
 }
+
+// ---- crypto ----------------------------------------------------------------
+
+TEST_CASE("hmacs: RFC 2202 / 4231 vectors (test_algorithms.rb)", "[builtins][toast-values]") {
+  std::string aa80, aa131, b20 = "", c25 = "~01~02~03~04~05~06~07~08~09~0a~0b~0c~0d~0e~0f~10~11~12~13~14~15~16~17~18~19";
+  for (int i = 0; i < 80; ++i) aa80 += "~aa";
+  for (int i = 0; i < 131; ++i) aa131 += "~aa";
+  for (int i = 0; i < 20; ++i) b20 += "~0b";
+  std::string dd50, cd50, c20;
+  for (int i = 0; i < 50; ++i) dd50 += "~dd", cd50 += "~cd";
+  for (int i = 0; i < 20; ++i) c20 += "~0c";
+  std::string aa20;
+  for (int i = 0; i < 20; ++i) aa20 += "~aa";
+
+  CHECK(raw("string_hmac", {S(""), S(""), S("sha256")}) == "B613679A0814D9EC772F95D778C35FC5FF1697C493715653C6C712144292C5AD");
+  CHECK(raw("binary_hmac", {S(""), S(""), S("sha256")}) == "B613679A0814D9EC772F95D778C35FC5FF1697C493715653C6C712144292C5AD");
+  CHECK(raw("value_hmac", {S(""), S(""), S("sha256")}) == "140B47411F10521CC48851F43C9ABE73016E1D45627C8523D25CBF7FE64F8B03");
+
+  CHECK(raw("string_hmac", {S("what do ya want for nothing?"), S("Jefe"), S("sha1")}) == "EFFCDF6AE5EB2FA2D27416D5F184DF9C259A7C79");
+  CHECK(raw("string_hmac", {S("Hi There"), S(b20), S("sha1")}) == "B617318655057264E28BC0B6FB378C8EF146BE00");
+  CHECK(raw("string_hmac", {S("Test With Truncation"), S(c20), S("sha1")}) == "4C1A03424B55E07FE7F27BE1D58BB9324A9A5A04");
+  CHECK(raw("string_hmac", {S("Test Using Larger Than Block-Size Key - Hash Key First"), S(aa80), S("sha1")}) ==
+        "AA4AE5E15272D00E95705637CE8A3B55ED402112");
+  CHECK(raw("string_hmac", {S("Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data"), S(aa80),
+                            S("sha1")}) == "E8E99D0F45237D786D6BBAA7965C7808BBFF1A91");
+  CHECK(raw("string_hmac", {S("Test Using Key with nulls"), S("123456789~00123456789~00123456789~00"), S("sha1")}) ==
+        "999D63DE9594FB320FA1B1D7CC6D3662FEC60AB1");
+  CHECK(raw("string_hmac", {S(""), S(""), S("sha1")}) == "FBDB1D1B18AA6C08324B7D64B71FB76370690E1D");
+  CHECK(raw("binary_hmac", {S(dd50), S(aa20), S("sha1")}) == "125D7342B9AC11CD91A39AF48AA17B4F63F175D3");
+  CHECK(raw("binary_hmac", {S(cd50), S(c25), S("sha1")}) == "4C9007F4026250C6BC8414F9BF50C86C2D7235DA");
+
+  CHECK(raw("string_hmac", {S("what do ya want for nothing?"), S("Jefe"), S("sha256")}) ==
+        "5BDCC146BF60754E6A042426089575C75A003F089D2739839DEC58B964EC3843");
+  CHECK(raw("string_hmac", {S("Hi There"), S(b20), S("sha256")}) ==
+        "B0344C61D8DB38535CA8AFCEAF0BF12B881DC200C9833DA726E9376C2E32CFF7");
+  CHECK(raw("string_hmac", {S("Test With Truncation"), S(c20), S("sha256")}) ==
+        "A3B6167473100EE06E0C796C2955552BFA6F7C0A6A8AEF8B93F860AAB0CD20C5");
+  CHECK(raw("string_hmac", {S("Test Using Larger Than Block-Size Key - Hash Key First"), S(aa131), S("sha256")}) ==
+        "60E431591EE0B67F0D8A26AACBF5B77F8E0BC6213728C5140546040F0EE37F54");
+  CHECK(raw("string_hmac",
+            {S("This is a test using a larger than block-size key and a larger than block-size data. The key needs "
+               "to be hashed before being used by the HMAC algorithm."),
+             S(aa131), S("sha256")}) == "9B09FFA71B942FCB27635FBCD5B0E944BFDC63644F0713938A7F51535C3A35E2");
+  CHECK(raw("binary_hmac", {S(dd50), S(aa20), S("sha256")}) ==
+        "773EA91E36800E46854DB8EBD09181A72959098B3EF8C122D9635514CED565FE");
+  CHECK(raw("binary_hmac", {S(cd50), S(c25), S("sha256")}) ==
+        "82558A389A443C0EA4CC819899F2083A85F0FAA3E578F8077A2E3FF46729665B");
+  CHECK(raw("binary_hmac", {S("Test Using Key with nulls"), S("123456789~00123456789~00123456789~00")}) ==
+        "44D1527E6295BF1055924DEBECC4499776903B9C37FF7D6519452230A7C30AF8");
+
+  SECTION("sha256 is the default; value_hmac hashes toliteral()") {
+    CHECK(raw("binary_hmac", {S("what do ya want for nothing?"), S("Jefe")}) ==
+          "5BDCC146BF60754E6A042426089575C75A003F089D2739839DEC58B964EC3843");
+    CHECK(raw("binary_hmac", {S(""), S("")}) == "B613679A0814D9EC772F95D778C35FC5FF1697C493715653C6C712144292C5AD");
+    CHECK(raw("value_hmac", {S("what do ya want for nothing?"), S("Jefe"), S("sha1")}) ==
+          "28809E3D8CEA48FABEBA399A4AF2942AEBD89DE4");
+    CHECK(raw("value_hmac", {S("Hi There"), S(b20), S("sha1")}) == "7A9169174AC124FF114F53A03744AB22BF840C7D");
+    CHECK(raw("value_hmac", {S("Test Using Key with nulls"), S("123456789~00123456789~00123456789~00"), S("sha1")}) ==
+          "EA1A09993CA7F0848D1085A67D84AA6348093004");
+    CHECK(raw("value_hmac", {S(""), S(""), S("sha1")}) == "1F871CCD9A7164051BF779C8483677424E9C77F5");
+    CHECK(raw("value_hmac", {S("what do ya want for nothing?"), S("Jefe")}) ==
+          "6E5C2A18FEBCCACA669AC5F4415342714850E76BA86824A3371270E6DD69956F");
+    CHECK(raw("value_hmac", {S("Test Using Key with nulls"), S("123456789~00123456789~00123456789~00")}) ==
+          "415BD3379F2E94D6F38ED2D54BEFB367912B7043FE033D3B6C66A78EA51A153C");
+    CHECK(raw("value_hmac", {S(""), S("")}) == "140B47411F10521CC48851F43C9ABE73016E1D45627C8523D25CBF7FE64F8B03");
+    CHECK(raw("string_hmac", {S("abc"), S("k"), S("SHA256")}) == raw("string_hmac", {S("abc"), S("k")}));
+  }
+
+  SECTION("binary output, and the errors") {
+    CHECK(raw("value_hmac", {S(""), S(""), S("sha256"), I(0)}) ==
+          "140B47411F10521CC48851F43C9ABE73016E1D45627C8523D25CBF7FE64F8B03");
+    CHECK(raw("value_hmac", {S(""), S(""), S("sha256"), I(1)}) ==
+          "~14~0B~47~41~1F~10~52~1C~C4~88~51~F4~3C~9A~BE~73~01~6E~1D~45~62~7C~85~23~D2~5C~BF~7F~E6~4F~8B~03");
+    CHECK(raw("string_hmac", {S(""), S(""), S("sha256"), I(1)}) ==
+          "~B6~13~67~9A~08~14~D9~EC~77~2F~95~D7~78~C3~5F~C5~FF~16~97~C4~93~71~56~53~C6~C7~12~14~42~92~C5~AD");
+    CHECK(raw("binary_hmac", {S(""), S(""), S("sha256"), I(1)}).size() == 96);
+    CHECK(err("string_hmac", {S("abc"), S("abc"), S("bozo")}) == E_INVARG);
+    CHECK(err("binary_hmac", {S("abc"), S("abc"), S("con")}) == E_INVARG);
+    CHECK(err("value_hmac", {S("abc"), S("abc"), S("carne")}) == E_INVARG);
+    CHECK(err("string_hmac", {S("abc"), S("abc"), S("md5")}) == E_INVARG);  // sha1 and sha256 only
+    CHECK(err("binary_hmac", {S("~00~#!~00"), S("key")}) == E_INVARG);
+    CHECK(err("string_hmac", {S(""), S("~00~#!~00")}) == E_INVARG);
+    CHECK(err("binary_hmac", {S(""), S("~00~#!~00")}) == E_INVARG);
+    CHECK(err("value_hmac", {S(""), S("~00~#!~00")}) == E_INVARG);
+    CHECK(err("string_hmac", {S("abc")}) == E_ARGS);
+    CHECK(err("string_hmac", {S("abc"), I(1)}) == E_TYPE);
+    CHECK(err("value_hmac", {L({}), S("k"), S("sha1"), I(1), I(1)}) == E_ARGS);
+  }
+}
+
+TEST_CASE("salt: crypt_gensalt's formats (test_algorithms.rb)", "[builtins][toast-values]") {
+  const std::string z2 = "~00~00", z6 = "~00~00~00~00~00~00", z12 = z6 + z6, z16 = z12 + "~00~00~00~00";
+  CHECK(raw("salt", {S(""), S(z2)}) == "..");
+  CHECK(err("salt", {S(""), S("")}) == E_INVARG);
+  CHECK(raw("salt", {S("$1$"), S(z6)}) == "$1$........");
+  CHECK(err("salt", {S("$1$"), S("12")}) == E_INVARG);
+  CHECK(raw("salt", {S("$5$"), S(z12)}) == "$5$................");
+  CHECK(raw("salt", {S("$6$"), S(z12)}) == "$6$................");
+  CHECK(err("salt", {S("$5$"), S(z2)}) == E_INVARG);
+  CHECK(raw("salt", {S("$5$rounds=1000$"), S(z12)}) == "$5$rounds=1000$................");
+  CHECK(raw("salt", {S("$5$rounds=10000000$"), S(z12)}) == "$5$rounds=10000000$................");
+  CHECK(raw("salt", {S("$6$rounds=5000$"), S(z12)}) == "$6$rounds=5000$................");
+  for (const char* bad : {"$5$rounds=999$", "$5$rounds=1$", "$5$rounds=1000000000$", "$5$rounds=1231231230$",
+                          "$5$rounds=$", "$5$rounds=foobar$", "$5$rounds=123foobar$", "$5$foobar=$"})
+    CHECK(err("salt", {S(bad), S(z12)}) == E_INVARG);
+  CHECK(raw("salt", {S("$2a$"), S(z16)}) == "$2a$05$......................");
+  CHECK(err("salt", {S("$2a$"), S("1234567890")}) == E_INVARG);
+  CHECK(raw("salt", {S("$2a$04$"), S("1234567890123456")}) == "$2a$04$KRGxLBS0Lxe3KBCwKxOzLe");
+  CHECK(raw("salt", {S("$2a$16$"), S("1234567890123456")}) == "$2a$16$KRGxLBS0Lxe3KBCwKxOzLe");
+  CHECK(raw("salt", {S("$2y$"), S("1234567890123456")}) == "$2y$05$KRGxLBS0Lxe3KBCwKxOzLe");
+  for (const char* bad : {"$2a$03$", "$2a$01$", "$2a$32$", "$2a$41$", "$2a$$", "$2a$mm$", "$2x$", "$2b$"})
+    CHECK(err("salt", {S(bad), S("1234567890123456")}) == E_INVARG);
+  CHECK(err("salt", {S(""), S("~00")}) == E_INVARG);
+  CHECK(err("salt", {S("$2a$"), S("~00~01~02~03~04~05~06~07~08~09")}) == E_INVARG);
+  CHECK(err("salt", {S(""), S("~00~#!")}) == E_INVARG);
+  CHECK(err("salt", {S("$2a$"), S("~00~00~00~00~00~00~00~00~00~00~00~00~00~00~00~zz")}) == E_INVARG);
+  CHECK(err("salt", {S("foo"), S("")}) == E_INVARG);
+  CHECK(raw("salt", {S("ab"), S("AB")}) == "/0");  // a DES prefix's characters are only checked
+  CHECK(err("salt", {S("a1b"), S("AB")}) == E_INVARG);  // ToastStunt reads "?1?" as a broken "$1$"
+  SECTION("what salt() makes, crypt() takes") {
+    std::string s = raw("salt", {S("$6$rounds=1000$"), S("abcdefghijkl")});
+    std::string h = raw("crypt", {S("secret"), S(s)});
+    CHECK(h.rfind(s, 0) == 0);
+    CHECK(raw("crypt", {S("secret"), S(h)}) == h);
+  }
+  CHECK(err("salt", {S("")}) == E_ARGS);
+  CHECK(err("salt", {S(""), I(1)}) == E_TYPE);
+}
