@@ -417,3 +417,75 @@ TEST_CASE("salt: crypt_gensalt's formats (test_algorithms.rb)", "[builtins][toas
   CHECK(err("salt", {S("")}) == E_ARGS);
   CHECK(err("salt", {S(""), I(1)}) == E_TYPE);
 }
+
+// ---- tasks -----------------------------------------------------------------
+
+TEST_CASE("task_perms: the task's permissions now", "[builtins][toast-values]") {
+  Toast t;
+  CHECK(t.moo(4, "return task_perms();") == "=> #4");
+  CHECK(t.moo(2, "return task_perms();") == "=> #2");
+  CHECK(t.moo(2, "set_task_perms(#4); return task_perms();") == "=> #4");
+  CHECK(t.moo(2, "return task_perms(1);") == "!! E_ARGS");
+}
+
+TEST_CASE("task_local: a wizard's value for the whole task (test_task_local.rb)", "[builtins][toast-values]") {
+  Toast t;
+  CHECK(t.moo(4, "return set_task_local(1);") == "!! E_PERM");
+  CHECK(t.moo(4, "return task_local();") == "!! E_PERM");
+  CHECK(t.moo(2, "return set_task_local();") == "!! E_ARGS");
+  CHECK(t.moo(2, "return set_task_local(1, 2, 3);") == "!! E_ARGS");
+  CHECK(t.moo(2, "return set_task_local(\"1\");") == "=> 0");
+  CHECK(t.moo(2, "return task_local({});") == "!! E_ARGS");
+  CHECK(t.moo(2, "return task_local();") == "=> []");  // each task starts with an empty map
+  CHECK(t.moo(2, "set_task_local({\"foo\", \"bar\", 1, 2, 3}); return task_local();") ==
+        "=> {\"foo\", \"bar\", 1, 2, 3}");
+  CHECK(t.moo(2, "set_task_local({\"foo\", \"bar\", 1, 2, 3}); 1/0; return task_local();") == "!! E_DIV");
+
+  SECTION("across verb calls") {
+    t.verb("foo", "{value} = args; set_task_local(value);");
+    t.verb("bar", "return task_local();");
+    t.verb("baz", "{value} = args; #1:foo(value); return #1:bar();");
+    CHECK(t.moo(2, "#1:foo(1.234); return #1:bar();") == "=> 1.234");
+    CHECK(t.moo(2, "return #1:baz(23.456);") == "=> 23.456");
+  }
+
+  SECTION("a forked task starts with its own empty map") {
+    std::string r = t.moo(2, "set_task_local(5); fork (0) raise(E_INVARG, toliteral(task_local())); endfork; "
+                             "return task_local();");
+    INFO(r);
+    CHECK(r.rfind("=> 5\n", 0) == 0);  // the forking task keeps its own
+    CHECK(r.find("line 1:  []\n") != std::string::npos);  // the fork's message: toliteral(task_local())
+  }
+
+  SECTION("kept when the task is saved while suspended, and restored") {
+    CompileResult c = compile_moo("set_task_local({1, {2, {3}}}); suspend(); return task_local();");
+    REQUIRE(c.ok());
+    Task task(c.program, &t.host);
+    task.set_identity(2, -1, 2, "");
+    REQUIRE(task.run() == TaskStatus::Suspended);
+    Value saved = task.save();
+    auto compile = [](const std::string& src) { return compile_moo(src).program; };
+    auto back = Task::restore(saved, &t.host, compile);
+    REQUIRE(back);
+    CHECK(to_literal(back->local()) == "{1, {2, {3}}}");
+    back->resume(Value::integer(0));
+    REQUIRE(back->run() == TaskStatus::Done);
+    CHECK(to_literal(back->result()) == "{1, {2, {3}}}");
+  }
+}
+
+// ---- all of them ---------------------------------------------------------
+
+TEST_CASE("function_info lists each with ToastStunt's argument counts", "[builtins][toast-values]") {
+  CHECK(lit("function_info", {S("round")}) == "{\"round\", 1, 1, {9}}");
+  CHECK(lit("function_info", {S("frandom")}) == "{\"frandom\", 1, 2, {9, 9}}");
+  CHECK(lit("function_info", {S("chr")}) == "{\"chr\", 0, -1, {}}");
+  CHECK(lit("function_info", {S("all_members")}) == "{\"all_members\", 2, 2, {-1, 4}}");
+  CHECK(lit("function_info", {S("string_hmac")}) == "{\"string_hmac\", 2, 4, {2, 2, 2, -1}}");
+  CHECK(lit("function_info", {S("value_hmac")}) == "{\"value_hmac\", 2, 4, {-1, 2, 2, -1}}");
+  CHECK(lit("function_info", {S("set_task_local")}) == "{\"set_task_local\", 1, 1, {-1}}");
+  for (const char* name : {"atan2", "cbrt", "reseed_random", "distance", "relative_heading", "simplex_noise",
+                           "encode_base64", "decode_base64", "binary_hmac", "salt", "url_encode", "url_decode",
+                           "parse_ansi", "remove_ansi", "task_local", "task_perms"})
+    CHECK(err("function_info", {S(name)}) == E_NONE);
+}
