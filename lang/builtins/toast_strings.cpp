@@ -55,14 +55,20 @@ Value bf_chr(BuiltinContext& ctx, std::span<Value> args) {
 
 // ---- ANSI tags -------------------------------------------------------------
 
-// Every non-overlapping occurrence of `tag`, matched ignoring ASCII case,
-// replaced by `code`, left to right (ToastStunt's stream_add_strsub).
-std::string replace_ci(std::string_view s, std::string_view tag, std::string_view code) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
+// Every non-overlapping occurrence of `tag` (which starts with '['),
+// matched ignoring ASCII case, replaced by `code`, left to right (ToastStunt's
+// stream_add_strsub). A string without the tag is returned as it is, after
+// one scan: parse_ansi makes 32 passes.
+std::string replace_ci(std::string s, std::string_view tag, std::string_view code) {
+  auto at = [&](size_t i) {
+    return s.size() - i >= tag.size() && compare_ci(std::string_view(s).substr(i, tag.size()), tag) == 0;
+  };
+  size_t i = s.find('[');
+  while (i != std::string::npos && !at(i)) i = s.find('[', i + 1);
+  if (i == std::string::npos) return s;
+  std::string out(s, 0, i);
   while (i < s.size()) {
-    if (s.size() - i >= tag.size() && compare_ci(s.substr(i, tag.size()), tag) == 0) {
+    if (s[i] == '[' && at(i)) {
       out.append(code);
       i += tag.size();
     } else {
@@ -99,7 +105,7 @@ Value bf_parse_ansi(BuiltinContext& ctx, std::span<Value> args) {
   static const std::string_view kRandom[] = {"\x1b[31m", "\x1b[32m", "\x1b[33m",
                                              "\x1b[34m", "\x1b[35m", "\x1b[35m"};
   std::string s(args[0].as_str());
-  for (const AnsiTag& t : kAnsiTags) s = replace_ci(s, t.tag, t.code);
+  for (const AnsiTag& t : kAnsiTags) s = replace_ci(std::move(s), t.tag, t.code);
   std::string out;
   out.reserve(s.size());
   constexpr std::string_view kRandomTag = "[random]";
@@ -112,8 +118,8 @@ Value bf_parse_ansi(BuiltinContext& ctx, std::span<Value> args) {
       out += s[i++];
     }
   }
-  out = replace_ci(out, "[null]", "");
-  out = replace_ci(out, "[null]", "");
+  out = replace_ci(std::move(out), "[null]", "");
+  out = replace_ci(std::move(out), "[null]", "");
   return str(out);
 }
 
@@ -121,9 +127,9 @@ Value bf_parse_ansi(BuiltinContext& ctx, std::span<Value> args) {
 // deleted, each in turn.
 Value bf_remove_ansi(BuiltinContext&, std::span<Value> args) {
   std::string s(args[0].as_str());
-  for (const AnsiTag& t : kAnsiTags) s = replace_ci(s, t.tag, "");
-  s = replace_ci(s, "[random]", "");
-  s = replace_ci(s, "[null]", "");
+  for (const AnsiTag& t : kAnsiTags) s = replace_ci(std::move(s), t.tag, "");
+  s = replace_ci(std::move(s), "[random]", "");
+  s = replace_ci(std::move(s), "[null]", "");
   return str(s);
 }
 
