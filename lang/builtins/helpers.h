@@ -68,5 +68,6 @@ void register_pcre_builtins(Builtins& b);    // pcre_match, pcre_replace
 // url_decode (toast_strings.cpp)
 void register_toast_string_builtins(Builtins& b);
 void register_noise_builtins(Builtins& b);   // simplex_noise
+void register_spellcheck_builtins(Builtins& b);  // spellcheck (GNU Aspell)
 
 }  // namespace echo::bi

@@ -116,6 +116,7 @@ void register_toast_builtins(Builtins& b) {
   b.add({"set_task_local", 1, 1, {A::Any}, bf_set_task_local});
   register_toast_string_builtins(b);
   register_noise_builtins(b);
+  register_spellcheck_builtins(b);
 }
 
 }  // namespace echo::bi

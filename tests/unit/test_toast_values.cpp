@@ -1,7 +1,7 @@
 // ToastStunt's value, math, string, crypto and task builtins (issue 18), in
 // groups: math (round ... simplex_noise), lists and strings (all_members,
 // chr, the ANSI tags, base64, URLs), crypto (the hmacs, salt), tasks
-// (task_perms, task_local).
+// (task_perms, task_local), spellcheck.
 // Expected values are those of ToastStunt's test suite
 // (test/tests/test_algorithms.rb) where it has them, else of its source.
 #include <cmath>
@@ -418,6 +418,20 @@ TEST_CASE("salt: crypt_gensalt's formats (test_algorithms.rb)", "[builtins][toas
   CHECK(err("salt", {S(""), I(1)}) == E_TYPE);
 }
 
+// ---- spellcheck ------------------------------------------------------------
+
+TEST_CASE("spellcheck: 1 for a known word, else Aspell's suggestions", "[builtins][toast-values]") {
+  CHECK(lit("spellcheck", {S("hello")}) == "1");
+  CHECK(lit("spellcheck", {S("Wizard")}) == "1");
+  Value s = call("spellcheck", {S("helo")});
+  REQUIRE(s.is_list());
+  CHECK(lit("is_member", {S("hello"), s}) != "0");
+  CHECK(lit("spellcheck", {S("xqzvkwpj")}).front() == '{');
+  CHECK(err("spellcheck", {S(std::string(101, 'a'))}) == E_INVARG);  // Echo's bound: see spellcheck.cpp
+  CHECK(err("spellcheck", {I(1)}) == E_TYPE);
+  CHECK(err("spellcheck", {}) == E_ARGS);
+}
+
 // ---- tasks -----------------------------------------------------------------
 
 TEST_CASE("task_perms: the task's permissions now", "[builtins][toast-values]") {
@@ -486,6 +500,6 @@ TEST_CASE("function_info lists each with ToastStunt's argument counts", "[builti
   CHECK(lit("function_info", {S("set_task_local")}) == "{\"set_task_local\", 1, 1, {-1}}");
   for (const char* name : {"atan2", "cbrt", "reseed_random", "distance", "relative_heading", "simplex_noise",
                            "encode_base64", "decode_base64", "binary_hmac", "salt", "url_encode", "url_decode",
-                           "parse_ansi", "remove_ansi", "task_local", "task_perms"})
+                           "parse_ansi", "remove_ansi", "task_local", "task_perms", "spellcheck"})
     CHECK(err("function_info", {S(name)}) == E_NONE);
 }
