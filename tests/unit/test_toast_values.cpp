@@ -490,6 +490,23 @@ TEST_CASE("task_local: a wizard's value for the whole task (test_task_local.rb)"
 
 // ---- all of them ---------------------------------------------------------
 
+TEST_CASE("results past max_string_concat are E_QUOTA, checked as they grow", "[builtins][toast-values]") {
+  ValueLimits small;
+  small.max_string = 1000;
+  ValueLimitsScope scope(&small);
+  std::string pct(400, '%'), tags, b64;
+  for (int i = 0; i < 250; ++i) tags += "[red]";
+  for (int i = 0; i < 300; ++i) b64 += "////";  // 900 bytes of ~FF: 2,700 characters
+  CHECK(err("url_encode", {S(pct)}) == E_QUOTA);                 // 1,200 characters
+  CHECK(err("url_encode", {S(std::string(300, '%'))}) == E_NONE);  // 900
+  CHECK(err("parse_ansi", {S(tags)}) == E_QUOTA);                // 1,250 bytes
+  CHECK(err("decode_base64", {S(b64)}) == E_QUOTA);
+  CHECK(err("encode_base64", {S(std::string(900, 'a'))}) == E_QUOTA);  // 1,200 characters
+  CHECK(err("chr", {S(std::string(600, 'a')), S(std::string(600, 'b'))}) == E_QUOTA);
+  CHECK(err("value_hmac", {S(std::string(990, 'a')), S("k")}) == E_NONE);  // the literal is only hashed
+}
+
+
 TEST_CASE("function_info lists each with ToastStunt's argument counts", "[builtins][toast-values]") {
   CHECK(lit("function_info", {S("round")}) == "{\"round\", 1, 1, {9}}");
   CHECK(lit("function_info", {S("frandom")}) == "{\"frandom\", 1, 2, {9, 9}}");
