@@ -490,6 +490,43 @@ TEST_CASE("task_local: a wizard's value for the whole task (test_task_local.rb)"
 
 // ---- all of them ---------------------------------------------------------
 
+TEST_CASE("random input gives a string or E_INVARG, never worse", "[builtins][toast-values]") {
+  // As ToastStunt's "fuzzy inputs do not break binary_hmac" tests, for
+  // every new builtin that parses its string.
+  std::mt19937 g(18);
+  const std::string alphabet = "~0123456789abcdefABCDEF$=%[]:+/-_.rounds";
+  auto random_string = [&](size_t max) {
+    std::string r;
+    for (size_t n = g() % (max + 1); n > 0; --n)
+      r += g() % 4 ? alphabet[g() % alphabet.size()] : char(g() % 256);
+    return r;
+  };
+  std::string failures;  // what went wrong, to print, not just how often
+  for (int i = 0; i < 3000; ++i) {
+    std::string a = random_string(40), b = random_string(40);
+    for (auto& [name, args] : std::vector<std::pair<const char*, std::vector<Value>>>{
+             {"decode_base64", {S(a)}}, {"decode_base64", {S(a), I(1)}}, {"encode_base64", {S(a)}},
+             {"url_decode", {S(a)}}, {"url_encode", {S(a)}}, {"salt", {S(a), S(b)}},
+             {"salt", {S("$5$rounds=" + a), S(b)}}, {"salt", {S("$2a$" + a), S(b)}},
+             {"binary_hmac", {S(a), S(b)}}, {"string_hmac", {S(a), S(b), S("sha1")}},
+             {"parse_ansi", {S(a)}}, {"remove_ansi", {S(a)}}, {"chr", {S(a), I(g() % 300)}}}) {
+      std::string got;
+      try {
+        Value v = call(name, args);
+        if (!v.is_str()) got = to_literal(v);
+      } catch (const MooError& e) {
+        if (!(e.code.is_err() && e.code.as_err() == E_INVARG)) got = to_literal(e.code);
+      }
+      if (!got.empty() && failures.size() < 2000) {
+        std::string call_text = name;
+        for (const Value& v : args) call_text += " " + to_literal(v);
+        failures += call_text + " -> " + got + "\n";
+      }
+    }
+  }
+  CHECK(failures == "");
+}
+
 TEST_CASE("results past max_string_concat are E_QUOTA, checked as they grow", "[builtins][toast-values]") {
   ValueLimits small;
   small.max_string = 1000;
