@@ -64,3 +64,5 @@ endfunction()
 echo_find_plain_library(argon2 argon2.h argon2 libargon2-dev)
 # PCRE2 for ToastStunt's pcre_match() / pcre_replace().
 echo_find_plain_library(pcre2 pcre2.h pcre2-8 libpcre2-dev)
+# GNU Aspell for ToastStunt's spellcheck(); its English dictionary is aspell-en.
+echo_find_plain_library(aspell aspell.h aspell libaspell-dev)

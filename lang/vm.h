@@ -238,6 +238,11 @@ class Task {
 
   std::vector<Frame>& frames() { return frames_; }
   const std::vector<Frame>& frames() const { return frames_; }
+  // ToastStunt's task-local value (task_local(), set_task_local()): an empty
+  // map when a task starts (a forked one too); kept across suspend() and
+  // read(), and by save() and restore().
+  const Value& local() const { return local_; }
+  void set_local(Value v) { local_ = std::move(v); }
   int64_t id() const { return id_; }
   void set_id(int64_t id) { id_ = id; }
 
@@ -279,6 +284,7 @@ class Task {
   int64_t ticks_left_;
   std::chrono::steady_clock::time_point deadline_;
   Value result_;
+  Value local_ = Value::empty_map();
   std::shared_ptr<RaisedError> error_;
   BuiltinContext ctx_;
   std::mt19937_64 rng_;

@@ -11,6 +11,7 @@
 //    "suspension" -> 0 | ["kind" -> "sleep" | "read", "seconds" -> FLOAT,
 //                         "connection" -> INT, "non_blocking" -> INT],
 //    "result_reg" -> INT          (the suspending builtin's register)
+//    "local" -> ANY               (task_local(); optional: [])
 //    "programs" -> {["source" -> STR, "main" -> INT, "forks" -> {INT, ...},
 //                    "registers" -> INT, "syntax" -> "moo" | "echo"
 //                    (optional: "moo"), "function" -> 0 | ["name" -> STR,
@@ -358,6 +359,7 @@ Value Task::save() const {
     put(m, "suspension", Value::integer(0));
   }
   put(m, "result_reg", Value::integer(suspend_reg_));
+  put(m, "local", local_);
   std::map<const Program*, int64_t> index;
   Value programs = Value::empty_list(), frames = Value::empty_list();
   for (auto& f : frames_) {
@@ -508,6 +510,9 @@ std::unique_ptr<Task> Task::restore(const Value& saved, VmHost* host, const Comp
     t->frames_.push_back(std::move(f));
   }
   t->suspend_reg_ = uint16_t(get_int(saved, "result_reg", top, 0, int64_t(t->frames_.back().regs.size()) - 1));
+  // "local" arrived after the first saved tasks: absent means none was set.
+  if (saved.map_obj()->find(Value::str("local")) >= 0)
+    t->local_ = moo_value(field(saved, "local", top), top + ".local");
   return t;
 }
 

@@ -286,6 +286,7 @@ int64_t Task::held_bytes() const {
     }
   }
   add(result_);
+  add(local_);
   return total;
 }
 

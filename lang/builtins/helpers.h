@@ -64,5 +64,10 @@ void register_regex_builtins(Builtins& b);   // match, rmatch, substitute
 void register_crypto_builtins(Builtins& b);
 void register_toast_builtins(Builtins& b);   // set_thread_mode, argon2, argon2_verify
 void register_pcre_builtins(Builtins& b);    // pcre_match, pcre_replace
+// chr, parse_ansi, remove_ansi, encode_base64, decode_base64, url_encode,
+// url_decode (toast_strings.cpp)
+void register_toast_string_builtins(Builtins& b);
+void register_noise_builtins(Builtins& b);   // simplex_noise
+void register_spellcheck_builtins(Builtins& b);  // spellcheck (GNU Aspell)
 
 }  // namespace echo::bi

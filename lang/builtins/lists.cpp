@@ -1,5 +1,5 @@
 // List builtins: length, is_member, listinsert, listappend, listdelete,
-// listset, setadd, setremove, reverse, slice, sort.
+// listset, setadd, setremove, reverse, slice, sort, all_members.
 #include <algorithm>
 #include <numeric>
 #include <vector>
@@ -37,6 +37,18 @@ Value bf_is_member(BuiltinContext&, std::span<Value> args) {
   }
   if (!args[1].is_list()) throw MooError(E_TYPE);
   return integer(member(args[0], args[1], true));
+}
+
+// all_members(value, list) (ToastStunt): the positions of every element
+// equal to value, as `==` compares (strings case-insensitively), in order.
+// ToastStunt runs it on its thread pool; here the scan is one pass, bounded
+// by the list's length.
+Value bf_all_members(BuiltinContext&, std::span<Value> args) {
+  const Value& list = args[1];
+  std::vector<Value> at;
+  for (uint32_t i = 0; i < list.list_len(); ++i)
+    if (equal(args[0], list.list_at(i))) at.push_back(integer(int64_t(i) + 1));
+  return list_from(std::move(at));
 }
 
 // ToastStunt checks value_bytes() of the result of listappend, listinsert,
@@ -288,6 +300,7 @@ void register_list_builtins(Builtins& b) {
   b.add({"setremove", 2, 2, {A::List, A::Any}, bf_setremove});
   b.add({"reverse", 1, 1, {A::Any}, bf_reverse});
   b.add({"slice", 1, 3, {A::List, A::Any, A::Any}, bf_slice});
+  b.add({"all_members", 2, 2, {A::Any, A::List}, bf_all_members});
   b.add({"sort", 1, 4, {A::List, A::List, A::Int, A::Int}, bf_sort});
 }
 

@@ -1,6 +1,8 @@
 // Numeric builtins: abs, min, max, random, floatstr and the floating-point
 // functions (sqrt ... trunc), with LambdaMOO's error rules: a domain error
 // (errno EDOM) is E_INVARG, any other error or a non-finite result E_FLOAT.
+// ToastStunt's additions (numbers.cc): round, cbrt, atan2, frandom,
+// reseed_random, distance, relative_heading.
 #include <cerrno>
 #include <cfloat>
 #include <cmath>
@@ -119,6 +121,90 @@ Value bf_atan(BuiltinContext&, std::span<Value> args) {
   return float_result(y, r);
 }
 
+// atan2(y, x) (ToastStunt): atan(y, x) under its own name.
+Value bf_atan2(BuiltinContext&, std::span<Value> args) {
+  double y = args[0].as_float();
+  errno = 0;
+  return float_result(y, std::atan2(y, args[1].as_float()));
+}
+
+// round(x) (ToastStunt): the nearest integral FLOAT, halves away from zero.
+Value bf_round(BuiltinContext&, std::span<Value> args) {
+  return Value::flt(std::round(args[0].as_float()));
+}
+
+double f_cbrt(double x) { return std::cbrt(x); }
+
+// frandom(max) is a FLOAT from 0.0 to max, frandom(min, max) from min to
+// max (ToastStunt: min + (rand() / RAND_MAX) * (max - min), no error when
+// max < min). Echo draws from the task's generator, so it is as
+// reproducible as random(); written as a weighted mean so that the
+// difference of two large bounds cannot overflow.
+Value bf_frandom(BuiltinContext& ctx, std::span<Value> args) {
+  double lo = args.size() > 1 ? args[0].as_float() : 0.0;
+  double hi = args.size() > 1 ? args[1].as_float() : args[0].as_float();
+  double u = double(random_u64(ctx) >> 11) * 0x1.0p-53;  // [0, 1)
+  double r = lo * (1.0 - u) + hi * u;
+  if (!std::isfinite(r)) raise(E_FLOAT);
+  return Value::flt(r);
+}
+
+// reseed_random() (ToastStunt, wizards only): a fresh seed from the system's
+// entropy for the generator random() and frandom() draw from (here the
+// task's own; ToastStunt has one for the server). Returns 0.
+Value bf_reseed_random(BuiltinContext& ctx, std::span<Value>) {
+  if (!ctx.wizard()) raise(E_PERM);
+  if (ctx.rng) {
+    std::random_device rd;
+    std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+    ctx.rng->seed(seq);
+  }
+  return integer(0);
+}
+
+double number(const Value& v) { return v.is_int() ? double(v.as_int()) : v.as_float(); }
+
+// distance(a, b) (ToastStunt): the Euclidean distance between two points of
+// any dimension, given as lists of INTs and FLOATs; a's length counts.
+// E_TYPE for an element that is not a number; E_INVARG when b is shorter
+// than a (ToastStunt reads past b's end).
+Value bf_distance(BuiltinContext&, std::span<Value> args) {
+  const Value &a = args[0], &b = args[1];
+  double sum = 0.0;
+  for (uint32_t i = 0; i < a.list_len(); ++i) {
+    if (i >= b.list_len()) raise(E_INVARG);
+    const Value &x = a.list_at(i), &y = b.list_at(i);
+    if (!(x.is_int() || x.is_float()) || !(y.is_int() || y.is_float())) raise(E_TYPE);
+    double d = number(y) - number(x);
+    sum += d * d;
+  }
+  double r = std::sqrt(sum);
+  if (!std::isfinite(r)) raise(E_FLOAT);
+  return Value::flt(r);
+}
+
+// relative_heading(a, b) (ToastStunt): {bearing, elevation} in whole degrees
+// from point a to point b, each a list of three FLOATs (later elements are
+// ignored): the bearing in the x-y plane from 0 to 359, the elevation from
+// -90 to 90, both truncated toward zero. E_TYPE for a coordinate that is not
+// a FLOAT; E_INVARG for a list of fewer than three (ToastStunt reads past
+// its end).
+Value bf_relative_heading(BuiltinContext&, std::span<Value> args) {
+  const Value &a = args[0], &b = args[1];
+  if (a.list_len() < 3 || b.list_len() < 3) raise(E_INVARG);
+  for (uint32_t i = 0; i < 3; ++i)
+    if (!a.list_at(i).is_float() || !b.list_at(i).is_float()) raise(E_TYPE);
+  double dx = b.list_at(0).as_float() - a.list_at(0).as_float();
+  double dy = b.list_at(1).as_float() - a.list_at(1).as_float();
+  double dz = b.list_at(2).as_float() - a.list_at(2).as_float();
+  constexpr double kDegrees = 57.2957795130823;  // ToastStunt's 180 / pi
+  double xy = std::atan2(dy, dx) * kDegrees;
+  if (xy < 0.0) xy += 360.0;
+  double z = std::atan2(dz, std::sqrt(dx * dx + dy * dy)) * kDegrees;
+  if (std::isnan(xy) || std::isnan(z)) raise(E_FLOAT);  // inf - inf: no int to give
+  return make_list({integer(int64_t(xy)), integer(int64_t(z))});
+}
+
 }  // namespace
 
 }  // namespace echo::bi
@@ -144,6 +230,13 @@ void register_math_builtins(Builtins& b) {
   };
   for (const F& f : fns) b.add({f.name, 1, 1, {A::Float}, f.fn});
   b.add({"atan", 1, 2, {A::Float, A::Float}, bf_atan});
+  b.add({"atan2", 2, 2, {A::Float, A::Float}, bf_atan2});
+  b.add({"cbrt", 1, 1, {A::Float}, math1<f_cbrt>});
+  b.add({"round", 1, 1, {A::Float}, bf_round});
+  b.add({"frandom", 1, 2, {A::Float, A::Float}, bf_frandom});
+  b.add({"reseed_random", 0, 0, {}, bf_reseed_random});
+  b.add({"distance", 2, 2, {A::List, A::List}, bf_distance});
+  b.add({"relative_heading", 2, 2, {A::List, A::List}, bf_relative_heading});
 }
 
 }  // namespace echo

@@ -1,5 +1,5 @@
 // ToastStunt builtins that toastcore calls early: set_thread_mode(),
-// argon2() and argon2_verify().
+// argon2(), argon2_verify(), task_perms(), task_local() and set_task_local().
 //
 // ToastStunt runs some builtins (argon2, sort, slice ...) on a thread pool and
 // suspends the task meanwhile; set_thread_mode() turns that off for the
@@ -30,6 +30,25 @@ Value bf_set_thread_mode(BuiltinContext& ctx, std::span<Value> args) {
   Frame* f = ctx.task && !ctx.task->frames().empty() ? &ctx.task->frames().back() : nullptr;
   if (args.empty()) return integer(f ? f->threaded : 1);
   if (f) f->threaded = args[0].truthy();
+  return integer(0);
+}
+
+// task_perms() (ToastStunt): the permissions the task runs with now, the
+// verb's programmer unless set_task_perms() changed them. Anyone may ask.
+Value bf_task_perms(BuiltinContext& ctx, std::span<Value>) { return Value::obj(ctx.progr); }
+
+// task_local() and set_task_local(value) (ToastStunt, wizards only): a
+// value that lives as long as the task, seen by every verb it calls and kept
+// across suspend() and read(); [] until set, and in each forked task.
+// set_task_local returns 0.
+Value bf_task_local(BuiltinContext& ctx, std::span<Value>) {
+  if (!ctx.wizard()) raise(E_PERM);
+  return ctx.task ? ctx.task->local() : Value::empty_map();
+}
+
+Value bf_set_task_local(BuiltinContext& ctx, std::span<Value> args) {
+  if (!ctx.wizard()) raise(E_PERM);
+  if (ctx.task) ctx.task->set_local(args[0]);
   return integer(0);
 }
 
@@ -92,6 +111,12 @@ void register_toast_builtins(Builtins& b) {
   b.add({"set_thread_mode", 0, 1, {A::Int}, bf_set_thread_mode});
   b.add({"argon2", 2, 5, {A::Str, A::Str, A::Int, A::Int, A::Int}, bf_argon2});
   b.add({"argon2_verify", 2, 2, {A::Str, A::Str}, bf_argon2_verify});
+  b.add({"task_perms", 0, 0, {}, bf_task_perms});
+  b.add({"task_local", 0, 0, {}, bf_task_local});
+  b.add({"set_task_local", 1, 1, {A::Any}, bf_set_task_local});
+  register_toast_string_builtins(b);
+  register_noise_builtins(b);
+  register_spellcheck_builtins(b);
 }
 
 }  // namespace echo::bi
