@@ -52,6 +52,10 @@ bool hash_bytes(std::string_view algo, std::string_view data, bool binary, std::
 
 // LambdaMOO's binary strings: "~XX" escapes for bytes that are not printable
 // (and for '~' itself).
+// encode_binary()'s and chr()'s arguments as bytes: integers lo..hi are
+// bytes, strings their own characters, lists flattened (to any depth);
+// anything else, or a byte out of range, is E_INVARG.
+std::string flatten_bytes(std::span<Value> args, int64_t lo, int64_t hi);
 bool binary_to_raw(std::string_view binary, std::string* out);
 std::string raw_to_binary(std::string_view raw);
 

@@ -160,7 +160,11 @@ Value bf_decode_binary(BuiltinContext&, std::span<Value> args) {
 
 // encode_binary(arg, ...): integers 0..255 are bytes, strings their own
 // characters, lists are flattened; anything else is E_INVARG.
-Value bf_encode_binary(BuiltinContext&, std::span<Value> args) {
+Value bf_encode_binary(BuiltinContext&, std::span<Value> args) { return str(raw_to_binary(flatten_bytes(args, 0, 255))); }
+
+}  // namespace
+
+std::string flatten_bytes(std::span<Value> args, int64_t lo, int64_t hi) {
   std::string raw;
   std::vector<std::pair<const Value*, uint32_t>> stack;  // explicit: lists may nest deeply
   for (const Value& a : args) {
@@ -177,7 +181,7 @@ Value bf_encode_binary(BuiltinContext&, std::span<Value> args) {
         continue;
       }
       if (v->is_int()) {
-        if (v->as_int() < 0 || v->as_int() > 255) raise(E_INVARG);
+        if (v->as_int() < lo || v->as_int() > hi) raise(E_INVARG);
         raw += char(v->as_int());
       } else if (v->is_str()) {
         raw.append(v->as_str());
@@ -188,10 +192,8 @@ Value bf_encode_binary(BuiltinContext&, std::span<Value> args) {
       stack.pop_back();
     }
   }
-  return str(raw_to_binary(raw));
+  return raw;
 }
-
-}  // namespace
 
 bool binary_to_raw(std::string_view b, std::string* out) {
   out->clear();

@@ -25,29 +25,7 @@ namespace {
 Value bf_chr(BuiltinContext& ctx, std::span<Value> args) {
   const bool wizard = ctx.wizard();
   const int64_t lo = wizard ? 0 : 32, hi = wizard ? 255 : 254;
-  std::string raw;
-  std::vector<std::pair<const Value*, uint32_t>> stack;  // explicit: lists may nest deeply
-  for (const Value& a : args) {
-    stack.push_back({&a, 0});
-    while (!stack.empty()) {
-      auto& [v, idx] = stack.back();
-      if (v->is_list()) {
-        if (idx >= v->list_len()) stack.pop_back();
-        else stack.push_back({&v->list_at(idx++), 0});
-        continue;
-      }
-      if (v->is_int()) {
-        if (v->as_int() < lo || v->as_int() > hi) raise(E_INVARG);
-        raw += char(v->as_int());
-      } else if (v->is_str()) {
-        raw.append(v->as_str());
-      } else {
-        raise(E_INVARG);
-      }
-      check_string_length(raw.size());
-      stack.pop_back();
-    }
-  }
+  std::string raw = flatten_bytes(args, lo, hi);
   size_t nul = raw.find('\0');  // ToastStunt's str_dup stops there
   if (nul != std::string::npos) raw.resize(nul);
   return str(raw);
