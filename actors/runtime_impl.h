@@ -172,7 +172,6 @@ struct TaskEntry {
   bool commit_waiting = false;  // ended speculatively; queued for the token to commit
   bool first_slice = false;     // its first slice is running (mu exclusive, the token held)
   bool went_exclusive = false;  // ... and stopped speculating in it (go_exclusive)
-  bool job_built_now = false;   // step() built the task from its job for this slice
   uint64_t validated_at = 0;    // Runtime::commits_ when tx was last validated
   // The task as it was at the segment's start (none: the job is built
   // again), with its programs, so that a rollback need not recompile.
@@ -254,7 +253,7 @@ class Runtime {
   void hold_input_ended(Connection& c) { dispatch_input(c); }  // set_connection_option
   void queue_line(Connection& c, std::string line, bool at_front);
   std::string take_line(Connection& c);
-  void input_taken(Connection& c, size_t bytes);  // may wake the session (InputMeter)
+  void input_taken(Connection& c, int64_t bytes);  // may wake the session (InputMeter)
   // The input queue of `id`: its open connection, else its unconnected queue
   // (made when there is none).
   Connection& input_queue(int64_t id);

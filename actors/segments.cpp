@@ -153,6 +153,7 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
   // segment (most commands) commits at once, a long one goes on beside the
   // others. A checkpoint job, and a segment rolled back once, run alone.
   bool speculative = speculation_ && !e->exclusive && !stopping_ && (e->task || e->job.kind != Job::Checkpoint);
+  bool rebuildable = !e->task;  // built from its job here: a rollback without a checkpoint builds it again
   if (!e->task) {
     try {
       if (speculative) {  // the job's world reads (the command's parse) are the segment's
@@ -182,7 +183,6 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
       return;
     }
     e->checkpoint.reset();  // a rollback builds the job again
-    e->job_built_now = true;
   } else if (speculative && e->task->ticks_left() >= kSliceTicks) {
     // A checkpoint costs a save() and, while it is kept, a copy of every
     // list or map the segment then changes (it shares them): a task that
@@ -203,8 +203,6 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
     e->checkpoint.reset();
     e->tx = std::make_unique<WorldTx>();
   }
-  bool rebuildable = e->job_built_now;  // a rollback without a checkpoint builds the job again
-  e->job_built_now = false;
   if (e->tx) {
     TaskStatus st = TaskStatus::Yielded;
     bool needs_exclusive = false;
@@ -476,7 +474,7 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
         if (c->out_of_band(*it)) continue;
         std::string line = std::move(*it);
         c->input.erase(it);
-        input_taken(*c, line.size() + 1);
+        input_taken(*c, InputMeter::bytes_of(line));
         c->unquote(line);
         v = Value::str(line);
         break;
