@@ -223,10 +223,10 @@ void Runtime::drain_inbox(size_t max) {
 std::vector<std::string> Runtime::flush_input(Connection& c) {
   if (c.input.empty()) return {">> No pending input to flush..."};
   std::vector<std::string> msgs{">> Flushing the following pending input:"};
-  size_t bytes = 0;
+  int64_t bytes = 0;
   for (auto& l : c.input) {
     msgs.push_back(">>     " + l);
-    bytes += l.size() + 1;
+    bytes += InputMeter::bytes_of(l);
   }
   msgs.push_back(">> (Done flushing)");
   c.input.clear();
@@ -237,7 +237,7 @@ std::vector<std::string> Runtime::flush_input(Connection& c) {
 // A line put on the connection's queue by the server (the login's empty
 // line, force_input()): counted as the session counts the client's.
 void Runtime::queue_line(Connection& c, std::string line, bool at_front) {
-  if (c.out) c.out->input.queued.fetch_add(int64_t(line.size()) + 1);
+  if (c.out) c.out->input.queued.fetch_add(InputMeter::bytes_of(line));
   if (at_front)
     c.input.push_front(std::move(line));
   else
@@ -249,12 +249,12 @@ void Runtime::queue_line(Connection& c, std::string line, bool at_front) {
 std::string Runtime::take_line(Connection& c) {
   std::string line = std::move(c.input.front());
   c.input.pop_front();
-  input_taken(c, line.size() + 1);
+  input_taken(c, InputMeter::bytes_of(line));
   return line;
 }
 
-void Runtime::input_taken(Connection& c, size_t bytes) {
-  if (c.out && c.out->input.taken(int64_t(bytes)) && c.session)
+void Runtime::input_taken(Connection& c, int64_t bytes) {
+  if (c.out && c.out->input.taken(bytes) && c.session)
     caf::anon_send(c.session, resume_input_atom::value);
 }
 
@@ -270,7 +270,7 @@ void Runtime::handle_line(ConnHandle h, std::string line) {
       c->out->push_now(std::move(out));
       kick(*c->out, c->session);
     }
-    input_taken(*c, line.size() + 1);
+    input_taken(*c, InputMeter::bytes_of(line));
     return;
   }
   c->input.push_back(std::move(line));  // counted by its session (InputMeter::sent)

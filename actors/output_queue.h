@@ -11,6 +11,7 @@
 #include <string>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "lang/value.h"
 
@@ -25,6 +26,13 @@ struct InputMeter {
   static constexpr int64_t kHigh = 65536;
   static constexpr int64_t kLow = kHigh / 2;
   std::atomic<int64_t> queued{0};
+  // What a line counts for, on both sides: its text and its line end.
+  static int64_t bytes_of(std::string_view line) { return int64_t(line.size()) + 1; }
+  static int64_t bytes_of(const std::vector<std::string>& lines) {
+    int64_t n = 0;
+    for (const auto& l : lines) n += bytes_of(l);
+    return n;
+  }
   std::atomic<bool> halted{false};  // the session stopped reading; whoever clears it resumes it
 
   // The session's side: `bytes` more sent on. True when it should stop

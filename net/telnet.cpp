@@ -187,8 +187,7 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
         auto t0 = std::chrono::steady_clock::now();
         std::vector<std::string> lines;
         st->filter.feed(std::string_view(msg.buf.data(), msg.buf.size()), lines);
-        int64_t bytes = 0;
-        for (const auto& l : lines) bytes += int64_t(l.size()) + 1;
+        int64_t bytes = actors::InputMeter::bytes_of(lines);
         // An exception would end this broker (and the connection) silently.
         if (!lines.empty()) try {
             port.lines(st->handle, std::move(lines));

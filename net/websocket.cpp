@@ -347,8 +347,7 @@ int on_data(mg_connection* conn, int bits, char* bytes, size_t len, void* data) 
       for (const Json& a : args->as_array())
         if (a.is_string()) line += " " + a.as_string();
     std::vector<std::string> lines = command_lines(line);
-    int64_t bytes = 0;
-    for (const auto& l : lines) bytes += int64_t(l.size()) + 1;
+    int64_t bytes = actors::InputMeter::bytes_of(lines);
     s.sessions.lines(ws->conn.handle, std::move(lines));
     // Too much typed ahead (InputMeter): this connection's thread stops
     // reading until the runtime has taken most of it.
