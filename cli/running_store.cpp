@@ -18,8 +18,17 @@ namespace echo::cli {
 
 namespace fs = std::filesystem;
 
+namespace {
+// The store's directory as the commands open it: the name itself when it is
+// one (open_dir), else the name with .db (Store::open).
+std::string store_dir(const std::string& name) {
+  std::error_code ec;
+  return fs::is_directory(name, ec) ? name : storage::Store::dir_for(name);
+}
+}  // namespace
+
 long running_server(const std::string& name) {
-  std::ifstream f(storage::Store::dir_for(name) + "/server.pid");
+  std::ifstream f(store_dir(name) + "/server.pid");
   long pid = 0;
   if (!(f >> pid) || pid <= 0) return 0;
   return ::kill(pid_t(pid), 0) == 0 ? pid : 0;
@@ -38,7 +47,7 @@ std::vector<std::string> snapshots_in(const std::string& dir) {
 }  // namespace
 
 std::string take_running_snapshot(const std::string& name, long pid) {
-  std::string dir = storage::Store::dir_for(name);
+  std::string dir = store_dir(name);
   std::vector<std::string> before = snapshots_in(dir);
   if (::kill(pid_t(pid), SIGUSR2) != 0)
     throw std::runtime_error("cannot signal the server (pid " + std::to_string(pid) + ") serving " + dir);
@@ -51,11 +60,11 @@ std::string take_running_snapshot(const std::string& name, long pid) {
   throw std::runtime_error("the server (pid " + std::to_string(pid) + ") took no snapshot within two minutes; see its log");
 }
 
-ReadableStore::ReadableStore(const std::string& name) : dir_(storage::Store::dir_for(name)) {
+ReadableStore::ReadableStore(const std::string& name) : dir_(name) {
   long pid = running_server(name);
   if (pid <= 0) return;
   std::string snap = take_running_snapshot(name, pid);
-  std::string scratch = dir_ + "/view." + std::to_string(getpid());
+  std::string scratch = store_dir(name) + "/view." + std::to_string(getpid());
   fs::remove_all(scratch);
   fs::create_directories(scratch + "/data");
   scratch_ = true;

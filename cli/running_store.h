@@ -14,8 +14,8 @@ long running_server(const std::string& name);
 // snapshot it takes; its path. Throws std::runtime_error.
 std::string take_running_snapshot(const std::string& name, long pid);
 
-// A store directory to read `name` from: `name` itself when no server runs
-// on it, else a scratch store made of a fresh snapshot (its SST files
+// A store directory to read `name` from: `name` itself, as given, when no
+// server runs on it, else a scratch store made of a fresh snapshot (its SST files
 // hard-linked), removed when this goes.
 class ReadableStore {
  public:

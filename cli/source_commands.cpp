@@ -2,7 +2,8 @@
 //   echo-repl load FILE.echo [--world NAME.db]   apply the file, all or nothing
 //   echo-repl dump OBJ [--world NAME.db]          print OBJ (#N or $name) as a definition
 // The world defaults to default-world.db, the one `./echo.sh run` serves.
-// Both refuse a store a running server holds (RocksDB's lock says so).
+// load refuses a store a running server holds (RocksDB's lock says so);
+// dump reads a snapshot that server takes (cli/running_store.h).
 #include <filesystem>
 #include <fstream>
 #include <iostream>
