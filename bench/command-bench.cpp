@@ -5,6 +5,11 @@
 // Also the rate of short forked tasks. Not a test.
 //
 //   build/bench/echo-bench-commands [--clients 1,100,1000] [--seconds S] [--rate R]
+//                                   [--commands-only]
+//
+// Each pass also prints the server's CPU time per command (user + system,
+// from /proc) and its resident memory with the clients connected, so the
+// cost of the path and of a connection are figures, not guesses.
 //
 // It imports ../shared/data/LambdaCore-latest.db into /tmp, creates the
 // players through the wizard, and runs build/cli/echo-repl serve.
@@ -145,6 +150,34 @@ Server start_server(const std::string& repl, const std::string& store) {
   return s;
 }
 
+// The server's CPU seconds so far (user + system, all threads).
+double cpu_seconds(pid_t pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return 0;
+  char buf[2048];
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const char* p = std::strrchr(buf, ')');
+  if (!p) return 0;
+  unsigned long utime = 0, stime = 0;
+  std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime);
+  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
+
+// The server's resident set in MiB.
+double rss_mib(pid_t pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
+  if (!f) return 0;
+  char line[256];
+  double kb = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (!std::strncmp(line, "VmRSS:", 6)) kb = std::atof(line + 6);
+  std::fclose(f);
+  return kb / 1024;
+}
+
 double pct(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -157,6 +190,7 @@ int main(int argc, char** argv) {
   std::vector<int> counts = {1, 100, 1000};
   double seconds = 5;
   double rate = 1;  // commands per second per client in the paced pass
+  bool commands_only = false;  // skip the forked-task and CPU-bound passes
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--clients") && i + 1 < argc) {
       counts.clear();
@@ -170,6 +204,8 @@ int main(int argc, char** argv) {
       rate = std::stod(argv[++i]);
     } else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) {
       seconds = std::stod(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--commands-only")) {
+      commands_only = true;
     }
   }
   rlimit rl{8192, 8192};
@@ -215,52 +251,55 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Short forked tasks: the wizard forks K tasks that each bump a counter
-  // (each task is its own segment and commit).
-  // LambdaCore's $server_options.queued_task_limit (300) would refuse most of them.
-  send_line(wiz, ";;add_property(#0, \"bench_count\", 0, {player, \"rw\"}); "
-                 "$server_options.queued_task_limit = 100000; return \"ok\";");
-  wait_for(wiz, "\"ok\"", 30);
-  const int k = 2000;
-  auto f0 = Clock::now();
-  send_line(wiz, ";;for i in [1.." + std::to_string(k) +
-                     "] fork (0) #0.bench_count = #0.bench_count + 1; endfork if (ticks_left() < 5000) suspend(0); "
-                     "endif endfor return \"forked\";");
-  wait_for(wiz, "\"forked\"", 60);
-  for (int tries = 0; tries < 3000; ++tries) {
-    wiz.buf.clear();
-    send_line(wiz, ";#0.bench_count");
-    if (!wait_for(wiz, "=> ", 10)) break;
-    if (wait_for(wiz, std::to_string(k) + "\r", 0.01)) break;
-  }
-  double fs_ = std::chrono::duration<double>(Clock::now() - f0).count();
-  std::printf("forked tasks: %d in %.2f s = %.0f tasks/s (each its own commit; all add to one counter)\n", k,
-              fs_, k / fs_);
-  std::printf("      %s\n", commit_stats(wiz).c_str());
-  std::fflush(stdout);
+  if (!commands_only) {
+    // Short forked tasks: the wizard forks K tasks that each bump a counter
+    // (each task is its own segment and commit).
+    // LambdaCore's $server_options.queued_task_limit (300) would refuse most of them.
+    send_line(wiz, ";;add_property(#0, \"bench_count\", 0, {player, \"rw\"}); "
+                   "$server_options.queued_task_limit = 100000; return \"ok\";");
+    wait_for(wiz, "\"ok\"", 30);
+    const int k = 2000;
+    auto f0 = Clock::now();
+    send_line(wiz, ";;for i in [1.." + std::to_string(k) +
+                       "] fork (0) #0.bench_count = #0.bench_count + 1; endfork if (ticks_left() < 5000) suspend(0); "
+                       "endif endfor return \"forked\";");
+    wait_for(wiz, "\"forked\"", 60);
+    for (int tries = 0; tries < 3000; ++tries) {
+      wiz.buf.clear();
+      send_line(wiz, ";#0.bench_count");
+      if (!wait_for(wiz, "=> ", 10)) break;
+      if (wait_for(wiz, std::to_string(k) + "\r", 0.01)) break;
+    }
+    double fs_ = std::chrono::duration<double>(Clock::now() - f0).count();
+    std::printf("forked tasks: %d in %.2f s = %.0f tasks/s (each its own commit; all add to one counter)\n", k,
+                fs_, k / fs_);
+    std::printf("      %s\n", commit_stats(wiz).c_str());
+    std::fflush(stdout);
 
-  // Two CPU-bound tasks on different objects: one after the other, then at
-  // once (speculation runs them on both cores).
-  send_line(wiz, ";;$server_options.bg_ticks = 2000000000; $server_options.bg_seconds = 100; "
-                 "for p in ({\"bench_a\", \"bench_b\"}) add_property(#0, p, create($thing), {player, \"r\"}); endfor "
-                 "return \"made2\";");
-  wait_for(wiz, "\"made2\"", 30);
-  auto cpu_tasks = [&](std::vector<std::string> objs) {
-    std::string code = ";;";
-    for (auto& o : objs)
-      code += "fork (0) for i in [1..100000000] x = i * 2; endfor player:tell(\"cpu " + o + " done\"); endfork ";
-    auto t0 = Clock::now();
-    send_line(wiz, code);
-    for (size_t i = 0; i < objs.size(); ++i) wait_for(wiz, " done", 120);
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-  };
-  double serial = cpu_tasks({"$bench_a"}) + cpu_tasks({"$bench_b"});
-  double both = cpu_tasks({"$bench_a", "$bench_b"});
-  std::printf("two CPU-bound tasks (100M iterations each): one after the other %.2f s, at once %.2f s "
-              "(%.2fx)\n", serial, both, serial / both);
-  std::fflush(stdout);
+    // Two CPU-bound tasks on different objects: one after the other, then at
+    // once (speculation runs them on both cores).
+    send_line(wiz, ";;$server_options.bg_ticks = 2000000000; $server_options.bg_seconds = 100; "
+                   "for p in ({\"bench_a\", \"bench_b\"}) add_property(#0, p, create($thing), {player, \"r\"}); endfor "
+                   "return \"made2\";");
+    wait_for(wiz, "\"made2\"", 30);
+    auto cpu_tasks = [&](std::vector<std::string> objs) {
+      std::string code = ";;";
+      for (auto& o : objs)
+        code += "fork (0) for i in [1..100000000] x = i * 2; endfor player:tell(\"cpu " + o + " done\"); endfork ";
+      auto t0 = Clock::now();
+      send_line(wiz, code);
+      for (size_t i = 0; i < objs.size(); ++i) wait_for(wiz, " done", 120);
+      return std::chrono::duration<double>(Clock::now() - t0).count();
+    };
+    double serial = cpu_tasks({"$bench_a"}) + cpu_tasks({"$bench_b"});
+    double both = cpu_tasks({"$bench_a", "$bench_b"});
+    std::printf("two CPU-bound tasks (100M iterations each): one after the other %.2f s, at once %.2f s "
+                "(%.2fx)\n", serial, both, serial / both);
+    std::fflush(stdout);
+  }
 
   for (int n : counts) {
+    double rss_before = rss_mib(srv.pid);
     std::vector<Conn> cs(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
       cs[size_t(i)].fd = connect_to(srv.port);
@@ -276,12 +315,16 @@ int main(int argc, char** argv) {
       wait_for(c, "\n", 0.05);
       c.buf.clear();
     }
+    double rss_with = rss_mib(srv.pid);
+    std::printf("%5d clients connected: server RSS %.1f MiB (%.1f KiB per connection over %.1f MiB before)\n", n,
+                rss_with, (rss_with - rss_before) * 1024 / n, rss_before);
     // Two passes: saturated (each client sends its next command as soon as
     // the last is answered: throughput), then paced at `rate` commands per
     // second per client, spread out (latency under a steady load).
     for (double pace : {0.0, rate}) {
       std::vector<double> lat;
       size_t done = 0;
+      double cpu0 = cpu_seconds(srv.pid);
       auto t0 = Clock::now();
       auto stop = t0 + std::chrono::duration<double>(seconds);
       std::vector<Clock::time_point> next(cs.size(), t0);
@@ -330,11 +373,13 @@ int main(int argc, char** argv) {
           c.waiting = false;
         }
       double el = std::chrono::duration<double>(Clock::now() - t0).count();
+      double cpu = cpu_seconds(srv.pid) - cpu0;
       char how[64];
       if (pace > 0) std::snprintf(how, sizeof how, "paced %.1f/s each", pace);
       else std::snprintf(how, sizeof how, "saturated");
-      std::printf("%5d clients, %-18s %8.0f commands/s  p50 %7.2f ms  p99 %7.2f ms  (%zu commands)\n", n, how,
-                  double(done) / el, pct(lat, 0.5), pct(lat, 0.99), done);
+      std::printf("%5d clients, %-18s %8.0f commands/s  p50 %7.2f ms  p99 %7.2f ms  (%zu commands)  "
+                  "server CPU %.3f ms/command\n", n, how, double(done) / el, pct(lat, 0.5), pct(lat, 0.99), done,
+                  done ? cpu * 1000 / double(done) : 0.0);
       std::printf("      %s\n", commit_stats(wiz).c_str());
       std::fflush(stdout);
     }
