@@ -5,12 +5,15 @@
 
 namespace echo::actors {
 
-// Task actors.
-using run_atom = caf::atom_constant<caf::atom("run")>;        // run (or wait for) a slice
+// Task actors: (int64_t task id, uint64_t lease) run (or wait for) a slice
+// of the task that leased the actor; a message of an older lease is stale.
+using run_atom = caf::atom_constant<caf::atom("run")>;
 
 // Object actors: (int64_t task id) a task to start or wake, in mailbox order
 // (an event handler, a command, a timer).
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+// An object actor's own timer: stop if no message came since the last one.
+using idle_check_atom = caf::atom_constant<caf::atom("idlechk")>;
 
 // The runtime's inbox actor: handle the session events posted (no arguments).
 using drain_atom = caf::atom_constant<caf::atom("drain")>;

@@ -10,9 +10,11 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <random>
 
 #include <unistd.h>
+#include <utility>
 
 #include "actors/messages.h"
 #include "lang/compiler.h"
@@ -74,12 +76,18 @@ caf::behavior inbox_actor(caf::event_based_actor* self, Runtime* rt, std::atomic
 // messages, each a task to start or wake in mailbox order: an event's
 // handler, a command typed by the player the object is (or, before login,
 // by a connection its listener handles), a timer (suspend() or a delayed
-// fork whose `this` it is). It stops after a while without messages; the
-// next one spawns a new actor.
+// fork whose `this` it is). It stops when a whole idle check period passes
+// without messages; the next one spawns a new actor. (One timer per period,
+// not a timeout reset by every message: that woke CAF's clock thread for
+// each command.)
 caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t obj) {
+  constexpr auto kIdleCheck = std::chrono::seconds(30);
   std::string name = "object #" + std::to_string(obj);
+  auto delivered_since_check = std::make_shared<bool>(false);
+  self->delayed_send(self, kIdleCheck, idle_check_atom::value);
   return {
       [=](deliver_atom, int64_t task_id) {
+        *delivered_since_check = true;
         auto t0 = std::chrono::steady_clock::now();
         {
           std::lock_guard<WorldLock> lk(rt->mu);
@@ -89,23 +97,24 @@ caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t ob
         }
         rt->record(name, "object", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), obj);
       },
-      caf::after(std::chrono::seconds(30)) >>
-          [=] {
-            bool quit = false;
-            {
-              std::lock_guard<WorldLock> lk(rt->mu);
-              auto it = rt->objects_.find(obj);
-              if (it != rt->objects_.end() && it->second.pending == 0 &&
-                  it->second.actor == caf::actor_cast<caf::actor>(self)) {
-                rt->objects_.erase(it);
-                quit = true;
-              }
-            }
-            if (quit) {
-              rt->forget(name);
-              self->quit();
-            }
-          },
+      [=](idle_check_atom) {
+        bool quit = false;
+        if (!std::exchange(*delivered_since_check, false)) {
+          std::lock_guard<WorldLock> lk(rt->mu);
+          auto it = rt->objects_.find(obj);
+          if (it != rt->objects_.end() && it->second.pending == 0 &&
+              it->second.actor == caf::actor_cast<caf::actor>(self)) {
+            rt->objects_.erase(it);
+            quit = true;
+          }
+        }
+        if (quit) {
+          rt->forget(name);
+          self->quit();
+        } else {
+          self->delayed_send(self, kIdleCheck, idle_check_atom::value);
+        }
+      },
   };
 }
 
@@ -163,11 +172,12 @@ void Runtime::object_segment_done(TaskEntry& e) {
 
 namespace {
 
-caf::behavior task_actor(caf::event_based_actor* self, Runtime* rt, int64_t id) {
+// A task's actor, leased from the runtime's pool for each segment.
+caf::behavior task_actor(caf::event_based_actor* self, Runtime* rt) {
   // An exception must not end the actor silently while it holds the world
   // token: the runtime drops the task and moves on (step_guarded).
   return {
-      [=](run_atom) { rt->step_guarded(self, id); },
+      [=](run_atom, int64_t id, uint64_t lease) { rt->step_guarded(self, id, lease); },
   };
 }
 
@@ -216,6 +226,7 @@ Runtime::~Runtime() {
     for (auto& s : closed_at_shutdown_) caf::anon_send(s, abort_atom::value);
     for (auto& [id, e] : tasks_)
       if (e->actor) caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
+    for (auto& a : idle_task_actors_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     for (auto& [id, o] : objects_) caf::anon_send_exit(o.actor, caf::exit_reason::user_shutdown);
     // Listeners and sessions belong to net/; do not wait for them.
     sys_->await_actors_before_shutdown(false);
@@ -256,6 +267,11 @@ void Runtime::start() {
   cfg_ = std::make_unique<caf::actor_system_config>();
   cfg_->load<caf::io::middleman>();
   if (opt_.worker_threads) cfg_->set("scheduler.max-threads", opt_.worker_threads);
+  // CAF's idle workers poll their queues with 50 us sleeps for 25 ms after
+  // every job: a fifth of the server's CPU per command went to those wakeups.
+  // An idle worker now spins briefly, then waits on its condition variable,
+  // which an enqueue signals.
+  cfg_->set("work-stealing.moderate-poll-attempts", size_t(0));
   sys_ = std::make_unique<caf::actor_system>(*cfg_);
 
   inbox_actor_ = sys_->spawn(inbox_actor, this, &drain_asked_);
@@ -302,11 +318,38 @@ void Runtime::grant_next() {
     TaskEntry* e = task(id);
     if (!e || e->killed) continue;
     token_ = id;
-    // Spawned when it first runs: a fork or a restored task may wait a long
-    // time, and a fork bomb's thousands of tasks cost no actors until then.
-    if (!e->actor) e->actor = sys_->spawn(task_actor, this, id);
-    caf::anon_send(e->actor, run_atom::value);
+    // Leased when it runs: a fork, a suspended or a restored task may wait
+    // a long time, and a fork bomb's thousands of tasks cost no actors.
+    if (!e->actor) lease_task_actor(*e);
+    caf::anon_send(e->actor, run_atom::value, id, e->lease);
   }
+}
+
+void Runtime::lease_task_actor(TaskEntry& e) {
+  if (idle_task_actors_.empty()) {
+    e.actor = sys_->spawn(task_actor, this);
+  } else {
+    e.actor = std::move(idle_task_actors_.back());
+    idle_task_actors_.pop_back();
+  }
+  e.lease = ++next_lease_;
+}
+
+void Runtime::return_task_actor(TaskEntry& e) {
+  if (!e.actor) return;
+  // Enough for every task that can run at once (one per worker, plus the
+  // speculations beside them); more would only hold memory.
+  constexpr size_t kIdleTaskActors = 64;
+  if (idle_task_actors_.size() < kIdleTaskActors && !stopping_)
+    idle_task_actors_.push_back(std::move(e.actor));
+  else
+    caf::anon_send_exit(e.actor, caf::exit_reason::normal);
+  e.actor = caf::actor();
+  e.lease = 0;  // what is still in the actor's mailbox for this task is stale
+}
+
+void Runtime::run_again(caf::event_based_actor* self, const TaskEntry& e) {
+  self->send(self, run_atom::value, e.id, e.lease);
 }
 
 void Runtime::release_token(int64_t id) {
@@ -377,9 +420,9 @@ void Runtime::kill_task(int64_t id) {
       maybe_ending(c);
     }
   if (e->persisted) dirty_tasks_.insert(id);
-  if (e->actor) caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
   waiting_.erase(id);
   if (id != current_) {  // the running one is dropped at the end of its slice
+    return_task_actor(*e);  // a run message already sent for it is stale
     release_origin(*e);  // a command that never ran must not hold its connection
     object_segment_done(*e);
     tasks_.erase(id);

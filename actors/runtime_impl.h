@@ -141,7 +141,8 @@ struct Job {
 
 struct TaskEntry {
   int64_t id = 0;
-  caf::actor actor;
+  caf::actor actor;    // leased from the pool while the task has segments to run
+  uint64_t lease = 0;  // which lease of the actor is this task's (run_atom)
   std::unique_ptr<Task> task;
   Job job;                    // pending setup (command parsing needs the world)
   // A command runs #0:do_command first, then the matched verb: the second
@@ -231,8 +232,8 @@ class Runtime {
   void ask_drain();
 
   // ---- task actors ----
-  void step(caf::event_based_actor* self, int64_t task_id);
-  void step_guarded(caf::event_based_actor* self, int64_t task_id);
+  void step(caf::event_based_actor* self, int64_t task_id, uint64_t lease);
+  void step_guarded(caf::event_based_actor* self, int64_t task_id, uint64_t lease);
   void wake(TaskEntry& e);  // a Sleeping task whose time is up: queued for the token
 
   // ---- for the server builtins (called with mu held, by the token holder) ----
@@ -528,6 +529,14 @@ class Runtime {
   std::vector<caf::actor> listeners_;
   std::vector<caf::actor> closed_at_shutdown_;  // their sessions: aborted as the server stops
   caf::actor timer_;
+  // Task actors between tasks (with mu held). A task leases one when its
+  // segment first runs and gives it back when the segment ends: spawning
+  // and destroying an actor per command cost a tenth of its CPU.
+  std::vector<caf::actor> idle_task_actors_;
+  uint64_t next_lease_ = 0;
+  void lease_task_actor(TaskEntry& e);
+  void return_task_actor(TaskEntry& e);
+  void run_again(caf::event_based_actor* self, const TaskEntry& e);  // the next slice, in this actor
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   std::string stop_reason_;

@@ -52,11 +52,11 @@ int64_t Runtime::server_int_option(const char* name, int64_t dflt) {
   return v.is_int() ? v.as_int() : dflt;
 }
 
-void Runtime::step_guarded(caf::event_based_actor* self, int64_t id) {
+void Runtime::step_guarded(caf::event_based_actor* self, int64_t id, uint64_t lease) {
   auto t0 = std::chrono::steady_clock::now();
   std::string name = "task " + std::to_string(id);
   try {
-    step(self, id);
+    step(self, id, lease);
     double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     bool alive;
     {
@@ -77,6 +77,10 @@ void Runtime::step_guarded(caf::event_based_actor* self, int64_t id) {
       // only to the log). Running out of memory does not get here: the VM
       // makes that a quota abort.
       notify(e->player, "Task " + std::to_string(id) + " failed in the server and was stopped.");
+      if (e->lease == lease) {  // this actor quits below: not back to the pool
+        e->actor = caf::actor();
+        e->lease = 0;
+      }
       e->task.reset();
       e->on_end = nullptr;
       finish_task(*e);
@@ -124,11 +128,12 @@ Runtime::SpeculationStats Runtime::speculation_stats() {
   return SpeculationStats{spec_commits_.load(), spec_conflicts_.load(), spec_exclusive_.load(), spec_peak_.load()};
 }
 
-void Runtime::step(caf::event_based_actor* self, int64_t id) {
+void Runtime::step(caf::event_based_actor* self, int64_t id, uint64_t lease) {
   {
     std::shared_lock<WorldLock> sl(mu);
     TaskEntry* e = task(id);
-    if (e && e->speculating && !e->commit_waiting) {
+    if (!e || e->lease != lease) return;  // stale: the task ended, or left this actor
+    if (e->speculating && !e->commit_waiting) {
       speculative_slice(self, *e, sl);
       return;
     }
@@ -137,10 +142,7 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
   InboxDrain drain_at_exit{this};  // declared after lk: runs first
   drain_inbox();
   TaskEntry* e = task(id);
-  if (!e) {
-    self->quit();
-    return;
-  }
+  if (!e || e->lease != lease) return;  // killed meanwhile
   if (token_ != id) return;  // a stale run_atom; the token comes with the next one
   if (e->commit_waiting) {
     end_speculation(self, *e);
@@ -169,7 +171,7 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
       e->on_end = nullptr;
       e->exclusive = true;
       current_ = 0;
-      self->send(self, run_atom::value);
+      run_again(self, *e);
       return;
     } catch (const std::exception& ex) {
       log("TASK " + std::to_string(id) + ": " + ex.what());
@@ -252,14 +254,14 @@ void Runtime::step(caf::event_based_actor* self, int64_t id) {
       ++spec_exclusive_;
       rollback(*e);
       e->exclusive = true;
-      self->send(self, run_atom::value);
+      run_again(self, *e);
       return;
     }
     if (st == TaskStatus::Yielded) {  // a long segment: on beside the others
       e->speculating = true;
       e->validated_at = commits_.load();
       release_token(id);
-      self->send(self, run_atom::value);
+      run_again(self, *e);
       return;
     }
     end_speculation(self, *e);  // it held the token throughout: it commits
@@ -292,7 +294,7 @@ void Runtime::after_slice(caf::event_based_actor* self, TaskEntry& e, TaskStatus
   }
   switch (st) {
     case TaskStatus::Yielded:
-      self->send(self, run_atom::value);
+      run_again(self, e);
       return;
     case TaskStatus::Suspended:
       suspended(self, e);
@@ -307,7 +309,7 @@ void Runtime::after_slice(caf::event_based_actor* self, TaskEntry& e, TaskStatus
     std::unique_ptr<Task> old = std::move(e.task);
     next(e, st, old.get());
     if (e.task) {  // a next stage: run it in this segment
-      self->send(self, run_atom::value);
+      run_again(self, e);
       return;
     }
   }
@@ -353,7 +355,7 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
     }
   }
   if (!conflict && !needs_exclusive && st == TaskStatus::Yielded) {
-    self->send(self, run_atom::value);
+    run_again(self, e);
     return;
   }
   sl.unlock();
@@ -361,10 +363,7 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
   InboxDrain drain_at_exit{this};
   drain_inbox();
   TaskEntry* e2 = task(id);
-  if (!e2) {  // killed meanwhile
-    self->quit();
-    return;
-  }
+  if (!e2) return;  // killed meanwhile (its actor went back to the pool)
   if (trace_)
     log("TRACE spec task " + std::to_string(id) + " job " + std::to_string(int(e2->job.kind)) + " status " +
         std::to_string(int(st)) + (conflict ? " conflict" : "") + (needs_exclusive ? " needs-exclusive" : "") +
@@ -405,7 +404,7 @@ void Runtime::end_speculation(caf::event_based_actor* self, TaskEntry& e) {
     ++spec_conflicts_;
     rollback(e);
     e.exclusive = true;
-    self->send(self, run_atom::value);  // it holds the token: it reruns at once
+    run_again(self, e);  // it holds the token: it reruns at once
     return;
   }
   if (trace_)
@@ -458,12 +457,12 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
                        : wiz && c && c->last_input_task == e.id;
     if (!allowed) {
       e.task->resume_raise(E_PERM, "Permission denied", Value::integer(0));
-      self->send(self, run_atom::value);
+      run_again(self, e);
       return;
     }
     if (!c || c->closed || c->reading_task != 0) {
       e.task->resume_raise(E_INVARG, "Invalid argument", Value::integer(0));
-      self->send(self, run_atom::value);
+      run_again(self, e);
       return;
     }
     if (s.non_blocking) {
@@ -480,7 +479,7 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
         break;
       }
       e.task->resume(v);
-      self->send(self, run_atom::value);
+      run_again(self, e);
       return;
     }
     e.state = TaskEntry::Reading;
@@ -495,7 +494,7 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
     start_background(e, s.work);
     if (!e.background) {  // no thread for it: the builtin raises E_QUOTA
       e.task->resume_raise(E_QUOTA, "Too many builtins running in the background", Value::integer(0));
-      self->send(self, run_atom::value);
+      run_again(self, e);
       return;
     }
     e.state = TaskEntry::Sleeping;
@@ -507,7 +506,7 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
   // tasks.c enqueue_suspended_task: suspending counts against the limit too.
   if (!under_task_limit(e.task->frames().back().progr)) {
     e.task->resume_raise(E_QUOTA, "Resource limit exceeded", Value::integer(0));
-    self->send(self, run_atom::value);
+    run_again(self, e);
     return;
   }
   e.state = TaskEntry::Sleeping;
@@ -523,6 +522,7 @@ void Runtime::end_segment(TaskEntry& e) {
   e.exclusive = false;  // its next segment may speculate again
   release_origin(e);
   object_segment_done(e);
+  return_task_actor(e);
   commit();
   release_token(e.id);
 }
@@ -533,10 +533,9 @@ void Runtime::finish_task(TaskEntry& e) {
   if (e.persisted) dirty_tasks_.insert(id);
   release_origin(e);
   object_segment_done(e);
-  caf::actor a = e.actor;
+  return_task_actor(e);
   tasks_.erase(id);
   commit();
-  if (a) caf::anon_send_exit(a, caf::exit_reason::normal);
   release_token(id);
 }
 
