@@ -56,9 +56,9 @@ caf::behavior checkpoint_timer(caf::event_based_actor* self, Runtime* rt) {
 // The sessions' events (Runtime::post), handled holding mu: on a scheduler
 // thread, never the multiplexer's.
 caf::behavior inbox_actor(caf::event_based_actor* self, Runtime* rt, std::atomic<bool>* asked) {
-  (void)self;
   return {
       [=](drain_atom) {
+        ExecutionHere here(self);
         auto t0 = std::chrono::steady_clock::now();
         asked->store(false);  // before draining: an event posted meanwhile asks again
         {
@@ -87,6 +87,7 @@ caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t ob
   self->delayed_send(self, kIdleCheck, idle_check_atom::value);
   return {
       [=](deliver_atom, int64_t task_id) {
+        ExecutionHere here(self);
         *delivered_since_check = true;
         auto t0 = std::chrono::steady_clock::now();
         {
@@ -125,7 +126,7 @@ void Runtime::deliver_to_object(int64_t obj, int64_t task_id, double delay) {
   if (delay > 0)
     caf::delayed_anon_send(oa.actor, std::chrono::microseconds(int64_t(delay * 1e6)), deliver_atom::value, task_id);
   else
-    caf::anon_send(oa.actor, deliver_atom::value, task_id);
+    send_here(oa.actor, deliver_atom::value, task_id);
 }
 
 void Runtime::delivered(int64_t id, int64_t obj) {
@@ -177,13 +178,18 @@ caf::behavior task_actor(caf::event_based_actor* self, Runtime* rt) {
   // An exception must not end the actor silently while it holds the world
   // token: the runtime drops the task and moves on (step_guarded).
   return {
-      [=](run_atom, int64_t id, uint64_t lease) { rt->step_guarded(self, id, lease); },
+      [=](run_atom, int64_t id, uint64_t lease) {
+        ExecutionHere here(self);
+        rt->step_guarded(self, id, lease);
+      },
   };
 }
 
 }  // namespace
 
 Runtime* current_runtime() { return g_runtime; }
+
+thread_local caf::execution_unit* t_execution_unit = nullptr;
 
 std::shared_ptr<const Program> compile_saved_verb(const std::string& source,
                                                   const std::vector<std::shared_ptr<const Program>>& known) {
@@ -321,7 +327,7 @@ void Runtime::grant_next() {
     // Leased when it runs: a fork, a suspended or a restored task may wait
     // a long time, and a fork bomb's thousands of tasks cost no actors.
     if (!e->actor) lease_task_actor(*e);
-    caf::anon_send(e->actor, run_atom::value, id, e->lease);
+    send_here(e->actor, run_atom::value, id, e->lease);
   }
 }
 

@@ -65,6 +65,24 @@ namespace echo::actors {
 double unix_now();
 
 // One message waits for a session at most: it takes all there is.
+// While one of the runtime's actors runs: the scheduler thread it runs on
+// (ExecutionHere). A message sent from there to another of its actors is
+// queued on this same thread, to run next, where caf::anon_send would go
+// through the scheduler's round robin and wake the other thread: a command
+// passes from the inbox to the player's object actor to its task actor,
+// and each of those hops cost a wakeup and a context switch.
+extern thread_local caf::execution_unit* t_execution_unit;
+struct ExecutionHere {
+  caf::execution_unit* prev;
+  explicit ExecutionHere(caf::event_based_actor* self) : prev(t_execution_unit) { t_execution_unit = self->context(); }
+  ~ExecutionHere() { t_execution_unit = prev; }
+};
+template <class... Ts>
+void send_here(const caf::actor& to, Ts&&... xs) {
+  to->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, std::forward<Ts>(xs)...),
+              t_execution_unit);
+}
+
 inline void kick(OutputQueue& out, const caf::actor& session) {
   if (session && out.arm_kick()) caf::anon_send(session, output_atom::value);
 }

@@ -208,6 +208,7 @@ int main(int argc, char** argv) {
       commands_only = true;
     }
   }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each line as it is made, into a file too
   rlimit rl{8192, 8192};
   setrlimit(RLIMIT_NOFILE, &rl);
   signal(SIGPIPE, SIG_IGN);
