@@ -268,7 +268,7 @@ void Runtime::handle_line(ConnHandle h, std::string line) {
     for (auto& l : flush_input(*c)) out += l + "\r\n";
     if (c->out) {
       c->out->push_now(std::move(out));
-      kick(*c->out, c->session);
+      kick(c->out, c->session);
     }
     input_taken(*c, InputMeter::bytes_of(line));
     return;

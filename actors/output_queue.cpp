@@ -1,6 +1,10 @@
 #include "actors/output_queue.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "lang/limits.h"
 
@@ -90,10 +94,16 @@ size_t OutputQueue::length() const {
   return queued_ + in_flight_;
 }
 
-OutputQueue::Chunk OutputQueue::take(size_t max) {
+OutputQueue::Chunk OutputQueue::take(size_t max, bool lend_if_idle) {
   kick_armed_.store(false);  // before looking: a push after this look kicks again
   Chunk c;
   std::lock_guard<std::mutex> lk(mu_);
+  struct Lend {  // decided once the chunk is known
+    OutputQueue& q;
+    Chunk& c;
+    bool if_idle;
+    ~Lend() { q.lent_.store(if_idle && q.socket_ >= 0 && c.bytes.empty() && !c.close && !c.event); }
+  } lend{*this, c, lend_if_idle};
   // net_multi.c push_output: the notice goes before the output that is left.
   if (lines_lost_ > 0) {
     c.bytes = overflow_notice(lines_lost_);
@@ -126,6 +136,56 @@ OutputQueue::Chunk OutputQueue::take(size_t max) {
 void OutputQueue::set_in_flight(size_t bytes) {
   std::lock_guard<std::mutex> lk(mu_);
   in_flight_ = bytes;
+}
+
+void OutputQueue::give_socket(int fd) {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (socket_ >= 0) ::close(socket_);
+  socket_ = fd;
+}
+
+void OutputQueue::close_socket() {
+  std::lock_guard<std::mutex> lk(mu_);
+  lent_.store(false);
+  if (socket_ >= 0) ::close(socket_);
+  socket_ = -1;
+}
+
+bool OutputQueue::write_direct() {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (!lent_.load() || socket_ < 0) return false;
+  std::string bytes;
+  if (lines_lost_ > 0) {
+    bytes = overflow_notice(lines_lost_);
+    lines_lost_ = 0;
+  }
+  while (!blocks_.empty() && blocks_.front().seq <= released_) {
+    Block& b = blocks_.front();
+    if (b.close || b.event) break;  // the session's to handle
+    queued_ -= b.size;
+    bytes += b.text;
+    blocks_.pop_front();
+  }
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = ::send(socket_, bytes.data() + sent, bytes.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += size_t(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      break;  // full (EAGAIN) or failing: the session takes over
+    }
+  }
+  bool rest = !blocks_.empty() && blocks_.front().seq <= released_;  // a close or an event
+  if (sent == bytes.size() && !rest) return true;
+  if (sent < bytes.size()) {  // back at the head, to go first
+    Block b = block(bytes.substr(sent), 0);
+    queued_ += b.size;
+    blocks_.push_front(std::move(b));
+  }
+  lent_.store(false);
+  return false;
 }
 
 std::string OutputQueue::overflow_notice(uint64_t lines) {

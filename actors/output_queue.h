@@ -97,9 +97,27 @@ class OutputQueue {
   };
   // Up to about `max` bytes of releasable output (a line longer than that
   // comes whole), and the session's in-flight count grows by its size.
-  Chunk take(size_t max);
+  // With `lend_if_idle`, when there is nothing to take, the socket the
+  // session lent (lend_socket) is the runtime's to write to until the next
+  // take; otherwise it goes back to the session.
+  Chunk take(size_t max, bool lend_if_idle = false);
   // What the session has not yet written to the socket (CAF's ack).
   void set_in_flight(size_t bytes);
+
+  // ---- writing straight to the socket ----
+  // A telnet session's network thread need not be woken for each answer:
+  // while the session has nothing in flight, it lends the queue a copy of
+  // its socket (a dup, so that the session's close cannot hand the number
+  // to another connection under a writer), and the runtime writes released
+  // output itself, without blocking. What the socket does not take at once
+  // stays queued and the session is told, as before.
+  void give_socket(int fd);  // the session's dup; closed by close_socket()
+  void close_socket();       // the session ends: no more direct writes
+  bool socket_lent() const { return lent_.load(std::memory_order_relaxed); }
+  // With the socket lent: writes the released output (the overflow notice
+  // first). True when nothing is left for the session to do; false when it
+  // must be told (output left over, a close, an event, no socket).
+  bool write_direct();
 
   // LambdaMOO's notice for `lines` lost lines, with its CRLFs.
   static std::string overflow_notice(uint64_t lines);
@@ -125,6 +143,8 @@ class OutputQueue {
   uint64_t released_ = 0;  // blocks with seq <= this may be taken
   uint64_t lines_lost_ = 0;
   std::atomic<bool> kick_armed_{false};
+  int socket_ = -1;                // the session's dup of its socket (under mu_)
+  std::atomic<bool> lent_{false};  // the runtime may write to it (set under mu_)
 };
 
 }  // namespace echo::actors

@@ -59,6 +59,7 @@ caf::behavior inbox_actor(caf::event_based_actor* self, Runtime* rt, std::atomic
   return {
       [=](drain_atom) {
         ExecutionHere here(self);
+        DirectWrites writes;  // after mu is let go
         auto t0 = std::chrono::steady_clock::now();
         asked->store(false);  // before draining: an event posted meanwhile asks again
         {
@@ -88,6 +89,7 @@ caf::behavior object_actor(caf::event_based_actor* self, Runtime* rt, int64_t ob
   return {
       [=](deliver_atom, int64_t task_id) {
         ExecutionHere here(self);
+        DirectWrites writes;  // after mu is let go
         *delivered_since_check = true;
         auto t0 = std::chrono::steady_clock::now();
         {
@@ -190,6 +192,27 @@ caf::behavior task_actor(caf::event_based_actor* self, Runtime* rt) {
 Runtime* current_runtime() { return g_runtime; }
 
 thread_local caf::execution_unit* t_execution_unit = nullptr;
+
+namespace {
+thread_local DirectWrites* t_direct_writes = nullptr;
+}
+
+DirectWrites::DirectWrites() : prev(t_direct_writes) { t_direct_writes = this; }
+
+DirectWrites::~DirectWrites() {
+  t_direct_writes = prev;
+  for (auto& p : pending)
+    if (!p.out->write_direct()) tell_session(*p.out, p.session);
+}
+
+bool DirectWrites::defer(const std::shared_ptr<OutputQueue>& out, const caf::actor& session) {
+  DirectWrites* d = t_direct_writes;
+  if (!d) return false;
+  for (auto& p : d->pending)
+    if (p.out == out) return true;
+  d->pending.push_back(Pending{out, session});
+  return true;
+}
 
 std::shared_ptr<const Program> compile_saved_verb(const std::string& source,
                                                   const std::vector<std::shared_ptr<const Program>>& known) {
@@ -674,7 +697,7 @@ void Runtime::publish_output(Connection& c) {
   c.out->commit(written_seq_);
   if (written_seq_ <= synced_seq_) {
     c.out->release(written_seq_);
-    kick(*c.out, c.session);
+    kick(c.out, c.session);
     return;
   }
   held_.push_back(Held{written_seq_, c.out, c.session});
@@ -684,7 +707,7 @@ void Runtime::release_held() {
   while (!held_.empty() && held_.front().seq <= synced_seq_) {
     Held& h = held_.front();
     h.out->release(h.seq);
-    kick(*h.out, h.session);
+    kick(h.out, h.session);
     held_.pop_front();
   }
 }
@@ -705,7 +728,13 @@ void Runtime::syncer_loop() {
     lk.lock();
     ++wal_syncs_;
     synced_seq_ = target;
-    release_held();
+    if (held_.empty()) continue;
+    {
+      DirectWrites writes;
+      release_held();
+      lk.unlock();
+    }  // written here, without mu
+    lk.lock();
   }
 }
 

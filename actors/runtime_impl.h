@@ -83,8 +83,32 @@ void send_here(const caf::actor& to, Ts&&... xs) {
               t_execution_unit);
 }
 
-inline void kick(OutputQueue& out, const caf::actor& session) {
+// Released output written to the client's socket by the thread that
+// released it, once its handler has let go of mu, when the session lent the
+// socket (OutputQueue::write_direct): a command's answer then costs no
+// wakeup of the network thread. Outside a DirectWrites scope (the syncer
+// thread), or when the socket is not lent, the session is told instead.
+struct DirectWrites {
+  struct Pending {
+    std::shared_ptr<OutputQueue> out;
+    caf::actor session;
+  };
+  std::vector<Pending> pending;
+  DirectWrites* prev;
+  DirectWrites();
+  ~DirectWrites();  // writes what is pending
+  DirectWrites(const DirectWrites&) = delete;
+  DirectWrites& operator=(const DirectWrites&) = delete;
+  static bool defer(const std::shared_ptr<OutputQueue>& out, const caf::actor& session);
+};
+
+inline void tell_session(OutputQueue& out, const caf::actor& session) {
   if (session && out.arm_kick()) caf::anon_send(session, output_atom::value);
+}
+
+inline void kick(const std::shared_ptr<OutputQueue>& out, const caf::actor& session) {
+  if (out->socket_lent() && DirectWrites::defer(out, session)) return;
+  tell_session(*out, session);
 }
 
 struct Connection {

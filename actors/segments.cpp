@@ -53,6 +53,7 @@ int64_t Runtime::server_int_option(const char* name, int64_t dflt) {
 }
 
 void Runtime::step_guarded(caf::event_based_actor* self, int64_t id, uint64_t lease) {
+  DirectWrites writes;  // after step() has let go of mu
   auto t0 = std::chrono::steady_clock::now();
   std::string name = "task " + std::to_string(id);
   try {

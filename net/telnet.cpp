@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -127,6 +128,12 @@ struct SessionState {
   LineFilter filter;
   size_t unwritten = 0;  // handed to CAF, not yet taken by the socket
   bool closing = false;
+  // The runtime writes to a lent copy of the socket while this session has
+  // nothing in flight (OutputQueue::write_direct); that copy is closed with
+  // the session, however it ends, so that the client sees the close.
+  ~SessionState() {
+    if (out) out->close_socket();
+  }
 };
 
 // The most output handed to CAF at once: the rest stays in the OutputQueue,
@@ -146,6 +153,8 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
   actors::Session session = port.open(caf::actor_cast<caf::actor>(self), name, std::move(hold));
   st->handle = session.handle;
   st->out = std::move(session.out);
+  int copy = ::fcntl(static_cast<int>(hdl.id()), F_DUPFD_CLOEXEC, 0);  // CAF 0.17: the id is the socket
+  if (copy >= 0) st->out->give_socket(copy);
   std::string label = "session " + std::to_string(st->handle) + " (" + name + ")";
   // Reports each message's time to the monitor. (Not mailbox().size():
   // reading it from inside the actor upsets CAF 0.17's blocked-mailbox state.)
@@ -153,6 +162,7 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
     port.stats(label, st->handle, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   };
   auto finish = [=] {
+    st->out->close_socket();
     self->close(hdl);
     port.gone(label);
     self->quit();
@@ -168,7 +178,7 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
   // Hands CAF the next chunk when it has written the last one.
   auto pump = [=] {
     if (st->closing || st->unwritten > 0) return;
-    actors::OutputQueue::Chunk chunk = st->out->take(kWriteChunk);
+    actors::OutputQueue::Chunk chunk = st->out->take(kWriteChunk, /*lend_if_idle=*/true);
     if (!chunk.bytes.empty()) {
       self->write(hdl, chunk.bytes.size(), chunk.bytes.data());
       self->flush(hdl);
@@ -213,6 +223,7 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
       },
       [=](actors::abort_atom) { abort(); },
       [=](const caf::io::connection_closed_msg&) {
+        st->out->close_socket();
         if (!st->closing) port.closed(st->handle);
         port.gone(label);
         self->quit();
@@ -346,7 +357,9 @@ int64_t connection_limit(int64_t others) {
   // The store's files, logs and listeners: a quarter, at least 64.
   int64_t fds = int64_t(std::min<rlim_t>(r.rlim_cur, rlim_t(1) << 40));
   int64_t left = fds - std::max<int64_t>(64, fds / 4) - std::max<int64_t>(others, 0);
-  return std::max<int64_t>(left, 16);
+  // A connection takes two: its socket and the copy the runtime writes to
+  // (OutputQueue::give_socket).
+  return std::max<int64_t>(left / 2, 16);
 }
 
 uint16_t start_telnet(caf::actor_system& sys, actors::SessionPort port, const TelnetOptions& options) {

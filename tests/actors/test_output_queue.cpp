@@ -1,6 +1,8 @@
 // OutputQueue: LambdaMOO's output limit (net_multi.c enqueue_output and
 // push_output) and Echo's durability gate.
 #include <catch2/catch.hpp>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -120,4 +122,87 @@ TEST_CASE("output queue: events are dropped for room like lines", "[net]") {
   q.commit(0);
   OutputQueue::Chunk c = q.take(100000);
   CHECK(c.bytes.find("lines of output to you have been lost") != std::string::npos);
+}
+
+namespace {
+std::string read_all(int fd) {
+  std::string got;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n <= 0) return got;
+    got.append(buf, size_t(n));
+  }
+}
+}  // namespace
+
+TEST_CASE("output queue: a lent socket takes released output at once, and only then", "[net]") {
+  int sv[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  OutputQueue q;
+  q.give_socket(sv[0]);
+  CHECK_FALSE(q.socket_lent());  // lent only by a session with nothing in flight
+  q.push("first", true, true, 1 << 20);
+  CHECK_FALSE(q.write_direct());  // not lent: the session is told
+  q.commit(1);
+  q.release(1);
+  OutputQueue::Chunk c = q.take(1024, /*lend_if_idle=*/true);
+  CHECK(c.bytes == "first\r\n");
+  CHECK_FALSE(q.socket_lent());  // it has a chunk to write
+  q.set_in_flight(0);
+  c = q.take(1024, true);
+  CHECK(c.bytes.empty());
+  CHECK(q.socket_lent());
+  q.push("second", true, true, 1 << 20);
+  CHECK(q.write_direct());  // uncommitted: nothing goes, nothing left for the session
+  CHECK(read_all(sv[1]).empty());
+  q.commit(2);
+  q.release(2);
+  CHECK(q.write_direct());
+  CHECK(read_all(sv[1]) == "second\r\n");
+  CHECK(q.length() == 0);
+  // A close is the session's to do.
+  q.push_close();
+  q.commit(3);
+  q.release(3);
+  CHECK_FALSE(q.write_direct());
+  CHECK_FALSE(q.socket_lent());
+  CHECK(q.take(1024, true).close);
+  q.close_socket();
+  ::close(sv[1]);
+}
+
+TEST_CASE("output queue: what a full socket does not take stays queued, in order, for the session", "[net]") {
+  int sv[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  int small = 4096;
+  ::setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+  OutputQueue q;
+  q.give_socket(sv[0]);
+  q.take(1024, true);
+  REQUIRE(q.socket_lent());
+  std::string expected;
+  for (int i = 0; i < 2000; ++i) {
+    std::string line = "line " + std::to_string(i) + " " + std::string(100, 'x');
+    q.push(line, true, true, 1 << 24);
+    expected += line + "\r\n";
+  }
+  q.commit(1);
+  q.release(1);
+  CHECK_FALSE(q.write_direct());  // the socket filled up
+  CHECK_FALSE(q.socket_lent());   // the session writes the rest
+  std::string got = read_all(sv[1]);
+  REQUIRE(got.size() < expected.size());
+  while (true) {
+    OutputQueue::Chunk c = q.take(16384, true);
+    if (c.bytes.empty()) break;
+    got += c.bytes;
+    q.set_in_flight(0);
+  }
+  CHECK(got == expected);
+  CHECK(q.socket_lent());
+  q.close_socket();
+  CHECK_FALSE(q.socket_lent());
+  CHECK_FALSE(q.write_direct());
+  ::close(sv[1]);
 }
