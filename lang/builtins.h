@@ -43,7 +43,11 @@ struct BuiltinContext {
   int64_t progr = -1;          // the task's permissions (an object number)
   int64_t ticks_left = 0;      // filled in by the VM before each call
   std::chrono::steady_clock::time_point deadline;  // the task's seconds limit
-  std::mt19937_64* rng = nullptr;
+  // The task's random generator, seeded on first use (most tasks draw no
+  // random number, and seeding one costs more than a short command); none
+  // outside a task.
+  std::mt19937_64* rng();
+  std::mt19937_64* given_rng = nullptr;  // used instead when set (tests)
   void* world = nullptr;       // the world, once there is one
   Task* task = nullptr;        // the running task: frames, id (callers(), pass(), ...)
   VmHost* host = nullptr;      // the task's host (fork for emit(), ...)

@@ -287,7 +287,8 @@ class Task {
   Value local_ = Value::empty_map();
   std::shared_ptr<RaisedError> error_;
   BuiltinContext ctx_;
-  std::mt19937_64 rng_;
+  std::unique_ptr<std::mt19937_64> rng_;  // BuiltinContext::rng()
+  friend struct BuiltinContext;
   TaskStatus status_ = TaskStatus::Running;
   int64_t id_ = 0;
   // Suspended: the request, and the suspending builtin's result register in

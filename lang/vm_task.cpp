@@ -168,14 +168,22 @@ Value BuiltinContext::in_background(std::function<Value()> work) {
 
 // ---- task setup --------------------------------------------------------------
 
+std::mt19937_64* BuiltinContext::rng() {
+  if (given_rng) return given_rng;
+  if (!task) return nullptr;
+  auto& r = task->rng_;
+  if (!r) {
+    // Seeded from a per-thread generator: std::random_device for every task
+    // cost 6% of a busy server's time.
+    thread_local std::mt19937_64 seeds{std::random_device{}()};
+    r = std::make_unique<std::mt19937_64>(seeds());
+  }
+  return r.get();
+}
+
 Task::Task(RestoreTag, VmHost* host, TaskLimits limits)
     : host_(host ? host : &default_host_), limits_(limits), ticks_left_(limits.ticks) {
   register_all_builtins();
-  // Seeded from a per-thread generator: std::random_device for every task
-  // cost 6% of a busy server's time.
-  thread_local std::mt19937_64 seeds{std::random_device{}()};
-  rng_.seed(seeds());
-  ctx_.rng = &rng_;
   ctx_.task = this;
   ctx_.world = host_->world();
   ctx_.host = host_;

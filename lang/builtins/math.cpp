@@ -154,10 +154,10 @@ Value bf_frandom(BuiltinContext& ctx, std::span<Value> args) {
 // task's own; ToastStunt has one for the server). Returns 0.
 Value bf_reseed_random(BuiltinContext& ctx, std::span<Value>) {
   if (!ctx.wizard()) raise(E_PERM);
-  if (ctx.rng) {
+  if (std::mt19937_64* r = ctx.rng()) {
     std::random_device rd;
     std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
-    ctx.rng->seed(seq);
+    r->seed(seq);
   }
   return integer(0);
 }

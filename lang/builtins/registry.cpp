@@ -165,7 +165,7 @@ void register_all_builtins() {
 namespace bi {
 
 uint64_t random_u64(BuiltinContext& ctx) {
-  if (ctx.rng) return (*ctx.rng)();
+  if (std::mt19937_64* r = ctx.rng()) return (*r)();
   thread_local std::mt19937_64 gen{std::random_device{}()};
   return gen();
 }

@@ -45,7 +45,7 @@ inline Value call(const char* name, std::vector<Value> args) {
   // A world-less host: every caller is a wizard, as in the REPL.
   static echo::VmHost host;
   echo::BuiltinContext ctx;
-  ctx.rng = &rng;
+  ctx.given_rng = &rng;
   ctx.host = &host;
   return b.at(i).fn(ctx, args);
 }
