@@ -23,7 +23,7 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string r(s);
-  for (char& c : r) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : r) c = (c >= 'A' && c <= 'Z') ? char(c + 32) : c;  // ASCII, as World's names
   return r;
 }
 

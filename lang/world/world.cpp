@@ -6,18 +6,33 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <charconv>
 
 namespace echo {
 
 namespace {
 
+unsigned char fold(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+// ASCII only, as LambdaMOO's names are compared (the C locale's tolower,
+// without a call per character).
 std::string lower(std::string_view s) {
   std::string r(s);
-  for (char& c : r) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : r) c = char(fold(static_cast<unsigned char>(c)));
   return r;
 }
 
-unsigned char fold(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+// The verb cache's key, "ID:name" lower-cased, in a per-thread buffer: a
+// command looks up several verbs, and this allocated for each.
+const std::string& verb_cache_key(int64_t id, std::string_view name) {
+  thread_local std::string key;
+  char num[24];
+  auto end = std::to_chars(num, num + sizeof num, id).ptr;
+  key.assign(num, end);
+  key.push_back(':');
+  for (char c : name) key.push_back(char(fold(static_cast<unsigned char>(c))));
+  return key;
+}
 
 void erase_value(std::vector<int64_t>& v, int64_t x) { v.erase(std::remove(v.begin(), v.end(), x), v.end()); }
 void setadd(std::vector<int64_t>& v, int64_t x) {
@@ -526,6 +541,14 @@ int World::add_verb(int64_t id, Verb v) {
   return int(o->verbs.size());
 }
 
+// With cache_mu_ held. Bounded, as LambdaMOO's verb cache is: a program
+// that calls verbs by made-up names would otherwise grow it for ever.
+void World::remember_verb(const std::string& key, CacheEntry e) {
+  constexpr size_t kMaxEntries = 100000;
+  if (verb_cache_.size() >= kMaxEntries) verb_cache_.clear();
+  verb_cache_[key] = e;
+}
+
 const Verb* World::find_callable_verb(int64_t id, std::string_view name, int64_t* definer) {
   // A speculation that changed verbs or parents may not use (or fill) the
   // shared cache; one that did not depends on every verb and parent as the
@@ -533,14 +556,16 @@ const Verb* World::find_callable_verb(int64_t id, std::string_view name, int64_t
   WorldTx* t = tx();
   bool cached = !t || !t->verbs_changed;
   if (t && !t->verbs_read) t->verbs_read = generation_;
-  std::string key = std::to_string(id) + ":" + lower(name);
   if (cached) {
     std::optional<CacheEntry> hit;
     {
       std::lock_guard<std::mutex> lk(cache_mu_);
-      auto it = verb_cache_.find(key);
+      auto it = verb_cache_.find(verb_cache_key(id, name));
       if (it != verb_cache_.end()) hit = it->second;
     }
+    // A miss is remembered too, as LambdaMOO's verb cache does: a command
+    // asks #0 for a do_command verb LambdaCore does not have, every time.
+    if (hit && hit->definer == NOTHING) return nullptr;
     if (hit) {
       const Object* d = get(hit->definer);
       if (d && hit->index < d->verbs.size()) {
@@ -559,12 +584,16 @@ const Verb* World::find_callable_verb(int64_t id, std::string_view name, int64_t
       if ((v.perms & VF_EXEC) && verb_name_matches(v.names, name)) {
         if (cached) {
           std::lock_guard<std::mutex> lk(cache_mu_);
-          verb_cache_[key] = CacheEntry{a, i};
+          remember_verb(verb_cache_key(id, name), CacheEntry{a, i});
         }
         *definer = a;
         return &v;
       }
     }
+  }
+  if (cached && valid(id)) {
+    std::lock_guard<std::mutex> lk(cache_mu_);
+    remember_verb(verb_cache_key(id, name), CacheEntry{NOTHING, 0});
   }
   return nullptr;
 }

@@ -445,7 +445,8 @@ class World {
   // verb_cache_ and option_watch_; the option answers are atomics, read
   // without it. -1 entries are unknown.
   mutable std::mutex cache_mu_;
-  std::unordered_map<std::string, CacheEntry> verb_cache_;
+  std::unordered_map<std::string, CacheEntry> verb_cache_;  // definer NOTHING: no such verb
+  void remember_verb(const std::string& key, CacheEntry e);
   // Objects whose change may change a server option; empty while no option
   // is cached.
   std::vector<int64_t> option_watch_;

@@ -180,6 +180,18 @@ TEST_CASE("world tx: the verb cache") {
     f.w.verbs_changed();
     CHECK_FALSE(f.w.validate(b));
   }
+  SECTION("a miss is remembered until verbs or parents change") {
+    CHECK(f.w.find_callable_verb(2, "qux", &d) == nullptr);
+    CHECK(f.w.find_callable_verb(2, "QUX", &d) == nullptr);  // names fold case
+    f.w.add_verb(1, exec_verb("qux"));
+    const Verb* v = f.w.find_callable_verb(2, "Qux", &d);
+    REQUIRE(v);
+    CHECK(d == 1);
+    f.w.add_verb(3, exec_verb("only3"));
+    CHECK(f.w.find_callable_verb(2, "only3", &d) == nullptr);
+    REQUIRE(f.w.change_parents(2, {3}));
+    CHECK(f.w.find_callable_verb(2, "only3", &d) != nullptr);
+  }
   SECTION("its own verbs: found by it, not by the world, nor from the shared cache") {
     WorldTx t;
     {
