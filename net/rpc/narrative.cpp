@@ -71,8 +71,9 @@ caf::behavior tap_actor(caf::event_based_actor* self, std::shared_ptr<Tap> tap) 
 
 class NarrativeImpl final : public schema::Narrative::Server {
  public:
-  NarrativeImpl(RpcServer::Impl& s, int64_t player, const std::string& address, schema::Listener::Client listener)
-      : s_(s), listener_(kj::mv(listener)), tap_(std::make_shared<Tap>()) {
+  NarrativeImpl(RpcServer::Impl& s, int64_t player, const std::string& address, schema::Listener::Client listener,
+                std::function<void()> gone)
+      : s_(s), listener_(kj::mv(listener)), tap_(std::make_shared<Tap>()), gone_(std::move(gone)) {
     actor_ = s.sys.spawn(tap_actor, tap_);
     conn_ = s.web.open_as(actor_, "rpc " + address, player);
     s.log("RPC: #" + std::to_string(player) + " from " + address + " follows its narrative");
@@ -81,6 +82,7 @@ class NarrativeImpl final : public schema::Narrative::Server {
   ~NarrativeImpl() noexcept(false) {
     if (!ended_) s_.sessions.closed(conn_.handle);  // #0:user_disconnected
     caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+    if (gone_) gone_();
   }
 
   kj::Promise<void> type(TypeContext c) override {
@@ -168,6 +170,7 @@ class NarrativeImpl final : public schema::Narrative::Server {
   RpcServer::Impl& s_;
   schema::Listener::Client listener_;
   std::shared_ptr<Tap> tap_;
+  std::function<void()> gone_;
   caf::actor actor_;
   actors::Session conn_;
   std::string partial_;  // output after the last line end
@@ -179,8 +182,8 @@ class NarrativeImpl final : public schema::Narrative::Server {
 }  // namespace
 
 kj::Own<schema::Narrative::Server> open_narrative(RpcServer::Impl& s, int64_t player, const std::string& address,
-                                                  schema::Listener::Client listener) {
-  return kj::heap<NarrativeImpl>(s, player, address, kj::mv(listener));
+                                                  schema::Listener::Client listener, std::function<void()> gone) {
+  return kj::heap<NarrativeImpl>(s, player, address, kj::mv(listener), std::move(gone));
 }
 
 }  // namespace echo::rpc

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "lang/map.h"
+#include "net/rpc/guard.h"
 #include "net/rpc/server_impl.h"
 #include "net/rpc/values.h"
 
@@ -34,6 +35,12 @@ using actors::WebRequest;
 constexpr size_t kMaxName = 256;       // object references, verb and property names, syntaxes
 constexpr size_t kMaxCode = 1 << 20;   // code and verb source
 constexpr size_t kMaxArgs = 10000;     // a verb call's arguments
+constexpr size_t kMaxNarratives = 4;   // subscriptions open at once, per connection
+
+// What one connection holds (KJ thread only).
+struct ConnectionBudget {
+  size_t sessions = 0, narratives = 0;
+};
 
 std::string text(capnp::Text::Reader t, size_t max, const char* what) {
   if (t.size() > max) refuse(std::string(what) + " is longer than " + std::to_string(max) + " bytes");
@@ -93,8 +100,12 @@ void fill(schema::Outcome::Builder out, const WebReply& r, const char* member) {
 // as its connection.
 class SessionImpl final : public schema::Session::Server {
  public:
-  SessionImpl(RpcServer::Impl& s, int64_t player, std::string token, std::string address)
-      : s_(s), player_(player), token_(std::move(token)), address_(std::move(address)) {}
+  SessionImpl(RpcServer::Impl& s, int64_t player, std::string token, std::string address,
+              std::shared_ptr<ConnectionBudget> budget)
+      : s_(s), player_(player), token_(std::move(token)), address_(std::move(address)), budget_(std::move(budget)) {
+    ++budget_->sessions;
+  }
+  ~SessionImpl() { --budget_->sessions; }
 
   kj::Promise<void> whoami(WhoamiContext c) override {
     WebRequest r = req(WebRequest::GetPlayer);
@@ -178,7 +189,10 @@ class SessionImpl final : public schema::Session::Server {
   }
   kj::Promise<void> subscribe(SubscribeContext c) override {
     check();
-    c.getResults().setNarrative(open_narrative(s_, player_, address_, c.getParams().getListener()));
+    if (budget_->narratives >= kMaxNarratives) refuse("at most 4 narratives per connection");
+    ++budget_->narratives;
+    c.getResults().setNarrative(open_narrative(s_, player_, address_, c.getParams().getListener(),
+                                               [b = budget_] { --b->narratives; }));
     return kj::READY_NOW;
   }
 
@@ -214,6 +228,7 @@ class SessionImpl final : public schema::Session::Server {
   int64_t player_;
   std::string token_;
   std::string address_;
+  std::shared_ptr<ConnectionBudget> budget_;
 };
 
 bool same_key(const std::string& a, const std::string& b) {
@@ -225,7 +240,8 @@ bool same_key(const std::string& a, const std::string& b) {
 
 class GateImpl final : public schema::Gate::Server {
  public:
-  GateImpl(RpcServer::Impl& s, std::string address) : s_(s), address_(std::move(address)) {}
+  GateImpl(RpcServer::Impl& s, std::string address)
+      : s_(s), address_(std::move(address)), budget_(std::make_shared<ConnectionBudget>()) {}
 
   kj::Promise<void> version(VersionContext c) override {
     c.getResults().setProtocol(schema::PROTOCOL_VERSION);
@@ -233,16 +249,18 @@ class GateImpl final : public schema::Gate::Server {
     return kj::READY_NOW;
   }
   kj::Promise<void> withToken(WithTokenContext c) override {
+    room();
     std::string token = text(c.getParams().getToken(), 64, "a token");
     int64_t player = s_.web.authenticate(token);
     if (player < 0) {
       s_.log("RPC: a refused token from " + address_);
       refuse("the session token is unknown, has expired or was revoked");
     }
-    c.getResults().setSession(kj::heap<SessionImpl>(s_, player, token, address_));
+    c.getResults().setSession(kj::heap<SessionImpl>(s_, player, token, address_, budget_));
     return kj::READY_NOW;
   }
   kj::Promise<void> withKey(WithKeyContext c) override {
+    room();
     std::string key = text(c.getParams().getKey(), 64, "a key");
     if (s_.key.empty()) refuse("this server takes no key logins");
     if (!same_key(key, s_.key)) {
@@ -256,50 +274,21 @@ class GateImpl final : public schema::Gate::Server {
       if (reply.status >= 300 || !reply.body.is_obj()) refuse(reply.message);
       int64_t player = reply.body.as_obj();
       s_.log("RPC: the key logs in as #" + std::to_string(player) + " from " + address_);
-      c.getResults().setSession(kj::heap<SessionImpl>(s_, player, std::string(), address_));
+      c.getResults().setSession(kj::heap<SessionImpl>(s_, player, std::string(), address_, budget_));
     });
   }
 
  private:
+  // Each login holds a Session until the client drops it: a bound, so
+  // that logging in again and again cannot grow the server.
+  void room() const {
+    if (budget_->sessions >= s_.opt.max_sessions_per_connection)
+      refuse("at most " + std::to_string(s_.opt.max_sessions_per_connection) + " sessions per connection");
+  }
+
   RpcServer::Impl& s_;
   std::string address_;
-};
-
-// The connection's byte stream, read only while the answers waiting for the
-// client stay under a bound: a client that sends calls and never reads the
-// answers is held back by TCP instead of growing the server, and dropped if
-// it stays so past the grace.
-class BoundedStream final : public kj::AsyncIoStream {
- public:
-  BoundedStream(kj::Own<kj::AsyncIoStream> inner, RpcServer::Impl& s) : inner_(kj::mv(inner)), s_(s) {}
-  std::function<size_t()> backlog;  // bytes queued to send (set once the network exists)
-
-  kj::Promise<size_t> tryRead(void* buf, size_t min, size_t max) override {
-    if (!backlog || backlog() <= s_.opt.max_backlog_bytes) {
-      stuck_ = false;
-      return inner_->tryRead(buf, min, max);
-    }
-    auto now = std::chrono::steady_clock::now();
-    if (!stuck_) stuck_ = true, stuck_since_ = now;
-    if (std::chrono::duration<double>(now - stuck_since_).count() > s_.opt.backlog_grace_seconds)
-      return KJ_EXCEPTION(DISCONNECTED, "the client did not read its answers");
-    return s_.timer->afterDelay(20 * kj::MILLISECONDS).then([this, buf, min, max] { return tryRead(buf, min, max); });
-  }
-  kj::Promise<void> write(const void* buf, size_t n) override { return inner_->write(buf, n); }
-  kj::Promise<void> write(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces) override {
-    return inner_->write(pieces);
-  }
-  kj::Promise<void> whenWriteDisconnected() override { return inner_->whenWriteDisconnected(); }
-  void shutdownWrite() override { inner_->shutdownWrite(); }
-  void abortRead() override { inner_->abortRead(); }
-  void getpeername(struct sockaddr* addr, uint* len) override { inner_->getpeername(addr, len); }
-  void getsockname(struct sockaddr* addr, uint* len) override { inner_->getsockname(addr, len); }
-
- private:
-  kj::Own<kj::AsyncIoStream> inner_;
-  RpcServer::Impl& s_;
-  bool stuck_ = false;
-  std::chrono::steady_clock::time_point stuck_since_;
+  std::shared_ptr<ConnectionBudget> budget_;
 };
 
 std::string peer_address(kj::AsyncIoStream& s) {
@@ -320,12 +309,16 @@ std::string peer_address(kj::AsyncIoStream& s) {
 
 struct Connection {
   BoundedStream stream;
+  capnp::AsyncIoMessageStream raw_messages;
+  GuardedMessages messages;
   capnp::TwoPartyVatNetwork network;
   capnp::RpcSystem<capnp::rpc::twoparty::VatId> rpc;
   Connection(RpcServer::Impl& s, kj::Own<kj::AsyncIoStream> raw, const std::string& address,
              capnp::ReaderOptions options)
       : stream(kj::mv(raw), s),
-        network(stream, capnp::rpc::twoparty::Side::SERVER, options),
+        raw_messages(stream),
+        messages(raw_messages, s.opt.max_open_questions),
+        network(messages, capnp::rpc::twoparty::Side::SERVER, options),
         rpc(capnp::makeRpcServer(network, kj::heap<GateImpl>(s, address))) {
     rpc.setFlowLimit(s.opt.flow_limit_words);
     stream.backlog = [this] { return network.getCurrentQueueSize(); };

@@ -32,6 +32,8 @@ struct RpcOptions {
   size_t max_connections_per_address = 32;
   uint64_t traversal_limit_words = 1 << 20;  // 8 MiB read per message
   size_t flow_limit_words = 1 << 18;     // 2 MiB of calls unanswered per connection
+  size_t max_open_questions = 256;       // calls not finished by the client (each answer is held till then)
+  size_t max_sessions_per_connection = 16;  // live Session capabilities (each login makes one)
   size_t max_backlog_bytes = 4 << 20;    // answers not taken by the client before it is not read
   double backlog_grace_seconds = 60;     // ... and how long that may last before it is dropped
   std::function<void(const std::string&)> log;

@@ -7,6 +7,7 @@
 #include <kj/async-io.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <thread>
 #include <map>
@@ -48,7 +49,8 @@ struct RpcServer::Impl {
 [[noreturn]] void refuse(const std::string& why);
 
 // Session.subscribe: a connection of `player` whose output goes to `listener`.
+// `gone` runs when the narrative ends for good (its capability dropped).
 kj::Own<schema::Narrative::Server> open_narrative(RpcServer::Impl& s, int64_t player, const std::string& address,
-                                                  schema::Listener::Client listener);
+                                                  schema::Listener::Client listener, std::function<void()> gone);
 
 }  // namespace echo::rpc
