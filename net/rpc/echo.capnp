@@ -16,10 +16,13 @@
 #
 # Limits. A message is read with a traversal limit of 8 MiB and a nesting
 # limit of 64; a value nests at most 60 deep; code and verb source are at
-# most 1 MiB, object references and names 256 bytes. Each connection has at
-# most 2 MiB of calls waiting for their answers, after which the server
-# stops reading it; a client that does not read its answers is not read
-# from either once 4 MiB of them wait.
+# most 1 MiB, object references and names 256 bytes. Per connection: 2 MiB
+# of calls waiting for their answers (then the server stops reading it),
+# 256 calls not finished (then it is dropped: send Finish, as every Cap'n
+# Proto library does when a response is released), 16 sessions and 4
+# narratives; a client that leaves 4 MiB or 1024 answers unread is not read
+# from, and is dropped after a minute of it. 256 connections, 32 from one
+# address.
 #
 # Compatibility: fields and methods are only ever added, never renumbered;
 # `Gate.version` says which version a server speaks.

@@ -20,10 +20,11 @@ namespace echo::rpc {
 class BoundedStream final : public kj::AsyncIoStream {
  public:
   BoundedStream(kj::Own<kj::AsyncIoStream> inner, RpcServer::Impl& s) : inner_(kj::mv(inner)), s_(s) {}
-  std::function<size_t()> backlog;  // bytes queued to send (set once the network exists)
+  // Whether too much waits to be sent (set once the network exists).
+  std::function<bool()> backlogged;
 
   kj::Promise<size_t> tryRead(void* buf, size_t min, size_t max) override {
-    if (!backlog || backlog() <= s_.opt.max_backlog_bytes) {
+    if (!backlogged || !backlogged()) {
       stuck_ = false;
       return inner_->tryRead(buf, min, max);
     }

@@ -321,7 +321,12 @@ struct Connection {
         network(messages, capnp::rpc::twoparty::Side::SERVER, options),
         rpc(capnp::makeRpcServer(network, kj::heap<GateImpl>(s, address))) {
     rpc.setFlowLimit(s.opt.flow_limit_words);
-    stream.backlog = [this] { return network.getCurrentQueueSize(); };
+    // Bytes and messages both: each queued message holds a first segment
+    // of 8 KiB however little of it is used.
+    stream.backlogged = [this, &s] {
+      return network.getCurrentQueueSize() > s.opt.max_backlog_bytes ||
+             network.getCurrentQueueCount() > s.opt.max_backlog_messages;
+    };
   }
 };
 

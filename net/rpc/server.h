@@ -35,6 +35,7 @@ struct RpcOptions {
   size_t max_open_questions = 256;       // calls not finished by the client (each answer is held till then)
   size_t max_sessions_per_connection = 16;  // live Session capabilities (each login makes one)
   size_t max_backlog_bytes = 4 << 20;    // answers not taken by the client before it is not read
+  size_t max_backlog_messages = 1024;    // ... or so many of them (each holds 8 KiB or more)
   double backlog_grace_seconds = 60;     // ... and how long that may last before it is dropped
   std::function<void(const std::string&)> log;
 };
