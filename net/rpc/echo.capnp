@@ -21,7 +21,7 @@
 # 256 calls not finished (then it is dropped: send Finish, as every Cap'n
 # Proto library does when a response is released), 16 sessions and 4
 # narratives; a client that leaves 4 MiB or 1024 answers unread is not read
-# from, and is dropped after a minute of it. 256 connections, 32 from one
+# from, and is dropped after a minute of it. 256 connections, 64 from one
 # address.
 #
 # Compatibility: fields and methods are only ever added, never renumbered;

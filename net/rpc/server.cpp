@@ -344,7 +344,8 @@ kj::Promise<void> accept_loop(RpcServer::Impl& s, kj::ConnectionReceiver& listen
     size_t& mine = s.per_address[address];
     if (s.connections >= s.opt.max_connections || mine >= s.opt.max_connections_per_address) {
       if (mine == 0) s.per_address.erase(address);
-      s.log("RPC: refused a connection from " + address + " (too many open)");
+      s.log("RPC: refused a connection from " + address + " (" + std::to_string(s.connections) + " open, " +
+            std::to_string(mine) + " from there)");
       return accept_loop(s, listener, tasks);  // `raw` closes here
     }
     ++mine;

@@ -29,7 +29,7 @@ struct RpcOptions {
   // with the address it listens on; removed at stop. Empty: no key logins.
   std::string key_file;
   size_t max_connections = 256;          // past it a new connection is closed at once
-  size_t max_connections_per_address = 32;
+  size_t max_connections_per_address = 64;
   uint64_t traversal_limit_words = 1 << 20;  // 8 MiB read per message
   size_t flow_limit_words = 1 << 18;     // 2 MiB of calls unanswered per connection
   size_t max_open_questions = 256;       // calls not finished by the client (each answer is held till then)
