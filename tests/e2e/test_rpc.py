@@ -90,6 +90,11 @@ class Cli:
         return err
 
 
+def box_ref(obj):
+    """{"obj": 12} -> "#12"."""
+    return "#%d" % obj["obj"]
+
+
 def interface_ids():
     out = subprocess.run(["capnp", "compile", "-ocapnp", SCHEMA], capture_output=True, text=True,
                          check=True).stdout
@@ -358,6 +363,30 @@ def main():
         Cli(repl, store, "--player", "2").fails(3, r"not a wizard player", "eval", "1")
         wiz.fails(3, r"longer than 256", "get", "#" + "1" * 300)
         print("rpc: every CLI command, permissions and refusals as expected")
+
+        # ---- the Python client (tools/echo_rpc.py): the API from a second language ----
+        sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+        import echo_rpc
+        py = echo_rpc.Echo(store, repl=repl)
+        assert py.eval("1 + 1") == 2
+        box = py.create("$thing")
+        assert py.prop("%s.name" % box_ref(box), '"box"') == "box"
+        py.eval("add_verb(%s, {player, \"rxd\", \"open\"}, {\"this\", \"none\", \"this\"})" % box_ref(box))
+        try:
+            py.program(box_ref(box) + ":open", "return 1 +;\n")
+            failures.append("python: a compile error was not raised")
+        except echo_rpc.EchoError as e:
+            assert e.error == "compile_error" and e.errors[0]["line"] == 1 and e.errors[0]["column"] > 0, e.errors
+        py.program(box_ref(box) + ":open", "return [\"opened\" -> args];\n")
+        assert py.call(box_ref(box) + ":open", "#3") == {"opened": [{"obj": 3}]}
+        assert py.get(box_ref(box))["name"] == "box"
+        assert py.recycle(box_ref(box)) == 0
+        try:
+            echo_rpc.Echo(where, token="0" * 64, repl=repl).eval("1")
+            failures.append("python: a bad token was not refused")
+        except echo_rpc.Refused as e:
+            assert "unknown" in str(e), e
+        print("rpc: the Python client (tools/echo_rpc.py) evals, creates, programs, calls and recycles")
 
         # ---- bad input ----
         ids = interface_ids()
