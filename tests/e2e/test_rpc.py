@@ -326,6 +326,14 @@ def main():
         assert "ACTOR" in table and "inbox" in table, table
         rc, out, err = wiz.run("tail", "--seconds", "2", "--command", "say hello over rpc")
         assert rc == 0 and "You say, \"hello over rpc\"" in out, (rc, out, err)
+        # Events addressed to the player come too, in order with the lines.
+        rc, out, err = Cli(repl, store, "--json").run(
+            "tail", "--seconds", "2", "--command", ";client_event(player, \"ping\", {1, \"two\"})")
+        frames = [json.loads(line) for line in out.splitlines()]
+        assert {"type": "event", "name": "ping", "source": -1, "target": 3, "data": [1, "two"]} in frames, frames
+        # A narrative ends when the world boots the player's connection.
+        rc, out, err = wiz.run("tail", "--seconds", "10", "--command", ";boot_player(player)")
+        assert rc == 0 and "the narrative ended" in err, (rc, out, err)
 
         # ---- permissions: a plain player's token ----
         wiz.ok("eval", "p = create($player); p.name = \"Norma\"; p.owner = p; set_player_flag(p, 1); "
