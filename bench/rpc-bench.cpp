@@ -5,7 +5,7 @@
 // calls a second and p50/p99. Not a test.
 //
 //   build/cli/echo-repl serve NAME.db --rpc-port 0 &
-//   build/bench/echo-bench-rpc NAME.db [--seconds S] [--window N]
+//   build/bench/echo-bench-rpc NAME.db [--seconds S] [--window N] [--server-pid PID]
 //
 // The key and the address come from NAME.db/rpc.key, as for `echo-repl rpc`.
 #include <capnp/ez-rpc.h>
@@ -16,6 +16,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
+#include <unistd.h>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -32,6 +34,22 @@ using Clock = std::chrono::steady_clock;
 std::string key, address;
 double seconds = 3;
 int window = 64;
+long server_pid = 0;  // --server-pid: its CPU time per call is printed too
+
+// The server's user + system CPU seconds (/proc/PID/stat), or -1.
+double server_cpu() {
+  if (!server_pid) return -1;
+  std::ifstream f("/proc/" + std::to_string(server_pid) + "/stat");
+  std::string line;
+  if (!std::getline(f, line)) return -1;
+  size_t at = line.rfind(')');
+  std::istringstream in(line.substr(at + 2));
+  std::string field;
+  for (int i = 3; i <= 13; ++i) in >> field;  // fields 3..13
+  long utime = 0, stime = 0;
+  in >> utime >> stime;
+  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
 
 struct Result {
   uint64_t calls = 0;
@@ -81,7 +99,8 @@ void pipelined(MakeRequest make, Result& out) {
   kj::joinPromises(lanes.releaseAsArray()).wait(ws);
 }
 
-void report(const char* what, int clients, const char* mode, std::vector<Result>& results, double secs) {
+void report(const char* what, int clients, const char* mode, std::vector<Result>& results, double secs,
+            double cpu) {
   uint64_t calls = 0;
   std::vector<double> lat;
   for (auto& r : results) {
@@ -90,11 +109,14 @@ void report(const char* what, int clients, const char* mode, std::vector<Result>
   }
   std::sort(lat.begin(), lat.end());
   auto pct = [&](double p) { return lat.empty() ? 0.0 : lat[std::min(lat.size() - 1, size_t(p * lat.size()))]; };
+  char per_call[32] = "-";
+  if (cpu >= 0 && calls) std::snprintf(per_call, sizeof per_call, "%.0f", cpu * 1e6 / double(calls));
   if (lat.empty())
-    std::printf("| %-22s | %3d | %-13s | %9.0f | %7s | %7s |\n", what, clients, mode, calls / secs, "-", "-");
+    std::printf("| %-22s | %3d | %-13s | %9.0f | %7s | %7s | %8s |\n", what, clients, mode, calls / secs, "-", "-",
+                per_call);
   else
-    std::printf("| %-22s | %3d | %-13s | %9.0f | %7.3f | %7.3f |\n", what, clients, mode, calls / secs, pct(0.5),
-                pct(0.99));
+    std::printf("| %-22s | %3d | %-13s | %9.0f | %7.3f | %7.3f | %8s |\n", what, clients, mode, calls / secs,
+                pct(0.5), pct(0.99), per_call);
   std::fflush(stdout);
 }
 
@@ -106,6 +128,7 @@ void run(const char* what, MakeRequest make) {
       std::vector<std::thread> threads;
       std::atomic<int> failed{0};
       auto t0 = Clock::now();
+      double cpu0 = server_cpu();
       for (int i = 0; i < clients; ++i)
         threads.emplace_back([&, i] {
           try {
@@ -121,7 +144,8 @@ void run(const char* what, MakeRequest make) {
       double secs = std::chrono::duration<double>(Clock::now() - t0).count();
       char mode[32];
       std::snprintf(mode, sizeof mode, pipe ? "pipelined %d" : "one at a time", window);
-      report(what, clients, mode, results, secs);
+      double cpu1 = server_cpu();
+      report(what, clients, mode, results, secs, cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1);
     }
   }
 }
@@ -137,6 +161,7 @@ int main(int argc, char** argv) {
     std::string f = argv[i];
     if (f == "--seconds") seconds = std::stod(argv[i + 1]);
     else if (f == "--window") window = std::stoi(argv[i + 1]);
+    else if (f == "--server-pid") server_pid = std::stol(argv[i + 1]);
   }
   std::string dir = argv[1];
   std::ifstream kf(dir + "/rpc.key");
@@ -144,7 +169,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "echo-bench-rpc: no %s/rpc.key (is the server running with --rpc-port?)\n", dir.c_str());
     return 1;
   }
-  std::printf("| call | clients | mode | calls/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n");
+  std::printf("| call | clients | mode | calls/s | p50 ms | p99 ms | server CPU µs/call |\n"
+              "|---|---|---|---|---|---|---|\n");
   run("eval `return 1 + 1;`", [](schema::Session::Client& s) {
     auto r = s.evalRequest();
     r.setCode("return 1 + 1;");

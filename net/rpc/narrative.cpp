@@ -28,37 +28,7 @@ namespace {
 constexpr size_t kChunk = 16 * 1024;     // bytes taken from the queue at a time
 constexpr size_t kMaxLine = 64 * 1024;   // a typed line (as telnet's LineFilter)
 
-// Shared by the CAF actor (kick) and the KJ side (arm): a kick that comes
-// while nothing waits is remembered, so none is lost between a take() that
-// found nothing and the wait that follows it.
-struct Tap {
-  std::mutex mu;
-  kj::Own<kj::CrossThreadPromiseFulfiller<void>> wake;
-  bool kicked = false;
-
-  void kick() {
-    std::lock_guard<std::mutex> lk(mu);
-    if (wake) {
-      wake->fulfill();
-      wake = nullptr;
-    } else {
-      kicked = true;
-    }
-  }
-  // On the KJ thread: resolves at the next kick (at once if one came).
-  kj::Promise<void> next() {
-    std::lock_guard<std::mutex> lk(mu);
-    if (kicked) {
-      kicked = false;
-      return kj::READY_NOW;
-    }
-    auto paf = kj::newPromiseAndCrossThreadFulfiller<void>();
-    wake = kj::mv(paf.fulfiller);
-    return kj::mv(paf.promise);
-  }
-};
-
-caf::behavior tap_actor(caf::event_based_actor* self, std::shared_ptr<Tap> tap) {
+caf::behavior tap_actor(caf::event_based_actor* self, std::shared_ptr<Wakeup> tap) {
   return {
       [=](actors::output_atom) { tap->kick(); },
       [=](actors::resume_input_atom) {},  // Narrative.type waits on the meter itself
@@ -73,7 +43,7 @@ class NarrativeImpl final : public schema::Narrative::Server {
  public:
   NarrativeImpl(RpcServer::Impl& s, int64_t player, const std::string& address, schema::Listener::Client listener,
                 std::function<void()> gone)
-      : s_(s), listener_(kj::mv(listener)), tap_(std::make_shared<Tap>()), gone_(std::move(gone)) {
+      : s_(s), listener_(kj::mv(listener)), tap_(std::make_shared<Wakeup>()), gone_(std::move(gone)) {
     actor_ = s.sys.spawn(tap_actor, tap_);
     conn_ = s.web.open_as(actor_, "rpc " + address, player);
     s.log("RPC: #" + std::to_string(player) + " from " + address + " follows its narrative");
@@ -169,7 +139,7 @@ class NarrativeImpl final : public schema::Narrative::Server {
 
   RpcServer::Impl& s_;
   schema::Listener::Client listener_;
-  std::shared_ptr<Tap> tap_;
+  std::shared_ptr<Wakeup> tap_;
   std::function<void()> gone_;
   caf::actor actor_;
   actors::Session conn_;

@@ -321,10 +321,10 @@ struct Connection {
         network(messages, capnp::rpc::twoparty::Side::SERVER, options),
         rpc(capnp::makeRpcServer(network, kj::heap<GateImpl>(s, address))) {
     rpc.setFlowLimit(s.opt.flow_limit_words);
-    // Bytes and messages both: each queued message holds a first segment
-    // of 8 KiB however little of it is used.
+    // Bytes and messages both: each message queued in the network holds a
+    // first segment of 8 KiB however little of it is used.
     stream.backlogged = [this, &s] {
-      return network.getCurrentQueueSize() > s.opt.max_backlog_bytes ||
+      return network.getCurrentQueueSize() + stream.unsent() > s.opt.max_backlog_bytes ||
              network.getCurrentQueueCount() > s.opt.max_backlog_messages;
     };
   }
@@ -396,13 +396,38 @@ void write_key_file(const std::string& path, const std::string& key, const std::
   throw kj::Exception(kj::Exception::Type::FAILED, __FILE__, __LINE__, kj::str(why.c_str()));
 }
 
-kj::Promise<WebReply> RpcServer::Impl::ask(WebRequest req) const {
-  auto paf = kj::newPromiseAndCrossThreadFulfiller<WebReply>();
-  // std::function must be copyable; the fulfiller is thread-safe to use
-  // and to drop from the runtime's threads.
-  auto f = std::make_shared<kj::Own<kj::CrossThreadPromiseFulfiller<WebReply>>>(kj::mv(paf.fulfiller));
-  web.request(std::move(req), [f](WebReply r) { (*f)->fulfill(kj::mv(r)); });
+kj::Promise<WebReply> RpcServer::Impl::ask(WebRequest req) {
+  uint64_t id = next_question++;
+  auto paf = kj::newPromiseAndFulfiller<WebReply>();
+  awaiting.emplace(id, kj::mv(paf.fulfiller));
+  web.request(std::move(req), [box = answers, id](WebReply r) {  // a runtime thread
+    bool first;
+    {
+      std::lock_guard<std::mutex> lk(box->mu);
+      box->ready.emplace_back(id, std::move(r));
+      first = box->ready.size() == 1;
+    }
+    if (first) box->wakeup.kick();
+  });
   return kj::mv(paf.promise);
+}
+
+kj::Promise<void> RpcServer::Impl::deliver_answers() {
+  return answers->wakeup.next().then([this] {
+    std::vector<std::pair<uint64_t, WebReply>> ready;
+    {
+      std::lock_guard<std::mutex> lk(answers->mu);
+      ready.swap(answers->ready);
+    }
+    for (auto& [id, reply] : ready) {
+      auto it = awaiting.find(id);
+      if (it == awaiting.end()) continue;
+      auto f = kj::mv(it->second);
+      awaiting.erase(it);
+      f->fulfill(kj::mv(reply));  // a caller gone (its promise dropped) takes nothing
+    }
+    return deliver_answers();
+  });
 }
 
 std::string key_file_for(const std::string& store_dir) { return store_dir + "/rpc.key"; }
@@ -430,9 +455,11 @@ void RpcServer::Impl::run(std::promise<void>& ready) {
     LogErrors errors(*this);
     kj::TaskSet tasks(errors);
     tasks.add(accept_loop(*this, *listener, tasks));
+    tasks.add(deliver_answers());
     started = true;
     ready.set_value();
     stopped.promise.wait(io.waitScope);
+    awaiting.clear();  // their promises belong to this loop
     // `tasks` goes first: every connection closes (and its narrative with
     // it) while the loop and the listener are still here.
   } catch (const kj::Exception& e) {

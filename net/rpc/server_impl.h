@@ -10,6 +10,8 @@
 #include <functional>
 #include <future>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 #include <map>
 #include <mutex>
 #include <string>
@@ -18,6 +20,44 @@
 #include "net/rpc/server.h"
 
 namespace echo::rpc {
+
+// A wake-up from any thread for the KJ thread. A kick that comes while
+// nothing waits is remembered, so none is lost between a look that found
+// nothing and the wait that follows it.
+struct Wakeup {
+  std::mutex mu;
+  kj::Own<kj::CrossThreadPromiseFulfiller<void>> wake;
+  bool kicked = false;
+
+  void kick() {  // any thread
+    std::lock_guard<std::mutex> lk(mu);
+    if (wake) {
+      wake->fulfill();
+      wake = nullptr;
+    } else {
+      kicked = true;
+    }
+  }
+  kj::Promise<void> next() {  // the KJ thread: resolves at the next kick (at once if one came)
+    std::lock_guard<std::mutex> lk(mu);
+    if (kicked) {
+      kicked = false;
+      return kj::READY_NOW;
+    }
+    auto paf = kj::newPromiseAndCrossThreadFulfiller<void>();
+    wake = kj::mv(paf.fulfiller);
+    return kj::mv(paf.promise);
+  }
+};
+
+// The runtime's answers on their way to the KJ thread, together: a burst of
+// answers (64 pipelined calls, say) costs the KJ thread one wake-up, not one
+// each.
+struct Answers {
+  std::mutex mu;
+  std::vector<std::pair<uint64_t, actors::WebReply>> ready;
+  Wakeup wakeup;
+};
 
 struct RpcServer::Impl {
   caf::actor_system& sys;
@@ -42,7 +82,13 @@ struct RpcServer::Impl {
     if (opt.log) opt.log(line);
   }
   // A request to the runtime; the promise resolves on this (KJ) thread.
-  kj::Promise<actors::WebReply> ask(actors::WebRequest req) const;
+  kj::Promise<actors::WebReply> ask(actors::WebRequest req);
+  // Answers come back through `answers`, and deliver_answers() (a loop on
+  // the KJ thread) hands each to its caller by number.
+  std::shared_ptr<Answers> answers = std::make_shared<Answers>();
+  std::unordered_map<uint64_t, kj::Own<kj::PromiseFulfiller<actors::WebReply>>> awaiting;
+  uint64_t next_question = 1;
+  kj::Promise<void> deliver_answers();
 };
 
 // A refusal the client reads as the exception's description.
