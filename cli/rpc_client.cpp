@@ -134,7 +134,10 @@ int report(schema::Outcome::Reader o, const Output& out) {
         j.set("errors", std::move(ce));
         std::cout << j.dump() << "\n";
       }
-      std::cerr << f.getError().cStr() << ": " << f.getMessage().cStr() << "\n";
+      if (f.getCompileErrors().size() == 0)
+        std::cerr << f.getError().cStr() << ": " << f.getMessage().cStr() << "\n";
+      else  // the message repeats the first error: each is shown once, below
+        std::cerr << f.getError().cStr() << ":\n";
       for (auto e : f.getCompileErrors())
         std::cerr << "  line " << e.getLine() << ", column " << e.getColumn() << ": " << e.getMessage().cStr() << "\n";
       for (auto l : f.getTraceback()) std::cerr << "  " << l.cStr() << "\n";
