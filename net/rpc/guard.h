@@ -76,7 +76,7 @@ class BoundedStream final : public kj::AsyncIoStream {
 
   kj::Promise<size_t> read_into(kj::byte* buf, size_t min, size_t max, size_t got) {
     size_t n = std::min(max - got, read_.size() - read_at_);
-    std::memcpy(buf + got, read_.data() + read_at_, n);
+    if (n) std::memcpy(buf + got, read_.data() + read_at_, n);  // memcpy from an empty vector's null is UB
     read_at_ += n;
     got += n;
     if (got >= min) return got;
