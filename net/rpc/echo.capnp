@@ -15,7 +15,7 @@
 # missing verb, a compile error) is an `Outcome` with `failed` set.
 #
 # Limits. A message is read with a traversal limit of 8 MiB and a nesting
-# limit of 64; a value nests at most 60 deep; code and verb source are at
+# limit of 64; a value nests at most 30 deep (each level is two of those 64); code and verb source are at
 # most 1 MiB, object references and names 256 bytes. Per connection: 2 MiB
 # of calls waiting for their answers (then the server stops reading it),
 # 256 calls not finished (then it is dropped: send Finish, as every Cap'n

@@ -1,5 +1,5 @@
 // Both directions recurse, bounded by kMaxValueDepth: a wire value is at
-// most 60 deep, and one deeper is refused before its children are read.
+// most 30 deep, and one deeper is refused before its children are read.
 #include "net/rpc/values.h"
 
 #include "lang/map.h"
@@ -13,7 +13,7 @@ namespace {
 }
 
 void put(const Value& v, schema::Value::Builder out, int depth, std::string& where) {
-  if (depth > kMaxValueDepth) refuse(where, "nested more than 60 deep");
+  if (depth > kMaxValueDepth) refuse(where, "nested more than " + std::to_string(kMaxValueDepth) + " deep");
   switch (v.type()) {
     case Type::Int: out.setInt(v.as_int()); return;
     case Type::Float: out.setFloat(v.as_float()); return;
@@ -54,7 +54,7 @@ void put(const Value& v, schema::Value::Builder out, int depth, std::string& whe
 }
 
 Value get(schema::Value::Reader in, int depth, std::string& where) {
-  if (depth > kMaxValueDepth) refuse(where, "nested more than 60 deep");
+  if (depth > kMaxValueDepth) refuse(where, "nested more than " + std::to_string(kMaxValueDepth) + " deep");
   switch (in.which()) {
     case schema::Value::NULL_: return Value::null();
     case schema::Value::INT: return Value::integer(in.getInt());

@@ -10,9 +10,11 @@
 
 namespace echo::rpc {
 
-// Values nest at most this deep on the wire (below Cap'n Proto's nesting
-// limit of 64, which a deeper message would hit anyway, less clearly).
-constexpr int kMaxValueDepth = 60;
+// Values nest at most this deep on the wire. Each level is a struct and a
+// list pointer, so Cap'n Proto's default nesting limit of 64 (which every
+// reader applies, the server too) stops at 31: a deeper value could not
+// be read by a client with default options. Said here, with a clear error.
+constexpr int kMaxValueDepth = 30;
 
 // What cannot cross: a function, an internal value, a value nested too
 // deep, an unknown error name, a list or map as a map key, two equal keys.
