@@ -39,6 +39,7 @@ struct WebState {
   std::deque<int64_t> result_order;
   std::shared_ptr<const Program> put_property, put_verb, emit_event;  // compiled once
   std::shared_ptr<const Program> add_verb, delete_verb, add_property, delete_property;
+  std::shared_ptr<const Program> create, recycle, queued_tasks, kill_task;  // the RPC API's
 };
 
 std::shared_ptr<WebState> make_web_state() { return std::make_shared<WebState>(); }
@@ -388,6 +389,19 @@ bool verb_readable(World& w, const Verb& v, int64_t who) {
   return (v.perms & VF_READ) || v.owner == who || w.is_wizard(who);
 }
 
+// An object's own verbs, without their code (shown only to whoever may read
+// the object).
+Value verb_list(const Object& o) {
+  Value verbs = Value::empty_list();
+  for (const Verb& v : o.verbs)
+    list_append(verbs, mkmap({{"names", Value::str(v.names)},
+                              {"owner", Value::obj(v.owner)},
+                              {"perms", Value::str(perm_string(v.perms, "rwxd"))},
+                              {"args", verb_args(v)},
+                              {"syntax", Value::str(syntax_name(v.syntax))}}));
+  return verbs;
+}
+
 // GET /api/objects/{id}: what `who` may see of `id` (LambdaMOO's rules: a
 // property whose r bit is set or that `who` owns; the verbs when the object
 // is readable, each one's code only through GET .../verbs/{name}).
@@ -433,16 +447,7 @@ Value describe_object(World& w, int64_t id, int64_t who) {
   for (const auto* refs : {&o.parents, &o.contents, &o.children})
     for (int64_t ref : *refs) name_of(ref);
   out.map_mut()->set(Value::str("object_names"), names);
-  if (w.object_allows(id, who, FLAG_READ)) {
-    Value verbs = Value::empty_list();
-    for (const Verb& v : o.verbs)
-      list_append(verbs, mkmap({{"names", Value::str(v.names)},
-                                {"owner", Value::obj(v.owner)},
-                                {"perms", Value::str(perm_string(v.perms, "rwxd"))},
-                                {"args", verb_args(v)},
-                                {"syntax", Value::str(syntax_name(v.syntax))}}));
-    out.map_mut()->set(Value::str("verbs"), verbs);
-  }
+  if (w.object_allows(id, who, FLAG_READ)) out.map_mut()->set(Value::str("verbs"), verb_list(o));
   return out;
 }
 
@@ -509,7 +514,21 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
       return done(WebReply::fail(409, "no_session", "the session is gone"));
     return done(WebReply::ok(Value::null()));  // the frame itself comes in order with the output
   }
-  int64_t id = req.kind == WebRequest::Eval ? req.player : resolve_object(w, req.object);
+  if (req.kind == WebRequest::KeyWizard) {
+    auto wizard_player = [&](int64_t p) { return w.valid(p) && w.is_player(p) && w.is_wizard(p); };
+    if (req.task >= 0)
+      return wizard_player(req.task) ? done(WebReply::ok(Value::obj(req.task)))
+                                     : done(WebReply::fail(403, "E_PERM", "#" + std::to_string(req.task) +
+                                                                              " is not a wizard player"));
+    int64_t first = -1;  // players() need not be in order
+    for (int64_t p : w.players())
+      if ((first < 0 || p < first) && wizard_player(p)) first = p;
+    if (first >= 0) return done(WebReply::ok(Value::obj(first)));
+    return done(WebReply::fail(403, "E_PERM", "the world has no wizard player"));
+  }
+  bool no_object = req.kind == WebRequest::Eval || req.kind == WebRequest::QueuedTasks ||
+                   req.kind == WebRequest::KillOwnTask;
+  int64_t id = no_object ? req.player : resolve_object(w, req.object);
   if (id == -2 || !w.valid(id))
     return done(WebReply::fail(404, "E_INVIND", "no such object: " + req.object));
   // A job running `program` as the player, with this = target.
@@ -634,6 +653,29 @@ void Runtime::web_request(WebRequest& req, std::function<void(WebReply)> done) {
       Value args = make_list({Value::obj(id), Value::str(req.name)});
       return start(job(ws.delete_property, id, "web:delete_property", args), id);
     }
+    case WebRequest::CreateObject: {
+      if (!ws.create) ws.create = compile_or_die("return create(args[1]);");
+      return start(job(ws.create, id, "rpc:create", make_list({Value::obj(id)})), req.player);
+    }
+    case WebRequest::RecycleObject: {
+      if (!ws.recycle) ws.recycle = compile_or_die("recycle(args[1]); return 0;");
+      return start(job(ws.recycle, id, "rpc:recycle", make_list({Value::obj(id)})), req.player);
+    }
+    case WebRequest::QueuedTasks: {
+      if (!ws.queued_tasks) ws.queued_tasks = compile_or_die("return queued_tasks();");
+      return start(job(ws.queued_tasks, NOTHING, "rpc:tasks", Value::empty_list()), req.player);
+    }
+    case WebRequest::KillOwnTask: {
+      if (!ws.kill_task) ws.kill_task = compile_or_die("return kill_task(args[1]);");
+      return start(job(ws.kill_task, NOTHING, "rpc:kill_task", make_list({Value::integer(req.task)})), req.player);
+    }
+    case WebRequest::ListVerbs: {
+      if (!w.object_allows(id, req.player, FLAG_READ))
+        return done(WebReply::fail(403, "E_PERM", req.object + " is not readable"));
+      return done(WebReply::ok(verb_list(*w.get(id))));
+    }
+    case WebRequest::KeyWizard:
+      break;
     case WebRequest::Subscribe:
     case WebRequest::Unsubscribe: {
       Connection* c = conn_by_handle(req.conn);

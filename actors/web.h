@@ -68,6 +68,16 @@ struct WebRequest {
     DeleteVerb,      // object, name
     AddProperty,     // object, name, value, perms
     DeleteProperty,  // object, name
+    // For the RPC API (net/rpc/), each run as a task of the player too, so
+    // that MOO's permissions and errors are the builtins' own.
+    CreateObject,   // object (the parent): create(parent)
+    RecycleObject,  // object: recycle(object)
+    QueuedTasks,    // queued_tasks() (a wizard's: every task)
+    KillOwnTask,    // task: kill_task(task) (E_PERM unless the player's, or a wizard)
+    ListVerbs,      // object: its verbs as GET /api/objects lists them (E_PERM unless readable)
+    // The wizard an RPC key stands for: `task` if it is a wizard player, or
+    // (task -1) the lowest-numbered wizard player; 403 when there is none.
+    KeyWizard,
     // The operator's console (actors/web_monitor.cpp); wizards only (else 403).
     Monitor,        // name (filters actors by name or kind), limit: actors, tasks, connections, last sample
     MonitorSeries,  // the last Telemetry::kSamples one-second samples

@@ -32,7 +32,9 @@ void usage(std::ostream& o) {
        "       echo-repl dump #N|$name [--world NAME.db]    print an object as an Echo definition\n"
        "       echo-repl serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR]\n"
        "                                 run the server (a textdump is imported into a store first)\n"
-       "       echo-repl status NAME.db  the running server's tasks, connections and actors\n";
+       "       echo-repl status NAME.db  the running server's tasks, connections and actors\n"
+       "       echo-repl rpc [--key FILE | --token T] [--json] HOST:PORT|NAME.db COMMAND ...\n"
+       "                                 the RPC client: eval, call, get, prop, verbs, program, tasks ...\n";
 }
 
 }  // namespace
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
   if (cmd == "dump") return cli::cmd_dump(argc, argv);
   if (cmd == "serve") return cli::cmd_serve(argc, argv);
   if (cmd == "status") return cli::cmd_status(argc, argv);
+  if (cmd == "rpc") return cli::cmd_rpc(argc, argv);
   if (cmd == "-d" && argc == 3) {
     CompileResult r = compile_source(argv[2], syntax);
     if (!r.ok()) {

@@ -11,6 +11,7 @@
 #include "actors/server.h"
 #include "cli/world_commands.h"
 #include "net/http.h"
+#include "net/rpc/server.h"
 #include "net/telnet.h"
 #include "storage/store.h"
 #include "storage/textdump.h"
@@ -33,6 +34,9 @@ int cmd_serve(int argc, char** argv) {
   long http_port = -1;  // no HTTP unless asked
   net::HttpOptions http;
   bool http_bind_set = false;
+  long rpc_port = -1;  // no RPC unless asked
+  rpc::RpcOptions rpc_opt;
+  bool rpc_bind_set = false;
   for (size_t i = 0; i < a.size(); ++i) {
     auto need = [&](const char* flag) -> std::string {
       if (i + 1 >= a.size()) throw std::runtime_error(std::string(flag) + " needs a value");
@@ -46,6 +50,8 @@ int cmd_serve(int argc, char** argv) {
       else if (a[i] == "--http-threads") http.threads = int(std::stol(need("--http-threads")));
       else if (a[i] == "--tls-cert") http.tls_cert = need("--tls-cert");
       else if (a[i] == "--tls-key") http.tls_key = need("--tls-key");
+      else if (a[i] == "--rpc-port") rpc_port = std::stol(need("--rpc-port"));
+      else if (a[i] == "--rpc-bind") rpc_opt.bind = need("--rpc-bind"), rpc_bind_set = true;
       else if (a[i] == "--to") to = need("--to");
       else if (a[i] == "--checkpoint-seconds") opt.checkpoint_seconds = std::stod(need("--checkpoint-seconds"));
       else if (a[i] == "--keep-snapshots") opt.keep_snapshots = std::stoul(need("--keep-snapshots"));
@@ -59,9 +65,11 @@ int cmd_serve(int argc, char** argv) {
       return 2;
     }
   }
-  if (world.empty() || port < 0 || port > 65535 || http_port < -1 || http_port > 65535 || http.threads < 4) {
+  if (world.empty() || port < 0 || port > 65535 || http_port < -1 || http_port > 65535 || http.threads < 4 ||
+      rpc_port < -1 || rpc_port > 65535) {
     std::cerr << "usage: echo-repl serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR] [--to NAME.db]\n"
-                 "         [--http-port N [--http-bind ADDR] [--tls-cert FILE --tls-key FILE] [--http-threads N]]\n";
+                 "         [--http-port N [--http-bind ADDR] [--tls-cert FILE --tls-key FILE] [--http-threads N]]\n"
+                 "         [--rpc-port N [--rpc-bind ADDR]]\n";
     return 2;
   }
   try {
@@ -111,7 +119,20 @@ int cmd_serve(int argc, char** argv) {
       std::cout << "Echo is serving HTTP on " << (web->tls() ? "https://" : "http://") << host << ":" << web->port()
                 << "/ (API at /api, WebSocket at /ws)" << std::endl;
     }
-    server.wait([&web] { web.reset(); });
+    std::unique_ptr<rpc::RpcServer> rpc_server;
+    if (rpc_port >= 0) {
+      if (!rpc_bind_set) rpc_opt.bind = opt.bind;  // as HTTP: --bind moves it unless --rpc-bind says otherwise
+      rpc_opt.port = uint16_t(rpc_port);
+      rpc_opt.key_file = rpc::key_file_for(storage::Store::dir_for(world));
+      rpc_opt.log = [sp = server.sessions()](const std::string& line) { sp.log(line); };
+      rpc_server = std::make_unique<rpc::RpcServer>(server.system(), server.sessions(), server.web(), rpc_opt);
+      std::cout << "Echo is serving RPC on " << rpc_opt.bind << " port " << rpc_server->port() << " (wizard key in "
+                << rpc_opt.key_file << ")" << std::endl;
+    }
+    server.wait([&web, &rpc_server] {
+      rpc_server.reset();
+      web.reset();
+    });
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "echo-repl serve: " << e.what() << "\n";

@@ -12,5 +12,6 @@ int cmd_load(int argc, char** argv);      // load FILE.echo [--world NAME.db] (s
 int cmd_dump(int argc, char** argv);      // dump OBJ [--world NAME.db]
 int cmd_serve(int argc, char** argv);
 int cmd_status(int argc, char** argv);    // status NAME.db: the running server's actors (serve.cpp)      // serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR] (serve.cpp)
+int cmd_rpc(int argc, char** argv);       // rpc WHERE COMMAND ...: the RPC client (rpc_client.cpp)
 
 }  // namespace echo::cli

@@ -12,7 +12,9 @@ could change, then:
     arguments (what must not crash the server or change anything);
   - the non-programmer tries to run code and program verbs;
   - both try the same through the HTTP API (docs/web.md), which must refuse
-    with the status of LambdaMOO's answer (403 for E_PERM);
+    with the status of LambdaMOO's answer (403 for E_PERM), and through the
+    RPC API (docs/rpc.md, `echo-repl rpc` with their web tokens), which
+    must fail with LambdaMOO's error;
   - the fingerprint must be unchanged, and the server still answers.
 Prints the attempts and results by category.
 Usage: test_redteam.py ECHO_REPL DATA_DIR WORK_DIR
@@ -249,6 +251,65 @@ def attack_http(w):
     return failures
 
 
+def rpc_attacks(w):
+    """(who, category, what, CLI arguments, allowed errors) through the RPC
+    API: each must fail (exit 1) with the error MOO code gets."""
+    W, T, P, U, K = w.wiz_obj, w.target, w.prog_obj, w.user_obj, w.task
+    perm = {"E_PERM"}
+    mallory = [
+        ("!r", "a property without r", ["prop", T + ".secret"], perm),
+        ("!r", "a verb's code without r", ["verb", T + ":hidden"], perm),
+        ("!r", "the verbs of an unreadable object", ["verbs", T], perm),
+        ("!w", "a wizard's property", ["prop", T + ".secret", "\"x\""], perm),
+        ("!w", "a wizard's verb", ["program", T + ":hidden"], perm),
+        ("!x", "a verb without x", ["call", T + ":hidden"], {"E_PERM", "E_VERBNF"}),
+        ("wizard bit", "its own wizard flag", ["prop", P + ".wizard", "1"], perm),
+        ("wizard bit", "set_task_perms through eval",
+         ["eval", "set_task_perms(%s); player.wizard = 1; return 1;" % W], perm),
+        ("ownership", "recycling a wizard's object", ["recycle", T], perm),
+        ("ownership", "recycling #0", ["recycle", "#0"], perm),
+        ("ownership", "a child of a wizard's object that is not fertile", ["create", T], perm),
+        ("privileged", "killing a wizard's task", ["kill", K], perm),
+        ("privileged", "a wizard's task result", ["result", K], {"not_found"}),
+        ("privileged", "a snapshot", ["snapshot"], perm),
+        ("privileged", "the monitor", ["monitor", "--once"], perm),
+    ]
+    norma = [
+        ("programmer", "eval as a non-programmer", ["eval", "return 1;"], perm),
+        ("programmer", "programming its own verb", ["program", U + ":greet"], perm),
+    ]
+    return [("Mallory", "mal1ce", mallory), ("Norma", "n0rma", norma)]
+
+
+def attack_rpc(w):
+    results, failures = collections.Counter(), []
+    where = "127.0.0.1:%d" % w.rpc_port
+    for name, password, tries in rpc_attacks(w):
+        api = Api(w.http_port)
+        api.login(name, password)
+        for category, what, args, allowed in tries:
+            p = subprocess.run([w.repl, "rpc", "--token", api.token, where, *args], input="return 1;\n",
+                               capture_output=True, text=True, timeout=30)
+            error = p.stderr.split(":", 1)[0].strip()
+            ok = p.returncode == 1 and error in allowed
+            results[(category, ok)] += 1
+            if not ok:
+                failures.append("%s: RPC %s: %s: %s -> exit %d %s %s (expected %s)"
+                                % (w.name, category, what, args, p.returncode, p.stdout.strip(), p.stderr.strip(),
+                                   sorted(allowed)))
+    # No Session without a login: a wrong key and a made-up token.
+    for flags, why in [(["--token", "f" * 64], "unknown"), (["--key", os.devnull], "holds no key")]:
+        p = subprocess.run([w.repl, "rpc", *flags, where, "eval", "1"], capture_output=True, text=True, timeout=30)
+        ok = p.returncode == 3 and why in p.stderr
+        results[("login", ok)] += 1
+        if not ok:
+            failures.append("%s: RPC login with %s -> exit %d %s" % (w.name, flags[0], p.returncode, p.stderr))
+    print("%s: %d attacks through the RPC API:" % (w.name, sum(results.values())))
+    for cat in sorted({c for c, _ in results}):
+        print("  %-20s %d refused as expected, %d not" % (cat, results[(cat, True)], results[(cat, False)]))
+    return failures
+
+
 def attack(w, keep_prog=False):
     P = Player(w.port, "Mallory", "connect Mallory mal1ce", w.welcome)
     w.prog = P
@@ -279,6 +340,7 @@ def attack(w, keep_prog=False):
     nonprog = N.c.command("@who", r".")  # still connected and answered
     assert nonprog
     failures += attack_http(w)
+    failures += attack_rpc(w)
     # The forked attack above has run; nothing changed.
     after = w.fingerprint()
     if before != after:
@@ -334,18 +396,18 @@ def main():
     store = os.path.join(work, "lc.db")
     subprocess.run([repl, "import", os.path.join(data, "LambdaCore-latest.db"), "--to", store],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with serving(WebServer(repl, store, os.path.join(work, "lc.log"))) as s:
+    with serving(WebServer(repl, store, os.path.join(work, "lc.log"), extra=("--rpc-port", "0"))) as s:
         w = World("LambdaCore", s.port, r"connect wizard", "connect wizard", "$prog", "$player")
-        w.http_port = s.http_port
+        w.http_port, w.rpc_port, w.repl = s.http_port, s.rpc_port, repl
         failures += attack(w)
         w.wiz.c.close()
 
     store = os.path.join(work, "default.db")
     subprocess.run([repl, "new-world", store], check=True, stdout=subprocess.DEVNULL)
-    with serving(WebServer(repl, store, os.path.join(work, "default.log"))) as s:
+    with serving(WebServer(repl, store, os.path.join(work, "default.log"), extra=("--rpc-port", "0"))) as s:
         w = World("default world", s.port, r"connect wizard wizard", "connect wizard wizard", "$player",
                   "$player")
-        w.http_port = s.http_port
+        w.http_port, w.rpc_port, w.repl = s.http_port, s.rpc_port, repl
         failures += attack(w, keep_prog=True)
         failures += long_builtin(w)
         w.prog.c.close()

@@ -23,16 +23,21 @@ class WebServer:
         self.log = open(log_path, "ab")
         self.proc = subprocess.Popen([repl, "serve", store, "--telnet-port", "0", "--http-port", "0", *extra],
                                      stdout=subprocess.PIPE, stderr=self.log)
-        self.port = self.http_port = None
+        self.port = self.http_port = self.rpc_port = None
         self.tls = False
+        rpc = "--rpc-port" in extra  # then its line comes last, and is waited for
         deadline = time.time() + 60
-        while time.time() < deadline and (self.port is None or self.http_port is None):
+        while time.time() < deadline and (self.port is None or self.http_port is None or
+                                          (rpc and self.rpc_port is None)):
             line = self.proc.stdout.readline()
             if not line and self.proc.poll() is not None:
                 break
             m = re.search(rb"telnet on \S+ port (\d+)", line)
             if m:
                 self.port = int(m.group(1))
+            m = re.search(rb"serving RPC on \S+ port (\d+)", line)
+            if m:
+                self.rpc_port = int(m.group(1))
             m = re.search(rb"serving HTTP on (https?)://[^:]+:(\d+)", line)
             if m:
                 self.http_port = int(m.group(2))
