@@ -162,6 +162,7 @@ tick_check : {
   slice = ticks = std::min<int64_t>({ticks_left_, kSlice, budget_});
   if (f->vector < 0) {
     const jit::Native* nc = f->program->jit.native();
+    if (nc && jit::mode() == jit::Mode::Off) nc = nullptr;  // switched off since it was compiled
     if (!nc) {
       seek = 0;
       jit::note_loop(f->program, used);
@@ -186,7 +187,7 @@ tick_check : {
 // some and ip is one of its entry points; else goes on in the interpreter.
 jit_enter : {
   const jit::Native* nc = f->vector < 0 ? f->program->jit.native() : nullptr;
-  if (!nc || !nc->is_entry(uint32_t(ip - code))) NEXT();
+  if (!nc || !nc->is_entry(uint32_t(ip - code)) || jit::mode() == jit::Mode::Off) NEXT();
   jit::NativeFrame nf{R, ticks, uint32_t(ip - code)};
   const auto why = jit::Exit(nc->fn(&nf));
   f->program->jit.note_run(ticks - nf.ticks, why);
