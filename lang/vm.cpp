@@ -15,6 +15,7 @@
 #include <cmath>
 
 #include "lang/jit/jit.h"
+#include "lang/jit/runtime.h"
 #include "lang/map.h"
 #include "lang/vm_ops.h"
 
@@ -189,6 +190,7 @@ jit_enter : {
   const jit::Native* nc = f->vector < 0 ? f->program->jit.native() : nullptr;
   if (!nc || !nc->is_entry(uint32_t(ip - code)) || jit::mode() == jit::Mode::Off) NEXT();
   jit::NativeFrame nf{R, ticks, uint32_t(ip - code)};
+  jit::tl_meter_at = meter_at_;
   const auto why = jit::Exit(nc->fn(&nf));
   f->program->jit.note_run(ticks - nf.ticks, why);
   ticks = nf.ticks;

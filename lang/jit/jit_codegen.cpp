@@ -4,10 +4,13 @@
 // Every register an instruction compiled here touches gets a shadow: two
 // allocas (type tag, 64-bit payload) loaded from the frame's registers on
 // entry, which LLVM's mem2reg turns into SSA values in machine registers.
-// Native code only ever writes INT, FLOAT and other non-heap values into a
-// register, and only over a non-heap value (else it leaves), so a shadow
-// that holds a heap value is exactly what memory holds, and writing the
-// shadows back on exit needs no reference counting.
+// Native code itself only ever writes INT, FLOAT and other non-heap values
+// into a shadow, and only over a non-heap value (a heap value there is
+// released in memory first, by a call), so a shadow that holds a heap value
+// is exactly what memory holds, and writing the shadows back on exit needs
+// no reference counting. Strings, lists and copies of heap values go
+// through calls into the runtime (lang/jit/runtime.h) with the shadows
+// stored before and loaded after.
 //
 // Each instruction first pays its ticks exactly as the interpreter's NEXT()
 // does (leaving before it when the slice cannot pay), then checks the types
@@ -35,6 +38,7 @@
 #include <mutex>
 
 #include "lang/bytecode.h"
+#include "lang/jit/runtime.h"
 
 namespace echo::jit {
 
@@ -94,6 +98,7 @@ bool numeric_const(const Value& k) { return k.is_int() || k.is_float(); }
 // interpreter), and which registers it reads and writes.
 struct Use {
   bool native = false;
+  bool helper = false;  // its other cases go to run_op (lang/jit/runtime.h)
   std::vector<uint16_t> regs;    // read or written
   std::vector<uint16_t> writes;  // written
 };
@@ -107,12 +112,26 @@ Use classify(const Program& p, const Instr& in) {
     u.regs.insert(u.regs.end(), writes);
     u.writes.assign(writes);
   };
+  // Instructions run by run_op alone: their registers are shadowed (and
+  // reloaded after the call), none written by native code.
+  auto by_helper = [&](std::initializer_list<uint16_t> regs) {
+    u.native = u.helper = true;
+    u.regs.assign(regs);
+  };
   switch (in.op) {
     case Op::NOP: case Op::JMP: u.native = true; break;
     case Op::MOVE: case Op::MOVEV: rw({in.b}, {in.a}); break;
     case Op::LOADK:
       if (!k(in.b).is_heap()) rw({}, {in.a});
+      else by_helper({in.a});
       break;
+    case Op::INDEX: by_helper({in.a, in.b, in.c}); break;
+    case Op::INDEXK: case Op::INDEX_LAST: by_helper({in.a, in.b}); break;
+    case Op::LIST_APPEND: case Op::SELF_APPEND: by_helper({in.a, in.b}); break;
+    case Op::MAKELIST:
+      if (in.c == 0) by_helper({in.a});
+      break;
+    case Op::CHECK_LIST: rw({in.a}, {}); break;
     case Op::LOADI: rw({}, {in.a}); break;
     case Op::CHECKVAR: case Op::JMPF: case Op::JMPT: case Op::JMPBIT: rw({in.a}, {}); break;
     case Op::ADD: case Op::SUB: case Op::MUL: case Op::DIV: case Op::MOD:
@@ -120,8 +139,11 @@ Use classify(const Program& p, const Instr& in) {
     case Op::BITAND: case Op::BITOR: case Op::BITXOR: case Op::SHL: case Op::SHR:
       rw({in.b, in.c}, {in.a});
       break;
-    case Op::ADDK: case Op::SUBK: case Op::MULK: case Op::DIVK: case Op::MODK:
-    case Op::EQK: case Op::NEK: case Op::LTK: case Op::LEK: case Op::GTK: case Op::GEK:
+    case Op::ADDK: case Op::EQK: case Op::NEK:  // any constant: run_op does strings
+      rw({in.b}, {in.a});
+      break;
+    case Op::SUBK: case Op::MULK: case Op::DIVK: case Op::MODK:
+    case Op::LTK: case Op::LEK: case Op::GTK: case Op::GEK:
       if (numeric_const(k(in.c))) rw({in.b}, {in.a});
       break;
     case Op::SUBKR: case Op::DIVKR: case Op::MODKR:
@@ -131,13 +153,15 @@ Use classify(const Program& p, const Instr& in) {
     case Op::JLT: case Op::JLE: case Op::JGT: case Op::JGE: case Op::JEQ: case Op::JNE:
       rw({in.a, in.b}, {});
       break;
-    case Op::JLTK: case Op::JLEK: case Op::JGTK: case Op::JGEK: case Op::JEQK: case Op::JNEK:
+    case Op::JEQK: case Op::JNEK: rw({in.a}, {}); break;
+    case Op::JLTK: case Op::JLEK: case Op::JGTK: case Op::JGEK:
       if (numeric_const(k(in.b))) rw({in.a}, {});
       break;
     case Op::FOR_RANGE_INIT: rw({in.b, uint16_t(in.b + 1)}, {in.a}); break;
     case Op::FOR_RANGE_NEXT: rw({uint16_t(in.b + 1)}, {in.a, in.b}); break;
     default: break;
   }
+  if (u.native && has_helper(in.op)) u.helper = true;
   return u;
 }
 
@@ -161,7 +185,8 @@ class Gen {
   llvm::Function* build(const std::string& name, std::vector<uint8_t>& entry) {
     const size_t n = V.size();
     std::vector<Use> uses(n);
-    std::vector<bool> shadowed(P.num_registers), written(P.num_registers);
+    shadowed.assign(P.num_registers, false);
+    written.assign(P.num_registers, false);
     for (size_t pc = 0; pc < n; ++pc) {
       uses[pc] = classify(P, V[pc]);
       for (uint16_t r : uses[pc].regs) shadowed.at(r) = true;
@@ -219,6 +244,8 @@ class Gen {
       B.SetInsertPoint(blocks[pc]);
       cur = uint32_t(pc);
       ticksBefore = nullptr;
+      slowBB = nullptr;
+      helper = uses[pc].helper;
       if (!uses[pc].native) {
         leave(Exit::Op);
         continue;
@@ -259,7 +286,10 @@ class Gen {
   std::vector<llvm::AllocaInst*> tagA, valA;
   std::vector<BasicBlock*> blocks;
   BasicBlock* exitBB = nullptr;
+  std::vector<bool> shadowed, written;
   uint32_t cur = 0;  // the pc being compiled
+  bool helper = false;         // cur has a run_op case
+  BasicBlock* slowBB = nullptr;  // cur's way out: run_op, or leaving
   LV* ticksBefore = nullptr;  // the ticks before cur paid for itself (null: it costs none)
 
   LV* valPtr(uint32_t r) {
@@ -279,9 +309,41 @@ class Gen {
     }
     return {B.getInt8(uint8_t(v.type())), B.getInt64(bits)};
   }
-  void set(uint16_t r, uint8_t tag, LV* val) {
-    B.CreateStore(B.getInt8(tag), tagA.at(r));
+  void set(uint16_t r, uint8_t tag, LV* val) { set_dyn(r, B.getInt8(tag), val); }
+  // Writes a non-heap value to register r. Native code does not release
+  // values: when r holds a heap value (a temporary reused, a variable that
+  // held a string), release_reg makes it INT 0 first, in memory.
+  void set_dyn(uint16_t r, LV* tag, LV* val) {
+    BasicBlock* release = BasicBlock::Create(C, "release", F);
+    BasicBlock* store = BasicBlock::Create(C, "store", F);
+    B.CreateCondBr(is_heap(B.CreateLoad(i8, tagA.at(r))), release, store,
+                   llvm::MDBuilder(C).createBranchWeights(1, 1 << 10));
+    B.SetInsertPoint(release);
+    flush();
+    auto* fnTy = llvm::FunctionType::get(B.getVoidTy(), {i8->getPointerTo(), i32}, false);
+    LV* fn = B.CreateIntToPtr(B.getInt64(reinterpret_cast<uint64_t>(&release_reg)), fnTy->getPointerTo());
+    B.CreateCall(fnTy, fn, {regsPtr, B.getInt32(r)});
+    reload();
+    B.CreateBr(store);
+    B.SetInsertPoint(store);
+    B.CreateStore(tag, tagA.at(r));
     B.CreateStore(val, valA.at(r));
+  }
+  // Before a call into the runtime: memory gets what native code wrote.
+  void flush() {
+    for (uint32_t r = 0; r < P.num_registers; ++r) {
+      if (!written[r]) continue;
+      B.CreateStore(B.CreateLoad(i8, tagA[r]), tagPtr(r));
+      B.CreateStore(B.CreateLoad(i64, valA[r]), valPtr(r));
+    }
+  }
+  // After it: the shadows get what the runtime wrote.
+  void reload() {
+    for (uint32_t q = 0; q < P.num_registers; ++q) {
+      if (!shadowed[q]) continue;
+      B.CreateStore(B.CreateLoad(i8, tagPtr(q)), tagA[q]);
+      B.CreateStore(B.CreateLoad(i64, valPtr(q)), valA[q]);
+    }
   }
   void set_int(uint16_t r, LV* v) { set(r, kInt, v); }
   void set_float(uint16_t r, LV* d) { set(r, kFloat, B.CreateBitCast(d, i64)); }
@@ -304,14 +366,57 @@ class Gen {
     B.CreateStore(B.getInt32(uint32_t(why)), exitWhyA);
     B.CreateBr(exitBB);
   }
-  // Continues in a new block when cond holds, else leaves.
+  // Continues in a new block when cond holds, else leaves (Ticks) or takes
+  // the instruction's slow way (Guard).
   void guard(LV* cond, Exit why = Exit::Guard) {
     BasicBlock* ok = BasicBlock::Create(C, "ok", F);
-    BasicBlock* out = BasicBlock::Create(C, "out", F);
+    BasicBlock* out;
+    if (why == Exit::Guard) {
+      out = slow();
+    } else {
+      out = BasicBlock::Create(C, "out", F);
+      auto ip = B.saveIP();
+      B.SetInsertPoint(out);
+      leave(why);
+      B.restoreIP(ip);
+    }
     B.CreateCondBr(cond, ok, out, weights());
-    B.SetInsertPoint(out);
-    leave(why);
     B.SetInsertPoint(ok);
+  }
+  // The current instruction's slow way, made once: run_op on the registers
+  // in memory (the shadows stored first and loaded again after), or, for
+  // an instruction run_op does not know, leaving for the interpreter.
+  BasicBlock* slow() {
+    if (slowBB) return slowBB;
+    slowBB = BasicBlock::Create(C, "slow", F);
+    auto ip = B.saveIP();
+    B.SetInsertPoint(slowBB);
+    if (!helper) {
+      leave(Exit::Guard);
+      B.restoreIP(ip);
+      return slowBB;
+    }
+    flush();
+    auto* fnTy = llvm::FunctionType::get(i32, {i8->getPointerTo(), i8->getPointerTo(), i8->getPointerTo()}, false);
+    LV* fn = B.CreateIntToPtr(B.getInt64(reinterpret_cast<uint64_t>(&run_op)), fnTy->getPointerTo());
+    auto addr = [&](const void* p) { return B.CreateIntToPtr(B.getInt64(reinterpret_cast<uint64_t>(p)), i8->getPointerTo()); };
+    LV* r = B.CreateCall(fnTy, fn, {regsPtr, addr(&P), addr(&V[cur])});
+    reload();
+    BasicBlock* done = BasicBlock::Create(C, "done", F);
+    BasicBlock* out = BasicBlock::Create(C, "raise", F);
+    B.CreateCondBr(B.CreateICmpNE(r, B.getInt32(0)), done, out);
+    B.SetInsertPoint(out);
+    leave(Exit::Guard);
+    B.SetInsertPoint(done);
+    const Instr& in = V[cur];
+    if (in.op == Op::JEQ || in.op == Op::JEQK || in.op == Op::JNE || in.op == Op::JNEK) {
+      // run_op gives 1 + the comparison; the jump is taken when it equals c.
+      branch(B.CreateICmpEQ(r, B.getInt32(in.c ? 2 : 1)), in.d);
+    } else {
+      next();
+    }
+    B.restoreIP(ip);
+    return slowBB;
   }
   llvm::MDNode* weights() { return llvm::MDBuilder(C).createBranchWeights(1 << 20, 1); }
   // As NEXT(): `ticks -= t; if (ticks <= 0)` the interpreter takes over
@@ -325,9 +430,6 @@ class Gen {
     B.CreateStore(left, ticksA);
     ticksBefore = before;  // what a later exit from this instruction gives back
   }
-  // A register written with an INT or FLOAT must not hold a heap value
-  // (native code does not release it): leave for the interpreter if it does.
-  void dest_scalar(uint16_t r) { guard(B.CreateNot(is_heap(B.CreateLoad(i8, tagA.at(r))))); }
   void next() { B.CreateBr(blocks[cur + 1]); }
   // Splits on "both INT", "both FLOAT", else leaves; the builder is left in
   // the INT block, and *floatBB is the FLOAT block (null when `floats` is false).
@@ -342,13 +444,12 @@ class Gen {
       B.CreateCondBr(B.CreateAnd(is(x.tag, kFloat), is(y.tag, kFloat)), *floatBB, other);
       B.SetInsertPoint(other);
     }
-    leave(Exit::Guard);
+    B.CreateBr(slow());
     B.SetInsertPoint(intBB);
   }
 
   // R[a] = x op y, with ops::arith's results for INT and FLOAT operands.
   void arith(Op op, uint16_t a, Opnd x, Opnd y) {
-    dest_scalar(a);
     BasicBlock* floatBB = nullptr;
     bool floats = op == Op::ADD || op == Op::SUB || op == Op::MUL || op == Op::DIV || op == Op::MOD;
     both(x, y, floats, &floatBB);
@@ -473,28 +574,35 @@ class Gen {
         Opnd x = reg(in.b);
         if (in.op == Op::MOVEV) guard(B.CreateNot(is(x.tag, kNone)));  // E_VARNF
         guard(B.CreateNot(is_heap(x.tag)));  // copying a heap value takes a reference
-        dest_scalar(in.a);
-        B.CreateStore(x.tag, tagA[in.a]);
-        B.CreateStore(x.val, valA[in.a]);
+        set_dyn(in.a, x.tag, x.val);
         next();
         return;
       }
       case Op::LOADK: {
-        dest_scalar(in.a);
+        if (P.constants.at(in.b).is_heap()) {
+          B.CreateBr(slow());
+          return;
+        }
         Opnd k = konst(in.b);
-        B.CreateStore(k.tag, tagA[in.a]);
-        B.CreateStore(k.val, valA[in.a]);
+        set_dyn(in.a, k.tag, k.val);
         next();
         return;
       }
       case Op::LOADI:
-        dest_scalar(in.a);
         set_int(in.a, B.getInt64(int64_t(int16_t(in.b))));
         next();
         return;
       case Op::CHECKVAR:
         guard(B.CreateNot(is(reg(in.a).tag, kNone)));
         next();
+        return;
+      case Op::CHECK_LIST:
+        guard(is(reg(in.a).tag, uint8_t(Type::List)));
+        next();
+        return;
+      case Op::INDEX: case Op::INDEXK: case Op::INDEX_LAST: case Op::LIST_APPEND: case Op::SELF_APPEND:
+      case Op::MAKELIST:
+        B.CreateBr(slow());
         return;
       case Op::ADD: case Op::SUB: case Op::MUL: case Op::DIV: case Op::MOD:
       case Op::BITAND: case Op::BITOR: case Op::BITXOR: case Op::SHL: case Op::SHR:
@@ -508,14 +616,12 @@ class Gen {
         return;
       case Op::EQ: case Op::NE: case Op::LT: case Op::LE: case Op::GT: case Op::GE:
       case Op::EQK: case Op::NEK: case Op::LTK: case Op::LEK: case Op::GTK: case Op::GEK: {
-        dest_scalar(in.a);
         LV* r = compare(base_op(in.op), reg(in.b), is_k(in.op) ? konst(in.c) : reg(in.c));
         set_int(in.a, B.CreateZExt(r, i64));
         next();
         return;
       }
       case Op::NOT: case Op::TRUTH: {
-        dest_scalar(in.a);
         LV* t = truth(in.b);
         set_int(in.a, B.CreateZExt(in.op == Op::NOT ? B.CreateNot(t) : t, i64));
         next();
@@ -542,7 +648,6 @@ class Gen {
         BasicBlock* run = BasicBlock::Create(C, "range", F);
         B.CreateCondBr(B.CreateICmpSGT(from.val, to.val), blocks.at(in.d), run);
         B.SetInsertPoint(run);
-        dest_scalar(in.a);
         set_int(in.a, from.val);
         next();
         return;
@@ -553,7 +658,6 @@ class Gen {
         BasicBlock* more = BasicBlock::Create(C, "more", F);
         B.CreateCondBr(B.CreateICmpSLT(c.val, to.val), more, blocks[cur + 1]);
         B.SetInsertPoint(more);
-        dest_scalar(in.a);
         LV* n1 = B.CreateAdd(c.val, B.getInt64(1));
         set_int(in.b, n1);
         set_int(in.a, n1);
