@@ -64,8 +64,9 @@ class ProgramState {
   // The native code of the main vector, or null (not compiled yet, not
   // compilable, JIT off, or disabled after too many short entries).
   const Native* native() const { return native_.load(std::memory_order_acquire); }
-  // After a native run: counts it, and stops entering native code that
-  // keeps leaving almost at once (see jit.cpp).
+  // After a native run of `ticks` ticks: counts it, and stops entering
+  // native code that keeps leaving almost at once, or that spends its time
+  // in calls into the runtime (see jit.cpp).
   void note_run(int64_t ticks, Exit why);
 
  private:
@@ -77,7 +78,7 @@ class ProgramState {
   std::atomic<uint8_t> phase_{Cold};
   std::atomic<uint32_t> calls_{0};
   std::atomic<uint64_t> loop_ticks_{0};
-  std::atomic<uint64_t> runs_{0}, run_ticks_{0};
+  std::atomic<uint64_t> runs_{0}, run_ticks_{0}, run_calls_{0};
 };
 
 enum class Mode : uint8_t {

@@ -313,36 +313,65 @@ class Gen {
   // Writes a non-heap value to register r. Native code does not release
   // values: when r holds a heap value (a temporary reused, a variable that
   // held a string), release_reg makes it INT 0 first, in memory.
+  // An immortal value (the one-byte strings, the empty list) needs no
+  // release: it may stay in memory under a number in the shadow, as a stale
+  // number may (the runtime's writes release it for nothing).
   void set_dyn(uint16_t r, LV* tag, LV* val) {
+    BasicBlock* heap = BasicBlock::Create(C, "heap", F);
     BasicBlock* release = BasicBlock::Create(C, "release", F);
     BasicBlock* store = BasicBlock::Create(C, "store", F);
-    B.CreateCondBr(is_heap(B.CreateLoad(i8, tagA.at(r))), release, store,
+    B.CreateCondBr(is_heap(B.CreateLoad(i8, tagA.at(r))), heap, store,
                    llvm::MDBuilder(C).createBranchWeights(1, 1 << 10));
+    B.SetInsertPoint(heap);
+    LV* obj = B.CreateIntToPtr(B.CreateLoad(i64, valA.at(r)), i32->getPointerTo());
+    LV* refs = B.CreateLoad(i32, obj);  // HeapObject::refs, whose top bit marks the immortal
+    static_assert(HeapObject::kImmortal == 1u << 31);
+    B.CreateCondBr(B.CreateICmpSLT(refs, B.getInt32(0)), store, release);
     B.SetInsertPoint(release);
-    flush();
     auto* fnTy = llvm::FunctionType::get(B.getVoidTy(), {i8->getPointerTo(), i32}, false);
     LV* fn = B.CreateIntToPtr(B.getInt64(reinterpret_cast<uint64_t>(&release_reg)), fnTy->getPointerTo());
     B.CreateCall(fnTy, fn, {regsPtr, B.getInt32(r)});
-    reload();
+    reload({r});
     B.CreateBr(store);
     B.SetInsertPoint(store);
     B.CreateStore(tag, tagA.at(r));
     B.CreateStore(val, valA.at(r));
   }
-  // Before a call into the runtime: memory gets what native code wrote.
-  void flush() {
-    for (uint32_t r = 0; r < P.num_registers; ++r) {
-      if (!written[r]) continue;
+  // Before a call into the runtime: memory gets what native code wrote to
+  // the registers the call reads. (The one it writes needs nothing: what
+  // memory holds there is either the shadow's heap value or a stale number,
+  // which the runtime overwrites without a release.)
+  void flush(const std::vector<uint16_t>& regs) {
+    for (uint16_t r : regs) {
+      if (!written.at(r)) continue;
       B.CreateStore(B.CreateLoad(i8, tagA[r]), tagPtr(r));
       B.CreateStore(B.CreateLoad(i64, valA[r]), valPtr(r));
     }
   }
   // After it: the shadows get what the runtime wrote.
-  void reload() {
-    for (uint32_t q = 0; q < P.num_registers; ++q) {
-      if (!shadowed[q]) continue;
-      B.CreateStore(B.CreateLoad(i8, tagPtr(q)), tagA[q]);
-      B.CreateStore(B.CreateLoad(i64, valPtr(q)), valA[q]);
+  void reload(const std::vector<uint16_t>& regs) {
+    for (uint16_t q : regs) {
+      B.CreateStore(B.CreateLoad(i8, tagPtr(q)), tagA.at(q));
+      B.CreateStore(B.CreateLoad(i64, valPtr(q)), valA.at(q));
+    }
+  }
+  // The registers run_op reads, and the one it writes, for an instruction.
+  static std::vector<uint16_t> helper_reads(const Instr& in) {
+    switch (in.op) {
+      case Op::MOVE: case Op::MOVEV: case Op::INDEXK: case Op::INDEX_LAST: case Op::ADDK:
+      case Op::EQK: case Op::NEK:
+        return {in.b};
+      case Op::ADD: case Op::EQ: case Op::NE: case Op::INDEX: return {in.b, in.c};
+      case Op::JEQ: case Op::JNE: return {in.a, in.b};
+      case Op::JEQK: case Op::JNEK: return {in.a};
+      case Op::LIST_APPEND: case Op::SELF_APPEND: return {in.a, in.b};
+      default: return {};  // LOADK, MAKELIST
+    }
+  }
+  static std::vector<uint16_t> helper_writes(const Instr& in) {
+    switch (in.op) {
+      case Op::JEQ: case Op::JNE: case Op::JEQK: case Op::JNEK: return {};
+      default: return {in.a};
     }
   }
   void set_int(uint16_t r, LV* v) { set(r, kInt, v); }
@@ -396,12 +425,12 @@ class Gen {
       B.restoreIP(ip);
       return slowBB;
     }
-    flush();
+    flush(helper_reads(V[cur]));
     auto* fnTy = llvm::FunctionType::get(i32, {i8->getPointerTo(), i8->getPointerTo(), i8->getPointerTo()}, false);
     LV* fn = B.CreateIntToPtr(B.getInt64(reinterpret_cast<uint64_t>(&run_op)), fnTy->getPointerTo());
     auto addr = [&](const void* p) { return B.CreateIntToPtr(B.getInt64(reinterpret_cast<uint64_t>(p)), i8->getPointerTo()); };
     LV* r = B.CreateCall(fnTy, fn, {regsPtr, addr(&P), addr(&V[cur])});
-    reload();
+    reload(helper_writes(V[cur]));
     BasicBlock* done = BasicBlock::Create(C, "done", F);
     BasicBlock* out = BasicBlock::Create(C, "raise", F);
     B.CreateCondBr(B.CreateICmpNE(r, B.getInt32(0)), done, out);
@@ -709,7 +738,12 @@ void optimize(llvm::Module& m) {
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(m, mam);
+  static const int level = [] {
+    const char* e = std::getenv("ECHO_JIT_OPT");
+    return e ? std::atoi(e) : 2;
+  }();
+  pb.buildPerModuleDefaultPipeline(level <= 1 ? llvm::OptimizationLevel::O1 : llvm::OptimizationLevel::O2)
+      .run(m, mam);
 }
 
 }  // namespace

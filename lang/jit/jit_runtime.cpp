@@ -27,7 +27,10 @@ bool moo_equal(const Value& x, const Value& y) {
 
 }  // namespace
 
-void release_reg(Value* R, uint32_t r) { R[r] = Value(); }
+void release_reg(Value* R, uint32_t r) {
+  ++tl_runtime_calls;
+  R[r] = Value();
+}
 
 bool has_helper(Op op) {
   switch (op) {
@@ -42,6 +45,7 @@ bool has_helper(Op op) {
 }
 
 uint32_t run_op(Value* R, const Program* p, const Instr* in) {
+  ++tl_runtime_calls;
   const Value* K = p->constants.data();
   switch (in->op) {
     case Op::MOVE: R[in->a] = R[in->b]; return 1;

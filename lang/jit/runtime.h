@@ -14,6 +14,8 @@ namespace echo::jit {
 // thread's allocation count reach it, so the task is measured after the
 // same instruction as in the interpreter (which then runs that one).
 inline thread_local uint64_t tl_meter_at = 0;
+// Calls of run_op and release_reg on this thread, for ProgramState::note_run.
+inline thread_local uint64_t tl_runtime_calls = 0;
 
 // Runs `in` of program p on the registers R as the interpreter would, or
 // does nothing and returns 0 when the interpreter must run it (it would
