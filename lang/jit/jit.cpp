@@ -86,11 +86,27 @@ struct Engine {
   std::deque<std::shared_ptr<const Program>> queue;
   bool busy = false;
   bool started = false;
+  std::atomic<bool> stopping{false};  // the process is exiting: compile nothing more
   std::mutex compile_mu;  // codegen is not reentrant (one LLJIT, one module at a time)
 
   static Engine& get() {
-    static Engine* e = new Engine;  // never destroyed: native code may run until exit
+    static Engine* e = [] {
+      auto* made = new Engine;  // never destroyed: native code may run until exit
+      // At exit, wait for the compilation in flight: LLVM's own statics are
+      // destroyed after this handler runs, and must not be under it.
+      std::atexit([] { Engine::get().stop(); });
+      return made;
+    }();
     return *e;
+  }
+
+  void stop() {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      stopping = true;
+      idle_cv.wait(lock, [this] { return !busy; });
+    }
+    std::lock_guard<std::mutex> wait_for_always_mode(compile_mu);
   }
 
   void compile_now(const Program& p) {
@@ -101,6 +117,7 @@ struct Engine {
     {
       std::lock_guard<std::mutex> lock(compile_mu);
       if (s.phase_.load() == ProgramState::Compiled || s.phase_.load() == ProgramState::Failed) return;
+      if (stopping) return;
       try {
         fn = compile_native(p, &why);
       } catch (const std::exception& e) {  // a malformed program (a corrupt restore)
@@ -137,7 +154,7 @@ struct Engine {
   void run() {
     std::unique_lock<std::mutex> lock(mu);
     for (;;) {
-      work_cv.wait(lock, [this] { return !queue.empty(); });
+      work_cv.wait(lock, [this] { return !queue.empty() && !stopping; });
       std::shared_ptr<const Program> p = std::move(queue.front());
       queue.pop_front();
       busy = true;
@@ -147,13 +164,13 @@ struct Engine {
       p.reset();
       lock.lock();
       busy = false;
-      if (queue.empty()) idle_cv.notify_all();
+      idle_cv.notify_all();
     }
   }
 
   void wait_idle() {
     std::unique_lock<std::mutex> lock(mu);
-    idle_cv.wait(lock, [this] { return queue.empty() && !busy; });
+    idle_cv.wait(lock, [this] { return (queue.empty() || stopping) && !busy; });
   }
 };
 

@@ -749,7 +749,8 @@ void optimize(llvm::Module& m) {
 }  // namespace
 
 const Native* compile_native(const Program& p, std::string* why) {
-  static Engine engine;
+  // Never destroyed: native code may run until the process ends.
+  static Engine& engine = *new Engine;
   if (!engine.jit) {
     *why = "LLJIT: " + engine.error;
     return nullptr;
