@@ -175,6 +175,25 @@ bool is_jump(const Instr& in) {
   }
 }
 
+// Whether native code would run a loop of p's for longer than one
+// iteration: false when p has loops and every one of them holds an
+// instruction native code leaves for (a builtin, a verb call, a map
+// assignment): such loops leave and come back every iteration, which
+// costs more than it saves, and compiling them costs the background
+// thread 20-250 ms. Programs without loops are worth it (hot verbs).
+bool worth_compiling(const Program& p) {
+  const std::vector<Instr>& v = p.main.code;
+  bool loops = false;
+  for (size_t j = 0; j < v.size(); ++j) {
+    if (!is_jump(v[j]) || v[j].d > j) continue;
+    loops = true;
+    bool leaves = false;
+    for (size_t pc = v[j].d; pc <= j && !leaves; ++pc) leaves = !classify(p, v[pc]).native;
+    if (!leaves) return true;
+  }
+  return !loops;
+}
+
 class Gen {
  public:
   Gen(llvm::LLVMContext& c, llvm::Module& m, const Program& p)
@@ -753,6 +772,11 @@ const Native* compile_native(const Program& p, std::string* why) {
   static Engine& engine = *new Engine;
   if (!engine.jit) {
     *why = "LLJIT: " + engine.error;
+    return nullptr;
+  }
+  // Always mode (tests) compiles everything, to run every way in and out.
+  if (mode() != Mode::Always && !worth_compiling(p)) {
+    *why = "every loop leaves native code on each iteration";
     return nullptr;
   }
   auto ctx = std::make_unique<llvm::LLVMContext>();
