@@ -3,8 +3,10 @@
 // ticks per second over several runs and the ratio to the faster of the two
 // anchors (ToastStunt, LambdaMOO) given in ../shared/bench/ANCHORS.md.
 //
-//   echo-bench-kernels [--runs N] [--scale F] [--only NAME] [DIR]
+//   echo-bench-kernels [--runs N] [--scale F] [--only NAME] [--jit on|off|both] [DIR]
 // --scale multiplies every kernel's N (both the loop literal and the count).
+// --jit: each kernel with the JIT off, on, or both (the default, when the
+// build has it), one row each; with it on, the JIT's counters follow.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "lang/eval.h"
+#include "lang/jit/jit.h"
 
 using namespace echo;
 
@@ -92,21 +95,28 @@ std::string human(double v) {
 int main(int argc, char** argv) {
   int runs = 5;
   double scale = 1.0;
-  std::string only, dir = ECHO_SHARED_BENCH_DIR;
+  std::string only, dir = ECHO_SHARED_BENCH_DIR, jit_arg = jit::built() ? "both" : "off";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
     else if (a == "--scale" && i + 1 < argc) scale = std::atof(argv[++i]);
     else if (a == "--only" && i + 1 < argc) only = argv[++i];
+    else if (a == "--jit" && i + 1 < argc) jit_arg = argv[++i];
     else dir = a;
   }
   auto kernels = read_kernels(dir + "/kernels.moo");
   auto anchors = read_anchors(dir + "/ANCHORS.md");
-  std::printf("Echo interpreter on %s/kernels.moo, %d runs each (best / median)\n\n", dir.c_str(), runs);
-  std::printf("%-20s %10s %8s %20s %20s %10s %s\n", "kernel", "N", "tick/it", "iter/s", "ticks/s",
+  std::vector<jit::Mode> modes;
+  if (jit_arg != "on") modes.push_back(jit::Mode::Off);
+  if (jit_arg != "off" && jit::built()) modes.push_back(jit::Mode::On);
+  std::printf("Echo on %s/kernels.moo, %d runs each (best / median); JIT threshold %u calls or %llu ticks\n\n",
+              dir.c_str(), runs, jit::call_threshold(), (unsigned long long)jit::kLoopTicks);
+  std::printf("%-20s %4s %10s %8s %20s %20s %10s %s\n", "kernel", "jit", "N", "tick/it", "iter/s", "ticks/s",
               "x anchor", "(faster anchor)");
-  for (auto& k : kernels) {
+  for (auto& k : kernels) for (jit::Mode mode : modes) {
     if (!only.empty() && k.name != only) continue;
+    jit::set_mode(mode);
+    jit::Stats before = jit::stats();
     long long n = std::max(1LL, (long long)(k.n * scale));
     std::string code = k.code;
     if (n != k.n) code = std::regex_replace(code, std::regex(std::to_string(k.n)), std::to_string(n));
@@ -140,8 +150,15 @@ int main(int argc, char** argv) {
       std::snprintf(ratio, sizeof ratio, "%.2fx", median / a->second.first);
       who = a->second.second + " " + human(a->second.first) + " iter/s";
     }
-    std::printf("%-20s %10lld %8.2f %20s %20s %10s %s  => %s\n", k.name.c_str(), n, tpi, it, tk, ratio,
-                who.c_str(), result.c_str());
+    std::printf("%-20s %4s %10lld %8.2f %20s %20s %10s %s  => %s\n", k.name.c_str(), jit::mode_name(mode), n,
+                tpi, it, tk, ratio, who.c_str(), result.c_str());
+    if (mode != jit::Mode::Off) {
+      jit::Stats s = jit::stats();
+      double native = double(s.native_ticks - before.native_ticks) / double(std::max<int64_t>(1, ticks * runs));
+      std::printf("%27s native share of ticks %.1f%%, %llu native runs, compiled %llu (%.2f ms worst)\n", "",
+                  100 * native, (unsigned long long)(s.native_runs - before.native_runs),
+                  (unsigned long long)(s.compiled - before.compiled), double(s.compile_ns_max) / 1e6);
+    }
   }
   std::printf("\nRatio = Echo median iter/s / faster anchor iter/s; the goal is >= 5x on every kernel.\n");
   return 0;

@@ -12,11 +12,13 @@
 #include "cli/world_commands.h"
 #include "lang/compiler.h"
 #include "lang/eval.h"
+#include "lang/jit/jit.h"
 
 namespace {
 
 void usage(std::ostream& o) {
-  o << "usage: echo-repl [--syntax echo|moo] [-e CODE | -d CODE]   (default moo)\n"
+  o << "usage: echo-repl [--jit on|off|always] [--syntax echo|moo] [-e CODE | -d CODE]   (default moo)\n"
+       "       --jit off                 never compile to native code (as ECHO_JIT=0); before any command\n"
        "       echo-repl                 interactive REPL\n"
        "       echo-repl -e 'CODE'       evaluate MOO code once and print the result\n"
        "       echo-repl -d 'CODE'       print the bytecode MOO code compiles to\n"
@@ -44,7 +46,19 @@ int main(int argc, char** argv) {
   // The server's builtins compile everywhere; without a server, notify()
   // prints to stdout and the rest raise E_PERM.
   actors::register_server_builtins();
-  // `--syntax echo|moo` first: the syntax of the REPL, -e and -d.
+  // `--jit on|off|always` first, for every command (ECHO_JIT gives the default).
+  if (argc >= 3 && std::string(argv[1]) == "--jit") {
+    jit::Mode m;
+    if (!jit::parse_mode(argv[2], &m)) {
+      std::cerr << "echo-repl: --jit takes on, off or always, not '" << argv[2] << "'\n";
+      return 2;
+    }
+    jit::set_mode(m);
+    argv[2] = argv[0];
+    argv += 2;
+    argc -= 2;
+  }
+  // `--syntax echo|moo` next: the syntax of the REPL, -e and -d.
   Syntax syntax = Syntax::Moo;
   if (argc >= 3 && std::string(argv[1]) == "--syntax") {
     if (!syntax_from_name(argv[2], &syntax)) {

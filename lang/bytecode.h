@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "lang/jit/jit.h"
 #include "lang/value.h"
 
 namespace echo {
@@ -161,6 +162,10 @@ struct Program {
   // The register that holds the function itself when it is called (its own
   // name inside it), or -1.
   int32_t self_reg = -1;
+
+  // Hot detection and the native code of `main` (lang/jit/jit.h): the one
+  // mutable part, thread-safe; a copy starts cold.
+  mutable jit::ProgramState jit;
 
   int line_at(const CodeVector& v, uint32_t pc) const {
     return pc < v.lines.size() ? v.lines[pc] : 0;

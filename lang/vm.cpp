@@ -14,6 +14,8 @@
 
 #include <cmath>
 
+#include "lang/jit/jit.h"
+#include "lang/jit/runtime.h"
 #include "lang/map.h"
 #include "lang/vm_ops.h"
 
@@ -84,6 +86,10 @@ TaskStatus Task::execute() {
   ECHO_VM_REGISTER(int64_t, ticks, "r13") = slice;
   Error err = E_NONE;
   std::shared_ptr<RaisedError> pending_raise;
+  // Clock checks left to look for an entry into native code, one per
+  // instruction (after native code left, or a slice ended, between entries).
+  constexpr int kSeek = 64;
+  int seek = 0;
   const Builtins& builtins = Builtins::instance();
 
 #define LOAD_FRAME()                          \
@@ -126,12 +132,13 @@ TaskStatus Task::execute() {
   } while (0)
 
   LOAD_FRAME();
-  NEXT();
+  goto jit_enter;
 
-tick_check:
+tick_check : {
   // `in` has been paid for but not run.
-  ticks_left_ -= slice - ticks;
-  budget_ -= slice - ticks;
+  const int64_t used = slice - ticks;
+  ticks_left_ -= used;
+  budget_ -= used;
   if (ticks_left_ <= 0) {
     ticks_left_ = 0;
     SAVE_PC();
@@ -154,7 +161,52 @@ tick_check:
     budget_ = 0;
   }
   slice = ticks = std::min<int64_t>({ticks_left_, kSlice, budget_});
+  if (f->vector < 0) {
+    const jit::Native* nc = f->program->jit.native();
+    if (nc && jit::mode() == jit::Mode::Off) nc = nullptr;  // switched off since it was compiled
+    if (!nc) {
+      seek = 0;
+      jit::note_loop(f->program, used);
+    } else if (nc->is_entry(uint32_t(in - code)) && ticks > in->ticks) {
+      // Native code pays for `in` itself: give it back first.
+      ticks_left_ += in->ticks;
+      budget_ += in->ticks;
+      slice = ticks = std::min<int64_t>({ticks_left_, kSlice, budget_});
+      ip = in;
+      goto jit_enter;
+    } else if (seek > 0 || used >= kSlice) {
+      // Not at an entry: look again at the next instruction (a loop's head
+      // is at most one iteration away).
+      seek = seek > 0 ? seek - 1 : kSeek;
+      if (seek > 0 && slice > 1) slice = ticks = 1;
+    }
+  }
   goto* kLabels[int(in->op)];
+}
+
+// Runs native code from `ip` (not paid for) when the frame's program has
+// some and ip is one of its entry points; else goes on in the interpreter.
+jit_enter : {
+  const jit::Native* nc = f->vector < 0 ? f->program->jit.native() : nullptr;
+  if (!nc || !nc->is_entry(uint32_t(ip - code)) || jit::mode() == jit::Mode::Off) NEXT();
+  jit::NativeFrame nf{R, ticks, uint32_t(ip - code)};
+  jit::tl_meter_at = meter_at_;
+  const auto why = jit::Exit(nc->fn(&nf));
+  f->program->jit.note_run(ticks - nf.ticks, why);
+  ticks = nf.ticks;
+  ip = code + nf.pc;
+  if (why != jit::Exit::Ticks) {
+    // Come back as soon as the interpreter has run the instruction native
+    // code left for: end the slice right after it.
+    seek = kSeek;
+    if (ticks > int64_t(ip->ticks) + 1) {
+      ticks_left_ -= slice - ticks;
+      budget_ -= slice - ticks;
+      slice = ticks = int64_t(ip->ticks) + 1;
+    }
+  }
+  NEXT();
+}
 
 L_NOP:
   NEXT();
@@ -486,7 +538,7 @@ L_RETURN0 : {
   if (!finish_return(std::move(v))) FINISH(TaskStatus::Done);
   LOAD_FRAME();
   if (f->waiting) goto builtin_resume;  // the caller's builtin asked for this verb
-  NEXT();
+  goto jit_enter;
 }
 
   // ---- lists, maps, strings ----
@@ -656,7 +708,7 @@ L_CALLVERB : {
   }
   if (e != E_NONE) RAISE(e);
   LOAD_FRAME();
-  NEXT();
+  goto jit_enter;
 }
 L_BUILTIN:
 L_BUILTIN_LIST : {
@@ -917,7 +969,7 @@ L_CALLFUNC : {
     goto raise_pending;
   }
   LOAD_FRAME();
-  NEXT();
+  goto jit_enter;
 }
 L_MAKECELL:
   R[in->a] = make_cell(in->b == 0xFFFF ? Value::none() : R[in->b]);

@@ -207,6 +207,7 @@ Task::Task(std::shared_ptr<const Program> program, VmHost* host, TaskLimits limi
   f.regs[VAR_PREPSTR] = Value::str("");
   f.regs[VAR_IOBJ] = Value::obj(-1);
   f.regs[VAR_IOBJSTR] = Value::str("");
+  jit::note_call(f.program);
   frames_.push_back(std::move(f));
 }
 
@@ -501,6 +502,7 @@ void Task::push_verb_frame(VmHost::VerbTarget target, Value this_obj, Value args
   f.verb_names = target.name;
   f.debug = target.debug;
   f.result_reg = result_reg;
+  jit::note_call(f.program);
   frames_.push_back(std::move(f));
 }
 
@@ -558,6 +560,7 @@ void Task::push_function_frame(const Value& fnv, Value args, uint16_t result_reg
   f.verb_names = fn->verb_name + (fn->name.empty() ? " (fn)" : " (fn " + fn->name + ")");
   f.debug = true;
   f.result_reg = result_reg;
+  jit::note_call(f.program);
   frames_.push_back(std::move(f));
 }
 

@@ -69,6 +69,7 @@
 #include "lang/builtins.h"
 #include "lang/compiler.h"
 #include "lang/eval.h"
+#include "lang/jit/jit.h"
 #include "lang/map.h"
 #include "lang/value.h"
 
@@ -1611,6 +1612,10 @@ struct Config {
   bool verbose = false;
   bool print = false;
   bool determinism = true;
+  // --jit-diff: the determinism check's second run has every program
+  // compiled to native code (the first runs with the JIT off): interpreter
+  // and JIT must agree on results, errors and ticks.
+  bool jit_diff = false;
   bool roundtrip = true;
 };
 
@@ -1703,12 +1708,14 @@ class Checker {
     // Determinism.
     if (c_.determinism && o.kind != EvalOutcome::CompileFailed &&
         o.kind != EvalOutcome::AbortedSeconds && is_deterministic(src)) {
+      if (c_.jit_diff) jit::set_mode(jit::Mode::Always);
       EvalOutcome o2 = run(src, expression_fallback, run_forks, &fails);
+      if (c_.jit_diff) jit::set_mode(jit::Mode::Off);
       if (o2.kind != EvalOutcome::AbortedSeconds) {
         std::string k1 = outcome_key(o), k2 = outcome_key(o2);
         if (k1 != k2)
-          fails.push_back({"nondeterministic", "first run:\n" + k1.substr(0, 2000) +
-                                                   "\nsecond run:\n" + k2.substr(0, 2000)});
+          fails.push_back({c_.jit_diff ? "jit-differs" : "nondeterministic",
+                           "first run:\n" + k1.substr(0, 2000) + "\nsecond run:\n" + k2.substr(0, 2000)});
       }
     }
 
@@ -2036,6 +2043,7 @@ int usage() {
                "                 [--exclude MODE,...] [--out DIR] [--ticks N] [--print] [--stop]\n"
                "                 [--quiet] [--no-determinism] [--no-roundtrip] [--hang-seconds S]\n"
                "                 [--no-nested-forks] [--trace FILE] [--corpus DIR] [--deep-max N]\n"
+               "                 [--jit-diff]   (each program's second run compiled to native code)\n"
                "       echo-fuzz --repro FILE [--ticks N] [--fallback] [--forks]\n"
                "       echo-fuzz --repro FILE --world [--progr N] [--gen-verb FILE]\n");
   return 2;
@@ -2110,6 +2118,10 @@ int main(int argc, char** argv) {
     else if (a == "--stop") stop = true;
     else if (a == "--quiet") quiet = true;
     else if (a == "--no-determinism") cfg.determinism = false;
+    else if (a == "--jit-diff") {
+      cfg.jit_diff = true;
+      jit::set_mode(jit::Mode::Off);
+    }
     else if (a == "--no-roundtrip") cfg.roundtrip = false;
     else if (a == "--hang-seconds") g_hang_seconds = std::stod(next());
     else return usage();
