@@ -34,7 +34,11 @@
 #include <utility>
 #include <vector>
 
+#include "proc_stats.h"
+
 namespace fs = std::filesystem;
+using echo::bench::cpu_seconds;
+using echo::bench::rss_mib;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -148,34 +152,6 @@ Server start_server(const std::string& repl, const std::string& store) {
   }
   if (!s.port) throw std::runtime_error("the server did not start");
   return s;
-}
-
-// The server's CPU seconds so far (user + system, all threads).
-double cpu_seconds(pid_t pid) {
-  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
-  if (!f) return 0;
-  char buf[2048];
-  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  buf[n] = 0;
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const char* p = std::strrchr(buf, ')');
-  if (!p) return 0;
-  unsigned long utime = 0, stime = 0;
-  std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime);
-  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
-}
-
-// The server's resident set in MiB.
-double rss_mib(pid_t pid) {
-  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
-  if (!f) return 0;
-  char line[256];
-  double kb = 0;
-  while (std::fgets(line, sizeof line, f))
-    if (!std::strncmp(line, "VmRSS:", 6)) kb = std::atof(line + 6);
-  std::fclose(f);
-  return kb / 1024;
 }
 
 double pct(std::vector<double>& v, double p) {

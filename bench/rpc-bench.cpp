@@ -16,7 +16,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <unistd.h>
 #include <functional>
 #include <mutex>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "net/rpc/echo.capnp.h"
+#include "proc_stats.h"
 
 namespace {
 
@@ -37,19 +37,7 @@ int window = 64;
 long server_pid = 0;  // --server-pid: its CPU time per call is printed too
 
 // The server's user + system CPU seconds (/proc/PID/stat), or -1.
-double server_cpu() {
-  if (!server_pid) return -1;
-  std::ifstream f("/proc/" + std::to_string(server_pid) + "/stat");
-  std::string line;
-  if (!std::getline(f, line)) return -1;
-  size_t at = line.rfind(')');
-  std::istringstream in(line.substr(at + 2));
-  std::string field;
-  for (int i = 3; i <= 13; ++i) in >> field;  // fields 3..13
-  long utime = 0, stime = 0;
-  in >> utime >> stime;
-  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
-}
+double server_cpu() { return server_pid ? echo::bench::cpu_seconds(pid_t(server_pid)) : -1; }
 
 struct Result {
   uint64_t calls = 0;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "actors/world_store.h"
+#include "proc_stats.h"
 #include "storage/store.h"
 #include "storage/textdump.h"
 
@@ -110,16 +111,7 @@ void generate(const std::string& dir, Objid n) {
   std::printf("generate %lld objects: %.2f s\n", (long long)n, since(t0));
 }
 
-double rss_mb() {  // resident set size, from /proc/self/status
-  std::FILE* f = std::fopen("/proc/self/status", "r");
-  if (!f) return 0;
-  char line[256];
-  long kb = 0;
-  while (std::fgets(line, sizeof line, f))
-    if (!std::strncmp(line, "VmRSS:", 6)) kb = std::atol(line + 6);
-  std::fclose(f);
-  return kb / 1024.0;
-}
+double rss_mb() { return echo::bench::rss_mib(getpid()); }  // this process's resident set
 
 uint64_t dir_bytes(const std::string& dir) {
   uint64_t total = 0;

@@ -33,7 +33,6 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <random>
 #include <stdexcept>
@@ -41,6 +40,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "proc_stats.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -117,22 +118,7 @@ struct Server {
     pid = server_pid = -1;
   }
   // CPU seconds the server has used (user + system).
-  double cpu() const {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    size_t at = s.rfind(')');
-    if (at == std::string::npos) return 0;
-    std::vector<std::string> field;
-    size_t i = at + 2;
-    while (i < s.size()) {
-      size_t e = s.find(' ', i);
-      field.push_back(s.substr(i, e - i));
-      if (e == std::string::npos) break;
-      i = e + 1;
-    }
-    if (field.size() < 13) return 0;  // fields 14 and 15 of stat, counted from 3
-    return double(std::stoll(field[11]) + std::stoll(field[12])) / double(sysconf(_SC_CLK_TCK));
-  }
+  double cpu() const { return echo::bench::cpu_seconds(pid); }
 };
 
 void start_server(Server& s, const std::string& repl, const std::string& store, const std::string& log,

@@ -28,45 +28,19 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from web_client import Api  # noqa: E402
+from web_client import Api, WebServer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA = os.path.join(HERE, "..", "..", "net", "rpc", "echo.capnp")
 RPC_CAPNP = "/usr/include/capnp/rpc.capnp"
 
 
-class Server:
-    def __init__(self, repl, store, log_path):
-        self.log = open(log_path, "ab")
-        self.proc = subprocess.Popen([repl, "serve", store, "--telnet-port", "0", "--http-port", "0",
-                                      "--rpc-port", "0"], stdout=subprocess.PIPE, stderr=self.log)
-        self.http_port = self.rpc_port = None
-        deadline = time.time() + 60
-        while time.time() < deadline and self.rpc_port is None:
-            line = self.proc.stdout.readline()
-            if not line and self.proc.poll() is not None:
-                break
-            m = re.search(rb"serving HTTP on https?://[^:]+:(\d+)", line)
-            if m:
-                self.http_port = int(m.group(1))
-            m = re.search(rb"serving RPC on \S+ port (\d+)", line)
-            if m:
-                self.rpc_port = int(m.group(1))
-        if self.rpc_port is None or self.http_port is None:
-            raise RuntimeError("server did not start (see %s)" % log_path)
-
-    def rss_mb(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024.0
-        return 0.0
-
-    def stop(self):
-        self.proc.terminate()
-        rc = self.proc.wait(timeout=60)
-        self.log.close()
-        return rc
+def rss_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
 
 
 class Cli:
@@ -183,7 +157,7 @@ def never_reads(server, port, ids, honest):
     """A client that sends Gate.version calls without end and reads nothing:
     it is held back by TCP once 4 MiB of answers wait; the server's memory
     stays bounded and an honest client is answered meanwhile."""
-    before = server.rss_mb()
+    before = rss_mb(server.proc.pid)
     # One call encoded, its question id patched: every call asks anew.
     marker = 0x5EC0DE01
     one = encode("(call = (questionId = %d, target = (promisedAnswer = (questionId = 0)), "
@@ -243,7 +217,7 @@ def never_reads(server, port, ids, honest):
     t0 = time.time()
     out = honest.ok("eval", "1 + 1")
     honest_s = time.time() - t0
-    peak = server.rss_mb()
+    peak = rss_mb(server.proc.pid)
     s.close()
     failures = [] if dropped else ["300 calls never finished: the connection was not dropped"]
     if cut:
@@ -275,7 +249,7 @@ def main():
     store = os.path.join(work, "rpc.db")
     subprocess.run([repl, "new-world", store], check=True, stdout=subprocess.DEVNULL)
     failures = []
-    server = Server(repl, store, os.path.join(work, "server.log"))
+    server = WebServer(repl, store, os.path.join(work, "server.log"), extra=("--rpc-port", "0"))
     try:
         key_file = os.path.join(store, "rpc.key")
         mode = stat.S_IMODE(os.stat(key_file).st_mode)
