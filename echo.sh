@@ -54,7 +54,8 @@ case "${1:-}" in
     build build
     (cd build && ctest --output-on-failure)
     echo "== the same tests under AddressSanitizer and UBSan =="
-    build build-asan -DECHO_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DECHO_JIT=OFF
+    # No benchmarks there: their figures mean nothing under the sanitizers.
+    build build-asan -DECHO_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DECHO_JIT=OFF -DECHO_BENCH=OFF
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure)
     ;;
   build)
