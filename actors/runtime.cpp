@@ -297,10 +297,11 @@ void Runtime::start() {
   cfg_->load<caf::io::middleman>();
   if (opt_.worker_threads) cfg_->set("scheduler.max-threads", opt_.worker_threads);
   // CAF's idle workers poll their queues with 50 us sleeps for 25 ms after
-  // every job: a fifth of the server's CPU per command went to those wakeups.
-  // An idle worker now spins briefly, then waits on its condition variable,
-  // which an enqueue signals.
-  cfg_->set("work-stealing.moderate-poll-attempts", size_t(0));
+  // every job, which costs an idle server about 30 ms of CPU a second. Left
+  // as CAF has it: without that polling a worker that has run dry sleeps up
+  // to 10 ms at a time while the other works through a long chain of local
+  // messages, and an honest player's command waited behind a fork bomb's
+  // 15,000 tasks (e2e-resource-attacks under ASan: p99 60-170 ms -> 600-800).
   sys_ = std::make_unique<caf::actor_system>(*cfg_);
 
   inbox_actor_ = sys_->spawn(inbox_actor, this, &drain_asked_);
