@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 
 #include "lang/limits.h"
 
@@ -94,42 +95,44 @@ size_t OutputQueue::length() const {
   return queued_ + in_flight_;
 }
 
+// With mu_ held: the overflow notice (net_multi.c push_output: it goes
+// before the output that is left), then the released lines, up to about
+// `max` bytes (a longer line comes whole), stopping at a close or an event.
+std::string OutputQueue::take_text(size_t max) {
+  std::string bytes;
+  if (lines_lost_ > 0) {
+    bytes = overflow_notice(lines_lost_);
+    lines_lost_ = 0;
+  }
+  while (releasable()) {
+    Block& b = blocks_.front();
+    if (b.close || b.event) break;
+    if (!bytes.empty() && bytes.size() + b.text.size() > max) break;
+    queued_ -= b.size;
+    bytes += b.text;
+    blocks_.pop_front();
+  }
+  return bytes;
+}
+
 OutputQueue::Chunk OutputQueue::take(size_t max, bool lend_if_idle) {
   kick_armed_.store(false);  // before looking: a push after this look kicks again
   Chunk c;
   std::lock_guard<std::mutex> lk(mu_);
-  struct Lend {  // decided once the chunk is known
-    OutputQueue& q;
-    Chunk& c;
-    bool if_idle;
-    ~Lend() { q.lent_.store(if_idle && q.socket_ >= 0 && c.bytes.empty() && !c.close && !c.event); }
-  } lend{*this, c, lend_if_idle};
-  // net_multi.c push_output: the notice goes before the output that is left.
-  if (lines_lost_ > 0) {
-    c.bytes = overflow_notice(lines_lost_);
-    lines_lost_ = 0;
-  }
-  while (!blocks_.empty() && blocks_.front().seq <= released_) {
+  c.bytes = take_text(max);
+  if (releasable()) {
     Block& b = blocks_.front();
     if (b.close) {
       c.close = true;
       blocks_.pop_front();
-      break;
+    } else if (b.event && c.bytes.empty()) {  // the lines before it go first; it comes alone
+      c.event = std::move(b.event);
+      queued_ -= b.size;
+      blocks_.pop_front();
     }
-    if (b.event) {  // the lines before it go first; it comes alone
-      if (c.bytes.empty()) {
-        c.event = std::move(b.event);
-        queued_ -= b.size;
-        blocks_.pop_front();
-      }
-      break;
-    }
-    if (!c.bytes.empty() && c.bytes.size() + b.text.size() > max) break;
-    queued_ -= b.size;
-    c.bytes += b.text;
-    blocks_.pop_front();
   }
   in_flight_ += c.bytes.size();
+  lent_.store(lend_if_idle && socket_ >= 0 && c.bytes.empty() && !c.close && !c.event);
   return c;
 }
 
@@ -154,18 +157,7 @@ void OutputQueue::close_socket() {
 bool OutputQueue::write_direct() {
   std::lock_guard<std::mutex> lk(mu_);
   if (!lent_.load() || socket_ < 0) return false;
-  std::string bytes;
-  if (lines_lost_ > 0) {
-    bytes = overflow_notice(lines_lost_);
-    lines_lost_ = 0;
-  }
-  while (!blocks_.empty() && blocks_.front().seq <= released_) {
-    Block& b = blocks_.front();
-    if (b.close || b.event) break;  // the session's to handle
-    queued_ -= b.size;
-    bytes += b.text;
-    blocks_.pop_front();
-  }
+  std::string bytes = take_text(SIZE_MAX);
   size_t sent = 0;
   while (sent < bytes.size()) {
     ssize_t n = ::send(socket_, bytes.data() + sent, bytes.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -177,8 +169,7 @@ bool OutputQueue::write_direct() {
       break;  // full (EAGAIN) or failing: the session takes over
     }
   }
-  bool rest = !blocks_.empty() && blocks_.front().seq <= released_;  // a close or an event
-  if (sent == bytes.size() && !rest) return true;
+  if (sent == bytes.size() && !releasable()) return true;  // else a close or an event is next
   if (sent < bytes.size()) {  // back at the head, to go first
     Block b = block(bytes.substr(sent), 0);
     queued_ += b.size;

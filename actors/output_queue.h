@@ -98,8 +98,8 @@ class OutputQueue {
   // Up to about `max` bytes of releasable output (a line longer than that
   // comes whole), and the session's in-flight count grows by its size.
   // With `lend_if_idle`, when there is nothing to take, the socket the
-  // session lent (lend_socket) is the runtime's to write to until the next
-  // take; otherwise it goes back to the session.
+  // session gave (give_socket) is lent to the runtime to write to until the
+  // next take; otherwise it goes back to the session.
   Chunk take(size_t max, bool lend_if_idle = false);
   // What the session has not yet written to the socket (CAF's ack).
   void set_in_flight(size_t bytes);
@@ -136,6 +136,8 @@ class OutputQueue {
     size_t size = 0;             // text.size(), or the event's estimated size
   };
   static Block block(std::string text, uint64_t seq);
+  bool releasable() const { return !blocks_.empty() && blocks_.front().seq <= released_; }  // mu_ held
+  std::string take_text(size_t max);
   mutable std::mutex mu_;
   std::deque<Block> blocks_;
   size_t queued_ = 0;      // bytes in blocks_

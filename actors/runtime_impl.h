@@ -64,7 +64,6 @@ namespace echo::actors {
 
 double unix_now();
 
-// One message waits for a session at most: it takes all there is.
 // While one of the runtime's actors runs: the scheduler thread it runs on
 // (ExecutionHere). A message sent from there to another of its actors is
 // queued on this same thread, to run next, where caf::anon_send would go
@@ -102,6 +101,7 @@ struct DirectWrites {
   static bool defer(const std::shared_ptr<OutputQueue>& out, const caf::actor& session);
 };
 
+// One message waits for a session at most: it takes all there is.
 inline void tell_session(OutputQueue& out, const caf::actor& session) {
   if (session && out.arm_kick()) caf::anon_send(session, output_atom::value);
 }
