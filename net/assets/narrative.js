@@ -6,7 +6,10 @@
 // position before and one scroll after, as many as 5 ms allow (the rest in
 // the next frames). The pane holds blocks of 100 lines: a new line dirties
 // its block only, the pane lays out 50 blocks rather than 5,000 lines, and
-// the blocks out of view are skipped (content-visibility in client.css).
+// the full blocks out of view are skipped (content-visibility in
+// client.css). The block being filled is not contained: a line added to it
+// repaints that line, not the whole block (a contained box that grows is
+// repainted whole, as tall as a few screens).
 // It keeps the last `max` lines or a few more (a block goes once all its
 // lines are older), and lines that would leave it before it is drawn are
 // never made. Appending one line at a time and reading the scroll position
@@ -177,6 +180,8 @@ export class Narrative {
       if (/[#:]/.test(text)) div.append(...linkify(text));
       else div.textContent = text;
       if (!block || block.childElementCount >= BLOCK) {
+        // The block before is full: now it may be skipped out of view.
+        (block || pane.lastElementChild)?.classList.add("full");
         block = document.createElement("div");
         block.className = "block";
         blocks.push(block);
