@@ -11,7 +11,7 @@ import {Narrative} from "./narrative.js";
 import {Here} from "./here.js";
 
 const $ = (id) => document.getElementById(id);
-const MAX_LINES = 5000;  // scrollback kept in the page
+const MAX_LINES = 10000;  // scrollback kept in the page (at least)
 const HISTORY = 200;
 
 let token = localStorage.getItem("echo.token");

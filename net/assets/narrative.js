@@ -2,14 +2,21 @@
 // thousands of lines of scrollback.
 //
 // Speed (bench/browser-bench.py, docs/web.md): lines wait in a queue and go
-// into the page once per animation frame, with one check of the scroll
-// position before and one scroll after, as many as 5 ms allow (the rest in
-// the next frames). The pane holds blocks of 100 lines: a new line dirties
-// its block only, the pane lays out 50 blocks rather than 5,000 lines, and
-// the full blocks out of view are skipped (content-visibility in
-// client.css). The block being filled is not contained: a line added to it
-// repaints that line, not the whole block (a contained box that grows is
-// repainted whole, as tall as a few screens).
+// into the page once per animation frame, FRAME_LINES of them (more when a
+// backlog builds up, as many as 5 ms of making lines allow), each frame's
+// in one or two appends of a DocumentFragment, then one scroll to the
+// bottom: the frame's only layout, which the browser would do anyway.
+// Whether to follow the bottom is kept from scroll events, never read
+// between writes. A batch of 100 lines that comes in one message is drawn
+// over four frames rather than one (at 1,000 lines a second, one frame in
+// six took two or three).
+// The pane holds blocks of 100 lines: a new line dirties its block only,
+// and the pane lays out 100 blocks rather than 10,000 lines. A full block
+// is skipped when out of view (content-visibility in client.css); the
+// block being filled is not contained, so a line added to it repaints
+// that line, not the whole block (as tall as a few screens). The pane is
+// opaque, so the browser scrolls it on the compositor rather than
+// repainting what is in view at each scroll.
 // It keeps the last `max` lines or a few more (a block goes once all its
 // lines are older), and lines that would leave it before it is drawn are
 // never made. Appending one line at a time and reading the scroll position
@@ -35,8 +42,14 @@ const LINK = new RegExp([
 ].join("|"), "g");
 
 const COMMAND_MAX = 1000;
-// Time a frame may spend making lines: the browser needs the rest of its
-// 16.7 ms to lay them out and paint.
+// Lines a frame draws when it has them: over 1,000 a second at 60 frames a
+// second, each frame cheap.
+const FRAME_LINES = 24;
+// A backlog goes over about this many frames (a frame draws a quarter of it
+// when that is more than FRAME_LINES).
+const CATCH_UP = 4;
+// Time a frame may spend making lines in a burst: the browser needs the rest
+// of its 16.7 ms to lay them out and paint.
 const FRAME_BUDGET_MS = 5;
 // Lines go in blocks of this many (see the top).
 const BLOCK = 100;
@@ -127,9 +140,22 @@ export class Narrative {
   constructor(pane, {max, onCommand, onInspect}) {
     this.pane = pane;
     this.max = max;
-    this.queue = [];
+    this.queue = [];  // [text, kind], drawn from queue[head] on
+    this.head = 0;
     this.count = 0;  // lines in the pane
     this.scheduled = false;
+    // Whether new lines scroll the pane to the bottom: they do unless the
+    // reader has scrolled up. Kept from scroll events (the reader's and
+    // ours), so a frame never reads the layout before it writes.
+    this.stick = true;
+    pane.addEventListener("scroll", () => {
+      this.stick = pane.scrollTop + pane.clientHeight >= pane.scrollHeight - 4;
+    }, {passive: true});
+    // A pane made smaller (the window, the keyboard on a phone) keeps its
+    // bottom in view.
+    new ResizeObserver(() => {
+      if (this.stick) pane.scrollTop = pane.scrollHeight;
+    }).observe(pane);
     pane.addEventListener("click", (ev) => {
       const a = ev.target.closest("a.cmd, a.ref");
       if (!a || !pane.contains(a)) return;
@@ -148,7 +174,10 @@ export class Narrative {
   add(text, kind) {
     this.queue.push([text, kind]);
     // A hidden page has no frames: keep only what the pane would.
-    if (this.queue.length > 2 * this.max) this.queue.splice(0, this.queue.length - this.max);
+    if (this.queue.length - this.head > 2 * this.max) {
+      this.queue = this.queue.slice(this.queue.length - this.max);
+      this.head = 0;
+    }
     if (!this.scheduled) {
       this.scheduled = true;
       requestAnimationFrame(() => this.flush());
@@ -157,51 +186,72 @@ export class Narrative {
 
   clear() {
     this.queue = [];
+    this.head = 0;
     this.count = 0;
+    this.stick = true;
     this.pane.replaceChildren();
   }
 
   flush() {
     this.scheduled = false;
     const q = this.queue;
-    if (!q.length) return;
     const pane = this.pane;
-    const atBottom = pane.scrollTop + pane.clientHeight >= pane.scrollHeight - 4;
-    const t0 = performance.now();
     // Lines older than the last `max` would leave the pane before it is drawn.
-    let i = Math.max(0, q.length - this.max);
-    let block = pane.lastElementChild;
-    const blocks = [];
-    while (i < q.length) {
+    let i = Math.max(this.head, q.length - this.max);
+    if (i >= q.length) return;
+    const t0 = performance.now();
+    // This frame's share: FRAME_LINES, or more to catch up with a backlog.
+    const end = Math.min(q.length, i + Math.max(FRAME_LINES, Math.ceil((q.length - i) / CATCH_UP)));
+    // Lines for the last block (if it has room) and new blocks, each put in
+    // the page with one append.
+    let last = pane.lastElementChild;
+    let room = last ? BLOCK - last.childElementCount : 0;
+    const tail = document.createDocumentFragment();
+    const fresh = document.createDocumentFragment();
+    let block = null;
+    while (i < end) {
       const [text, kind] = q[i++];
       const div = document.createElement("div");
       if (kind) div.className = kind;
       // Most lines have no link: one text node, no regular expression.
       if (/[#:]/.test(text)) div.append(...linkify(text));
       else div.textContent = text;
-      if (!block || block.childElementCount >= BLOCK) {
-        // The block before is full: now it may be skipped out of view.
-        (block || pane.lastElementChild)?.classList.add("full");
-        block = document.createElement("div");
-        block.className = "block";
-        blocks.push(block);
+      if (room > 0) {
+        tail.append(div);
+        --room;
+      } else {
+        if (!block || block.childElementCount >= BLOCK) {
+          (block || last)?.classList.add("full");
+          block = document.createElement("div");
+          block.className = "block";
+          fresh.append(block);
+        }
+        block.append(div);
       }
-      block.append(div);
       ++this.count;
-      // A frame's share: the rest waits for the next frame (a burst is drawn
-      // over a few frames rather than freezing the page for one).
-      if ((i & 31) === 0 && performance.now() - t0 > FRAME_BUDGET_MS) break;
+      // A burst is drawn over a few frames rather than freezing the page
+      // for one.
+      if ((i & 15) === 0 && performance.now() - t0 > FRAME_BUDGET_MS) break;
     }
-    this.queue = i < q.length ? q.slice(i) : [];
-    pane.append(...blocks);
+    this.head = i;
+    if (i >= q.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (i > 4096 && i > q.length / 2) {
+      this.queue = q.slice(i);
+      this.head = 0;
+    }
+    if (tail.firstChild) last.append(tail);
+    if (fresh.firstChild) pane.append(fresh);
     // Whole blocks go once all their lines are older than the last `max`.
     for (let first = pane.firstElementChild; first && this.count - first.childElementCount >= this.max;
          first = pane.firstElementChild) {
       this.count -= first.childElementCount;
       first.remove();
     }
-    if (atBottom) pane.scrollTop = pane.scrollHeight;
-    if (this.queue.length) {
+    // The one layout of the frame (the browser would do it anyway).
+    if (this.stick) pane.scrollTop = pane.scrollHeight;
+    if (this.head < this.queue.length) {
       this.scheduled = true;
       requestAnimationFrame(() => this.flush());
     }

@@ -9,7 +9,9 @@ types `look` and sees the room, talks with a telnet player in the same room
 goes, gets a ui_update from the world into the page, follows links (an exit,
 a command the world marks, #1 into the inspector), and, after the server
 restarts on the same ports, reconnects by itself and
-plays on. Screenshots go to WORK_DIR (client.png, after-restart.png).
+plays on; then a burst of more lines than the scrollback (10,000) keeps the
+pane bounded and at the bottom, and a reader scrolled up is not moved. Screenshots go to WORK_DIR (client.png, after-restart.png,
+scrollback.png).
 Skipped (exit 0, with a line saying so) when chromium is not installed.
 Usage: test_browser_client.py ECHO_REPL WORK_DIR
 """
@@ -179,6 +181,76 @@ def links(page, api):
     page.click("#tab-play")
 
 
+SCROLLBACK = 10000  # lines the pane keeps at least (client.js)
+BLOCK = 100  # lines a block of the pane holds (narrative.js)
+
+
+def frames(page, n=2):
+    """Waits for n animation frames (scroll events and queued lines are done)."""
+    page.js("new Promise((done) => { let n = %d; const f = () => --n ? requestAnimationFrame(f) : done(1); "
+            "requestAnimationFrame(f); })" % n)
+
+
+def notify_lines(page, api, prefix, n):
+    """The world sends n lines `PREFIX i` to the wizard; waits until the last
+    is the pane's last line."""
+    code = ('for i in [1..%d] notify(player, tostr("%s ", i)); if (i %% 500 == 0) suspend(0); endif endfor '
+            'return 1;' % (n, prefix))
+    st, doc = api.call("POST", "/api/eval", {"code": code})
+    assert st in (200, 202), (st, doc)
+    page.wait("document.querySelector('#output > .block:last-child > div:last-child')?.textContent === %s"
+              % json.dumps("%s %d" % (prefix, n)), "the last of %d lines" % n, 60)
+
+
+def scrollback(page, api):
+    """A burst of more lines than the scrollback: the pane keeps the last
+    10,000 or a block more (old lines go in whole blocks), the newest at the
+    bottom in view. Scrolled up, the reader keeps the
+    line they were reading while lines come and old ones go; back at the
+    bottom, new lines are followed again."""
+    # Room for the burst (the server drops what a client has not taken past
+    # this): the lines are to reach the page.
+    st, doc = api.call("POST", "/api/eval", {"code": "$server_options.max_queued_output = 4000000; "
+                                                     "load_server_options(); return 1;"})
+    assert st == 200, (st, doc)
+    n = SCROLLBACK + 450
+    notify_lines(page, api, "scrollback", n)
+    s = page.js("""(() => {
+      const out = document.getElementById('output');
+      const lines = out.querySelectorAll(':scope > .block > div');
+      const r = out.getBoundingClientRect(), l = lines[lines.length - 1].getBoundingClientRect();
+      return {lines: lines.length, blocks: out.childElementCount, first: lines[0].textContent,
+              bottom: out.scrollTop + out.clientHeight >= out.scrollHeight - 4,
+              visible: l.top >= r.top && l.bottom <= r.bottom + 1};
+    })()""")
+    assert SCROLLBACK <= s["lines"] <= SCROLLBACK + BLOCK, s["lines"]
+    assert s["blocks"] <= SCROLLBACK // BLOCK + 2, s["blocks"]
+    first = int(s["first"].split()[1])
+    assert n - SCROLLBACK - BLOCK < first <= n - SCROLLBACK + 1, s["first"]
+    assert s["bottom"] and s["visible"], "the newest line is at the bottom, in view: %r" % s
+    # Reading further up: the line at the top of the view stays there while
+    # 300 more lines come and the three oldest blocks go.
+    page.js("document.querySelectorAll('#output > .block > div')[%d].scrollIntoView()" % (SCROLLBACK // 2))
+    frames(page)
+    read = page.js("""(() => { const l = document.querySelectorAll('#output > .block > div')[%d];
+                               window.reading = l; return [l.textContent, l.getBoundingClientRect().top]; })()"""
+                   % (SCROLLBACK // 2))
+    notify_lines(page, api, "later", 300)
+    frames(page)
+    now = page.js("[window.reading.isConnected, window.reading.getBoundingClientRect().top]")
+    assert now[0] and abs(now[1] - read[1]) < 2, "the line being read moved: %r -> %r" % (read, now)
+    out = "document.getElementById('output')"
+    assert page.js("%s.scrollTop + %s.clientHeight < %s.scrollHeight - 1000" % (out, out, out)), \
+        "lines arriving scrolled a reader down"
+    # Back at the bottom, the pane follows new lines again.
+    page.js("%s.scrollTop = %s.scrollHeight" % (out, out))
+    frames(page)
+    notify_lines(page, api, "again", 50)
+    frames(page)
+    assert page.js("%s.scrollTop + %s.clientHeight >= %s.scrollHeight - 4" % (out, out, out)), \
+        "the pane follows new lines at the bottom"
+
+
 class BrowserWorld:
     """Chromium and a server on a fresh default world in `work` (store w.db,
     log server.log), on free telnet and HTTP ports."""
@@ -262,6 +334,10 @@ def main():
         page.type_command("say back again")
         page.wait(page.output_has('You say, "back again"'), "commands work after the restart")
         page.screenshot(os.path.join(work, "after-restart.png"))
+        api = Api(http)
+        api.login("wizard", "wizard")
+        scrollback(page, api)
+        page.screenshot(os.path.join(work, "scrollback.png"))
         assert server.stop() == 0
     except Exception:
         server.proc.kill()
@@ -269,7 +345,8 @@ def main():
     finally:
         if page:
             page.close()
-    print("e2e browser client: login, look, say both ways, who is here, links, ui_update and reconnect after a restart")
+    print("e2e browser client: login, look, say both ways, who is here, links, ui_update, reconnect after a restart "
+          "and 10,000 lines of scrollback")
 
 
 if __name__ == "__main__":
