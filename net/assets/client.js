@@ -27,6 +27,7 @@ function inspect(ref) {
 
 const narrative = new Narrative($("output"), {
   max: MAX_LINES,
+  announce: $("announce"),
   // A link whose label is its command runs it; another is offered in the
   // input line, to be read first (narrative.js says why).
   onCommand: (text, direct) => {

@@ -51,6 +51,10 @@ const CATCH_UP = 4;
 // Time a frame may spend making lines in a burst: the browser needs the rest
 // of its 16.7 ms to lay them out and paint.
 const FRAME_BUDGET_MS = 5;
+// What the announce region says at most, and how often (see speak()).
+const ANNOUNCE_LINES = 5;
+const ANNOUNCE_CHARS = 1000;
+const ANNOUNCE_MS = 500;
 // Lines go in blocks of this many (see the top).
 const BLOCK = 100;
 
@@ -137,9 +141,16 @@ export function linkify(text) {
 export class Narrative {
   // pane: the log element. onCommand(text, direct): a command link was
   // followed (direct: run it; else offer it). onInspect(ref): an object.
-  constructor(pane, {max, onCommand, onInspect}) {
+  // announce: a live region for screen readers, told the new lines in
+  // short (the pane itself is not live: see speak()).
+  constructor(pane, {max, announce, onCommand, onInspect}) {
     this.pane = pane;
     this.max = max;
+    this.announce = announce;
+    this.heard = [];  // the last lines drawn and not yet announced
+    this.unheard = 0;  // lines drawn and left out of the announcement
+    this.spoken = 0;  // performance.now() of the last announcement
+    this.speakTimer = 0;
     this.queue = [];  // [text, kind], drawn from queue[head] on
     this.head = 0;
     this.count = 0;  // lines in the pane
@@ -190,6 +201,44 @@ export class Narrative {
     this.count = 0;
     this.stick = true;
     this.pane.replaceChildren();
+    this.heard = [];
+    this.unheard = 0;
+    clearTimeout(this.speakTimer);
+    this.speakTimer = 0;
+    this.announce?.replaceChildren();
+  }
+
+  // Screen readers hear new lines through the announce region, not the
+  // pane: a live pane is read line by line as it grows, a flood at a
+  // thousand lines a second, and the browser tracks every line for it. The
+  // region says at most the last ANNOUNCE_LINES lines (ANNOUNCE_CHARS in
+  // all) and how many came before them, at most once every ANNOUNCE_MS; all
+  // of them stay in the pane, to be read there.
+  hear(text) {
+    this.heard.push(text);
+    if (this.heard.length > ANNOUNCE_LINES) {
+      this.heard.shift();
+      ++this.unheard;
+    }
+  }
+
+  speak() {
+    if (!this.announce || this.speakTimer || !this.heard.length) return;
+    const wait = this.spoken + ANNOUNCE_MS - performance.now();
+    if (wait > 0) {
+      this.speakTimer = setTimeout(() => { this.speakTimer = 0; this.speak(); }, wait);
+      return;
+    }
+    this.spoken = performance.now();
+    let text = this.heard.join("\n");
+    if (text.length > ANNOUNCE_CHARS) text = text.slice(0, ANNOUNCE_CHARS) + "...";
+    if (this.unheard) text = `(${this.unheard} more ${this.unheard === 1 ? "line" : "lines"} before.)\n${text}`;
+    this.heard = [];
+    this.unheard = 0;
+    // A new node each time: the region's only addition, read once.
+    const p = document.createElement("p");
+    p.textContent = text;
+    this.announce.replaceChildren(p);
   }
 
   flush() {
@@ -199,6 +248,7 @@ export class Narrative {
     // Lines older than the last `max` would leave the pane before it is drawn.
     let i = Math.max(this.head, q.length - this.max);
     if (i >= q.length) return;
+    this.unheard += i - this.head;
     const t0 = performance.now();
     // This frame's share: FRAME_LINES, or more to catch up with a backlog.
     const end = Math.min(q.length, i + Math.max(FRAME_LINES, Math.ceil((q.length - i) / CATCH_UP)));
@@ -211,6 +261,7 @@ export class Narrative {
     let block = null;
     while (i < end) {
       const [text, kind] = q[i++];
+      this.hear(text);
       const div = document.createElement("div");
       if (kind) div.className = kind;
       // Most lines have no link: one text node, no regular expression.
@@ -251,6 +302,7 @@ export class Narrative {
     }
     // The one layout of the frame (the browser would do it anyway).
     if (this.stick) pane.scrollTop = pane.scrollHeight;
+    this.speak();
     if (this.head < this.queue.length) {
       this.scheduled = true;
       requestAnimationFrame(() => this.flush());

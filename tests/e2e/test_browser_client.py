@@ -10,7 +10,8 @@ goes, gets a ui_update from the world into the page, follows links (an exit,
 a command the world marks, #1 into the inspector), and, after the server
 restarts on the same ports, reconnects by itself and
 plays on; then a burst of more lines than the scrollback (10,000) keeps the
-pane bounded and at the bottom, and a reader scrolled up is not moved. Screenshots go to WORK_DIR (client.png, after-restart.png,
+pane bounded and at the bottom, announced in short, and a reader scrolled up
+is not moved. Screenshots go to WORK_DIR (client.png, after-restart.png,
 scrollback.png).
 Skipped (exit 0, with a line saying so) when chromium is not installed.
 Usage: test_browser_client.py ECHO_REPL WORK_DIR
@@ -205,7 +206,8 @@ def notify_lines(page, api, prefix, n):
 def scrollback(page, api):
     """A burst of more lines than the scrollback: the pane keeps the last
     10,000 or a block more (old lines go in whole blocks), the newest at the
-    bottom in view. Scrolled up, the reader keeps the
+    bottom in view; the screen reader's live region says only the last few
+    lines, the pane itself is not live. Scrolled up, the reader keeps the
     line they were reading while lines come and old ones go; back at the
     bottom, new lines are followed again."""
     # Room for the burst (the server drops what a client has not taken past
@@ -215,19 +217,24 @@ def scrollback(page, api):
     assert st == 200, (st, doc)
     n = SCROLLBACK + 450
     notify_lines(page, api, "scrollback", n)
+    page.wait("!!document.getElementById('announce')?.textContent.endsWith('scrollback %d')" % n,
+              "the live region says the last line")
     s = page.js("""(() => {
       const out = document.getElementById('output');
       const lines = out.querySelectorAll(':scope > .block > div');
       const r = out.getBoundingClientRect(), l = lines[lines.length - 1].getBoundingClientRect();
       return {lines: lines.length, blocks: out.childElementCount, first: lines[0].textContent,
               bottom: out.scrollTop + out.clientHeight >= out.scrollHeight - 4,
-              visible: l.top >= r.top && l.bottom <= r.bottom + 1};
+              visible: l.top >= r.top && l.bottom <= r.bottom + 1,
+              live: out.getAttribute('aria-live'), said: document.getElementById('announce').textContent};
     })()""")
     assert SCROLLBACK <= s["lines"] <= SCROLLBACK + BLOCK, s["lines"]
     assert s["blocks"] <= SCROLLBACK // BLOCK + 2, s["blocks"]
     first = int(s["first"].split()[1])
     assert n - SCROLLBACK - BLOCK < first <= n - SCROLLBACK + 1, s["first"]
     assert s["bottom"] and s["visible"], "the newest line is at the bottom, in view: %r" % s
+    assert s["live"] == "off", "the pane is not read out line by line"
+    assert len(s["said"]) <= 1100 and "more lines before" in s["said"], s["said"]
     # Reading further up: the line at the top of the view stays there while
     # 300 more lines come and the three oldest blocks go.
     page.js("document.querySelectorAll('#output > .block > div')[%d].scrollIntoView()" % (SCROLLBACK // 2))
