@@ -2,6 +2,7 @@
 
 #include <editline/readline.h>
 
+#include <atomic>
 #include <cctype>
 #include <csignal>
 #include <cstdio>
@@ -81,11 +82,15 @@ namespace {
 // Ctrl-C. Its handler is installed without SA_RESTART, so the signal makes
 // readline's read of the terminal fail and readline return. A signal that
 // arrives in readline before that read would be missed: until the loop has
-// seen the flag, an alarm each second interrupts the read again.
-volatile std::sig_atomic_t interrupted = 0;
+// seen the flag, an alarm each second interrupts the read again. While a
+// line is evaluated the same flag is its task's TaskLimits::interrupt: the
+// VM sees it and stops the task.
+std::atomic<bool> interrupted{false};
+// Setting it is then async-signal-safe.
+static_assert(std::atomic<bool>::is_always_lock_free);
 
 void on_interrupt(int) {
-  interrupted = 1;
+  interrupted.store(true, std::memory_order_relaxed);
   alarm(1);
 }
 
@@ -106,8 +111,7 @@ void catch_interrupts() {
 
 // Whether Ctrl-C was typed since the last call; clears it.
 bool take_interrupt() {
-  if (!interrupted) return false;
-  interrupted = 0;
+  if (!interrupted.exchange(false)) return false;  // a Ctrl-C in between is not lost
   alarm(0);
   return true;
 }
@@ -119,7 +123,8 @@ const char* const kReplHelp =
     "  moo: LINE, echo: LINE        one line in the other syntax\n"
     "  :help                        this text\n"
     "  :quit, or Ctrl-D             leave (on an empty line)\n"
-    "  Ctrl-C                       drop the input typed so far\n"
+    "  Ctrl-C                       drop the input typed so far, or stop the line running\n"
+    "                               (what it changed before it stopped stays changed)\n"
     "Variables last from line to line, and in Echo so do top-level let, const and fn.\n"
     "The world is in memory and is lost on leaving; to keep one, make a store\n"
     "(echo-repl new-world NAME.db) and serve it (echo-repl serve NAME.db).\n";
@@ -135,7 +140,7 @@ int run_repl(Syntax syntax) {
   std::cout << "Echo REPL on an in-memory world (#0-#3, you are #3, a wizard).\n"
                "Type statements or expressions in " << syntax_name(syntax)
             << " syntax; a line starting with moo: or echo: is in that syntax;\n"
-               ":syntax moo|echo switches; :help for more; Ctrl-C drops the input, Ctrl-D exits.\n";
+               ":syntax moo|echo switches; :help for more; Ctrl-C cancels, Ctrl-D exits.\n";
   std::unique_ptr<World> world = make_minimal_world();
   WorldHost host(*world);
   EvalOptions opts;
@@ -144,11 +149,12 @@ int run_repl(Syntax syntax) {
   opts.expression_fallback = true;
   opts.run_forks = true;
   opts.keep_bindings = true;  // Echo lines' top-level let and const last too
+  opts.limits.interrupt = &interrupted;  // Ctrl-C stops the line and its forks
   std::string pending;
   Syntax pending_syntax = syntax;
   for (;;) {
     std::string prompt = pending.empty() ? std::string(syntax_name(syntax)) + "> " : "...> ";
-    // A Ctrl-C while a line was evaluated drops nothing but is reported.
+    // A Ctrl-C as a line ended, too late to stop it: it is only reported.
     if (take_interrupt()) std::cout << "^C" << std::endl;
     char* raw = readline(prompt.c_str());
     if (take_interrupt()) {
@@ -187,6 +193,11 @@ int run_repl(Syntax syntax) {
     opts.syntax = pending_syntax;
     EvalOutcome r = eval_moo(pending, opts);
     pending.clear();
+    if (r.interrupted) {
+      take_interrupt();  // reported by r: no "^C" as well
+      // The terminal echoed ^C where the cursor was: start a line.
+      if (isatty(STDIN_FILENO)) std::cout << "\n";
+    }
     std::cout << r.describe() << "\n";
     if (r.kind != EvalOutcome::CompileFailed) opts.constants = r.constants;
     for (auto& [name, value] : r.vars) {

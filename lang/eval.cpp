@@ -49,6 +49,11 @@ class ForkQueue : public VmHost {
     return id;
   }
   bool empty() const { return entries_.empty(); }
+  size_t size() const { return entries_.size(); }
+  double next_at() const {  // when take_next()'s entry is due
+    return std::min_element(entries_.begin(), entries_.end(),
+                            [](const Entry& a, const Entry& b) { return a.at < b.at; })->at;
+  }
   Entry take_next() {  // the earliest due, in fork order on ties
     auto it = std::min_element(entries_.begin(), entries_.end(),
                                [](const Entry& a, const Entry& b) { return a.at < b.at; });
@@ -65,6 +70,21 @@ class ForkQueue : public VmHost {
   int64_t next_id_ = 1000;
 };
 
+bool interrupted(const std::atomic<bool>* flag) { return flag && flag->load(std::memory_order_relaxed); }
+
+// Sleeps until `until`, or until *flag is set: whoever sets it (a signal
+// handler) cannot wake a sleeping thread, so the flag is polled.
+void sleep_until(std::chrono::steady_clock::time_point until, const std::atomic<bool>* flag) {
+  if (!flag) {
+    std::this_thread::sleep_until(until);
+    return;
+  }
+  constexpr std::chrono::steady_clock::duration kPoll = std::chrono::milliseconds(20);
+  for (auto now = std::chrono::steady_clock::now(); now < until && !interrupted(flag);
+       now = std::chrono::steady_clock::now())
+    std::this_thread::sleep_for(std::min(kPoll, until - now));
+}
+
 // Runs a task to its end. There is no scheduler: suspend() sleeps here and
 // returns 0, but all its sleeps together last at most the task's seconds
 // limit (so that `while (1) suspend(1); endwhile` ends when its ticks do);
@@ -79,8 +99,12 @@ TaskStatus run_to_end(Task& task) {
     } else {
       double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       double delay = std::min(s.seconds, task.limits().seconds - spent);
-      if (delay > 0) std::this_thread::sleep_for(std::chrono::duration<double>(delay));
-      task.resume(Value::integer(0));
+      if (delay > 0)
+        sleep_until(std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(delay)),
+                    task.limits().interrupt);
+      task.resume(Value::integer(0));  // run() ends it at once if interrupted
     }
     st = task.run();
   }
@@ -160,17 +184,24 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
       break;
     case TaskStatus::AbortedTicks:
     case TaskStatus::AbortedSeconds:
-      out.kind = st == TaskStatus::AbortedTicks ? EvalOutcome::AbortedTicks : EvalOutcome::AbortedSeconds;
+    case TaskStatus::Interrupted:
+      out.kind = st == TaskStatus::AbortedTicks     ? EvalOutcome::AbortedTicks
+                 : st == TaskStatus::AbortedSeconds ? EvalOutcome::AbortedSeconds
+                                                    : EvalOutcome::Interrupted;
       out.abort_traceback = task.abort_traceback();
+      out.interrupted = st == TaskStatus::Interrupted;
       break;
     case TaskStatus::Running:
     case TaskStatus::Suspended:
     case TaskStatus::Yielded: break;  // not after run_to_end
   }
-  while (options.run_forks && !forks.empty()) {
+  const std::atomic<bool>* flag = options.limits.interrupt;
+  while (options.run_forks && !forks.empty() && !interrupted(flag)) {
+    sleep_until(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(forks.next_at())),
+                flag);
+    if (interrupted(flag)) break;
     ForkQueue::Entry e = forks.take_next();
-    std::this_thread::sleep_until(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                              std::chrono::duration<double>(e.at)));
     Task child(e.req, &forks, options.limits);
     TaskStatus st = run_to_end(child);
     if (st == TaskStatus::Error)
@@ -178,6 +209,13 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
     else if (st == TaskStatus::AbortedTicks || st == TaskStatus::AbortedSeconds)
       out.fork_reports.push_back("task " + std::to_string(e.id) + ": Task ran out of " +
                                  (st == TaskStatus::AbortedTicks ? "ticks" : "seconds"));
+    else if (st == TaskStatus::Interrupted)
+      out.fork_reports.push_back("task " + std::to_string(e.id) + ": Task interrupted");
+  }
+  if (options.run_forks && !forks.empty()) {  // only when interrupted
+    out.interrupted = true;
+    out.fork_reports.push_back(std::to_string(forks.size()) +
+                               (forks.size() == 1 ? " forked task not run" : " forked tasks not run"));
   }
   const Program& p = *compiled.program;
   if (!task.frames().empty()) {
@@ -221,12 +259,19 @@ std::string EvalOutcome::describe() const {
       return s;
     }
     case AbortedTicks:
-    case AbortedSeconds: {
-      // LambdaMOO's wording for a task stopped by its limits.
-      std::string s = kind == AbortedTicks ? "Task ran out of ticks" : "Task ran out of seconds";
+    case AbortedSeconds:
+    case Interrupted: {
+      // LambdaMOO's wording for a task stopped by its limits, and the same
+      // form for one stopped from outside (LambdaMOO's kill_task says nothing).
+      std::string s = kind == AbortedTicks     ? "Task ran out of ticks"
+                      : kind == AbortedSeconds ? "Task ran out of seconds"
+                                               : "Task interrupted";
       for (size_t i = 0; i < abort_traceback.size(); ++i)
         s += (i == 0 ? "\n... " : "\n") + abort_traceback[i];
-      return s + "\n(End of traceback)";
+      s += "\n(End of traceback)";
+      if (kind == Interrupted)
+        for (auto& r : fork_reports) s += "\n" + r;
+      return s;
     }
   }
   return "";

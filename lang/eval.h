@@ -21,6 +21,7 @@ struct EvalOptions {
   bool expression_fallback = false;
   // Run the tasks that `fork` starts after the main task, each when its
   // delay has passed (there is no scheduler yet: they run one after another).
+  // Once limits.interrupt is set, no more of them run or wait.
   bool run_forks = false;
   // Who runs the code: `player`, `this` and the permissions (#-1: nobody).
   int64_t player = -1;
@@ -34,17 +35,22 @@ struct EvalOptions {
 };
 
 struct EvalOutcome {
-  enum Kind { Returned, Raised, CompileFailed, AbortedTicks, AbortedSeconds } kind = Returned;
+  // Interrupted: options.limits.interrupt was set while the main task ran;
+  // what it did before that stays done, and its forks do not run.
+  enum Kind { Returned, Raised, CompileFailed, AbortedTicks, AbortedSeconds, Interrupted } kind = Returned;
   Value value;                             // Returned
   RaisedError error;                       // Raised
   std::vector<CompileError> compile_errors;
-  std::vector<std::string> abort_traceback;  // AbortedTicks / AbortedSeconds
+  std::vector<std::string> abort_traceback;  // AbortedTicks / AbortedSeconds / Interrupted
   int64_t ticks = 0;
   std::vector<std::pair<std::string, Value>> vars;  // variables after the run
   // With keep_bindings, once the line compiled: EvalOptions::constants
   // without the names the line declared with let or fn, with its consts.
   std::vector<std::string> constants;
   std::vector<std::string> fork_reports;  // what forked tasks raised, if anything
+  // Whether options.limits.interrupt stopped anything: the main task
+  // (kind Interrupted), a forked task, or forks that were still to run.
+  bool interrupted = false;
 
   std::string describe() const;  // what the REPL prints
 };

@@ -139,6 +139,12 @@ tick_check : {
   const int64_t used = slice - ticks;
   ticks_left_ -= used;
   budget_ -= used;
+  // Stopping from outside costs one load per slice here, where native code
+  // comes back to too (it leaves with Exit::Ticks when the slice is spent).
+  if (__builtin_expect(interrupt_requested(), 0)) {
+    SAVE_PC();
+    return TaskStatus::Interrupted;
+  }
   if (ticks_left_ <= 0) {
     ticks_left_ = 0;
     SAVE_PC();
@@ -775,8 +781,15 @@ L_BUILTIN_LIST : {
     suspend_reg_ = in->a;
     goto builtin_suspend;
   }
+  // A slow builtin may take long before the next slice ends: look here too.
+  if (__builtin_expect(interrupt_requested(), 0)) goto interrupted;
   METER_NEXT();
 }
+
+// TaskLimits::interrupt was set: the task ends after the builtin it ran.
+interrupted:
+  SAVE_PC();
+  FINISH(TaskStatus::Interrupted);
 
 // A builtin asked to stop the task (BuiltinContext::suspend). The pc is
 // saved past the builtin; resume() stores its result in suspend_reg_.
@@ -850,6 +863,7 @@ builtin_resume : {
   }
   if (ctx_.call) goto builtin_call_verb;
   if (ctx_.suspend) goto builtin_suspend;
+  if (__builtin_expect(interrupt_requested(), 0)) goto interrupted;
   METER_NEXT();
 }
 

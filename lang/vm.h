@@ -4,6 +4,7 @@
 // push a Frame; they never recurse in C++.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -153,6 +154,12 @@ struct TaskLimits {
   double seconds = 5.0;        // fg_seconds
   int max_stack_depth = 50;    // max_stack_depth
   ValueLimits values;          // max_string_concat, ... (lang/limits.h)
+  // Set from outside (another thread, a signal handler) to stop the task:
+  // once it reads true the task ends with Interrupted. Read where the
+  // seconds limit is (every 65536 ticks at most, native code included),
+  // after each builtin call, and when run() starts. Null: never. Not
+  // saved with the task (a pointer into this process).
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 // Running: not finished (not started yet, or between runs). Suspended: a
@@ -161,8 +168,10 @@ struct TaskLimits {
 // continue. AbortedSeconds also ends a task that would have built a value
 // past its ValueLimits, or held more than max_task_bytes, while
 // max_concat_catchable is false (LambdaMOO: "aborted as if it ran out of
-// seconds"), and one whose allocation failed (std::bad_alloc).
-enum class TaskStatus { Running, Done, Error, AbortedTicks, AbortedSeconds, Suspended, Yielded };
+// seconds"), and one whose allocation failed (std::bad_alloc). Interrupted:
+// TaskLimits::interrupt was set; the task ends as after AbortedSeconds (no
+// MOO handler sees it), between two instructions.
+enum class TaskStatus { Running, Done, Error, AbortedTicks, AbortedSeconds, Suspended, Yielded, Interrupted };
 
 class Task {
  public:
@@ -180,7 +189,8 @@ class Task {
   void set_identity(int64_t player, int64_t this_obj, int64_t progr, std::string verb);
 
   // Runs until the task finishes, raises out of its last frame, exceeds a
-  // limit or suspends. Run again after Yielded or (once resumed) Suspended to
+  // limit, suspends or is interrupted (at once if TaskLimits::interrupt is
+  // already set). Run again after Yielded or (once resumed) Suspended to
   // continue; a finished task just returns its final status again.
   TaskStatus run();
   // The same, but stops with Yielded once about slice_ticks ticks have been
@@ -250,6 +260,9 @@ class Task {
   struct RestoreTag {};
   Task(RestoreTag, VmHost* host, TaskLimits limits);  // no frames yet
   TaskStatus execute();
+  bool interrupt_requested() const {
+    return limits_.interrupt && limits_.interrupt->load(std::memory_order_relaxed);
+  }
   TaskStatus run_for(int64_t budget);
   // Measures held_bytes() (called once the thread has allocated
   // kMeterStep since the last time); false when over max_task_bytes.

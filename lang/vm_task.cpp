@@ -259,6 +259,7 @@ TaskStatus Task::run(int64_t slice_ticks) { return run_for(std::max<int64_t>(sli
 
 TaskStatus Task::run_for(int64_t budget) {
   if (status_ != TaskStatus::Running && status_ != TaskStatus::Yielded) return status_;
+  if (interrupt_requested()) return status_ = TaskStatus::Interrupted;  // e.g. while it slept
   auto start = std::chrono::steady_clock::now();
   double left = std::max(0.0, limits_.seconds - seconds_used_);
   deadline_ = start + std::chrono::microseconds(int64_t(std::min(left, 1e9) * 1e6));

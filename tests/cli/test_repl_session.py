@@ -7,8 +7,10 @@
 - A line that leaves a string open says that strings end on their line;
   an expression's compile errors count the columns as typed.
 - On a terminal (a pty): Ctrl-C cancels the input being typed, even an
-  unfinished multi-line statement, and the prompt comes back; Ctrl-D on an
-  empty line exits with status 0; :help lists the REPL's commands.
+  unfinished multi-line statement, and the prompt comes back; Ctrl-C while
+  a line runs stops it (a loop of slow builtins, forks still waiting) and
+  the prompt comes back at once; Ctrl-D on an empty line exits with status
+  0; :help lists the REPL's commands.
 Usage: test_repl_session.py ECHO_REPL
 """
 import os
@@ -121,6 +123,32 @@ def check_keys(repl):
     os.write(fd, b"1 + 1\r")
     out = wait_for("echo> ")
     assert "=> 2" in out and "99" not in out.split("1 + 1", 1)[1], out
+    # Ctrl-C stops a running line. This loop of 1 MB strsub()s runs for
+    # minutes within the REPL's 60000 ticks; what it did before stays done.
+    os.write(fd, b'moo: s = "x"; for i in [1..20] s = s + s; endfor n = 0;\r')
+    wait_for("echo> ")
+    os.write(fd, b'moo: while (1) y = strsub(s, "x", "yy"); n = n + 1; endwhile\r')
+    time.sleep(0.5)                       # it is running
+    t0 = time.time()
+    os.write(fd, b"\x03")
+    out = wait_for("echo> ", timeout=10)
+    took = time.time() - t0 - 0.2         # wait_for's pause after the prompt
+    assert took < 2, "the prompt came back after %.1f s" % took
+    assert "Task interrupted" in out and "line 1" in out and "=>" not in out, out
+    os.write(fd, b"n > 0 && length(y) == 2 * length(s)\r")
+    out = wait_for("echo> ")
+    assert "=> 1" in out, out
+    # A fork waits for its delay after the line; Ctrl-C drops it.
+    os.write(fd, b"moo: fork (600) n = 0; endfork\r")
+    time.sleep(0.5)
+    t0 = time.time()
+    os.write(fd, b"\x03")
+    out = wait_for("echo> ", timeout=10)
+    assert time.time() - t0 - 0.2 < 2, out
+    assert "=> 0" in out and "1 forked task not run" in out, out
+    os.write(fd, b"1 + 1\r")
+    out = wait_for("echo> ")
+    assert "=> 2" in out and "input dropped" not in out, out
     os.write(fd, b":help\r")              # the REPL's own commands
     out = wait_for("echo> ")
     assert ":quit" in out and "Ctrl-C" in out and "new-world" in out, out

@@ -80,6 +80,7 @@ std::string run_case(const Case& c, Syntax syntax) {
     case EvalOutcome::CompileFailed: got = "?? compile error"; break;
     case EvalOutcome::AbortedTicks: got = "!! out of ticks"; break;
     case EvalOutcome::AbortedSeconds: got = "!! out of seconds"; break;
+    case EvalOutcome::Interrupted: got = "!! interrupted"; break;
   }
   if (got == c.expect) return "";
   std::string detail = got;

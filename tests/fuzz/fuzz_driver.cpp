@@ -1596,6 +1596,7 @@ std::string kind_name(EvalOutcome::Kind k) {
     case EvalOutcome::CompileFailed: return "compile-failed";
     case EvalOutcome::AbortedTicks: return "aborted-ticks";
     case EvalOutcome::AbortedSeconds: return "aborted-seconds";
+    case EvalOutcome::Interrupted: return "interrupted";
   }
   return "?";
 }

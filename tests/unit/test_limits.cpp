@@ -36,6 +36,7 @@ Run run(const std::string& code, ValueLimits v = {}) {
     case EvalOutcome::CompileFailed: out.result = "?" + r.compile_errors.front().to_string(); break;
     case EvalOutcome::AbortedTicks: out.result = "!ticks"; break;
     case EvalOutcome::AbortedSeconds: out.result = "!seconds"; break;
+    case EvalOutcome::Interrupted: out.result = "!interrupted"; break;
   }
   return out;
 }

@@ -88,6 +88,7 @@ std::string outcome(const Task& t, TaskStatus st) {
     case TaskStatus::Suspended: return "suspended";
     case TaskStatus::Yielded: return "yielded";
     case TaskStatus::Running: return "running";
+    case TaskStatus::Interrupted: return "interrupted";
   }
   return "?";
 }

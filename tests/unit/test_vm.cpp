@@ -19,6 +19,7 @@ std::string run(const std::string& code, int64_t ticks = 1000000) {
     case EvalOutcome::CompileFailed: return "?" + r.compile_errors.front().to_string();
     case EvalOutcome::AbortedTicks: return "!ticks";
     case EvalOutcome::AbortedSeconds: return "!seconds";
+    case EvalOutcome::Interrupted: return "!interrupted";
   }
   return "";
 }
