@@ -71,7 +71,14 @@ TaskStatus Task::execute() {
       ECHO_OPCODES(X)
 #undef X
   };
-  constexpr int64_t kSlice = 1 << 16;  // ticks between clock checks
+  // Ticks between clock checks: slices start at kFirstSlice and double
+  // while they take under kQuickSlice, up to kSlice; a slow one shrinks the
+  // next in proportion. An instruction may cost far more than a tick (a
+  // builtin on a megabyte string, `in` over a long list), and 65,536 of
+  // those ran a foreground command for minutes past its seconds limit.
+  constexpr int64_t kSlice = 1 << 16, kFirstSlice = 64;
+  constexpr auto kQuickSlice = std::chrono::milliseconds(1);
+  constexpr int64_t kSeekAfter = 1 << 12;  // a slice this long ended outside native code: seek an entry
 
   Frame* f;
   const Instr* code;
@@ -82,7 +89,9 @@ TaskStatus Task::execute() {
   const uint64_t* magic;  // the frame's divisor_magic (DIVK, MODK)
   // `slice` ticks are counted down in `ticks` between checks: never more
   // than the task has left, nor than run()'s budget.
-  int64_t slice = std::min<int64_t>({ticks_left_, kSlice, budget_});
+  int64_t slice_len = kFirstSlice;  // this run's slice length, adapted at each check
+  auto slice_began = std::chrono::steady_clock::now();
+  int64_t slice = std::min<int64_t>({ticks_left_, slice_len, budget_});
   ECHO_VM_REGISTER(int64_t, ticks, "r13") = slice;
   Error err = E_NONE;
   std::shared_ptr<RaisedError> pending_raise;
@@ -150,10 +159,18 @@ tick_check : {
     SAVE_PC();
     return TaskStatus::AbortedTicks;
   }
-  if (std::chrono::steady_clock::now() > deadline_) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now > deadline_) {
     SAVE_PC();
     return TaskStatus::AbortedSeconds;
   }
+  if (const auto took = now - slice_began; took < kQuickSlice) {
+    slice_len = std::min(slice_len * 2, kSlice);
+  } else {
+    const double scale = std::chrono::duration<double>(kQuickSlice) / std::chrono::duration<double>(took);
+    slice_len = std::max<int64_t>(1, int64_t(double(slice_len) * scale));
+  }
+  slice_began = now;
   if (budget_ <= 0) {
     // The slice is used up. Stop before `in` (it is paid for again when the
     // task continues) unless it is the first instruction of this run, which
@@ -166,7 +183,7 @@ tick_check : {
     }
     budget_ = 0;
   }
-  slice = ticks = std::min<int64_t>({ticks_left_, kSlice, budget_});
+  slice = ticks = std::min<int64_t>({ticks_left_, slice_len, budget_});
   if (f->vector < 0) {
     const jit::Native* nc = f->program->jit.native();
     if (nc && jit::mode() == jit::Mode::Off) nc = nullptr;  // switched off since it was compiled
@@ -177,10 +194,10 @@ tick_check : {
       // Native code pays for `in` itself: give it back first.
       ticks_left_ += in->ticks;
       budget_ += in->ticks;
-      slice = ticks = std::min<int64_t>({ticks_left_, kSlice, budget_});
+      slice = ticks = std::min<int64_t>({ticks_left_, slice_len, budget_});
       ip = in;
       goto jit_enter;
-    } else if (seek > 0 || used >= kSlice) {
+    } else if (seek > 0 || used >= kSeekAfter) {
       // Not at an entry: look again at the next instruction (a loop's head
       // is at most one iteration away).
       seek = seek > 0 ? seek - 1 : kSeek;

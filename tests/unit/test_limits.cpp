@@ -249,3 +249,26 @@ TEST_CASE("$server_options values are canonicalised as load_server_options does"
   CHECK(s.catchable);
   CHECK(s.max_task_bytes == 256 << 20);  // not an integer: the default
 }
+
+// The seconds limit holds however much an instruction costs. The clock used
+// to be read every 65,536 ticks, and 65,536 strsub()s of a megabyte string
+// ran a 5-second command for three minutes.
+TEST_CASE("the seconds limit stops a loop of slow instructions on time", "[limits]") {
+  const char* const loops[] = {
+      // a builtin that takes milliseconds
+      "s = \"x\"; for i in [1..20] s = s + s; endfor while (1) y = strsub(s, \"x\", \"yy\"); endwhile",
+      // an operator that takes milliseconds (`in` over a long list)
+      "l = {}; for i in [1..18] l = {@l, @l, i}; endfor while (1) y = -1 in l; endwhile",
+  };
+  for (const char* code : loops) {
+    INFO(code);
+    EvalOptions o;
+    o.limits.ticks = int64_t(1) << 40;
+    o.limits.seconds = 0.5;
+    auto t0 = std::chrono::steady_clock::now();
+    EvalOutcome r = eval_moo(code, o);
+    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    CHECK(r.kind == EvalOutcome::AbortedSeconds);
+    CHECK(took < 2.0);  // the limit, one slow slice over at most, on a busy machine
+  }
+}
