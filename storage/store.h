@@ -67,8 +67,10 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The version written in every record's formatVersion.
-inline constexpr uint32_t kRecordFormat = 1;
+// The version written in every record's formatVersion. 2: flat blobs
+// (value_codec.cpp) hold varints and known strings, and task records are
+// flat; a format 1 server cannot read those.
+inline constexpr uint32_t kRecordFormat = 2;
 
 // An object as stored: the Object of world_image.h with every verb's
 // `program` left nullopt (programs are read with Store::get_verb_source).

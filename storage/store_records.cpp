@@ -261,16 +261,24 @@ MetaInfo decode_meta(std::string_view bytes, const std::string& what) {
 }
 
 std::string encode_task(const Value& state) {
-  capnp::MallocMessageBuilder mb;
+  std::string flat = encode_flat(state);
+  // One segment of the size needed: the default first segment is 8 KB,
+  // zeroed, and a fork bomb writes 15,000 records in one commit.
+  capnp::MallocMessageBuilder mb(unsigned(flat.size() / sizeof(capnp::word) + 16), capnp::AllocationStrategy::FIXED_SIZE);
   auto r = mb.initRoot<schema::TaskRecord>();
   r.setFormatVersion(kRecordFormat);
-  encode_value(state, r.initState());
+  r.setFlat(as_data(flat));
   return to_bytes(mb);
 }
 
 Value decode_task(std::string_view bytes, const std::string& what) {
-  return with_record<schema::TaskRecord>(bytes, what,
-                                         [](schema::TaskRecord::Reader r) { return decode_value(r.getState()); });
+  return with_record<schema::TaskRecord>(bytes, what, [](schema::TaskRecord::Reader r) {
+    if (r.hasFlat()) {
+      auto d = r.getFlat();
+      return decode_flat(std::string_view(reinterpret_cast<const char*>(d.begin()), d.size()));
+    }
+    return decode_value(r.getState());
+  });
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #include "storage/value_codec.h"
 
 #include <cstring>
+#include <unordered_map>
 #include <vector>
 
 #include "lang/function.h"
@@ -17,8 +18,12 @@ bool is_container(const Value& v) { return v.is_list() || v.is_map() || v.is_cel
 //
 // Nodes in pre-order, each a tag byte and its payload; a container's payload
 // ends with its child count and its children follow it:
-//   INT, OBJ, ERR, FLOAT  8 bytes, little-endian (a float's bits)
+//   VINT, VOBJ, VERR      a zigzag varint (record format 2)
+//   INT, OBJ, ERR, FLOAT  8 bytes, little-endian (a float's bits; the
+//                         integers as format 1 wrote them)
 //   STR                   varint length, bytes
+//   KNOWN                 one byte: a string of kKnownStrings (format 2), for the
+//                         keys of task records, which would be most of one
 //   BOOL                  1 byte
 //   CLEAR, NONE, NULL     nothing
 //   LIST                  varint n; n elements follow
@@ -29,7 +34,44 @@ bool is_container(const Value& v) { return v.is_list() || v.is_map() || v.is_cel
 //                         n names and by-reference bytes; n captures follow
 namespace flat {
 
-enum Tag : uint8_t { kInt, kFloat, kStr, kObj, kErr, kBool, kClear, kNone, kNull, kList, kMap, kCell, kFunc };
+enum Tag : uint8_t {
+  kInt, kFloat, kStr, kObj, kErr, kBool, kClear, kNone, kNull, kList, kMap, kCell, kFunc,
+  kVarInt, kVarObj, kVarErr, kKnownStr,
+};
+
+// Strings stored as one byte: the keys and enumerations of the task records
+// (lang/vm_save.cpp, actors/runtime.cpp). Append only: a string's index is
+// its stored form.
+constexpr std::string_view kKnownStrings[] = {
+    "format", "version", "id", "status", "limits", "ticks", "seconds", "max_stack_depth",
+    "max_string", "max_list_length", "max_list_bytes", "max_map_bytes", "max_task_bytes", "catchable",
+    "ticks_left", "seconds_used", "suspension", "kind", "connection", "non_blocking",
+    "result_reg", "local", "programs", "source", "main", "forks", "registers", "syntax",
+    "function", "name", "captures", "by_ref", "frames", "program", "vector", "pc",
+    "regs", "unbound", "handlers", "waiting", "builtin", "dest", "args", "state",
+    "this", "definer", "progr", "player", "verb", "names", "debug", "codes",
+    "target", "siblings", "pending", "value", "depth", "error", "code", "message",
+    "traceback", "stack", "echo-task", "running", "yielded", "suspended", "sleep", "read",
+    "moo", "echo", "catch", "except", "finally", "in_finally", "fall_through", "raise",
+    "return", "exit", "wake", "conn", "started", "task", "background", "",
+};
+constexpr size_t kKnownCount = sizeof kKnownStrings / sizeof kKnownStrings[0];
+static_assert(kKnownCount <= 256);
+
+// The index of s in kKnownStrings, or -1.
+int known_index(std::string_view s) {
+  if (s.size() > 16) return -1;  // none is longer: most values miss at once
+  static const std::unordered_map<std::string_view, int> index = [] {
+    std::unordered_map<std::string_view, int> m;
+    for (size_t i = 0; i < kKnownCount; ++i) m.emplace(kKnownStrings[i], int(i));
+    return m;
+  }();
+  auto it = index.find(s);
+  return it == index.end() ? -1 : it->second;
+}
+
+uint64_t zigzag(int64_t v) { return (uint64_t(v) << 1) ^ uint64_t(v >> 63); }
+int64_t unzigzag(uint64_t v) { return int64_t(v >> 1) ^ -int64_t(v & 1); }
 
 void put_varint(std::string& out, uint64_t v) {
   for (; v >= 0x80; v >>= 7) out += char(uint8_t(v) | 0x80);
@@ -48,9 +90,9 @@ void put_bytes(std::string& out, std::string_view s) {
 // Writes v's tag and payload, not its children.
 void put_node(std::string& out, const Value& v) {
   switch (v.type()) {
-    case Type::Int: out += char(kInt); put_u64(out, uint64_t(v.as_int())); return;
-    case Type::Obj: out += char(kObj); put_u64(out, uint64_t(v.as_obj())); return;
-    case Type::Err: out += char(kErr); put_u64(out, uint64_t(int64_t(v.as_err()))); return;
+    case Type::Int: out += char(kVarInt); put_varint(out, zigzag(v.as_int())); return;
+    case Type::Obj: out += char(kVarObj); put_varint(out, zigzag(v.as_obj())); return;
+    case Type::Err: out += char(kVarErr); put_varint(out, zigzag(int64_t(v.as_err()))); return;
     case Type::Float: {
       double d = v.as_float();
       uint64_t bits;
@@ -59,7 +101,15 @@ void put_node(std::string& out, const Value& v) {
       put_u64(out, bits);
       return;
     }
-    case Type::Str: out += char(kStr); put_bytes(out, v.as_str()); return;
+    case Type::Str:
+      if (int k = known_index(v.as_str()); k >= 0) {
+        out += char(kKnownStr);
+        out += char(k);
+      } else {
+        out += char(kStr);
+        put_bytes(out, v.as_str());
+      }
+      return;
     case Type::Bool: out += char(kBool); out += char(v.as_bool() ? 1 : 0); return;
     case Type::Clear: out += char(kClear); return;
     case Type::None: out += char(kNone); return;
@@ -94,6 +144,7 @@ std::string write(const Value& root) {
     size_t next, n;
   };
   std::string out;
+  out.reserve(256);
   std::vector<Open> stack;
   const Value* v = &root;
   for (;;) {
@@ -169,6 +220,15 @@ Value read(std::string_view bytes) {
       case kInt: v = Value::integer(int64_t(in.u64())); break;
       case kObj: v = Value::obj(int64_t(in.u64())); break;
       case kErr: v = Value::err(Error(int64_t(in.u64()))); break;
+      case kVarInt: v = Value::integer(unzigzag(in.varint())); break;
+      case kVarObj: v = Value::obj(unzigzag(in.varint())); break;
+      case kVarErr: v = Value::err(Error(unzigzag(in.varint()))); break;
+      case kKnownStr: {
+        uint8_t k = in.byte();
+        if (k >= kKnownCount) throw StoreError("a deep value holds an unknown string number");
+        v = Value::str(kKnownStrings[k]);
+        break;
+      }
       case kFloat: {
         uint64_t bits = in.u64();
         double d;
@@ -302,6 +362,9 @@ void encode_at(const Value& v, schema::Value::Builder out, int depth) {
 }  // namespace
 
 void encode_value(const Value& v, schema::Value::Builder out) { encode_at(v, out, 0); }
+
+std::string encode_flat(const Value& v) { return flat::write(v); }
+Value decode_flat(std::string_view bytes) { return flat::read(bytes); }
 
 void encode_stored(const StoredValue& v, schema::Value::Builder out) {
   if (v.is_raw())

@@ -26,6 +26,12 @@ void encode_stored(const StoredValue& v, schema::Value::Builder out);
 // a list key, nested structs too deep, a truncated `deep` blob).
 Value decode_value(schema::Value::Reader in);
 StoredValue decode_stored(schema::Value::Reader in);
+// The flat encoding alone (format 2), for records that are one big value
+// and whose size matters (task records): a quarter of the nested structs'
+// bytes or less, written and read with an explicit stack. decode_flat
+// throws StoreError on anything malformed.
+std::string encode_flat(const Value& v);
+Value decode_flat(std::string_view bytes);
 
 inline capnp::Data::Reader as_data(std::string_view s) {
   return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());

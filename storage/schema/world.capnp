@@ -126,10 +126,14 @@ struct MetaRecord {
 }
 
 # A suspended, forked or read()-waiting task: the runtime's description of it
-# (a MOO value; see actors/) in the tasks column family.
+# (a MOO value; see actors/) in the tasks column family. Format 1 wrote it in
+# `state`; format 2 writes `flat` (value_codec.cpp's flat encoding, with the
+# record's keys as one byte each): a fork bomb's 15,000 records were 69 MB
+# as nested structs, all written in one commit.
 struct TaskRecord {
   formatVersion @0 :UInt32;
   state @1 :Value;
+  flat @2 :Data;
 }
 
 # A web session in the players family, under "s" ++ SHA-256(token): the

@@ -6,6 +6,10 @@
 #include "lang/map.h"
 #include "storage/store.h"
 #include "storage/store_records.h"
+#include "storage/value_codec.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
 #include "store_test_util.h"
 #include "util.h"
 
@@ -115,14 +119,16 @@ TEST_CASE("store: a value of any depth is stored and loads back after a reopen",
 }
 
 TEST_CASE("store: values either side of the inline depth round trip", "[store][deep]") {
-  // The first 48 levels (value_codec.h's kInlineDepth) are nested structs,
-  // the rest one flat blob: check the seam, and that the blob is compact.
+  // An object's value is nested structs for its first 48 levels (value_codec.h's
+  // kInlineDepth), the rest one flat blob; a task record is flat throughout.
   for (int depth : {1, 46, 47, 48, 49, 50, 200, 5000}) {
     INFO("depth " << depth);
     Value v = deep_value(depth, true);
-    std::string bytes = records::encode_task(v);
-    CHECK(same(records::decode_task(bytes, "task"), v));
+    std::string bytes = records::encode_object(object_holding(1, v), false);
+    CHECK(same(records::decode_object(bytes, "#1").propvals[0].value.value, v));
     if (depth == 5000) CHECK(bytes.size() < size_t(depth) * 24);
+    std::string task = records::encode_task(v);
+    CHECK(same(records::decode_task(task, "task"), v));
   }
 }
 
@@ -143,4 +149,44 @@ TEST_CASE("textdump: a value of any depth is written and read back", "[textdump]
     CHECK(first_difference(im, back) == "");
     CHECK(equal_exact(back.objects[0].propvals[0].value.value, v));
   }
+}
+
+// Record format 2: a task record is the flat encoding (varints, the record's
+// keys as one byte each), a quarter of format 1's nested structs or less, and
+// a format 1 record still reads.
+TEST_CASE("store: task records are flat, small, and format 1 ones still read", "[store]") {
+  Value state = Value::empty_map();
+  auto put = [&](const char* k, Value v) { state.map_mut()->set(Value::str(k), std::move(v)); };
+  Value regs = Value::empty_list();
+  for (Value v : {Value::integer(0), Value::integer(-1), Value::integer(INT64_MAX), Value::integer(INT64_MIN),
+                  Value::obj(-1), Value::obj(INT64_MIN), Value::err(E_INVARG), Value::err(Error(-7)),
+                  Value::flt(-0.0), Value::flt(1e300), Value::str("sleep"), Value::str("not a known key"),
+                  Value::str(""), Value::str("x"), Value::boolean(true), Value::none(), Value::null()})
+    list_append(regs, v);
+  put("regs", regs);
+  put("state", Value::str("sleep"));
+  put("wake", Value::flt(1796653621.5));
+  put("player", Value::obj(24));
+  put("pc", Value::integer(12));
+  put("source", Value::str("fork t (0) while (1) fork (0) suspend(30); endfork endwhile endfork return t;"));
+  std::string flat = records::encode_task(state);
+  CHECK(same(records::decode_task(flat, "task 1"), state));
+  Value back = records::decode_task(flat, "task 1");
+  int at = back.map_obj()->find(Value::str("regs"));
+  REQUIRE(at >= 0);
+  CHECK(equal_exact(back.map_obj()->entries[size_t(at)].second, regs));  // every bit, -0.0 and all
+
+  // The same record as format 1 wrote it.
+  capnp::MallocMessageBuilder mb;
+  auto r = mb.initRoot<schema::TaskRecord>();
+  r.setFormatVersion(1);
+  encode_value(state, r.initState());
+  kj::Array<capnp::word> words = capnp::messageToFlatArray(mb);
+  std::string old(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
+  CHECK(same(records::decode_task(old, "task 2"), state));
+  CHECK(flat.size() * 3 < old.size());
+
+  // Corrupt flat bytes are refused with the record's name, never read past.
+  for (size_t cut = 1; cut < flat.size(); cut += 7)
+    CHECK_THROWS_WITH(records::decode_task(flat.substr(0, cut), "task 3"), Catch::Contains("task 3"));
 }
