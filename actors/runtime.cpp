@@ -430,6 +430,7 @@ void Runtime::wake(TaskEntry& e) {
 void Runtime::resume_task(int64_t id, Value v) {
   TaskEntry* e = task(id);
   if (!e || e->state != TaskEntry::Sleeping || e->task->status() != TaskStatus::Suspended) return;
+  bg_count_.reset();  // it may no longer count
   e->background = false;
   e->task->resume(std::move(v));
   e->task->set_limits(limits(false));
@@ -444,6 +445,7 @@ void Runtime::kill_task(int64_t id) {
   TaskEntry* e = task(id);
   if (!e) return;
   e->killed = true;
+  bg_count_.reset();
   for (auto& [h, c] : conns_)
     if (c.reading_task == id) {
       c.reading_task = 0;
@@ -472,12 +474,15 @@ bool Runtime::under_task_limit(int64_t progr) {
   }
   if (limit < 0) limit = server_int_option("queued_task_limit", -1);
   if (limit < 0) return true;
+  if (bg_count_ && current_ && bg_count_->slice == slices_ && bg_count_->progr == progr)
+    return bg_count_->n < limit;
   int64_t n = 0;
   for (auto& [id, e] : tasks_)
     if (e->task && !e->killed && id != current_ && !e->task->frames().empty() &&
         (e->state == TaskEntry::Sleeping || (e->state == TaskEntry::Ready && e->persisted)) &&
         e->task->frames().back().progr == progr)
       ++n;
+  if (current_) bg_count_ = BgCount{slices_, progr, n};
   return n < limit;
 }
 
@@ -493,6 +498,7 @@ int64_t Runtime::fork_task(VmHost::ForkRequest req) {
   e.task = std::move(t);
   e.state = TaskEntry::Sleeping;
   e.wake_at = unix_now() + delay;
+  if (bg_count_ && bg_count_->progr == e.task->frames().back().progr) ++bg_count_->n;
   dirty_tasks_.insert(e.id);
   if (req.deliver_to >= 0 && delay == 0)
     deliver_to_object(req.deliver_to, e.id);

@@ -152,6 +152,7 @@ void Runtime::step(caf::event_based_actor* self, int64_t id, uint64_t lease) {
   e->state = TaskEntry::Running;
   e->resumed = false;
   current_ = id;
+  ++slices_;
   // A segment's first slice runs holding the token, in a WorldTx: a short
   // segment (most commands) commits at once, a long one goes on beside the
   // others. A checkpoint job, and a segment rolled back once, run alone.

@@ -424,8 +424,11 @@ Value bf_queued_tasks(BuiltinContext& ctx, std::span<Value>) {
   // later state than a crash would restore, as LambdaMOO's does until its
   // next checkpoint (and a caller must not make the server write every big
   // task record it lists).
+  std::vector<std::pair<int64_t, TaskEntry*>> listed;
+  for (auto& [id, e] : rt.tasks()) listed.emplace_back(id, e.get());
+  std::sort(listed.begin(), listed.end());  // by id: the task table is hashed
   Value out = Value::empty_list();
-  for (auto& [id, e] : rt.tasks()) {
+  for (auto& [id, e] : listed) {
     if (!e->task || id == rt.current_task() || e->killed || e->task->frames().empty()) continue;
     if (e->state != TaskEntry::Sleeping && e->state != TaskEntry::Reading && e->state != TaskEntry::Ready)
       continue;

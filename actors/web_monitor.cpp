@@ -122,8 +122,9 @@ void Runtime::monitor_request(WebRequest& req, std::function<void(WebReply)> don
       std::vector<const TaskEntry*> order;
       for (auto& [id, e] : tasks_)
         if (!e->killed) order.push_back(e.get());
-      std::stable_sort(order.begin(), order.end(), [&](const TaskEntry* a, const TaskEntry* b) {
-        return shown_state(*a, token_) < shown_state(*b, token_);
+      std::sort(order.begin(), order.end(), [&](const TaskEntry* a, const TaskEntry* b) {
+        Shown sa = shown_state(*a, token_), sb = shown_state(*b, token_);
+        return sa != sb ? sa < sb : a->id < b->id;
       });
       Value tasks = Value::empty_list();
       for (size_t i = 0; i < order.size() && i < kMaxTaskRows; ++i) {
