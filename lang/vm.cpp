@@ -90,6 +90,9 @@ TaskStatus Task::execute() {
   // `slice` ticks are counted down in `ticks` between checks: never more
   // than the task has left, nor than run()'s budget.
   int64_t slice_len = kFirstSlice;  // this run's slice length, adapted at each check
+  // Builtin calls since the clock was last read after one: every 16th looks
+  // (a slow builtin after many quick ticks meets a full slice).
+  uint32_t builtin_calls = 0;
   auto slice_began = std::chrono::steady_clock::now();
   int64_t slice = std::min<int64_t>({ticks_left_, slice_len, budget_});
   ECHO_VM_REGISTER(int64_t, ticks, "r13") = slice;
@@ -429,7 +432,9 @@ L_IN : {
   Value out;
   Error e = ops::in(R[in->b], R[in->c], out);
   if (e != E_NONE) RAISE(e);
+  const bool long_scan = R[in->c].is_list() && R[in->c].list_len() > 4096;
   R[in->a] = std::move(out);
+  if (long_scan) goto clock_check;
   NEXT();
 }
 L_NEG : {
@@ -800,8 +805,18 @@ L_BUILTIN_LIST : {
   }
   // A slow builtin may take long before the next slice ends: look here too.
   if (__builtin_expect(interrupt_requested(), 0)) goto interrupted;
+  if (__builtin_expect((++builtin_calls & 15) == 0, 0)) goto clock_check;
   METER_NEXT();
 }
+
+// After every 16th builtin, a long `in` and a meter reading: work whose
+// cost ticks do not show, after which a full slice may be far off.
+clock_check:
+  if (std::chrono::steady_clock::now() > deadline_) {
+    SAVE_PC();
+    FINISH(TaskStatus::AbortedSeconds);
+  }
+  NEXT();
 
 // TaskLimits::interrupt was set: the task ends after the builtin it ran.
 interrupted:
@@ -881,6 +896,7 @@ builtin_resume : {
   if (ctx_.call) goto builtin_call_verb;
   if (ctx_.suspend) goto builtin_suspend;
   if (__builtin_expect(interrupt_requested(), 0)) goto interrupted;
+  if (__builtin_expect((++builtin_calls & 15) == 0, 0)) goto clock_check;
   METER_NEXT();
 }
 
@@ -1078,8 +1094,8 @@ raise_pending_keep:
   NEXT();
 
 meter:
-  if (memory_within_budget()) NEXT();
-  RAISE(E_QUOTA);
+  if (!memory_within_budget()) RAISE(E_QUOTA);
+  goto clock_check;  // what allocated that much may have taken long too
 
 quota_abort:
   pending_raise.reset();
