@@ -53,8 +53,9 @@ void Runtime::forget(const std::string& name) {
   stats_.erase(name);
 }
 
-// With mu held: what waits for the actor of `kind` and `key` now.
-size_t Runtime::mailbox_of(std::string_view kind, int64_t key) {
+// With mu held: what waits for the actor of `kind` and `key` now; `places`
+// is waiting_.places(), made once for all the rows.
+size_t Runtime::mailbox_of(std::string_view kind, int64_t key, const std::unordered_map<int64_t, size_t>& places) {
   if (kind == "session") {
     auto it = conns_.find(ConnHandle(key));
     return it == conns_.end() ? 0 : it->second.input.size();
@@ -63,7 +64,10 @@ size_t Runtime::mailbox_of(std::string_view kind, int64_t key) {
     auto it = objects_.find(key);
     return it == objects_.end() ? 0 : size_t(std::max<int64_t>(0, it->second.pending));
   }
-  if (kind == "task") return waiting_.place(key);
+  if (kind == "task") {
+    auto it = places.find(key);
+    return it == places.end() ? 0 : it->second;
+  }
   if (kind == "sessions") {  // the inbox actor: the sessions' events not yet handled
     std::lock_guard<std::mutex> lk(inbox_mu_);
     return inbox_.size();
@@ -78,7 +82,8 @@ std::vector<std::pair<std::string, Runtime::ActorStat>> Runtime::actor_stats() {
     std::lock_guard<std::mutex> lk(stats_mu_);
     rows.assign(stats_.begin(), stats_.end());
   }
-  for (auto& [name, s] : rows) s.mailbox = mailbox_of(s.kind, s.key);
+  const auto places = waiting_.places();
+  for (auto& [name, s] : rows) s.mailbox = mailbox_of(s.kind, s.key, places);
   return rows;
 }
 
@@ -208,7 +213,8 @@ void Runtime::sample_monitor() {
   Telemetry::Totals t;
   {
     std::lock_guard<WorldLock> lk(mu);
-    for (size_t i = 0; i < rows.size(); ++i) rows[i].mailbox = mailbox_of(rows[i].kind, keys[i]);
+    const auto places = waiting_.places();
+    for (size_t i = 0; i < rows.size(); ++i) rows[i].mailbox = mailbox_of(rows[i].kind, keys[i], places);
     t.command_latency = command_latency_;
     t.commands = commands_done_;
     t.wal_syncs = wal_syncs_;

@@ -389,7 +389,8 @@ class Runtime {
   void record(const std::string& name, const char* kind, double seconds, int64_t key = 0);
   void forget(const std::string& name);
   std::vector<std::pair<std::string, ActorStat>> actor_stats();  // with mu held
-  size_t mailbox_of(std::string_view kind, int64_t key);         // with mu held
+  size_t mailbox_of(std::string_view kind, int64_t key,
+                    const std::unordered_map<int64_t, size_t>& places);  // with mu held
   std::string status_json();
   void write_status();
   void sweep_connections();  // connect_timeout
