@@ -52,11 +52,13 @@ case "${1:-}" in
   test)
     deps
     build build
-    (cd build && ctest --output-on-failure)
+    # -j2: the CPU-bound suites run side by side; the end-to-end tests,
+    # which time round trips, are RUN_SERIAL and run alone.
+    (cd build && ctest --output-on-failure -j2)
     echo "== the same tests under AddressSanitizer and UBSan =="
     # No benchmarks there: their figures mean nothing under the sanitizers.
     build build-asan -DECHO_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DECHO_JIT=OFF -DECHO_BENCH=OFF
-    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure)
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j2)
     ;;
   build)
     deps
