@@ -803,11 +803,16 @@ L_BUILTIN_LIST : {
     suspend_reg_ = in->a;
     goto builtin_suspend;
   }
-  // A slow builtin may take long before the next slice ends: look here too.
+  goto builtin_returned;
+}
+
+// A builtin finished (called now, or resumed). A slow one may take long
+// before the next slice ends: look for an interrupt, and at the clock after
+// every 16th.
+builtin_returned:
   if (__builtin_expect(interrupt_requested(), 0)) goto interrupted;
   if (__builtin_expect((++builtin_calls & 15) == 0, 0)) goto clock_check;
   METER_NEXT();
-}
 
 // After every 16th builtin, a long `in` and a meter reading: work whose
 // cost ticks do not show, after which a full slice may be far off.
@@ -816,7 +821,7 @@ clock_check:
     SAVE_PC();
     FINISH(TaskStatus::AbortedSeconds);
   }
-  NEXT();
+  METER_NEXT();
 
 // TaskLimits::interrupt was set: the task ends after the builtin it ran.
 interrupted:
@@ -895,9 +900,7 @@ builtin_resume : {
   }
   if (ctx_.call) goto builtin_call_verb;
   if (ctx_.suspend) goto builtin_suspend;
-  if (__builtin_expect(interrupt_requested(), 0)) goto interrupted;
-  if (__builtin_expect((++builtin_calls & 15) == 0, 0)) goto clock_check;
-  METER_NEXT();
+  goto builtin_returned;
 }
 
   // ---- errors ----
