@@ -164,9 +164,18 @@ export class Narrative {
     }, {passive: true});
     // A pane made smaller (the window, the keyboard on a phone) keeps its
     // bottom in view.
-    new ResizeObserver(() => {
+    // So does a block whose height changes after the frame that scrolled:
+    // a full block out of view is laid out at its remembered or estimated
+    // height (client.css) and at its real one once it comes near the view,
+    // which moves the bottom with nothing new to draw (fonts differ, so the
+    // estimate is never exact). Sizes are observed after layout and before
+    // paint, so the reader never sees the gap; while lines are still coming,
+    // the next frame scrolls anyway.
+    this.sizes = new ResizeObserver(() => {
       if (this.stick) pane.scrollTop = pane.scrollHeight;
-    }).observe(pane);
+    });
+    this.sizes.observe(pane);
+    this.watched = [];
     pane.addEventListener("click", (ev) => {
       const a = ev.target.closest("a.cmd, a.ref");
       if (!a || !pane.contains(a)) return;
@@ -179,6 +188,18 @@ export class Narrative {
         onInspect(Number.isNaN(n) ? a.dataset.inspect : n);
       }
     });
+  }
+
+  // Watches the heights of the two full blocks before the last one (see
+  // the constructor): with the last, they are the ones in view at the
+  // bottom. The last one, being filled, changes height only in flush(),
+  // which scrolls after it; a change above them moves what is in view and
+  // the bottom alike (the browser anchors the view), so needs nothing.
+  watch() {
+    const a = this.pane.lastElementChild?.previousElementSibling, b = a?.previousElementSibling;
+    for (const el of this.watched) if (el !== a && el !== b) this.sizes.unobserve(el);
+    this.watched = [a, b].filter(Boolean);
+    for (const el of this.watched) this.sizes.observe(el);
   }
 
   // Queues a line (kind: a class, such as "own", "note" or "error").
@@ -201,6 +222,7 @@ export class Narrative {
     this.count = 0;
     this.stick = true;
     this.pane.replaceChildren();
+    this.watch();
     this.heard = [];
     this.unheard = 0;
     clearTimeout(this.speakTimer);
@@ -293,7 +315,10 @@ export class Narrative {
       this.head = 0;
     }
     if (tail.firstChild) last.append(tail);
-    if (fresh.firstChild) pane.append(fresh);
+    if (fresh.firstChild) {
+      pane.append(fresh);
+      this.watch();
+    }
     // Whole blocks go once all their lines are older than the last `max`.
     for (let first = pane.firstElementChild; first && this.count - first.childElementCount >= this.max;
          first = pane.firstElementChild) {
