@@ -41,6 +41,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <span>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -329,6 +330,13 @@ class Runtime {
   int64_t server_int_option(const char* name, int64_t dflt);
   Value server_option(const char* name);  // Value::none() when unset
   TaskLimits limits(bool foreground);
+  TaskLimits read_limits(bool foreground);
+  struct LimitsCache {
+    bool valid = false;
+    uint64_t world = 0, mutations = 0;
+    TaskLimits limits;
+  };
+  LimitsCache limits_cache_[2];  // background, foreground (see limits())
   // $server_options.max_queued_output (ToastStunt's, cached as there): the
   // bytes of output queued for a connection before old lines are dropped.
   size_t max_queued_output() const { return max_queued_output_.load(std::memory_order_relaxed); }
@@ -395,6 +403,7 @@ class Runtime {
   void write_status();
   void sweep_connections();  // connect_timeout
   void flush_deferred_tasks();  // the monitor's tick: deferred_tasks_ past their time
+  bool flush_deferred_chunk(std::span<const int64_t> ids);
   void evict_objects();      // unused objects leave memory (max_resident_objects)
   // The monitor's tick: the actors' table and the server's totals into
   // telemetry_ (the operator's console reads them there).
