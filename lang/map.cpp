@@ -40,6 +40,13 @@ long MapObj::find(const Value& key) const {
 }
 
 void MapObj::set(Value key, Value value) {
+  // Keys that come in order (a map decoded, or built from sorted keys) go
+  // at the end after one comparison.
+  if (entries.empty() || compare_values(entries.back().first, key, false) < 0) {
+    entries.emplace_back(std::move(key), std::move(value));
+    count_heap_bytes(sizeof(entries[0]));
+    return;
+  }
   size_t i = lower_index(entries, key);
   if (i < entries.size() && compare_values(entries[i].first, key, false) == 0) {
     entries[i].first = std::move(key);

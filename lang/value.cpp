@@ -195,6 +195,14 @@ void destroy_now(Type t, HeapObject* h) {
 
 StrObj* const* const kCharStrs = char_table();
 
+Value Value::immortal_str(std::string_view s) {
+  StrObj* o = alloc_str(checked_cap(s.size()));
+  std::memcpy(o->data(), s.data(), s.size());
+  o->len = static_cast<uint32_t>(s.size());
+  o->data()[o->len] = '\0';
+  return adopt(Type::Str, make_immortal(o));
+}
+
 Value Value::str(std::string_view s) {
   if (s.empty()) {
     StrObj* e = empty_str_obj();

@@ -129,6 +129,9 @@ class Value {
   static Value null() { Value r; r.type_ = Type::Null; return r; }
   static Value clear() { Value r; r.type_ = Type::Clear; return r; }
   static Value str(std::string_view s);
+  // A string never freed and never counted: a constant made once (such as a
+  // key every saved task has), shared by every thread at no cost.
+  static Value immortal_str(std::string_view s);
   // A one-byte string: the shared immortal one (no allocation, no count).
   static Value chr(unsigned char c) { return adopt(Type::Str, kCharStrs[c]); }
   static Value empty_list();

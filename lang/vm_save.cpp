@@ -59,7 +59,10 @@ constexpr size_t kMaxFrames = 100000;
 
 // ---- building ---------------------------------------------------------------
 
-void put(Value& m, const char* key, Value v) { m.map_mut()->set(Value::str(key), std::move(v)); }
+void put(Value& m, const Value& key, Value v) { m.map_mut()->set(key, std::move(v)); }
+// A saved task's keys, made once each: a task record is built under the
+// world lock, and 15,000 forks made 30 strings each.
+#define KEY(s) ([]() -> const Value& { static const Value k = Value::immortal_str(s); return k; }())
 
 // A value that may be unbound (Type::None): {} or {v}.
 Value wrap(const Value& v) { return v.type() == Type::None ? Value::empty_list() : make_list({v}); }
@@ -76,36 +79,36 @@ const char* const kStatuses[] = {"running", "yielded", "suspended"};
 
 Value save_error(const RaisedError& e) {
   Value m = Value::empty_map();
-  put(m, "code", e.code);
-  put(m, "message", Value::str(e.message));
-  put(m, "value", e.value);
-  put(m, "traceback", list_of_strings(e.traceback));
-  put(m, "stack", e.stack);
+  put(m, KEY("code"), e.code);
+  put(m, KEY("message"), Value::str(e.message));
+  put(m, KEY("value"), e.value);
+  put(m, KEY("traceback"), list_of_strings(e.traceback));
+  put(m, KEY("stack"), e.stack);
   return m;
 }
 
 Value save_handler(const Handler& h) {
   Value p = Value::empty_map();
-  put(p, "kind", Value::str(kPendingKinds[h.pending.kind]));
-  put(p, "value", wrap(h.pending.value));
-  put(p, "target", Value::integer(h.pending.target));
-  put(p, "depth", Value::integer(h.pending.depth));
-  put(p, "error", h.pending.error ? save_error(*h.pending.error) : Value::integer(0));
+  put(p, KEY("kind"), Value::str(kPendingKinds[h.pending.kind]));
+  put(p, KEY("value"), wrap(h.pending.value));
+  put(p, KEY("target"), Value::integer(h.pending.target));
+  put(p, KEY("depth"), Value::integer(h.pending.depth));
+  put(p, KEY("error"), h.pending.error ? save_error(*h.pending.error) : Value::integer(0));
   Value m = Value::empty_map();
-  put(m, "kind", Value::str(kHandlerKinds[h.kind]));
-  put(m, "codes", Value::integer(h.codes == 0xFFFF ? -1 : h.codes));
-  put(m, "dest", Value::integer(h.dest));
-  put(m, "target", Value::integer(h.target));
-  put(m, "siblings", Value::integer(h.siblings));
-  put(m, "pending", std::move(p));
+  put(m, KEY("kind"), Value::str(kHandlerKinds[h.kind]));
+  put(m, KEY("codes"), Value::integer(h.codes == 0xFFFF ? -1 : h.codes));
+  put(m, KEY("dest"), Value::integer(h.dest));
+  put(m, KEY("target"), Value::integer(h.target));
+  put(m, KEY("siblings"), Value::integer(h.siblings));
+  put(m, KEY("pending"), std::move(p));
   return m;
 }
 
 Value save_frame(const Frame& f, int64_t program_index) {
   Value m = Value::empty_map();
-  put(m, "program", Value::integer(program_index));
-  put(m, "vector", Value::integer(f.vector));
-  put(m, "pc", Value::integer(f.pc));
+  put(m, KEY("program"), Value::integer(program_index));
+  put(m, KEY("vector"), Value::integer(f.vector));
+  put(m, KEY("pc"), Value::integer(f.pc));
   Value regs = Value::empty_list(), unbound = Value::empty_list();
   for (size_t i = 0; i < f.regs.size(); ++i) {
     if (f.regs[i].type() == Type::None) {
@@ -115,54 +118,54 @@ Value save_frame(const Frame& f, int64_t program_index) {
       list_append(regs, f.regs[i]);
     }
   }
-  put(m, "regs", std::move(regs));
-  put(m, "unbound", std::move(unbound));
+  put(m, KEY("regs"), std::move(regs));
+  put(m, KEY("unbound"), std::move(unbound));
   Value handlers = Value::empty_list();
   for (auto& h : f.handlers) list_append(handlers, save_handler(h));
-  put(m, "handlers", std::move(handlers));
-  put(m, "result_reg", Value::integer(f.result_reg));
+  put(m, KEY("handlers"), std::move(handlers));
+  put(m, KEY("result_reg"), Value::integer(f.result_reg));
   if (f.waiting) {
     Value w = Value::empty_map();
-    put(w, "builtin", Value::str(Builtins::instance().at(f.waiting->index).name));
-    put(w, "dest", Value::integer(f.waiting->dest));
+    put(w, KEY("builtin"), Value::str(Builtins::instance().at(f.waiting->index).name));
+    put(w, KEY("dest"), Value::integer(f.waiting->dest));
     Value args = Value::empty_list();
     for (auto& a : f.waiting->args) list_append(args, a);
-    put(w, "args", std::move(args));
-    put(w, "state", wrap(f.waiting->state));
-    put(m, "waiting", std::move(w));
+    put(w, KEY("args"), std::move(args));
+    put(w, KEY("state"), wrap(f.waiting->state));
+    put(m, KEY("waiting"), std::move(w));
   } else {
-    put(m, "waiting", Value::integer(0));
+    put(m, KEY("waiting"), Value::integer(0));
   }
-  put(m, "this", Value::obj(f.this_obj));
-  put(m, "definer", Value::obj(f.definer));
-  put(m, "progr", Value::obj(f.progr));
-  put(m, "player", Value::obj(f.player));
-  put(m, "verb", Value::str(f.verb_name));
-  put(m, "names", Value::str(f.verb_names));
-  put(m, "debug", Value::integer(f.debug));
+  put(m, KEY("this"), Value::obj(f.this_obj));
+  put(m, KEY("definer"), Value::obj(f.definer));
+  put(m, KEY("progr"), Value::obj(f.progr));
+  put(m, KEY("player"), Value::obj(f.player));
+  put(m, KEY("verb"), Value::str(f.verb_name));
+  put(m, KEY("names"), Value::str(f.verb_names));
+  put(m, KEY("debug"), Value::integer(f.debug));
   return m;
 }
 
 Value save_program(const Program& p) {
   Value m = Value::empty_map();
-  put(m, "source", Value::str(p.source));
-  put(m, "main", Value::integer(int64_t(p.main.code.size())));
+  put(m, KEY("source"), Value::str(p.source));
+  put(m, KEY("main"), Value::integer(int64_t(p.main.code.size())));
   Value forks = Value::empty_list();
   for (auto& v : p.forks) list_append(forks, Value::integer(int64_t(v.code.size())));
-  put(m, "forks", std::move(forks));
-  put(m, "registers", Value::integer(p.num_registers));
-  put(m, "syntax", Value::str(p.syntax));
+  put(m, KEY("forks"), std::move(forks));
+  put(m, KEY("registers"), Value::integer(p.num_registers));
+  put(m, KEY("syntax"), Value::str(p.syntax));
   if (p.is_function) {
     Value fm = Value::empty_map();
-    put(fm, "name", Value::str(p.function_name));
+    put(fm, KEY("name"), Value::str(p.function_name));
     Value names = Value::empty_list(), refs = Value::empty_list();
     for (size_t i = 0; i < p.capture_names.size(); ++i) {
       list_append(names, Value::str(p.capture_names[i]));
       list_append(refs, Value::integer(p.capture_by_ref[i] ? 1 : 0));
     }
-    put(fm, "captures", std::move(names));
-    put(fm, "by_ref", std::move(refs));
-    put(m, "function", std::move(fm));
+    put(fm, KEY("captures"), std::move(names));
+    put(fm, KEY("by_ref"), std::move(refs));
+    put(m, KEY("function"), std::move(fm));
   }
   return m;
 }
@@ -330,36 +333,36 @@ Value Task::save() const {
     default: throw std::logic_error("Task::save: the task has finished");
   }
   Value m = Value::empty_map();
-  put(m, "format", Value::str("echo-task"));
-  put(m, "version", Value::integer(kVersion));
-  put(m, "id", Value::integer(id_));
-  put(m, "status", Value::str(kStatuses[st]));
+  put(m, KEY("format"), Value::str("echo-task"));
+  put(m, KEY("version"), Value::integer(kVersion));
+  put(m, KEY("id"), Value::integer(id_));
+  put(m, KEY("status"), Value::str(kStatuses[st]));
   Value limits = Value::empty_map();
-  put(limits, "ticks", Value::integer(limits_.ticks));
-  put(limits, "seconds", Value::flt(limits_.seconds));
-  put(limits, "max_stack_depth", Value::integer(limits_.max_stack_depth));
+  put(limits, KEY("ticks"), Value::integer(limits_.ticks));
+  put(limits, KEY("seconds"), Value::flt(limits_.seconds));
+  put(limits, KEY("max_stack_depth"), Value::integer(limits_.max_stack_depth));
   const ValueLimits& vl = limits_.values;
-  put(limits, "max_string", Value::integer(vl.max_string));
-  put(limits, "max_list_length", Value::integer(vl.max_list_length));
-  put(limits, "max_list_bytes", Value::integer(vl.max_list_bytes));
-  put(limits, "max_map_bytes", Value::integer(vl.max_map_bytes));
-  put(limits, "max_task_bytes", Value::integer(vl.max_task_bytes));
-  put(limits, "catchable", Value::integer(vl.catchable));
-  put(m, "limits", std::move(limits));
-  put(m, "ticks_left", Value::integer(ticks_left_));
-  put(m, "seconds_used", Value::flt(seconds_used_));
+  put(limits, KEY("max_string"), Value::integer(vl.max_string));
+  put(limits, KEY("max_list_length"), Value::integer(vl.max_list_length));
+  put(limits, KEY("max_list_bytes"), Value::integer(vl.max_list_bytes));
+  put(limits, KEY("max_map_bytes"), Value::integer(vl.max_map_bytes));
+  put(limits, KEY("max_task_bytes"), Value::integer(vl.max_task_bytes));
+  put(limits, KEY("catchable"), Value::integer(vl.catchable));
+  put(m, KEY("limits"), std::move(limits));
+  put(m, KEY("ticks_left"), Value::integer(ticks_left_));
+  put(m, KEY("seconds_used"), Value::flt(seconds_used_));
   if (suspension_) {
     Value s = Value::empty_map();
-    put(s, "kind", Value::str(suspension_->kind == BuiltinContext::Suspend::Read ? "read" : "sleep"));
-    put(s, "seconds", Value::flt(suspension_->seconds));
-    put(s, "connection", Value::integer(suspension_->connection));
-    put(s, "non_blocking", Value::integer(suspension_->non_blocking));
-    put(m, "suspension", std::move(s));
+    put(s, KEY("kind"), Value::str(suspension_->kind == BuiltinContext::Suspend::Read ? "read" : "sleep"));
+    put(s, KEY("seconds"), Value::flt(suspension_->seconds));
+    put(s, KEY("connection"), Value::integer(suspension_->connection));
+    put(s, KEY("non_blocking"), Value::integer(suspension_->non_blocking));
+    put(m, KEY("suspension"), std::move(s));
   } else {
-    put(m, "suspension", Value::integer(0));
+    put(m, KEY("suspension"), Value::integer(0));
   }
-  put(m, "result_reg", Value::integer(suspend_reg_));
-  put(m, "local", local_);
+  put(m, KEY("result_reg"), Value::integer(suspend_reg_));
+  put(m, KEY("local"), local_);
   std::map<const Program*, int64_t> index;
   Value programs = Value::empty_list(), frames = Value::empty_list();
   for (auto& f : frames_) {
@@ -367,8 +370,8 @@ Value Task::save() const {
     if (added) list_append(programs, save_program(*f.program));
     list_append(frames, save_frame(f, it->second));
   }
-  put(m, "programs", std::move(programs));
-  put(m, "frames", std::move(frames));
+  put(m, KEY("programs"), std::move(programs));
+  put(m, KEY("frames"), std::move(frames));
   return m;
 }
 
