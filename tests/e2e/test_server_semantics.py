@@ -311,7 +311,9 @@ FORK30 = "try fork (30) endfork return 0; except e (ANY) return e[1]; endtry"
 def t_quota(ids):
     a = ids["a"]
     assert ev(a, "queued_tasks()") == "{}"
-    evs(a, 'add_property($server_options, "queued_task_limit", 2, {player, "r"}); load_server_options();')
+    # The default world sets 300, as LambdaCore does.
+    assert ev(a, "$server_options.queued_task_limit") == "300"
+    evs(a, '$server_options.queued_task_limit = 2; load_server_options();')
     try:
         # tasks.c check_user_task_limit: forks and suspensions both count.
         r = evs(a, 'r = {}; for i in [1..3] try fork (30) endfork r = {@r, "ok"}; '
@@ -325,7 +327,7 @@ def t_quota(ids):
         assert evs(a, FORK30) == "E_QUOTA"
     finally:
         evs(a, 'delete_property(player, "queued_task_limit");')
-        evs(a, 'delete_property($server_options, "queued_task_limit"); load_server_options();')
+        evs(a, '$server_options.queued_task_limit = 300; load_server_options();')
         evs(a, "for q in (queued_tasks()) kill_task(q[1]); endfor")
     assert evs(a, FORK30) == "0"
     evs(a, "for q in (queued_tasks()) kill_task(q[1]); endfor")
