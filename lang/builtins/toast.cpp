@@ -1,5 +1,6 @@
 // ToastStunt builtins that toastcore calls early: set_thread_mode(),
-// argon2(), argon2_verify(), task_perms(), task_local() and set_task_local().
+// argon2(), argon2_verify(), task_perms(), task_local() and set_task_local(),
+// and the process's own: getenv() and usage().
 //
 // ToastStunt runs some builtins (argon2, sort, slice ...) on a thread pool and
 // suspends the task meanwhile; set_thread_mode() turns that off for the
@@ -13,7 +14,10 @@
 // value ["error" -> ERR, "message" -> STR], not raised, as ToastStunt's
 // threaded callbacks return them. Both are wizard-only.
 #include <argon2.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "lang/builtins/helpers.h"
@@ -104,6 +108,37 @@ Value bf_argon2_verify(BuiltinContext& ctx, std::span<Value> args) {
   });
 }
 
+// getenv(name) (ToastStunt's system.cc, wizards only): the server process's
+// environment variable, bytes outside printable ASCII as ~XX (a binary
+// string), or 0 when it is not set.
+Value bf_getenv(BuiltinContext& ctx, std::span<Value> args) {
+  if (!ctx.wizard()) raise(E_PERM);
+  std::string name(args[0].as_str());
+  if (name.find('\0') != std::string::npos) return integer(0);  // no such name can be set
+  const char* v = std::getenv(name.c_str());
+  return v ? str(raw_to_binary(v)) : integer(0);
+}
+
+// usage() (ToastStunt's server.cc, wizards only): {{load averages times
+// 65536 (sysinfo)}, user seconds, system seconds, minor faults, major
+// faults, blocks in, blocks out, voluntary and involuntary context
+// switches, signals}, from getrusage() for the whole process. ToastStunt
+// divides the microseconds by CLOCKS_PER_SEC, which is 10^6 on Linux:
+// the seconds are the same.
+Value bf_usage(BuiltinContext& ctx, std::span<Value>) {
+  if (!ctx.wizard()) raise(E_PERM);
+  struct sysinfo si {};
+  bool have_loads = sysinfo(&si) == 0;
+  Value loads = Value::empty_list();
+  for (int i = 0; i < 3; ++i) list_append(loads, integer(have_loads ? int64_t(si.loads[i]) : 0));
+  struct rusage u {};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) { return Value::flt(double(t.tv_sec) + double(t.tv_usec) / 1e6); };
+  return make_list({loads, secs(u.ru_utime), secs(u.ru_stime), integer(u.ru_minflt), integer(u.ru_majflt),
+                    integer(u.ru_inblock), integer(u.ru_oublock), integer(u.ru_nvcsw), integer(u.ru_nivcsw),
+                    integer(u.ru_nsignals)});
+}
+
 }  // namespace
 
 void register_toast_builtins(Builtins& b) {
@@ -114,6 +149,8 @@ void register_toast_builtins(Builtins& b) {
   b.add({"task_perms", 0, 0, {}, bf_task_perms});
   b.add({"task_local", 0, 0, {}, bf_task_local});
   b.add({"set_task_local", 1, 1, {A::Any}, bf_set_task_local});
+  b.add({"getenv", 1, 1, {A::Str}, bf_getenv});
+  b.add({"usage", 0, 0, {}, bf_usage});
   register_toast_string_builtins(b);
   register_noise_builtins(b);
   register_spellcheck_builtins(b);

@@ -128,6 +128,8 @@ def attacks(w):
         ("privileged builtins", "kill_task(a wizard's task)", "kill_task(%s); return {\"ok\"};" % K, perm),
         ("privileged builtins", "load_source()",
          "load_source({\"object #0\", \"endobject\"}); return {\"ok\"};", perm),
+        ("privileged builtins", "getenv()", "return {\"ok\", getenv(\"PATH\")};", perm),
+        ("privileged builtins", "usage()", "return {\"ok\", usage()};", perm),
         ("privileged builtins", "crypt() with 40M rounds",
          "return {\"ok\", crypt(\"x\", \"$6$rounds=40000000$abc\")};", perm),
         ("privileged builtins", "bcrypt cost 31",

@@ -5,6 +5,7 @@
 // Expected values are those of ToastStunt's test suite
 // (test/tests/test_algorithms.rb) where it has them, else of its source.
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "lang/compiler.h"
@@ -556,4 +557,28 @@ TEST_CASE("function_info lists each with ToastStunt's argument counts", "[builti
                            "encode_base64", "decode_base64", "binary_hmac", "salt", "url_encode", "url_decode",
                            "parse_ansi", "remove_ansi", "task_local", "task_perms", "spellcheck"})
     CHECK(err("function_info", {S(name)}) == E_NONE);
+}
+
+TEST_CASE("getenv: a wizard's look at the server's environment (test_system_builtins.rb)",
+          "[builtins][toast-values]") {
+  Toast t;
+  ::setenv("ECHO_TEST_GETENV", "value \x01", 1);
+  ::unsetenv("XYZZY");
+  CHECK(t.moo(2, "return getenv(\"ECHO_TEST_GETENV\");") == "=> \"value ~01\"");
+  CHECK(t.moo(2, "return getenv(\"PATH\") == 0;") == "=> " + std::string(std::getenv("PATH") ? "0" : "1"));
+  CHECK(t.moo(2, "return getenv(\"XYZZY\");") == "=> 0");
+  CHECK(t.moo(4, "return getenv(\"PATH\");") == "!! E_PERM");
+  CHECK(t.moo(2, "return getenv();") == "!! E_ARGS");
+  CHECK(t.moo(2, "return getenv(1);") == "!! E_TYPE");
+  CHECK(t.moo(2, "return getenv(1.1);") == "!! E_TYPE");
+}
+
+TEST_CASE("usage: the process's load averages and getrusage figures, for wizards",
+          "[builtins][toast-values]") {
+  Toast t;
+  CHECK(t.moo(2, "u = usage(); return {length(u), typeof(u[1]), length(u[1]), typeof(u[2]), typeof(u[3]), "
+                 "typeof(u[10])};") == "=> {10, 4, 3, 9, 9, 0}");
+  CHECK(t.moo(2, "u = usage(); return u[2] > 0.0 && u[4] > 0;") == "=> 1");  // this test used CPU and pages
+  CHECK(t.moo(4, "return usage();") == "!! E_PERM");
+  CHECK(t.moo(2, "return usage(1);") == "!! E_ARGS");
 }
