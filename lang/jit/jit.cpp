@@ -3,6 +3,8 @@
 // LLVM has this file and no native code).
 #include "lang/jit/jit.h"
 
+#include <dlfcn.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -13,11 +15,42 @@
 #include "lang/bytecode.h"
 #include "lang/jit/codegen.h"
 #include "lang/jit/runtime.h"
+#ifdef ECHO_HAVE_JIT
+#include "lang/jit/module_path.h"  // ECHO_JIT_MODULE_PATH, made by lang/CMakeLists.txt
+#endif
 
 namespace echo::jit {
 
 #ifdef ECHO_HAVE_JIT
 bool built() { return true; }
+
+// The code generator's module, loaded when the first program gets hot (see
+// lang/jit/codegen.h); ECHO_JIT_MODULE names another file. Called under the
+// compile thread's lock. A module that does not load leaves every program
+// to the interpreter, with the reason as each one's why.
+const Native* compile_native(const Program& p, std::string* why) {
+  static CompileEntry entry = nullptr;
+  static std::string load_error;
+  static bool tried = false;
+  if (!tried) {
+    tried = true;
+    const char* path = std::getenv("ECHO_JIT_MODULE");
+    if (!path || !*path) path = ECHO_JIT_MODULE_PATH;
+    if (void* h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) {
+      entry = reinterpret_cast<CompileEntry>(dlsym(h, kCompileEntryName));
+      if (!entry) load_error = std::string("no ") + kCompileEntryName + " in " + path;
+    } else {
+      const char* e = dlerror();
+      load_error = std::string("the code generator did not load: ") + (e ? e : path);
+    }
+  }
+  if (!entry) {
+    *why = load_error;
+    return nullptr;
+  }
+  static const CodegenHooks hooks{has_helper, mode, run_op, release_reg};
+  return entry(p, why, &hooks);
+}
 #else
 bool built() { return false; }
 const Native* compile_native(const Program&, std::string* why) {

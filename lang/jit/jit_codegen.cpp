@@ -38,11 +38,17 @@
 #include <mutex>
 
 #include "lang/bytecode.h"
+#include "lang/jit/codegen.h"
 #include "lang/jit/runtime.h"
 
 namespace echo::jit {
 
 namespace {
+
+// What the generated code and the compiler call back into, given with each
+// compile (see lang/jit/codegen.h): the module links no symbol of the
+// executable.
+const CodegenHooks* hooks = nullptr;
 
 using llvm::BasicBlock;
 using llvm::IRBuilder;
@@ -161,7 +167,7 @@ Use classify(const Program& p, const Instr& in) {
     case Op::FOR_RANGE_NEXT: rw({uint16_t(in.b + 1)}, {in.a, in.b}); break;
     default: break;
   }
-  if (u.native && has_helper(in.op)) u.helper = true;
+  if (u.native && hooks->has_helper(in.op)) u.helper = true;
   return u;
 }
 
@@ -348,7 +354,7 @@ class Gen {
     B.CreateCondBr(B.CreateICmpSLT(refs, B.getInt32(0)), store, release);
     B.SetInsertPoint(release);
     auto* fnTy = llvm::FunctionType::get(B.getVoidTy(), {i8->getPointerTo(), i32}, false);
-    LV* fn = B.CreateIntToPtr(B.getInt64(reinterpret_cast<uint64_t>(&release_reg)), fnTy->getPointerTo());
+    LV* fn = B.CreateIntToPtr(B.getInt64(reinterpret_cast<uint64_t>(hooks->release_reg)), fnTy->getPointerTo());
     B.CreateCall(fnTy, fn, {regsPtr, B.getInt32(r)});
     reload({r});
     B.CreateBr(store);
@@ -446,7 +452,7 @@ class Gen {
     }
     flush(helper_reads(V[cur]));
     auto* fnTy = llvm::FunctionType::get(i32, {i8->getPointerTo(), i8->getPointerTo(), i8->getPointerTo()}, false);
-    LV* fn = B.CreateIntToPtr(B.getInt64(reinterpret_cast<uint64_t>(&run_op)), fnTy->getPointerTo());
+    LV* fn = B.CreateIntToPtr(B.getInt64(reinterpret_cast<uint64_t>(hooks->run_op)), fnTy->getPointerTo());
     auto addr = [&](const void* p) { return B.CreateIntToPtr(B.getInt64(reinterpret_cast<uint64_t>(p)), i8->getPointerTo()); };
     LV* r = B.CreateCall(fnTy, fn, {regsPtr, addr(&P), addr(&V[cur])});
     reload(helper_writes(V[cur]));
@@ -767,7 +773,13 @@ void optimize(llvm::Module& m) {
 
 }  // namespace
 
-const Native* compile_native(const Program& p, std::string* why) {
+}  // namespace echo::jit
+
+// The module's entry point (see lang/jit/codegen.h).
+extern "C" [[gnu::visibility("default")]] const echo::jit::Native* echo_jit_compile_native(
+    const echo::Program& p, std::string* why, const echo::jit::CodegenHooks* h) {
+  using namespace echo::jit;
+  hooks = h;
   // Never destroyed: native code may run until the process ends.
   static Engine& engine = *new Engine;
   if (!engine.jit) {
@@ -775,7 +787,7 @@ const Native* compile_native(const Program& p, std::string* why) {
     return nullptr;
   }
   // Always mode (tests) compiles everything, to run every way in and out.
-  if (mode() != Mode::Always && !worth_compiling(p)) {
+  if (hooks->mode() != Mode::Always && !worth_compiling(p)) {
     *why = "every loop leaves native code on each iteration";
     return nullptr;
   }
@@ -807,5 +819,3 @@ const Native* compile_native(const Program& p, std::string* why) {
   native->fn = reinterpret_cast<NativeFn>(sym->getAddress());
   return native.release();
 }
-
-}  // namespace echo::jit
