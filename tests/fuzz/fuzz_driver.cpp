@@ -236,7 +236,8 @@ std::vector<BuiltinInfo> list_builtins() {
 
 // Builtins whose results differ from run to run.
 const char* const kNondeterministic[] = {"random", "random_bytes", "time", "ctime", "ftime",
-                                         "seconds_left", "crypt", "task_id", "ticks_left"};
+                                         "seconds_left", "crypt", "task_id", "ticks_left",
+                                         "usage"};  // the process's CPU seconds and faults
 
 bool lower_contains(std::string_view hay, std::string_view needle) {
   if (needle.size() > hay.size()) return false;
@@ -1853,7 +1854,8 @@ class Checker {
         "this", "player", "caller", "verb", "args", "dobj", "iobj", "prepstr", "argstr",
         "dobjstr", "iobjstr", "set_task_perms", "callers", "caller_perms", "pass", "task_id",
         "fork", "ticks_left", "seconds_left", "call_function", "function_info", "suspend",
-        "random", "random_bytes", "time", "ctime", "ftime", "crypt", "gen",
+        "random", "random_bytes", "time", "ctime", "ftime", "crypt", "gen", "usage",
+        "frandom", "reseed_random", "salt",  // the task's generator, or the system's
         // Echo's capability checks look at the calling frame, as caller_perms().
         "require_secure", "require_capability"};
     for (const char* w : kContext)
