@@ -24,14 +24,17 @@
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
-#include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
+#include <llvm/Transforms/InstCombine/InstCombine.h>
+#include <llvm/Transforms/Scalar.h>
+#include <llvm/Transforms/Scalar/GVN.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -752,23 +755,33 @@ struct Engine {
   }
 };
 
+// A fixed pipeline rather than LLVM's O2: the code is one function of
+// straight-line blocks over shadow allocas, and what pays is turning them
+// into SSA values (SROA), folding the tag checks (EarlyCSE, InstCombine,
+// GVN), hoisting loop-invariant loads (LICM) and tidying the branches. The
+// O2 pipeline linked every pass LLVM has (the `passes` component) into the
+// code generator's module, and its static constructors ran at load.
+// ECHO_JIT_OPT=1: only the first four.
 void optimize(llvm::Module& m) {
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb;
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
   static const int level = [] {
     const char* e = std::getenv("ECHO_JIT_OPT");
     return e ? std::atoi(e) : 2;
   }();
-  pb.buildPerModuleDefaultPipeline(level <= 1 ? llvm::OptimizationLevel::O1 : llvm::OptimizationLevel::O2)
-      .run(m, mam);
+  llvm::legacy::FunctionPassManager fpm(&m);
+  fpm.add(llvm::createSROAPass());
+  fpm.add(llvm::createEarlyCSEPass());
+  fpm.add(llvm::createInstructionCombiningPass());
+  fpm.add(llvm::createCFGSimplificationPass());
+  if (level >= 2) {
+    fpm.add(llvm::createGVNPass());
+    fpm.add(llvm::createLICMPass());
+    fpm.add(llvm::createInstructionCombiningPass());
+    fpm.add(llvm::createCFGSimplificationPass());
+  }
+  fpm.doInitialization();
+  for (llvm::Function& f : m)
+    if (!f.isDeclaration()) fpm.run(f);
+  fpm.doFinalization();
 }
 
 }  // namespace
