@@ -242,13 +242,15 @@ EvalOutcome eval_moo(std::string_view source, const EvalOptions& options) {
 }
 
 std::string EvalOutcome::describe() const {
+  // What the forked tasks did follows, however the main task ended: a fork
+  // that failed after the main task raised was said nowhere.
+  auto with_forks = [this](std::string s) {
+    for (auto& r : fork_reports) s += "\n" + r;
+    return s;
+  };
   switch (kind) {
-    case Returned: {
-      std::string s = "=> " + to_literal(value);
-      for (auto& r : fork_reports) s += "\n" + r;
-      return s;
-    }
-    case Raised: return describe_error(error);
+    case Returned: return with_forks("=> " + to_literal(value));
+    case Raised: return with_forks(describe_error(error));
     case CompileFailed: {
       std::string s;
       // Appends rather than operator+: GCC 12 warns falsely (-Wrestrict) on that.
@@ -269,9 +271,7 @@ std::string EvalOutcome::describe() const {
       for (size_t i = 0; i < abort_traceback.size(); ++i)
         s += (i == 0 ? "\n... " : "\n") + abort_traceback[i];
       s += "\n(End of traceback)";
-      if (kind == Interrupted)
-        for (auto& r : fork_reports) s += "\n" + r;
-      return s;
+      return with_forks(std::move(s));
     }
   }
   return "";

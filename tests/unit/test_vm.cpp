@@ -217,6 +217,18 @@ TEST_CASE("forked tasks run after the main task with a copy of its variables") {
   REQUIRE(r.kind == EvalOutcome::Returned);
   REQUIRE(r.fork_reports.size() == 1);
   CHECK(r.fork_reports[0].find("child t=" + to_literal(r.value)) != std::string::npos);
+  // However the main task ends, what its forks did is said after it.
+  r = eval_moo("fork (0) x = 1/0; endfork raise(E_INVARG);", o);
+  REQUIRE(r.kind == EvalOutcome::Raised);
+  REQUIRE(r.fork_reports.size() == 1);
+  CHECK(r.describe().find("Division by zero") != std::string::npos);
+  CHECK(r.describe().find("Invalid argument") < r.describe().find("Division by zero"));
+  EvalOptions few = o;
+  few.limits.ticks = 1000;
+  r = eval_moo("fork (0) x = 1/0; endfork while (1) endwhile", few);
+  REQUIRE(r.kind == EvalOutcome::AbortedTicks);
+  CHECK(r.describe().find("Task ran out of ticks") == 0);
+  CHECK(r.describe().find("Division by zero") != std::string::npos);
   // Without a scheduler a fork is refused with an error, never ignored.
   CHECK(run("fork (0) endfork") == "!E_PERM");
   CHECK(run("fork (-1) endfork") == "!E_INVARG");
