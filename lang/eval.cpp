@@ -50,19 +50,18 @@ class ForkQueue : public VmHost {
   }
   bool empty() const { return entries_.empty(); }
   size_t size() const { return entries_.size(); }
-  double next_at() const {  // when take_next()'s entry is due
-    return std::min_element(entries_.begin(), entries_.end(),
-                            [](const Entry& a, const Entry& b) { return a.at < b.at; })->at;
-  }
+  double next_at() const { return earliest()->at; }  // when take_next()'s entry is due
   Entry take_next() {  // the earliest due, in fork order on ties
-    auto it = std::min_element(entries_.begin(), entries_.end(),
-                               [](const Entry& a, const Entry& b) { return a.at < b.at; });
+    auto it = entries_.begin() + (earliest() - entries_.cbegin());
     Entry e = std::move(*it);
     entries_.erase(it);
     return e;
   }
 
  private:
+  std::vector<Entry>::const_iterator earliest() const {  // not when empty()
+    return std::min_element(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.at < b.at; });
+  }
   std::chrono::steady_clock::time_point start_;
   VmHost none_;
   VmHost* inner_;

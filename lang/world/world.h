@@ -376,9 +376,9 @@ class World {
   // For go_exclusive: this thread's speculation is over (its Speculation
   // object restores nothing when it goes).
   static void leave_speculation() { t_tx_ = nullptr; }
-  // go_exclusive of this thread's speculation, if any; false when none.
   // Whether this thread reads and writes through a speculation's WorldTx.
   bool in_speculation() const { return tx() != nullptr; }
+  // go_exclusive of this thread's speculation, if any; false when none.
   bool try_go_exclusive() const {
     WorldTx* t = tx();
     return t && t->go_exclusive && t->go_exclusive();

@@ -197,9 +197,11 @@ export class Narrative {
   // the bottom alike (the browser anchors the view), so needs nothing.
   watch() {
     const a = this.pane.lastElementChild?.previousElementSibling, b = a?.previousElementSibling;
-    for (const el of this.watched) if (el !== a && el !== b) this.sizes.unobserve(el);
-    this.watched = [a, b].filter(Boolean);
-    for (const el of this.watched) this.sizes.observe(el);
+    const now = [a, b].filter(Boolean);
+    for (const el of this.watched) if (!now.includes(el)) this.sizes.unobserve(el);
+    // (Observing a block again would report it again: only the new ones.)
+    for (const el of now) if (!this.watched.includes(el)) this.sizes.observe(el);
+    this.watched = now;
   }
 
   // Queues a line (kind: a class, such as "own", "note" or "error").
