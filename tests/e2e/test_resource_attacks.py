@@ -32,7 +32,8 @@ P99_LIMIT = 0.1            # ... and its 99th percentile: issue 14's "within 100
 if os.environ.get("ASAN_OPTIONS"):  # every instruction and allocation costs several times more
     P99_LIMIT *= 5
 # Attacks whose stall is known and open (docs/security.md): their worst round
-# trip and p99 are printed, not bounded; a hang still fails (each command
+# trip is printed, not bounded, and so is their p99 under ASan (where the
+# stall leaves the honest player a dozen commands in all); a hang still fails (each command
 # waits 30 s at most), as does a crash or memory past the limit. With no
 # queued_task_limit, the fork bomb's first segment makes 15,000 tasks and
 # commits their records holding the token, 0.3-0.4 s here and 7-9 s under
@@ -165,7 +166,7 @@ def main():
                 failures.append("%s: ended with %s, not %s" % (name, ended or "nothing", ending))
             if lat[-1] > LATENCY_LIMIT and name not in KNOWN_STALLS:
                 failures.append("%s: the honest client waited %.2f s" % (name, lat[-1]))
-            if p99 > P99_LIMIT and name not in KNOWN_STALLS:
+            if p99 > P99_LIMIT and not (name in KNOWN_STALLS and os.environ.get("ASAN_OPTIONS")):
                 failures.append("%s: the honest client's p99 was %.0f ms" % (name, 1000 * p99))
             if sampler.rss > RSS_LIMIT:
                 failures.append("%s: the server's RSS reached %d MB" % (name, sampler.rss >> 20))
