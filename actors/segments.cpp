@@ -577,7 +577,7 @@ void Runtime::report_end(TaskEntry& e, TaskStatus st) {
   std::vector<std::string> lines = st == TaskStatus::Error ? t.error().traceback : t.abort_traceback();
   if (st != TaskStatus::Error && !lines.empty())
     lines[0] += st == TaskStatus::AbortedTicks ? ":  Task ran out of ticks" : ":  Task ran out of seconds";
-  lines.push_back("(End of traceback)");
+  lines.emplace_back(std::string_view("(End of traceback)"));
   {
     Value tb = Value::empty_list();
     for (auto& l : lines) list_append(tb, Value::str(l));
