@@ -568,7 +568,7 @@ bool is_reserved_word(std::string_view word) {
       "while", "endwhile", "try", "except", "finally", "endtry", "any", "break", "continue",
       "true", "false", "E_NONE", "E_TYPE", "E_DIV", "E_PERM", "E_PROPNF", "E_VERBNF",
       "E_VARNF", "E_INVIND", "E_RECMOVE", "E_MAXREC", "E_RANGE", "E_ARGS", "E_NACC",
-      "E_INVARG", "E_QUOTA", "E_FLOAT"};
+      "E_INVARG", "E_QUOTA", "E_FLOAT", "E_FILE", "E_EXEC", "E_INTRPT"};
   if (word.size() < 2 || word.size() > 9) return false;
   for (const char* w : words)
     if (ci_equal(word, w)) return true;

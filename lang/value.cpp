@@ -45,6 +45,9 @@ constexpr ErrorInfo kErrors[ERROR_COUNT] = {
     {"E_INVARG", "Invalid argument"},
     {"E_QUOTA", "Resource limit exceeded"},
     {"E_FLOAT", "Floating-point arithmetic error"},
+    {"E_FILE", "File error"},  // ToastStunt's unparse_error()
+    {"E_EXEC", "Exec error"},
+    {"E_INTRPT", "Interrupted"},
 };
 
 inline unsigned char fold(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c; }

@@ -40,6 +40,7 @@ enum class Type : uint8_t {
 enum Error : int64_t {
   E_NONE = 0, E_TYPE, E_DIV, E_PERM, E_PROPNF, E_VERBNF, E_VARNF, E_INVIND,
   E_RECMOVE, E_MAXREC, E_RANGE, E_ARGS, E_NACC, E_INVARG, E_QUOTA, E_FLOAT,
+  E_FILE, E_EXEC, E_INTRPT,  // ToastStunt's: file I/O, exec(), an interrupted task
   ERROR_COUNT
 };
 

@@ -41,7 +41,7 @@ const PREC = {
 const ERROR_CODES = [
   'E_NONE', 'E_TYPE', 'E_DIV', 'E_PERM', 'E_PROPNF', 'E_VERBNF', 'E_VARNF',
   'E_INVIND', 'E_RECMOVE', 'E_MAXREC', 'E_RANGE', 'E_ARGS', 'E_NACC',
-  'E_INVARG', 'E_QUOTA', 'E_FLOAT',
+  'E_INVARG', 'E_QUOTA', 'E_FLOAT', 'E_FILE', 'E_EXEC', 'E_INTRPT',
 ];
 
 function commaSep1(rule) {

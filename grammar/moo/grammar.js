@@ -31,7 +31,7 @@ const PREC = {
 const ERROR_CODES = [
   'E_NONE', 'E_TYPE', 'E_DIV', 'E_PERM', 'E_PROPNF', 'E_VERBNF', 'E_VARNF',
   'E_INVIND', 'E_RECMOVE', 'E_MAXREC', 'E_RANGE', 'E_ARGS', 'E_NACC',
-  'E_INVARG', 'E_QUOTA', 'E_FLOAT',
+  'E_INVARG', 'E_QUOTA', 'E_FLOAT', 'E_FILE', 'E_EXEC', 'E_INTRPT',
 ];
 
 // A case-insensitive pattern for a keyword: MOO keywords ignore case.

@@ -7,9 +7,9 @@
 #define LANGUAGE_VERSION 14
 #define STATE_COUNT 328
 #define LARGE_STATE_COUNT 30
-#define SYMBOL_COUNT 137
+#define SYMBOL_COUNT 140
 #define ALIAS_COUNT 0
-#define TOKEN_COUNT 85
+#define TOKEN_COUNT 88
 #define EXTERNAL_TOKEN_COUNT 5
 #define FIELD_COUNT 26
 #define MAX_ALIAS_SEQUENCE_LENGTH 10
@@ -92,66 +92,69 @@ enum ts_symbol_identifiers {
   aux_sym_error_code_token14 = 74,
   aux_sym_error_code_token15 = 75,
   aux_sym_error_code_token16 = 76,
-  sym_true = 77,
-  sym_false = 78,
-  sym_comment = 79,
-  sym_integer = 80,
-  sym_float = 81,
-  sym__bitxor = 82,
-  sym__bitor = 83,
-  sym__bitand = 84,
-  sym_source_file = 85,
-  sym_block = 86,
-  sym__statement = 87,
-  sym_expression_statement = 88,
-  sym_empty_statement = 89,
-  sym_if_statement = 90,
-  sym_elseif_clause = 91,
-  sym_else_clause = 92,
-  sym_for_statement = 93,
-  sym_for_range_statement = 94,
-  sym_while_statement = 95,
-  sym_fork_statement = 96,
-  sym_return_statement = 97,
-  sym_break_statement = 98,
-  sym_continue_statement = 99,
-  sym_try_statement = 100,
-  sym_except_clause = 101,
-  sym_finally_clause = 102,
-  sym__expression = 103,
-  sym_parenthesized_expression = 104,
-  sym_assignment_expression = 105,
-  sym_scatter_assignment = 106,
-  sym_scatter_pattern = 107,
-  sym__scatter_item = 108,
-  sym_scatter_optional = 109,
-  sym_scatter_rest = 110,
-  sym_conditional_expression = 111,
-  sym_binary_expression = 112,
-  sym_unary_expression = 113,
-  sym_property_expression = 114,
-  sym_verb_call = 115,
-  sym_index_expression = 116,
-  sym_range_expression = 117,
-  sym_first = 118,
-  sym_last = 119,
-  sym_call_expression = 120,
-  sym_system_property = 121,
-  sym_system_verb_call = 122,
-  sym_argument_list = 123,
-  sym_splice = 124,
-  sym_list = 125,
-  sym_map = 126,
-  sym_map_entry = 127,
-  sym_catch_expression = 128,
-  sym_code_list = 129,
-  sym_error_code = 130,
-  aux_sym_source_file_repeat1 = 131,
-  aux_sym_if_statement_repeat1 = 132,
-  aux_sym_try_statement_repeat1 = 133,
-  aux_sym_scatter_pattern_repeat1 = 134,
-  aux_sym_argument_list_repeat1 = 135,
-  aux_sym_map_repeat1 = 136,
+  aux_sym_error_code_token17 = 77,
+  aux_sym_error_code_token18 = 78,
+  aux_sym_error_code_token19 = 79,
+  sym_true = 80,
+  sym_false = 81,
+  sym_comment = 82,
+  sym_integer = 83,
+  sym_float = 84,
+  sym__bitxor = 85,
+  sym__bitor = 86,
+  sym__bitand = 87,
+  sym_source_file = 88,
+  sym_block = 89,
+  sym__statement = 90,
+  sym_expression_statement = 91,
+  sym_empty_statement = 92,
+  sym_if_statement = 93,
+  sym_elseif_clause = 94,
+  sym_else_clause = 95,
+  sym_for_statement = 96,
+  sym_for_range_statement = 97,
+  sym_while_statement = 98,
+  sym_fork_statement = 99,
+  sym_return_statement = 100,
+  sym_break_statement = 101,
+  sym_continue_statement = 102,
+  sym_try_statement = 103,
+  sym_except_clause = 104,
+  sym_finally_clause = 105,
+  sym__expression = 106,
+  sym_parenthesized_expression = 107,
+  sym_assignment_expression = 108,
+  sym_scatter_assignment = 109,
+  sym_scatter_pattern = 110,
+  sym__scatter_item = 111,
+  sym_scatter_optional = 112,
+  sym_scatter_rest = 113,
+  sym_conditional_expression = 114,
+  sym_binary_expression = 115,
+  sym_unary_expression = 116,
+  sym_property_expression = 117,
+  sym_verb_call = 118,
+  sym_index_expression = 119,
+  sym_range_expression = 120,
+  sym_first = 121,
+  sym_last = 122,
+  sym_call_expression = 123,
+  sym_system_property = 124,
+  sym_system_verb_call = 125,
+  sym_argument_list = 126,
+  sym_splice = 127,
+  sym_list = 128,
+  sym_map = 129,
+  sym_map_entry = 130,
+  sym_catch_expression = 131,
+  sym_code_list = 132,
+  sym_error_code = 133,
+  aux_sym_source_file_repeat1 = 134,
+  aux_sym_if_statement_repeat1 = 135,
+  aux_sym_try_statement_repeat1 = 136,
+  aux_sym_scatter_pattern_repeat1 = 137,
+  aux_sym_argument_list_repeat1 = 138,
+  aux_sym_map_repeat1 = 139,
 };
 
 static const char * const ts_symbol_names[] = {
@@ -232,6 +235,9 @@ static const char * const ts_symbol_names[] = {
   [aux_sym_error_code_token14] = "E_INVARG",
   [aux_sym_error_code_token15] = "E_QUOTA",
   [aux_sym_error_code_token16] = "E_FLOAT",
+  [aux_sym_error_code_token17] = "E_FILE",
+  [aux_sym_error_code_token18] = "E_EXEC",
+  [aux_sym_error_code_token19] = "E_INTRPT",
   [sym_true] = "true",
   [sym_false] = "false",
   [sym_comment] = "comment",
@@ -372,6 +378,9 @@ static const TSSymbol ts_symbol_map[] = {
   [aux_sym_error_code_token14] = aux_sym_error_code_token14,
   [aux_sym_error_code_token15] = aux_sym_error_code_token15,
   [aux_sym_error_code_token16] = aux_sym_error_code_token16,
+  [aux_sym_error_code_token17] = aux_sym_error_code_token17,
+  [aux_sym_error_code_token18] = aux_sym_error_code_token18,
+  [aux_sym_error_code_token19] = aux_sym_error_code_token19,
   [sym_true] = sym_true,
   [sym_false] = sym_false,
   [sym_comment] = sym_comment,
@@ -740,6 +749,18 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .named = false,
   },
   [aux_sym_error_code_token16] = {
+    .visible = true,
+    .named = false,
+  },
+  [aux_sym_error_code_token17] = {
+    .visible = true,
+    .named = false,
+  },
+  [aux_sym_error_code_token18] = {
+    .visible = true,
+    .named = false,
+  },
+  [aux_sym_error_code_token19] = {
     .visible = true,
     .named = false,
   },
@@ -1868,49 +1889,51 @@ static bool ts_lex_keywords(TSLexer *lexer, TSStateId state) {
         'a', 28,
         'D', 29,
         'd', 29,
-        'F', 30,
-        'f', 30,
-        'I', 31,
-        'i', 31,
-        'M', 32,
-        'm', 32,
-        'N', 33,
-        'n', 33,
-        'P', 34,
-        'p', 34,
-        'Q', 35,
-        'q', 35,
-        'R', 36,
-        'r', 36,
-        'T', 37,
-        't', 37,
-        'V', 38,
-        'v', 38,
+        'E', 30,
+        'e', 30,
+        'F', 31,
+        'f', 31,
+        'I', 32,
+        'i', 32,
+        'M', 33,
+        'm', 33,
+        'N', 34,
+        'n', 34,
+        'P', 35,
+        'p', 35,
+        'Q', 36,
+        'q', 36,
+        'R', 37,
+        'r', 37,
+        'T', 38,
+        't', 38,
+        'V', 39,
+        'v', 39,
       );
       END_STATE();
     case 14:
       if (lookahead == 'S' ||
-          lookahead == 's') ADVANCE(39);
+          lookahead == 's') ADVANCE(40);
       END_STATE();
     case 15:
       if (lookahead == 'D' ||
-          lookahead == 'd') ADVANCE(40);
+          lookahead == 'd') ADVANCE(41);
       END_STATE();
     case 16:
       if (lookahead == 'C' ||
-          lookahead == 'c') ADVANCE(41);
+          lookahead == 'c') ADVANCE(42);
       END_STATE();
     case 17:
       if (lookahead == 'L' ||
-          lookahead == 'l') ADVANCE(42);
+          lookahead == 'l') ADVANCE(43);
       END_STATE();
     case 18:
       if (lookahead == 'N' ||
-          lookahead == 'n') ADVANCE(43);
+          lookahead == 'n') ADVANCE(44);
       END_STATE();
     case 19:
       if (lookahead == 'R' ||
-          lookahead == 'r') ADVANCE(44);
+          lookahead == 'r') ADVANCE(45);
       END_STATE();
     case 20:
       ACCEPT_TOKEN(aux_sym_if_statement_token1);
@@ -1920,509 +1943,554 @@ static bool ts_lex_keywords(TSLexer *lexer, TSStateId state) {
       END_STATE();
     case 22:
       if (lookahead == 'T' ||
-          lookahead == 't') ADVANCE(45);
+          lookahead == 't') ADVANCE(46);
       END_STATE();
     case 23:
       if (lookahead == 'U' ||
-          lookahead == 'u') ADVANCE(46);
+          lookahead == 'u') ADVANCE(47);
       if (lookahead == 'Y' ||
-          lookahead == 'y') ADVANCE(47);
+          lookahead == 'y') ADVANCE(48);
       END_STATE();
     case 24:
       if (lookahead == 'I' ||
-          lookahead == 'i') ADVANCE(48);
+          lookahead == 'i') ADVANCE(49);
       END_STATE();
     case 25:
       ACCEPT_TOKEN(sym_any);
       END_STATE();
     case 26:
       if (lookahead == 'A' ||
-          lookahead == 'a') ADVANCE(49);
+          lookahead == 'a') ADVANCE(50);
       END_STATE();
     case 27:
       if (lookahead == 'T' ||
-          lookahead == 't') ADVANCE(50);
+          lookahead == 't') ADVANCE(51);
       END_STATE();
     case 28:
       if (lookahead == 'R' ||
-          lookahead == 'r') ADVANCE(51);
+          lookahead == 'r') ADVANCE(52);
       END_STATE();
     case 29:
       if (lookahead == 'I' ||
-          lookahead == 'i') ADVANCE(52);
+          lookahead == 'i') ADVANCE(53);
       END_STATE();
     case 30:
-      if (lookahead == 'L' ||
-          lookahead == 'l') ADVANCE(53);
+      if (lookahead == 'X' ||
+          lookahead == 'x') ADVANCE(54);
       END_STATE();
     case 31:
-      if (lookahead == 'N' ||
-          lookahead == 'n') ADVANCE(54);
+      if (lookahead == 'I' ||
+          lookahead == 'i') ADVANCE(55);
+      if (lookahead == 'L' ||
+          lookahead == 'l') ADVANCE(56);
       END_STATE();
     case 32:
-      if (lookahead == 'A' ||
-          lookahead == 'a') ADVANCE(55);
+      if (lookahead == 'N' ||
+          lookahead == 'n') ADVANCE(57);
       END_STATE();
     case 33:
       if (lookahead == 'A' ||
-          lookahead == 'a') ADVANCE(56);
-      if (lookahead == 'O' ||
-          lookahead == 'o') ADVANCE(57);
+          lookahead == 'a') ADVANCE(58);
       END_STATE();
     case 34:
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(58);
-      if (lookahead == 'R' ||
-          lookahead == 'r') ADVANCE(59);
+      if (lookahead == 'A' ||
+          lookahead == 'a') ADVANCE(59);
+      if (lookahead == 'O' ||
+          lookahead == 'o') ADVANCE(60);
       END_STATE();
     case 35:
-      if (lookahead == 'U' ||
-          lookahead == 'u') ADVANCE(60);
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(61);
+      if (lookahead == 'R' ||
+          lookahead == 'r') ADVANCE(62);
       END_STATE();
     case 36:
-      if (lookahead == 'A' ||
-          lookahead == 'a') ADVANCE(61);
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(62);
+      if (lookahead == 'U' ||
+          lookahead == 'u') ADVANCE(63);
       END_STATE();
     case 37:
-      if (lookahead == 'Y' ||
-          lookahead == 'y') ADVANCE(63);
-      END_STATE();
-    case 38:
       if (lookahead == 'A' ||
           lookahead == 'a') ADVANCE(64);
       if (lookahead == 'E' ||
           lookahead == 'e') ADVANCE(65);
       END_STATE();
+    case 38:
+      if (lookahead == 'Y' ||
+          lookahead == 'y') ADVANCE(66);
+      END_STATE();
     case 39:
+      if (lookahead == 'A' ||
+          lookahead == 'a') ADVANCE(67);
       if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(66);
+          lookahead == 'e') ADVANCE(68);
       END_STATE();
     case 40:
-      ADVANCE_MAP(
-        'F', 67,
-        'f', 67,
-        'I', 68,
-        'i', 68,
-        'T', 69,
-        't', 69,
-        'W', 70,
-        'w', 70,
-      );
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(69);
       END_STATE();
     case 41:
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(71);
+      ADVANCE_MAP(
+        'F', 70,
+        'f', 70,
+        'I', 71,
+        'i', 71,
+        'T', 72,
+        't', 72,
+        'W', 73,
+        'w', 73,
+      );
       END_STATE();
     case 42:
-      if (lookahead == 'S' ||
-          lookahead == 's') ADVANCE(72);
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(74);
       END_STATE();
     case 43:
-      if (lookahead == 'A' ||
-          lookahead == 'a') ADVANCE(73);
+      if (lookahead == 'S' ||
+          lookahead == 's') ADVANCE(75);
       END_STATE();
     case 44:
-      ACCEPT_TOKEN(aux_sym_for_statement_token1);
-      if (lookahead == 'K' ||
-          lookahead == 'k') ADVANCE(74);
+      if (lookahead == 'A' ||
+          lookahead == 'a') ADVANCE(76);
       END_STATE();
     case 45:
-      if (lookahead == 'U' ||
-          lookahead == 'u') ADVANCE(75);
+      ACCEPT_TOKEN(aux_sym_for_statement_token1);
+      if (lookahead == 'K' ||
+          lookahead == 'k') ADVANCE(77);
       END_STATE();
     case 46:
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(76);
+      if (lookahead == 'U' ||
+          lookahead == 'u') ADVANCE(78);
       END_STATE();
     case 47:
-      ACCEPT_TOKEN(aux_sym_try_statement_token1);
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(79);
       END_STATE();
     case 48:
-      if (lookahead == 'L' ||
-          lookahead == 'l') ADVANCE(77);
+      ACCEPT_TOKEN(aux_sym_try_statement_token1);
       END_STATE();
     case 49:
-      if (lookahead == 'K' ||
-          lookahead == 'k') ADVANCE(78);
+      if (lookahead == 'L' ||
+          lookahead == 'l') ADVANCE(80);
       END_STATE();
     case 50:
-      if (lookahead == 'I' ||
-          lookahead == 'i') ADVANCE(79);
+      if (lookahead == 'K' ||
+          lookahead == 'k') ADVANCE(81);
       END_STATE();
     case 51:
-      if (lookahead == 'G' ||
-          lookahead == 'g') ADVANCE(80);
+      if (lookahead == 'I' ||
+          lookahead == 'i') ADVANCE(82);
       END_STATE();
     case 52:
-      if (lookahead == 'V' ||
-          lookahead == 'v') ADVANCE(81);
+      if (lookahead == 'G' ||
+          lookahead == 'g') ADVANCE(83);
       END_STATE();
     case 53:
-      if (lookahead == 'O' ||
-          lookahead == 'o') ADVANCE(82);
+      if (lookahead == 'V' ||
+          lookahead == 'v') ADVANCE(84);
       END_STATE();
     case 54:
-      if (lookahead == 'V' ||
-          lookahead == 'v') ADVANCE(83);
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(85);
       END_STATE();
     case 55:
-      if (lookahead == 'X' ||
-          lookahead == 'x') ADVANCE(84);
+      if (lookahead == 'L' ||
+          lookahead == 'l') ADVANCE(86);
       END_STATE();
     case 56:
-      if (lookahead == 'C' ||
-          lookahead == 'c') ADVANCE(85);
+      if (lookahead == 'O' ||
+          lookahead == 'o') ADVANCE(87);
       END_STATE();
     case 57:
-      if (lookahead == 'N' ||
-          lookahead == 'n') ADVANCE(86);
+      if (lookahead == 'T' ||
+          lookahead == 't') ADVANCE(88);
+      if (lookahead == 'V' ||
+          lookahead == 'v') ADVANCE(89);
       END_STATE();
     case 58:
-      if (lookahead == 'R' ||
-          lookahead == 'r') ADVANCE(87);
+      if (lookahead == 'X' ||
+          lookahead == 'x') ADVANCE(90);
       END_STATE();
     case 59:
-      if (lookahead == 'O' ||
-          lookahead == 'o') ADVANCE(88);
-      END_STATE();
-    case 60:
-      if (lookahead == 'O' ||
-          lookahead == 'o') ADVANCE(89);
-      END_STATE();
-    case 61:
-      if (lookahead == 'N' ||
-          lookahead == 'n') ADVANCE(90);
-      END_STATE();
-    case 62:
       if (lookahead == 'C' ||
           lookahead == 'c') ADVANCE(91);
       END_STATE();
-    case 63:
-      if (lookahead == 'P' ||
-          lookahead == 'p') ADVANCE(92);
+    case 60:
+      if (lookahead == 'N' ||
+          lookahead == 'n') ADVANCE(92);
       END_STATE();
-    case 64:
+    case 61:
       if (lookahead == 'R' ||
           lookahead == 'r') ADVANCE(93);
       END_STATE();
+    case 62:
+      if (lookahead == 'O' ||
+          lookahead == 'o') ADVANCE(94);
+      END_STATE();
+    case 63:
+      if (lookahead == 'O' ||
+          lookahead == 'o') ADVANCE(95);
+      END_STATE();
+    case 64:
+      if (lookahead == 'N' ||
+          lookahead == 'n') ADVANCE(96);
+      END_STATE();
     case 65:
-      if (lookahead == 'R' ||
-          lookahead == 'r') ADVANCE(94);
+      if (lookahead == 'C' ||
+          lookahead == 'c') ADVANCE(97);
       END_STATE();
     case 66:
-      ACCEPT_TOKEN(aux_sym_else_clause_token1);
-      if (lookahead == 'I' ||
-          lookahead == 'i') ADVANCE(95);
+      if (lookahead == 'P' ||
+          lookahead == 'p') ADVANCE(98);
       END_STATE();
     case 67:
-      if (lookahead == 'O' ||
-          lookahead == 'o') ADVANCE(96);
+      if (lookahead == 'R' ||
+          lookahead == 'r') ADVANCE(99);
       END_STATE();
     case 68:
-      if (lookahead == 'F' ||
-          lookahead == 'f') ADVANCE(97);
+      if (lookahead == 'R' ||
+          lookahead == 'r') ADVANCE(100);
       END_STATE();
     case 69:
-      if (lookahead == 'R' ||
-          lookahead == 'r') ADVANCE(98);
+      ACCEPT_TOKEN(aux_sym_else_clause_token1);
+      if (lookahead == 'I' ||
+          lookahead == 'i') ADVANCE(101);
       END_STATE();
     case 70:
-      if (lookahead == 'H' ||
-          lookahead == 'h') ADVANCE(99);
+      if (lookahead == 'O' ||
+          lookahead == 'o') ADVANCE(102);
       END_STATE();
     case 71:
-      if (lookahead == 'P' ||
-          lookahead == 'p') ADVANCE(100);
+      if (lookahead == 'F' ||
+          lookahead == 'f') ADVANCE(103);
       END_STATE();
     case 72:
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(101);
+      if (lookahead == 'R' ||
+          lookahead == 'r') ADVANCE(104);
       END_STATE();
     case 73:
-      if (lookahead == 'L' ||
-          lookahead == 'l') ADVANCE(102);
+      if (lookahead == 'H' ||
+          lookahead == 'h') ADVANCE(105);
       END_STATE();
     case 74:
-      ACCEPT_TOKEN(aux_sym_fork_statement_token1);
+      if (lookahead == 'P' ||
+          lookahead == 'p') ADVANCE(106);
       END_STATE();
     case 75:
-      if (lookahead == 'R' ||
-          lookahead == 'r') ADVANCE(103);
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(107);
       END_STATE();
     case 76:
-      ACCEPT_TOKEN(sym_true);
+      if (lookahead == 'L' ||
+          lookahead == 'l') ADVANCE(108);
       END_STATE();
     case 77:
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(104);
+      ACCEPT_TOKEN(aux_sym_fork_statement_token1);
       END_STATE();
     case 78:
-      ACCEPT_TOKEN(aux_sym_break_statement_token1);
+      if (lookahead == 'R' ||
+          lookahead == 'r') ADVANCE(109);
       END_STATE();
     case 79:
-      if (lookahead == 'N' ||
-          lookahead == 'n') ADVANCE(105);
+      ACCEPT_TOKEN(sym_true);
       END_STATE();
     case 80:
-      if (lookahead == 'S' ||
-          lookahead == 's') ADVANCE(106);
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(110);
       END_STATE();
     case 81:
-      ACCEPT_TOKEN(aux_sym_error_code_token3);
+      ACCEPT_TOKEN(aux_sym_break_statement_token1);
       END_STATE();
     case 82:
-      if (lookahead == 'A' ||
-          lookahead == 'a') ADVANCE(107);
+      if (lookahead == 'N' ||
+          lookahead == 'n') ADVANCE(111);
       END_STATE();
     case 83:
-      if (lookahead == 'A' ||
-          lookahead == 'a') ADVANCE(108);
-      if (lookahead == 'I' ||
-          lookahead == 'i') ADVANCE(109);
+      if (lookahead == 'S' ||
+          lookahead == 's') ADVANCE(112);
       END_STATE();
     case 84:
-      if (lookahead == 'R' ||
-          lookahead == 'r') ADVANCE(110);
+      ACCEPT_TOKEN(aux_sym_error_code_token3);
       END_STATE();
     case 85:
       if (lookahead == 'C' ||
-          lookahead == 'c') ADVANCE(111);
+          lookahead == 'c') ADVANCE(113);
       END_STATE();
     case 86:
       if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(112);
+          lookahead == 'e') ADVANCE(114);
       END_STATE();
     case 87:
-      if (lookahead == 'M' ||
-          lookahead == 'm') ADVANCE(113);
+      if (lookahead == 'A' ||
+          lookahead == 'a') ADVANCE(115);
       END_STATE();
     case 88:
-      if (lookahead == 'P' ||
-          lookahead == 'p') ADVANCE(114);
+      if (lookahead == 'R' ||
+          lookahead == 'r') ADVANCE(116);
       END_STATE();
     case 89:
-      if (lookahead == 'T' ||
-          lookahead == 't') ADVANCE(115);
+      if (lookahead == 'A' ||
+          lookahead == 'a') ADVANCE(117);
+      if (lookahead == 'I' ||
+          lookahead == 'i') ADVANCE(118);
       END_STATE();
     case 90:
-      if (lookahead == 'G' ||
-          lookahead == 'g') ADVANCE(116);
+      if (lookahead == 'R' ||
+          lookahead == 'r') ADVANCE(119);
       END_STATE();
     case 91:
-      if (lookahead == 'M' ||
-          lookahead == 'm') ADVANCE(117);
+      if (lookahead == 'C' ||
+          lookahead == 'c') ADVANCE(120);
       END_STATE();
     case 92:
       if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(118);
+          lookahead == 'e') ADVANCE(121);
       END_STATE();
     case 93:
-      if (lookahead == 'N' ||
-          lookahead == 'n') ADVANCE(119);
+      if (lookahead == 'M' ||
+          lookahead == 'm') ADVANCE(122);
       END_STATE();
     case 94:
-      if (lookahead == 'B' ||
-          lookahead == 'b') ADVANCE(120);
+      if (lookahead == 'P' ||
+          lookahead == 'p') ADVANCE(123);
       END_STATE();
     case 95:
-      if (lookahead == 'F' ||
-          lookahead == 'f') ADVANCE(121);
+      if (lookahead == 'T' ||
+          lookahead == 't') ADVANCE(124);
       END_STATE();
     case 96:
-      if (lookahead == 'R' ||
-          lookahead == 'r') ADVANCE(122);
+      if (lookahead == 'G' ||
+          lookahead == 'g') ADVANCE(125);
       END_STATE();
     case 97:
-      ACCEPT_TOKEN(aux_sym_if_statement_token2);
+      if (lookahead == 'M' ||
+          lookahead == 'm') ADVANCE(126);
       END_STATE();
     case 98:
-      if (lookahead == 'Y' ||
-          lookahead == 'y') ADVANCE(123);
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(127);
       END_STATE();
     case 99:
-      if (lookahead == 'I' ||
-          lookahead == 'i') ADVANCE(124);
+      if (lookahead == 'N' ||
+          lookahead == 'n') ADVANCE(128);
       END_STATE();
     case 100:
-      if (lookahead == 'T' ||
-          lookahead == 't') ADVANCE(125);
+      if (lookahead == 'B' ||
+          lookahead == 'b') ADVANCE(129);
       END_STATE();
     case 101:
-      ACCEPT_TOKEN(sym_false);
+      if (lookahead == 'F' ||
+          lookahead == 'f') ADVANCE(130);
       END_STATE();
     case 102:
-      if (lookahead == 'L' ||
-          lookahead == 'l') ADVANCE(126);
+      if (lookahead == 'R' ||
+          lookahead == 'r') ADVANCE(131);
       END_STATE();
     case 103:
-      if (lookahead == 'N' ||
-          lookahead == 'n') ADVANCE(127);
+      ACCEPT_TOKEN(aux_sym_if_statement_token2);
       END_STATE();
     case 104:
-      ACCEPT_TOKEN(aux_sym_while_statement_token1);
+      if (lookahead == 'Y' ||
+          lookahead == 'y') ADVANCE(132);
       END_STATE();
     case 105:
-      if (lookahead == 'U' ||
-          lookahead == 'u') ADVANCE(128);
+      if (lookahead == 'I' ||
+          lookahead == 'i') ADVANCE(133);
       END_STATE();
     case 106:
-      ACCEPT_TOKEN(aux_sym_error_code_token12);
+      if (lookahead == 'T' ||
+          lookahead == 't') ADVANCE(134);
       END_STATE();
     case 107:
-      if (lookahead == 'T' ||
-          lookahead == 't') ADVANCE(129);
+      ACCEPT_TOKEN(sym_false);
       END_STATE();
     case 108:
-      if (lookahead == 'R' ||
-          lookahead == 'r') ADVANCE(130);
+      if (lookahead == 'L' ||
+          lookahead == 'l') ADVANCE(135);
       END_STATE();
     case 109:
       if (lookahead == 'N' ||
-          lookahead == 'n') ADVANCE(131);
+          lookahead == 'n') ADVANCE(136);
       END_STATE();
     case 110:
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(132);
+      ACCEPT_TOKEN(aux_sym_while_statement_token1);
       END_STATE();
     case 111:
-      ACCEPT_TOKEN(aux_sym_error_code_token13);
+      if (lookahead == 'U' ||
+          lookahead == 'u') ADVANCE(137);
       END_STATE();
     case 112:
-      ACCEPT_TOKEN(aux_sym_error_code_token1);
+      ACCEPT_TOKEN(aux_sym_error_code_token12);
       END_STATE();
     case 113:
-      ACCEPT_TOKEN(aux_sym_error_code_token4);
+      ACCEPT_TOKEN(aux_sym_error_code_token18);
       END_STATE();
     case 114:
-      if (lookahead == 'N' ||
-          lookahead == 'n') ADVANCE(133);
+      ACCEPT_TOKEN(aux_sym_error_code_token17);
       END_STATE();
     case 115:
-      if (lookahead == 'A' ||
-          lookahead == 'a') ADVANCE(134);
+      if (lookahead == 'T' ||
+          lookahead == 't') ADVANCE(138);
       END_STATE();
     case 116:
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(135);
+      if (lookahead == 'P' ||
+          lookahead == 'p') ADVANCE(139);
       END_STATE();
     case 117:
-      if (lookahead == 'O' ||
-          lookahead == 'o') ADVANCE(136);
+      if (lookahead == 'R' ||
+          lookahead == 'r') ADVANCE(140);
       END_STATE();
     case 118:
-      ACCEPT_TOKEN(aux_sym_error_code_token2);
+      if (lookahead == 'N' ||
+          lookahead == 'n') ADVANCE(141);
       END_STATE();
     case 119:
-      if (lookahead == 'F' ||
-          lookahead == 'f') ADVANCE(137);
-      END_STATE();
-    case 120:
-      if (lookahead == 'N' ||
-          lookahead == 'n') ADVANCE(138);
-      END_STATE();
-    case 121:
-      ACCEPT_TOKEN(aux_sym_elseif_clause_token1);
-      END_STATE();
-    case 122:
-      ACCEPT_TOKEN(aux_sym_for_statement_token3);
-      if (lookahead == 'K' ||
-          lookahead == 'k') ADVANCE(139);
-      END_STATE();
-    case 123:
-      ACCEPT_TOKEN(aux_sym_try_statement_token2);
-      END_STATE();
-    case 124:
-      if (lookahead == 'L' ||
-          lookahead == 'l') ADVANCE(140);
-      END_STATE();
-    case 125:
-      ACCEPT_TOKEN(aux_sym_except_clause_token1);
-      END_STATE();
-    case 126:
-      if (lookahead == 'Y' ||
-          lookahead == 'y') ADVANCE(141);
-      END_STATE();
-    case 127:
-      ACCEPT_TOKEN(aux_sym_return_statement_token1);
-      END_STATE();
-    case 128:
       if (lookahead == 'E' ||
           lookahead == 'e') ADVANCE(142);
       END_STATE();
+    case 120:
+      ACCEPT_TOKEN(aux_sym_error_code_token13);
+      END_STATE();
+    case 121:
+      ACCEPT_TOKEN(aux_sym_error_code_token1);
+      END_STATE();
+    case 122:
+      ACCEPT_TOKEN(aux_sym_error_code_token4);
+      END_STATE();
+    case 123:
+      if (lookahead == 'N' ||
+          lookahead == 'n') ADVANCE(143);
+      END_STATE();
+    case 124:
+      if (lookahead == 'A' ||
+          lookahead == 'a') ADVANCE(144);
+      END_STATE();
+    case 125:
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(145);
+      END_STATE();
+    case 126:
+      if (lookahead == 'O' ||
+          lookahead == 'o') ADVANCE(146);
+      END_STATE();
+    case 127:
+      ACCEPT_TOKEN(aux_sym_error_code_token2);
+      END_STATE();
+    case 128:
+      if (lookahead == 'F' ||
+          lookahead == 'f') ADVANCE(147);
+      END_STATE();
     case 129:
-      ACCEPT_TOKEN(aux_sym_error_code_token16);
+      if (lookahead == 'N' ||
+          lookahead == 'n') ADVANCE(148);
       END_STATE();
     case 130:
-      if (lookahead == 'G' ||
-          lookahead == 'g') ADVANCE(143);
+      ACCEPT_TOKEN(aux_sym_elseif_clause_token1);
       END_STATE();
     case 131:
-      if (lookahead == 'D' ||
-          lookahead == 'd') ADVANCE(144);
+      ACCEPT_TOKEN(aux_sym_for_statement_token3);
+      if (lookahead == 'K' ||
+          lookahead == 'k') ADVANCE(149);
       END_STATE();
     case 132:
-      if (lookahead == 'C' ||
-          lookahead == 'c') ADVANCE(145);
+      ACCEPT_TOKEN(aux_sym_try_statement_token2);
       END_STATE();
     case 133:
-      if (lookahead == 'F' ||
-          lookahead == 'f') ADVANCE(146);
+      if (lookahead == 'L' ||
+          lookahead == 'l') ADVANCE(150);
       END_STATE();
     case 134:
-      ACCEPT_TOKEN(aux_sym_error_code_token15);
+      ACCEPT_TOKEN(aux_sym_except_clause_token1);
       END_STATE();
     case 135:
-      ACCEPT_TOKEN(aux_sym_error_code_token11);
+      if (lookahead == 'Y' ||
+          lookahead == 'y') ADVANCE(151);
       END_STATE();
     case 136:
-      if (lookahead == 'V' ||
-          lookahead == 'v') ADVANCE(147);
+      ACCEPT_TOKEN(aux_sym_return_statement_token1);
       END_STATE();
     case 137:
-      ACCEPT_TOKEN(aux_sym_error_code_token7);
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(152);
       END_STATE();
     case 138:
-      if (lookahead == 'F' ||
-          lookahead == 'f') ADVANCE(148);
+      ACCEPT_TOKEN(aux_sym_error_code_token16);
       END_STATE();
     case 139:
-      ACCEPT_TOKEN(aux_sym_fork_statement_token2);
+      if (lookahead == 'T' ||
+          lookahead == 't') ADVANCE(153);
       END_STATE();
     case 140:
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(149);
+      if (lookahead == 'G' ||
+          lookahead == 'g') ADVANCE(154);
       END_STATE();
     case 141:
-      ACCEPT_TOKEN(aux_sym_finally_clause_token1);
+      if (lookahead == 'D' ||
+          lookahead == 'd') ADVANCE(155);
       END_STATE();
     case 142:
-      ACCEPT_TOKEN(aux_sym_continue_statement_token1);
+      if (lookahead == 'C' ||
+          lookahead == 'c') ADVANCE(156);
       END_STATE();
     case 143:
-      ACCEPT_TOKEN(aux_sym_error_code_token14);
+      if (lookahead == 'F' ||
+          lookahead == 'f') ADVANCE(157);
       END_STATE();
     case 144:
-      ACCEPT_TOKEN(aux_sym_error_code_token8);
+      ACCEPT_TOKEN(aux_sym_error_code_token15);
       END_STATE();
     case 145:
-      ACCEPT_TOKEN(aux_sym_error_code_token10);
+      ACCEPT_TOKEN(aux_sym_error_code_token11);
       END_STATE();
     case 146:
-      ACCEPT_TOKEN(aux_sym_error_code_token5);
+      if (lookahead == 'V' ||
+          lookahead == 'v') ADVANCE(158);
       END_STATE();
     case 147:
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(150);
+      ACCEPT_TOKEN(aux_sym_error_code_token7);
       END_STATE();
     case 148:
-      ACCEPT_TOKEN(aux_sym_error_code_token6);
+      if (lookahead == 'F' ||
+          lookahead == 'f') ADVANCE(159);
       END_STATE();
     case 149:
-      ACCEPT_TOKEN(aux_sym_while_statement_token2);
+      ACCEPT_TOKEN(aux_sym_fork_statement_token2);
       END_STATE();
     case 150:
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(160);
+      END_STATE();
+    case 151:
+      ACCEPT_TOKEN(aux_sym_finally_clause_token1);
+      END_STATE();
+    case 152:
+      ACCEPT_TOKEN(aux_sym_continue_statement_token1);
+      END_STATE();
+    case 153:
+      ACCEPT_TOKEN(aux_sym_error_code_token19);
+      END_STATE();
+    case 154:
+      ACCEPT_TOKEN(aux_sym_error_code_token14);
+      END_STATE();
+    case 155:
+      ACCEPT_TOKEN(aux_sym_error_code_token8);
+      END_STATE();
+    case 156:
+      ACCEPT_TOKEN(aux_sym_error_code_token10);
+      END_STATE();
+    case 157:
+      ACCEPT_TOKEN(aux_sym_error_code_token5);
+      END_STATE();
+    case 158:
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(161);
+      END_STATE();
+    case 159:
+      ACCEPT_TOKEN(aux_sym_error_code_token6);
+      END_STATE();
+    case 160:
+      ACCEPT_TOKEN(aux_sym_while_statement_token2);
+      END_STATE();
+    case 161:
       ACCEPT_TOKEN(aux_sym_error_code_token9);
       END_STATE();
     default:
@@ -2840,6 +2908,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(1),
     [aux_sym_error_code_token15] = ACTIONS(1),
     [aux_sym_error_code_token16] = ACTIONS(1),
+    [aux_sym_error_code_token17] = ACTIONS(1),
+    [aux_sym_error_code_token18] = ACTIONS(1),
+    [aux_sym_error_code_token19] = ACTIONS(1),
     [sym_true] = ACTIONS(1),
     [sym_false] = ACTIONS(1),
     [sym_comment] = ACTIONS(3),
@@ -2923,6 +2994,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -3010,6 +3084,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(105),
     [aux_sym_error_code_token15] = ACTIONS(105),
     [aux_sym_error_code_token16] = ACTIONS(105),
+    [aux_sym_error_code_token17] = ACTIONS(105),
+    [aux_sym_error_code_token18] = ACTIONS(105),
+    [aux_sym_error_code_token19] = ACTIONS(105),
     [sym_true] = ACTIONS(108),
     [sym_false] = ACTIONS(108),
     [sym_comment] = ACTIONS(3),
@@ -3096,6 +3173,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -3181,6 +3261,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -3266,6 +3349,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -3350,6 +3436,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -3434,6 +3523,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -3516,6 +3608,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -3597,6 +3692,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -3678,6 +3776,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -3758,6 +3859,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -3838,6 +3942,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -3918,6 +4025,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -3998,6 +4108,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -4078,6 +4191,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -4158,6 +4274,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -4238,6 +4357,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -4318,6 +4440,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -4398,6 +4523,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -4478,6 +4606,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -4558,6 +4689,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -4638,6 +4772,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -4718,6 +4855,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -4798,6 +4938,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -4878,6 +5021,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -4958,6 +5104,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -5037,6 +5186,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(105),
     [aux_sym_error_code_token15] = ACTIONS(105),
     [aux_sym_error_code_token16] = ACTIONS(105),
+    [aux_sym_error_code_token17] = ACTIONS(105),
+    [aux_sym_error_code_token18] = ACTIONS(105),
+    [aux_sym_error_code_token19] = ACTIONS(105),
     [sym_true] = ACTIONS(108),
     [sym_false] = ACTIONS(108),
     [sym_comment] = ACTIONS(3),
@@ -5116,6 +5268,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -5195,6 +5350,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [aux_sym_error_code_token14] = ACTIONS(43),
     [aux_sym_error_code_token15] = ACTIONS(43),
     [aux_sym_error_code_token16] = ACTIONS(43),
+    [aux_sym_error_code_token17] = ACTIONS(43),
+    [aux_sym_error_code_token18] = ACTIONS(43),
+    [aux_sym_error_code_token19] = ACTIONS(43),
     [sym_true] = ACTIONS(45),
     [sym_false] = ACTIONS(45),
     [sym_comment] = ACTIONS(3),
@@ -5249,7 +5407,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -5266,6 +5424,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -5286,7 +5447,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [102] = 19,
+  [105] = 19,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -5327,7 +5488,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -5344,6 +5505,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -5364,7 +5528,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [199] = 19,
+  [205] = 19,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -5405,7 +5569,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -5422,6 +5586,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -5442,7 +5609,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [296] = 19,
+  [305] = 19,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -5483,7 +5650,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -5500,6 +5667,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -5520,7 +5690,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [393] = 18,
+  [405] = 18,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -5559,7 +5729,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -5576,6 +5746,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -5596,7 +5769,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [487] = 17,
+  [502] = 17,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -5633,7 +5806,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -5650,6 +5823,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -5670,7 +5846,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [578] = 17,
+  [596] = 17,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -5707,7 +5883,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -5724,6 +5900,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -5744,7 +5923,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [669] = 16,
+  [690] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -5779,7 +5958,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -5796,6 +5975,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -5816,7 +5998,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [757] = 16,
+  [781] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -5851,7 +6033,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -5868,6 +6050,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -5888,7 +6073,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [845] = 16,
+  [872] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -5923,7 +6108,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -5940,6 +6125,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -5960,7 +6148,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [933] = 15,
+  [963] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -5993,7 +6181,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6010,6 +6198,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6030,7 +6221,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [1018] = 15,
+  [1051] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -6063,7 +6254,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6080,6 +6271,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6100,7 +6294,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [1103] = 15,
+  [1139] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -6133,7 +6327,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6150,6 +6344,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6170,7 +6367,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [1188] = 15,
+  [1227] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -6203,7 +6400,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6220,6 +6417,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6240,7 +6440,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [1273] = 15,
+  [1315] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -6273,7 +6473,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6290,6 +6490,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6310,7 +6513,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [1358] = 15,
+  [1403] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(13), 1,
@@ -6343,7 +6546,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6360,6 +6563,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6380,7 +6586,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [1443] = 15,
+  [1491] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -6413,7 +6619,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6430,6 +6636,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6450,7 +6659,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [1528] = 15,
+  [1579] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -6483,7 +6692,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6500,6 +6709,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6520,7 +6732,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [1613] = 15,
+  [1667] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -6553,7 +6765,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6570,6 +6782,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6590,7 +6805,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [1698] = 15,
+  [1755] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -6623,7 +6838,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6640,6 +6855,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6660,7 +6878,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [1783] = 15,
+  [1843] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -6693,7 +6911,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6710,6 +6928,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6730,7 +6951,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [1868] = 15,
+  [1931] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -6763,7 +6984,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6780,6 +7001,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6800,7 +7024,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [1953] = 15,
+  [2019] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -6833,7 +7057,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6850,6 +7074,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6870,7 +7097,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [2038] = 15,
+  [2107] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -6903,7 +7130,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6920,6 +7147,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -6940,7 +7170,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [2123] = 15,
+  [2195] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -6973,7 +7203,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -6990,6 +7220,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7010,7 +7243,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [2208] = 15,
+  [2283] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7043,7 +7276,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7060,6 +7293,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7080,7 +7316,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [2293] = 15,
+  [2371] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7113,7 +7349,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7130,6 +7366,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7150,7 +7389,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [2378] = 15,
+  [2459] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7183,7 +7422,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7200,6 +7439,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7220,7 +7462,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [2463] = 15,
+  [2547] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7253,7 +7495,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7270,6 +7512,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7290,7 +7535,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [2548] = 15,
+  [2635] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7323,7 +7568,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7340,6 +7585,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7360,7 +7608,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [2633] = 15,
+  [2723] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7393,7 +7641,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7410,6 +7658,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7430,7 +7681,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [2718] = 15,
+  [2811] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7463,7 +7714,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7480,6 +7731,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7500,7 +7754,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [2803] = 15,
+  [2899] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7533,7 +7787,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7550,6 +7804,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7570,7 +7827,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [2888] = 15,
+  [2987] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7603,7 +7860,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7620,6 +7877,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7640,7 +7900,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [2973] = 15,
+  [3075] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7673,7 +7933,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7690,6 +7950,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7710,7 +7973,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [3058] = 15,
+  [3163] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7743,7 +8006,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7760,6 +8023,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7780,7 +8046,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [3143] = 15,
+  [3251] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7813,7 +8079,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7830,6 +8096,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7850,7 +8119,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [3228] = 15,
+  [3339] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7883,7 +8152,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7900,6 +8169,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7920,7 +8192,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [3313] = 15,
+  [3427] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -7953,7 +8225,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -7970,6 +8242,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -7990,7 +8265,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [3398] = 15,
+  [3515] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -8023,7 +8298,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -8040,6 +8315,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -8060,7 +8338,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [3483] = 15,
+  [3603] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -8093,7 +8371,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -8110,6 +8388,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -8130,7 +8411,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [3568] = 15,
+  [3691] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -8163,7 +8444,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -8180,6 +8461,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -8200,7 +8484,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [3653] = 15,
+  [3779] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -8233,7 +8517,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -8250,6 +8534,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -8270,7 +8557,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [3738] = 15,
+  [3867] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -8303,7 +8590,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -8320,6 +8607,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -8340,7 +8630,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [3823] = 15,
+  [3955] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -8373,7 +8663,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -8390,6 +8680,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -8410,7 +8703,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [3908] = 15,
+  [4043] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -8443,7 +8736,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -8460,6 +8753,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -8480,7 +8776,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [3993] = 15,
+  [4131] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -8513,7 +8809,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -8530,6 +8826,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -8550,7 +8849,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [4078] = 15,
+  [4219] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -8583,7 +8882,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -8600,6 +8899,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -8620,7 +8922,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [4163] = 15,
+  [4307] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -8653,7 +8955,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -8670,6 +8972,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -8690,7 +8995,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [4248] = 15,
+  [4395] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -8723,7 +9028,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -8740,6 +9045,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -8760,7 +9068,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [4333] = 15,
+  [4483] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -8793,7 +9101,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_float,
       sym_string,
       sym_object_id,
-    ACTIONS(43), 16,
+    ACTIONS(43), 19,
       aux_sym_error_code_token1,
       aux_sym_error_code_token2,
       aux_sym_error_code_token3,
@@ -8810,6 +9118,9 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
     STATE(161), 19,
       sym_parenthesized_expression,
       sym_assignment_expression,
@@ -8830,7 +9141,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_map,
       sym_catch_expression,
       sym_error_code,
-  [4418] = 3,
+  [4571] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(236), 15,
@@ -8849,7 +9160,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(238), 35,
+    ACTIONS(238), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -8882,10 +9193,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [4476] = 3,
+  [4632] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(240), 15,
@@ -8904,7 +9218,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(242), 35,
+    ACTIONS(242), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -8937,10 +9251,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [4534] = 3,
+  [4693] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(244), 15,
@@ -8959,7 +9276,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(246), 35,
+    ACTIONS(246), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -8992,10 +9309,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [4592] = 3,
+  [4754] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(248), 15,
@@ -9014,7 +9334,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(250), 35,
+    ACTIONS(250), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9047,10 +9367,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [4650] = 3,
+  [4815] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(252), 15,
@@ -9069,7 +9392,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(254), 35,
+    ACTIONS(254), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9102,10 +9425,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [4708] = 3,
+  [4876] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(256), 15,
@@ -9124,7 +9450,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(258), 35,
+    ACTIONS(258), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9157,10 +9483,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [4766] = 3,
+  [4937] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(260), 15,
@@ -9179,7 +9508,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(262), 35,
+    ACTIONS(262), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9212,10 +9541,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [4824] = 3,
+  [4998] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(264), 15,
@@ -9234,7 +9566,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(266), 35,
+    ACTIONS(266), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9267,10 +9599,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [4882] = 3,
+  [5059] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(268), 15,
@@ -9289,7 +9624,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(270), 35,
+    ACTIONS(270), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9322,10 +9657,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [4940] = 3,
+  [5120] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(272), 15,
@@ -9344,7 +9682,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(274), 35,
+    ACTIONS(274), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9377,10 +9715,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [4998] = 3,
+  [5181] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(276), 15,
@@ -9399,7 +9740,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(278), 35,
+    ACTIONS(278), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9432,10 +9773,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5056] = 3,
+  [5242] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(280), 15,
@@ -9454,7 +9798,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(282), 35,
+    ACTIONS(282), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9487,10 +9831,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5114] = 3,
+  [5303] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(284), 15,
@@ -9509,7 +9856,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(286), 35,
+    ACTIONS(286), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9542,10 +9889,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5172] = 3,
+  [5364] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(288), 15,
@@ -9564,7 +9914,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(290), 35,
+    ACTIONS(290), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9597,10 +9947,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5230] = 3,
+  [5425] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(292), 15,
@@ -9619,7 +9972,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(294), 35,
+    ACTIONS(294), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9652,10 +10005,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5288] = 3,
+  [5486] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(296), 15,
@@ -9674,7 +10030,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(298), 35,
+    ACTIONS(298), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9707,10 +10063,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5346] = 3,
+  [5547] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(300), 15,
@@ -9729,7 +10088,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(302), 35,
+    ACTIONS(302), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9762,10 +10121,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5404] = 3,
+  [5608] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(304), 15,
@@ -9784,7 +10146,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(306), 35,
+    ACTIONS(306), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9817,10 +10179,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5462] = 3,
+  [5669] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(308), 15,
@@ -9839,7 +10204,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(310), 35,
+    ACTIONS(310), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9872,10 +10237,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5520] = 3,
+  [5730] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(312), 15,
@@ -9894,7 +10262,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(314), 35,
+    ACTIONS(314), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9927,10 +10295,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5578] = 3,
+  [5791] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(316), 15,
@@ -9949,7 +10320,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(318), 35,
+    ACTIONS(318), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -9982,10 +10353,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5636] = 3,
+  [5852] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(320), 15,
@@ -10004,7 +10378,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(322), 35,
+    ACTIONS(322), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -10037,10 +10411,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5694] = 3,
+  [5913] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(324), 15,
@@ -10059,7 +10436,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(326), 35,
+    ACTIONS(326), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -10092,10 +10469,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5752] = 3,
+  [5974] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(328), 15,
@@ -10114,7 +10494,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(330), 35,
+    ACTIONS(330), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -10147,10 +10527,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5810] = 3,
+  [6035] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(332), 15,
@@ -10169,7 +10552,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(334), 35,
+    ACTIONS(334), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -10202,10 +10585,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5868] = 3,
+  [6096] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(336), 15,
@@ -10224,7 +10610,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(338), 35,
+    ACTIONS(338), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -10257,10 +10643,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5926] = 3,
+  [6157] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(340), 15,
@@ -10279,7 +10668,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(342), 35,
+    ACTIONS(342), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -10312,10 +10701,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [5984] = 3,
+  [6218] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(344), 15,
@@ -10334,7 +10726,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(346), 35,
+    ACTIONS(346), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -10367,10 +10759,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6042] = 3,
+  [6279] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(348), 15,
@@ -10389,7 +10784,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(350), 35,
+    ACTIONS(350), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -10422,10 +10817,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6100] = 3,
+  [6340] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(352), 15,
@@ -10444,7 +10842,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(354), 35,
+    ACTIONS(354), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -10477,10 +10875,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6158] = 3,
+  [6401] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(356), 15,
@@ -10499,7 +10900,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(358), 35,
+    ACTIONS(358), 38,
       aux_sym_if_statement_token1,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
@@ -10532,10 +10933,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6216] = 3,
+  [6462] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(332), 14,
@@ -10553,7 +10957,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(334), 28,
+    ACTIONS(334), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -10579,10 +10983,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6266] = 3,
+  [6515] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(336), 14,
@@ -10600,7 +11007,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(338), 28,
+    ACTIONS(338), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -10626,10 +11033,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6316] = 3,
+  [6568] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(340), 14,
@@ -10647,7 +11057,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(342), 28,
+    ACTIONS(342), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -10673,10 +11083,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6366] = 3,
+  [6621] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(344), 14,
@@ -10694,7 +11107,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(346), 28,
+    ACTIONS(346), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -10720,10 +11133,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6416] = 3,
+  [6674] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(348), 14,
@@ -10741,7 +11157,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(350), 28,
+    ACTIONS(350), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -10767,10 +11183,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6466] = 3,
+  [6727] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(356), 14,
@@ -10788,7 +11207,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(358), 28,
+    ACTIONS(358), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -10814,10 +11233,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6516] = 3,
+  [6780] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(244), 14,
@@ -10835,7 +11257,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(246), 28,
+    ACTIONS(246), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -10861,10 +11283,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6566] = 3,
+  [6833] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(252), 14,
@@ -10882,7 +11307,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(254), 28,
+    ACTIONS(254), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -10908,10 +11333,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6616] = 3,
+  [6886] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(256), 14,
@@ -10929,7 +11357,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(258), 28,
+    ACTIONS(258), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -10955,10 +11383,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6666] = 3,
+  [6939] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(260), 14,
@@ -10976,7 +11407,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(262), 28,
+    ACTIONS(262), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11002,10 +11433,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6716] = 3,
+  [6992] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(264), 14,
@@ -11023,7 +11457,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(266), 28,
+    ACTIONS(266), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11049,10 +11483,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6766] = 3,
+  [7045] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(272), 14,
@@ -11070,7 +11507,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(274), 28,
+    ACTIONS(274), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11096,10 +11533,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6816] = 3,
+  [7098] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(236), 14,
@@ -11117,7 +11557,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(238), 28,
+    ACTIONS(238), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11143,10 +11583,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6866] = 3,
+  [7151] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(352), 14,
@@ -11164,7 +11607,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(354), 28,
+    ACTIONS(354), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11190,10 +11633,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6916] = 3,
+  [7204] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(276), 14,
@@ -11211,7 +11657,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(278), 28,
+    ACTIONS(278), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11237,10 +11683,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [6966] = 3,
+  [7257] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(248), 14,
@@ -11258,7 +11707,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(250), 28,
+    ACTIONS(250), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11284,10 +11733,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7016] = 3,
+  [7310] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(296), 14,
@@ -11305,7 +11757,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(298), 28,
+    ACTIONS(298), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11331,10 +11783,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7066] = 3,
+  [7363] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(304), 14,
@@ -11352,7 +11807,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(306), 28,
+    ACTIONS(306), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11378,10 +11833,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7116] = 3,
+  [7416] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(308), 14,
@@ -11399,7 +11857,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(310), 28,
+    ACTIONS(310), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11425,10 +11883,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7166] = 3,
+  [7469] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(316), 14,
@@ -11446,7 +11907,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(318), 28,
+    ACTIONS(318), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11472,10 +11933,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7216] = 3,
+  [7522] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(288), 14,
@@ -11493,7 +11957,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(290), 28,
+    ACTIONS(290), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11519,10 +11983,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7266] = 3,
+  [7575] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(268), 14,
@@ -11540,7 +12007,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(270), 28,
+    ACTIONS(270), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11566,10 +12033,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7316] = 3,
+  [7628] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(292), 14,
@@ -11587,7 +12057,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(294), 28,
+    ACTIONS(294), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11613,10 +12083,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7366] = 3,
+  [7681] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(328), 14,
@@ -11634,7 +12107,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(330), 28,
+    ACTIONS(330), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11660,10 +12133,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7416] = 3,
+  [7734] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(240), 14,
@@ -11681,7 +12157,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(242), 28,
+    ACTIONS(242), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11707,10 +12183,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7466] = 3,
+  [7787] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(280), 14,
@@ -11728,7 +12207,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(282), 28,
+    ACTIONS(282), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11754,10 +12233,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7516] = 3,
+  [7840] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(284), 14,
@@ -11775,7 +12257,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(286), 28,
+    ACTIONS(286), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11801,10 +12283,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7566] = 3,
+  [7893] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(300), 14,
@@ -11822,7 +12307,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(302), 28,
+    ACTIONS(302), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11848,10 +12333,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7616] = 3,
+  [7946] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(312), 14,
@@ -11869,7 +12357,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(314), 28,
+    ACTIONS(314), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11895,10 +12383,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7666] = 3,
+  [7999] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(320), 14,
@@ -11916,7 +12407,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(322), 28,
+    ACTIONS(322), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11942,10 +12433,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7716] = 3,
+  [8052] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(324), 14,
@@ -11963,7 +12457,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BQUOTE,
       sym_string,
       sym_object_id,
-    ACTIONS(326), 28,
+    ACTIONS(326), 31,
       aux_sym_if_statement_token1,
       aux_sym_for_statement_token1,
       aux_sym_for_statement_token3,
@@ -11989,10 +12483,13 @@ static const uint16_t ts_small_parse_table[] = {
       aux_sym_error_code_token14,
       aux_sym_error_code_token15,
       aux_sym_error_code_token16,
+      aux_sym_error_code_token17,
+      aux_sym_error_code_token18,
+      aux_sym_error_code_token19,
       sym_true,
       sym_false,
       sym_identifier,
-  [7766] = 5,
+  [8105] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(362), 1,
@@ -12037,7 +12534,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [7816] = 5,
+  [8155] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(362), 1,
@@ -12082,7 +12579,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [7866] = 4,
+  [8205] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(370), 1,
@@ -12125,7 +12622,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [7913] = 3,
+  [8252] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(378), 8,
@@ -12166,7 +12663,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [7957] = 3,
+  [8296] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(382), 8,
@@ -12207,7 +12704,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8001] = 3,
+  [8340] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(386), 8,
@@ -12248,7 +12745,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8045] = 3,
+  [8384] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(390), 8,
@@ -12289,7 +12786,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8089] = 3,
+  [8428] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(394), 8,
@@ -12330,7 +12827,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8133] = 17,
+  [8472] = 17,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -12385,7 +12882,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8205] = 3,
+  [8544] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(430), 8,
@@ -12426,7 +12923,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8249] = 3,
+  [8588] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(434), 8,
@@ -12467,7 +12964,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8293] = 3,
+  [8632] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(438), 8,
@@ -12508,7 +13005,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8337] = 3,
+  [8676] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(442), 8,
@@ -12549,7 +13046,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8381] = 3,
+  [8720] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(446), 8,
@@ -12590,7 +13087,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8425] = 3,
+  [8764] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(450), 8,
@@ -12631,7 +13128,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8469] = 3,
+  [8808] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(454), 8,
@@ -12672,7 +13169,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8513] = 3,
+  [8852] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(458), 8,
@@ -12713,7 +13210,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8557] = 3,
+  [8896] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(462), 8,
@@ -12754,7 +13251,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8601] = 3,
+  [8940] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(364), 8,
@@ -12795,7 +13292,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8645] = 3,
+  [8984] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(466), 8,
@@ -12836,7 +13333,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8689] = 12,
+  [9028] = 12,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -12886,7 +13383,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8751] = 13,
+  [9090] = 13,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -12937,7 +13434,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8815] = 3,
+  [9154] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(474), 8,
@@ -12978,7 +13475,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8859] = 18,
+  [9198] = 18,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13034,7 +13531,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [8933] = 15,
+  [9272] = 15,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13087,7 +13584,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [9001] = 11,
+  [9340] = 11,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13136,7 +13633,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [9061] = 9,
+  [9400] = 9,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13183,7 +13680,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [9117] = 7,
+  [9456] = 7,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13228,7 +13725,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [9169] = 7,
+  [9508] = 7,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13273,7 +13770,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [9221] = 3,
+  [9560] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(484), 8,
@@ -13314,7 +13811,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [9265] = 18,
+  [9604] = 18,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13370,7 +13867,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [9339] = 3,
+  [9678] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(492), 8,
@@ -13411,7 +13908,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [9383] = 3,
+  [9722] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(496), 8,
@@ -13452,7 +13949,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [9427] = 6,
+  [9766] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13496,7 +13993,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [9477] = 3,
+  [9816] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(504), 8,
@@ -13537,7 +14034,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [9521] = 16,
+  [9860] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13585,7 +14082,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACE,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [9585] = 18,
+  [9924] = 18,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13635,7 +14132,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [9653] = 16,
+  [9992] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13683,7 +14180,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACE,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [9717] = 6,
+  [10056] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(362), 1,
@@ -13720,7 +14217,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_CARET,
       anon_sym_DOT,
       anon_sym_COLON,
-  [9760] = 6,
+  [10099] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(362), 1,
@@ -13757,7 +14254,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_CARET,
       anon_sym_DOT,
       anon_sym_COLON,
-  [9803] = 18,
+  [10142] = 18,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13805,7 +14302,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [9869] = 18,
+  [10208] = 18,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13853,7 +14350,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [9935] = 17,
+  [10274] = 17,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13899,7 +14396,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [9998] = 16,
+  [10337] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13944,7 +14441,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10059] = 16,
+  [10398] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -13989,7 +14486,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10120] = 16,
+  [10459] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14033,7 +14530,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10180] = 16,
+  [10519] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14077,7 +14574,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10240] = 16,
+  [10579] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14121,7 +14618,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10300] = 16,
+  [10639] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14165,7 +14662,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10360] = 16,
+  [10699] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14209,7 +14706,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10420] = 16,
+  [10759] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14253,7 +14750,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10480] = 16,
+  [10819] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14297,7 +14794,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10540] = 16,
+  [10879] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14341,7 +14838,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10600] = 16,
+  [10939] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14385,7 +14882,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10660] = 16,
+  [10999] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14429,7 +14926,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10720] = 16,
+  [11059] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14473,7 +14970,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10780] = 16,
+  [11119] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14517,7 +15014,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10840] = 16,
+  [11179] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14561,7 +15058,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10900] = 16,
+  [11239] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14605,7 +15102,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [10960] = 16,
+  [11299] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14649,7 +15146,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11020] = 16,
+  [11359] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14693,7 +15190,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11080] = 16,
+  [11419] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14737,7 +15234,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11140] = 16,
+  [11479] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14781,7 +15278,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11200] = 16,
+  [11539] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14825,7 +15322,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11260] = 16,
+  [11599] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14869,7 +15366,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11320] = 16,
+  [11659] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14913,7 +15410,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11380] = 16,
+  [11719] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -14957,7 +15454,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11440] = 16,
+  [11779] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -15001,7 +15498,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11500] = 16,
+  [11839] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -15045,7 +15542,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11560] = 16,
+  [11899] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -15089,7 +15586,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11620] = 16,
+  [11959] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -15133,7 +15630,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11680] = 17,
+  [12019] = 17,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -15178,7 +15675,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11742] = 16,
+  [12081] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -15222,7 +15719,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11802] = 16,
+  [12141] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -15266,7 +15763,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11862] = 16,
+  [12201] = 16,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(400), 1,
@@ -15310,7 +15807,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_BANG_EQ,
       anon_sym_LT_EQ,
       anon_sym_GT_EQ,
-  [11922] = 6,
+  [12261] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(117), 1,
@@ -15324,7 +15821,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(228), 2,
       sym_elseif_clause,
       aux_sym_if_statement_repeat1,
-  [11942] = 6,
+  [12281] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(117), 1,
@@ -15338,7 +15835,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(228), 2,
       sym_elseif_clause,
       aux_sym_if_statement_repeat1,
-  [11962] = 6,
+  [12301] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(117), 1,
@@ -15352,7 +15849,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(225), 2,
       sym_elseif_clause,
       aux_sym_if_statement_repeat1,
-  [11982] = 4,
+  [12321] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(602), 1,
@@ -15364,7 +15861,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACE,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [11998] = 5,
+  [12337] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(214), 1,
@@ -15377,7 +15874,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym__scatter_item,
       sym_scatter_optional,
       sym_scatter_rest,
-  [12016] = 6,
+  [12355] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(117), 1,
@@ -15391,7 +15888,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(228), 2,
       sym_elseif_clause,
       aux_sym_if_statement_repeat1,
-  [12036] = 6,
+  [12375] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(117), 1,
@@ -15405,7 +15902,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(223), 2,
       sym_elseif_clause,
       aux_sym_if_statement_repeat1,
-  [12056] = 6,
+  [12395] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(117), 1,
@@ -15419,7 +15916,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(228), 2,
       sym_elseif_clause,
       aux_sym_if_statement_repeat1,
-  [12076] = 2,
+  [12415] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(506), 5,
@@ -15428,7 +15925,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACE,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [12087] = 5,
+  [12426] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(615), 1,
@@ -15440,7 +15937,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(232), 2,
       sym_except_clause,
       aux_sym_try_statement_repeat1,
-  [12104] = 5,
+  [12443] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(619), 1,
@@ -15452,7 +15949,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(228), 2,
       sym_elseif_clause,
       aux_sym_if_statement_repeat1,
-  [12121] = 5,
+  [12460] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(615), 1,
@@ -15464,7 +15961,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(236), 2,
       sym_except_clause,
       aux_sym_try_statement_repeat1,
-  [12138] = 4,
+  [12477] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(512), 1,
@@ -15475,7 +15972,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RPAREN,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [12153] = 4,
+  [12492] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(512), 1,
@@ -15486,7 +15983,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RPAREN,
       anon_sym_EQ_GT,
       anon_sym_SQUOTE,
-  [12168] = 4,
+  [12507] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(615), 1,
@@ -15496,7 +15993,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(233), 2,
       sym_except_clause,
       aux_sym_try_statement_repeat1,
-  [12182] = 4,
+  [12521] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(630), 1,
@@ -15506,7 +16003,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(233), 2,
       sym_except_clause,
       aux_sym_try_statement_repeat1,
-  [12196] = 4,
+  [12535] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(615), 1,
@@ -15516,7 +16013,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(233), 2,
       sym_except_clause,
       aux_sym_try_statement_repeat1,
-  [12210] = 4,
+  [12549] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(615), 1,
@@ -15526,7 +16023,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(233), 2,
       sym_except_clause,
       aux_sym_try_statement_repeat1,
-  [12224] = 4,
+  [12563] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(615), 1,
@@ -15536,7 +16033,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(233), 2,
       sym_except_clause,
       aux_sym_try_statement_repeat1,
-  [12238] = 3,
+  [12577] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(643), 1,
@@ -15544,7 +16041,7 @@ static const uint16_t ts_small_parse_table[] = {
     ACTIONS(641), 2,
       anon_sym_COMMA,
       anon_sym_RBRACE,
-  [12249] = 4,
+  [12588] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(645), 1,
@@ -15553,7 +16050,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACE,
     STATE(239), 1,
       aux_sym_scatter_pattern_repeat1,
-  [12262] = 4,
+  [12601] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(649), 1,
@@ -15562,7 +16059,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACE,
     STATE(239), 1,
       aux_sym_scatter_pattern_repeat1,
-  [12275] = 4,
+  [12614] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(654), 1,
@@ -15571,7 +16068,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACK,
     STATE(246), 1,
       aux_sym_map_repeat1,
-  [12288] = 4,
+  [12627] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(512), 1,
@@ -15580,7 +16077,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACE,
     STATE(221), 1,
       aux_sym_argument_list_repeat1,
-  [12301] = 4,
+  [12640] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(512), 1,
@@ -15589,7 +16086,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RPAREN,
     STATE(247), 1,
       aux_sym_argument_list_repeat1,
-  [12314] = 4,
+  [12653] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(13), 1,
@@ -15598,7 +16095,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_identifier,
     STATE(172), 1,
       sym_parenthesized_expression,
-  [12327] = 4,
+  [12666] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(662), 1,
@@ -15607,7 +16104,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_LPAREN,
     STATE(256), 1,
       sym_parenthesized_expression,
-  [12340] = 4,
+  [12679] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(666), 1,
@@ -15616,7 +16113,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACK,
     STATE(245), 1,
       aux_sym_map_repeat1,
-  [12353] = 4,
+  [12692] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(654), 1,
@@ -15625,7 +16122,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACK,
     STATE(245), 1,
       aux_sym_map_repeat1,
-  [12366] = 4,
+  [12705] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(512), 1,
@@ -15634,7 +16131,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RPAREN,
     STATE(221), 1,
       aux_sym_argument_list_repeat1,
-  [12379] = 3,
+  [12718] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(677), 1,
@@ -15642,7 +16139,7 @@ static const uint16_t ts_small_parse_table[] = {
     ACTIONS(675), 2,
       aux_sym_if_statement_token2,
       aux_sym_elseif_clause_token1,
-  [12390] = 4,
+  [12729] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(645), 1,
@@ -15651,7 +16148,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACE,
     STATE(238), 1,
       aux_sym_scatter_pattern_repeat1,
-  [12403] = 4,
+  [12742] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(512), 1,
@@ -15660,422 +16157,422 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACE,
     STATE(241), 1,
       aux_sym_argument_list_repeat1,
-  [12416] = 3,
+  [12755] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(681), 1,
       sym_identifier,
     ACTIONS(683), 1,
       anon_sym_SEMI,
-  [12426] = 3,
+  [12765] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(685), 1,
       sym_identifier,
     ACTIONS(687), 1,
       anon_sym_SEMI,
-  [12436] = 2,
+  [12775] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(669), 2,
       anon_sym_COMMA,
       anon_sym_RBRACK,
-  [12444] = 3,
+  [12783] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(689), 1,
       anon_sym_EQ_GT,
     ACTIONS(691), 1,
       anon_sym_SQUOTE,
-  [12454] = 2,
+  [12793] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(693), 2,
       aux_sym_try_statement_token2,
       aux_sym_except_clause_token1,
-  [12462] = 3,
+  [12801] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(362), 1,
       anon_sym_LPAREN,
     STATE(147), 1,
       sym_argument_list,
-  [12472] = 2,
+  [12811] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(695), 2,
       aux_sym_try_statement_token2,
       aux_sym_except_clause_token1,
-  [12480] = 2,
+  [12819] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(697), 2,
       anon_sym_COMMA,
       anon_sym_RBRACE,
-  [12488] = 3,
+  [12827] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(699), 1,
       sym_identifier,
     ACTIONS(701), 1,
       anon_sym_SEMI,
-  [12498] = 3,
+  [12837] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(703), 1,
       anon_sym_COMMA,
     ACTIONS(705), 1,
       aux_sym_for_statement_token2,
-  [12508] = 3,
+  [12847] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(707), 1,
       sym_identifier,
     ACTIONS(709), 1,
       anon_sym_LPAREN,
-  [12518] = 3,
+  [12857] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(711), 1,
       sym_identifier,
     ACTIONS(713), 1,
       anon_sym_SEMI,
-  [12528] = 3,
+  [12867] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(715), 1,
       sym_identifier,
     ACTIONS(717), 1,
       anon_sym_LPAREN,
-  [12538] = 2,
+  [12877] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(652), 2,
       anon_sym_COMMA,
       anon_sym_RBRACE,
-  [12546] = 3,
+  [12885] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(719), 1,
       sym_identifier,
     ACTIONS(721), 1,
       anon_sym_LPAREN,
-  [12556] = 3,
+  [12895] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(723), 1,
       anon_sym_LPAREN,
     ACTIONS(725), 1,
       anon_sym_LBRACK,
-  [12566] = 3,
+  [12905] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(727), 1,
       sym_identifier,
     ACTIONS(729), 1,
       anon_sym_LPAREN,
-  [12576] = 3,
+  [12915] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(731), 1,
       sym_identifier,
     ACTIONS(733), 1,
       anon_sym_LPAREN,
-  [12586] = 3,
+  [12925] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(735), 1,
       anon_sym_LPAREN,
     ACTIONS(737), 1,
       anon_sym_LBRACK,
-  [12596] = 3,
+  [12935] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(739), 1,
       anon_sym_COMMA,
     ACTIONS(741), 1,
       aux_sym_for_statement_token2,
-  [12606] = 2,
+  [12945] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(743), 1,
       anon_sym_LPAREN,
-  [12613] = 2,
+  [12952] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(745), 1,
       anon_sym_LPAREN,
-  [12620] = 2,
+  [12959] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(747), 1,
       sym_identifier,
-  [12627] = 2,
+  [12966] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(749), 1,
       aux_sym_for_statement_token2,
-  [12634] = 2,
+  [12973] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(751), 1,
       sym_identifier,
-  [12641] = 2,
+  [12980] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(753), 1,
       aux_sym_if_statement_token2,
-  [12648] = 2,
+  [12987] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(594), 1,
       aux_sym_if_statement_token2,
-  [12655] = 2,
+  [12994] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(755), 1,
       anon_sym_LPAREN,
-  [12662] = 2,
+  [13001] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(757), 1,
       aux_sym_while_statement_token2,
-  [12669] = 2,
+  [13008] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(759), 1,
       ts_builtin_sym_end,
-  [12676] = 2,
+  [13015] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(761), 1,
       aux_sym_fork_statement_token2,
-  [12683] = 2,
+  [13022] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(763), 1,
       sym_identifier,
-  [12690] = 2,
+  [13029] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(613), 1,
       aux_sym_if_statement_token2,
-  [12697] = 2,
+  [13036] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(765), 1,
       anon_sym_EQ,
-  [12704] = 2,
+  [13043] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(767), 1,
       aux_sym_if_statement_token2,
-  [12711] = 2,
+  [13050] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(769), 1,
       anon_sym_EQ,
-  [12718] = 2,
+  [13057] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(771), 1,
       aux_sym_while_statement_token2,
-  [12725] = 2,
+  [13064] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(773), 1,
       aux_sym_fork_statement_token2,
-  [12732] = 2,
+  [13071] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(775), 1,
       aux_sym_if_statement_token2,
-  [12739] = 2,
+  [13078] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(777), 1,
       aux_sym_for_statement_token3,
-  [12746] = 2,
+  [13085] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(779), 1,
       aux_sym_for_statement_token3,
-  [12753] = 2,
+  [13092] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(781), 1,
       aux_sym_try_statement_token2,
-  [12760] = 2,
+  [13099] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(783), 1,
       aux_sym_for_statement_token3,
-  [12767] = 2,
+  [13106] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(785), 1,
       aux_sym_for_statement_token3,
-  [12774] = 2,
+  [13113] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(787), 1,
       aux_sym_while_statement_token2,
-  [12781] = 2,
+  [13120] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(789), 1,
       anon_sym_RPAREN,
-  [12788] = 2,
+  [13127] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(791), 1,
       anon_sym_LPAREN,
-  [12795] = 2,
+  [13134] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(793), 1,
       anon_sym_LPAREN,
-  [12802] = 2,
+  [13141] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(795), 1,
       anon_sym_LPAREN,
-  [12809] = 2,
+  [13148] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(797), 1,
       aux_sym_fork_statement_token2,
-  [12816] = 2,
+  [13155] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(432), 1,
       anon_sym_LPAREN,
-  [12823] = 2,
+  [13162] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(799), 1,
       anon_sym_LPAREN,
-  [12830] = 2,
+  [13169] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(801), 1,
       sym_identifier,
-  [12837] = 2,
+  [13176] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(803), 1,
       aux_sym_while_statement_token2,
-  [12844] = 2,
+  [13183] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(805), 1,
       anon_sym_SEMI,
-  [12851] = 2,
+  [13190] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(635), 1,
       aux_sym_try_statement_token2,
-  [12858] = 2,
+  [13197] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(807), 1,
       aux_sym_if_statement_token2,
-  [12865] = 2,
+  [13204] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(809), 1,
       anon_sym_RPAREN,
-  [12872] = 2,
+  [13211] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(811), 1,
       aux_sym_for_statement_token3,
-  [12879] = 2,
+  [13218] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(813), 1,
       anon_sym_EQ,
-  [12886] = 2,
+  [13225] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(815), 1,
       aux_sym_if_statement_token2,
-  [12893] = 2,
+  [13232] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(817), 1,
       aux_sym_fork_statement_token2,
-  [12900] = 2,
+  [13239] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(819), 1,
       anon_sym_SEMI,
-  [12907] = 2,
+  [13246] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(821), 1,
       anon_sym_LPAREN,
-  [12914] = 2,
+  [13253] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(823), 1,
       anon_sym_SEMI,
-  [12921] = 2,
+  [13260] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(825), 1,
       anon_sym_SEMI,
-  [12928] = 2,
+  [13267] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(598), 1,
       aux_sym_if_statement_token2,
-  [12935] = 2,
+  [13274] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(827), 1,
       anon_sym_LPAREN,
-  [12942] = 2,
+  [13281] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(637), 1,
       aux_sym_try_statement_token2,
-  [12949] = 2,
+  [13288] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(829), 1,
       anon_sym_LPAREN,
-  [12956] = 2,
+  [13295] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(831), 1,
       aux_sym_for_statement_token3,
-  [12963] = 2,
+  [13302] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(628), 1,
       aux_sym_try_statement_token2,
-  [12970] = 2,
+  [13309] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(833), 1,
       aux_sym_for_statement_token2,
-  [12977] = 2,
+  [13316] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(639), 1,
       aux_sym_try_statement_token2,
-  [12984] = 2,
+  [13323] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(835), 1,
       sym_identifier,
-  [12991] = 2,
+  [13330] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(837), 1,
       sym_identifier,
-  [12998] = 2,
+  [13337] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(609), 1,
@@ -16084,303 +16581,303 @@ static const uint16_t ts_small_parse_table[] = {
 
 static const uint32_t ts_small_parse_table_map[] = {
   [SMALL_STATE(30)] = 0,
-  [SMALL_STATE(31)] = 102,
-  [SMALL_STATE(32)] = 199,
-  [SMALL_STATE(33)] = 296,
-  [SMALL_STATE(34)] = 393,
-  [SMALL_STATE(35)] = 487,
-  [SMALL_STATE(36)] = 578,
-  [SMALL_STATE(37)] = 669,
-  [SMALL_STATE(38)] = 757,
-  [SMALL_STATE(39)] = 845,
-  [SMALL_STATE(40)] = 933,
-  [SMALL_STATE(41)] = 1018,
-  [SMALL_STATE(42)] = 1103,
-  [SMALL_STATE(43)] = 1188,
-  [SMALL_STATE(44)] = 1273,
-  [SMALL_STATE(45)] = 1358,
-  [SMALL_STATE(46)] = 1443,
-  [SMALL_STATE(47)] = 1528,
-  [SMALL_STATE(48)] = 1613,
-  [SMALL_STATE(49)] = 1698,
-  [SMALL_STATE(50)] = 1783,
-  [SMALL_STATE(51)] = 1868,
-  [SMALL_STATE(52)] = 1953,
-  [SMALL_STATE(53)] = 2038,
-  [SMALL_STATE(54)] = 2123,
-  [SMALL_STATE(55)] = 2208,
-  [SMALL_STATE(56)] = 2293,
-  [SMALL_STATE(57)] = 2378,
-  [SMALL_STATE(58)] = 2463,
-  [SMALL_STATE(59)] = 2548,
-  [SMALL_STATE(60)] = 2633,
-  [SMALL_STATE(61)] = 2718,
-  [SMALL_STATE(62)] = 2803,
-  [SMALL_STATE(63)] = 2888,
-  [SMALL_STATE(64)] = 2973,
-  [SMALL_STATE(65)] = 3058,
-  [SMALL_STATE(66)] = 3143,
-  [SMALL_STATE(67)] = 3228,
-  [SMALL_STATE(68)] = 3313,
-  [SMALL_STATE(69)] = 3398,
-  [SMALL_STATE(70)] = 3483,
-  [SMALL_STATE(71)] = 3568,
-  [SMALL_STATE(72)] = 3653,
-  [SMALL_STATE(73)] = 3738,
-  [SMALL_STATE(74)] = 3823,
-  [SMALL_STATE(75)] = 3908,
-  [SMALL_STATE(76)] = 3993,
-  [SMALL_STATE(77)] = 4078,
-  [SMALL_STATE(78)] = 4163,
-  [SMALL_STATE(79)] = 4248,
-  [SMALL_STATE(80)] = 4333,
-  [SMALL_STATE(81)] = 4418,
-  [SMALL_STATE(82)] = 4476,
-  [SMALL_STATE(83)] = 4534,
-  [SMALL_STATE(84)] = 4592,
-  [SMALL_STATE(85)] = 4650,
-  [SMALL_STATE(86)] = 4708,
-  [SMALL_STATE(87)] = 4766,
-  [SMALL_STATE(88)] = 4824,
-  [SMALL_STATE(89)] = 4882,
-  [SMALL_STATE(90)] = 4940,
-  [SMALL_STATE(91)] = 4998,
-  [SMALL_STATE(92)] = 5056,
-  [SMALL_STATE(93)] = 5114,
-  [SMALL_STATE(94)] = 5172,
-  [SMALL_STATE(95)] = 5230,
-  [SMALL_STATE(96)] = 5288,
-  [SMALL_STATE(97)] = 5346,
-  [SMALL_STATE(98)] = 5404,
-  [SMALL_STATE(99)] = 5462,
-  [SMALL_STATE(100)] = 5520,
-  [SMALL_STATE(101)] = 5578,
-  [SMALL_STATE(102)] = 5636,
-  [SMALL_STATE(103)] = 5694,
-  [SMALL_STATE(104)] = 5752,
-  [SMALL_STATE(105)] = 5810,
-  [SMALL_STATE(106)] = 5868,
-  [SMALL_STATE(107)] = 5926,
-  [SMALL_STATE(108)] = 5984,
-  [SMALL_STATE(109)] = 6042,
-  [SMALL_STATE(110)] = 6100,
-  [SMALL_STATE(111)] = 6158,
-  [SMALL_STATE(112)] = 6216,
-  [SMALL_STATE(113)] = 6266,
-  [SMALL_STATE(114)] = 6316,
-  [SMALL_STATE(115)] = 6366,
-  [SMALL_STATE(116)] = 6416,
-  [SMALL_STATE(117)] = 6466,
-  [SMALL_STATE(118)] = 6516,
-  [SMALL_STATE(119)] = 6566,
-  [SMALL_STATE(120)] = 6616,
-  [SMALL_STATE(121)] = 6666,
-  [SMALL_STATE(122)] = 6716,
-  [SMALL_STATE(123)] = 6766,
-  [SMALL_STATE(124)] = 6816,
-  [SMALL_STATE(125)] = 6866,
-  [SMALL_STATE(126)] = 6916,
-  [SMALL_STATE(127)] = 6966,
-  [SMALL_STATE(128)] = 7016,
-  [SMALL_STATE(129)] = 7066,
-  [SMALL_STATE(130)] = 7116,
-  [SMALL_STATE(131)] = 7166,
-  [SMALL_STATE(132)] = 7216,
-  [SMALL_STATE(133)] = 7266,
-  [SMALL_STATE(134)] = 7316,
-  [SMALL_STATE(135)] = 7366,
-  [SMALL_STATE(136)] = 7416,
-  [SMALL_STATE(137)] = 7466,
-  [SMALL_STATE(138)] = 7516,
-  [SMALL_STATE(139)] = 7566,
-  [SMALL_STATE(140)] = 7616,
-  [SMALL_STATE(141)] = 7666,
-  [SMALL_STATE(142)] = 7716,
-  [SMALL_STATE(143)] = 7766,
-  [SMALL_STATE(144)] = 7816,
-  [SMALL_STATE(145)] = 7866,
-  [SMALL_STATE(146)] = 7913,
-  [SMALL_STATE(147)] = 7957,
-  [SMALL_STATE(148)] = 8001,
-  [SMALL_STATE(149)] = 8045,
-  [SMALL_STATE(150)] = 8089,
-  [SMALL_STATE(151)] = 8133,
-  [SMALL_STATE(152)] = 8205,
-  [SMALL_STATE(153)] = 8249,
-  [SMALL_STATE(154)] = 8293,
-  [SMALL_STATE(155)] = 8337,
-  [SMALL_STATE(156)] = 8381,
-  [SMALL_STATE(157)] = 8425,
-  [SMALL_STATE(158)] = 8469,
-  [SMALL_STATE(159)] = 8513,
-  [SMALL_STATE(160)] = 8557,
-  [SMALL_STATE(161)] = 8601,
-  [SMALL_STATE(162)] = 8645,
-  [SMALL_STATE(163)] = 8689,
-  [SMALL_STATE(164)] = 8751,
-  [SMALL_STATE(165)] = 8815,
-  [SMALL_STATE(166)] = 8859,
-  [SMALL_STATE(167)] = 8933,
-  [SMALL_STATE(168)] = 9001,
-  [SMALL_STATE(169)] = 9061,
-  [SMALL_STATE(170)] = 9117,
-  [SMALL_STATE(171)] = 9169,
-  [SMALL_STATE(172)] = 9221,
-  [SMALL_STATE(173)] = 9265,
-  [SMALL_STATE(174)] = 9339,
-  [SMALL_STATE(175)] = 9383,
-  [SMALL_STATE(176)] = 9427,
-  [SMALL_STATE(177)] = 9477,
-  [SMALL_STATE(178)] = 9521,
-  [SMALL_STATE(179)] = 9585,
-  [SMALL_STATE(180)] = 9653,
-  [SMALL_STATE(181)] = 9717,
-  [SMALL_STATE(182)] = 9760,
-  [SMALL_STATE(183)] = 9803,
-  [SMALL_STATE(184)] = 9869,
-  [SMALL_STATE(185)] = 9935,
-  [SMALL_STATE(186)] = 9998,
-  [SMALL_STATE(187)] = 10059,
-  [SMALL_STATE(188)] = 10120,
-  [SMALL_STATE(189)] = 10180,
-  [SMALL_STATE(190)] = 10240,
-  [SMALL_STATE(191)] = 10300,
-  [SMALL_STATE(192)] = 10360,
-  [SMALL_STATE(193)] = 10420,
-  [SMALL_STATE(194)] = 10480,
-  [SMALL_STATE(195)] = 10540,
-  [SMALL_STATE(196)] = 10600,
-  [SMALL_STATE(197)] = 10660,
-  [SMALL_STATE(198)] = 10720,
-  [SMALL_STATE(199)] = 10780,
-  [SMALL_STATE(200)] = 10840,
-  [SMALL_STATE(201)] = 10900,
-  [SMALL_STATE(202)] = 10960,
-  [SMALL_STATE(203)] = 11020,
-  [SMALL_STATE(204)] = 11080,
-  [SMALL_STATE(205)] = 11140,
-  [SMALL_STATE(206)] = 11200,
-  [SMALL_STATE(207)] = 11260,
-  [SMALL_STATE(208)] = 11320,
-  [SMALL_STATE(209)] = 11380,
-  [SMALL_STATE(210)] = 11440,
-  [SMALL_STATE(211)] = 11500,
-  [SMALL_STATE(212)] = 11560,
-  [SMALL_STATE(213)] = 11620,
-  [SMALL_STATE(214)] = 11680,
-  [SMALL_STATE(215)] = 11742,
-  [SMALL_STATE(216)] = 11802,
-  [SMALL_STATE(217)] = 11862,
-  [SMALL_STATE(218)] = 11922,
-  [SMALL_STATE(219)] = 11942,
-  [SMALL_STATE(220)] = 11962,
-  [SMALL_STATE(221)] = 11982,
-  [SMALL_STATE(222)] = 11998,
-  [SMALL_STATE(223)] = 12016,
-  [SMALL_STATE(224)] = 12036,
-  [SMALL_STATE(225)] = 12056,
-  [SMALL_STATE(226)] = 12076,
-  [SMALL_STATE(227)] = 12087,
-  [SMALL_STATE(228)] = 12104,
-  [SMALL_STATE(229)] = 12121,
-  [SMALL_STATE(230)] = 12138,
-  [SMALL_STATE(231)] = 12153,
-  [SMALL_STATE(232)] = 12168,
-  [SMALL_STATE(233)] = 12182,
-  [SMALL_STATE(234)] = 12196,
-  [SMALL_STATE(235)] = 12210,
-  [SMALL_STATE(236)] = 12224,
-  [SMALL_STATE(237)] = 12238,
-  [SMALL_STATE(238)] = 12249,
-  [SMALL_STATE(239)] = 12262,
-  [SMALL_STATE(240)] = 12275,
-  [SMALL_STATE(241)] = 12288,
-  [SMALL_STATE(242)] = 12301,
-  [SMALL_STATE(243)] = 12314,
-  [SMALL_STATE(244)] = 12327,
-  [SMALL_STATE(245)] = 12340,
-  [SMALL_STATE(246)] = 12353,
-  [SMALL_STATE(247)] = 12366,
-  [SMALL_STATE(248)] = 12379,
-  [SMALL_STATE(249)] = 12390,
-  [SMALL_STATE(250)] = 12403,
-  [SMALL_STATE(251)] = 12416,
-  [SMALL_STATE(252)] = 12426,
-  [SMALL_STATE(253)] = 12436,
-  [SMALL_STATE(254)] = 12444,
-  [SMALL_STATE(255)] = 12454,
-  [SMALL_STATE(256)] = 12462,
-  [SMALL_STATE(257)] = 12472,
-  [SMALL_STATE(258)] = 12480,
-  [SMALL_STATE(259)] = 12488,
-  [SMALL_STATE(260)] = 12498,
-  [SMALL_STATE(261)] = 12508,
-  [SMALL_STATE(262)] = 12518,
-  [SMALL_STATE(263)] = 12528,
-  [SMALL_STATE(264)] = 12538,
-  [SMALL_STATE(265)] = 12546,
-  [SMALL_STATE(266)] = 12556,
-  [SMALL_STATE(267)] = 12566,
-  [SMALL_STATE(268)] = 12576,
-  [SMALL_STATE(269)] = 12586,
-  [SMALL_STATE(270)] = 12596,
-  [SMALL_STATE(271)] = 12606,
-  [SMALL_STATE(272)] = 12613,
-  [SMALL_STATE(273)] = 12620,
-  [SMALL_STATE(274)] = 12627,
-  [SMALL_STATE(275)] = 12634,
-  [SMALL_STATE(276)] = 12641,
-  [SMALL_STATE(277)] = 12648,
-  [SMALL_STATE(278)] = 12655,
-  [SMALL_STATE(279)] = 12662,
-  [SMALL_STATE(280)] = 12669,
-  [SMALL_STATE(281)] = 12676,
-  [SMALL_STATE(282)] = 12683,
-  [SMALL_STATE(283)] = 12690,
-  [SMALL_STATE(284)] = 12697,
-  [SMALL_STATE(285)] = 12704,
-  [SMALL_STATE(286)] = 12711,
-  [SMALL_STATE(287)] = 12718,
-  [SMALL_STATE(288)] = 12725,
-  [SMALL_STATE(289)] = 12732,
-  [SMALL_STATE(290)] = 12739,
-  [SMALL_STATE(291)] = 12746,
-  [SMALL_STATE(292)] = 12753,
-  [SMALL_STATE(293)] = 12760,
-  [SMALL_STATE(294)] = 12767,
-  [SMALL_STATE(295)] = 12774,
-  [SMALL_STATE(296)] = 12781,
-  [SMALL_STATE(297)] = 12788,
-  [SMALL_STATE(298)] = 12795,
-  [SMALL_STATE(299)] = 12802,
-  [SMALL_STATE(300)] = 12809,
-  [SMALL_STATE(301)] = 12816,
-  [SMALL_STATE(302)] = 12823,
-  [SMALL_STATE(303)] = 12830,
-  [SMALL_STATE(304)] = 12837,
-  [SMALL_STATE(305)] = 12844,
-  [SMALL_STATE(306)] = 12851,
-  [SMALL_STATE(307)] = 12858,
-  [SMALL_STATE(308)] = 12865,
-  [SMALL_STATE(309)] = 12872,
-  [SMALL_STATE(310)] = 12879,
-  [SMALL_STATE(311)] = 12886,
-  [SMALL_STATE(312)] = 12893,
-  [SMALL_STATE(313)] = 12900,
-  [SMALL_STATE(314)] = 12907,
-  [SMALL_STATE(315)] = 12914,
-  [SMALL_STATE(316)] = 12921,
-  [SMALL_STATE(317)] = 12928,
-  [SMALL_STATE(318)] = 12935,
-  [SMALL_STATE(319)] = 12942,
-  [SMALL_STATE(320)] = 12949,
-  [SMALL_STATE(321)] = 12956,
-  [SMALL_STATE(322)] = 12963,
-  [SMALL_STATE(323)] = 12970,
-  [SMALL_STATE(324)] = 12977,
-  [SMALL_STATE(325)] = 12984,
-  [SMALL_STATE(326)] = 12991,
-  [SMALL_STATE(327)] = 12998,
+  [SMALL_STATE(31)] = 105,
+  [SMALL_STATE(32)] = 205,
+  [SMALL_STATE(33)] = 305,
+  [SMALL_STATE(34)] = 405,
+  [SMALL_STATE(35)] = 502,
+  [SMALL_STATE(36)] = 596,
+  [SMALL_STATE(37)] = 690,
+  [SMALL_STATE(38)] = 781,
+  [SMALL_STATE(39)] = 872,
+  [SMALL_STATE(40)] = 963,
+  [SMALL_STATE(41)] = 1051,
+  [SMALL_STATE(42)] = 1139,
+  [SMALL_STATE(43)] = 1227,
+  [SMALL_STATE(44)] = 1315,
+  [SMALL_STATE(45)] = 1403,
+  [SMALL_STATE(46)] = 1491,
+  [SMALL_STATE(47)] = 1579,
+  [SMALL_STATE(48)] = 1667,
+  [SMALL_STATE(49)] = 1755,
+  [SMALL_STATE(50)] = 1843,
+  [SMALL_STATE(51)] = 1931,
+  [SMALL_STATE(52)] = 2019,
+  [SMALL_STATE(53)] = 2107,
+  [SMALL_STATE(54)] = 2195,
+  [SMALL_STATE(55)] = 2283,
+  [SMALL_STATE(56)] = 2371,
+  [SMALL_STATE(57)] = 2459,
+  [SMALL_STATE(58)] = 2547,
+  [SMALL_STATE(59)] = 2635,
+  [SMALL_STATE(60)] = 2723,
+  [SMALL_STATE(61)] = 2811,
+  [SMALL_STATE(62)] = 2899,
+  [SMALL_STATE(63)] = 2987,
+  [SMALL_STATE(64)] = 3075,
+  [SMALL_STATE(65)] = 3163,
+  [SMALL_STATE(66)] = 3251,
+  [SMALL_STATE(67)] = 3339,
+  [SMALL_STATE(68)] = 3427,
+  [SMALL_STATE(69)] = 3515,
+  [SMALL_STATE(70)] = 3603,
+  [SMALL_STATE(71)] = 3691,
+  [SMALL_STATE(72)] = 3779,
+  [SMALL_STATE(73)] = 3867,
+  [SMALL_STATE(74)] = 3955,
+  [SMALL_STATE(75)] = 4043,
+  [SMALL_STATE(76)] = 4131,
+  [SMALL_STATE(77)] = 4219,
+  [SMALL_STATE(78)] = 4307,
+  [SMALL_STATE(79)] = 4395,
+  [SMALL_STATE(80)] = 4483,
+  [SMALL_STATE(81)] = 4571,
+  [SMALL_STATE(82)] = 4632,
+  [SMALL_STATE(83)] = 4693,
+  [SMALL_STATE(84)] = 4754,
+  [SMALL_STATE(85)] = 4815,
+  [SMALL_STATE(86)] = 4876,
+  [SMALL_STATE(87)] = 4937,
+  [SMALL_STATE(88)] = 4998,
+  [SMALL_STATE(89)] = 5059,
+  [SMALL_STATE(90)] = 5120,
+  [SMALL_STATE(91)] = 5181,
+  [SMALL_STATE(92)] = 5242,
+  [SMALL_STATE(93)] = 5303,
+  [SMALL_STATE(94)] = 5364,
+  [SMALL_STATE(95)] = 5425,
+  [SMALL_STATE(96)] = 5486,
+  [SMALL_STATE(97)] = 5547,
+  [SMALL_STATE(98)] = 5608,
+  [SMALL_STATE(99)] = 5669,
+  [SMALL_STATE(100)] = 5730,
+  [SMALL_STATE(101)] = 5791,
+  [SMALL_STATE(102)] = 5852,
+  [SMALL_STATE(103)] = 5913,
+  [SMALL_STATE(104)] = 5974,
+  [SMALL_STATE(105)] = 6035,
+  [SMALL_STATE(106)] = 6096,
+  [SMALL_STATE(107)] = 6157,
+  [SMALL_STATE(108)] = 6218,
+  [SMALL_STATE(109)] = 6279,
+  [SMALL_STATE(110)] = 6340,
+  [SMALL_STATE(111)] = 6401,
+  [SMALL_STATE(112)] = 6462,
+  [SMALL_STATE(113)] = 6515,
+  [SMALL_STATE(114)] = 6568,
+  [SMALL_STATE(115)] = 6621,
+  [SMALL_STATE(116)] = 6674,
+  [SMALL_STATE(117)] = 6727,
+  [SMALL_STATE(118)] = 6780,
+  [SMALL_STATE(119)] = 6833,
+  [SMALL_STATE(120)] = 6886,
+  [SMALL_STATE(121)] = 6939,
+  [SMALL_STATE(122)] = 6992,
+  [SMALL_STATE(123)] = 7045,
+  [SMALL_STATE(124)] = 7098,
+  [SMALL_STATE(125)] = 7151,
+  [SMALL_STATE(126)] = 7204,
+  [SMALL_STATE(127)] = 7257,
+  [SMALL_STATE(128)] = 7310,
+  [SMALL_STATE(129)] = 7363,
+  [SMALL_STATE(130)] = 7416,
+  [SMALL_STATE(131)] = 7469,
+  [SMALL_STATE(132)] = 7522,
+  [SMALL_STATE(133)] = 7575,
+  [SMALL_STATE(134)] = 7628,
+  [SMALL_STATE(135)] = 7681,
+  [SMALL_STATE(136)] = 7734,
+  [SMALL_STATE(137)] = 7787,
+  [SMALL_STATE(138)] = 7840,
+  [SMALL_STATE(139)] = 7893,
+  [SMALL_STATE(140)] = 7946,
+  [SMALL_STATE(141)] = 7999,
+  [SMALL_STATE(142)] = 8052,
+  [SMALL_STATE(143)] = 8105,
+  [SMALL_STATE(144)] = 8155,
+  [SMALL_STATE(145)] = 8205,
+  [SMALL_STATE(146)] = 8252,
+  [SMALL_STATE(147)] = 8296,
+  [SMALL_STATE(148)] = 8340,
+  [SMALL_STATE(149)] = 8384,
+  [SMALL_STATE(150)] = 8428,
+  [SMALL_STATE(151)] = 8472,
+  [SMALL_STATE(152)] = 8544,
+  [SMALL_STATE(153)] = 8588,
+  [SMALL_STATE(154)] = 8632,
+  [SMALL_STATE(155)] = 8676,
+  [SMALL_STATE(156)] = 8720,
+  [SMALL_STATE(157)] = 8764,
+  [SMALL_STATE(158)] = 8808,
+  [SMALL_STATE(159)] = 8852,
+  [SMALL_STATE(160)] = 8896,
+  [SMALL_STATE(161)] = 8940,
+  [SMALL_STATE(162)] = 8984,
+  [SMALL_STATE(163)] = 9028,
+  [SMALL_STATE(164)] = 9090,
+  [SMALL_STATE(165)] = 9154,
+  [SMALL_STATE(166)] = 9198,
+  [SMALL_STATE(167)] = 9272,
+  [SMALL_STATE(168)] = 9340,
+  [SMALL_STATE(169)] = 9400,
+  [SMALL_STATE(170)] = 9456,
+  [SMALL_STATE(171)] = 9508,
+  [SMALL_STATE(172)] = 9560,
+  [SMALL_STATE(173)] = 9604,
+  [SMALL_STATE(174)] = 9678,
+  [SMALL_STATE(175)] = 9722,
+  [SMALL_STATE(176)] = 9766,
+  [SMALL_STATE(177)] = 9816,
+  [SMALL_STATE(178)] = 9860,
+  [SMALL_STATE(179)] = 9924,
+  [SMALL_STATE(180)] = 9992,
+  [SMALL_STATE(181)] = 10056,
+  [SMALL_STATE(182)] = 10099,
+  [SMALL_STATE(183)] = 10142,
+  [SMALL_STATE(184)] = 10208,
+  [SMALL_STATE(185)] = 10274,
+  [SMALL_STATE(186)] = 10337,
+  [SMALL_STATE(187)] = 10398,
+  [SMALL_STATE(188)] = 10459,
+  [SMALL_STATE(189)] = 10519,
+  [SMALL_STATE(190)] = 10579,
+  [SMALL_STATE(191)] = 10639,
+  [SMALL_STATE(192)] = 10699,
+  [SMALL_STATE(193)] = 10759,
+  [SMALL_STATE(194)] = 10819,
+  [SMALL_STATE(195)] = 10879,
+  [SMALL_STATE(196)] = 10939,
+  [SMALL_STATE(197)] = 10999,
+  [SMALL_STATE(198)] = 11059,
+  [SMALL_STATE(199)] = 11119,
+  [SMALL_STATE(200)] = 11179,
+  [SMALL_STATE(201)] = 11239,
+  [SMALL_STATE(202)] = 11299,
+  [SMALL_STATE(203)] = 11359,
+  [SMALL_STATE(204)] = 11419,
+  [SMALL_STATE(205)] = 11479,
+  [SMALL_STATE(206)] = 11539,
+  [SMALL_STATE(207)] = 11599,
+  [SMALL_STATE(208)] = 11659,
+  [SMALL_STATE(209)] = 11719,
+  [SMALL_STATE(210)] = 11779,
+  [SMALL_STATE(211)] = 11839,
+  [SMALL_STATE(212)] = 11899,
+  [SMALL_STATE(213)] = 11959,
+  [SMALL_STATE(214)] = 12019,
+  [SMALL_STATE(215)] = 12081,
+  [SMALL_STATE(216)] = 12141,
+  [SMALL_STATE(217)] = 12201,
+  [SMALL_STATE(218)] = 12261,
+  [SMALL_STATE(219)] = 12281,
+  [SMALL_STATE(220)] = 12301,
+  [SMALL_STATE(221)] = 12321,
+  [SMALL_STATE(222)] = 12337,
+  [SMALL_STATE(223)] = 12355,
+  [SMALL_STATE(224)] = 12375,
+  [SMALL_STATE(225)] = 12395,
+  [SMALL_STATE(226)] = 12415,
+  [SMALL_STATE(227)] = 12426,
+  [SMALL_STATE(228)] = 12443,
+  [SMALL_STATE(229)] = 12460,
+  [SMALL_STATE(230)] = 12477,
+  [SMALL_STATE(231)] = 12492,
+  [SMALL_STATE(232)] = 12507,
+  [SMALL_STATE(233)] = 12521,
+  [SMALL_STATE(234)] = 12535,
+  [SMALL_STATE(235)] = 12549,
+  [SMALL_STATE(236)] = 12563,
+  [SMALL_STATE(237)] = 12577,
+  [SMALL_STATE(238)] = 12588,
+  [SMALL_STATE(239)] = 12601,
+  [SMALL_STATE(240)] = 12614,
+  [SMALL_STATE(241)] = 12627,
+  [SMALL_STATE(242)] = 12640,
+  [SMALL_STATE(243)] = 12653,
+  [SMALL_STATE(244)] = 12666,
+  [SMALL_STATE(245)] = 12679,
+  [SMALL_STATE(246)] = 12692,
+  [SMALL_STATE(247)] = 12705,
+  [SMALL_STATE(248)] = 12718,
+  [SMALL_STATE(249)] = 12729,
+  [SMALL_STATE(250)] = 12742,
+  [SMALL_STATE(251)] = 12755,
+  [SMALL_STATE(252)] = 12765,
+  [SMALL_STATE(253)] = 12775,
+  [SMALL_STATE(254)] = 12783,
+  [SMALL_STATE(255)] = 12793,
+  [SMALL_STATE(256)] = 12801,
+  [SMALL_STATE(257)] = 12811,
+  [SMALL_STATE(258)] = 12819,
+  [SMALL_STATE(259)] = 12827,
+  [SMALL_STATE(260)] = 12837,
+  [SMALL_STATE(261)] = 12847,
+  [SMALL_STATE(262)] = 12857,
+  [SMALL_STATE(263)] = 12867,
+  [SMALL_STATE(264)] = 12877,
+  [SMALL_STATE(265)] = 12885,
+  [SMALL_STATE(266)] = 12895,
+  [SMALL_STATE(267)] = 12905,
+  [SMALL_STATE(268)] = 12915,
+  [SMALL_STATE(269)] = 12925,
+  [SMALL_STATE(270)] = 12935,
+  [SMALL_STATE(271)] = 12945,
+  [SMALL_STATE(272)] = 12952,
+  [SMALL_STATE(273)] = 12959,
+  [SMALL_STATE(274)] = 12966,
+  [SMALL_STATE(275)] = 12973,
+  [SMALL_STATE(276)] = 12980,
+  [SMALL_STATE(277)] = 12987,
+  [SMALL_STATE(278)] = 12994,
+  [SMALL_STATE(279)] = 13001,
+  [SMALL_STATE(280)] = 13008,
+  [SMALL_STATE(281)] = 13015,
+  [SMALL_STATE(282)] = 13022,
+  [SMALL_STATE(283)] = 13029,
+  [SMALL_STATE(284)] = 13036,
+  [SMALL_STATE(285)] = 13043,
+  [SMALL_STATE(286)] = 13050,
+  [SMALL_STATE(287)] = 13057,
+  [SMALL_STATE(288)] = 13064,
+  [SMALL_STATE(289)] = 13071,
+  [SMALL_STATE(290)] = 13078,
+  [SMALL_STATE(291)] = 13085,
+  [SMALL_STATE(292)] = 13092,
+  [SMALL_STATE(293)] = 13099,
+  [SMALL_STATE(294)] = 13106,
+  [SMALL_STATE(295)] = 13113,
+  [SMALL_STATE(296)] = 13120,
+  [SMALL_STATE(297)] = 13127,
+  [SMALL_STATE(298)] = 13134,
+  [SMALL_STATE(299)] = 13141,
+  [SMALL_STATE(300)] = 13148,
+  [SMALL_STATE(301)] = 13155,
+  [SMALL_STATE(302)] = 13162,
+  [SMALL_STATE(303)] = 13169,
+  [SMALL_STATE(304)] = 13176,
+  [SMALL_STATE(305)] = 13183,
+  [SMALL_STATE(306)] = 13190,
+  [SMALL_STATE(307)] = 13197,
+  [SMALL_STATE(308)] = 13204,
+  [SMALL_STATE(309)] = 13211,
+  [SMALL_STATE(310)] = 13218,
+  [SMALL_STATE(311)] = 13225,
+  [SMALL_STATE(312)] = 13232,
+  [SMALL_STATE(313)] = 13239,
+  [SMALL_STATE(314)] = 13246,
+  [SMALL_STATE(315)] = 13253,
+  [SMALL_STATE(316)] = 13260,
+  [SMALL_STATE(317)] = 13267,
+  [SMALL_STATE(318)] = 13274,
+  [SMALL_STATE(319)] = 13281,
+  [SMALL_STATE(320)] = 13288,
+  [SMALL_STATE(321)] = 13295,
+  [SMALL_STATE(322)] = 13302,
+  [SMALL_STATE(323)] = 13309,
+  [SMALL_STATE(324)] = 13316,
+  [SMALL_STATE(325)] = 13323,
+  [SMALL_STATE(326)] = 13330,
+  [SMALL_STATE(327)] = 13337,
 };
 
 static const TSParseActionEntry ts_parse_actions[] = {
