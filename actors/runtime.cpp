@@ -904,6 +904,7 @@ void Runtime::wait(const std::function<void()>& before_close) {
     std::remove((store_->dir() + "/server.pid").c_str());
     store_->close();
   }
+  kill_all_exec();  // else a long exec() would hold up the stop
   wait_background();
 }
 

@@ -208,6 +208,7 @@ struct TaskEntry {
   bool awaiting_delivery = false;
   bool resumed = false;       // resume() queued it, and it has not run since
   bool background = false;    // Sleeping until its builtin's background work ends
+  std::string waiting_on;     // what that work is, if it says (exec()'s program)
   int64_t via_object = -1;    // the object whose actor started this segment (it waits for the end)
   // Speculation (see the top of this file).
   std::unique_ptr<WorldTx> tx;  // the running segment's view; null when exclusive

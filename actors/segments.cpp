@@ -506,6 +506,7 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
   }
   if (s.kind == BuiltinContext::Suspend::Background) {
     start_background(e, s.work);
+    e.waiting_on = s.label;
     if (!e.background) {  // no thread for it: the builtin raises E_QUOTA
       e.task->resume_raise(E_QUOTA, "Too many builtins running in the background", Value::integer(0));
       run_again(self, e);

@@ -435,11 +435,14 @@ Value bf_queued_tasks(BuiltinContext& ctx, std::span<Value>) {
     if (e->state == TaskEntry::Ready && !e->persisted) continue;  // a new command, not a queued task
     if (!may_control(ctx, *e)) continue;
     const Frame& f = e->task->frames().back();
-    int64_t start = e->state == TaskEntry::Reading ? -1
+    // A task waiting for exec()'s program shows the program where the start
+    // time would be, as ToastStunt lists its external queues.
+    Value start = e->background && !e->waiting_on.empty() ? Value::str(e->waiting_on)
+                  : Value::integer(e->state == TaskEntry::Reading ? -1
                     : e->state == TaskEntry::Ready ? int64_t(unix_now())
                     : e->wake_at < 0               ? int64_t(2147483647)
-                                                   : int64_t(e->wake_at);
-    list_append(out, make_list({Value::integer(id), Value::integer(start), Value::integer(0), Value::integer(30000),
+                                                   : int64_t(e->wake_at));
+    list_append(out, make_list({Value::integer(id), start, Value::integer(0), Value::integer(30000),
                                 Value::obj(task_owner(*e)), Value::obj(f.definer), Value::str(f.verb_name),
                                 Value::integer(f.program->line_at(f.code(), f.pc ? f.pc - 1 : 0)),
                                 Value::obj(f.this_obj), Value::integer(task_bytes(*e->task))}));
@@ -454,6 +457,7 @@ Value bf_kill_task(BuiltinContext& ctx, std::span<Value> a) {
   if (!e || e->killed) raise(E_INVARG);
   if (!may_control(ctx, *e) && !(id == rt.current_task())) raise(E_PERM);
   rt.kill_task(id);
+  kill_exec(id);  // the program it waits for in exec(), if any
   // Killing itself: stop now (the runtime drops a killed task when it stops).
   if (id == rt.current_task()) ctx.suspend.emplace();  // Sleep until resumed: never
   return ok();

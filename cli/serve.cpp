@@ -10,6 +10,7 @@
 
 #include "actors/server.h"
 #include "cli/world_commands.h"
+#include "lang/builtins.h"
 #include "net/http.h"
 #include "net/rpc/server.h"
 #include "net/telnet.h"
@@ -37,6 +38,8 @@ int cmd_serve(int argc, char** argv) {
   long rpc_port = -1;  // no RPC unless asked
   rpc::RpcOptions rpc_opt;
   bool rpc_bind_set = false;
+  std::string files_dir;  // file_open() & co. (ToastStunt's files/)
+  std::string exec_dir;   // exec()'s programs (ToastStunt's executables/)
   for (size_t i = 0; i < a.size(); ++i) {
     auto need = [&](const char* flag) -> std::string {
       if (i + 1 >= a.size()) throw std::runtime_error(std::string(flag) + " needs a value");
@@ -53,6 +56,8 @@ int cmd_serve(int argc, char** argv) {
       else if (a[i] == "--rpc-port") rpc_port = std::stol(need("--rpc-port"));
       else if (a[i] == "--rpc-bind") rpc_opt.bind = need("--rpc-bind"), rpc_bind_set = true;
       else if (a[i] == "--to") to = need("--to");
+      else if (a[i] == "--files-dir") files_dir = need("--files-dir");
+      else if (a[i] == "--exec-dir") exec_dir = need("--exec-dir");
       else if (a[i] == "--checkpoint-seconds") opt.checkpoint_seconds = std::stod(need("--checkpoint-seconds"));
       else if (a[i] == "--keep-snapshots") opt.keep_snapshots = std::stoul(need("--keep-snapshots"));
       else if (world.empty() && a[i][0] != '-') world = a[i];
@@ -69,7 +74,7 @@ int cmd_serve(int argc, char** argv) {
       rpc_port < -1 || rpc_port > 65535) {
     std::cerr << "usage: echo-repl serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR] [--to NAME.db]\n"
                  "         [--http-port N [--http-bind ADDR] [--tls-cert FILE --tls-key FILE] [--http-threads N]]\n"
-                 "         [--rpc-port N [--rpc-bind ADDR]]\n";
+                 "         [--rpc-port N [--rpc-bind ADDR]] [--files-dir DIR] [--exec-dir DIR]\n";
     return 2;
   }
   try {
@@ -92,6 +97,11 @@ int cmd_serve(int argc, char** argv) {
       return 1;
     }
     opt.store = world;
+    // The file builtins' directory and exec()'s: files/ and executables/
+    // beside the store unless given.
+    fs::path beside = fs::absolute(storage::Store::dir_for(world)).parent_path();
+    set_files_directory(files_dir.empty() ? (beside / "files").string() : files_dir);
+    set_executables_directory(exec_dir.empty() ? (beside / "executables").string() : exec_dir);
     opt.telnet_port = int(port);
     actors::Server server(opt);
     server.start();

@@ -97,6 +97,7 @@ struct BuiltinContext {
     // world or any Value the task holds (their counts are not atomic); its
     // result, or the MooError it throws, is the builtin's.
     std::shared_ptr<std::function<Value()>> work;
+    std::string label;  // Background: what it is, for queued_tasks() (exec()'s program)
   };
   std::optional<Suspend> suspend;
 
@@ -105,7 +106,9 @@ struct BuiltinContext {
   // threaded builtins do, so the verb's atomicity ends there, as at
   // suspend()), when the host can and the verb's thread mode is on
   // (set_thread_mode); else at once. The builtin returns what this returns.
-  Value in_background(std::function<Value()> work);
+  // `always`: suspend for it even when the verb's thread mode is off
+  // (exec(), whose program may run for minutes).
+  Value in_background(std::function<Value()> work, bool always = false, std::string label = {});
 };
 
 enum class ArgType : uint8_t { Any, Int, Float, Numeric, Str, Obj, Err, List, Map, Bool };
@@ -146,5 +149,19 @@ void register_json_builtins(Builtins& b);    // parse_json, generate_json
 void register_time_builtins(Builtins& b);    // time, ctime, ...
 void register_task_builtins(Builtins& b);    // ticks_left, callers, pass, suspend, read ... (vm_task.cpp)
 void register_all_builtins();                // idempotent
+
+// Where file_open() and the other file builtins work (ToastStunt's files/
+// directory; lang/builtins/fileio.cpp): "files" in the current directory
+// unless set. It is made on first use.
+void set_files_directory(std::string dir);
+std::string files_directory();
+// Where exec() finds its programs (ToastStunt's executables/;
+// lang/builtins/exec.cpp): "executables" in the current directory unless set.
+void set_executables_directory(std::string dir);
+std::string executables_directory();
+// Kills the program that task `task_id` is waiting for in exec(), if any
+// (kill_task()).
+void kill_exec(int64_t task_id);
+void kill_all_exec();  // a server that stops
 
 }  // namespace echo

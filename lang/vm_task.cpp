@@ -157,12 +157,13 @@ void register_task_builtins(Builtins& b) {
 
 bool BuiltinContext::wizard() const { return host && host->is_wizard(progr); }
 
-Value BuiltinContext::in_background(std::function<Value()> work) {
-  bool threaded = task && !task->frames().empty() && task->frames().back().threaded;
+Value BuiltinContext::in_background(std::function<Value()> work, bool always, std::string label) {
+  bool threaded = always || (task && !task->frames().empty() && task->frames().back().threaded);
   if (!threaded || !host || !host->runs_background()) return work();
   suspend.emplace();
   suspend->kind = Suspend::Background;
   suspend->work = std::make_shared<std::function<Value()>>(std::move(work));
+  suspend->label = std::move(label);
   return Value::integer(0);
 }
 

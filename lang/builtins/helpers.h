@@ -73,5 +73,7 @@ void register_pcre_builtins(Builtins& b);    // pcre_match, pcre_replace
 void register_toast_string_builtins(Builtins& b);
 void register_noise_builtins(Builtins& b);   // simplex_noise
 void register_spellcheck_builtins(Builtins& b);  // spellcheck (GNU Aspell)
+void register_file_builtins(Builtins& b);
+void register_exec_builtins(Builtins& b);        // exec (ToastStunt's exec.cc)        // file_open, file_read ... (ToastStunt's fileio.cc)
 
 }  // namespace echo::bi

@@ -154,6 +154,8 @@ void register_toast_builtins(Builtins& b) {
   register_toast_string_builtins(b);
   register_noise_builtins(b);
   register_spellcheck_builtins(b);
+  register_file_builtins(b);
+  register_exec_builtins(b);
 }
 
 }  // namespace echo::bi

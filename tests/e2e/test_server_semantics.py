@@ -73,7 +73,7 @@ def define_verb(c, obj, name, argspec, lines):
 
 def main():
     with serving(new_world_server(sys.argv[1], sys.argv[2], "semantics")) as server:
-        run(server.port)
+        run(server.port, sys.argv[2])
     if gap_report:
         print("KNOWN_GAPS (not failed):")
         for g in gap_report:
@@ -81,7 +81,7 @@ def main():
     print("e2e server semantics: all checks passed")
 
 
-def run(port):
+def run(port, work):
     a = login(port, "wizard", "connect wizard wizard")
     b = login(port, "alice", "create Alice secret")
     c = login(port, "bob", "create Bob secret")
@@ -92,7 +92,7 @@ def run(port):
     assert re.match(r"#\d+$", alice) and re.match(r"#\d+$", bob), (alice, bob)
     assert evs(a, "%s.programmer = 1;" % alice) == "0"
     assert ev(b, "player") == alice  # she can eval now
-    ids = dict(a=a, b=b, c=c, wiz=wiz, alice=alice, bob=bob, port=port)
+    ids = dict(a=a, b=b, c=c, wiz=wiz, alice=alice, bob=bob, port=port, work=work)
 
     for name, fn in [("suspend", t_suspend), ("resume", t_resume), ("kill_task", t_kill_task),
                      ("queued_tasks", t_queued_tasks), ("task_stack", t_task_stack), ("fork", t_fork),
@@ -104,7 +104,7 @@ def run(port):
                      ("value limits", t_value_limits),
                      ("command while suspended", t_command_while_suspended),
                      ("no interleaving", t_no_interleaving), ("boot_player", t_boot),
-                     ("echo events", t_echo_events)]:
+                     ("echo events", t_echo_events), ("exec", t_exec)]:
         if os.environ.get("ECHO_E2E_ONLY") and name not in os.environ["ECHO_E2E_ONLY"].split(","):
             continue
         check(name, lambda fn=fn: fn(ids), a, ids["b"])
@@ -220,6 +220,53 @@ def t_resume(ids):
     tid = start_nap(a)
     assert evs(a, "resume(%s, 1); return resume(%s, 2);" % (tid, tid)) == "0"
     a.expect(r"^nap got 2$")
+
+
+def program_running(marker):
+    """Whether a process of this machine runs `sleep MARKER`."""
+    for pid in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if f.read() == b"sleep\0" + marker.encode() + b"\0":
+                    return True
+        except OSError:
+            pass
+    return False
+
+
+def t_exec(ids):
+    """exec() (ToastStunt's exec.cc): programs from executables/ beside the store;
+    the task waits while one runs, the server answers others meanwhile, resume()
+    cannot wake it, and kill_task() ends the program."""
+    a = ids["a"]
+    bin_dir = os.path.join(ids["work"], "executables")
+    os.makedirs(bin_dir, exist_ok=True)
+    for name, body in (("hello", 'printf "hi %s" "$1"'), ("slow", "exec sleep 37.25")):
+        path = os.path.join(bin_dir, name)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\n" + body + "\n")
+        os.chmod(path, 0o700)
+    assert ev(a, 'exec({"hello", "there"})') == '{0, "hi there", ""}'
+    assert ev(ids["b"], '`exec({"hello"}) ! ANY\'') == "E_PERM"
+    tid = evs(a, 'fork t (0) r = exec({"slow"}); player:tell("slow ended ", toliteral(r)); endfork return t;')
+    deadline = time.time() + 10
+    while not program_running("37.25"):
+        assert time.time() < deadline, "the program did not start"
+        time.sleep(0.05)
+    t0 = time.time()
+    assert ev(a, "1 + 1") == "2"
+    assert time.time() - t0 < 2, "the server waited for the program"
+    waiting = "for t in (queued_tasks()) if (t[1] == %s) return t[2]; endif endfor return 0;" % tid
+    assert evs(a, waiting) == '"executables/slow"'  # ToastStunt's status for an external queue
+    assert ev(a, "`resume(%s) ! ANY'" % tid) == "E_INVARG"
+    assert ev(a, "kill_task(%s)" % tid) == "0"
+    deadline = time.time() + 10
+    while program_running("37.25"):
+        assert time.time() < deadline, "kill_task() left the program running"
+        time.sleep(0.05)
+    assert evs(a, waiting) == "0"
+    a.command(';"marker"', r'^=> "marker"$')
+    assert not any("slow ended" in l for l in a.consumed), a.consumed
 
 
 def t_kill_task(ids):

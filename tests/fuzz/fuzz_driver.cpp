@@ -229,6 +229,9 @@ std::vector<BuiltinInfo> list_builtins() {
   Builtins& b = Builtins::instance();
   for (size_t i = 0; i < b.size(); ++i) {
     const BuiltinSpec& s = b.at(int(i));
+    // Not the file builtins: a wizard's random file_mkdir() or file_remove()
+    // would change the disk the fuzzer runs on (tests/unit/test_fileio.cpp).
+    if (s.name.rfind("file_", 0) == 0) continue;
     out.push_back({s.name, s.min_args, s.max_args, s.types});
   }
   return out;
@@ -284,7 +287,8 @@ const std::vector<std::string> kBuiltinVars = {"player", "this", "caller", "verb
                                                "OBJ", "STR", "LIST", "ERR", "MAP", "BOOL"};
 const std::vector<std::string> kErrors = {
     "E_NONE", "E_TYPE", "E_DIV", "E_PERM", "E_PROPNF", "E_VERBNF", "E_VARNF", "E_INVIND",
-    "E_RECMOVE", "E_MAXREC", "E_RANGE", "E_ARGS", "E_NACC", "E_INVARG", "E_QUOTA", "E_FLOAT"};
+    "E_RECMOVE", "E_MAXREC", "E_RANGE", "E_ARGS", "E_NACC", "E_INVARG", "E_QUOTA", "E_FLOAT",
+    "E_FILE", "E_EXEC", "E_INTRPT"};
 const std::vector<std::string> kInts = {
     "0", "1", "2", "3", "-1", "10", "-7", "255", "256", "65535", "2147483647", "-2147483648",
     "2147483648", "4294967296", "9223372036854775807", "-9223372036854775807",
