@@ -297,11 +297,16 @@ void Runtime::start() {
   cfg_->load<caf::io::middleman>();
   if (opt_.worker_threads) cfg_->set("scheduler.max-threads", opt_.worker_threads);
   // CAF's idle workers poll their queues with 50 us sleeps for 25 ms after
-  // every job, which costs an idle server about 30 ms of CPU a second. Left
-  // as CAF has it: without that polling a worker that has run dry sleeps up
-  // to 10 ms at a time while the other works through a long chain of local
-  // messages, and an honest player's command waited behind a fork bomb's
-  // 15,000 tasks (e2e-resource-attacks under ASan: p99 60-170 ms -> 600-800).
+  // every job: a fifth of the server's CPU under one busy client, and 30 ms
+  // a second on an idle server. Without it a worker that has run dry sleeps
+  // on its condition variable, woken by work pushed to its own queue, and
+  // steals from the other worker when its 10 ms sleep times out. One busy
+  // client: 5,500 commands/s at 0.20 ms of CPU each, against 2,600-3,300 at
+  // 0.30-0.39 ms (docs/command-path.md). Once an honest player waited behind
+  // a fork bomb's chain of local messages on the other worker without it;
+  // that bomb now ends at queued_task_limit, and the player's p99 is the same
+  // either way (e2e-resource-attacks under ASan: 7.5 ms against 8.9 ms).
+  cfg_->set("work-stealing.moderate-poll-attempts", size_t(0));
   sys_ = std::make_unique<caf::actor_system>(*cfg_);
 
   inbox_actor_ = sys_->spawn(inbox_actor, this, &drain_asked_);
