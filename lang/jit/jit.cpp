@@ -21,6 +21,8 @@
 
 namespace echo::jit {
 
+void register_exit_wait();  // below: waits at exit for the compilation in flight
+
 #ifdef ECHO_HAVE_JIT
 bool built() { return true; }
 
@@ -37,6 +39,12 @@ const Native* compile_native(const Program& p, std::string* why) {
     const char* path = std::getenv("ECHO_JIT_MODULE");
     if (!path || !*path) path = ECHO_JIT_MODULE_PATH;
     if (void* h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) {
+      // The module's static destructors (LLVM's, linked into it) were
+      // registered as it loaded, after the Engine's exit handler, so they
+      // would run first and pull LLVM out from under a compilation still in
+      // flight at exit (a crash in 6% of runs of conformance_echo). Handlers
+      // run in reverse order: one registered now runs before them.
+      register_exit_wait();
       entry = reinterpret_cast<CompileEntry>(dlsym(h, kCompileEntryName));
       if (!entry) load_error = std::string("no ") + kCompileEntryName + " in " + path;
     } else {
@@ -126,8 +134,9 @@ struct Engine {
     static Engine* e = [] {
       auto* made = new Engine;  // never destroyed: native code may run until exit
       // At exit, wait for the compilation in flight: LLVM's own statics are
-      // destroyed after this handler runs, and must not be under it.
-      std::atexit([] { Engine::get().stop(); });
+      // destroyed after this handler runs, and must not be under it (see
+      // compile_native for those of the code generator's module).
+      register_exit_wait();
       return made;
     }();
     return *e;
@@ -206,6 +215,10 @@ struct Engine {
     idle_cv.wait(lock, [this] { return (queue.empty() || stopping) && !busy; });
   }
 };
+
+void register_exit_wait() {
+  std::atexit([] { Engine::get().stop(); });
+}
 
 void note_call(const std::shared_ptr<const Program>& p) {
   Mode m = mode();
