@@ -41,22 +41,14 @@ namespace echo {
 
 namespace {
 
-std::mutex g_exec_mu;  // the directory, and the running programs
-std::string g_exec_root = "executables";
+bi::DirectorySetting g_exec_root{"executables"};
+std::mutex g_exec_mu;  // the running programs
 std::map<int64_t, pid_t> g_running;  // task id -> its program
 
 }  // namespace
 
-void set_executables_directory(std::string dir) {
-  std::lock_guard lock(g_exec_mu);
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  g_exec_root = dir.empty() ? "executables" : std::move(dir);
-}
-
-std::string executables_directory() {
-  std::lock_guard lock(g_exec_mu);
-  return g_exec_root;
-}
+void set_executables_directory(std::string dir) { g_exec_root.set(std::move(dir)); }
+std::string executables_directory() { return g_exec_root.get(); }
 
 void kill_exec(int64_t task_id) {
   std::lock_guard lock(g_exec_mu);

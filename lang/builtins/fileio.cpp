@@ -38,31 +38,12 @@
 #include "lang/builtins/helpers.h"
 #include "lang/world/world.h"
 
-namespace echo {
-
-namespace {
-
-std::mutex g_mu;  // the handle table and the directory setting
-std::string g_root = "files";
-
-}  // namespace
-
-void set_files_directory(std::string dir) {
-  std::lock_guard lock(g_mu);
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  g_root = dir.empty() ? "files" : std::move(dir);
-}
-
-std::string files_directory() {
-  std::lock_guard lock(g_mu);
-  return g_root;
-}
-
-}  // namespace echo
-
 namespace echo::bi {
 
 namespace {
+
+DirectorySetting g_root{"files"};
+std::mutex g_mu;  // the handle table
 
 constexpr int64_t kDefaultMaxFiles = 256;  // ToastStunt's FILE_IO_MAX_FILES
 constexpr size_t kChunk = 4096;            // FILE_IO_BUFFER_LENGTH
@@ -581,6 +562,17 @@ Value bf_file_chmod(BuiltinContext& ctx, std::span<Value> a) {
 }
 
 }  // namespace
+
+}  // namespace echo::bi
+
+namespace echo {
+
+void set_files_directory(std::string dir) { bi::g_root.set(std::move(dir)); }
+std::string files_directory() { return bi::g_root.get(); }
+
+}  // namespace echo
+
+namespace echo::bi {
 
 void register_file_builtins(Builtins& b) {
   using A = ArgType;

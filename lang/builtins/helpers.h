@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,27 @@
 #include "lang/value.h"
 
 namespace echo::bi {
+
+// A directory the server sets and builtins read from any thread (files/,
+// executables/): trailing slashes dropped, the fallback when set empty.
+class DirectorySetting {
+ public:
+  explicit DirectorySetting(const char* fallback) : fallback_(fallback), dir_(fallback) {}
+  void set(std::string dir) {
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    std::lock_guard lock(mu_);
+    dir_ = dir.empty() ? fallback_ : std::move(dir);
+  }
+  std::string get() const {
+    std::lock_guard lock(mu_);
+    return dir_;
+  }
+
+ private:
+  const char* fallback_;
+  mutable std::mutex mu_;
+  std::string dir_;
+};
 
 [[noreturn]] inline void raise(Error e) { throw MooError(e); }
 
