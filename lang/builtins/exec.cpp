@@ -23,8 +23,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
-#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -34,8 +32,6 @@
 #include "lang/builtins/helpers.h"
 #include "lang/vm.h"
 #include "lang/world/world.h"
-
-extern char** environ;
 
 namespace echo {
 
@@ -67,13 +63,6 @@ namespace echo::bi {
 
 namespace {
 
-[[noreturn]] void invalid(const char* message) { throw MooError(Value::err(E_INVARG), message, integer(0)); }
-
-std::string real(const std::string& path) {
-  char buf[PATH_MAX];
-  return realpath(path.c_str(), buf) ? std::string(buf) : std::string();
-}
-
 struct Pipe {
   int fd[2] = {-1, -1};
   ~Pipe() {
@@ -92,7 +81,7 @@ Value run_program(int64_t task_id, const std::string& path, std::vector<std::str
                   std::vector<std::string> env_s, std::string input, size_t max_output) {
   Pipe in, out, err;
   if (pipe2(in.fd, O_CLOEXEC) != 0 || pipe2(out.fd, O_CLOEXEC) != 0 || pipe2(err.fd, O_CLOEXEC) != 0)
-    throw MooError(Value::err(E_EXEC), std::strerror(errno), integer(0));
+    raise(E_EXEC, std::strerror(errno));
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, in.fd[0], STDIN_FILENO);
@@ -125,7 +114,7 @@ Value run_program(int64_t task_id, const std::string& path, std::vector<std::str
   }
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw MooError(Value::err(E_EXEC), std::strerror(rc), integer(0));
+  if (rc != 0) raise(E_EXEC, std::strerror(rc));
   in.close_end(0);
   out.close_end(1);
   err.close_end(1);
@@ -191,7 +180,7 @@ Value bf_exec(BuiltinContext& ctx, std::span<Value> a) {
   if (name.empty() || name[0] == '/' || (name.size() > 1 && name[0] == '.' && name[1] == '.') ||
       name.find("/.") != std::string::npos || name.find("./") != std::string::npos ||
       name.find('\0') != std::string::npos)
-    invalid("Invalid path");
+    raise(E_INVARG, "Invalid path");
   std::vector<std::string> env = {"PATH=/bin:/usr/bin"};
   if (a.size() >= 3) {
     const ListObj* e = a[2].list_obj();
@@ -213,11 +202,10 @@ Value bf_exec(BuiltinContext& ctx, std::span<Value> a) {
   std::string root = executables_directory();
   std::string path = root + "/" + name;
   struct stat st {};
-  if (stat(path.c_str(), &st) != 0) invalid("Does not exist");
-  if (!S_ISREG(st.st_mode)) invalid("Is not a file");
-  std::string root_real = real(root), path_real = real(path);
-  if (root_real.empty() || path_real.compare(0, root_real.size() + 1, root_real + "/") != 0)
-    invalid("Invalid path");
+  if (stat(path.c_str(), &st) != 0) raise(E_INVARG, "Does not exist");
+  if (!S_ISREG(st.st_mode)) raise(E_INVARG, "Is not a file");
+  std::string root_real = real_path(root);
+  if (root_real.empty() || !path_within(real_path(path), root_real)) raise(E_INVARG, "Invalid path");
   // A program's effects cannot be taken back: run alone, not speculatively.
   if (ctx.world) static_cast<World*>(ctx.world)->exclusive_only("exec()");
   int64_t task_id = ctx.task ? ctx.task->id() : -1;

@@ -61,15 +61,11 @@ struct Handle {
 std::map<int64_t, Handle> g_handles;  // under g_mu
 int64_t g_next_handle = 1;
 
-[[noreturn]] void fail(Error e, std::string message, Value value) {
-  throw MooError(Value::err(e), std::move(message), std::move(value));
-}
-
 // ToastStunt's file_raise_errno: E_FILE with strerror() and `what` as the
 // value, or "End of file" for both when errno says nothing.
 [[noreturn]] void fail_errno(std::string_view what) {
-  if (errno) fail(E_FILE, std::strerror(errno), Value::str(what));
-  fail(E_FILE, "End of file", Value::str("End of file"));
+  if (errno) raise(E_FILE, std::strerror(errno), Value::str(what));
+  raise(E_FILE, "End of file", Value::str("End of file"));
 }
 
 // Every file builtin begins here: wizards only (E_PERM), and alone.
@@ -89,28 +85,18 @@ int64_t max_files(BuiltinContext& ctx) {
   return v.is_int() ? v.as_int() : kDefaultMaxFiles;
 }
 
-bool inside(const std::string& path, const std::string& root) {
-  return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
-                          (root == "/" || path[root.size()] == '/'));
-}
-
-std::string real(const std::string& path) {
-  char buf[PATH_MAX];
-  return realpath(path.c_str(), buf) ? std::string(buf) : std::string();
-}
-
 // The path a name stands for under the files directory (made if missing), or
 // E_INVARG "Invalid pathname" with the name as the value.
 std::string resolve(const Value& name_value) {
   std::string_view name = name_value.as_str();
-  auto invalid = [&] { fail(E_INVARG, "Invalid pathname", name_value); };
+  auto invalid = [&] { raise(E_INVARG, "Invalid pathname", name_value); };
   if (name.find('\0') != std::string_view::npos) invalid();
   if (name.size() > 1 && name[0] == '.' && name[1] == '.') invalid();
   if (name.find("/.") != std::string_view::npos) invalid();
   std::string root = files_directory();
   mkdir(root.c_str(), 0755);  // ToastStunt expects it made; Echo makes it on first use
-  std::string root_real = real(root);
-  if (root_real.empty()) fail(E_FILE, std::strerror(errno), Value::str(root));
+  std::string root_real = real_path(root);
+  if (root_real.empty()) raise(E_FILE, std::strerror(errno), Value::str(root));
   if (!name.empty() && name[0] == '/') name.remove_prefix(1);
   std::string path = root + "/" + std::string(name);
   // Symlinks may not lead out: the path itself when it exists (a dangling
@@ -118,14 +104,14 @@ std::string resolve(const Value& name_value) {
   struct stat st {};
   std::string resolved;
   if (lstat(path.c_str(), &st) == 0) {
-    resolved = real(path);
+    resolved = real_path(path);
     if (resolved.empty()) invalid();
   } else {
     std::string parent = path.substr(0, path.rfind('/'));
-    resolved = real(parent);
+    resolved = real_path(parent);
     if (resolved.empty()) return path;  // no such directory: the call fails with ENOENT
   }
-  if (!inside(resolved, root_real)) invalid();
+  if (!path_within(resolved, root_real)) invalid();
   return path;
 }
 
@@ -137,19 +123,19 @@ Handle* find_handle(const Value& h) {
 
 Handle& handle(const Value& h) {
   Handle* p = find_handle(h);
-  if (!p) fail(E_INVARG, "Invalid FHANDLE", h);
+  if (!p) raise(E_INVARG, "Invalid FHANDLE", h);
   return *p;
 }
 
 Handle& readable(const Value& h) {
   Handle& f = handle(h);
-  if (!(f.mode & kRead)) fail(E_INVARG, "File is open write-only", h);
+  if (!(f.mode & kRead)) raise(E_INVARG, "File is open write-only", h);
   return f;
 }
 
 Handle& writable(const Value& h) {
   Handle& f = handle(h);
-  if (!(f.mode & kWrite)) fail(E_INVARG, "File is open read-only", h);
+  if (!(f.mode & kWrite)) raise(E_INVARG, "File is open read-only", h);
   return f;
 }
 
@@ -170,7 +156,7 @@ void add_read_bytes(std::string& out, const Handle& f, std::string_view raw) {
 std::string write_bytes(const Handle& f, const Value& h, const Value& data) {
   if (!f.binary) return std::string(data.as_str());
   std::string raw;
-  if (!binary_to_raw(data.as_str(), &raw)) fail(E_INVARG, "Invalid binary string", h);
+  if (!binary_to_raw(data.as_str(), &raw)) raise(E_INVARG, "Invalid binary string", h);
   return raw;
 }
 
@@ -199,7 +185,7 @@ Value bf_file_open(BuiltinContext& ctx, std::span<Value> a) {
   std::string fmode;
   bool ok = m.size() == 4 && (m[0] == 'r' || m[0] == 'w' || m[0] == 'a') && (m[1] == '+' || m[1] == '-') &&
             (m[2] == 't' || m[2] == 'b') && (m[3] == 'f' || m[3] == 'n');
-  if (!ok) fail(E_INVARG, "Invalid mode string", a[1]);
+  if (!ok) raise(E_INVARG, "Invalid mode string", a[1]);
   f.mode = m[0] == 'r' ? kRead : kWrite;
   fmode += m[0];
   if (m[1] == '+') {
@@ -213,7 +199,7 @@ Value bf_file_open(BuiltinContext& ctx, std::span<Value> a) {
   f.how = std::string(m);
   int64_t limit = max_files(ctx);
   std::lock_guard lock(g_mu);
-  if (int64_t(g_handles.size()) >= limit) fail(E_QUOTA, "Too many files open", integer(0));
+  if (int64_t(g_handles.size()) >= limit) raise(E_QUOTA, "Too many files open", integer(0));
   errno = 0;
   f.file = std::fopen(path.c_str(), fmode.c_str());
   if (!f.file) fail_errno("file_open");
@@ -408,7 +394,7 @@ Value bf_file_seek(BuiltinContext& ctx, std::span<Value> a) {
   std::string w(a[2].as_str());
   for (char& c : w) c = char(upper(c));
   int whence = w == "SEEK_SET" ? SEEK_SET : w == "SEEK_CUR" ? SEEK_CUR : w == "SEEK_END" ? SEEK_END : -1;
-  if (whence < 0) fail(E_INVARG, "Invalid whence", integer(0));
+  if (whence < 0) raise(E_INVARG, "Invalid whence", integer(0));
   if (std::fseek(f.file, long(a[1].as_int()), whence) != 0) fail_errno(f.name);
   return integer(0);
 }
@@ -554,7 +540,7 @@ Value bf_file_chmod(BuiltinContext& ctx, std::span<Value> a) {
   enter(ctx, "file_chmod()");
   std::string_view m = a[1].as_str();
   if (m.size() != 3 || !std::all_of(m.begin(), m.end(), [](char c) { return c >= '0' && c <= '7'; }))
-    fail(E_INVARG, "Invalid mode string", integer(0));
+    raise(E_INVARG, "Invalid mode string", integer(0));
   mode_t mode = mode_t((m[0] - '0') * 64 + (m[1] - '0') * 8 + (m[2] - '0'));
   std::string path = resolve(a[0]);
   if (chmod(path.c_str(), mode) != 0) fail_errno("chmod");
@@ -562,6 +548,16 @@ Value bf_file_chmod(BuiltinContext& ctx, std::span<Value> a) {
 }
 
 }  // namespace
+
+std::string real_path(const std::string& path) {
+  char buf[PATH_MAX];
+  return realpath(path.c_str(), buf) ? std::string(buf) : std::string();
+}
+
+bool path_within(const std::string& path, const std::string& root) {
+  return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+                          (root == "/" || path[root.size()] == '/'));
+}
 
 }  // namespace echo::bi
 

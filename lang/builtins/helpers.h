@@ -35,6 +35,17 @@ class DirectorySetting {
 };
 
 [[noreturn]] inline void raise(Error e) { throw MooError(e); }
+// Raised as ToastStunt's make_raise_pack: the code, a message, and a value
+// (0 unless given).
+[[noreturn]] inline void raise(Error e, std::string message, Value value = Value::integer(0)) {
+  throw MooError(Value::err(e), std::move(message), std::move(value));
+}
+
+// The files and executables directories (fileio.cpp): `path` with every
+// symlink resolved, or "" when it does not resolve; and whether a resolved
+// path is `root` itself or lies under it.
+std::string real_path(const std::string& path);
+bool path_within(const std::string& path, const std::string& root);
 
 // A builtin's result may not pass the running task's value limits: it
 // checks with check_string_length / check_list_length / check_list_value
@@ -95,7 +106,7 @@ void register_pcre_builtins(Builtins& b);    // pcre_match, pcre_replace
 void register_toast_string_builtins(Builtins& b);
 void register_noise_builtins(Builtins& b);   // simplex_noise
 void register_spellcheck_builtins(Builtins& b);  // spellcheck (GNU Aspell)
-void register_file_builtins(Builtins& b);
-void register_exec_builtins(Builtins& b);        // exec (ToastStunt's exec.cc)        // file_open, file_read ... (ToastStunt's fileio.cc)
+void register_file_builtins(Builtins& b);        // file_open, file_read ... (ToastStunt's fileio.cc)
+void register_exec_builtins(Builtins& b);        // exec (ToastStunt's exec.cc)
 
 }  // namespace echo::bi

@@ -103,8 +103,6 @@ int64_t max_iterations(BuiltinContext& ctx) {
   return n < 100 ? 100 : n >= 100000000 ? 100000000 : n;
 }
 
-// Raised as ToastStunt raises them: the message, and 0 as the value.
-[[noreturn]] void fail(Error e, std::string message) { throw MooError(Value::err(e), std::move(message)); }
 
 Value group_value(std::string_view subject, const PCRE2_SIZE* ov, uint32_t n) {
   Value m = Value::empty_map();
@@ -126,9 +124,9 @@ Value bf_pcre_match(BuiltinContext& ctx, std::span<Value> a) {
   if (subject.empty() || pattern.empty()) raise(E_INVARG);
   std::string error;
   Code re = compile(pattern, options, &error);
-  if (!re) fail(E_INVARG, error);
+  if (!re) raise(E_INVARG, error);
   MatchData md(pcre2_match_data_create_from_pattern(re.get(), nullptr));
-  if (!md) fail(E_QUOTA, "Failed to allocate PCRE2 match data");
+  if (!md) raise(E_QUOTA, "Failed to allocate PCRE2 match data");
   uint32_t names = 0, entry_size = 0;
   PCRE2_SPTR table = nullptr;
   pcre2_pattern_info(re.get(), PCRE2_INFO_NAMECOUNT, &names);
@@ -146,9 +144,9 @@ Value bf_pcre_match(BuiltinContext& ctx, std::span<Value> a) {
                          match_context());
     if (rc == PCRE2_ERROR_NOMATCH) break;
     if (rc < 0)
-      fail(E_INVARG, "pcre2_match returned error: " + pcre_error_text(rc) + " (" + std::to_string(rc) + ")");
+      raise(E_INVARG, "pcre2_match returned error: " + pcre_error_text(rc) + " (" + std::to_string(rc) + ")");
     if (loops >= limit)
-      fail(E_MAXREC, "Too many iterations of matching loop: " + std::to_string(loops));
+      raise(E_MAXREC, "Too many iterations of matching loop: " + std::to_string(loops));
     Value groups = Value::empty_map();
     std::vector<bool> named(size_t(rc), false);
     for (uint32_t i = 0; i < names; ++i) {
@@ -242,7 +240,7 @@ Value bf_pcre_replace(BuiltinContext&, std::span<Value> a) {
   std::string subject = cstr(a[0]);
   std::string_view command = a[1].as_str();
   auto syntax_error = [] {
-    fail(E_INVARG, "Compile error:  (pcrs:) Syntax error while parsing command (" + std::to_string(kPcrsCmdSyntax) + ")");
+    raise(E_INVARG, "Compile error:  (pcrs:) Syntax error while parsing command (" + std::to_string(kPcrsCmdSyntax) + ")");
   };
   // pcrs_compile_command: split on the unescaped delimiter into exactly four
   // parts (the first is the command letter, not checked).
@@ -288,7 +286,7 @@ Value bf_pcre_replace(BuiltinContext&, std::span<Value> a) {
   std::vector<Piece> pieces = compile_replacement(parts[2], trivial, captures);
 
   MatchData md(pcre2_match_data_create_from_pattern(re.get(), nullptr));
-  if (!md) fail(E_QUOTA, "Failed to allocate PCRE2 match data");
+  if (!md) raise(E_QUOTA, "Failed to allocate PCRE2 match data");
   const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md.get());
   std::string out;
   size_t copied = 0, from = 0;
@@ -297,7 +295,7 @@ Value bf_pcre_replace(BuiltinContext&, std::span<Value> a) {
                          match_context());
     if (rc == PCRE2_ERROR_NOMATCH) break;
     if (rc < 0)
-      fail(E_INVARG, "Exec error:  (pcre:) " + pcre_error_text(rc) + " (" + std::to_string(rc) + ")");
+      raise(E_INVARG, "Exec error:  (pcre:) " + pcre_error_text(rc) + " (" + std::to_string(rc) + ")");
     size_t ms = ov[0], me = ov[1];
     out.append(subject, copied, ms - copied);
     for (const Piece& p : pieces) {
