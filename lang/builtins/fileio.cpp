@@ -31,6 +31,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -485,15 +486,16 @@ Value bf_file_list(BuiltinContext& ctx, std::span<Value> a) {
   enter(ctx, "file_list()");
   std::string path = resolve(a[0]);
   bool detailed = a.size() >= 2 && a[1].truthy();
-  DIR* dir = opendir(path.c_str());
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(path.c_str()), closedir);
   if (!dir) fail_errno(a[0].as_str());
   std::vector<std::string> names;
-  while (dirent* d = readdir(dir)) {
+  while (dirent* d = readdir(dir.get())) {
     std::string_view n = d->d_name;
-    if (n != "." && n != "..") names.emplace_back(n);
-    if (names.size() > 1000000) break;  // bounded by the list limit below
+    if (n == "." || n == "..") continue;
+    names.emplace_back(n);
+    check_list_length(names.size());  // E_QUOTA past max_list_concat, not a list cut short
   }
-  closedir(dir);
+  dir.reset();
   std::sort(names.begin(), names.end());
   std::vector<Value> items;
   for (const std::string& n : names) {
@@ -505,7 +507,6 @@ Value bf_file_list(BuiltinContext& ctx, std::span<Value> a) {
       if (stat((path + "/" + n).c_str(), &st) != 0) fail_errno(a[0].as_str());
       items.push_back(make_list({Value::str(n), type_string(st.st_mode), mode_string(st.st_mode), integer(st.st_size)}));
     }
-    check_list_length(items.size());
   }
   return list_from(std::move(items));
 }

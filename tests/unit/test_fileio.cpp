@@ -159,6 +159,21 @@ TEST_CASE("handles, modes, seek and tell, stat", "[builtins][fileio]") {
   CHECK(t.wiz("return file_rmdir(\"nothere\");") == "!! E_FILE No such file or directory");
 }
 
+TEST_CASE("file_list of more names than a list may hold is E_QUOTA, not a list cut short", "[builtins][fileio]") {
+  Files t;
+  fs::create_directories(t.dir);
+  for (int i = 0; i < 5; ++i) std::ofstream(t.dir / ("f" + std::to_string(i)));
+  EvalOptions o;
+  o.host = &t.host;
+  o.player = 2;
+  o.syntax = Syntax::Moo;
+  o.limits.values.max_list_length = 4;
+  o.limits.values.catchable = true;
+  CHECK(eval_moo("return `file_list(\"\") ! E_QUOTA => \"quota\"';", o).describe() == "=> \"quota\"");
+  o.limits.values.max_list_length = 5;
+  CHECK(eval_moo("return length(file_list(\"\"));", o).describe() == "=> 5");
+}
+
 TEST_CASE("file_grep and file_count_lines", "[builtins][fileio]") {
   Files t;
   t.wiz("fh = file_open(\"g\", \"w-tn\"); for w in ({\"alpha\", \"Beta\", \"gamma beta\"}) file_writeline(fh, w);"
