@@ -25,12 +25,13 @@ Value word_list(const std::string& line) {
 
 // ---- the session interface ------------------------------------------------------
 
-Session SessionPort::open(caf::actor session, const std::string& name, std::shared_ptr<const void> hold) const {
-  return rt->open_session(std::move(session), name, std::move(hold), -1);
+Session SessionPort::open(caf::actor session, const std::string& name, std::shared_ptr<const void> hold,
+                          int64_t handler, bool print_messages) const {
+  return rt->open_session(std::move(session), name, std::move(hold), -1, handler, print_messages);
 }
 
 Session Runtime::open_session(caf::actor session, const std::string& name, std::shared_ptr<const void> hold,
-                              int64_t as_player) {
+                              int64_t as_player, int64_t handler, bool print_messages) {
   InboxEvent ev;
   ev.kind = InboxEvent::Open;
   ev.handle = next_handle_.fetch_add(1);
@@ -39,6 +40,8 @@ Session Runtime::open_session(caf::actor session, const std::string& name, std::
   ev.out = std::make_shared<OutputQueue>();
   ev.hold = std::move(hold);
   ev.as_player = as_player;
+  ev.handler = handler;
+  ev.print_messages = print_messages;
   Session s{ev.handle, ev.out};
   post(std::move(ev));
   return s;
@@ -62,9 +65,13 @@ void SessionPort::stats(const std::string& actor, ConnHandle h, double seconds, 
 void SessionPort::gone(const std::string& actor) const { rt->forget(actor); }
 int64_t SessionPort::max_connections_per_ip() const { return rt->max_connections_per_ip(); }
 void SessionPort::log(const std::string& line) const { rt->log(line); }
-void SessionPort::listener(caf::actor a) const {
+void SessionPort::listener(caf::actor a, uint16_t port) const {
   std::lock_guard<WorldLock> lk(rt->mu);
-  rt->listeners_.push_back(std::move(a));
+  rt->listeners_.push_back(Runtime::Listening{0, port, true, std::move(a)});
+}
+void SessionPort::set_listen_hook(ListenHook hook) const {
+  std::lock_guard<WorldLock> lk(rt->mu);
+  rt->listen_hook_ = std::move(hook);
 }
 
 Connection* Runtime::conn_by_handle(ConnHandle h) {
@@ -157,6 +164,8 @@ void Runtime::open_connection(InboxEvent& ev) {
   c.session = std::move(ev.session);
   c.out = std::move(ev.out);
   c.hold = std::move(ev.hold);
+  c.listener = ev.handler;
+  c.print_messages = ev.print_messages;
   log("ACCEPT: #" + std::to_string(c.id) + " on " + c.name);
   if (ev.as_player >= 0) {  // a web session whose token was checked: logged in at once
     c.web = true;
@@ -304,6 +313,7 @@ void Runtime::connection_closed(ConnHandle h) {
       enqueue(e->id);
     }
     c->reading_task = 0;
+    c->http = nullptr;
   }
   if (!still_connected) run_notifier(c->id, c->listener, "user_disconnected", make_list({Value::obj(c->id)}), true);
   if (c->detached)
@@ -314,7 +324,7 @@ void Runtime::connection_closed(ConnHandle h) {
 
 void Runtime::close_connection(Connection& c, const char* message) {
   if (c.out) {
-    if (message) c.out->push(message, true, true, max_queued_output());
+    if (message && c.print_messages) c.out->push(message, true, true, max_queued_output());
     c.out->push_close();  // after everything queued before it
     publish_output(c);
     c.out.reset();
@@ -436,10 +446,27 @@ void Runtime::dispatch_input(Connection& c) {
   if (c.reading_task && !front_oob) {
     TaskEntry* e = task(c.reading_task);
     if (e && e->state == TaskEntry::Reading) {
-      std::string line = take_line(c);
-      c.unquote(line);
+      Value got;
+      if (c.http) {  // read_http(): the task reads on until the message is whole
+        bool whole = false;
+        while (!whole && !c.input.empty() && !c.out_of_band(c.input.front())) {
+          std::string line = take_line(c);
+          c.unquote(line);
+          whole = c.http->feed(line);
+        }
+        if (!whole) {
+          if (!c.input.empty()) dispatch_input(c);  // an out-of-band line passes the reader by
+          return;
+        }
+        got = c.http->answer();
+        c.http = nullptr;
+      } else {
+        std::string line = take_line(c);
+        c.unquote(line);
+        got = Value::str(line);
+      }
       c.reading_task = 0;
-      e->task->resume(Value::str(line));
+      e->task->resume(got);
       e->task->set_limits(limits(false));
       e->state = TaskEntry::Ready;
       e->reading_conn = 0;
@@ -697,14 +724,15 @@ void Runtime::player_connected(Connection& c, int64_t old_id, int64_t new_id, bo
     more_conns_[new_id].push_back(c.handle);
     log("CONNECTED: #" + std::to_string(new_id) + " on " + c.name + " (beside " + existing->name + ")");
     log_event("connect", NOTHING, NOTHING, new_id, Value::str(c.name));
-    output(c, "*** Connected ***", true);
+    if (c.print_messages) output(c, "*** Connected ***", true);
     return;
   }
   if (existing && existing != &c) set_conn_id(*existing, -1000000000 - int64_t(existing->handle));  // no longer the player's
   set_conn_id(c, new_id);
   c.connected_at = unix_now();
   auto message = [&](Connection& to, const char* option, const char* dflt) {
-    Value v = server_option(option);
+    if (!to.print_messages) return;
+    Value v = server_option_of(to.listener, option);
     if (v.is_str()) {
       notify(to.id, v.as_str());
     } else if (v.is_list()) {

@@ -126,7 +126,13 @@ class OutputQueue {
   // they send, the runtime what it takes).
   InputMeter input;
 
+  // The connection's "binary" option (set_connection_option): its session
+  // then hands on each read's bytes as one binary string, as LambdaMOO does.
+  bool binary_input() const { return binary_input_.load(std::memory_order_relaxed); }
+  void set_binary_input(bool on) { binary_input_.store(on, std::memory_order_relaxed); }
+
  private:
+  std::atomic<bool> binary_input_{false};
   static constexpr uint64_t kUncommitted = UINT64_MAX;
   struct Block {
     std::string text;

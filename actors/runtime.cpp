@@ -251,7 +251,7 @@ Runtime::~Runtime() {
     // The middleman waits for its brokers: stop the listeners (sessions were
     // closed by wait(); the checkpoint since gave their clients time to take
     // the last output, and one that has not is not waited for).
-    for (auto& l : listeners_) caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
+    for (auto& l : listeners_) caf::anon_send_exit(l.actor, caf::exit_reason::user_shutdown);
     for (auto& s : closed_at_shutdown_) caf::anon_send(s, abort_atom::value);
     for (auto& [id, e] : tasks_)
       if (e->actor) caf::anon_send_exit(e->actor, caf::exit_reason::user_shutdown);
@@ -454,6 +454,7 @@ void Runtime::kill_task(int64_t id) {
   for (auto& [h, c] : conns_)
     if (c.reading_task == id) {
       c.reading_task = 0;
+      c.http = nullptr;
       maybe_ending(c);
     }
   if (e->persisted) dirty_tasks_.insert(id);
@@ -895,7 +896,10 @@ void Runtime::wait(const std::function<void()>& before_close) {
     for (auto& [h, c] : conns_) {
       if (c.closed) continue;
       if (c.session) closed_at_shutdown_.push_back(c.session);
-      close_connection(c, ("*** Shutting down: " + stop_reason_ + " ***").c_str());
+      std::string bye = "*** Shutting down: " + stop_reason_ + " ***";
+      // server.c sends it to every connection, print_messages or not.
+      if (!c.print_messages && c.out) c.out->push(bye, true, true, max_queued_output());
+      close_connection(c, bye.c_str());
     }
     commit();
     write_deferred_tasks();

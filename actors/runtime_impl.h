@@ -48,6 +48,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/http_read.h"
 #include "actors/messages.h"
 #include "actors/monitor.h"
 #include "actors/output_queue.h"
@@ -117,12 +118,14 @@ struct Connection {
   int64_t id = 0;             // negative until logged in, then the player
   caf::actor session;
   std::string name;           // connection_name()
-  int64_t listener = 0;       // the object whose verbs handle it (#0)
+  int64_t listener = 0;       // the object whose verbs handle it (#0, or listen()'s)
+  bool print_messages = true; // the server's own messages (*** Connected *** ...) go to it
   double connected_at = 0;    // 0 until logged in (LambdaMOO's connection_time)
   double last_activity = 0;
   std::deque<std::string> input;
   bool busy = false;          // a line's task has not reached its first commit point
   int64_t reading_task = 0;   // a task waiting in read() on this connection
+  std::shared_ptr<HttpReader> http;  // ... in read_http(): what it has parsed so far
   int64_t last_input_task = 0;  // the task of the last line taken as a command or login
   bool disconnect_me = false; // boot_player(): closed after the current segment
   bool closed = false;        // the client is gone
@@ -267,11 +270,13 @@ class Runtime {
     int64_t as_player = -1;             // Open: logged in as this player at once (a web session)
     std::function<void(int64_t)> login_watch;  // Open: a web login's (no greeting line)
     std::function<void()> call;         // Call: run with mu held (a web request)
+    int64_t handler = 0;                // Open: the object whose verbs handle it (listen())
+    bool print_messages = true;         // Open: the server's messages go to it
   };
   void post(InboxEvent ev);
   // SessionPort::open, and WebPort::open_as (as_player >= 0: logged in at once).
   Session open_session(caf::actor session, const std::string& name, std::shared_ptr<const void> hold,
-                       int64_t as_player);
+                       int64_t as_player, int64_t handler = 0, bool print_messages = true);
   // With mu held: handles up to `max` events (the inbox actor is asked to
   // come back for the rest, so that mu is let go in between).
   void drain_inbox(size_t max = 256);
@@ -330,6 +335,7 @@ class Runtime {
   std::string store_dir() const;
   int64_t server_int_option(const char* name, int64_t dflt);
   Value server_option(const char* name);  // Value::none() when unset
+  Value server_option_of(int64_t listener, const char* name);  // a connection's: its listener's first
   TaskLimits limits(bool foreground);
   TaskLimits read_limits(bool foreground);
   struct LimitsCache {
@@ -594,7 +600,21 @@ class Runtime {
   double last_eviction_ = 0;
   std::mt19937_64 rng_;
   friend struct SessionPort;
-  std::vector<caf::actor> listeners_;
+  // The listening points, newest first (LambdaMOO's all_slisteners; the
+  // first one, from the command line, is last): listeners(), unlisten().
+ public:
+  struct Listening {
+    int64_t handler = 0;
+    uint16_t port = 0;
+    bool print_messages = true;
+    caf::actor actor;
+  };
+  std::vector<Listening>& listening() { return listeners_; }
+  const SessionPort::ListenHook& listen_hook() const { return listen_hook_; }
+
+ private:
+  std::vector<Listening> listeners_;
+  SessionPort::ListenHook listen_hook_;
   std::vector<caf::actor> closed_at_shutdown_;  // their sessions: aborted as the server stops
   caf::actor timer_;
   // Task actors between tasks (with mu held). A task leases one when its

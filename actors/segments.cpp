@@ -51,9 +51,14 @@ TaskLimits Runtime::read_limits(bool fg) {
   return l;
 }
 
-Value Runtime::server_option(const char* name) {
-  if (!world_->valid(0) || !world_->find_slot(0, "server_options")) return Value::none();
-  Value so = world_->slot_value(0, "server_options");
+Value Runtime::server_option(const char* name) { return server_option_of(0, name); }
+
+// server.c's get_server_option: the listener's server_options if it has
+// that property (inherited or not), else #0's.
+Value Runtime::server_option_of(int64_t listener, const char* name) {
+  int64_t holder = listener != 0 && world_->valid(listener) && world_->find_slot(listener, "server_options") ? listener : 0;
+  if (!world_->valid(holder) || !world_->find_slot(holder, "server_options")) return Value::none();
+  Value so = world_->slot_value(holder, "server_options");
   if (!so.is_obj() || !world_->valid(so.as_obj()) || !world_->find_slot(so.as_obj(), name))
     return Value::none();
   return world_->slot_value(so.as_obj(), name);
@@ -479,7 +484,8 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
       run_again(self, e);
       return;
     }
-    if (s.non_blocking) {
+    if (s.http) c->http = std::make_shared<HttpReader>(s.http == 1);
+    if (s.non_blocking && !s.http) {
       // tasks.c read_input_now: the first in-band line (dequeue_input_task
       // with DQ_INBAND leaves out-of-band ones queued), else 0.
       Value v = Value::integer(0);

@@ -4,11 +4,13 @@
 // directly. Permission checks and errors follow LambdaMOO.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
 #include "actors/runtime_impl.h"
 #include "lang/builtins/helpers.h"
+#include "lang/map.h"
 
 namespace echo::actors {
 
@@ -179,6 +181,7 @@ Value bf_set_connection_option(BuiltinContext& ctx, std::span<Value> a) {
   const Value& v = a[2];
   if (opt == "binary") {
     c->binary = v.truthy();
+    if (c->out) c->out->set_binary_input(c->binary);
   } else if (opt == "hold-input") {
     c->hold_input = v.truthy();
     // tasks.c: "Anything to be done?" The lines held run now, not when the
@@ -269,21 +272,58 @@ Value bf_open_network_connection(BuiltinContext&, std::span<Value>) {
   raise(E_PERM);  // outbound connections are disabled, as in a default LambdaMOO build
 }
 
-Value bf_listeners(BuiltinContext&, std::span<Value>) {
-  // The one telnet listener, handled by #0 with messages printed.
+// server.c's listening points: listen(object, port [, print-messages])
+// opens one whose connections `object` handles as #0 handles the first
+// one's; LambdaMOO's canon for a TCP point is its port. ToastStunt's map of
+// options is taken for the third argument too ("print-messages").
+Value bf_listeners(BuiltinContext&, std::span<Value> a) {
   Value m = Value::empty_list();
-  list_append(m, make_list({Value::obj(0), Value::integer(0), Value::integer(1)}));
+  for (const Runtime::Listening& l : rt_of().listening()) {
+    // ToastStunt's listeners(find): only the point of that object or port.
+    if (!a.empty() && !(a[0].is_obj() ? a[0].as_obj() == l.handler : equal(a[0], Value::integer(l.port)))) continue;
+    list_append(m, make_list({Value::obj(l.handler), Value::integer(l.port), Value::integer(l.print_messages)}));
+  }
   return m;
 }
 
-Value bf_listen(BuiltinContext& ctx, std::span<Value>) {
+Value bf_listen(BuiltinContext& ctx, std::span<Value> a) {
   if (!is_wiz(ctx)) raise(E_PERM);
-  raise(E_PERM);  // listeners are configured on the command line
+  Runtime& rt = rt_of();
+  int64_t handler = a[0].as_obj();
+  if (!a[1].is_int()) raise(E_TYPE);  // net_bsd_tcp.c: a TCP point is a port number
+  bool print = false;
+  if (a.size() > 2) {
+    if (a[2].is_map()) {
+      const MapObj* m = a[2].map_obj();
+      long i = m->find(Value::str("print-messages"));
+      print = i >= 0 && m->entries[size_t(i)].second.truthy();
+    } else {
+      print = a[2].truthy();
+    }
+  }
+  int64_t port = a[1].as_int();
+  if (!rt.world().valid(handler) || port < 0 || port > 65535) raise(E_INVARG);
+  for (const Runtime::Listening& l : rt.listening())
+    if (port != 0 && l.port == port) raise(E_INVARG, "already listening on port " + std::to_string(port));
+  if (!rt.listen_hook()) raise(E_PERM, "this server cannot open listening points");
+  ListenPoint p = rt.listen_hook()(handler, uint16_t(port), print);
+  if (p.port == 0) raise(p.denied ? E_PERM : E_QUOTA, "cannot listen: " + p.why);
+  rt.log("LISTEN: #" + std::to_string(handler) + " now listening on port " + std::to_string(p.port));
+  rt.listening().insert(rt.listening().begin(), Runtime::Listening{handler, p.port, print, std::move(p.actor)});
+  return Value::integer(p.port);
 }
 
-Value bf_unlisten(BuiltinContext& ctx, std::span<Value>) {
+Value bf_unlisten(BuiltinContext& ctx, std::span<Value> a) {
   if (!is_wiz(ctx)) raise(E_PERM);
-  raise(E_INVARG);
+  Runtime& rt = rt_of();
+  auto& ls = rt.listening();
+  auto it = std::find_if(ls.begin(), ls.end(), [&](const Runtime::Listening& l) { return equal(a[0], Value::integer(l.port)); });
+  if (it == ls.end()) raise(E_INVARG);
+  // The acceptor stops; connections it made stay, as LambdaMOO's do.
+  caf::anon_send_exit(it->actor, caf::exit_reason::user_shutdown);
+  rt.log("UNLISTEN: #" + std::to_string(it->handler) + " no longer listening on port " + std::to_string(it->port));
+  ls.erase(it);
+  return ok();
 }
 
 Value bf_switch_player(BuiltinContext& ctx, std::span<Value> a) {

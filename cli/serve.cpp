@@ -104,12 +104,24 @@ int cmd_serve(int argc, char** argv) {
     set_executables_directory(exec_dir.empty() ? (beside / "executables").string() : exec_dir);
     opt.telnet_port = int(port);
     actors::Server server(opt);
+    // listen(): more listening points, on the same address, made by net/.
+    // CivetWeb holds at most a connection per thread, and its queue.
+    int64_t max_connections = net::connection_limit(http_port >= 0 ? http.threads + 64 : 0);
+    server.sessions().set_listen_hook([&server, bind = opt.bind, max_connections](int64_t handler, uint16_t port,
+                                                                                 bool print) {
+      net::TelnetOptions o;
+      o.bind = bind;
+      o.max_connections = max_connections;
+      o.port = port;
+      o.handler = handler;
+      o.print_messages = print;
+      return net::open_listening_point(server.system(), server.sessions(), o);
+    });
     server.start();
     net::TelnetOptions t;
     t.bind = opt.bind;
     t.port = uint16_t(port);
-    // CivetWeb holds at most a connection per thread, and its queue.
-    t.max_connections = net::connection_limit(http_port >= 0 ? http.threads + 64 : 0);
+    t.max_connections = max_connections;
     uint16_t bound = net::start_telnet(server.system(), server.sessions(), t);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);

@@ -93,6 +93,9 @@ struct BuiltinContext {
     int64_t connection = -1;  // Read: the connection; -1: the task's player
     bool connection_given = false;  // Read: read(conn), not read() (they differ in permissions)
     bool non_blocking = false;  // Read
+    // Read: read_http()'s (ToastStunt): the lines are bytes of an HTTP
+    // message, parsed until it is whole. 1 a request, 2 a response.
+    uint8_t http = 0;
     // Background: the work, run on another thread. It must not touch the
     // world or any Value the task holds (their counts are not atomic); its
     // result, or the MooError it throws, is the builtin's.

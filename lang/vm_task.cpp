@@ -153,6 +153,25 @@ void register_task_builtins(Builtins& b) {
            ctx.suspend = s;
            return Value::integer(0);
          }});
+  // read_http("request" | "response" [, conn]) (ToastStunt's execute.cc):
+  // reads like read(), with read()'s permissions, until the bytes of a whole
+  // HTTP message have come; answers a map of its parts.
+  b.add({"read_http", 1, 2, {ArgType::Str, ArgType::Obj}, [](BuiltinContext& ctx, std::span<Value> a) {
+           BuiltinContext::Suspend s;
+           s.kind = BuiltinContext::Suspend::Read;
+           if (compare_ci(a[0].as_str(), "request") == 0)
+             s.http = 1;
+           else if (compare_ci(a[0].as_str(), "response") == 0)
+             s.http = 2;
+           else
+             throw MooError(E_INVARG);
+           if (a.size() > 1) {
+             s.connection = a[1].as_obj();
+             s.connection_given = true;
+           }
+           ctx.suspend = s;
+           return Value::integer(0);
+         }});
 }
 
 bool BuiltinContext::wizard() const { return host && host->is_wizard(progr); }

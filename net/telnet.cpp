@@ -22,6 +22,7 @@
 
 #include "actors/messages.h"
 #include "actors/output_queue.h"
+#include "lang/builtins/helpers.h"
 
 namespace echo::net {
 
@@ -143,14 +144,16 @@ constexpr size_t kWriteChunk = 16 * 1024;
 constexpr std::chrono::seconds kCloseGrace{10};
 
 caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle hdl, actors::SessionPort port,
-                             std::string name, std::shared_ptr<const void> hold) {
+                             std::string name, std::shared_ptr<const void> hold, int64_t handler,
+                             bool print_messages) {
   auto st = std::make_shared<SessionState>();
   st->hold = hold;
   self->configure_read(hdl, caf::io::receive_policy::at_most(4096));
   // data_transferred_msg says how much CAF still holds, so that the next
   // chunk goes once the socket took the last one.
   self->ack_writes(hdl, true);
-  actors::Session session = port.open(caf::actor_cast<caf::actor>(self), name, std::move(hold));
+  actors::Session session =
+      port.open(caf::actor_cast<caf::actor>(self), name, std::move(hold), handler, print_messages);
   st->handle = session.handle;
   st->out = std::move(session.out);
   int copy = ::fcntl(static_cast<int>(hdl.id()), F_DUPFD_CLOEXEC, 0);  // CAF 0.17: the id is the socket
@@ -196,7 +199,13 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
       [=](const caf::io::new_data_msg& msg) {
         auto t0 = std::chrono::steady_clock::now();
         std::vector<std::string> lines;
-        st->filter.feed(std::string_view(msg.buf.data(), msg.buf.size()), lines);
+        if (st->out->binary_input()) {
+          // LambdaMOO's binary mode: each read as one binary string, bytes
+          // as they came (no line breaks, no telnet), for read_http() and co.
+          lines.push_back(bi::raw_to_binary(std::string_view(msg.buf.data(), msg.buf.size())));
+        } else {
+          st->filter.feed(std::string_view(msg.buf.data(), msg.buf.size()), lines);
+        }
         int64_t bytes = actors::InputMeter::bytes_of(lines);
         // An exception would end this broker (and the connection) silently.
         if (!lines.empty()) try {
@@ -236,8 +245,10 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
   };
 }
 
+// `registered`: the runtime is told of it here (start_telnet); listen()'s
+// points are recorded by the runtime itself, which holds its lock meanwhile.
 caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, TelnetOptions opt,
-                              std::shared_ptr<std::promise<uint16_t>> ready) {
+                              std::shared_ptr<std::promise<uint16_t>> ready, bool registered) {
   auto r = self->add_tcp_doorman(opt.port, opt.bind.c_str(), true);
   if (!r) {
     ready->set_exception(std::make_exception_ptr(std::runtime_error(
@@ -246,7 +257,7 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
     return {};
   }
   uint16_t bound = r->second;
-  port.listener(caf::actor_cast<caf::actor>(self));
+  if (registered) port.listener(caf::actor_cast<caf::actor>(self), bound);
   ready->set_value(bound);
   auto counts = std::make_shared<AddressCounts>();
   struct Refusals {
@@ -314,7 +325,7 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
         }
         std::string name = "port " + std::to_string(bound) + " from " + addr + ", port " +
                            std::to_string(self->remote_port(msg.handle));
-        self->fork(telnet_session, msg.handle, port, name, std::move(hold));
+        self->fork(telnet_session, msg.handle, port, name, std::move(hold), opt.handler, opt.print_messages);
       },
       [=](log_atom) { log_refusals(); },
   };
@@ -322,14 +333,15 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
 
 }  // namespace
 
-std::string port_problem(const std::string& bind, uint16_t port, const char* flag) {
-  if (port == 0) return {};
+namespace {
+// Binds `port` on `bind` and closes it again: 0 when it can be listened on,
+// else the errno (EADDRNOTAVAIL for an address that is not an IP address).
+int probe_bind(const std::string& bind, uint16_t port) {
   addrinfo hints{}, *res = nullptr;
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  if (getaddrinfo(bind.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
-    return "cannot use the address " + bind + " (use an IP address such as 127.0.0.1 or 0.0.0.0)";
+  if (getaddrinfo(bind.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res) return EAFNOSUPPORT;
   int fd = socket(res->ai_family, SOCK_STREAM, 0);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -337,7 +349,16 @@ std::string port_problem(const std::string& bind, uint16_t port, const char* fla
   int err = errno;
   if (fd >= 0) ::close(fd);
   freeaddrinfo(res);
-  if (rc == 0) return {};
+  return rc == 0 ? 0 : err;
+}
+}  // namespace
+
+std::string port_problem(const std::string& bind, uint16_t port, const char* flag) {
+  if (port == 0) return {};
+  int err = probe_bind(bind, port);
+  if (err == 0) return {};
+  if (err == EAFNOSUPPORT)
+    return "cannot use the address " + bind + " (use an IP address such as 127.0.0.1 or 0.0.0.0)";
   std::string where = "port " + std::to_string(port) + " on " + bind;
   if (err == EADDRINUSE) return where + " is in use (another server?); pick another with " + flag;
   if (err == EACCES) return where + " needs privileges; pick one above 1023 with " + flag;
@@ -367,8 +388,30 @@ uint16_t start_telnet(caf::actor_system& sys, actors::SessionPort port, const Te
     throw std::runtime_error(why);
   auto ready = std::make_shared<std::promise<uint16_t>>();
   auto fut = ready->get_future();
-  sys.middleman().spawn_broker(telnet_acceptor, port, options, ready);
+  sys.middleman().spawn_broker(telnet_acceptor, port, options, ready, true);
   return fut.get();
+}
+
+actors::ListenPoint open_listening_point(caf::actor_system& sys, actors::SessionPort port,
+                                         const TelnetOptions& options) {
+  actors::ListenPoint point;
+  if (options.port != 0) {
+    if (int err = probe_bind(options.bind, options.port); err != 0) {
+      point.denied = err == EACCES;
+      point.why = "port " + std::to_string(options.port) + " on " + options.bind + ": " + std::strerror(err);
+      return point;
+    }
+  }
+  auto ready = std::make_shared<std::promise<uint16_t>>();
+  auto fut = ready->get_future();
+  caf::actor a = sys.middleman().spawn_broker(telnet_acceptor, port, options, ready, false);
+  try {
+    point.port = fut.get();
+    point.actor = std::move(a);
+  } catch (const std::exception& e) {
+    point.why = e.what();
+  }
+  return point;
 }
 
 }  // namespace echo::net

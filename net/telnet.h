@@ -39,6 +39,11 @@ struct TelnetOptions {
   // LambdaMOO's server_full_msg. <= 0: no limit (connection_limit() is the
   // usual value).
   int64_t max_connections = 0;
+  // The object whose verbs handle its connections (do_login_command,
+  // user_connected ...), and whether the server prints its messages to them
+  // (*** Connected *** and co.): #0 and yes, unless listen() says otherwise.
+  int64_t handler = 0;
+  bool print_messages = true;
 };
 
 // How many telnet connections a server may hold so that, with `others`
@@ -55,5 +60,12 @@ std::string port_problem(const std::string& bind, uint16_t port, const char* fla
 // Starts listening; returns the port. Throws std::runtime_error when the
 // address cannot be bound.
 uint16_t start_telnet(caf::actor_system& sys, actors::SessionPort port, const TelnetOptions& options);
+
+// What listen() opens (SessionPort::set_listen_hook): a listening point
+// like start_telnet's, not registered with the runtime, which holds its lock
+// while it waits for this and records the point itself. The port is 0 when
+// it cannot listen; `denied` then says the address needs privileges.
+actors::ListenPoint open_listening_point(caf::actor_system& sys, actors::SessionPort port,
+                                         const TelnetOptions& options);
 
 }  // namespace echo::net

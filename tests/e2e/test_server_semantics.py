@@ -104,7 +104,7 @@ def run(port, work):
                      ("value limits", t_value_limits),
                      ("command while suspended", t_command_while_suspended),
                      ("no interleaving", t_no_interleaving), ("boot_player", t_boot),
-                     ("echo events", t_echo_events), ("exec", t_exec)]:
+                     ("echo events", t_echo_events), ("exec", t_exec), ("listen", t_listen)]:
         if os.environ.get("ECHO_E2E_ONLY") and name not in os.environ["ECHO_E2E_ONLY"].split(","):
             continue
         check(name, lambda fn=fn: fn(ids), a, ids["b"])
@@ -267,6 +267,100 @@ def t_exec(ids):
     assert evs(a, waiting) == "0"
     a.command(';"marker"', r'^=> "marker"$')
     assert not any("slow ended" in l for l in a.consumed), a.consumed
+
+
+def raw_connect(port):
+    import socket
+    return socket.create_connection(("127.0.0.1", port), timeout=10)
+
+
+def recv_until(sock, marker, timeout=10):
+    """The bytes received until `marker` has come (or the timeout)."""
+    import select
+    got = b""
+    deadline = time.time() + timeout
+    while marker not in got:
+        left = deadline - time.time()
+        assert left > 0, "no %r in %r" % (marker, got)
+        r, _, _ = select.select([sock], [], [], left)
+        if r:
+            data = sock.recv(65536)
+            assert data, "closed; got %r" % got
+            got += data
+    return got
+
+
+HANDLER = [
+    'if (argstr == "http")',
+    '  set_connection_option(player, "binary", 1);',
+    '  notify(player, "reading~0D~0A");',
+    '  r = read_http("request", player);',
+    '  notify(player, encode_binary("got ", toliteral(r), 13, 10));',
+    'else',
+    '  notify(player, "handler heard " + toliteral(args));',
+    'endif',
+]
+
+
+def t_listen(ids):
+    """listen(), unlisten() and listeners() (server.c; the canon of a TCP point
+    is its port): a second port whose connections the handler object's
+    do_login_command hears, without the server's messages; and read_http()
+    (ToastStunt) on such a connection in binary mode."""
+    a, port = ids["a"], ids["port"]
+    assert ev(a, "listeners()") == "{{#0, %d, 1}}" % port
+    h = evs(a, "h = create($nothing); h.name = \"handler\"; return h;")
+    define_verb(a, h, "do_login_command", "this none this", HANDLER)
+    assert ev(ids["b"], "`listen(%s, 0) ! ANY'" % h) == "E_PERM"
+    assert ev(a, "`listen(%s, \"x\") ! ANY'" % h) == "E_TYPE"
+    assert ev(a, "`listen(#-1, 0) ! ANY'" % ()) == "E_INVARG"
+    p = int(ev(a, "listen(%s, 0)" % h))
+    assert p > 0 and p != port
+    assert ev(a, "listeners()") == "{{%s, %d, 0}, {#0, %d, 1}}" % (h, p, port)
+    assert ev(a, "listeners(%s)" % h) == "{{%s, %d, 0}}" % (h, p)
+    assert ev(a, "`listen(%s, %d) ! ANY'" % (h, p)) == "E_INVARG"  # already listening there
+    s = raw_connect(p)
+    first = recv_until(s, b"\n")
+    assert first == b"handler heard {}\r\n", first  # no welcome of #0's, no server message
+    s.sendall(b"one two\r\n")
+    assert recv_until(s, b"\n") == b'handler heard {"one", "two"}\r\n'
+    # read_http(): bytes in binary mode, in pieces, until the request is whole.
+    s.sendall(b"http\r\n")
+    recv_until(s, b"reading\r\n")
+    s.sendall(b"POST /x?y=1 HTTP/1.1\r\nHo")
+    time.sleep(0.2)
+    s.sendall(b"st: a\r\nContent-Length: 5\r\n\r\nhel")
+    time.sleep(0.2)
+    s.sendall(b"lo")
+    got = recv_until(s, b"\r\n")
+    assert got == (b'got ["body" -> "hello", "headers" -> ["Content-Length" -> "5", "Host" -> "a"], '
+                   b'"method" -> "POST", "uri" -> "/x?y=1"]\r\n'), got
+    s2 = raw_connect(p)
+    recv_until(s2, b"heard {}\r\n")
+    s2.sendall(b"http\r\n")
+    recv_until(s2, b"reading\r\n")
+    s2.sendall(b"BLAH\x01 / HTTP/1.1\r\n\r\n")
+    got = recv_until(s2, b"\r\n")
+    assert got == b'got ["error" -> {"HPE_INVALID_METHOD", "invalid HTTP method"}]\r\n', got
+    s2.close()
+    # unlisten(): no new connections there; the ones made stay.
+    assert ev(a, "unlisten(%d)" % p) == "0"
+    assert ev(a, "`unlisten(%d) ! ANY'" % p) == "E_INVARG"
+    assert ev(a, "listeners()") == "{{#0, %d, 1}}" % port
+    try:
+        raw_connect(p).close()
+        raise AssertionError("port %d still takes connections after unlisten()" % p)
+    except ConnectionRefusedError:
+        pass
+    # ToastStunt's options map for the third argument.
+    q = int(ev(a, 'listen(%s, 0, ["print-messages" -> 1])' % h))
+    assert ev(a, "listeners(%d)" % q) == "{{%s, %d, 1}}" % (h, q)
+    assert ev(a, "unlisten(%d)" % q) == "0"
+    # Still binary: the line's bytes come as one binary string, and so go back.
+    s.sendall(b"still here\r\n")
+    got = recv_until(s, b"}")
+    assert got == b'handler heard {"still", "here\r\n"}', got
+    s.close()
 
 
 def t_kill_task(ids):

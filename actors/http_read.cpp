@@ -1,0 +1,114 @@
+#include "actors/http_read.h"
+
+#include <http_parser.h>
+
+#include "lang/builtins/helpers.h"
+#include "lang/map.h"
+
+namespace echo::actors {
+
+struct HttpReader::State {
+  http_parser parser;
+  http_parser_settings settings;
+  bool done = false;
+  bool began = false;
+  bool in_value = false;  // the last header bytes were a value's
+  std::string uri, field, value, body;
+  bool has_uri = false, has_headers = false, has_body = false;
+  Value headers = Value::empty_map();
+
+  static State& of(http_parser* p) { return *static_cast<State*>(p->data); }
+
+  // tasks.c maybe_complete_header: a header is whole when the next field
+  // (or the end of the headers) starts after its value.
+  void complete_header() {
+    has_headers = true;
+    if (!in_value) return;
+    headers.map_mut()->set(Value::str(field), Value::str(value));
+    field.clear();
+    value.clear();
+    in_value = false;
+  }
+};
+
+HttpReader::HttpReader(bool request) : st_(std::make_unique<State>()) {
+  http_parser_init(&st_->parser, request ? HTTP_REQUEST : HTTP_RESPONSE);
+  st_->parser.data = st_.get();
+  http_parser_settings& s = st_->settings;
+  http_parser_settings_init(&s);
+  s.on_message_begin = [](http_parser* p) {
+    State::of(p).began = true;
+    return 0;
+  };
+  s.on_url = [](http_parser* p, const char* at, size_t n) {
+    State& st = State::of(p);
+    st.uri.append(at, n);
+    st.has_uri = true;
+    return 0;
+  };
+  s.on_header_field = [](http_parser* p, const char* at, size_t n) {
+    State& st = State::of(p);
+    st.complete_header();
+    st.field.append(at, n);
+    return 0;
+  };
+  s.on_header_value = [](http_parser* p, const char* at, size_t n) {
+    State& st = State::of(p);
+    st.value.append(at, n);
+    st.in_value = true;
+    return 0;
+  };
+  s.on_headers_complete = [](http_parser* p) {
+    State::of(p).complete_header();
+    return 0;
+  };
+  s.on_body = [](http_parser* p, const char* at, size_t n) {
+    State& st = State::of(p);
+    st.body.append(at, n);
+    st.has_body = true;
+    return 0;
+  };
+  s.on_message_complete = [](http_parser* p) {
+    State::of(p).done = true;
+    // The rest of the bytes read belong to the next message, which is not
+    // this call's (ToastStunt drops them too).
+    http_parser_pause(p, 1);
+    return 0;
+  };
+}
+
+HttpReader::~HttpReader() = default;
+
+bool HttpReader::feed(std::string_view binary_line) {
+  State& st = *st_;
+  std::string raw;
+  if (!bi::binary_to_raw(binary_line, &raw)) {  // tasks.c: forced input that is not binary
+    answer_ = Value::integer(0);
+    return true;
+  }
+  http_parser_execute(&st.parser, &st.settings, raw.data(), raw.size());
+  http_errno err = HTTP_PARSER_ERRNO(&st.parser);
+  bool broken = err != HPE_OK && err != HPE_PAUSED;
+  if (!st.done && !broken && !st.parser.upgrade) return false;
+  Value m = Value::empty_map();
+  MapObj* out = m.map_mut();
+  if (st.done) {
+    if (st.parser.type == HTTP_REQUEST)
+      out->set(Value::str("method"), Value::str(http_method_str(http_method(st.parser.method))));
+    else
+      out->set(Value::str("status"), Value::integer(st.parser.status_code));
+    if (st.has_uri) out->set(Value::str("uri"), Value::str(st.uri));
+    if (st.has_headers) out->set(Value::str("headers"), st.headers);
+    if (st.has_body) out->set(Value::str("body"), Value::str(st.body));
+  }
+  if (broken) {
+    out->set(Value::str("error"),
+             make_list({Value::str(http_errno_name(err)), Value::str(http_errno_description(err))}));
+  } else if (st.parser.upgrade) {
+    out->set(Value::str("upgrade"), Value::integer(1));
+  }
+  answer_ = m;
+  return true;
+}
+
+}  // namespace echo::actors
