@@ -245,10 +245,11 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
   };
 }
 
-// `registered`: the runtime is told of it here (start_telnet); listen()'s
-// points are recorded by the runtime itself, which holds its lock meanwhile.
+// The runtime records the point once `ready` (start_telnet, or listen(),
+// whose task waits for it holding the runtime's lock: this thread, the
+// network's, must never wait for that lock).
 caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, TelnetOptions opt,
-                              std::shared_ptr<std::promise<uint16_t>> ready, bool registered) {
+                              std::shared_ptr<std::promise<uint16_t>> ready) {
   auto r = self->add_tcp_doorman(opt.port, opt.bind.c_str(), true);
   if (!r) {
     ready->set_exception(std::make_exception_ptr(std::runtime_error(
@@ -257,7 +258,6 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
     return {};
   }
   uint16_t bound = r->second;
-  if (registered) port.listener(caf::actor_cast<caf::actor>(self), bound);
   ready->set_value(bound);
   auto counts = std::make_shared<AddressCounts>();
   struct Refusals {
@@ -388,8 +388,10 @@ uint16_t start_telnet(caf::actor_system& sys, actors::SessionPort port, const Te
     throw std::runtime_error(why);
   auto ready = std::make_shared<std::promise<uint16_t>>();
   auto fut = ready->get_future();
-  sys.middleman().spawn_broker(telnet_acceptor, port, options, ready, true);
-  return fut.get();
+  caf::actor acceptor = sys.middleman().spawn_broker(telnet_acceptor, port, options, ready);
+  uint16_t bound = fut.get();
+  port.listener(std::move(acceptor), bound);
+  return bound;
 }
 
 actors::ListenPoint open_listening_point(caf::actor_system& sys, actors::SessionPort port,
@@ -404,7 +406,7 @@ actors::ListenPoint open_listening_point(caf::actor_system& sys, actors::Session
   }
   auto ready = std::make_shared<std::promise<uint16_t>>();
   auto fut = ready->get_future();
-  caf::actor a = sys.middleman().spawn_broker(telnet_acceptor, port, options, ready, false);
+  caf::actor a = sys.middleman().spawn_broker(telnet_acceptor, port, options, ready);
   try {
     point.port = fut.get();
     point.actor = std::move(a);

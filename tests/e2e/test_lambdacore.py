@@ -38,6 +38,11 @@ def main():
         wiz.drain()
         wiz.command(';;add_property(#0, "echo_e2e", 0, {player, "rw"}); '
                     'add_property(#0, "echo_read", 0, {player, "rw"}); return "props";', r'"props"')
+        # A listen() in #0:server_started (as enCore's web server does): it
+        # waits for the network thread while the runtime is starting.
+        wiz.command(';;add_property(#0, "echo_port", 0, {player, "rw"}); '
+                    'set_verb_code(#0, "server_started", {@verb_code(#0, "server_started"), '
+                    '"#0.echo_port = listen(#0, 0);"}); return "listening";', r'"listening"')
         wiz.command(";;fork (5) #0.echo_e2e = #0.echo_e2e + 40; endfork return \"forked\";", r'"forked"')
         wiz.send(";;suspend(5); #0.echo_e2e = #0.echo_e2e + 3; return \"woke\";")
         time.sleep(0.3)
@@ -65,7 +70,15 @@ def main():
             assert time.time() < deadline, "saved tasks did not run: #0.echo_e2e = " + m.group(1)
             time.sleep(0.5)
         wiz.command(";#0.echo_read", r"=> E_INVARG")
+        port = int(wiz.command(";#0.echo_port", r"=> (\d+)").group(1))
+        assert port > 0 and port != server.port, port
+        wiz.command(";listeners()", r"=> \{\{#0, %d, 0\}, \{#0, %d, 1\}\}" % (port, server.port))
         wiz.close()
+        second = Client(port, "second port")
+        second.expect(r"connect wizard")  # #0's welcome: its do_login_command heard the connection
+        second.command("connect wizard", r"humming servers")  # logged in: user_connected looked
+        assert not any("*** Connected ***" in l for l in second.consumed), second.consumed
+        second.close()
         assert server.stop() == 0
     except Exception:
         server.stop(timeout=10)
