@@ -46,6 +46,14 @@ class DirectorySetting {
 // path is `root` itself or lies under it.
 std::string real_path(const std::string& path);
 bool path_within(const std::string& path, const std::string& root);
+// The path a name stands for under the files directory, by the file
+// builtins' rules (fileio.cpp): E_INVARG "Invalid pathname" for one that
+// leaves it. The directory is made if missing.
+std::string resolve_file_path(const Value& name);
+
+// An INT of $server_options (#0.server_options.<name>), or `fallback` when
+// there is none or it is not an INT (registry.cpp).
+int64_t server_int_option(BuiltinContext& ctx, const char* name, int64_t fallback);
 
 // A builtin's result may not pass the running task's value limits: it
 // checks with check_string_length / check_list_length / check_list_value
@@ -108,5 +116,6 @@ void register_noise_builtins(Builtins& b);   // simplex_noise
 void register_spellcheck_builtins(Builtins& b);  // spellcheck (GNU Aspell)
 void register_file_builtins(Builtins& b);        // file_open, file_read ... (ToastStunt's fileio.cc)
 void register_exec_builtins(Builtins& b);        // exec (ToastStunt's exec.cc)
+void register_sqlite_builtins(Builtins& b);      // sqlite_open ... (ToastStunt's sqlite.cc)
 
 }  // namespace echo::bi
