@@ -157,6 +157,7 @@ void register_toast_builtins(Builtins& b) {
   register_file_builtins(b);
   register_exec_builtins(b);
   register_sqlite_builtins(b);
+  register_curl_builtins(b);
 }
 
 }  // namespace echo::bi
