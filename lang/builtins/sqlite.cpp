@@ -161,7 +161,9 @@ void sql_regexp(sqlite3_context* c, int, sqlite3_value** argv) {
 void init_sqlite() {
   static std::once_flag once;
   std::call_once(once, [] {
-    sqlite3_config(SQLITE_CONFIG_URI, 0);  // SQLITE_MISUSE if SQLite was already started: the authorizer stays
+    // Fails (SQLITE_MISUSE) if something else started SQLite first; the
+    // authorizer still refuses an ATTACH of a URI then.
+    sqlite3_config(SQLITE_CONFIG_URI, 0);
     sqlite3_vfs* real = sqlite3_vfs_find(nullptr);
     g_vfs = *real;
     g_vfs.zName = kVfsName;
