@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 PACKAGES=(cmake ninja-build ccache g++ pkg-config
   libcaf-dev libtree-sitter-dev librocksdb-dev capnproto libcapnp-dev llvm-14-dev python3
   libcivetweb-dev civetweb catch2 libedit-dev libssl-dev libcrypt-dev zlib1g-dev libargon2-dev libpcre2-dev
-  libaspell-dev aspell-en libhttp-parser-dev
+  libaspell-dev aspell-en libhttp-parser-dev libsqlite3-dev libcurl4-openssl-dev
   openssl chromium)
 
 deps() {

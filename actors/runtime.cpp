@@ -914,6 +914,7 @@ void Runtime::wait(const std::function<void()>& before_close) {
     store_->close();
   }
   kill_all_exec();  // else a long exec() would hold up the stop
+  abort_all_curl();  // and a slow curl()
   wait_background();
 }
 

@@ -498,6 +498,7 @@ Value bf_kill_task(BuiltinContext& ctx, std::span<Value> a) {
   if (!may_control(ctx, *e) && !(id == rt.current_task())) raise(E_PERM);
   rt.kill_task(id);
   kill_exec(id);  // the program it waits for in exec(), if any
+  abort_curl(id);  // or its curl() transfer
   // Killing itself: stop now (the runtime drops a killed task when it stops).
   if (id == rt.current_task()) ctx.suspend.emplace();  // Sleep until resumed: never
   return ok();

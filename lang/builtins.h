@@ -166,5 +166,9 @@ std::string executables_directory();
 // (kill_task()).
 void kill_exec(int64_t task_id);
 void kill_all_exec();  // a server that stops
+// Ends the curl() transfers task `task_id` waits for (kill_task()), or all
+// of them (a server that stops); each answers E_INTRPT (lang/builtins/curl.cpp).
+void abort_curl(int64_t task_id);
+void abort_all_curl();
 
 }  // namespace echo

@@ -550,6 +550,8 @@ Value bf_file_chmod(BuiltinContext& ctx, std::span<Value> a) {
 
 }  // namespace
 
+std::string resolve_file_path(const Value& name) { return resolve(name); }
+
 std::string real_path(const std::string& path) {
   char buf[PATH_MAX];
   return realpath(path.c_str(), buf) ? std::string(buf) : std::string();

@@ -46,6 +46,20 @@ class DirectorySetting {
 // path is `root` itself or lies under it.
 std::string real_path(const std::string& path);
 bool path_within(const std::string& path, const std::string& root);
+// The path a name stands for under the files directory, by the file
+// builtins' rules (fileio.cpp): E_INVARG "Invalid pathname" for one that
+// leaves it. The directory is made if missing.
+std::string resolve_file_path(const Value& name);
+
+// An INT of $server_options (#0.server_options.<name>), or `fallback` when
+// there is none or it is not an INT (registry.cpp).
+int64_t server_int_option(BuiltinContext& ctx, const char* name, int64_t fallback);
+
+// JSON for curl() (json.cpp), in the common-subset mode: the whole text one
+// value (white space around it only), or false; and a value's JSON text, or
+// false when it has none.
+bool json_parse_whole(std::string_view text, Value* out);
+bool json_generate(const Value& v, std::string* out);
 
 // A builtin's result may not pass the running task's value limits: it
 // checks with check_string_length / check_list_length / check_list_value
@@ -108,5 +122,7 @@ void register_noise_builtins(Builtins& b);   // simplex_noise
 void register_spellcheck_builtins(Builtins& b);  // spellcheck (GNU Aspell)
 void register_file_builtins(Builtins& b);        // file_open, file_read ... (ToastStunt's fileio.cc)
 void register_exec_builtins(Builtins& b);        // exec (ToastStunt's exec.cc)
+void register_sqlite_builtins(Builtins& b);      // sqlite_open ... (ToastStunt's sqlite.cc)
+void register_curl_builtins(Builtins& b);        // curl (ToastStunt's curl.cc)
 
 }  // namespace echo::bi

@@ -59,6 +59,7 @@ struct Parser {
   size_t pos = 0;
   Mode mode;
   int depth = 0;
+  bool comments = true;  // yajl's allow_comments: parse_json() yes, curl() no
 
   bool fail() { return false; }
 
@@ -67,6 +68,7 @@ struct Parser {
       while (pos < in.size() && (in[pos] == ' ' || in[pos] == '\t' || in[pos] == '\n' ||
                                  in[pos] == '\r' || in[pos] == '\v' || in[pos] == '\f'))
         ++pos;
+      if (!comments) return true;
       if (pos + 1 < in.size() && in[pos] == '/' && in[pos + 1] == '*') {
         size_t e = in.find("*/", pos + 2);
         if (e == std::string_view::npos) return false;
@@ -514,6 +516,18 @@ Value bf_generate_json(BuiltinContext&, std::span<Value> args) {
 }
 
 }  // namespace
+
+bool json_parse_whole(std::string_view text, Value* out) {
+  Parser p{text, 0, Mode::Common, 0, false};
+  return p.value(out) && p.skip_ws() && p.pos == text.size();
+}
+
+bool json_generate(const Value& v, std::string* out) {
+  Generator g{Mode::Common, {}};
+  if (!g.value(v, 0)) return false;
+  *out = std::move(g.out);
+  return true;
+}
 
 }  // namespace echo::bi
 

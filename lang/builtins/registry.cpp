@@ -164,6 +164,16 @@ void register_all_builtins() {
 
 namespace bi {
 
+int64_t server_int_option(BuiltinContext& ctx, const char* name, int64_t fallback) {
+  if (!ctx.world) return fallback;
+  World& w = *static_cast<World*>(ctx.world);
+  if (!w.valid(0) || !w.find_slot(0, "server_options")) return fallback;
+  Value so = w.slot_value(0, "server_options");
+  if (!so.is_obj() || !w.valid(so.as_obj()) || !w.find_slot(so.as_obj(), name)) return fallback;
+  Value v = w.slot_value(so.as_obj(), name);
+  return v.is_int() ? v.as_int() : fallback;
+}
+
 uint64_t random_u64(BuiltinContext& ctx) {
   if (std::mt19937_64* r = ctx.rng()) return (*r)();
   thread_local std::mt19937_64 gen{std::random_device{}()};

@@ -156,6 +156,8 @@ void register_toast_builtins(Builtins& b) {
   register_spellcheck_builtins(b);
   register_file_builtins(b);
   register_exec_builtins(b);
+  register_sqlite_builtins(b);
+  register_curl_builtins(b);
 }
 
 }  // namespace echo::bi

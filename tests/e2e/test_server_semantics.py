@@ -10,7 +10,8 @@ reading), notify() permissions, connected_players(), connected_seconds(),
 idle_seconds(), connection_name(), boot_player(), force_input(), PREFIX /
 SUFFIX and output_delimiters(), .flush, out-of-band lines, .program, the
 ticks and seconds limits (the server serves others meanwhile), commands
-typed while another is suspended, and that segments never interleave.
+typed while another is suspended, that segments never interleave, and
+exec(), sqlite_query() and curl() waiting on threads of their own.
 
 Where LambdaMOO's source decided an expectation, the comment names it.
 Checks listed in KNOWN_GAPS are run but only reported, not failed.
@@ -104,7 +105,8 @@ def run(port, work):
                      ("value limits", t_value_limits),
                      ("command while suspended", t_command_while_suspended),
                      ("no interleaving", t_no_interleaving), ("boot_player", t_boot),
-                     ("echo events", t_echo_events), ("exec", t_exec), ("listen", t_listen)]:
+                     ("echo events", t_echo_events), ("exec", t_exec), ("listen", t_listen),
+                     ("sqlite and curl", t_sqlite_curl)]:
         if os.environ.get("ECHO_E2E_ONLY") and name not in os.environ["ECHO_E2E_ONLY"].split(","):
             continue
         check(name, lambda fn=fn: fn(ids), a, ids["b"])
@@ -361,6 +363,64 @@ def t_listen(ids):
     got = recv_until(s, b"}")
     assert got == b'handler heard {"still", "here\r\n"}', got
     s.close()
+def t_sqlite_curl(ids):
+    """sqlite_query()/sqlite_execute() and curl() (ToastStunt's threaded builtins)
+    through the runtime: the task waits on a thread of its own while the server
+    answers others, the result comes back, and kill_task() ends a transfer."""
+    import http.server
+    import socket
+    import threading
+    a = ids["a"]
+    r = evs(a, 'h = sqlite_open("e2e.db"); sqlite_query(h, "CREATE TABLE t (x)");'
+               ' sqlite_execute(h, "INSERT INTO t VALUES (?)", {#5}); r = sqlite_query(h, "SELECT x, 1.5 FROM t", 1);'
+               ' e = sqlite_execute(h, "SELECT count(*) FROM t WHERE x = ?", {#5}); i = sqlite_info(h)["locks"];'
+               ' sqlite_close(h); return {r, e, i, sqlite_handles()};')
+    assert r == '{{{{"x", #5}, {"1.5", 1.5}}}, {{1}}, 0, {}}', r
+    assert os.path.exists(os.path.join(ids["work"], "files", "e2e.db"))
+    assert ev(ids["b"], '`sqlite_open(":memory:") ! ANY\'') == "E_PERM"
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            time.sleep(1.5)
+            body = b"pong"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)  # never accepts: a request waits
+    try:
+        url = "http://127.0.0.1:%d/" % httpd.server_address[1]
+        evs(a, 'fork (0) player:tell("curl ended ", toliteral(curl(%s))); endfork' % moo_str(url))
+        time.sleep(0.3)
+        t0 = time.time()
+        assert ev(a, "1 + 1") == "2"
+        assert time.time() - t0 < 1, "the server waited for the transfer"
+        a.expect(r'^curl ended "pong"$', 10)
+        assert ev(ids["b"], '`curl(%s) ! ANY\'' % moo_str(url)) == "E_PERM"
+        url = "http://127.0.0.1:%d/" % silent.getsockname()[1]
+        tid = evs(a, 'fork t (0) r = curl(%s, 0, 60); player:tell("silent ended"); endfork return t;' % moo_str(url))
+        waiting = "for t in (queued_tasks()) if (t[1] == %s) return t[2]; endif endfor return 0;" % tid
+        deadline = time.time() + 10
+        while evs(a, waiting) == "0":
+            assert time.time() < deadline, "curl() did not start"
+            time.sleep(0.05)
+        assert evs(a, waiting) == moo_str("GET " + url)
+        t0 = time.time()
+        assert ev(a, "kill_task(%s)" % tid) == "0"
+        assert evs(a, waiting) == "0"
+        a.command(';"marker"', r'^=> "marker"$')
+        assert not any("silent ended" in l for l in a.consumed), a.consumed
+    finally:
+        httpd.shutdown()
+        silent.close()
 
 
 def t_kill_task(ids):
