@@ -561,7 +561,12 @@ const Verb* World::find_callable_verb(int64_t id, std::string_view name, int64_t
     {
       std::lock_guard<std::mutex> lk(cache_mu_);
       auto it = verb_cache_.find(verb_cache_key(id, name));
-      if (it != verb_cache_.end()) hit = it->second;
+      if (it != verb_cache_.end()) {
+        hit = it->second;
+        ++(hit->definer == NOTHING ? vc_negative_hits_ : vc_hits_);
+      } else {
+        ++vc_misses_;
+      }
     }
     // A miss is remembered too, as LambdaMOO's verb cache does: a command
     // asks #0 for a do_command verb LambdaCore does not have, every time.
@@ -596,6 +601,18 @@ const Verb* World::find_callable_verb(int64_t id, std::string_view name, int64_t
     remember_verb(verb_cache_key(id, name), CacheEntry{NOTHING, 0});
   }
   return nullptr;
+}
+
+World::VerbCacheStats World::verb_cache_stats() const {
+  VerbCacheStats s;
+  std::lock_guard<std::mutex> lk(cache_mu_);
+  s.hits = vc_hits_;
+  s.negative_hits = vc_negative_hits_;
+  s.misses = vc_misses_;
+  s.generations = generation_ - 1;  // it starts at 1; each emptying adds one
+  for (size_t b = 0; b < verb_cache_.bucket_count(); ++b)
+    ++s.depths[std::min(verb_cache_.bucket_size(b), VerbCacheStats::kMaxDepth)];
+  return s;
 }
 
 Verb* World::find_defined_verb(int64_t id, const Value& desc, int* index) {
