@@ -1,9 +1,11 @@
 // ToastStunt's statistics builtins that need no running server:
 // verb_cache_stats (ported from ToastStunt's test_objects.rb and
-// test_verb_cache.rb) and locate_by_name.
+// test_verb_cache.rb), locate_by_name, pcre_cache_stats and malloc_stats.
 // The runtime's (queue_info, finished_tasks, threads, thread_pool,
 // log_cache_stats) are tested end to end (tests/e2e/test_server_semantics.py).
 #include <catch2/catch.hpp>
+
+#include <cstdlib>
 
 #include "lang/compiler.h"
 #include "lang/world/world.h"
@@ -144,4 +146,63 @@ TEST_CASE("locate_by_name: a substring of the name, caseless unless asked", "[to
   CHECK(f.run("return locate_by_name(1);") == "E_TYPE");
   CHECK(f.run("return locate_by_name(\"box\", \"x\");") == "E_TYPE");
   CHECK(f.run("return locate_by_name();") == "E_ARGS");
+}
+
+TEST_CASE("pcre_cache_stats: each cached pattern with its hits", "[toast-tasks]") {
+  Fixture f;
+  // Patterns no other test uses; found by value, whatever else is cached.
+  auto hits = [&](const std::string& pattern) {
+    Value s = f.value("return pcre_cache_stats();");
+    REQUIRE(s.is_list());
+    int64_t found = -1;
+    for (uint32_t i = 0; i < s.list_len(); ++i) {
+      const Value& e = s.list_at(i);
+      REQUIRE(e.is_list());
+      REQUIRE(e.list_len() == 2);
+      if (e.list_at(0).as_str() == pattern) {
+        CHECK(found == -1);  // once: one pattern, one set of options
+        found = e.list_at(1).as_int();
+      }
+    }
+    return found;
+  };
+  CHECK(hits("toast-stats-([a-z]+)") == -1);
+  f.run("return pcre_match(\"toast-stats-abc\", \"toast-stats-([a-z]+)\");");
+  CHECK(hits("toast-stats-([a-z]+)") == 0);  // compiled: a miss
+  f.run("pcre_match(\"toast-stats-abc\", \"toast-stats-([a-z]+)\"); "
+        "return pcre_match(\"x\", \"toast-stats-([a-z]+)\");");
+  CHECK(hits("toast-stats-([a-z]+)") == 2);
+  CHECK(f.run("return pcre_cache_stats();", 3) == "E_PERM");
+  CHECK(f.run("return pcre_cache_stats(1);") == "E_ARGS");
+}
+
+TEST_CASE("malloc_stats: glibc's figures in jemalloc's seven places", "[toast-tasks]") {
+  auto stats = [] {
+    Value s = call("malloc_stats", {});
+    REQUIRE(s.is_list());
+    REQUIRE(s.list_len() == 7);
+    std::vector<int64_t> out;
+    for (uint32_t i = 0; i < 7; ++i) out.push_back(s.list_at(i).as_int());
+    return out;
+  };
+  auto before = stats();
+  // allocated <= active <= mapped; resident is the process's; no metadata;
+  // the large figures are the same.
+  CHECK(before[0] > 0);
+  CHECK(before[0] <= before[1]);
+  CHECK(before[1] <= before[4]);
+  CHECK(before[2] > 0);
+  CHECK(before[3] == 0);
+  CHECK(before[5] == before[6]);
+  // 64 MiB is past glibc's largest mmap threshold: a large chunk of its own.
+  static char* volatile big;
+  big = static_cast<char*>(std::malloc(size_t(64) << 20));
+  REQUIRE(big != nullptr);
+  auto during = stats();
+  std::free(big);
+  CHECK(during[5] - before[5] >= (int64_t(64) << 20));
+  CHECK(during[0] - before[0] >= (int64_t(64) << 20));
+  CHECK(err("malloc_stats", {I(1)}) == E_ARGS);
+  Fixture f;
+  CHECK(f.run("return length(malloc_stats());", 3) == "7");  // anyone may, as in ToastStunt
 }
