@@ -7,22 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "actors/runtime_impl.h"
-#include "lang/builtins/helpers.h"
+#include "actors/server_builtins.h"
 
 namespace echo::actors {
 
 namespace {
 
 using bi::raise;
-
-Runtime& rt_of() {
-  Runtime* rt = current_runtime();
-  if (!rt) raise(E_PERM);  // no server: the REPL
-  return *rt;
-}
-
-bool is_wiz(BuiltinContext& ctx) { return rt_of().world().is_wizard(ctx.progr); }
 
 Value ok() { return Value::integer(0); }
 
@@ -497,16 +488,6 @@ Value bf_task_stack(BuiltinContext& ctx, std::span<Value> a) {
 
 }  // namespace
 
-// Builtins with effects outside the world, or that read other tasks or the
-// store: a speculative segment cannot take them back, so it reruns alone
-// (NeedsExclusive). The others only read the connections (stable while a
-// speculation runs) or hold notify()'s output until the commit.
-template <BuiltinFn F>
-Value exclusive(BuiltinContext& ctx, std::span<Value> a) {
-  if (!rt_of().exclusive_here()) throw NeedsExclusive{"a server builtin"};
-  return F(ctx, a);
-}
-
 Value bf_event_log(BuiltinContext& ctx, std::span<Value> a);     // event_log.cpp
 Value bf_client_event(BuiltinContext& ctx, std::span<Value> a);  // event_log.cpp
 
@@ -550,6 +531,7 @@ void register_server_builtins() {
   b.add({"kill_task", 1, 1, {A::Int}, exclusive<bf_kill_task>});
   b.add({"resume", 1, 2, {A::Int}, exclusive<bf_resume>});
   b.add({"task_stack", 1, 2, {A::Int}, exclusive<bf_task_stack>});
+  register_toast_task_builtins(b);
 }
 
 }  // namespace echo::actors
