@@ -427,7 +427,8 @@ Value bf_queued_tasks(BuiltinContext& ctx, std::span<Value>) {
     if (!may_control(ctx, *e)) continue;
     const Frame& f = e->task->frames().back();
     // A task waiting for exec()'s program shows the program where the start
-    // time would be, as ToastStunt lists its external queues.
+    // time would be, as ToastStunt lists its external queues, and one waiting
+    // for other background work "waiting on thread N" (threads()' handle).
     Value start = e->background && !e->waiting_on.empty() ? Value::str(e->waiting_on)
                   : Value::integer(e->state == TaskEntry::Reading ? -1
                     : e->state == TaskEntry::Ready ? int64_t(unix_now())
