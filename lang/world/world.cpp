@@ -603,18 +603,6 @@ const Verb* World::find_callable_verb(int64_t id, std::string_view name, int64_t
   return nullptr;
 }
 
-World::VerbCacheStats World::verb_cache_stats() const {
-  VerbCacheStats s;
-  std::lock_guard<std::mutex> lk(cache_mu_);
-  s.hits = vc_hits_;
-  s.negative_hits = vc_negative_hits_;
-  s.misses = vc_misses_;
-  s.generations = generation_ - 1;  // it starts at 1; each emptying adds one
-  for (size_t b = 0; b < verb_cache_.bucket_count(); ++b)
-    ++s.depths[std::min(verb_cache_.bucket_size(b), VerbCacheStats::kMaxDepth)];
-  return s;
-}
-
 Verb* World::find_defined_verb(int64_t id, const Value& desc, int* index) {
   Object* o = get_mut(id);
   if (!o) return nullptr;
