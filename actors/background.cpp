@@ -12,14 +12,21 @@
 
 namespace echo::actors {
 
-void Runtime::start_background(TaskEntry& e, std::shared_ptr<std::function<Value()>> work) {
+int Runtime::start_background(TaskEntry& e, std::shared_ptr<std::function<Value()>> work) {
+  int handle;
   {
     std::lock_guard<std::mutex> bl(background_mu_);
-    if (background_running_ >= kMaxBackground) return;  // e.background stays false
+    if (int(background_work_.size()) >= background_threads_) return 0;  // e.background stays false
+    // ToastStunt's handles are 16 bits: past that, round again to a free one
+    // (there is one: background_threads_ is at most kMaxHandle).
+    while (next_background_handle_ > kMaxHandle || background_work_.count(next_background_handle_))
+      next_background_handle_ = next_background_handle_ > kMaxHandle ? 1 : next_background_handle_ + 1;
+    handle = next_background_handle_++;
+    background_work_[handle] = e.id;
     ++background_running_;
   }
   e.background = true;
-  std::thread([this, id = e.id, work = std::move(work)] {
+  std::thread([this, handle, id = e.id, work = std::move(work)] {
     Value v;
     std::optional<MooError> err;
     try {
@@ -50,9 +57,29 @@ void Runtime::start_background(TaskEntry& e, std::shared_ptr<std::function<Value
     }
     // Last: once running_ is 0 the runtime may be destroyed.
     std::lock_guard<std::mutex> bl(background_mu_);
+    background_work_.erase(handle);
+    if (background_work_.empty()) next_background_handle_ = 1;
     --background_running_;
     background_cv_.notify_all();
   }).detach();
+  return handle;
+}
+
+void Runtime::set_background_threads(int n) {
+  std::lock_guard<std::mutex> bl(background_mu_);
+  background_threads_ = n;
+}
+
+int Runtime::background_threads() {
+  std::lock_guard<std::mutex> bl(background_mu_);
+  return background_threads_;
+}
+
+std::vector<int64_t> Runtime::background_handles() {
+  std::lock_guard<std::mutex> bl(background_mu_);
+  std::vector<int64_t> out;
+  for (const auto& [handle, task] : background_work_) out.push_back(handle);
+  return out;
 }
 
 void Runtime::wait_background() {

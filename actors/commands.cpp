@@ -113,6 +113,9 @@ void Runtime::load_net_options() {
   Value per_ip = server_option("max_connections_per_ip");
   max_connections_per_ip_.store(per_ip.is_int() ? per_ip.as_int() : kDefaultConnectionsPerIp,
                                 std::memory_order_relaxed);
+  // Read here, not at each segment's end as ToastStunt does: the segment's
+  // start asks whether to record, and that must cost no world lookup.
+  finished_tasks_limit_.store(server_int_option("finished_tasks_limit", 0), std::memory_order_relaxed);
 }
 
 void Runtime::touch(Connection& c) {

@@ -482,12 +482,7 @@ bool Runtime::under_task_limit(int64_t progr) {
   if (limit < 0) return true;
   if (bg_count_ && current_ && bg_count_->slice == slices_ && bg_count_->progr == progr)
     return bg_count_->n < limit;
-  int64_t n = 0;
-  for (auto& [id, e] : tasks_)
-    if (e->task && !e->killed && id != current_ && !e->task->frames().empty() &&
-        (e->state == TaskEntry::Sleeping || (e->state == TaskEntry::Ready && e->persisted)) &&
-        e->task->frames().back().progr == progr)
-      ++n;
+  int64_t n = queued_tasks_of(progr);
   if (current_) bg_count_ = BgCount{slices_, progr, n};
   return n < limit;
 }

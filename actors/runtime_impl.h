@@ -185,6 +185,16 @@ struct Job {
   int64_t progr = -1;
 };
 
+// What finished_tasks() keeps of one segment of a task (ToastStunt's
+// postmortem map, execute.cc): who ran, at the segment's start, how it
+// ended and the seconds its slices took.
+struct FinishedTask {
+  int64_t this_obj = -1, player = -1, progr = -1, definer = -1;
+  std::string verb, fullverb;  // the name called by, the verb's names
+  bool foreground = false, suspended = false;
+  double seconds = 0;
+};
+
 struct TaskEntry {
   int64_t id = 0;
   caf::actor actor;    // leased from the pool while the task has segments to run
@@ -211,7 +221,10 @@ struct TaskEntry {
   bool awaiting_delivery = false;
   bool resumed = false;       // resume() queued it, and it has not run since
   bool background = false;    // Sleeping until its builtin's background work ends
-  std::string waiting_on;     // what that work is, if it says (exec()'s program)
+  std::string waiting_on;     // what that work is (exec()'s program), else "waiting on thread N"
+  // The segment running, while $server_options.finished_tasks_limit > 0.
+  std::unique_ptr<FinishedTask> finished;
+  bool has_suspended = false;  // its later segments are background ones (finished_tasks())
   int64_t via_object = -1;    // the object whose actor started this segment (it waits for the end)
   // Speculation (see the top of this file).
   std::unique_ptr<WorldTx> tx;  // the running segment's view; null when exclusive
@@ -318,10 +331,29 @@ class Runtime {
   void resume_task(int64_t id, Value v);
   // ---- background work (background.cpp) ----
   // A builtin's work on a thread of its own (BuiltinContext::in_background),
-  // the task sleeping meanwhile; at most kMaxBackground at once.
-  static constexpr int kMaxBackground = 16;
-  void start_background(TaskEntry& e, std::shared_ptr<std::function<Value()>> work);
+  // the task sleeping meanwhile; at most background_threads() at once.
+  // Returns the work's handle (threads()), or 0 when there is no thread for
+  // it (e.background stays false).
+  static constexpr int kDefaultBackgroundThreads = 16;
+  static constexpr int kMaxHandle = 65535;  // and so the most threads at once
+  int start_background(TaskEntry& e, std::shared_ptr<std::function<Value()>> work);
   void wait_background();  // at shutdown, without mu
+  // thread_pool("INIT", "MAIN", n): how many may run at once from now on
+  // (work already running goes on). Not kept across restarts.
+  void set_background_threads(int n);
+  int background_threads();
+  std::vector<int64_t> background_handles();  // of the work running now, ascending
+  // finished_tasks() (task_history.cpp): the segments kept, oldest first, at
+  // most $server_options.finished_tasks_limit of them.
+  std::vector<FinishedTask> finished_tasks();
+  // ---- task queues, as queue_info() sees them ----
+  // Every connection's and unconnected input queue (not a player's extra
+  // connections).
+  std::vector<Connection*> task_queues();
+  // The tasks counted against progr's queued_task_limit (tqueue.num_bg_tasks):
+  // forked, suspended and waiting tasks whose top frame progr programs.
+  int64_t queued_tasks_of(int64_t progr);
+  std::set<int64_t> queued_task_owners();  // every progr with one
   void kill_task(int64_t id);
   int64_t fork_task(VmHost::ForkRequest req);
   bool under_task_limit(int64_t progr);
@@ -662,8 +694,24 @@ class Runtime {
   std::mutex background_mu_;
   std::condition_variable background_cv_;
   int background_running_ = 0;
+  int background_threads_ = kDefaultBackgroundThreads;
+  // The work running, by handle (ToastStunt's background_process_table):
+  // handles count from 1, and start again at 1 once none is running.
+  std::map<int, int64_t> background_work_;  // handle -> task id
+  int next_background_handle_ = 1;
   std::atomic<size_t> max_queued_output_{OutputQueue::kDefaultLimit};
   std::atomic<int64_t> max_connections_per_ip_{kDefaultConnectionsPerIp};
+  // $server_options.finished_tasks_limit, cached as the two above; <= 0:
+  // nothing is recorded.
+  std::atomic<int64_t> finished_tasks_limit_{0};
+  std::deque<FinishedTask> finished_;  // with mu (written exclusive)
+  // A segment begins (its first slice): what finished_tasks() will show
+  // of it, when recording. Its end (after_slice): kept, the oldest dropped.
+  bool is_queued(int64_t id, const TaskEntry& e) const;  // queued_tasks_of's test
+  void segment_begins(TaskEntry& e);
+  void segment_ends(TaskEntry& e, TaskStatus st);
+  // Task::run for one slice, timed for finished_tasks() when recording.
+  TaskStatus run_slice(TaskEntry& e);
   std::mutex stats_mu_;  // not mu: sessions report without waiting for a slice
   std::map<std::string, ActorStat> stats_;
   // For the console (with mu): commands' latency (Connection::command_since),

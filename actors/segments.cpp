@@ -146,6 +146,19 @@ Runtime::SpeculationStats Runtime::speculation_stats() {
   return SpeculationStats{spec_commits_.load(), spec_conflicts_.load(), spec_exclusive_.load(), spec_peak_.load()};
 }
 
+// Only the slices' own time counts for finished_tasks(): a long segment's
+// slices run between others' (ToastStunt's time is its one uninterrupted
+// run), and a segment rolled back and run again counts both runs.
+TaskStatus Runtime::run_slice(TaskEntry& e) {
+  if (!e.finished) return e.task->run(kSliceTicks);
+  struct Timed {
+    FinishedTask* r;
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+    ~Timed() { r->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+  } timed{e.finished.get()};
+  return e.task->run(kSliceTicks);
+}
+
 void Runtime::step(caf::event_based_actor* self, int64_t id, uint64_t lease) {
   {
     std::shared_lock<WorldLock> sl(mu);
@@ -224,6 +237,7 @@ void Runtime::step(caf::event_based_actor* self, int64_t id, uint64_t lease) {
     e->checkpoint.reset();
     e->tx = std::make_unique<WorldTx>();
   }
+  if (!e->finished && finished_tasks_limit_.load(std::memory_order_relaxed) > 0) segment_begins(*e);
   if (e->tx) {
     TaskStatus st = TaskStatus::Yielded;
     bool needs_exclusive = false;
@@ -240,7 +254,7 @@ void Runtime::step(caf::event_based_actor* self, int64_t id, uint64_t lease) {
       t_speculating = e;
       e->first_slice = true;
       try {
-        st = e->task->run(kSliceTicks);
+        st = run_slice(*e);
       } catch (const NeedsExclusive&) {
         needs_exclusive = true;
       }
@@ -289,7 +303,7 @@ void Runtime::step(caf::event_based_actor* self, int64_t id, uint64_t lease) {
   // An exclusive slice: the world changes in place, so running speculations
   // revalidate when it changed anything.
   uint64_t before = world_->mutations();
-  TaskStatus st = e->task->run(kSliceTicks);
+  TaskStatus st = run_slice(*e);
   if (world_->mutations() != before) ++commits_;
   current_ = 0;
   if (trace_)
@@ -307,6 +321,8 @@ void Runtime::after_slice(caf::event_based_actor* self, TaskEntry& e, TaskStatus
   // What is left of this segment (a next stage, a read() that raised at
   // once ...) follows what is already published: it runs holding the token.
   e.exclusive = true;
+  if (e.finished && st != TaskStatus::Yielded) segment_ends(e, st);
+  if (st == TaskStatus::Suspended) e.has_suspended = true;
   if (e.killed) {  // kill_task() from inside the task itself
     finish_task(e);
     return;
@@ -367,7 +383,7 @@ void Runtime::speculative_slice(caf::event_based_actor* self, TaskEntry& e, std:
     }
     if (!conflict) {
       try {
-        st = e.task->run(kSliceTicks);
+        st = run_slice(e);
       } catch (const NeedsExclusive&) {
         needs_exclusive = true;
       }
@@ -511,8 +527,10 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
     return;
   }
   if (s.kind == BuiltinContext::Suspend::Background) {
-    start_background(e, s.work);
-    e.waiting_on = s.label;
+    int handle = start_background(e, s.work);
+    // queued_tasks() shows it so, as ToastStunt's background_enumerator: the
+    // handle is the one threads() lists.
+    e.waiting_on = s.label.empty() ? "waiting on thread " + std::to_string(handle) : s.label;
     if (!e.background) {  // no thread for it: the builtin raises E_QUOTA
       e.task->resume_raise(E_QUOTA, "Too many builtins running in the background", Value::integer(0));
       run_again(self, e);

@@ -8,8 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "actors/runtime_impl.h"
-#include "lang/builtins/helpers.h"
+#include "actors/server_builtins.h"
 #include "lang/map.h"
 
 namespace echo::actors {
@@ -17,14 +16,6 @@ namespace echo::actors {
 namespace {
 
 using bi::raise;
-
-Runtime& rt_of() {
-  Runtime* rt = current_runtime();
-  if (!rt) raise(E_PERM);  // no server: the REPL
-  return *rt;
-}
-
-bool is_wiz(BuiltinContext& ctx) { return rt_of().world().is_wizard(ctx.progr); }
 
 Value ok() { return Value::integer(0); }
 
@@ -476,7 +467,8 @@ Value bf_queued_tasks(BuiltinContext& ctx, std::span<Value>) {
     if (!may_control(ctx, *e)) continue;
     const Frame& f = e->task->frames().back();
     // A task waiting for exec()'s program shows the program where the start
-    // time would be, as ToastStunt lists its external queues.
+    // time would be, as ToastStunt lists its external queues, and one waiting
+    // for other background work "waiting on thread N" (threads()' handle).
     Value start = e->background && !e->waiting_on.empty() ? Value::str(e->waiting_on)
                   : Value::integer(e->state == TaskEntry::Reading ? -1
                     : e->state == TaskEntry::Ready ? int64_t(unix_now())
@@ -538,16 +530,6 @@ Value bf_task_stack(BuiltinContext& ctx, std::span<Value> a) {
 
 }  // namespace
 
-// Builtins with effects outside the world, or that read other tasks or the
-// store: a speculative segment cannot take them back, so it reruns alone
-// (NeedsExclusive). The others only read the connections (stable while a
-// speculation runs) or hold notify()'s output until the commit.
-template <BuiltinFn F>
-Value exclusive(BuiltinContext& ctx, std::span<Value> a) {
-  if (!rt_of().exclusive_here()) throw NeedsExclusive{"a server builtin"};
-  return F(ctx, a);
-}
-
 Value bf_event_log(BuiltinContext& ctx, std::span<Value> a);     // event_log.cpp
 Value bf_client_event(BuiltinContext& ctx, std::span<Value> a);  // event_log.cpp
 
@@ -591,6 +573,7 @@ void register_server_builtins() {
   b.add({"kill_task", 1, 1, {A::Int}, exclusive<bf_kill_task>});
   b.add({"resume", 1, 2, {A::Int}, exclusive<bf_resume>});
   b.add({"task_stack", 1, 2, {A::Int}, exclusive<bf_task_stack>});
+  register_toast_task_builtins(b);
 }
 
 }  // namespace echo::actors

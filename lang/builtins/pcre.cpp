@@ -1,5 +1,5 @@
 // ToastStunt's Perl-compatible regular expressions (pcre_moo.cc there):
-// pcre_match() and pcre_replace(), on PCRE2.
+// pcre_match() and pcre_replace(), on PCRE2, and pcre_cache_stats().
 //
 // pcre_match(subject, pattern [, case_matters [, repeat]]): a list with a
 // map per match, keyed by group number ("0" is the whole match) or by name
@@ -27,6 +27,7 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "lang/builtins/helpers.h"
 #include "lang/world/world.h"
@@ -52,16 +53,24 @@ std::string pcre_error_text(int code) {
 }
 
 // Compiled patterns, by (pattern, options): MOO code tends to reuse a few.
-// Bounded: past kCacheSize entries the cache starts over.
+// Bounded: past kCacheSize entries the cache starts over. `hits` counts the
+// lookups each entry answered, for pcre_cache_stats().
 constexpr size_t kCacheSize = 256;
+struct Cached {
+  Code code;
+  int64_t hits = 0;
+};
 std::mutex cache_mu;
-std::map<std::pair<std::string, uint32_t>, Code> cache;
+std::map<std::pair<std::string, uint32_t>, Cached> cache;
 
 // The compiled pattern, or nullptr with *error set.
 Code compile(const std::string& pattern, uint32_t options, std::string* error) {
   std::lock_guard<std::mutex> lk(cache_mu);
   auto key = std::make_pair(pattern, options);
-  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  if (auto it = cache.find(key); it != cache.end()) {
+    ++it->second.hits;
+    return it->second.code;
+  }
   int code = 0;
   PCRE2_SIZE offset = 0;
   pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options, &code,
@@ -72,8 +81,27 @@ Code compile(const std::string& pattern, uint32_t options, std::string* error) {
   }
   Code c(re, CodeFree{});
   if (cache.size() >= kCacheSize) cache.clear();
-  cache.emplace(std::move(key), c);
+  cache.emplace(std::move(key), Cached{c, 0});
   return c;
+}
+
+// pcre_cache_stats() (ToastStunt, wizards only): {pattern, hits} for each
+// compiled pattern cached, one per pattern and options (a pattern used both
+// caselessly and not is there twice), in the cache's order. Echo's cache
+// also holds pcre_replace()'s patterns; ToastStunt's only pcre_match()'s.
+Value bf_pcre_cache_stats(BuiltinContext& ctx, std::span<Value>) {
+  if (!ctx.wizard()) raise(E_PERM);
+  std::vector<std::pair<std::string, int64_t>> entries;
+  {
+    std::lock_guard<std::mutex> lk(cache_mu);  // no Values made under it: they may raise
+    for (const auto& [key, c] : cache) entries.emplace_back(key.first, c.hits);
+  }
+  Value out = Value::empty_list();
+  for (auto& [pattern, hits] : entries) {
+    check_list_length(out.list_len() + 1);
+    list_append(out, make_list({str(pattern), integer(hits)}));
+  }
+  return out;
 }
 
 // Backtracking and depth limits, as ToastStunt sets them (a pattern from MOO
@@ -331,6 +359,7 @@ void register_pcre_builtins(Builtins& b) {
   using A = ArgType;
   b.add({"pcre_match", 2, 4, {A::Str, A::Str, A::Any, A::Int}, bf_pcre_match});
   b.add({"pcre_replace", 2, 2, {A::Str, A::Str}, bf_pcre_replace});
+  b.add({"pcre_cache_stats", 0, 0, {}, bf_pcre_cache_stats});
 }
 
 }  // namespace echo::bi

@@ -159,6 +159,7 @@ void register_all_builtins() {
     register_object_builtins(b);
     register_event_builtins(b);
     register_rule_builtins(b);
+    register_toast_world_builtins(b);
   });
 }
 

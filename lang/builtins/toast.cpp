@@ -1,6 +1,6 @@
 // ToastStunt builtins that toastcore calls early: set_thread_mode(),
 // argon2(), argon2_verify(), task_perms(), task_local() and set_task_local(),
-// and the process's own: getenv() and usage().
+// and the process's own: getenv(), usage() and malloc_stats().
 //
 // ToastStunt runs some builtins (argon2, sort, slice ...) on a thread pool and
 // suspends the task meanwhile; set_thread_mode() turns that off for the
@@ -16,7 +16,13 @@
 #include <argon2.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
+#include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -139,6 +145,38 @@ Value bf_usage(BuiltinContext& ctx, std::span<Value>) {
                     integer(u.ru_nsignals)});
 }
 
+// malloc_stats() (ToastStunt's server.cc, open to all there): jemalloc's
+// {allocated, active, resident, metadata, mapped, allocated_large,
+// active_large}, in bytes. Echo runs on glibc's malloc, so each is the
+// nearest figure mallinfo2() has (summed over every arena):
+//   allocated       in chunks handed out (uordblks + hblkhd)
+//   active          in the arenas and mmapped chunks, less the free top
+//                   chunk glibc could give back (arena + hblkhd - keepcost)
+//   resident        the whole process's resident set (/proc/self/statm):
+//                   glibc does not know which of its pages are resident
+//   metadata        0: glibc keeps its bookkeeping inside the chunks
+//   mapped          taken from the system (arena + hblkhd)
+//   allocated_large in chunks too big for the arenas, mmapped one by one
+//   active_large    the same (such a chunk is whole pages, all in use)
+// On another C library all are 0, as jemalloc's are without statistics.
+Value bf_malloc_stats(BuiltinContext&, std::span<Value>) {
+  int64_t allocated = 0, active = 0, resident = 0, mapped = 0, large = 0;
+#if defined(__GLIBC__)
+  struct mallinfo2 mi = mallinfo2();
+  allocated = int64_t(mi.uordblks + mi.hblkhd);
+  active = int64_t(mi.arena + mi.hblkhd - std::min(mi.keepcost, mi.arena));
+  mapped = int64_t(mi.arena + mi.hblkhd);
+  large = int64_t(mi.hblkhd);
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    long size = 0, pages = 0;
+    if (std::fscanf(f, "%ld %ld", &size, &pages) == 2) resident = int64_t(pages) * sysconf(_SC_PAGESIZE);
+    std::fclose(f);
+  }
+#endif
+  return make_list({integer(allocated), integer(active), integer(resident), integer(0), integer(mapped),
+                    integer(large), integer(large)});
+}
+
 }  // namespace
 
 void register_toast_builtins(Builtins& b) {
@@ -151,6 +189,7 @@ void register_toast_builtins(Builtins& b) {
   b.add({"set_task_local", 1, 1, {A::Any}, bf_set_task_local});
   b.add({"getenv", 1, 1, {A::Str}, bf_getenv});
   b.add({"usage", 0, 0, {}, bf_usage});
+  b.add({"malloc_stats", 0, 0, {}, bf_malloc_stats});
   register_toast_string_builtins(b);
   register_noise_builtins(b);
   register_spellcheck_builtins(b);

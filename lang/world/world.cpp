@@ -561,7 +561,12 @@ const Verb* World::find_callable_verb(int64_t id, std::string_view name, int64_t
     {
       std::lock_guard<std::mutex> lk(cache_mu_);
       auto it = verb_cache_.find(verb_cache_key(id, name));
-      if (it != verb_cache_.end()) hit = it->second;
+      if (it != verb_cache_.end()) {
+        hit = it->second;
+        ++(hit->definer == NOTHING ? vc_negative_hits_ : vc_hits_);
+      } else {
+        ++vc_misses_;
+      }
     }
     // A miss is remembered too, as LambdaMOO's verb cache does: a command
     // asks #0 for a do_command verb LambdaCore does not have, every time.

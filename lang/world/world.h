@@ -311,6 +311,17 @@ class World {
   Verb* find_defined_verb(int64_t id, const Value& desc, int* index = nullptr);
   void delete_verb(int64_t id, int index0);
   void verbs_changed();
+  // The verb cache's figures, as LambdaMOO's db_verb_cache_stats counts
+  // them: lookups answered by an entry (hits), by an entry that says there is
+  // no such verb (negative hits), or by neither (misses); how many times
+  // verb or parent changes emptied it; and how many of its hash table's
+  // buckets hold 0, 1, ... 15, and 16 or more entries.
+  struct VerbCacheStats {
+    uint64_t hits = 0, negative_hits = 0, misses = 0, generations = 0;
+    static constexpr size_t kMaxDepth = 16;
+    std::array<int64_t, kMaxDepth + 1> depths{};
+  };
+  VerbCacheStats verb_cache_stats() const;
   // Compiles source; on success stores it and the program. Returns the errors.
   // The first form marks `id` (the verb's object) dirty; the second does not.
   // Compiles source in `syntax` (the verb's own when absent); on success it
@@ -448,6 +459,9 @@ class World {
   // without it. -1 entries are unknown.
   mutable std::mutex cache_mu_;
   std::unordered_map<std::string, CacheEntry> verb_cache_;  // definer NOTHING: no such verb
+  // verb_cache_stats(): counted with cache_mu_ held, which every lookup
+  // takes anyway (atomics would add contention, not safety).
+  uint64_t vc_hits_ = 0, vc_negative_hits_ = 0, vc_misses_ = 0;
   void remember_verb(const std::string& key, CacheEntry e);
   // Objects whose change may change a server option; empty while no option
   // is cached.
@@ -487,5 +501,6 @@ void register_object_builtins(Builtins& b);
 World& world_of(BuiltinContext& ctx);
 void register_event_builtins(Builtins& b);  // emit, load_source (events.cpp)
 void register_rule_builtins(Builtins& b);   // capabilities and queries (rules.cpp)
+void register_toast_world_builtins(Builtins& b);  // locate_by_name, verb_cache_stats (toast_world_builtins.cpp)
 
 }  // namespace echo

@@ -300,6 +300,18 @@ void World::verbs_changed() {
   verb_cache_.clear();
 }
 
+World::VerbCacheStats World::verb_cache_stats() const {
+  VerbCacheStats s;
+  std::lock_guard<std::mutex> lk(cache_mu_);
+  s.hits = vc_hits_;
+  s.negative_hits = vc_negative_hits_;
+  s.misses = vc_misses_;
+  s.generations = generation_ - 1;  // it starts at 1; each emptying adds one
+  for (size_t b = 0; b < verb_cache_.bucket_count(); ++b)
+    ++s.depths[std::min(verb_cache_.bucket_size(b), VerbCacheStats::kMaxDepth)];
+  return s;
+}
+
 uint64_t World::generation() const {
   WorldTx* t = tx();
   // A speculation with its own verb changes: a number no shared cache holds.

@@ -106,7 +106,8 @@ def run(port, work):
                      ("command while suspended", t_command_while_suspended),
                      ("no interleaving", t_no_interleaving), ("boot_player", t_boot),
                      ("echo events", t_echo_events), ("exec", t_exec), ("listen", t_listen),
-                     ("sqlite and curl", t_sqlite_curl)]:
+                     ("sqlite and curl", t_sqlite_curl), ("toast tasks", t_toast_tasks),
+                     ("toast threads", t_toast_threads)]:
         if os.environ.get("ECHO_E2E_ONLY") and name not in os.environ["ECHO_E2E_ONLY"].split(","):
             continue
         check(name, lambda fn=fn: fn(ids), a, ids["b"])
@@ -421,6 +422,128 @@ def t_sqlite_curl(ids):
     finally:
         httpd.shutdown()
         silent.close()
+def t_toast_tasks(ids):
+    """ToastStunt's queue_info() and finished_tasks() (tasks.cc, execute.cc), and
+    verb_cache_stats() / log_cache_stats() on a running server."""
+    a, b = ids["a"], ids["b"]
+    wiz, alice, bob = ids["wiz"], ids["alice"], ids["bob"]
+    # queue_info(): anyone; every connected player has a queue.
+    got = evs(b, "q = queue_info(); return {(%s in q) > 0, (%s in q) > 0, (%s in q) > 0, (#12345 in q) > 0};"
+              % (wiz, alice, bob))
+    assert got == "{1, 1, 1, 0}", (got, ev(b, "queue_info()"))
+    # queue_info(player): her queued tasks, for a non-wizard.
+    assert ev(b, "queue_info(player)") == "0"
+    assert evs(b, "fork (60) endfork fork (60) endfork return queue_info(player);") == "2"
+    assert ev(b, "queue_info(%s)" % alice) == "2"
+    assert ev(b, "queue_info(#12345)") == "0"
+    # A queue with no tasks and no connection: none (#12345 is nobody's).
+    assert ev(a, "queue_info(#12345)") == "0"
+    # For a wizard, the queue as a map; her connection is read by the wizard's fork.
+    tid = evs(a, 'fork t (0) x = read(%s); player:tell("alice typed ", x); endfork return t;' % alice)
+    time.sleep(0.3)
+    info = evs(a, 'q = queue_info(%s); return {mapkeys(q), q["player"], q["handler"], q["connected"], '
+                  'q["num_bg_tasks"], q["reading"], q["reading_task_id"], q["hold_input"], q["disable_oob"], '
+                  'q["parsing"], q["usage"], q["input_suspended"], q["total_input_length"], '
+                  'q["last_input_task_id"] > 0};' % alice)
+    assert info == ('{{"connected", "disable_oob", "handler", "hold_input", "input_suspended", '
+                    '"last_input_task_id", "num_bg_tasks", "parsing", "player", "reading", '
+                    '"reading_task_id", "total_input_length", "usage"}, %s, #0, true, 2, true, %s, false, '
+                    'false, false, 0, false, 0, 1}' % (alice, tid)), info
+    b.send("psst")
+    a.expect(r"^alice typed psst$")
+    assert ev(a, 'queue_info(%s)["reading"]' % alice) == "false"
+    evs(b, "for q in (queued_tasks()) kill_task(q[1]); endfor")
+    assert ev(b, "queue_info(player)") == "0"
+    assert ev(a, 'queue_info(%s)["num_bg_tasks"]' % alice) == "0"  # still connected: still a queue
+
+    # finished_tasks(): wizards only; nothing kept while the option is unset.
+    assert ev(b, "`finished_tasks() ! ANY'") == "E_PERM"
+    assert ev(a, "finished_tasks()") == "{}"
+    define_verb(a, "player", "ftprobe", "none none none", ["suspend(0);", 'player:tell("probed");'])
+    a.command("ftprobe", r"^probed$")
+    assert ev(a, "finished_tasks()") == "{}"
+    try:
+        evs(a, 'if (!("finished_tasks_limit" in properties($server_options))) '
+               'add_property($server_options, "finished_tasks_limit", 0, {player, "r"}); endif '
+               '$server_options.finished_tasks_limit = 5; load_server_options();')
+        a.command("ftprobe", r"^probed$")
+        # Its two segments, in order: the one that suspended, then the rest.
+        probes = evs(a, 'r = {}; for f in (finished_tasks()) if (f["verb"] == "ftprobe") r = {@r, '
+                        '{f["this"], f["player"], f["programmer"], f["receiver"], f["object"], f["fullverb"], '
+                        'f["foreground"], f["suspended"], typeof(f["time"]) == FLOAT && f["time"] >= 0.0}}; '
+                        'endif endfor return r;')
+        one = '%s, %s, %s, %s, %s, "ftprobe"' % (wiz, wiz, wiz, wiz, wiz)
+        # The command's segment is a foreground one; once resumed, a background one.
+        assert probes == "{{%s, 1, 1, 1}, {%s, 0, 0, 1}}" % (one, one), probes
+        a.command("ftprobe", r"^probed$")
+        a.command("ftprobe", r"^probed$")
+        assert ev(a, "length(finished_tasks())") == "5"  # the limit
+        evs(a, "$server_options.finished_tasks_limit = 1; load_server_options();")
+        assert ev(a, "length(finished_tasks())") == "1"
+    finally:
+        evs(a, "$server_options.finished_tasks_limit = 0; load_server_options();")
+    assert ev(a, "finished_tasks()") == "{}"
+    a.command("ftprobe", r"^probed$")
+    assert ev(a, "finished_tasks()") == "{}"
+
+    # The verb cache's figures: a verb called twice is a hit the second time.
+    assert ev(b, "`verb_cache_stats() ! ANY'") == "E_PERM"
+    define_verb(a, "player", "vcprobe", "this none this", ["return 1;"])
+    assert evs(a, "player:vcprobe(); s = verb_cache_stats(); player:vcprobe(); t = verb_cache_stats(); "
+                  "return {length(s), length(s[5]), t[1] - s[1], t[3] - s[3]};") == "{5, 17, 1, 0}"
+    # log_cache_stats(): the same to the server log, in LambdaMOO's words.
+    assert ev(b, "`log_cache_stats() ! ANY'") == "E_PERM"
+    assert ev(a, "log_cache_stats()") == "0"
+    log_path = os.path.join(ids["work"], "server.log")
+    deadline = time.time() + 5
+    while True:
+        with open(log_path, errors="replace") as f:
+            text = f.read()
+        if re.search(r"Verb cache stat summary: \d+ hits, \d+ misses, \d+ generations", text) and \
+                re.search(r"^(.* )?16 +\d+ *$", text, re.M):
+            break
+        assert time.time() < deadline, "log_cache_stats() wrote nothing to the log"
+        time.sleep(0.1)
+
+
+def t_toast_threads(ids):
+    """ToastStunt's threads() and thread_pool() (background.cc): the builtins'
+    background work, and how much of it may run at once."""
+    a, b = ids["a"], ids["b"]
+    assert ev(b, "`threads() ! ANY'") == "E_PERM"
+    assert ev(b, '`thread_pool("INIT", "MAIN", 4) ! ANY\'') == "E_PERM"
+    assert ev(a, "threads()") == "{}"
+    # A wizard's crypt() of many rounds runs on a thread of its own.
+    tid = evs(a, 'fork t (0) player:tell("hashed ", crypt("x", "$6$rounds=4000000$abc")[1..18]); endfork '
+                 'return t;')
+    deadline = time.time() + 10
+    while True:
+        handles = ev(a, "threads()")
+        if handles != "{}":
+            break
+        assert time.time() < deadline, "the crypt() never ran in the background"
+        time.sleep(0.05)
+    m = re.match(r"^\{(\d+)\}$", handles)
+    assert m, handles
+    # queued_tasks() shows what the task waits for, as ToastStunt's background queue.
+    status = evs(a, "for t in (queued_tasks()) if (t[1] == %s) return t[2]; endif endfor return 0;" % tid)
+    assert status == '"waiting on thread %s"' % m.group(1), (status, handles)
+    a.expect(r"^hashed \$6\$rounds=4000000\$$", 60)
+    assert ev(a, "threads()") == "{}"
+    # thread_pool(): only INIT of MAIN, with a number of threads >= 0.
+    for call, msg, value in (('"INIT", "DNS", 1', "Invalid thread pool", '"DNS"'),
+                             ('"init", "MAIN", 1', "Invalid function", '"init"'),
+                             ('"INIT", "MAIN", -1', "Invalid number of threads", "-1")):
+        got = evs(a, "try thread_pool(%s); except e (ANY) return e[1..3]; endtry" % call)
+        assert got == '{E_INVARG, "%s", %s}' % (msg, value), (call, got)
+    try:
+        # No threads: such builtins raise E_QUOTA (ToastStunt's default value is 0 too).
+        assert ev(a, 'thread_pool("INIT", "MAIN")') == "1"
+        assert ev(a, '`crypt("x", "$6$rounds=5000$abc") ! ANY\'') == "E_QUOTA"
+        assert ev(a, 'thread_pool("INIT", "MAIN", 1)') == "1"
+        assert ev(a, 'crypt("x", "$6$rounds=5000$abc")[1..16]') == '"$6$rounds=5000$a"'
+    finally:
+        evs(a, 'thread_pool("INIT", "MAIN", 16);')
 
 
 def t_kill_task(ids):
