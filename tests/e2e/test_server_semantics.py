@@ -296,7 +296,7 @@ def recv_until(sock, marker, timeout=10):
 HANDLER = [
     'if (argstr == "http")',
     '  set_connection_option(player, "binary", 1);',
-    '  notify(player, "reading~0D~0A");',
+    '  notify(player, "reading " + tostr(player) + "~0D~0A");',
     '  r = read_http("request", player);',
     '  notify(player, encode_binary("got ", toliteral(r), 13, 10));',
     'else',
@@ -329,9 +329,10 @@ def t_listen(ids):
     assert recv_until(s, b"\n") == b'handler heard {"one", "two"}\r\n'
     # read_http(): bytes in binary mode, in pieces, until the request is whole.
     s.sendall(b"http\r\n")
-    recv_until(s, b"reading\r\n")
+    conn = re.search(rb"reading (#-\d+)\r\n", recv_until(s, b"\r\n")).group(1).decode()
     s.sendall(b"POST /x?y=1 HTTP/1.1\r\nHo")
     time.sleep(0.2)
+    assert ev(a, 'queue_info(%s)["parsing"]' % conn) == "true"  # ToastStunt's queue_info
     s.sendall(b"st: a\r\nContent-Length: 5\r\n\r\nhel")
     time.sleep(0.2)
     s.sendall(b"lo")
@@ -341,7 +342,7 @@ def t_listen(ids):
     s2 = raw_connect(p)
     recv_until(s2, b"heard {}\r\n")
     s2.sendall(b"http\r\n")
-    recv_until(s2, b"reading\r\n")
+    recv_until(s2, b"\r\n")
     s2.sendall(b"BLAH\x01 / HTTP/1.1\r\n\r\n")
     got = recv_until(s2, b"\r\n")
     assert got == b'got ["error" -> {"HPE_INVALID_METHOD", "invalid HTTP method"}]\r\n', got
