@@ -492,8 +492,9 @@ Value bf_sqlite_query(BuiltinContext& ctx, std::span<Value> a) {
   bool headers = a.size() >= 3 && a[2].truthy();
   auto lease = std::make_shared<Lease>(std::move(c));
   return ctx.in_background(
-      [lease, sql = std::string(a[1].as_str()), headers, limits = value_limits()] {
-        return run_query(lease->conn, sql, headers, limits);
+      [lease, sql = std::string(a[1].as_str()), headers, limits = value_limits()]() mutable {
+        auto held = std::move(lease);  // let go here, before the task resumes: it may close the handle
+        return run_query(held->conn, sql, headers, limits);
       },
       false, "sqlite_query()");
 }
@@ -510,8 +511,9 @@ Value bf_sqlite_execute(BuiltinContext& ctx, std::span<Value> a) {
   for (uint32_t i = 0; i < l->len; ++i) params.push_back(to_param(l->items()[i]));
   auto lease = std::make_shared<Lease>(std::move(c));
   return ctx.in_background(
-      [lease, sql = std::string(a[1].as_str()), params = std::move(params), limits = value_limits()] {
-        return run_execute(lease->conn, sql, params, limits);
+      [lease, sql = std::string(a[1].as_str()), params = std::move(params), limits = value_limits()]() mutable {
+        auto held = std::move(lease);  // as sqlite_query's
+        return run_execute(held->conn, sql, params, limits);
       },
       false, "sqlite_execute()");
 }

@@ -365,6 +365,8 @@ def t_listen(ids):
     got = recv_until(s, b"}")
     assert got == b'handler heard {"still", "here\r\n"}', got
     s.close()
+
+
 def t_sqlite_curl(ids):
     """sqlite_query()/sqlite_execute() and curl() (ToastStunt's threaded builtins)
     through the runtime: the task waits on a thread of its own while the server
