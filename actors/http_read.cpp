@@ -40,21 +40,23 @@ HttpReader::HttpReader(bool request) : st_(std::make_unique<State>()) {
     State::of(p).began = true;
     return 0;
   };
+  // As tasks.c's create_or_extend, every part comes back as a binary
+  // string ("line2~09" for a tab), the bytes being whatever the client sent.
   s.on_url = [](http_parser* p, const char* at, size_t n) {
     State& st = State::of(p);
-    st.uri.append(at, n);
+    st.uri += bi::raw_to_binary(std::string_view(at, n));
     st.has_uri = true;
     return 0;
   };
   s.on_header_field = [](http_parser* p, const char* at, size_t n) {
     State& st = State::of(p);
     st.complete_header();
-    st.field.append(at, n);
+    st.field += bi::raw_to_binary(std::string_view(at, n));
     return 0;
   };
   s.on_header_value = [](http_parser* p, const char* at, size_t n) {
     State& st = State::of(p);
-    st.value.append(at, n);
+    st.value += bi::raw_to_binary(std::string_view(at, n));
     st.in_value = true;
     return 0;
   };
@@ -64,7 +66,7 @@ HttpReader::HttpReader(bool request) : st_(std::make_unique<State>()) {
   };
   s.on_body = [](http_parser* p, const char* at, size_t n) {
     State& st = State::of(p);
-    st.body.append(at, n);
+    st.body += bi::raw_to_binary(std::string_view(at, n));
     st.has_body = true;
     return 0;
   };
@@ -102,8 +104,11 @@ bool HttpReader::feed(std::string_view binary_line) {
     if (st.has_body) out->set(Value::str("body"), Value::str(st.body));
   }
   if (broken) {
-    out->set(Value::str("error"),
-             make_list({Value::str(http_errno_name(err)), Value::str(http_errno_description(err))}));
+    // ToastStunt's http_parser (1.0) names its errors without the "HPE_"
+    // that Debian's (2.9) puts before them: "INVALID_METHOD".
+    std::string_view name = http_errno_name(err);
+    if (name.substr(0, 4) == "HPE_") name.remove_prefix(4);
+    out->set(Value::str("error"), make_list({Value::str(name), Value::str(http_errno_description(err))}));
   } else if (st.parser.upgrade) {
     out->set(Value::str("upgrade"), Value::integer(1));
   }

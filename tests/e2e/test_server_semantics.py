@@ -106,7 +106,8 @@ def run(port, work):
                      ("command while suspended", t_command_while_suspended),
                      ("no interleaving", t_no_interleaving), ("boot_player", t_boot),
                      ("echo events", t_echo_events), ("exec", t_exec), ("listen", t_listen),
-                     ("sqlite and curl", t_sqlite_curl), ("toast tasks", t_toast_tasks),
+                     ("sqlite and curl", t_sqlite_curl), ("read_http", t_read_http),
+                     ("toast tasks", t_toast_tasks),
                      ("toast threads", t_toast_threads)]:
         if os.environ.get("ECHO_E2E_ONLY") and name not in os.environ["ECHO_E2E_ONLY"].split(","):
             continue
@@ -345,7 +346,7 @@ def t_listen(ids):
     recv_until(s2, b"\r\n")
     s2.sendall(b"BLAH\x01 / HTTP/1.1\r\n\r\n")
     got = recv_until(s2, b"\r\n")
-    assert got == b'got ["error" -> {"HPE_INVALID_METHOD", "invalid HTTP method"}]\r\n', got
+    assert got == b'got ["error" -> {"INVALID_METHOD", "invalid HTTP method"}]\r\n', got
     s2.close()
     # unlisten(): no new connections there; the ones made stay.
     assert ev(a, "unlisten(%d)" % p) == "0"
@@ -547,6 +548,63 @@ def t_toast_threads(ids):
         assert ev(a, 'crypt("x", "$6$rounds=5000$abc")[1..16]') == '"$6$rounds=5000$a"'
     finally:
         evs(a, 'thread_pool("INIT", "MAIN", 16);')
+
+
+# ToastStunt's test_http.rb: the pieces forced as input lines, and what
+# read_http() answers (its literal; Echo's maps print keys in order).
+READ_HTTP_CASES = [
+    ("request", ["~ZZ~!!"], "0"),
+    ("request", ["GET /bad HTTP/1.1~0D~0A", "~ZZ~!!"], "0"),
+    ("request", ["foobar~0D~0A"], '["error" -> {"INVALID_METHOD", "invalid HTTP method"}]'),
+    ("request", ["GET /bad HTTP/1.1~0D~0A", "foo~00bar~0D~0A"],
+     '["error" -> {"INVALID_HEADER_TOKEN", "invalid character in header"}]'),
+    ("response", ["foobar~0D~0A"], '["error" -> {"INVALID_CONSTANT", "invalid constant string"}]'),
+    ("response", ["HTTP/1.1 2~00~00 Yow~0D~0A"], '["error" -> {"INVALID_STATUS", "invalid HTTP status code"}]'),
+    ("response", ["HTTP/1.1 404 Not Found~0D~0A", "foo~FFbar~0D~0A"],
+     '["error" -> {"INVALID_HEADER_TOKEN", "invalid character in header"}]'),
+    ("request", list("GET /test HTTP/1.1") + ["~0D~0A"] + list("header: test") + ["~0D~0A", "~0D~0A"],
+     '["headers" -> ["header" -> "test"], "method" -> "GET", "uri" -> "/test"]'),
+    ("request", ["GET /get_one_header_no_body HTTP/1.1~0D~0A", "Accept: */*~0D~0A", "~0D~0A"],
+     '["headers" -> ["Accept" -> "*/*"], "method" -> "GET", "uri" -> "/get_one_header_no_body"]'),
+    ("request", ["GET /get_funky_content_length_body_hello HTTP/1.0~0D~0A", "conTENT-Length: 5~0D~0A",
+                 "~0D~0A", "HELLO"],
+     '["body" -> "HELLO", "headers" -> ["conTENT-Length" -> "5"], "method" -> "GET", '
+     '"uri" -> "/get_funky_content_length_body_hello"]'),
+    ("request", ["POST /post_chunked_all_your_base HTTP/1.1~0D~0A", "Transfer-Encoding: chunked~0D~0A", "~0D~0A",
+                 "1e~0D~0Aall your base are belong to us~0D~0A", "0~0D~0A", "~0D~0A"],
+     '["body" -> "all your base are belong to us", "headers" -> ["Transfer-Encoding" -> "chunked"], '
+     '"method" -> "POST", "uri" -> "/post_chunked_all_your_base"]'),
+    ("response", ["HTTP/1.1 404 Not Found~0D~0A~0D~0A"], '["headers" -> [], "status" -> 404]'),
+    ("response", ["HTTP/1.1 301~0D~0A~0D~0A"], '["headers" -> [], "status" -> 301]'),
+    ("response", ["HTTP/1.1 200 OK~0D~0A", "Content-Type: text/plain~0D~0A", "Transfer-Encoding: chunked~0D~0A",
+                  "~0D~0A", "25  ~0D~0A", "This is the data in the first chunk~0D~0A", "~0D~0A", "1C~0D~0A",
+                  "and this is the second one~0D~0A", "~0D~0A", "0  ~0D~0A", "~0D~0A"],
+     '["body" -> "This is the data in the first chunk~0D~0Aand this is the second one~0D~0A", '
+     '"headers" -> ["Content-Type" -> "text/plain", "Transfer-Encoding" -> "chunked"], "status" -> 200]'),
+]
+
+
+def t_read_http(ids):
+    """read_http() as ToastStunt's test_http.rb drives it: lines forced into the
+    wizard's own connection (held, binary) by a helper task, parsed until the
+    message is whole; permissions and errors as read()'s."""
+    a = ids["a"]
+    assert ev(ids["b"], "`read_http(\"request\") ! ANY'") == "E_PERM"
+    assert ev(ids["b"], "`read_http(\"response\", %s) ! ANY'" % ids["wiz"]) == "E_PERM"
+    assert ev(a, "`read_http(\"foobar\") ! ANY'") == "E_INVARG"
+    assert ev(a, "`read_http() ! ANY'") == "E_ARGS"
+    helper = evs(a, "fork task (0) while (1) {who, message} = suspend(); while (message) {top, @message} = "
+                    "message; force_input(who, top); endwhile endwhile endfork return task;")
+    try:
+        for kind, pieces, want in READ_HTTP_CASES:
+            code = ('set_connection_option(player, "hold-input", 1); set_connection_option(player, "binary", 1); '
+                    'resume(%s, {player, {%s}}); r = read_http("%s", player); '
+                    'set_connection_option(player, "hold-input", 0); set_connection_option(player, "binary", 0); '
+                    'return r;' % (helper, ", ".join(moo_str(p) for p in pieces), kind))
+            got = evs(a, code)
+            assert got == want, "%s %r:\n  got  %s\n  want %s" % (kind, pieces, got, want)
+    finally:
+        evs(a, "kill_task(%s);" % helper)
 
 
 def t_kill_task(ids):
