@@ -15,6 +15,9 @@ struct HttpReader::State {
   bool in_value = false;  // the last header bytes were a value's
   std::string uri, field, value, body;
   bool has_uri = false, has_headers = false, has_body = false;
+  bool bad_path = false;
+  const char* fed = nullptr;  // the bytes being fed, and whether those before them ended a line
+  bool fed_after_lf = false;
   Value headers = Value::empty_map();
 
   static State& of(http_parser* p) { return *static_cast<State*>(p->data); }
@@ -44,6 +47,13 @@ HttpReader::HttpReader(bool request) : st_(std::make_unique<State>()) {
   // string ("line2~09" for a tab), the bytes being whatever the client sent.
   s.on_url = [](http_parser* p, const char* at, size_t n) {
     State& st = State::of(p);
+    // http_parser 1.0 (ToastStunt's) refuses a byte past ASCII in a URL;
+    // 2.9 takes it. Refused here, as INVALID_PATH.
+    for (size_t i = 0; i < n; ++i)
+      if (static_cast<unsigned char>(at[i]) >= 0x80) {
+        st.bad_path = true;
+        return 1;
+      }
     st.uri += bi::raw_to_binary(std::string_view(at, n));
     st.has_uri = true;
     return 0;
@@ -56,13 +66,25 @@ HttpReader::HttpReader(bool request) : st_(std::make_unique<State>()) {
   };
   s.on_header_value = [](http_parser* p, const char* at, size_t n) {
     State& st = State::of(p);
+    // A folded line's leading blanks: http_parser 1.0 dropped them
+    // ("abc" CRLF TAB "def" is "abcdef"), 2.9 keeps them.
+    bool line_start = at == st.fed ? st.fed_after_lf : at[-1] == '\n';
+    if (st.in_value && line_start)
+      while (n > 0 && (*at == ' ' || *at == '\t')) ++at, --n;
     st.value += bi::raw_to_binary(std::string_view(at, n));
     st.in_value = true;
     return 0;
   };
   s.on_headers_complete = [](http_parser* p) {
     State::of(p).complete_header();
-    return 0;
+    // A kept-alive response with neither a length nor chunks has no body
+    // in ToastStunt's http_parser 1.0 ("HTTP/1.1 404 Not Found" and a blank
+    // line is whole); 2.9 would read it to the connection's end. 1: no body.
+    bool keep_alive = p->http_major > 1 || (p->http_major == 1 && p->http_minor >= 1)
+                          ? !(p->flags & F_CONNECTION_CLOSE)
+                          : (p->flags & F_CONNECTION_KEEP_ALIVE) != 0;
+    bool sized = (p->flags & F_CHUNKED) || p->content_length != ULLONG_MAX;
+    return p->type == HTTP_RESPONSE && !sized && keep_alive ? 1 : 0;
   };
   s.on_body = [](http_parser* p, const char* at, size_t n) {
     State& st = State::of(p);
@@ -88,7 +110,9 @@ bool HttpReader::feed(std::string_view binary_line) {
     answer_ = Value::integer(0);
     return true;
   }
+  st.fed = raw.data();
   http_parser_execute(&st.parser, &st.settings, raw.data(), raw.size());
+  if (!raw.empty()) st.fed_after_lf = raw.back() == '\n';
   http_errno err = HTTP_PARSER_ERRNO(&st.parser);
   bool broken = err != HPE_OK && err != HPE_PAUSED;
   if (!st.done && !broken && !st.parser.upgrade) return false;
@@ -106,6 +130,7 @@ bool HttpReader::feed(std::string_view binary_line) {
   if (broken) {
     // ToastStunt's http_parser (1.0) names its errors without the "HPE_"
     // that Debian's (2.9) puts before them: "INVALID_METHOD".
+    if (st.bad_path) err = HPE_INVALID_PATH;
     std::string_view name = http_errno_name(err);
     if (name.substr(0, 4) == "HPE_") name.remove_prefix(4);
     out->set(Value::str("error"), make_list({Value::str(name), Value::str(http_errno_description(err))}));

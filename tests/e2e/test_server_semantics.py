@@ -574,6 +574,10 @@ READ_HTTP_CASES = [
                  "1e~0D~0Aall your base are belong to us~0D~0A", "0~0D~0A", "~0D~0A"],
      '["body" -> "all your base are belong to us", "headers" -> ["Transfer-Encoding" -> "chunked"], '
      '"method" -> "POST", "uri" -> "/post_chunked_all_your_base"]'),
+    ("request", ["GET /~FFbad HTTP/1.1~0D~0A"], '["error" -> {"INVALID_PATH", "invalid path"}]'),
+    ("request", ["GET / HTTP/1.1~0D~0A", "Line1:   abc~0D~0A", "~09def~0D~0A", " ghi~0D~0A", "~09~09jkl~0D~0A",
+                 "  mno ~0D~0A", "~09 ~09qrs~0D~0A", "Line2: ~09 line2~09~0D~0A", "~0D~0A"],
+     '["headers" -> ["Line1" -> "abcdefghijklmno qrs", "Line2" -> "line2~09"], "method" -> "GET", "uri" -> "/"]'),
     ("response", ["HTTP/1.1 404 Not Found~0D~0A~0D~0A"], '["headers" -> [], "status" -> 404]'),
     ("response", ["HTTP/1.1 301~0D~0A~0D~0A"], '["headers" -> [], "status" -> 301]'),
     ("response", ["HTTP/1.1 200 OK~0D~0A", "Content-Type: text/plain~0D~0A", "Transfer-Encoding: chunked~0D~0A",
