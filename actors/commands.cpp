@@ -30,8 +30,13 @@ Session SessionPort::open(caf::actor session, const std::string& name, std::shar
   return rt->open_session(std::move(session), name, std::move(hold), -1, handler, print_messages);
 }
 
+Session SessionPort::open_outbound(caf::actor session, const std::string& name, int64_t handler,
+                                   int64_t id) const {
+  return rt->open_session(std::move(session), name, nullptr, -1, handler, false, id);
+}
+
 Session Runtime::open_session(caf::actor session, const std::string& name, std::shared_ptr<const void> hold,
-                              int64_t as_player, int64_t handler, bool print_messages) {
+                              int64_t as_player, int64_t handler, bool print_messages, int64_t outbound_id) {
   InboxEvent ev;
   ev.kind = InboxEvent::Open;
   ev.handle = next_handle_.fetch_add(1);
@@ -42,6 +47,7 @@ Session Runtime::open_session(caf::actor session, const std::string& name, std::
   ev.as_player = as_player;
   ev.handler = handler;
   ev.print_messages = print_messages;
+  ev.outbound_id = outbound_id;
   Session s{ev.handle, ev.out};
   post(std::move(ev));
   return s;
@@ -72,6 +78,18 @@ void SessionPort::listener(caf::actor a, uint16_t port) const {
 void SessionPort::set_listen_hook(ListenHook hook) const {
   std::lock_guard<WorldLock> lk(rt->mu);
   rt->listen_hook_ = std::move(hook);
+}
+void SessionPort::set_connect_hook(ConnectHook hook) const {
+  std::lock_guard<WorldLock> lk(rt->mu);
+  rt->connect_hook_ = std::move(hook);
+}
+
+bool Runtime::wait_outbound(int64_t id, double seconds) {
+  std::unique_lock<std::mutex> lk(outbound_mu_);
+  bool open = outbound_cv_.wait_for(lk, std::chrono::duration<double>(seconds),
+                                    [&] { return outbound_open_.count(id) > 0; });
+  outbound_open_.erase(id);
+  return open;
 }
 
 Connection* Runtime::conn_by_handle(ConnHandle h) {
@@ -163,12 +181,21 @@ Connection& Runtime::input_queue(int64_t id) {
 
 void Runtime::open_connection(InboxEvent& ev) {
   Connection& c = new_queue(ev.name, ev.handle);
-  set_conn_id(c, next_unconnected_--);
+  set_conn_id(c, ev.outbound_id != 0 ? ev.outbound_id : next_unconnected_--);
   c.session = std::move(ev.session);
   c.out = std::move(ev.out);
   c.hold = std::move(ev.hold);
   c.listener = ev.handler;
   c.print_messages = ev.print_messages;
+  if (ev.outbound_id != 0) {
+    // server.c: an outbound connection gets no login line, and its opener
+    // (waiting in open_network_connection()) is told it is there.
+    log("OPENED: #" + std::to_string(c.id) + " on " + c.name);
+    std::lock_guard<std::mutex> lk(outbound_mu_);
+    outbound_open_.insert(c.id);
+    outbound_cv_.notify_all();
+    return;
+  }
   log("ACCEPT: #" + std::to_string(c.id) + " on " + c.name);
   if (ev.as_player >= 0) {  // a web session whose token was checked: logged in at once
     c.web = true;
@@ -450,6 +477,7 @@ void Runtime::dispatch_input(Connection& c) {
     TaskEntry* e = task(c.reading_task);
     if (e && e->state == TaskEntry::Reading) {
       Value got;
+      bool overflowed = false;
       if (c.http) {  // read_http(): the task reads on until the message is whole
         bool whole = false;
         while (!whole && !c.input.empty() && !c.out_of_band(c.input.front())) {
@@ -461,6 +489,7 @@ void Runtime::dispatch_input(Connection& c) {
           if (!c.input.empty()) dispatch_input(c);  // an out-of-band line passes the reader by
           return;
         }
+        overflowed = c.http->overflowed();
         got = c.http->answer();
         c.http = nullptr;
       } else {
@@ -469,7 +498,10 @@ void Runtime::dispatch_input(Connection& c) {
         got = Value::str(line);
       }
       c.reading_task = 0;
-      e->task->resume(got);
+      if (overflowed)  // the message would pass the string limit: an error, not a cut
+        e->task->resume_raise(E_QUOTA, "read_http(): the message passes the string limit", Value::integer(0));
+      else
+        e->task->resume(got);
       e->task->set_limits(limits(false));
       e->state = TaskEntry::Ready;
       e->reading_conn = 0;

@@ -16,6 +16,19 @@ struct HttpReader::State {
   std::string uri, field, value, body;
   bool has_uri = false, has_headers = false, has_body = false;
   bool bad_path = false;
+  int64_t max_bytes = 0, bytes = 0;  // the parts' size so far, bounded
+  bool overflow = false;
+  // Appends to one of the parts, as a binary string; 1 (stop) past the bound.
+  int add(std::string& to, const char* at, size_t n) {
+    std::string part = bi::raw_to_binary(std::string_view(at, n));
+    bytes += int64_t(part.size());
+    if (bytes > max_bytes) {
+      overflow = true;
+      return 1;
+    }
+    to += part;
+    return 0;
+  }
   const char* fed = nullptr;  // the bytes being fed, and whether those before them ended a line
   bool fed_after_lf = false;
   Value headers = Value::empty_map();
@@ -34,7 +47,8 @@ struct HttpReader::State {
   }
 };
 
-HttpReader::HttpReader(bool request) : st_(std::make_unique<State>()) {
+HttpReader::HttpReader(bool request, int64_t max_bytes) : st_(std::make_unique<State>()) {
+  st_->max_bytes = max_bytes;
   http_parser_init(&st_->parser, request ? HTTP_REQUEST : HTTP_RESPONSE);
   st_->parser.data = st_.get();
   http_parser_settings& s = st_->settings;
@@ -54,15 +68,13 @@ HttpReader::HttpReader(bool request) : st_(std::make_unique<State>()) {
         st.bad_path = true;
         return 1;
       }
-    st.uri += bi::raw_to_binary(std::string_view(at, n));
     st.has_uri = true;
-    return 0;
+    return st.add(st.uri, at, n);
   };
   s.on_header_field = [](http_parser* p, const char* at, size_t n) {
     State& st = State::of(p);
     st.complete_header();
-    st.field += bi::raw_to_binary(std::string_view(at, n));
-    return 0;
+    return st.add(st.field, at, n);
   };
   s.on_header_value = [](http_parser* p, const char* at, size_t n) {
     State& st = State::of(p);
@@ -71,9 +83,8 @@ HttpReader::HttpReader(bool request) : st_(std::make_unique<State>()) {
     bool line_start = at == st.fed ? st.fed_after_lf : at[-1] == '\n';
     if (st.in_value && line_start)
       while (n > 0 && (*at == ' ' || *at == '\t')) ++at, --n;
-    st.value += bi::raw_to_binary(std::string_view(at, n));
     st.in_value = true;
-    return 0;
+    return st.add(st.value, at, n);
   };
   s.on_headers_complete = [](http_parser* p) {
     State::of(p).complete_header();
@@ -88,9 +99,8 @@ HttpReader::HttpReader(bool request) : st_(std::make_unique<State>()) {
   };
   s.on_body = [](http_parser* p, const char* at, size_t n) {
     State& st = State::of(p);
-    st.body += bi::raw_to_binary(std::string_view(at, n));
     st.has_body = true;
-    return 0;
+    return st.add(st.body, at, n);
   };
   s.on_message_complete = [](http_parser* p) {
     State::of(p).done = true;
@@ -103,6 +113,8 @@ HttpReader::HttpReader(bool request) : st_(std::make_unique<State>()) {
 
 HttpReader::~HttpReader() = default;
 
+bool HttpReader::overflowed() const { return st_->overflow; }
+
 bool HttpReader::feed(std::string_view binary_line) {
   State& st = *st_;
   std::string raw;
@@ -113,6 +125,7 @@ bool HttpReader::feed(std::string_view binary_line) {
   st.fed = raw.data();
   http_parser_execute(&st.parser, &st.settings, raw.data(), raw.size());
   if (!raw.empty()) st.fed_after_lf = raw.back() == '\n';
+  if (st.overflow) return true;
   http_errno err = HTTP_PARSER_ERRNO(&st.parser);
   bool broken = err != HPE_OK && err != HPE_PAUSED;
   if (!st.done && !broken && !st.parser.upgrade) return false;

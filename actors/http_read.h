@@ -13,7 +13,9 @@ namespace echo::actors {
 
 class HttpReader {
  public:
-  explicit HttpReader(bool request);
+  // `max_bytes`: the most the message's parts may hold in all (the task's
+  // string limit); past it feed() ends with overflowed() true.
+  HttpReader(bool request, int64_t max_bytes);
   ~HttpReader();
   HttpReader(const HttpReader&) = delete;
   HttpReader& operator=(const HttpReader&) = delete;
@@ -27,6 +29,7 @@ class HttpReader {
   //   0 for a line that is not a valid binary string.
   bool feed(std::string_view binary_line);
   Value answer() const { return answer_; }
+  bool overflowed() const;
 
  private:
   struct State;

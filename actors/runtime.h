@@ -60,6 +60,21 @@ struct SessionPort {
   // with the runtime's lock held: it must not wait for the runtime.
   using ListenHook = std::function<ListenPoint(int64_t handler, uint16_t port, bool print_messages)>;
   void set_listen_hook(ListenHook hook) const;
+  // An outbound connection (open_network_connection, LambdaMOO's): like
+  // open(), for the connection object `id` the builtin reserved, with no
+  // login line queued and no server messages.
+  Session open_outbound(caf::actor session, const std::string& name, int64_t handler, int64_t id) const;
+  // How open_network_connection() connects (net::connect_outbound), set
+  // only when the server allows outbound connections (`serve --outbound`).
+  // Called on a background thread; "" when connected, else why not, and
+  // `refused` for a host that cannot be found or reached (E_INVARG).
+  struct OutboundResult {
+    std::string error;
+    bool refused = false;
+  };
+  using ConnectHook = std::function<OutboundResult(const std::string& host, uint16_t port, int64_t handler,
+                                                   int64_t id, double timeout)>;
+  void set_connect_hook(ConnectHook hook) const;
   // $server_options.max_connections_per_ip (cached; <= 0: no limit): the
   // connections one remote address may have open, counting those whose
   // typed lines the runtime still runs.

@@ -284,12 +284,14 @@ class Runtime {
     std::function<void(int64_t)> login_watch;  // Open: a web login's (no greeting line)
     std::function<void()> call;         // Call: run with mu held (a web request)
     int64_t handler = 0;                // Open: the object whose verbs handle it (listen())
+    int64_t outbound_id = 0;            // Open: an outbound connection's reserved object
     bool print_messages = true;         // Open: the server's messages go to it
   };
   void post(InboxEvent ev);
   // SessionPort::open, and WebPort::open_as (as_player >= 0: logged in at once).
   Session open_session(caf::actor session, const std::string& name, std::shared_ptr<const void> hold,
-                       int64_t as_player, int64_t handler = 0, bool print_messages = true);
+                       int64_t as_player, int64_t handler = 0, bool print_messages = true,
+                       int64_t outbound_id = 0);
   // With mu held: handles up to `max` events (the inbox actor is asked to
   // come back for the rest, so that mu is let go in between).
   void drain_inbox(size_t max = 256);
@@ -643,10 +645,21 @@ class Runtime {
   };
   std::vector<Listening>& listening() { return listeners_; }
   const SessionPort::ListenHook& listen_hook() const { return listen_hook_; }
+  const SessionPort::ConnectHook& connect_hook() const { return connect_hook_; }
+  // The object number of the next connection (LambdaMOO's
+  // next_unconnected_player), taken now for an outbound one.
+  int64_t reserve_connection_id() { return next_unconnected_--; }
+  // Thread-safe: waits until the outbound connection `id` is open in the
+  // runtime (open_connection), at most `seconds`.
+  bool wait_outbound(int64_t id, double seconds);
 
  private:
   std::vector<Listening> listeners_;
   SessionPort::ListenHook listen_hook_;
+  SessionPort::ConnectHook connect_hook_;
+  std::mutex outbound_mu_;  // outbound connections opened, for wait_outbound()
+  std::condition_variable outbound_cv_;
+  std::set<int64_t> outbound_open_;
   std::vector<caf::actor> closed_at_shutdown_;  // their sessions: aborted as the server stops
   caf::actor timer_;
   // Task actors between tasks (with mu held). A task leases one when its

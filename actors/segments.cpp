@@ -500,7 +500,7 @@ void Runtime::suspended(caf::event_based_actor* self, TaskEntry& e) {
       run_again(self, e);
       return;
     }
-    if (s.http) c->http = std::make_shared<HttpReader>(s.http == 1);
+    if (s.http) c->http = std::make_shared<HttpReader>(s.http == 1, limits(false).values.max_string);
     if (s.non_blocking && !s.http) {
       // tasks.c read_input_now: the first in-band line (dequeue_input_task
       // with DQ_INBAND leaves out-of-band ones queued), else 0.

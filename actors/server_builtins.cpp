@@ -259,8 +259,44 @@ Value bf_output_delimiters(BuiltinContext& ctx, std::span<Value> a) {
   return make_list({Value::str(c->output_prefix), Value::str(c->output_suffix)});
 }
 
-Value bf_open_network_connection(BuiltinContext&, std::span<Value>) {
-  raise(E_PERM);  // outbound connections are disabled, as in a default LambdaMOO build
+// open_network_connection(host, port [, listener]) (server.c, with
+// net_bsd_tcp.c's errors): off unless `serve --outbound`, as in a default
+// LambdaMOO build; ToastStunt's options map gives the listener too. The
+// connect waits on a thread of its own (outbound_connect_timeout, 5 s), and
+// the task gets the new connection's object once the runtime has it.
+Value bf_open_network_connection(BuiltinContext& ctx, std::span<Value> a) {
+  if (!is_wiz(ctx)) raise(E_PERM);
+  Runtime& rt = rt_of();
+  if (!rt.connect_hook()) raise(E_PERM, "outbound connections are off (serve --outbound turns them on)");
+  if (a.size() < 2 || a.size() > 3) raise(E_ARGS);
+  if (!a[0].is_str() || !a[1].is_int()) raise(E_TYPE);
+  int64_t handler = 0;
+  if (a.size() == 3) {
+    if (a[2].is_obj()) {
+      handler = a[2].as_obj();
+    } else if (a[2].is_map()) {
+      const MapObj* m = a[2].map_obj();
+      long i = m->find(Value::str("listener"));
+      if (i >= 0 && !m->entries[size_t(i)].second.is_obj()) raise(E_TYPE);
+      if (i >= 0) handler = m->entries[size_t(i)].second.as_obj();
+    } else {
+      raise(E_TYPE);
+    }
+  }
+  int64_t port = a[1].as_int();
+  if (port < 1 || port > 65535) raise(E_INVARG);
+  int64_t id = rt.reserve_connection_id();
+  double timeout = double(std::clamp<int64_t>(rt.server_int_option("outbound_connect_timeout", 5), 1, 300));
+  SessionPort::ConnectHook hook = rt.connect_hook();
+  Runtime* r = &rt;
+  return ctx.in_background(
+      [hook, r, host = std::string(a[0].as_str()), port, handler, id, timeout] {
+        SessionPort::OutboundResult res = hook(host, uint16_t(port), handler, id, timeout);
+        if (!res.error.empty()) raise(res.refused ? E_INVARG : E_QUOTA, res.error);
+        if (!r->wait_outbound(id, 10.0)) raise(E_QUOTA, "the connection to " + host + " did not open");
+        return Value::obj(id);
+      },
+      true, "open_network_connection()");
 }
 
 // server.c's listening points: listen(object, port [, print-messages])

@@ -40,6 +40,7 @@ int cmd_serve(int argc, char** argv) {
   bool rpc_bind_set = false;
   std::string files_dir;  // file_open() & co. (ToastStunt's files/)
   std::string exec_dir;   // exec()'s programs (ToastStunt's executables/)
+  bool outbound = false;  // open_network_connection() allowed (LambdaMOO's OUTBOUND_NETWORK, ToastStunt's -o)
   for (size_t i = 0; i < a.size(); ++i) {
     auto need = [&](const char* flag) -> std::string {
       if (i + 1 >= a.size()) throw std::runtime_error(std::string(flag) + " needs a value");
@@ -58,6 +59,7 @@ int cmd_serve(int argc, char** argv) {
       else if (a[i] == "--to") to = need("--to");
       else if (a[i] == "--files-dir") files_dir = need("--files-dir");
       else if (a[i] == "--exec-dir") exec_dir = need("--exec-dir");
+      else if (a[i] == "--outbound") outbound = true;
       else if (a[i] == "--checkpoint-seconds") opt.checkpoint_seconds = std::stod(need("--checkpoint-seconds"));
       else if (a[i] == "--keep-snapshots") opt.keep_snapshots = std::stoul(need("--keep-snapshots"));
       else if (world.empty() && a[i][0] != '-') world = a[i];
@@ -74,7 +76,8 @@ int cmd_serve(int argc, char** argv) {
       rpc_port < -1 || rpc_port > 65535) {
     std::cerr << "usage: echo-repl serve NAME.db|TEXTDUMP [--telnet-port N] [--bind ADDR] [--to NAME.db]\n"
                  "         [--http-port N [--http-bind ADDR] [--tls-cert FILE --tls-key FILE] [--http-threads N]]\n"
-                 "         [--rpc-port N [--rpc-bind ADDR]] [--files-dir DIR] [--exec-dir DIR]\n";
+                 "         [--rpc-port N [--rpc-bind ADDR]] [--files-dir DIR] [--exec-dir DIR]\n"
+                 "         [--outbound]   (open_network_connection() for wizards; off unless given)\n";
     return 2;
   }
   try {
@@ -117,6 +120,11 @@ int cmd_serve(int argc, char** argv) {
       o.print_messages = print;
       return net::open_listening_point(server.system(), server.sessions(), o);
     });
+    if (outbound)
+      server.sessions().set_connect_hook([&server, bind = opt.bind](const std::string& host, uint16_t port,
+                                                                    int64_t handler, int64_t id, double timeout) {
+        return net::connect_outbound(server.system(), server.sessions(), bind, host, port, handler, id, timeout);
+      });
     server.start();
     net::TelnetOptions t;
     t.bind = opt.bind;

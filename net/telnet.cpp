@@ -4,7 +4,11 @@
 #include <caf/io/all.hpp>
 
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -145,7 +149,7 @@ constexpr std::chrono::seconds kCloseGrace{10};
 
 caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle hdl, actors::SessionPort port,
                              std::string name, std::shared_ptr<const void> hold, int64_t handler,
-                             bool print_messages) {
+                             bool print_messages, int64_t outbound_id = 0) {
   auto st = std::make_shared<SessionState>();
   st->hold = hold;
   self->configure_read(hdl, caf::io::receive_policy::at_most(4096));
@@ -153,7 +157,8 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
   // chunk goes once the socket took the last one.
   self->ack_writes(hdl, true);
   actors::Session session =
-      port.open(caf::actor_cast<caf::actor>(self), name, std::move(hold), handler, print_messages);
+      outbound_id != 0 ? port.open_outbound(caf::actor_cast<caf::actor>(self), name, handler, outbound_id)
+                       : port.open(caf::actor_cast<caf::actor>(self), name, std::move(hold), handler, print_messages);
   st->handle = session.handle;
   st->out = std::move(session.out);
   int copy = ::fcntl(static_cast<int>(hdl.id()), F_DUPFD_CLOEXEC, 0);  // CAF 0.17: the id is the socket
@@ -245,6 +250,13 @@ caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle h
   };
 }
 
+// An outbound connection's session: the socket connect_outbound() made.
+caf::behavior outbound_session(caf::io::broker* self, int fd, actors::SessionPort port, std::string name,
+                               int64_t handler, int64_t id) {
+  caf::io::connection_handle hdl = self->add_scribe(fd);
+  return telnet_session(self, hdl, port, std::move(name), nullptr, handler, false, id);
+}
+
 // The runtime records the point once `ready` (start_telnet, or listen(),
 // whose task waits for it holding the runtime's lock: this thread, the
 // network's, must never wait for that lock).
@@ -325,7 +337,8 @@ caf::behavior telnet_acceptor(caf::io::broker* self, actors::SessionPort port, T
         }
         std::string name = "port " + std::to_string(bound) + " from " + addr + ", port " +
                            std::to_string(self->remote_port(msg.handle));
-        self->fork(telnet_session, msg.handle, port, name, std::move(hold), opt.handler, opt.print_messages);
+        self->fork(telnet_session, msg.handle, port, name, std::move(hold), opt.handler, opt.print_messages,
+                   int64_t(0));
       },
       [=](log_atom) { log_refusals(); },
   };
@@ -392,6 +405,70 @@ uint16_t start_telnet(caf::actor_system& sys, actors::SessionPort port, const Te
   uint16_t bound = fut.get();
   port.listener(std::move(acceptor), bound);
   return bound;
+}
+
+actors::SessionPort::OutboundResult connect_outbound(caf::actor_system& sys, actors::SessionPort port,
+                                                     const std::string& bind, const std::string& host,
+                                                     uint16_t remote_port, int64_t handler, int64_t id,
+                                                     double timeout) {
+  actors::SessionPort::OutboundResult out;
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_family = AF_INET;  // LambdaMOO's net_bsd_tcp.c: IPv4
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  if (getaddrinfo(host.c_str(), std::to_string(remote_port).c_str(), &hints, &res) != 0 || !res) {
+    out.error = "cannot find the host " + host;
+    out.refused = true;
+    return out;
+  }
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> hold(res, freeaddrinfo);
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    out.error = std::string("no socket: ") + std::strerror(errno);
+    return out;
+  }
+  auto fail = [&](std::string why, bool refused) {
+    ::close(fd);
+    out.error = std::move(why);
+    out.refused = refused;
+    return out;
+  };
+  // From the server's own address (LambdaMOO binds bind_local_ip).
+  if (bind != "0.0.0.0") {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (inet_pton(AF_INET, bind.c_str(), &local.sin_addr) == 1 &&
+        ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0)
+      return fail("cannot bind " + bind + ": " + std::strerror(errno), false);
+  }
+  int rc = ::connect(fd, res->ai_addr, res->ai_addrlen);
+  if (rc != 0 && errno == EINPROGRESS) {
+    pollfd p{fd, POLLOUT, 0};
+    rc = ::poll(&p, 1, int(timeout * 1000));
+    if (rc == 0) return fail("no answer from " + host + " within " + std::to_string(int(timeout)) + " s", true);
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    errno = err;
+    rc = err == 0 ? 0 : -1;
+  }
+  if (rc != 0) {
+    int err = errno;  // net_bsd_tcp.c: these four are the caller's (E_INVARG), the rest the server's
+    bool refused = err == EADDRNOTAVAIL || err == ECONNREFUSED || err == ENETUNREACH || err == ETIMEDOUT ||
+                   err == EHOSTUNREACH;
+    return fail("cannot connect to " + host + " port " + std::to_string(remote_port) + ": " + std::strerror(err),
+                refused);
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_in local{};
+  socklen_t len = sizeof local;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+  // LambdaMOO's name for it: "port LOCAL to HOST, port REMOTE".
+  std::string name = "port " + std::to_string(ntohs(local.sin_port)) + " to " + host + ", port " +
+                     std::to_string(remote_port);
+  sys.middleman().spawn_broker(outbound_session, fd, port, name, handler, id);
+  return out;
 }
 
 actors::ListenPoint open_listening_point(caf::actor_system& sys, actors::SessionPort port,

@@ -68,4 +68,13 @@ uint16_t start_telnet(caf::actor_system& sys, actors::SessionPort port, const Te
 actors::ListenPoint open_listening_point(caf::actor_system& sys, actors::SessionPort port,
                                          const TelnetOptions& options);
 
+// open_network_connection()'s (SessionPort::set_connect_hook): connects to
+// host:port from `bind` within `timeout` seconds, on the calling thread (a
+// background one), and makes the connection a session of connection object
+// `id`, handled by `handler`, as LambdaMOO's outbound connections are.
+actors::SessionPort::OutboundResult connect_outbound(caf::actor_system& sys, actors::SessionPort port,
+                                                     const std::string& bind, const std::string& host,
+                                                     uint16_t remote_port, int64_t handler, int64_t id,
+                                                     double timeout);
+
 }  // namespace echo::net

@@ -14,9 +14,9 @@ import time
 class ServerProcess:
     """Runs `echo-repl serve STORE --telnet-port 0` and learns its port."""
 
-    def __init__(self, repl, store, log_path):
+    def __init__(self, repl, store, log_path, extra=()):
         self.log = open(log_path, "ab")
-        self.proc = subprocess.Popen([repl, "serve", store, "--telnet-port", "0"],
+        self.proc = subprocess.Popen([repl, "serve", store, "--telnet-port", "0", *extra],
                                      stdout=subprocess.PIPE, stderr=self.log)
         deadline = time.time() + 60
         line = b""
@@ -113,13 +113,14 @@ def rss_mb(pid):
     raise AssertionError("no VmRSS for %d" % pid)
 
 
-def new_world_server(repl, work, name):
-    """A server on a fresh default world in WORK (emptied first)."""
+def new_world_server(repl, work, name, extra=()):
+    """A server on a fresh default world in WORK (emptied first); `extra`:
+    more `serve` options."""
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     store = os.path.join(work, name + ".db")
     subprocess.run([repl, "new-world", store], check=True, stdout=subprocess.DEVNULL)
-    return ServerProcess(repl, store, os.path.join(work, "server.log"))
+    return ServerProcess(repl, store, os.path.join(work, "server.log"), extra)
 
 
 def expect_all(c, patterns, timeout=15):

@@ -313,6 +313,8 @@ def t_listen(ids):
     (ToastStunt) on such a connection in binary mode."""
     a, port = ids["a"], ids["port"]
     assert ev(a, "listeners()") == "{{#0, %d, 1}}" % port
+    # Outbound connections are off unless `serve --outbound` (e2e-outbound).
+    assert ev(a, '`open_network_connection("127.0.0.1", %d) ! ANY\'' % port) == "E_PERM"
     h = evs(a, "h = create($nothing); h.name = \"handler\"; return h;")
     define_verb(a, h, "do_login_command", "this none this", HANDLER)
     assert ev(ids["b"], "`listen(%s, 0) ! ANY'" % h) == "E_PERM"
@@ -610,6 +612,19 @@ def t_read_http(ids):
                     'return r;' % (helper, ", ".join(moo_str(p) for p in pieces), kind))
             got = evs(a, code)
             assert got == want, "%s %r:\n  got  %s\n  want %s" % (kind, pieces, got, want)
+        # Bounded (Echo's own): a message past max_string_concat is E_QUOTA, not a cut.
+        evs(a, 'if (!("max_string_concat" in properties($server_options))) '
+               'add_property($server_options, "max_string_concat", 0, {player, "r"}); endif '
+               '$server_options.max_string_concat = 1015;')
+        try:
+            big = "POST / HTTP/1.1~0D~0AContent-Length: 2000~0D~0A~0D~0A" + "x" * 2000
+            code = ('set_connection_option(player, "hold-input", 1); set_connection_option(player, "binary", 1); '
+                    'resume(%s, {player, {"%s"}}); r = `read_http("request", player) ! ANY\'; '
+                    'set_connection_option(player, "hold-input", 0); set_connection_option(player, "binary", 0); '
+                    'return r;' % (helper, big))
+            assert evs(a, code) == "E_QUOTA"
+        finally:
+            evs(a, 'delete_property($server_options, "max_string_concat");')
     finally:
         evs(a, "kill_task(%s);" % helper)
 
