@@ -555,9 +555,44 @@ def t_toast_threads(ids):
         evs(a, 'thread_pool("INIT", "MAIN", 16);')
 
 
+def http_literal(headers, method=None, uri=None, status=None):
+    """read_http()'s answer as Echo prints it: keys in order, case ignored."""
+    def s(v):
+        return moo_str(v)
+    hs = ", ".join("%s -> %s" % (s(k), s(headers[k])) for k in sorted(headers, key=str.lower))
+    parts = ['"headers" -> [%s]' % hs]
+    if method:
+        parts.append('"method" -> %s' % s(method))
+    if status:
+        parts.append('"status" -> %d' % status)
+    if uri:
+        parts.append('"uri" -> %s' % s(uri))
+    return "[" + ", ".join(parts) + "]"
+
+
+FIREFOX = {"Host": "localhost:8888",
+           "User-Agent": "Mozilla/5.0 (Macintosh; U; Intel Mac OS X 10.6; en-US; rv:1.9.2.20) Gecko/20110803 "
+                         "Firefox/3.6.20",
+           "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+           "Accept-Language": "en-us,en;q=0.5", "Accept-Encoding": "gzip,deflate",
+           "Accept-Charset": "ISO-8859-1,utf-8;q=0.7,*;q=0.7", "Keep-Alive": "115", "Connection": "keep-alive",
+           "Cookie": "_session=OTQ5OThGRjgwMjlGN0VDMjc5MDkzNTU2NzlFOTk3MkVGM0Y2ODA2QkM1RDk1MTA0OTMwQzFBNjc5NjNGNz"
+                     "MwMg==-eyJkYXRhIjp7fSwic3RhbXAiOjEzMTUwODA5MzN9"}
+CURL = {"User-Agent": "curl/7.18.0 (i486-pc-linux-gnu) libcurl/7.18.0 OpenSSL/0.9.8g zlib/1.2.3.3 libidn/1.1",
+        "Host": "0.0.0.0=5000", "Accept": "*/*"}
+
 # ToastStunt's test_http.rb: the pieces forced as input lines, and what
 # read_http() answers (its literal; Echo's maps print keys in order).
 READ_HTTP_CASES = [
+    ("response", list("HTTP/1.1 200 OK") + ["~0D~0A"] + list("header: test") + ["~0D~0A", "~0D~0A"],
+     http_literal({"header": "test"}, status=200)),
+    ("request", ["GET /test HTTP/1.1~0D~0A"] + ["%s: %s~0D~0A" % kv for kv in CURL.items()] + ["~0D~0A"],
+     http_literal(CURL, "GET", "/test")),
+    ("request", ["GET /favicon.ico HTTP/1.1~0D~0A" + "".join("%s: %s~0D~0A" % kv for kv in FIREFOX.items()) +
+                 "~0D~0A"],
+     http_literal(FIREFOX, "GET", "/favicon.ico")),
+    ("request", ["GET /get_no_headers_no_body/world HTTP/1.1~0D~0A", "~0D~0A"],
+     http_literal({}, "GET", "/get_no_headers_no_body/world")),
     ("request", ["~ZZ~!!"], "0"),
     ("request", ["GET /bad HTTP/1.1~0D~0A", "~ZZ~!!"], "0"),
     ("request", ["foobar~0D~0A"], '["error" -> {"INVALID_METHOD", "invalid HTTP method"}]'),
@@ -601,6 +636,7 @@ def t_read_http(ids):
     assert ev(ids["b"], "`read_http(\"request\") ! ANY'") == "E_PERM"
     assert ev(ids["b"], "`read_http(\"response\", %s) ! ANY'" % ids["wiz"]) == "E_PERM"
     assert ev(a, "`read_http(\"foobar\") ! ANY'") == "E_INVARG"
+    assert ev(a, "`read_http(\"\") ! ANY'") == "E_INVARG"
     assert ev(a, "`read_http() ! ANY'") == "E_ARGS"
     helper = evs(a, "fork task (0) while (1) {who, message} = suspend(); while (message) {top, @message} = "
                     "message; force_input(who, top); endwhile endwhile endfork return task;")
