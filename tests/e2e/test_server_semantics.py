@@ -578,6 +578,13 @@ FIREFOX = {"Host": "localhost:8888",
            "Accept-Charset": "ISO-8859-1,utf-8;q=0.7,*;q=0.7", "Keep-Alive": "115", "Connection": "keep-alive",
            "Cookie": "_session=OTQ5OThGRjgwMjlGN0VDMjc5MDkzNTU2NzlFOTk3MkVGM0Y2ODA2QkM1RDk1MTA0OTMwQzFBNjc5NjNGNz"
                      "MwMg==-eyJkYXRhIjp7fSwic3RhbXAiOjEzMTUwODA5MzN9"}
+CHROME = {"Host": "localhost:8888", "Connection": "keep-alive", "Accept": "*/*",
+          "User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_6_8) AppleWebKit/535.1 (KHTML, like Gecko) "
+                        "Chrome/13.0.782.109 Safari/535.1",
+          "Accept-Encoding": "gzip,deflate,sdch", "Accept-Language": "en-US,en;q=0.8",
+          "Accept-Charset": "ISO-8859-1,utf-8;q=0.7,*;q=0.3",
+          "Cookie": "_session=MUExRjI3NDE3NTM3NTg1RkI2OTA0RjAyNkU0MkIxRjhCMzJGOTQ5MzNEN0E3NDc1RjkyNkYxNDFCQ0NFRTU0"
+                    "NQ==-eyJkYXRhIjp7fSwic3RhbXAiOjEzMTUwODA3MDN9"}
 CURL = {"User-Agent": "curl/7.18.0 (i486-pc-linux-gnu) libcurl/7.18.0 OpenSSL/0.9.8g zlib/1.2.3.3 libidn/1.1",
         "Host": "0.0.0.0=5000", "Accept": "*/*"}
 
@@ -591,6 +598,9 @@ READ_HTTP_CASES = [
     ("request", ["GET /favicon.ico HTTP/1.1~0D~0A" + "".join("%s: %s~0D~0A" % kv for kv in FIREFOX.items()) +
                  "~0D~0A"],
      http_literal(FIREFOX, "GET", "/favicon.ico")),
+    ("request", ["GET /favicon.ico HTTP/1.1~0D~0A" + "".join("%s: %s~0D~0A" % kv for kv in CHROME.items()) +
+                 "~0D~0A"],
+     http_literal(CHROME, "GET", "/favicon.ico")),
     ("request", ["GET /get_no_headers_no_body/world HTTP/1.1~0D~0A", "~0D~0A"],
      http_literal({}, "GET", "/get_no_headers_no_body/world")),
     ("request", ["~ZZ~!!"], "0"),
