@@ -11,7 +11,6 @@ struct HttpReader::State {
   http_parser parser;
   http_parser_settings settings;
   bool done = false;
-  bool began = false;
   bool in_value = false;  // the last header bytes were a value's
   std::string uri, field, value, body;
   bool has_uri = false, has_headers = false, has_body = false;
@@ -53,10 +52,6 @@ HttpReader::HttpReader(bool request, int64_t max_bytes) : st_(std::make_unique<S
   st_->parser.data = st_.get();
   http_parser_settings& s = st_->settings;
   http_parser_settings_init(&s);
-  s.on_message_begin = [](http_parser* p) {
-    State::of(p).began = true;
-    return 0;
-  };
   // As tasks.c's create_or_extend, every part comes back as a binary
   // string ("line2~09" for a tab), the bytes being whatever the client sent.
   s.on_url = [](http_parser* p, const char* at, size_t n) {

@@ -891,10 +891,9 @@ void Runtime::wait(const std::function<void()>& before_close) {
     for (auto& [h, c] : conns_) {
       if (c.closed) continue;
       if (c.session) closed_at_shutdown_.push_back(c.session);
-      std::string bye = "*** Shutting down: " + stop_reason_ + " ***";
       // server.c sends it to every connection, print_messages or not.
-      if (!c.print_messages && c.out) c.out->push(bye, true, true, max_queued_output());
-      close_connection(c, bye.c_str());
+      if (c.out) c.out->push("*** Shutting down: " + stop_reason_ + " ***", true, true, max_queued_output());
+      close_connection(c, nullptr);
     }
     commit();
     write_deferred_tasks();

@@ -275,10 +275,10 @@ Value bf_open_network_connection(BuiltinContext& ctx, std::span<Value> a) {
     if (a[2].is_obj()) {
       handler = a[2].as_obj();
     } else if (a[2].is_map()) {
-      const MapObj* m = a[2].map_obj();
-      long i = m->find(Value::str("listener"));
-      if (i >= 0 && !m->entries[size_t(i)].second.is_obj()) raise(E_TYPE);
-      if (i >= 0) handler = m->entries[size_t(i)].second.as_obj();
+      if (const Value* l = a[2].map_obj()->get(Value::str("listener"))) {
+        if (!l->is_obj()) raise(E_TYPE);
+        handler = l->as_obj();
+      }
     } else {
       raise(E_TYPE);
     }
@@ -321,9 +321,8 @@ Value bf_listen(BuiltinContext& ctx, std::span<Value> a) {
   bool print = false;
   if (a.size() > 2) {
     if (a[2].is_map()) {
-      const MapObj* m = a[2].map_obj();
-      long i = m->find(Value::str("print-messages"));
-      print = i >= 0 && m->entries[size_t(i)].second.truthy();
+      const Value* p = a[2].map_obj()->get(Value::str("print-messages"));
+      print = p && p->truthy();
     } else {
       print = a[2].truthy();
     }

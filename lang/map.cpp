@@ -39,6 +39,11 @@ long MapObj::find(const Value& key) const {
   return -1;
 }
 
+const Value* MapObj::get(const Value& key) const {
+  long i = find(key);
+  return i < 0 ? nullptr : &entries[size_t(i)].second;
+}
+
 void MapObj::set(Value key, Value value) {
   // Keys that come in order (a map decoded, or built from sorted keys) go
   // at the end after one comparison.

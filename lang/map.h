@@ -20,6 +20,8 @@ struct MapObj : HeapObject {
 
   // Index of key, or -1.
   long find(const Value& key) const;
+  // The value at key, or null.
+  const Value* get(const Value& key) const;
   // Insert or replace.
   void set(Value key, Value value);
   bool erase(const Value& key);

@@ -22,7 +22,9 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_map>
+#include <utility>
 
 #include "actors/messages.h"
 #include "actors/output_queue.h"
@@ -149,7 +151,7 @@ constexpr std::chrono::seconds kCloseGrace{10};
 
 caf::behavior telnet_session(caf::io::broker* self, caf::io::connection_handle hdl, actors::SessionPort port,
                              std::string name, std::shared_ptr<const void> hold, int64_t handler,
-                             bool print_messages, int64_t outbound_id = 0) {
+                             bool print_messages, int64_t outbound_id) {
   auto st = std::make_shared<SessionState>();
   st->hold = hold;
   self->configure_read(hdl, caf::io::receive_policy::at_most(4096));
@@ -396,13 +398,23 @@ int64_t connection_limit(int64_t others) {
   return std::max<int64_t>(left / 2, 16);
 }
 
-uint16_t start_telnet(caf::actor_system& sys, actors::SessionPort port, const TelnetOptions& options) {
-  if (std::string why = port_problem(options.bind, options.port, "--telnet-port"); !why.empty())
-    throw std::runtime_error(why);
+namespace {
+// An acceptor listening as `options` say: its port and actor, once it
+// listens. Throws std::runtime_error when it cannot.
+std::pair<uint16_t, caf::actor> spawn_acceptor(caf::actor_system& sys, actors::SessionPort port,
+                                               const TelnetOptions& options) {
   auto ready = std::make_shared<std::promise<uint16_t>>();
   auto fut = ready->get_future();
   caf::actor acceptor = sys.middleman().spawn_broker(telnet_acceptor, port, options, ready);
   uint16_t bound = fut.get();
+  return {bound, std::move(acceptor)};
+}
+}  // namespace
+
+uint16_t start_telnet(caf::actor_system& sys, actors::SessionPort port, const TelnetOptions& options) {
+  if (std::string why = port_problem(options.bind, options.port, "--telnet-port"); !why.empty())
+    throw std::runtime_error(why);
+  auto [bound, acceptor] = spawn_acceptor(sys, port, options);
   port.listener(std::move(acceptor), bound);
   return bound;
 }
@@ -481,12 +493,8 @@ actors::ListenPoint open_listening_point(caf::actor_system& sys, actors::Session
       return point;
     }
   }
-  auto ready = std::make_shared<std::promise<uint16_t>>();
-  auto fut = ready->get_future();
-  caf::actor a = sys.middleman().spawn_broker(telnet_acceptor, port, options, ready);
   try {
-    point.port = fut.get();
-    point.actor = std::move(a);
+    std::tie(point.port, point.actor) = spawn_acceptor(sys, port, options);
   } catch (const std::exception& e) {
     point.why = e.what();
   }

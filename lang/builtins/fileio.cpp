@@ -71,20 +71,10 @@ int64_t g_next_handle = 1;
 
 // Every file builtin begins here: wizards only (E_PERM), and alone.
 void enter(BuiltinContext& ctx, const char* what) {
-  if (!ctx.wizard()) raise(E_PERM);
-  if (ctx.world) static_cast<World*>(ctx.world)->exclusive_only(what);
+  wizard_alone(ctx, what);
   errno = 0;
 }
 
-int64_t max_files(BuiltinContext& ctx) {
-  if (!ctx.world) return kDefaultMaxFiles;
-  World& w = *static_cast<World*>(ctx.world);
-  if (!w.valid(0) || !w.find_slot(0, "server_options")) return kDefaultMaxFiles;
-  Value so = w.slot_value(0, "server_options");
-  if (!so.is_obj() || !w.valid(so.as_obj()) || !w.find_slot(so.as_obj(), "file_io_max_files")) return kDefaultMaxFiles;
-  Value v = w.slot_value(so.as_obj(), "file_io_max_files");
-  return v.is_int() ? v.as_int() : kDefaultMaxFiles;
-}
 
 // The path a name stands for under the files directory (made if missing), or
 // E_INVARG "Invalid pathname" with the name as the value.
@@ -198,7 +188,7 @@ Value bf_file_open(BuiltinContext& ctx, std::span<Value> a) {
   if (m[3] == 'f') f.mode |= kFlush;
   f.name = std::string(a[0].as_str());
   f.how = std::string(m);
-  int64_t limit = max_files(ctx);
+  int64_t limit = server_int_option(ctx, "file_io_max_files", kDefaultMaxFiles);
   std::lock_guard lock(g_mu);
   if (int64_t(g_handles.size()) >= limit) raise(E_QUOTA, "Too many files open", integer(0));
   errno = 0;

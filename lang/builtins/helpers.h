@@ -55,6 +55,11 @@ std::string resolve_file_path(const Value& name);
 // there is none or it is not an INT (registry.cpp).
 int64_t server_int_option(BuiltinContext& ctx, const char* name, int64_t fallback);
 
+// A builtin with effects outside the world (files, databases): a wizard's
+// alone (E_PERM), and its segment runs alone, never speculatively
+// (World::exclusive_only; registry.cpp).
+void wizard_alone(BuiltinContext& ctx, const char* what);
+
 // JSON for curl() (json.cpp), in the common-subset mode: the whole text one
 // value (white space around it only), or false; and a value's JSON text, or
 // false when it has none.

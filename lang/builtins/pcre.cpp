@@ -117,17 +117,7 @@ pcre2_match_context* match_context() {
 }
 
 int64_t max_iterations(BuiltinContext& ctx) {
-  int64_t n = 1000;
-  if (ctx.world) {
-    World& w = *static_cast<World*>(ctx.world);
-    if (w.valid(0) && w.find_slot(0, "server_options")) {
-      Value so = w.slot_value(0, "server_options");
-      if (so.is_obj() && w.valid(so.as_obj()) && w.find_slot(so.as_obj(), "pcre_match_max_iterations")) {
-        Value v = w.slot_value(so.as_obj(), "pcre_match_max_iterations");
-        if (v.is_int()) n = v.as_int();
-      }
-    }
-  }
+  int64_t n = server_int_option(ctx, "pcre_match_max_iterations", 1000);
   return n < 100 ? 100 : n >= 100000000 ? 100000000 : n;
 }
 

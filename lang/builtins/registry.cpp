@@ -175,6 +175,11 @@ int64_t server_int_option(BuiltinContext& ctx, const char* name, int64_t fallbac
   return v.is_int() ? v.as_int() : fallback;
 }
 
+void wizard_alone(BuiltinContext& ctx, const char* what) {
+  if (!ctx.wizard()) raise(E_PERM);
+  if (ctx.world) static_cast<World*>(ctx.world)->exclusive_only(what);
+}
+
 uint64_t random_u64(BuiltinContext& ctx) {
   if (std::mt19937_64* r = ctx.rng()) return (*r)();
   thread_local std::mt19937_64 gen{std::random_device{}()};

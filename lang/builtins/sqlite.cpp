@@ -188,11 +188,6 @@ int authorize(void*, int action, const char* a1, const char*, const char*, const
 // ---- handles ----------------------------------------------------------------
 
 // Every SQLite builtin begins here: wizards only (E_PERM), and alone.
-void enter(BuiltinContext& ctx, const char* what) {
-  if (!ctx.wizard()) raise(E_PERM);
-  if (ctx.world) static_cast<World*>(ctx.world)->exclusive_only(what);
-}
-
 std::shared_ptr<Conn> find_conn(int64_t h) {
   std::lock_guard lock(g_mu);
   auto it = g_conns.find(h);
@@ -390,7 +385,7 @@ struct Lease {
 
 // sqlite_open(path [, options]): a new handle.
 Value bf_sqlite_open(BuiltinContext& ctx, std::span<Value> a) {
-  enter(ctx, "sqlite_open()");
+  wizard_alone(ctx, "sqlite_open()");
   init_sqlite();
   int64_t limit = server_int_option(ctx, "sqlite_max_handles", kMaxHandles);
   {
@@ -447,7 +442,7 @@ Value bf_sqlite_open(BuiltinContext& ctx, std::span<Value> a) {
 
 // sqlite_close(handle)
 Value bf_sqlite_close(BuiltinContext& ctx, std::span<Value> a) {
-  enter(ctx, "sqlite_close()");
+  wizard_alone(ctx, "sqlite_close()");
   std::lock_guard lock(g_mu);
   auto it = g_conns.find(a[0].as_int());
   if (it == g_conns.end()) raise(E_INVARG, "Invalid database handle", a[0]);
@@ -460,7 +455,7 @@ Value bf_sqlite_close(BuiltinContext& ctx, std::span<Value> a) {
 
 // sqlite_handles(): the open handles.
 Value bf_sqlite_handles(BuiltinContext& ctx, std::span<Value>) {
-  enter(ctx, "sqlite_handles()");
+  wizard_alone(ctx, "sqlite_handles()");
   std::lock_guard lock(g_mu);
   Value r = Value::empty_list();
   for (auto& [h, c] : g_conns) list_append(r, integer(h));
@@ -470,7 +465,7 @@ Value bf_sqlite_handles(BuiltinContext& ctx, std::span<Value>) {
 // sqlite_info(handle): ["path" -> ..., "parse_types" -> 0/1,
 // "parse_objects" -> 0/1, "sanitize_strings" -> 0/1, "locks" -> n].
 Value bf_sqlite_info(BuiltinContext& ctx, std::span<Value> a) {
-  enter(ctx, "sqlite_info()");
+  wizard_alone(ctx, "sqlite_info()");
   std::shared_ptr<Conn> c = conn_or_raise(a[0], false);
   Value m = Value::empty_map();
   MapObj* mo = m.map_mut();
@@ -486,7 +481,7 @@ Value bf_sqlite_info(BuiltinContext& ctx, std::span<Value> a) {
 // statement, or SQLite's message. An unknown handle answers E_INVARG (not
 // raised), as in ToastStunt.
 Value bf_sqlite_query(BuiltinContext& ctx, std::span<Value> a) {
-  enter(ctx, "sqlite_query()");
+  wizard_alone(ctx, "sqlite_query()");
   std::shared_ptr<Conn> c = find_conn(a[0].as_int());
   if (!c) return Value::err(E_INVARG);
   bool headers = a.size() >= 3 && a[2].truthy();
@@ -503,7 +498,7 @@ Value bf_sqlite_query(BuiltinContext& ctx, std::span<Value> a) {
 // `values` bound to its parameters (?, ?NNN, :name in order); its rows, or
 // SQLite's message. An unknown handle answers E_INVARG (not raised).
 Value bf_sqlite_execute(BuiltinContext& ctx, std::span<Value> a) {
-  enter(ctx, "sqlite_execute()");
+  wizard_alone(ctx, "sqlite_execute()");
   std::shared_ptr<Conn> c = find_conn(a[0].as_int());
   if (!c) return Value::err(E_INVARG);
   std::vector<Param> params;
@@ -520,7 +515,7 @@ Value bf_sqlite_execute(BuiltinContext& ctx, std::span<Value> a) {
 
 // sqlite_last_insert_row_id(handle)
 Value bf_sqlite_last_insert_row_id(BuiltinContext& ctx, std::span<Value> a) {
-  enter(ctx, "sqlite_last_insert_row_id()");
+  wizard_alone(ctx, "sqlite_last_insert_row_id()");
   return integer(sqlite3_last_insert_rowid(conn_or_raise(a[0], false)->db));
 }
 
@@ -533,7 +528,7 @@ Value bf_sqlite_limit(BuiltinContext& ctx, std::span<Value> a) {
       "LIMIT_COMPOUND_SELECT", "LIMIT_VDBE_OP",    "LIMIT_FUNCTION_ARG",  "LIMIT_ATTACHED",
       "LIMIT_LIKE_PATTERN_LENGTH", "LIMIT_VARIABLE_NUMBER", "LIMIT_TRIGGER_DEPTH", "LIMIT_WORKER_THREADS"};
   constexpr int64_t kCount = int64_t(sizeof kCategories / sizeof kCategories[0]);
-  enter(ctx, "sqlite_limit()");
+  wizard_alone(ctx, "sqlite_limit()");
   std::shared_ptr<Conn> c = conn_or_raise(a[0], false);
   int64_t category = -1;
   if (a[1].is_str()) {
@@ -551,7 +546,7 @@ Value bf_sqlite_limit(BuiltinContext& ctx, std::span<Value> a) {
 // sqlite_interrupt(handle): stops what runs on it (that query answers
 // "interrupted").
 Value bf_sqlite_interrupt(BuiltinContext& ctx, std::span<Value> a) {
-  enter(ctx, "sqlite_interrupt()");
+  wizard_alone(ctx, "sqlite_interrupt()");
   sqlite3_interrupt(conn_or_raise(a[0], true)->db);
   return integer(0);
 }
